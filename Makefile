@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# thinvmx: the module (kbuild, see Kbuild), libthinvmx, the tools, the tests.
+#
+#   make            module, library and tools (after `make setup`)
+#   make setup      install the Debian packages the build and the tests need
+#   make unit       cmocka unit tests of the pure logic, on the host
+#   make check      everything: unit, W=1 + sparse + checkpatch, both nested tiers
+#   make demo       boot the nested VM and show thinvmx at work
+#
+# KDIR defaults to the running kernel's build tree when it exists, else to
+# the Debian cloud kernel headers that `make setup` installs.
+
+SHELL		:= /bin/bash
+O		?= build
+SRC		:= $(CURDIR)
+CC		?= cc
+CFLAGS_USER	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
+		   -I$(SRC)/uapi -I$(SRC)/lib -D_GNU_SOURCE
+NPROC		:= $(shell nproc 2>/dev/null || echo 2)
+VERSION		:= $(shell git -C $(SRC) describe --always --dirty 2>/dev/null || echo 0)
+PREFIX		?= /usr/local
+
+RUNNING_KDIR	:= /lib/modules/$(shell uname -r)/build
+CLOUD_KVER	= $(shell apt-cache depends linux-image-cloud-amd64 2>/dev/null | \
+			awk '/Depends: linux-image-[0-9]/ { sub("linux-image-", "", $$2); print $$2; exit }')
+ifeq ($(KDIR),)
+ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+KDIR		:= $(RUNNING_KDIR)
+else
+KDIR		= /usr/src/linux-headers-$(CLOUD_KVER)
+endif
+endif
+
+KMOD_SRCS	:= Kbuild $(shell find kmod uapi -name '*.[chS]' 2>/dev/null)
+
+# ---------------------------------------------------------------- defaults
+
+.PHONY: all module lib tools setup setup-nested unit kbuild-check sparse \
+	checkpatch selftests nested-tcg nested-bochs nested-kvm check demo \
+	clean install help
+
+all: module lib tools
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+setup:
+	@tools/setup.sh >/dev/null
+
+setup-nested:
+	@tools/setup.sh --nested >/dev/null
+
+# ---------------------------------------------------------------- module
+#
+# The module is built out of the source tree, in $(O)/kbuild/<kdir name>, so
+# builds for the host kernel and for the nested VM's kernel live side by side.
+
+# $(call kbuild,KDIR,EXTRA make args)
+kbuild_dir = $(O)/kbuild/$(notdir $(1))
+define kbuild
+	@mkdir -p $(call kbuild_dir,$(1))
+	@cp -a --parents --update $(KMOD_SRCS) $(call kbuild_dir,$(1))/
+	$(MAKE) -C $(1) M=$(abspath $(call kbuild_dir,$(1))) $(2) modules
+endef
+
+module:
+	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR): run 'make setup' or pass KDIR=" >&2; exit 1; }
+	$(call kbuild,$(KDIR),)
+	@cp $(call kbuild_dir,$(KDIR))/thinvmx.ko $(O)/thinvmx.ko
+	@echo "  module: $(O)/thinvmx.ko (for $(KDIR))"
+
+# W=1 and sparse with no warnings at all; the log is kept for reading.
+kbuild-check:
+	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR)" >&2; exit 1; }
+	@mkdir -p $(call kbuild_dir,$(KDIR))-check
+	@cp -a --parents --update $(KMOD_SRCS) $(call kbuild_dir,$(KDIR))-check/
+	@$(MAKE) -s -C $(KDIR) M=$(abspath $(call kbuild_dir,$(KDIR))-check) clean
+	@$(MAKE) -C $(KDIR) M=$(abspath $(call kbuild_dir,$(KDIR))-check) W=1 C=2 modules \
+		> $(O)/kbuild-check.log 2>&1 || { cat $(O)/kbuild-check.log; exit 1; }
+	@if grep -E 'warning:|error:|sparse:' $(O)/kbuild-check.log; then \
+		echo "kbuild-check: FAIL: W=1/sparse warnings (full log: $(O)/kbuild-check.log)"; exit 1; \
+	else echo "kbuild-check: W=1 and sparse clean"; fi
+
+checkpatch: $(O)/.kernel-tools
+	@files=$$(git ls-files 'kmod/*.[ch]' 'uapi/*.h' 'lib/*.[ch]' 'tools/*.c' \
+			'selftests/*.[ch]'); \
+	perl $(O)/checkpatch/checkpatch.pl --no-tree --strict --terse \
+		--show-types -f $$files > $(O)/checkpatch.log 2>&1; rc=$$?; \
+	if [ $$rc != 0 ] || grep -q -E 'WARNING|ERROR|CHECK' $(O)/checkpatch.log; then \
+		cat $(O)/checkpatch.log; echo "checkpatch: FAIL"; exit 1; \
+	else echo "checkpatch: clean ($$(echo $$files | wc -w) files)"; fi
+
+$(O)/.kernel-tools:
+	@tools/extract-kernel-tools.sh $(O)
+	@touch $@
+
+# ---------------------------------------------------------------- lib, tools
+
+LIB_PURE	:= kmod/vmx/caps.c
+LIB_SRCS	:= lib/libthinvmx.c $(LIB_PURE)
+LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h $(wildcard kmod/*.h kmod/*/*.h)
+LIB_OBJS	:= $(patsubst %.c,$(O)/lib/obj/%.o,$(LIB_SRCS))
+LIB_PIC_OBJS	:= $(patsubst %.c,$(O)/lib/pic/%.o,$(LIB_SRCS))
+
+$(O)/lib/obj/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -include lib/pure.h -c $< -o $@
+
+$(O)/lib/pic/%.o: %.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -fPIC -fvisibility=hidden -include lib/pure.h -c $< -o $@
+
+$(O)/lib/libthinvmx.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/lib/libthinvmx.so.0: $(LIB_PIC_OBJS) lib/libthinvmx.map
+	$(CC) -shared -Wl,-soname,libthinvmx.so.0 \
+		-Wl,--version-script=lib/libthinvmx.map -o $@ $(LIB_PIC_OBJS)
+
+$(O)/lib/libthinvmx.so: $(O)/lib/libthinvmx.so.0
+	ln -sf libthinvmx.so.0 $@
+
+$(O)/lib/libthinvmx.pc: lib/libthinvmx.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+lib: $(O)/lib/libthinvmx.a $(O)/lib/libthinvmx.so $(O)/lib/libthinvmx.pc
+
+TOOLS		:= thinvmx-ctl
+
+# Tools link libthinvmx statically: they also run in the nested VM's
+# initramfs, which has no C library.
+$(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a
+
+tools: $(addprefix $(O)/tools/,$(TOOLS))
+
+install: all
+	install -D -m 0644 $(O)/lib/libthinvmx.a $(DESTDIR)$(PREFIX)/lib/libthinvmx.a
+	install -D -m 0755 $(O)/lib/libthinvmx.so.0 $(DESTDIR)$(PREFIX)/lib/libthinvmx.so.0
+	ln -sf libthinvmx.so.0 $(DESTDIR)$(PREFIX)/lib/libthinvmx.so
+	install -D -m 0644 $(O)/lib/libthinvmx.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libthinvmx.pc
+	install -D -m 0644 lib/libthinvmx.h $(DESTDIR)$(PREFIX)/include/libthinvmx.h
+	install -D -m 0644 uapi/thinvmx.h $(DESTDIR)$(PREFIX)/include/thinvmx.h
+	for t in $(TOOLS); do install -D -m 0755 $(O)/tools/$$t $(DESTDIR)$(PREFIX)/sbin/$$t; done
+
+# ---------------------------------------------------------------- unit tests
+
+UNIT_TESTS	:= $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/test_*.c))
+
+$(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-o $@ $< -lcmocka
+
+unit: $(addprefix $(O)/unit/,$(UNIT_TESTS))
+	@fail=0; for t in $^; do $$t || fail=1; done; exit $$fail
+
+# ---------------------------------------------------------------- kselftests
+
+SELFTESTS	:= $(patsubst selftests/thinvmx/%.c,%,$(wildcard selftests/thinvmx/*.c))
+KSFT_CFLAGS	:= $(CFLAGS_USER) -I$(O)/ksft -Wno-sign-compare -Wno-missing-field-initializers
+
+$(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools $(wildcard selftests/thinvmx/*.h) uapi/thinvmx.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KSFT_CFLAGS) -static -o $@ $< $(O)/lib/libthinvmx.a -lpthread
+
+selftests: $(addprefix $(O)/selftests/,$(SELFTESTS))
+
+# ---------------------------------------------------------------- nested VM
+
+NESTED_DIR	:= $(O)/nested
+NESTED_KVER	= $(shell tools/nested/kernel.sh $(NESTED_DIR))
+NESTED_KDIR	= /usr/src/linux-headers-$(NESTED_KVER)
+NESTED_TESTS	?= $(SELFTESTS)
+NESTED_TIMEOUT	?= 900
+
+# Everything one boot needs: the module for the nested kernel, the
+# kselftests and the tools, gathered in one directory.
+nested-prep: setup-nested selftests tools
+	$(eval KV := $(NESTED_KVER))
+	$(call kbuild,/usr/src/linux-headers-$(KV),-s)
+	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
+	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
+		$(wildcard selftests/thinvmx/*.sh) $(NESTED_DIR)/tests/
+
+# $(call nested_run,VM,TEST LIST,extra args)
+define nested_run
+	tools/nested/run.sh --vm $(1) --kroot $(NESTED_DIR)/kroot --kver $(KV) \
+		--module $(call kbuild_dir,/usr/src/linux-headers-$(KV))/thinvmx.ko \
+		--tests-dir $(NESTED_DIR)/tests --list "$(2)" \
+		--out $(NESTED_DIR)/run-$(1) --timeout $(NESTED_TIMEOUT) $(3)
+endef
+
+nested-tcg: nested-prep
+	$(call nested_run,tcg,$(NESTED_TESTS),)
+
+nested-bochs: nested-prep
+	$(call nested_run,bochs,$(NESTED_TESTS),)
+
+nested-kvm: nested-prep
+	$(call nested_run,kvm,$(NESTED_TESTS),)
+
+# ---------------------------------------------------------------- check, demo
+
+check:
+	@tools/check.sh
+
+demo: nested-prep
+	$(call nested_run,auto,demo.sh,--quiet)
+
+clean:
+	rm -rf $(O)
+

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * thinvmx: a thin VMX hypervisor as a loadable module.
+ *
+ * This file owns the module's life and /dev/thinvmx. The module always
+ * loads: on a host where VMX cannot be used it stays loaded so that
+ * THINVMX_GET_CAPABILITIES (and one line in dmesg) can say exactly why, and
+ * every operation that needs VMX fails with -EOPNOTSUPP (or -EBUSY while
+ * another hypervisor holds VMX).
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "../uapi/thinvmx.h"
+#include "vmx/caps.h"
+#include "vmx/detect.h"
+
+/* Evaluated once at load; read-only afterwards. */
+static struct thinvmx_caps tvx_caps;
+
+static void tvx_log_caps(const struct thinvmx_caps *c)
+{
+	if (c->vmx_status == THINVMX_VMX_OK) {
+		pr_info("VMX usable on %u CPUs: VMCS revision %#x, EPT%s%s%s, VPID %s, unrestricted guest %s\n",
+			c->nr_cpus, c->vmcs_revision,
+			c->features & THINVMX_FEAT_EPT_2M ? " 2M" : "",
+			c->features & THINVMX_FEAT_EPT_1G ? " 1G" : "",
+			c->features & THINVMX_FEAT_EPT_AD ? " A/D" : "",
+			c->features & THINVMX_FEAT_VPID ? "yes" : "no",
+			c->features & THINVMX_FEAT_UNRESTRICTED ? "yes" : "no");
+		return;
+	}
+	switch (c->vmx_status) {
+	case THINVMX_VMX_MISSING_CONTROL:
+	case THINVMX_VMX_MISSING_EPT:
+		pr_warn("VMX unusable: %s: %s lacks bits %#llx; guests cannot run\n",
+			vmx_status_name(c->vmx_status),
+			vmx_ctl_name(c->detail_ctl), c->detail_bits);
+		break;
+	case THINVMX_VMX_MSR_FAULT:
+		pr_warn("VMX unusable: %s (MSR %#llx); guests cannot run\n",
+			vmx_status_name(c->vmx_status), c->detail_bits);
+		break;
+	case THINVMX_VMX_INCONSISTENT:
+		pr_warn("VMX unusable: %s (CPU %u differs from the first); guests cannot run\n",
+			vmx_status_name(c->vmx_status), c->detail_cpu);
+		break;
+	default:
+		pr_warn("VMX unusable: %s; guests cannot run\n",
+			vmx_status_name(c->vmx_status));
+		break;
+	}
+}
+
+static long tvx_ioctl_get_caps(void __user *argp)
+{
+	struct thinvmx_caps caps = tvx_caps;
+	int cpu;
+
+	if (caps.vmx_status == THINVMX_VMX_OK) {
+		cpu = vmx_foreign_owner_cpu();
+		if (cpu >= 0) {
+			caps.vmx_status = THINVMX_VMX_BUSY;
+			caps.detail_cpu = cpu;
+		}
+	}
+	if (copy_to_user(argp, &caps, sizeof(caps)))
+		return -EFAULT;
+	return 0;
+}
+
+static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case THINVMX_GET_CAPABILITIES:
+		return tvx_ioctl_get_caps(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * The node is root-only (0600) and opening also needs CAP_SYS_ADMIN: a
+ * domain owns host memory and can map host MMIO, so a loosened node mode
+ * must not hand that to an unprivileged user.
+ */
+static int tvx_dev_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return nonseekable_open(inode, file);
+}
+
+static const struct file_operations tvx_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= tvx_dev_open,
+	.unlocked_ioctl	= tvx_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice tvx_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "thinvmx",
+	.fops	= &tvx_dev_fops,
+	.mode	= 0600,
+};
+
+static int __init tvx_init(void)
+{
+	int ret;
+
+	vmx_detect(&tvx_caps);
+	tvx_log_caps(&tvx_caps);
+
+	ret = misc_register(&tvx_misc);
+	if (ret) {
+		pr_err("cannot register /dev/thinvmx: %d\n", ret);
+		return ret;
+	}
+	return 0;
+}
+
+static void __exit tvx_exit(void)
+{
+	misc_deregister(&tvx_misc);
+}
+
+module_init(tvx_init);
+module_exit(tvx_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("thinvmx developers");
+MODULE_DESCRIPTION("thin VMX/EPT hypervisor with introspection events");

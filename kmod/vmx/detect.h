@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _THINVMX_VMX_DETECT_H
+#define _THINVMX_VMX_DETECT_H
+
+#include "../../uapi/thinvmx.h"
+
+int vmx_detect(struct thinvmx_caps *caps);
+int vmx_foreign_owner_cpu(void);
+
+#endif /* _THINVMX_VMX_DETECT_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace stand-in for kmod/pure.h (same include guard): lets the module's
+ * pure logic compile into libthinvmx and the host unit tests. Force-include
+ * it (-include lib/pure.h) or include it before the module's .c file.
+ */
+#ifndef _THINVMX_PURE_H
+#define _THINVMX_PURE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/types.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s8 s8;
+typedef __s16 s16;
+typedef __s32 s32;
+typedef __s64 s64;
+
+#ifndef BIT
+#define BIT(n)		(1UL << (n))
+#endif
+#define BIT_ULL(n)	(1ULL << (n))
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+#endif /* _THINVMX_PURE_H */

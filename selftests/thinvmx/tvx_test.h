@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the thinvmx kselftests: what the nested VM tells a test
+ * about itself (the tier on the kernel command line, CPU flags) and small
+ * file utilities. Tests run as root in the nested VM's initramfs.
+ */
+#ifndef _THINVMX_SELFTEST_H
+#define _THINVMX_SELFTEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/klog.h>
+#include <unistd.h>
+
+#define TVX_MODULE_PATH	"/thinvmx.ko"
+
+/* Read a whole small file into a static buffer; NULL if unreadable. */
+static inline const char *tvx_read_file(const char *path)
+{
+	static char buf[1 << 16];
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	while (len < (ssize_t)sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* "bochs", "tcg", "kvm" from thinvmx.tier= on the command line, or "host". */
+static inline const char *tvx_tier(void)
+{
+	static char tier[16];
+	const char *cmd = tvx_read_file("/proc/cmdline");
+	const char *p = cmd ? strstr(cmd, "thinvmx.tier=") : NULL;
+	size_t n = 0;
+
+	if (!p)
+		return "host";
+	p += strlen("thinvmx.tier=");
+	while (p[n] && p[n] != ' ' && p[n] != '\n' && n < sizeof(tier) - 1)
+		n++;
+	memcpy(tier, p, n);
+	tier[n] = '\0';
+	return tier;
+}
+
+/* Whether word @flag appears on the first line of /proc/cpuinfo that starts with @key. */
+static inline bool tvx_cpuinfo_has(const char *key, const char *flag)
+{
+	const char *info = tvx_read_file("/proc/cpuinfo");
+	const char *line, *end, *p;
+	size_t fl = strlen(flag);
+
+	if (!info)
+		return false;
+	for (line = info; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (strncmp(line, key, strlen(key)))
+			continue;
+		for (p = strchr(line, ':'); p && (!end || p < end); p++) {
+			p = strstr(p, flag);
+			if (!p || (end && p >= end))
+				return false;
+			if (p[-1] == ' ' && (p[fl] == ' ' || p[fl] == '\n' || !p[fl]))
+				return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* Whether the kernel log contains @needle. */
+static inline bool tvx_dmesg_has(const char *needle)
+{
+	static char log[1 << 20];
+	int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, log, sizeof(log) - 1);
+
+	if (n < 0)
+		return false;
+	log[n] = '\0';
+	return strstr(log, needle) != NULL;
+}
+
+#endif /* _THINVMX_SELFTEST_H */
