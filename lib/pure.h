@@ -2,7 +2,7 @@
 /*
  * Userspace stand-in for kmod/pure.h (same include guard): lets the module's
  * pure logic compile into libthinvmx and the host unit tests. Force-include
- * it (-include lib/pure.h) or include it before the module's .c file.
+ * it (-include) or include it before the module's .c file.
  */
 #ifndef _THINVMX_PURE_H
 #define _THINVMX_PURE_H

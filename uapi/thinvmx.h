@@ -4,7 +4,7 @@
  *
  * Rules kept by every structure here: only __u8..__u64, natural alignment,
  * explicit padding and reserved fields (must be zero on input, -EINVAL
- * otherwise), a _Static_assert on the size. New behaviour gets a new command
+ * otherwise), a static_assert on the size. New behaviour gets a new command
  * number, never a version field.
  *
  * Command table (magic THINVMX_IOC_MAGIC):
@@ -17,8 +17,14 @@
 #ifndef _UAPI_LINUX_THINVMX_H
 #define _UAPI_LINUX_THINVMX_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#ifdef __KERNEL__
+#include <linux/build_bug.h>
+#else
+#include <assert.h>
+#endif
 
 #define THINVMX_IOC_MAGIC	0xB6
 #define THINVMX_DEVICE		"/dev/thinvmx"
@@ -31,12 +37,12 @@
 #define THINVMX_VMX_NO_CPUID		1  /* CPUID.1:ECX.VMX[5] clear */
 #define THINVMX_VMX_FEATCTL_UNLOCKED	2  /* IA32_FEATURE_CONTROL lock bit clear */
 #define THINVMX_VMX_FIRMWARE_DISABLED	3  /* locked with VMX outside SMX off */
-#define THINVMX_VMX_MSR_FAULT		4  /* a capability MSR read faulted; detail_bits = MSR index */
-#define THINVMX_VMX_BAD_BASIC		5  /* IA32_VMX_BASIC unusable; detail_bits = offending bits */
+#define THINVMX_VMX_MSR_FAULT		4  /* an MSR read faulted; detail_bits = index */
+#define THINVMX_VMX_BAD_BASIC		5  /* IA32_VMX_BASIC unusable; detail_bits = field */
 #define THINVMX_VMX_MISSING_CONTROL	6  /* detail_ctl lacks required detail_bits */
 #define THINVMX_VMX_MISSING_EPT		7  /* IA32_VMX_EPT_VPID_CAP lacks detail_bits */
 #define THINVMX_VMX_INCONSISTENT	8  /* detail_cpu reports other capabilities than CPU 0 */
-#define THINVMX_VMX_BUSY		9  /* detail_cpu is in VMX operation for another hypervisor */
+#define THINVMX_VMX_BUSY		9  /* another hypervisor holds VMX on detail_cpu */
 #define THINVMX_VMX_STATUS_MAX		9
 
 /* struct thinvmx_caps.detail_ctl: which control set detail_bits belong to */
@@ -49,24 +55,24 @@
 #define THINVMX_CTL_EPT_VPID		6  /* IA32_VMX_EPT_VPID_CAP */
 
 /* struct thinvmx_caps.features: what thinvmx can use on this host */
-#define THINVMX_FEAT_EPT		(1ULL << 0)
-#define THINVMX_FEAT_EPT_2M		(1ULL << 1)
-#define THINVMX_FEAT_EPT_1G		(1ULL << 2)
-#define THINVMX_FEAT_EPT_AD		(1ULL << 3)
-#define THINVMX_FEAT_EPT_EXEC_ONLY	(1ULL << 4)
-#define THINVMX_FEAT_VPID		(1ULL << 5)
-#define THINVMX_FEAT_UNRESTRICTED	(1ULL << 6)
-#define THINVMX_FEAT_MTF		(1ULL << 7)  /* monitor trap flag */
-#define THINVMX_FEAT_VIRTUAL_NMI	(1ULL << 8)
-#define THINVMX_FEAT_TRUE_CTLS		(1ULL << 9)
-#define THINVMX_FEAT_PML		(1ULL << 10)
-#define THINVMX_FEAT_RDTSCP		(1ULL << 11)
-#define THINVMX_FEAT_INVPCID		(1ULL << 12)
-#define THINVMX_FEAT_XSAVES		(1ULL << 13)
-#define THINVMX_FEAT_PAT		(1ULL << 14) /* load/save IA32_PAT */
-#define THINVMX_FEAT_ACT_HLT		(1ULL << 15) /* HLT activity state */
-#define THINVMX_FEAT_INVEPT_SINGLE	(1ULL << 16)
-#define THINVMX_FEAT_INVVPID_SINGLE	(1ULL << 17)
+#define THINVMX_FEAT_EPT		_BITULL(0)
+#define THINVMX_FEAT_EPT_2M		_BITULL(1)
+#define THINVMX_FEAT_EPT_1G		_BITULL(2)
+#define THINVMX_FEAT_EPT_AD		_BITULL(3)
+#define THINVMX_FEAT_EPT_EXEC_ONLY	_BITULL(4)
+#define THINVMX_FEAT_VPID		_BITULL(5)
+#define THINVMX_FEAT_UNRESTRICTED	_BITULL(6)
+#define THINVMX_FEAT_MTF		_BITULL(7)  /* monitor trap flag */
+#define THINVMX_FEAT_VIRTUAL_NMI	_BITULL(8)
+#define THINVMX_FEAT_TRUE_CTLS		_BITULL(9)
+#define THINVMX_FEAT_PML		_BITULL(10)
+#define THINVMX_FEAT_RDTSCP		_BITULL(11)
+#define THINVMX_FEAT_INVPCID		_BITULL(12)
+#define THINVMX_FEAT_XSAVES		_BITULL(13)
+#define THINVMX_FEAT_PAT		_BITULL(14) /* load/save IA32_PAT */
+#define THINVMX_FEAT_ACT_HLT		_BITULL(15) /* HLT activity state */
+#define THINVMX_FEAT_INVEPT_SINGLE	_BITULL(16)
+#define THINVMX_FEAT_INVVPID_SINGLE	_BITULL(17)
 
 /*
  * THINVMX_GET_CAPABILITIES: the host's VMX capabilities, the control values
@@ -111,8 +117,9 @@ struct thinvmx_caps {
 	__u64 msr_cr4_fixed1;
 	__u64 reserved[8];	/* zero */
 };
-_Static_assert(sizeof(struct thinvmx_caps) == 64 + 17 * 8 + 64,
-	       "struct thinvmx_caps layout");
+
+static_assert(sizeof(struct thinvmx_caps) == 64 + 17 * 8 + 64,
+	      "struct thinvmx_caps layout");
 
 #define THINVMX_GET_CAPABILITIES \
 	_IOR(THINVMX_IOC_MAGIC, 0x00, struct thinvmx_caps)

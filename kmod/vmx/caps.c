@@ -327,7 +327,8 @@ static const char *const vmx_status_names[] = {
 	[THINVMX_VMX_OK] = "usable",
 	[THINVMX_VMX_NO_CPUID] = "the CPU does not offer VMX (CPUID.1:ECX.VMX is 0)",
 	[THINVMX_VMX_FEATCTL_UNLOCKED] = "IA32_FEATURE_CONTROL is not locked",
-	[THINVMX_VMX_FIRMWARE_DISABLED] = "VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked without VMX outside SMX)",
+	[THINVMX_VMX_FIRMWARE_DISABLED] =
+		"VMX is disabled by the firmware (IA32_FEATURE_CONTROL locked, VMX off)",
 	[THINVMX_VMX_MSR_FAULT] = "reading a VMX capability MSR faulted",
 	[THINVMX_VMX_BAD_BASIC] = "IA32_VMX_BASIC describes an unusable VMCS",
 	[THINVMX_VMX_MISSING_CONTROL] = "a required VMX control is not supported",

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every tier of thinvmx's tests, in order of cost:
+#   setup, build, unit (cmocka), kbuild (W=1 + sparse), checkpatch,
+#   nested QEMU TCG (no VMX), nested Bochs (VMX + EPT).
+# Every stage runs even when an earlier one failed (except setup and build,
+# which everything needs). Logs go to build/check/<stage>.log. The last line
+# is "N passed, N failed" over the individual tests.
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+LOG=build/check
+mkdir -p "$LOG"
+
+passed=0
+failed=0
+skipped=0
+summary=()
+
+now() { date +%s; }
+
+# stage NAME COMMAND...: run, keep the log, show it, record the outcome.
+stage() {
+	local name=$1 t0 rc
+	shift
+	echo "=== $name: $*"
+	t0=$(now)
+	"$@" > >(tee "$LOG/$name.log") 2>&1
+	rc=$?
+	wait
+	summary+=("$(printf '%-12s %s  (%ss)' "$name" "$([ $rc = 0 ] && echo ok || echo FAILED)" $(( $(now) - t0 )))")
+	return $rc
+}
+
+# count_unit LOG: cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
+count_unit() {
+	local p f
+	p=$(awk '/^\[  PASSED  \] [0-9]+ test/ { s += $4 } END { print s + 0 }' "$1")
+	f=$(awk '/^\[  FAILED  \] [0-9]+ test/ { s += $4 } END { print s + 0 }' "$1")
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+# count_tap LOG: the rig's outer TAP lines
+count_tap() {
+	local p f s
+	s=$(grep -c -E '^ok [0-9]+ .*# SKIP' "$1")
+	p=$(grep -c -E '^ok [0-9]+ ' "$1")
+	f=$(grep -c -E '^not ok [0-9]+ ' "$1")
+	passed=$((passed + p - s))
+	skipped=$((skipped + s))
+	failed=$((failed + f))
+}
+
+# one_check RC: a stage that is one test of its own
+one_check() {
+	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+finish() {
+	echo
+	echo "=== summary"
+	printf '%s\n' "${summary[@]}"
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+stage setup make -s setup-nested
+rc=$?
+if [ $rc != 0 ]; then failed=$((failed + 1)); finish; fi
+
+stage build make -s all
+rc=$?
+one_check $rc
+[ $rc = 0 ] || finish
+
+stage unit make -s unit
+rc=$?
+count_unit "$LOG/unit.log"
+# a unit binary that crashed reports nothing: count it as a failure
+[ $rc = 0 ] || grep -q 'FAILED' "$LOG/unit.log" || failed=$((failed + 1))
+
+stage kbuild make -s kbuild-check
+one_check $?
+
+stage checkpatch make -s checkpatch
+one_check $?
+
+for vm in tcg bochs; do
+	stage "nested-$vm" make -s "nested-$vm"
+	rc=$?
+	count_tap "$LOG/nested-$vm.log"
+	# the VM died, hung or the kernel complained: the rig said so
+	[ $rc = 0 ] || grep -q -E '^not ok ' "$LOG/nested-$vm.log" || failed=$((failed + 1))
+done
+
+finish
