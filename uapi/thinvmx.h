@@ -11,6 +11,7 @@
  *
  *   nr    on fd      command                    struct
  *   0x00  /dev       THINVMX_GET_CAPABILITIES   struct thinvmx_caps (out)
+ *   0x01  /dev       THINVMX_CREATE_DOMAIN      struct thinvmx_create_domain (in)
  *
  * An unknown command returns -ENOTTY.
  */
@@ -123,5 +124,40 @@ static_assert(sizeof(struct thinvmx_caps) == 64 + 17 * 8 + 64,
 
 #define THINVMX_GET_CAPABILITIES \
 	_IOR(THINVMX_IOC_MAGIC, 0x00, struct thinvmx_caps)
+
+/*
+ * Guest physical memory layout, e820 style. On input RAM entries need not be
+ * page aligned: the module rounds each start up and each end down to 4 KiB,
+ * drops entries that become empty, and caps the RAM total at mem_bytes.
+ * Entries must not overlap.
+ */
+#define THINVMX_E820_RAM		1
+#define THINVMX_E820_RESERVED		2
+#define THINVMX_E820_MAX		128
+
+struct thinvmx_e820_entry {
+	__u64 addr;
+	__u64 size;
+	__u32 type;		/* THINVMX_E820_* */
+	__u32 pad;		/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_e820_entry) == 24,
+	      "struct thinvmx_e820_entry layout");
+
+/* THINVMX_CREATE_DOMAIN: returns a new domain fd (O_CLOEXEC). */
+struct thinvmx_create_domain {
+	__u64 e820;		/* user pointer to nr_e820 entries */
+	__u32 nr_e820;		/* 1..THINVMX_E820_MAX */
+	__u32 flags;		/* zero */
+	__u64 mem_bytes;	/* cap on guest RAM, bytes */
+	__u64 reserved[4];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_create_domain) == 56,
+	      "struct thinvmx_create_domain layout");
+
+#define THINVMX_CREATE_DOMAIN \
+	_IOW(THINVMX_IOC_MAGIC, 0x01, struct thinvmx_create_domain)
 
 #endif /* _UAPI_LINUX_THINVMX_H */
