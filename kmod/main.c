@@ -17,6 +17,7 @@
 #include "../uapi/thinvmx.h"
 #include "vmx/caps.h"
 #include "vmx/detect.h"
+#include "vmx/enable.h"
 
 /* Evaluated once at load; read-only afterwards. */
 static struct thinvmx_caps tvx_caps;
@@ -118,9 +119,13 @@ static int __init tvx_init(void)
 	vmx_detect(&tvx_caps);
 	tvx_log_caps(&tvx_caps);
 
+	ret = vmx_enable_init(&tvx_caps);
+	if (ret)
+		return ret;
 	ret = misc_register(&tvx_misc);
 	if (ret) {
 		pr_err("cannot register /dev/thinvmx: %d\n", ret);
+		vmx_enable_exit();
 		return ret;
 	}
 	return 0;
@@ -129,6 +134,7 @@ static int __init tvx_init(void)
 static void __exit tvx_exit(void)
 {
 	misc_deregister(&tvx_misc);
+	vmx_enable_exit();
 }
 
 module_init(tvx_init);

@@ -9,7 +9,6 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
-#include <asm/tlbflush.h>
 
 #include "caps.h"
 #include "detect.h"
@@ -107,39 +106,4 @@ int vmx_detect(struct thinvmx_caps *caps)
 		ret = -EOPNOTSUPP;
 	}
 	return ret;
-}
-
-static void vmx_check_vmxe(void *arg)
-{
-	bool *set = arg;
-
-	*set = cr4_read_shadow() & X86_CR4_VMXE;
-}
-
-/**
- * vmx_foreign_owner_cpu() - find a CPU another hypervisor keeps in VMX operation
- *
- * CR4.VMXE is set by whoever executed VMXON (kvm_intel sets it while any of
- * its VMs exists) and thinvmx never leaves it set while it is not itself in
- * VMX operation, so a set bit here belongs to someone else. kvm_intel makes
- * the same check before its own VMXON.
- *
- * Return: the first such CPU, or -1 if there is none.
- */
-int vmx_foreign_owner_cpu(void)
-{
-	int cpu, owner = -1;
-	bool set;
-
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		set = false;
-		smp_call_function_single(cpu, vmx_check_vmxe, &set, 1);
-		if (set) {
-			owner = cpu;
-			break;
-		}
-	}
-	cpus_read_unlock();
-	return owner;
 }

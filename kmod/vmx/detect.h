@@ -5,6 +5,5 @@
 #include "../../uapi/thinvmx.h"
 
 int vmx_detect(struct thinvmx_caps *caps);
-int vmx_foreign_owner_cpu(void);
 
 #endif /* _THINVMX_VMX_DETECT_H */
