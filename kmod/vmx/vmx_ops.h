@@ -21,31 +21,60 @@ void vmx_insn_error(const char *insn, u64 arg);
 void vmread_error(unsigned long field);
 void vmwrite_error(unsigned long field, unsigned long value);
 
-/* insn with one memory operand: VMXON, VMCLEAR, VMPTRLD */
-#define VMX_INSN_MEM(name, insn)					\
-static __always_inline int name(u64 phys)				\
-{									\
-	asm goto("1: " insn " %0\n\t"					\
-		 "jna %l[fail]\n\t"					\
-		 _ASM_EXTABLE(1b, %l[fault])				\
-		 : : "m" (phys) : "cc", "memory" : fail, fault);	\
-	return 0;							\
-fail:									\
-	vmx_insn_error(insn, phys);					\
-	return -EIO;							\
-fault:									\
-	vmx_insn_fault(insn, phys);					\
-	return -EFAULT;							\
+/*
+ * VMXON, VMCLEAR and VMPTRLD take the physical address of a 4 KiB region
+ * in memory; INVEPT and INVVPID a type in a register and a 128-bit
+ * descriptor in memory.
+ */
+static __always_inline int __vmxon(u64 phys)
+{
+	asm goto("1: vmxon %0\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : "m" (phys) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	vmx_insn_error("vmxon", phys);
+	return -EIO;
+fault:
+	vmx_insn_fault("vmxon", phys);
+	return -EFAULT;
 }
 
-VMX_INSN_MEM(__vmxon, "vmxon")
-VMX_INSN_MEM(__vmclear, "vmclear")
-VMX_INSN_MEM(__vmptrld, "vmptrld")
+static __always_inline int __vmclear(u64 phys)
+{
+	asm goto("1: vmclear %0\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : "m" (phys) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	vmx_insn_error("vmclear", phys);
+	return -EIO;
+fault:
+	vmx_insn_fault("vmclear", phys);
+	return -EFAULT;
+}
+
+static __always_inline int __vmptrld(u64 phys)
+{
+	asm goto("1: vmptrld %0\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : "m" (phys) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	vmx_insn_error("vmptrld", phys);
+	return -EIO;
+fault:
+	vmx_insn_fault("vmptrld", phys);
+	return -EFAULT;
+}
 
 static __always_inline int __vmxoff(void)
 {
 	asm goto("1: vmxoff\n\t"
-		 _ASM_EXTABLE(1b, %l[fault])
+		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : : "cc", "memory" : fault);
 	return 0;
 fault:
@@ -53,28 +82,44 @@ fault:
 	return -EFAULT;
 }
 
-/* INVEPT/INVVPID: a type in a register and a 128-bit descriptor in memory */
-#define VMX_INSN_INV(name, insn)					\
-static __always_inline int name(unsigned long type, u64 d0, u64 d1)	\
-{									\
-	struct { u64 lo, hi; } desc = { d0, d1 };			\
-									\
-	asm goto("1: " insn " %0, %1\n\t"				\
-		 "jna %l[fail]\n\t"					\
-		 _ASM_EXTABLE(1b, %l[fault])				\
-		 : : "m" (desc), "r" (type) : "cc", "memory"		\
-		 : fail, fault);					\
-	return 0;							\
-fail:									\
-	vmx_insn_error(insn, type);					\
-	return -EIO;							\
-fault:									\
-	vmx_insn_fault(insn, type);					\
-	return -EFAULT;							\
+struct vmx_inv_desc {
+	u64 lo;
+	u64 hi;
+};
+
+static __always_inline int __invept(unsigned long type, u64 eptp, u64 gpa)
+{
+	struct vmx_inv_desc desc = { eptp, gpa };
+
+	asm goto("1: invept %0, %1\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : "m" (desc), "r" (type) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	vmx_insn_error("invept", type);
+	return -EIO;
+fault:
+	vmx_insn_fault("invept", type);
+	return -EFAULT;
 }
 
-VMX_INSN_INV(__invept, "invept")
-VMX_INSN_INV(__invvpid, "invvpid")
+static __always_inline int __invvpid(unsigned long type, u16 vpid, u64 gva)
+{
+	struct vmx_inv_desc desc = { vpid, gva };
+
+	asm goto("1: invvpid %0, %1\n\t"
+		 "jna %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fault]))
+		 : : "m" (desc), "r" (type) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	vmx_insn_error("invvpid", type);
+	return -EIO;
+fault:
+	vmx_insn_fault("invvpid", type);
+	return -EFAULT;
+}
 
 static __always_inline unsigned long __vmcs_readl(unsigned long field)
 {
@@ -82,7 +127,7 @@ static __always_inline unsigned long __vmcs_readl(unsigned long field)
 
 	asm_goto_output("1: vmread %[field], %[value]\n\t"
 			"jna %l[fail]\n\t"
-			_ASM_EXTABLE(1b, %l[fault])
+			_ASM_EXTABLE(1b, (%l[fault]))
 			: [value] "=r" (value)
 			: [field] "r" (field)
 			: "cc" : fail, fault);
@@ -100,7 +145,7 @@ static __always_inline void __vmcs_writel(unsigned long field,
 {
 	asm goto("1: vmwrite %[value], %[field]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fault])
+		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : [field] "r" (field), [value] "rm" (value)
 		 : "cc" : fail, fault);
 	return;
@@ -119,9 +164,13 @@ fault:
  */
 #define VMCS_WIDTH(f)		(((f) >> 13) & 3)
 #define VMCS_CHECK(f, w)						\
-	BUILD_BUG_ON_MSG(__builtin_constant_p(f) &&			\
-			 (VMCS_WIDTH(f) != (w) || ((w) == 1 && ((f) & 1))), \
+	BUILD_BUG_ON_MSG(__builtin_constant_p(f) && vmcs_bad_width(f, w), \
 			 "VMCS field of another width")
+
+static __always_inline bool vmcs_bad_width(unsigned long f, unsigned int w)
+{
+	return VMCS_WIDTH(f) != w || (w == 1 && (f & 1));
+}
 
 static __always_inline u16 vmcs_read16(unsigned long f)
 {
