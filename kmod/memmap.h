@@ -12,14 +12,14 @@
 #include "../uapi/thinvmx.h"
 
 #define MEMMAP_PAGE_SHIFT	12
-#define MEMMAP_PAGE_SIZE	(1ULL << MEMMAP_PAGE_SHIFT)
+#define MEMMAP_PAGE_SIZE	BIT_ULL(MEMMAP_PAGE_SHIFT)
 #define MEMMAP_PAGE_MASK	(~(MEMMAP_PAGE_SIZE - 1))
 
 /* Guest physical addresses are 52 bits wide; every entry ends at or below. */
-#define MEMMAP_GPA_LIMIT	(1ULL << 52)
+#define MEMMAP_GPA_LIMIT	BIT_ULL(52)
 
 /* The real-mode helpers must sit below 4 GiB (see memmap.c). */
-#define MEMMAP_HELPERS_LIMIT	(1ULL << 32)
+#define MEMMAP_HELPERS_LIMIT	BIT_ULL(32)
 #define MEMMAP_HELPERS_SIZE	(2 * MEMMAP_PAGE_SIZE)
 
 /*

@@ -8,46 +8,47 @@
 
 #include "vmx_ops.h"
 
-/**
- * vmx_insn_fault() - a VMX instruction faulted (#UD or #GP)
- * @insn: its mnemonic
- * @arg:  its operand, for the log
- */
-void vmx_insn_fault(const char *insn, u64 arg)
+static const char *vmx_err_kind(int err)
 {
-	pr_err_ratelimited("%s %#llx faulted\n", insn, arg);
+	return err == -EFAULT ? "faulted" : "reported VMfail";
 }
 
 /**
- * vmx_insn_error() - a VMX instruction reported VMfail
+ * vmx_insn_report() - a VMX instruction failed
  * @insn: its mnemonic
  * @arg:  its operand, for the log
- *
- * VMfailValid leaves an error number in the current VMCS; VMfailInvalid
- * (no current VMCS) does not, and reading it then fails too, so only the
- * instructions that run with a current VMCS report it.
+ * @err:  -EIO for VMfail, -EFAULT for a fault
  */
-void vmx_insn_error(const char *insn, u64 arg)
+void vmx_insn_report(const char *insn, u64 arg, int err)
 {
-	pr_err_ratelimited("%s %#llx failed\n", insn, arg);
+	pr_err_ratelimited("%s %#llx %s\n", insn, arg, vmx_err_kind(err));
 }
 
 /**
- * vmread_error() - VMREAD reported VMfail
+ * vmread_error() - VMREAD failed
  * @field: the VMCS field encoding
+ * @err:   -EIO for VMfail, -EFAULT for a fault
  */
-void vmread_error(unsigned long field)
+void vmread_error(unsigned long field, int err)
 {
-	pr_err_ratelimited("vmread of field %#lx failed\n", field);
+	pr_err_ratelimited("vmread of field %#lx %s\n", field, vmx_err_kind(err));
 }
 
 /**
- * vmwrite_error() - VMWRITE reported VMfail
+ * vmwrite_error() - VMWRITE failed
  * @field: the VMCS field encoding
  * @value: the value that was refused
+ * @err:   -EIO for VMfail, -EFAULT for a fault
+ *
+ * VMfailValid leaves its reason in the VM-instruction error field (SDM
+ * 31.4), typically 12 (a read-only field) or 13 (a bad control value).
  */
-void vmwrite_error(unsigned long field, unsigned long value)
+void vmwrite_error(unsigned long field, unsigned long value, int err)
 {
-	pr_err_ratelimited("vmwrite of %#lx to field %#lx failed, VM-instruction error %u\n",
-			   value, field, vmcs_read32(VM_INSTRUCTION_ERROR));
+	unsigned long insn_err = 0;
+
+	if (err == -EIO)
+		__vmx_vmread(VM_INSTRUCTION_ERROR, &insn_err);
+	pr_err_ratelimited("vmwrite of %#lx to field %#lx %s, VM-instruction error %lu\n",
+			   value, field, vmx_err_kind(err), insn_err);
 }

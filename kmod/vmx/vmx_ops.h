@@ -1,159 +1,100 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one place VMX instructions are executed. Each wrapper tells the two
- * ways an instruction can go wrong apart (SDM 31.2):
- *  - VMfail (CF or ZF set): reported by its own *_error() routine with the
- *    VM-instruction error number when there is one, returns -EIO;
+ * The one way into the VMX instructions (insn.S). Each tells the two ways
+ * an instruction can go wrong apart (SDM 31.2):
+ *  - VMfail (CF or ZF set): -EIO, reported with the VM-instruction error
+ *    number where there is a current VMCS to hold one;
  *  - a fault (#UD outside VMX operation, #GP): caught by an exception-table
- *    fixup and reported by vmx_insn_fault(), returns -EFAULT.
- * Nothing ever takes the host down for either.
+ *    fixup, -EFAULT.
+ * Both are logged (rate-limited); nothing takes the host down.
  */
 #ifndef _THINVMX_VMX_OPS_H
 #define _THINVMX_VMX_OPS_H
 
 #include <linux/build_bug.h>
 #include <linux/types.h>
-#include <asm/asm.h>
 #include <asm/vmx.h>
-
-void vmx_insn_fault(const char *insn, u64 arg);
-void vmx_insn_error(const char *insn, u64 arg);
-void vmread_error(unsigned long field);
-void vmwrite_error(unsigned long field, unsigned long value);
-
-/*
- * VMXON, VMCLEAR and VMPTRLD take the physical address of a 4 KiB region
- * in memory; INVEPT and INVVPID a type in a register and a 128-bit
- * descriptor in memory.
- */
-static __always_inline int __vmxon(u64 phys)
-{
-	asm goto("1: vmxon %0\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : "m" (phys) : "cc", "memory" : fail, fault);
-	return 0;
-fail:
-	vmx_insn_error("vmxon", phys);
-	return -EIO;
-fault:
-	vmx_insn_fault("vmxon", phys);
-	return -EFAULT;
-}
-
-static __always_inline int __vmclear(u64 phys)
-{
-	asm goto("1: vmclear %0\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : "m" (phys) : "cc", "memory" : fail, fault);
-	return 0;
-fail:
-	vmx_insn_error("vmclear", phys);
-	return -EIO;
-fault:
-	vmx_insn_fault("vmclear", phys);
-	return -EFAULT;
-}
-
-static __always_inline int __vmptrld(u64 phys)
-{
-	asm goto("1: vmptrld %0\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : "m" (phys) : "cc", "memory" : fail, fault);
-	return 0;
-fail:
-	vmx_insn_error("vmptrld", phys);
-	return -EIO;
-fault:
-	vmx_insn_fault("vmptrld", phys);
-	return -EFAULT;
-}
-
-static __always_inline int __vmxoff(void)
-{
-	asm goto("1: vmxoff\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : : "cc", "memory" : fault);
-	return 0;
-fault:
-	vmx_insn_fault("vmxoff", 0);
-	return -EFAULT;
-}
 
 struct vmx_inv_desc {
 	u64 lo;
 	u64 hi;
 };
 
+/* insn.S */
+int __vmx_on(u64 *phys);
+int __vmx_clear(u64 *phys);
+int __vmx_ptrld(u64 *phys);
+int __vmx_off(void);
+int __vmx_invept(unsigned long type, const struct vmx_inv_desc *desc);
+int __vmx_invvpid(unsigned long type, const struct vmx_inv_desc *desc);
+int __vmx_vmread(unsigned long field, unsigned long *value);
+int __vmx_vmwrite(unsigned long field, unsigned long value);
+
+/* ops.c */
+void vmx_insn_report(const char *insn, u64 arg, int err);
+void vmread_error(unsigned long field, int err);
+void vmwrite_error(unsigned long field, unsigned long value, int err);
+
+static __always_inline int vmx_insn_check(const char *insn, u64 arg, int err)
+{
+	if (unlikely(err))
+		vmx_insn_report(insn, arg, err);
+	return err;
+}
+
+static __always_inline int __vmxon(u64 phys)
+{
+	return vmx_insn_check("vmxon", phys, __vmx_on(&phys));
+}
+
+static __always_inline int __vmclear(u64 phys)
+{
+	return vmx_insn_check("vmclear", phys, __vmx_clear(&phys));
+}
+
+static __always_inline int __vmptrld(u64 phys)
+{
+	return vmx_insn_check("vmptrld", phys, __vmx_ptrld(&phys));
+}
+
+static __always_inline int __vmxoff(void)
+{
+	return vmx_insn_check("vmxoff", 0, __vmx_off());
+}
+
 static __always_inline int __invept(unsigned long type, u64 eptp, u64 gpa)
 {
 	struct vmx_inv_desc desc = { eptp, gpa };
 
-	asm goto("1: invept %0, %1\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : "m" (desc), "r" (type) : "cc", "memory" : fail, fault);
-	return 0;
-fail:
-	vmx_insn_error("invept", type);
-	return -EIO;
-fault:
-	vmx_insn_fault("invept", type);
-	return -EFAULT;
+	return vmx_insn_check("invept", type, __vmx_invept(type, &desc));
 }
 
 static __always_inline int __invvpid(unsigned long type, u16 vpid, u64 gva)
 {
 	struct vmx_inv_desc desc = { vpid, gva };
 
-	asm goto("1: invvpid %0, %1\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : "m" (desc), "r" (type) : "cc", "memory" : fail, fault);
-	return 0;
-fail:
-	vmx_insn_error("invvpid", type);
-	return -EIO;
-fault:
-	vmx_insn_fault("invvpid", type);
-	return -EFAULT;
+	return vmx_insn_check("invvpid", type, __vmx_invvpid(type, &desc));
 }
 
 static __always_inline unsigned long __vmcs_readl(unsigned long field)
 {
 	unsigned long value;
+	int err = __vmx_vmread(field, &value);
 
-	asm_goto_output("1: vmread %[field], %[value]\n\t"
-			"jna %l[fail]\n\t"
-			_ASM_EXTABLE(1b, (%l[fault]))
-			: [value] "=r" (value)
-			: [field] "r" (field)
-			: "cc" : fail, fault);
+	if (unlikely(err)) {
+		vmread_error(field, err);
+		return 0;
+	}
 	return value;
-fail:
-	vmread_error(field);
-	return 0;
-fault:
-	vmx_insn_fault("vmread", field);
-	return 0;
 }
 
 static __always_inline void __vmcs_writel(unsigned long field,
 					  unsigned long value)
 {
-	asm goto("1: vmwrite %[value], %[field]\n\t"
-		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : [field] "r" (field), [value] "rm" (value)
-		 : "cc" : fail, fault);
-	return;
-fail:
-	vmwrite_error(field, value);
-	return;
-fault:
-	vmx_insn_fault("vmwrite", field);
+	int err = __vmx_vmwrite(field, value);
+
+	if (unlikely(err))
+		vmwrite_error(field, value, err);
 }
 
 /*
