@@ -12,6 +12,19 @@
  *   nr    on fd      command                    struct
  *   0x00  /dev       THINVMX_GET_CAPABILITIES   struct thinvmx_caps (out)
  *   0x01  /dev       THINVMX_CREATE_DOMAIN      struct thinvmx_create_domain (in)
+ *   0x02  domain     THINVMX_CREATE_VCPU        struct thinvmx_create_vcpu (in)
+ *   0x03  domain     THINVMX_GET_MEMMAP         struct thinvmx_memmap (in/out)
+ *   0x04  domain     THINVMX_GET_FRAME_LIST     struct thinvmx_frame_list (in/out)
+ *   0x05  domain     THINVMX_SET_CPUID          struct thinvmx_cpuid (in)
+ *   0x06  domain     THINVMX_GET_CPUID          struct thinvmx_cpuid (in/out)
+ *   0x10  vcpu       THINVMX_RUN                -
+ *   0x11  vcpu       THINVMX_GET_REGS           struct thinvmx_regs (out)
+ *   0x12  vcpu       THINVMX_SET_REGS           struct thinvmx_regs (in)
+ *   0x13  vcpu       THINVMX_GET_SREGS          struct thinvmx_sregs (out)
+ *   0x14  vcpu       THINVMX_SET_SREGS          struct thinvmx_sregs (in)
+ *
+ * mmap: a domain fd at offset = guest physical address maps guest RAM; a
+ * vCPU fd at offset 0 maps its struct thinvmx_run (one page).
  *
  * An unknown command returns -ENOTTY.
  */
@@ -159,5 +172,206 @@ static_assert(sizeof(struct thinvmx_create_domain) == 56,
 
 #define THINVMX_CREATE_DOMAIN \
 	_IOW(THINVMX_IOC_MAGIC, 0x01, struct thinvmx_create_domain)
+
+/* THINVMX_CREATE_VCPU: returns a new vCPU fd (O_CLOEXEC). */
+#define THINVMX_MAX_VCPUS		64
+
+struct thinvmx_create_vcpu {
+	__u32 id;		/* 0..THINVMX_MAX_VCPUS-1, unique per domain */
+	__u32 flags;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_create_vcpu) == 24,
+	      "struct thinvmx_create_vcpu layout");
+
+#define THINVMX_CREATE_VCPU \
+	_IOW(THINVMX_IOC_MAGIC, 0x02, struct thinvmx_create_vcpu)
+
+/*
+ * THINVMX_GET_MEMMAP: the domain's final layout (aligned, capped, with the
+ * real-mode helpers carved out when the CPU lacks unrestricted guest).
+ * Fills at most max_entries; nr_entries is the full count.
+ */
+struct thinvmx_memmap {
+	__u64 entries;		/* user pointer to struct thinvmx_e820_entry[] */
+	__u32 max_entries;	/* in */
+	__u32 nr_entries;	/* out */
+	__u64 ram_bytes;	/* out: RAM after alignment and cap */
+	__u64 ident_pt_gpa;	/* out: PSE identity page table, 0 if none */
+	__u64 tss_gpa;		/* out: VM86 TSS, 0 if none */
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_memmap) == 56,
+	      "struct thinvmx_memmap layout");
+
+#define THINVMX_GET_MEMMAP \
+	_IOWR(THINVMX_IOC_MAGIC, 0x03, struct thinvmx_memmap)
+
+/*
+ * THINVMX_GET_FRAME_LIST: the host frames behind guest frames
+ * [first_gfn, first_gfn + nr_frames), as extents of frames contiguous in
+ * both. Fills at most max_extents; nr_extents is how many the range needs.
+ * Frames with no RAM behind them are skipped.
+ */
+struct thinvmx_extent {
+	__u64 gfn;
+	__u64 mfn;
+	__u64 nr;
+};
+
+struct thinvmx_frame_list {
+	__u64 first_gfn;
+	__u64 nr_frames;
+	__u64 extents;		/* user pointer to struct thinvmx_extent[] */
+	__u32 max_extents;	/* in */
+	__u32 nr_extents;	/* out */
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_frame_list) == 48,
+	      "struct thinvmx_frame_list layout");
+
+#define THINVMX_GET_FRAME_LIST \
+	_IOWR(THINVMX_IOC_MAGIC, 0x04, struct thinvmx_frame_list)
+
+/*
+ * THINVMX_SET_CPUID / THINVMX_GET_CPUID: the CPUID answers of a domain. The
+ * default is the host's, with VMX hidden, the hypervisor bit set and leaf
+ * 0x40000000 naming thinvmx ("thinvmx" in EBX:ECX:EDX). A leaf not in the
+ * table reads as zeros. GET fills at most nr entries and sets nr to the
+ * full count.
+ */
+#define THINVMX_CPUID_MAX		256
+#define THINVMX_CPUID_FLAG_INDEXED	_BITUL(0)  /* ECX selects a sub-leaf */
+
+struct thinvmx_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;		/* THINVMX_CPUID_FLAG_* */
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 pad;		/* zero */
+};
+
+struct thinvmx_cpuid {
+	__u64 entries;		/* user pointer to struct thinvmx_cpuid_entry[] */
+	__u32 nr;
+	__u32 pad;		/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_cpuid_entry) == 32,
+	      "struct thinvmx_cpuid_entry layout");
+static_assert(sizeof(struct thinvmx_cpuid) == 16,
+	      "struct thinvmx_cpuid layout");
+
+#define THINVMX_SET_CPUID _IOW(THINVMX_IOC_MAGIC, 0x05, struct thinvmx_cpuid)
+#define THINVMX_GET_CPUID _IOWR(THINVMX_IOC_MAGIC, 0x06, struct thinvmx_cpuid)
+
+/* vCPU registers */
+struct thinvmx_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+static_assert(sizeof(struct thinvmx_regs) == 18 * 8,
+	      "struct thinvmx_regs layout");
+
+/*
+ * A segment register as VMX holds it: ar is the access-rights field of the
+ * VMCS (SDM 25.4.1: type, S, DPL, P in bits 7:0, AVL, L, D/B, G in 15:12,
+ * bit 16 = unusable).
+ */
+struct thinvmx_segment {
+	__u64 base;
+	__u32 limit;
+	__u32 ar;
+	__u16 selector;
+	__u16 pad[3];		/* zero */
+};
+
+struct thinvmx_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];		/* zero */
+};
+
+struct thinvmx_sregs {
+	struct thinvmx_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct thinvmx_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	__u64 reserved[4];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_segment) == 24,
+	      "struct thinvmx_segment layout");
+static_assert(sizeof(struct thinvmx_sregs) == 8 * 24 + 2 * 16 + 9 * 8,
+	      "struct thinvmx_sregs layout");
+
+#define THINVMX_RUN		_IO(THINVMX_IOC_MAGIC, 0x10)
+#define THINVMX_GET_REGS	_IOR(THINVMX_IOC_MAGIC, 0x11, struct thinvmx_regs)
+#define THINVMX_SET_REGS	_IOW(THINVMX_IOC_MAGIC, 0x12, struct thinvmx_regs)
+#define THINVMX_GET_SREGS	_IOR(THINVMX_IOC_MAGIC, 0x13, struct thinvmx_sregs)
+#define THINVMX_SET_SREGS	_IOW(THINVMX_IOC_MAGIC, 0x14, struct thinvmx_sregs)
+
+/* struct thinvmx_run.exit_reason: why THINVMX_RUN returned */
+#define THINVMX_EXIT_NONE		0  /* a signal interrupted RUN (-EINTR) */
+#define THINVMX_EXIT_HLT		1
+#define THINVMX_EXIT_IO			2
+#define THINVMX_EXIT_MMIO		3
+#define THINVMX_EXIT_SHUTDOWN		4  /* triple fault: the vCPU is stopped */
+#define THINVMX_EXIT_INTERNAL_ERROR	5  /* nothing handled the exit: stopped */
+#define THINVMX_EXIT_FAIL_ENTRY		6  /* VM entry failed: stopped */
+
+#define THINVMX_IO_IN			0
+#define THINVMX_IO_OUT			1
+
+/*
+ * The page mmap'd from a vCPU fd. The module writes it before RUN returns;
+ * for IN and MMIO reads the VMM writes data before the next RUN, which
+ * completes the instruction.
+ */
+struct thinvmx_run {
+	__u32 exit_reason;		/* THINVMX_EXIT_* */
+	__u32 pad;
+	union {
+		/* THINVMX_EXIT_IO */
+		struct {
+			__u16 port;
+			__u8 size;		/* 1, 2 or 4 */
+			__u8 direction;		/* THINVMX_IO_* */
+			__u32 pad;
+			__u64 data;		/* OUT: value; IN: VMM writes */
+		} io;
+		/* THINVMX_EXIT_MMIO */
+		struct {
+			__u64 gpa;
+			__u64 data;		/* write: value; read: VMM writes */
+			__u8 size;		/* 1, 2, 4 or 8 */
+			__u8 is_write;
+			__u8 pad[6];
+		} mmio;
+		/* THINVMX_EXIT_INTERNAL_ERROR and THINVMX_EXIT_FAIL_ENTRY */
+		struct {
+			__u32 vmx_exit_reason;	/* full basic exit reason */
+			__u32 suberror;		/* THINVMX_INTERNAL_* */
+			__u64 qualification;
+			__u64 guest_rip;
+		} internal;
+		__u64 pad_union[32];
+	};
+	__u64 exits;			/* VM exits of this vCPU so far */
+};
+
+#define THINVMX_INTERNAL_UNHANDLED_EXIT	1
+#define THINVMX_INTERNAL_EMULATION	2  /* an instruction thinvmx cannot emulate */
+#define THINVMX_INTERNAL_BAD_STATE	3  /* entry failed on invalid guest state */
+
+static_assert(sizeof(struct thinvmx_run) == 8 + 256 + 8,
+	      "struct thinvmx_run layout");
 
 #endif /* _UAPI_LINUX_THINVMX_H */
