@@ -454,14 +454,24 @@ if [ ${#COMPLAINTS[@]} -gt 0 ]; then
 fi
 if [ -z "$VERDICT" ]; then
 	[ $CODE = $E_PASS ] && CODE=$E_NOVERDICT
+	# The step that was running: 1 is insmod, then the tests, then rmmod.
+	if [ -z "$SEEN_USER" ]; then
+		during=
+	elif ((RESULTS == 0)); then
+		during=" (during insmod)"
+	elif ((RESULTS <= ${#TESTS[@]})); then
+		during=" (during test ${TESTS[RESULTS - 1]})"
+	else
+		during=" (after the tests)"
+	fi
 	if [ "$VMRC" = 124 ] || [ "$VMRC" = 137 ]; then
-		REASONS+=("no verdict: the ${TIMEOUT}s time limit passed (raise --timeout?)")
+		REASONS+=("no verdict: the ${TIMEOUT}s time limit passed$during (raise --timeout?)")
 	elif [ -z "$SEEN_KERNEL" ]; then
 		REASONS+=("no verdict: the kernel did not start (see $OUT/vm.out)")
 	elif [ -z "$SEEN_USER" ]; then
 		REASONS+=("no verdict: the kernel did not reach userspace")
 	else
-		REASONS+=("no verdict: the VM stopped before the tests finished")
+		REASONS+=("no verdict: the VM stopped$during")
 	fi
 else
 	[[ $VERDICT =~ $VERDICT_RE ]]
