@@ -16,6 +16,11 @@ static_assert(MEMMAP_VM86_TSS_SIZE <= MEMMAP_VM86_TSS_ALIGN,
 	      "the VM86 TSS must fit one aligned block, not cross a page");
 static_assert(MEMMAP_PSE_ENTRIES * sizeof(u32) == MEMMAP_PAGE_SIZE,
 	      "the PSE identity table is one page");
+static_assert(sizeof(struct memmap_extent) == sizeof(struct thinvmx_extent) &&
+	      offsetof(struct memmap_extent, gfn) == offsetof(struct thinvmx_extent, gfn) &&
+	      offsetof(struct memmap_extent, mfn) == offsetof(struct thinvmx_extent, mfn) &&
+	      offsetof(struct memmap_extent, nr) == offsetof(struct thinvmx_extent, nr),
+	      "struct memmap_extent is struct thinvmx_extent");
 
 static u64 memmap_end(const struct thinvmx_e820_entry *e)
 {

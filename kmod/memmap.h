@@ -83,7 +83,8 @@ struct memmap {
  * @mfn:	the host frame backing @gfn; the next ones back the next ones
  * @nr:		frames in the extent
  *
- * Plain u64 fields, so a uapi struct can map 1:1.
+ * The layout of the uapi struct thinvmx_extent (checked in memmap.c), so
+ * an array of them goes to userspace as it is.
  */
 struct memmap_extent {
 	u64 gfn;
