@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Helpers shared by the tools/nested scripts (sourced, not executed).
 
 PROG=${0##*/}

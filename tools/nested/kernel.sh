@@ -12,10 +12,10 @@
 set -euo pipefail
 . "$(dirname "$(readlink -f "$0")")/common.sh"
 
-[ $# -ge 1 ] && [ $# -le 2 ] || {
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $PROG OUTDIR [KVER]" >&2
 	exit 2
-}
+fi
 OUT=$1
 KVER=${2:-}
 
@@ -39,6 +39,7 @@ OUT=$(readlink -f "$OUT")
 KROOT=$OUT/kroot
 STAMP=$KROOT/.thinvmx-extracted-$KVER
 
+# shellcheck disable=SC2012 # newest .deb of a known package name
 if [ ! -e "$STAMP" ] || [ ! -f "$KROOT/boot/vmlinuz-$KVER" ]; then
 	deb=$(ls -t "$OUT/${PKG}_"*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$deb" ]; then

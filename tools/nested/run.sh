@@ -22,14 +22,14 @@ EOF
 }
 
 # Exit codes.
-E_PASS=0 E_FAIL=1 E_USAGE=2 E_KERNEL=3 E_SKIP=4 E_NOVERDICT=5
+E_PASS=0 E_FAIL=1 E_KERNEL=3 E_SKIP=4 E_NOVERDICT=5 # 2: die()
 
 # Bochs CPU: corei7_skylake_x has VMX with EPT, VPID, unrestricted guest, PML.
 BOCHS_CPU=corei7_skylake_x
 BOCHS_IPS=50000000
 
-VM= KROOT= KVER= MODULE= TESTS_DIR= LIST= OUT=
-CPUS=1 MEM=256 TIMEOUT=600 TEST_TIMEOUT=300 CMDLINE_EXTRA= FILES= QUIET=0
+VM='' KROOT='' KVER='' MODULE='' TESTS_DIR='' LIST='' OUT=''
+CPUS=1 MEM=256 TIMEOUT=600 TEST_TIMEOUT=300 CMDLINE_EXTRA='' FILES='' QUIET=0
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -59,8 +59,10 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-[ -n "$VM" ] && [ -n "$KROOT" ] && [ -n "$KVER" ] && [ -n "$MODULE" ] &&
-	[ -n "$TESTS_DIR" ] && [ -n "$OUT" ] || usage
+if [ -z "$VM" ] || [ -z "$KROOT" ] || [ -z "$KVER" ] || [ -z "$MODULE" ] ||
+	[ -z "$TESTS_DIR" ] || [ -z "$OUT" ]; then
+	usage
+fi
 case $VM in bochs | tcg | kvm | auto) ;; *) die "--vm must be bochs, tcg, kvm or auto" ;; esac
 for n in CPUS MEM TIMEOUT TEST_TIMEOUT; do
 	[[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "--$(echo "$n" | tr A-Z_ a-z-) must be a positive integer"
@@ -171,7 +173,7 @@ build_initramfs() {
 	done
 
 	for f in "$TESTS_DIR"/*; do
-		[ -f "$f" ] && [ -x "$f" ] || continue
+		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 		cp -L "$f" "$ROOT/tests/"
 		copy_libs "$f"
 	done
@@ -189,8 +191,9 @@ build_initramfs() {
 	done
 
 	for t in "${TESTS[@]}"; do
-		[ -f "$ROOT/tests/$t" ] && [ -x "$ROOT/tests/$t" ] ||
+		if [ ! -f "$ROOT/tests/$t" ] || [ ! -x "$ROOT/tests/$t" ]; then
 			die "test '$t' is not an executable file in $TESTS_DIR (or --files)"
+		fi
 	done
 
 	mknod -m 600 "$ROOT/dev/console" c 5 1 2>/dev/null ||
@@ -343,7 +346,7 @@ classify() {
 	if [[ $l =~ $RIG_RE ]]; then KIND=rig; else KIND=kernel; fi
 }
 
-LINES_SEEN=0 SEEN_BOOTLOADER= SEEN_KERNEL= SEEN_USER= SEEN_DONE=
+LINES_SEEN=0 SEEN_BOOTLOADER='' SEEN_KERNEL='' SEEN_USER='' SEEN_DONE=''
 # watch: report milestones in the lines of the serial log added since the
 # last call (complete lines only).
 watch() {
@@ -383,7 +386,7 @@ watch() {
 	LINES_SEEN=$total
 }
 
-DONE_AT= VMRC=
+DONE_AT='' VMRC=''
 while :; do
 	watch
 	# The guest powers off right after the verdict; don't wait for a VM
