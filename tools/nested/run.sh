@@ -109,7 +109,6 @@ fi
 
 need cpio cpio
 need gzip gzip
-need awk mawk
 need_file /bin/busybox busybox-static
 ldd /bin/busybox >/dev/null 2>&1 &&
 	die "/bin/busybox is dynamically linked: install the Debian package 'busybox-static'"
