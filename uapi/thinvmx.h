@@ -139,14 +139,19 @@ static_assert(sizeof(struct thinvmx_caps) == 64 + 17 * 8 + 64,
 	_IOR(THINVMX_IOC_MAGIC, 0x00, struct thinvmx_caps)
 
 /*
- * Guest physical memory layout, e820 style. On input RAM entries need not be
- * page aligned: the module rounds each start up and each end down to 4 KiB,
- * drops entries that become empty, and caps the RAM total at mem_bytes.
- * Entries must not overlap.
+ * Guest physical memory layout, e820 style. On input the entries may come
+ * in any order and RAM entries need not be page aligned: the module sorts
+ * them, rounds each RAM start up and each RAM end down to 4 KiB, drops RAM
+ * entries that become empty, and caps the RAM total at mem_bytes; reserved
+ * entries are kept exactly as given. Entries must not overlap and must end
+ * at or below 2^52. The real-mode helpers (see struct thinvmx_memmap) are
+ * carved out of RAM, so the final map may hold THINVMX_E820_MAX + 1
+ * entries.
  */
 #define THINVMX_E820_RAM		1
 #define THINVMX_E820_RESERVED		2
 #define THINVMX_E820_MAX		128
+#define THINVMX_MEMMAP_MAX		(THINVMX_E820_MAX + 1)
 
 struct thinvmx_e820_entry {
 	__u64 addr;
@@ -158,11 +163,17 @@ struct thinvmx_e820_entry {
 static_assert(sizeof(struct thinvmx_e820_entry) == 24,
 	      "struct thinvmx_e820_entry layout");
 
-/* THINVMX_CREATE_DOMAIN: returns a new domain fd (O_CLOEXEC). */
+/*
+ * THINVMX_CREATE_DOMAIN: returns a new domain fd (O_CLOEXEC). The real-mode
+ * helpers are set up when the CPU lacks unrestricted guest, or when
+ * THINVMX_DOMAIN_REALMODE_HELPERS asks for them anyway.
+ */
+#define THINVMX_DOMAIN_REALMODE_HELPERS	_BITUL(0)
+
 struct thinvmx_create_domain {
 	__u64 e820;		/* user pointer to nr_e820 entries */
 	__u32 nr_e820;		/* 1..THINVMX_E820_MAX */
-	__u32 flags;		/* zero */
+	__u32 flags;		/* THINVMX_DOMAIN_* */
 	__u64 mem_bytes;	/* cap on guest RAM, bytes */
 	__u64 reserved[4];	/* zero */
 };
@@ -191,7 +202,8 @@ static_assert(sizeof(struct thinvmx_create_vcpu) == 24,
 /*
  * THINVMX_GET_MEMMAP: the domain's final layout (aligned, capped, with the
  * real-mode helpers carved out when the CPU lacks unrestricted guest).
- * Fills at most max_entries; nr_entries is the full count.
+ * Fills at most max_entries; nr_entries is the full count (at most
+ * THINVMX_MEMMAP_MAX).
  */
 struct thinvmx_memmap {
 	__u64 entries;		/* user pointer to struct thinvmx_e820_entry[] */
@@ -213,13 +225,19 @@ static_assert(sizeof(struct thinvmx_memmap) == 56,
  * THINVMX_GET_FRAME_LIST: the host frames behind guest frames
  * [first_gfn, first_gfn + nr_frames), as extents of frames contiguous in
  * both. Fills at most max_extents; nr_extents is how many the range needs.
- * Frames with no RAM behind them are skipped.
+ * Frames with no RAM behind them are skipped. nr_frames is at most
+ * THINVMX_FRAME_LIST_MAX, so nr_extents cannot overflow.
  */
+#define THINVMX_FRAME_LIST_MAX		0xffffffffULL
+
 struct thinvmx_extent {
 	__u64 gfn;
 	__u64 mfn;
 	__u64 nr;
 };
+
+static_assert(sizeof(struct thinvmx_extent) == 24,
+	      "struct thinvmx_extent layout");
 
 struct thinvmx_frame_list {
 	__u64 first_gfn;
