@@ -184,7 +184,7 @@ nested-prep: setup-nested selftests tools
 	$(call kbuild,/usr/src/linux-headers-$(KV),-s)
 	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
 	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
-		$(wildcard selftests/thinvmx/*.sh) $(NESTED_DIR)/tests/
+		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(NESTED_DIR)/tests/
 
 # $(call nested_run,VM,TEST LIST,extra args)
 define nested_run
@@ -209,7 +209,7 @@ check:
 	@tools/check.sh
 
 demo: nested-prep
-	$(call nested_run,auto,demo.sh,--quiet)
+	$(call nested_run,auto,demo.sh,)
 
 clean:
 	rm -rf $(O)
