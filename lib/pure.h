@@ -27,6 +27,9 @@ typedef __s64 s64;
 #define BIT(n)		(1UL << (n))
 #endif
 #define BIT_ULL(n)	(1ULL << (n))
+#ifndef GENMASK_ULL
+#define GENMASK_ULL(h, l)	(((~0ULL) << (l)) & (~0ULL >> (63 - (h))))
+#endif
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
