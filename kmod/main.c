@@ -12,15 +12,34 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
+#include <asm/fpu/xcr.h>
 
 #include "../uapi/thinvmx.h"
 #include "vmx/caps.h"
 #include "vmx/detect.h"
 #include "vmx/enable.h"
+#include "tvx.h"
+#include "vcpu.h"
 
 /* Evaluated once at load; read-only afterwards. */
 static struct thinvmx_caps tvx_caps;
+const struct thinvmx_caps *tvx_host_caps = &tvx_caps;
+
+atomic_long_t tvx_pages = ATOMIC_LONG_INIT(0);
+
+static int tvx_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&tvx_pages));
+}
+
+static const struct kernel_param_ops tvx_pages_ops = {
+	.get = tvx_pages_get,
+};
+
+module_param_cb(pages, &tvx_pages_ops, NULL, 0444);
+MODULE_PARM_DESC(pages, "pages the module holds now (read-only)");
 
 static void tvx_log_caps(const struct thinvmx_caps *c)
 {
@@ -80,6 +99,8 @@ static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 	switch (cmd) {
 	case THINVMX_GET_CAPABILITIES:
 		return tvx_ioctl_get_caps(argp);
+	case THINVMX_CREATE_DOMAIN:
+		return tvx_create_domain(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -119,22 +140,33 @@ static int __init tvx_init(void)
 	vmx_detect(&tvx_caps);
 	tvx_log_caps(&tvx_caps);
 
-	ret = vmx_enable_init(&tvx_caps);
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		tvx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	ret = tvx_l1d_init();
 	if (ret)
 		return ret;
+	ret = vmx_enable_init(&tvx_caps);
+	if (ret)
+		goto err_l1d;
 	ret = misc_register(&tvx_misc);
 	if (ret) {
 		pr_err("cannot register /dev/thinvmx: %d\n", ret);
-		vmx_enable_exit();
-		return ret;
+		goto err_enable;
 	}
 	return 0;
+
+err_enable:
+	vmx_enable_exit();
+err_l1d:
+	tvx_l1d_exit();
+	return ret;
 }
 
 static void __exit tvx_exit(void)
 {
 	misc_deregister(&tvx_misc);
 	vmx_enable_exit();
+	tvx_l1d_exit();
 }
 
 module_init(tvx_init);

@@ -16,11 +16,15 @@
 /*
  * External interrupts and NMIs always exit so the host keeps its CPU; the
  * host acknowledges them itself (no ACK_INTR_ON_EXIT) by enabling interrupts
- * after the exit. Virtual NMIs give NMI blocking for injected NMIs.
+ * after the exit. Virtual NMIs give NMI blocking for injected NMIs. The
+ * preemption timer is a backstop that bounds how long one entry can last:
+ * Bochs, for one, delivers no external-interrupt exit while the guest has
+ * RFLAGS.IF clear, so a guest spinning with interrupts off would otherwise
+ * keep the host CPU (real CPUs exit regardless of IF, SDM 26.2).
  */
 static const struct vmx_ctl_spec vmx_pin_spec = {
 	.required = VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING,
-	.optional = VMX_PIN_VIRTUAL_NMIS,
+	.optional = VMX_PIN_VIRTUAL_NMIS | VMX_PIN_PREEMPTION_TIMER,
 };
 
 /*

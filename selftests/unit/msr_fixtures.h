@@ -31,7 +31,8 @@ static const struct vmx_msrs bochs_skylake_x = {
 
 /*
  * Worked out by hand from the MSRs above:
- * pin   = forced 0x16 | EXT_INTR 0x1 | NMI 0x8 | VIRTUAL_NMIS 0x20
+ * pin   = forced 0x16 | EXT_INTR 0x1 | NMI 0x8 | VIRTUAL_NMIS 0x20 |
+ *         PREEMPTION_TIMER 0x40
  * proc  = forced 0x04006172 | HLT 0x80 | MWAIT 0x400 | RDPMC 0x800 |
  *         MOV_DR 0x800000 | UNCOND_IO 0x1000000 | MSR_BITMAPS 0x10000000 |
  *         MONITOR 0x20000000 | SECONDARY 0x80000000 (no CR3 exiting: the
@@ -43,7 +44,7 @@ static const struct vmx_msrs bochs_skylake_x = {
  * This model has no monitor trap flag (TRUE_PROCBASED allowed-1 bit 27 is 0).
  */
 static const struct thinvmx_caps bochs_skylake_x_expected = {
-	.pin_ctls	= 0x0000003f,
+	.pin_ctls	= 0x0000007f,
 	.proc_ctls	= 0xb5806df2,
 	.proc2_ctls	= 0x001010ea,
 	.exit_ctls	= 0x003f6ffb,

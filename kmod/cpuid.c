@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID for guests: pure logic over a table of leaves. The table starts as
+ * the host's answers (read in domain.c) with what a guest must not see
+ * taken out and thinvmx's own leaf added; the VMM may replace it.
+ */
+#include "cpuid.h"
+
+/**
+ * cpuid_validate() - check a table a VMM wants to install
+ * @e:  the entries
+ * @nr: how many
+ *
+ * Return: 0, or -EINVAL for a table too large, an unknown flag, a nonzero
+ * pad, or two entries for the same leaf (and sub-leaf, when indexed).
+ */
+int cpuid_validate(const struct thinvmx_cpuid_entry *e, u32 nr)
+{
+	u32 i, j;
+
+	if (nr > THINVMX_CPUID_MAX)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		if (e[i].pad || (e[i].flags & ~THINVMX_CPUID_FLAG_INDEXED))
+			return -EINVAL;
+		if (!(e[i].flags & THINVMX_CPUID_FLAG_INDEXED) && e[i].index)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (e[j].function == e[i].function &&
+			    (!(e[i].flags & THINVMX_CPUID_FLAG_INDEXED) ||
+			     !(e[j].flags & THINVMX_CPUID_FLAG_INDEXED) ||
+			     e[j].index == e[i].index))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * cpuid_find() - the entry answering CPUID(@function, @index)
+ * @e:        the table
+ * @nr:       its entries
+ * @function: EAX on input
+ * @index:    ECX on input; only matters for indexed entries
+ *
+ * Return: the entry, or NULL when the table has none.
+ */
+const struct thinvmx_cpuid_entry *
+cpuid_find(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function, u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (e[i].function != function)
+			continue;
+		if (!(e[i].flags & THINVMX_CPUID_FLAG_INDEXED) || e[i].index == index)
+			return &e[i];
+	}
+	return NULL;
+}
+
+/**
+ * cpuid_guest_defaults() - turn the host's answers into a guest's
+ * @e:   the host's leaves, as read; changed in place, one entry may be added
+ * @nr:  entries in @e; updated
+ * @max: room in @e
+ *
+ * Hides VMX (thinvmx offers no nested virtualization), sets the hypervisor
+ * present bit and makes leaf 0x40000000 name thinvmx (replacing what the
+ * host had there and dropping the leaves above it in that range).
+ *
+ * Return: 0, or -ENOSPC when the leaf cannot be added.
+ */
+int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max)
+{
+	u32 i, out = 0;
+
+	for (i = 0; i < *nr; i++) {
+		if (e[i].function > CPUID_LEAF_HYPERVISOR &&
+		    e[i].function < CPUID_LEAF_HYPERVISOR + 0x100)
+			continue;
+		if (e[i].function == CPUID_LEAF_HYPERVISOR)
+			continue;
+		if (e[i].function == 1) {
+			e[i].ecx &= ~CPUID_1_ECX_VMX;
+			e[i].ecx |= CPUID_1_ECX_HYPERVISOR;
+		}
+		e[out++] = e[i];
+	}
+	if (out >= max)
+		return -ENOSPC;
+	e[out++] = (struct thinvmx_cpuid_entry) {
+		.function = CPUID_LEAF_HYPERVISOR,
+		.eax = CPUID_LEAF_HYPERVISOR,
+		.ebx = CPUID_SIG_EBX,
+		.ecx = CPUID_SIG_ECX,
+		.edx = CPUID_SIG_EDX,
+	};
+	*nr = out;
+	return 0;
+}
+
+/**
+ * cpuid_answer() - the registers a guest's CPUID returns
+ * @e:        the domain's table
+ * @nr:       its entries
+ * @function: the guest's EAX
+ * @index:    the guest's ECX
+ * @apic_id:  the vCPU's APIC ID
+ * @osxsave:  the guest's CR4.OSXSAVE
+ * @ospke:    the guest's CR4.PKE
+ * @out:      EAX, EBX, ECX, EDX
+ *
+ * A leaf missing from the table reads as zeros. The bits that mirror guest
+ * state (APIC ID, OSXSAVE, OSPKE) follow the vCPU, not the table.
+ */
+void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
+		  u32 index, u32 apic_id, bool osxsave, bool ospke, u32 out[4])
+{
+	const struct thinvmx_cpuid_entry *f = cpuid_find(e, nr, function, index);
+
+	if (!f) {
+		out[0] = 0;
+		out[1] = 0;
+		out[2] = 0;
+		out[3] = 0;
+		return;
+	}
+	out[0] = f->eax;
+	out[1] = f->ebx;
+	out[2] = f->ecx;
+	out[3] = f->edx;
+	if (function == 1) {
+		out[1] = (out[1] & 0x00ffffff) | (apic_id << 24);
+		out[2] &= ~CPUID_1_ECX_OSXSAVE;
+		if (osxsave)
+			out[2] |= CPUID_1_ECX_OSXSAVE;
+	} else if (function == 7 && index == 0) {
+		out[2] &= ~CPUID_7_ECX_OSPKE;
+		if (ospke)
+			out[2] |= CPUID_7_ECX_OSPKE;
+	} else if (function == 0xb || function == 0x1f) {
+		out[3] = apic_id;	/* x2APIC ID */
+	}
+}

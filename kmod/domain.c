@@ -1,0 +1,620 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Domains: a guest physical address space owned by the module (Xen style,
+ * not KVM memslots). THINVMX_CREATE_DOMAIN builds the memory map, populates
+ * it with the largest pages that can be had, maps them in EPT, and returns
+ * an fd; mmap of that fd at offset = guest physical address reaches the
+ * guest's RAM. The domain dies with its last reference (its fd, its vCPUs,
+ * and every mapping of its memory).
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "tvx.h"
+#include "cpuid.h"
+#include "vmx/vmx_ops.h"
+
+static DEFINE_IDA(tvx_domain_ida);
+
+/* 2 MiB: the largest page the buddy allocator hands out that EPT maps. */
+#define TVX_CHUNK_ORDER		9
+
+static int tvx_add_chunk(struct tvx_domain *dom, u32 *cap, u64 gfn,
+			 struct page *page, unsigned int order)
+{
+	if (dom->nr_chunks == *cap) {
+		u32 ncap = *cap ? *cap * 2 : 64;
+		struct tvx_chunk *n;
+
+		n = kvrealloc(dom->chunks, *cap * sizeof(*n), ncap * sizeof(*n),
+			      GFP_KERNEL_ACCOUNT);
+		if (!n)
+			return -ENOMEM;
+		dom->chunks = n;
+		*cap = ncap;
+	}
+	dom->chunks[dom->nr_chunks++] = (struct tvx_chunk) {
+		.gfn = gfn, .page = page, .order = order,
+	};
+	return 0;
+}
+
+/*
+ * Back [start, end) (page aligned) with 2 MiB pages where the range allows
+ * and the allocator has them, 4 KiB pages elsewhere.
+ */
+static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
+			      u64 end)
+{
+	const u64 big = PAGE_SIZE << TVX_CHUNK_ORDER;
+	u64 gpa = start;
+	int ret;
+
+	while (gpa < end) {
+		unsigned int order = 0;
+		struct page *p = NULL;
+
+		if (IS_ALIGNED(gpa, big) && end - gpa >= big) {
+			p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					    __GFP_NOWARN | __GFP_NORETRY,
+					    TVX_CHUNK_ORDER);
+			order = p ? TVX_CHUNK_ORDER : 0;
+		}
+		if (!p)
+			p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+		if (!p)
+			return -ENOMEM;
+		ret = tvx_add_chunk(dom, cap, gpa >> PAGE_SHIFT, p, order);
+		if (ret) {
+			tvx_free_pages(p, order);
+			return ret;
+		}
+		ret = ept_map(&dom->ept, gpa, page_to_phys(p),
+			      order ? EPT_LEVEL_2M : EPT_LEVEL_4K,
+			      EPT_RWX | EPT_MT_WB);
+		if (ret)
+			return ret;
+		gpa += PAGE_SIZE << order;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int tvx_populate(struct tvx_domain *dom)
+{
+	u32 cap = 0, i;
+	int ret;
+
+	for (i = 0; i < dom->map->nr; i++) {
+		const struct thinvmx_e820_entry *e = &dom->map->e820[i];
+
+		if (e->type != THINVMX_E820_RAM)
+			continue;
+		ret = tvx_populate_range(dom, &cap, e->addr, e->addr + e->size);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static struct tvx_chunk *tvx_find_chunk(struct tvx_domain *dom, u64 gfn)
+{
+	u32 lo = 0, hi = dom->nr_chunks;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		struct tvx_chunk *c = &dom->chunks[mid];
+
+		if (gfn < c->gfn)
+			hi = mid;
+		else if (gfn >= c->gfn + (1ULL << c->order))
+			lo = mid + 1;
+		else
+			return c;
+	}
+	return NULL;
+}
+
+/**
+ * tvx_gpa_to_hpa() - the host physical address behind a guest one
+ * @dom: the domain
+ * @gpa: guest physical address
+ * @hpa: set when @gpa is RAM
+ *
+ * Return: true if @gpa is guest RAM.
+ */
+bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa)
+{
+	struct tvx_chunk *c = tvx_find_chunk(dom, gpa >> PAGE_SHIFT);
+
+	if (!c)
+		return false;
+	*hpa = page_to_phys(c->page) + (gpa - (c->gfn << PAGE_SHIFT));
+	return true;
+}
+
+/* The real-mode helpers, when the map has them (reference 003). */
+static void tvx_write_realmode_helpers(struct tvx_domain *dom)
+{
+	u64 hpa;
+
+	if (!dom->map->ident_pt_gpa)
+		return;
+	if (!WARN_ON(!tvx_gpa_to_hpa(dom, dom->map->ident_pt_gpa, &hpa)))
+		memmap_write_pse_identity(phys_to_virt(hpa));
+	if (!WARN_ON(!tvx_gpa_to_hpa(dom, dom->map->tss_gpa, &hpa)))
+		memmap_write_vm86_tss(phys_to_virt(hpa));
+}
+
+static void tvx_flush_ept_all_cpus(void *unused)
+{
+	__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
+}
+
+static void tvx_domain_free(struct kref *ref)
+{
+	struct tvx_domain *dom = container_of(ref, struct tvx_domain, ref);
+	u32 i;
+
+	/*
+	 * Translations tagged with this EPTP may be cached on any CPU; the
+	 * tables' pages are about to be reused, and a later domain could get
+	 * the same EPTP (SDM 29.4.3.1).
+	 */
+	if (dom->vmx_held)
+		on_each_cpu(tvx_flush_ept_all_cpus, NULL, 1);
+	ept_destroy(&dom->ept);
+	for (i = 0; i < dom->nr_chunks; i++)
+		tvx_free_pages(dom->chunks[i].page, dom->chunks[i].order);
+	kvfree(dom->chunks);
+	if (dom->msr_bitmap)
+		tvx_free_pages(dom->msr_bitmap, 0);
+	kvfree(dom->cpuid);
+	kfree(dom->map);
+	if (dom->vmx_held)
+		vmx_put();
+	ida_free(&tvx_domain_ida, dom->id);
+	kfree(dom);
+	module_put(THIS_MODULE);
+}
+
+/**
+ * tvx_domain_put() - drop a reference; the last frees the domain
+ * @dom: the domain
+ */
+void tvx_domain_put(struct tvx_domain *dom)
+{
+	kref_put(&dom->ref, tvx_domain_free);
+}
+
+static int tvx_domain_release(struct inode *inode, struct file *file)
+{
+	tvx_domain_put(file->private_data);
+	return 0;
+}
+
+static void tvx_domain_vma_open(struct vm_area_struct *vma)
+{
+	struct tvx_domain *dom = vma->vm_private_data;
+
+	kref_get(&dom->ref);
+}
+
+static void tvx_domain_vma_close(struct vm_area_struct *vma)
+{
+	tvx_domain_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct tvx_domain_vm_ops = {
+	.open = tvx_domain_vma_open,
+	.close = tvx_domain_vma_close,
+};
+
+/*
+ * mmap at offset = guest physical address. The whole range must be RAM;
+ * it is mapped at once (the memory never moves while the domain lives).
+ */
+static int tvx_domain_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct tvx_domain *dom = file->private_data;
+	u64 gpa = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	u64 len = vma->vm_end - vma->vm_start;
+	u64 off = 0;
+	int ret;
+
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	while (off < len) {
+		struct tvx_chunk *c = tvx_find_chunk(dom, (gpa + off) >> PAGE_SHIFT);
+		u64 in_chunk, n;
+
+		if (!c)
+			return -EINVAL;
+		in_chunk = gpa + off - (c->gfn << PAGE_SHIFT);
+		n = min_t(u64, (PAGE_SIZE << c->order) - in_chunk, len - off);
+		ret = remap_pfn_range(vma, vma->vm_start + off,
+				      page_to_pfn(c->page) + (in_chunk >> PAGE_SHIFT),
+				      n, vma->vm_page_prot);
+		if (ret)
+			return ret;
+		off += n;
+	}
+	vma->vm_private_data = dom;
+	vma->vm_ops = &tvx_domain_vm_ops;
+	kref_get(&dom->ref);
+	return 0;
+}
+
+static long tvx_get_memmap(struct tvx_domain *dom,
+			   struct thinvmx_memmap __user *uarg)
+{
+	struct thinvmx_memmap m;
+	u32 n;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.reserved[0] || m.reserved[1])
+		return -EINVAL;
+	n = min(m.max_entries, dom->map->nr);
+	if (n && copy_to_user(u64_to_user_ptr(m.entries), dom->map->e820,
+			      n * sizeof(dom->map->e820[0])))
+		return -EFAULT;
+	m.nr_entries = dom->map->nr;
+	m.ram_bytes = dom->map->ram_bytes;
+	m.ident_pt_gpa = dom->map->ident_pt_gpa;
+	m.tss_gpa = dom->map->tss_gpa;
+	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
+}
+
+/* Index of the first chunk that ends above @gfn (nr_chunks if none). */
+static u32 tvx_chunk_index_from(struct tvx_domain *dom, u64 gfn)
+{
+	u32 lo = 0, hi = dom->nr_chunks;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		struct tvx_chunk *c = &dom->chunks[mid];
+
+		if (c->gfn + (1ULL << c->order) <= gfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Reference 004's query: at most max_extents extents are written (each is
+ * a run of frames contiguous in both address spaces), nr_extents says how
+ * many the range needs. Every chunk is at most one extent, so a buffer of
+ * min(max_extents, chunks in range) entries is enough.
+ */
+static long tvx_get_frame_list(struct tvx_domain *dom,
+			       struct thinvmx_frame_list __user *uarg)
+{
+	struct thinvmx_frame_list fl;
+	struct memmap_extent *buf = NULL;
+	struct extent_builder b;
+	u32 first, last, i;
+	u64 end, cap;
+	long ret = 0;
+
+	if (copy_from_user(&fl, uarg, sizeof(fl)))
+		return -EFAULT;
+	if (fl.reserved[0] || fl.reserved[1])
+		return -EINVAL;
+	if (fl.nr_frames > THINVMX_FRAME_LIST_MAX ||
+	    fl.first_gfn + fl.nr_frames < fl.first_gfn)
+		return -EINVAL;
+	end = fl.first_gfn + fl.nr_frames;
+	first = tvx_chunk_index_from(dom, fl.first_gfn);
+	last = tvx_chunk_index_from(dom, end);
+	cap = min_t(u64, fl.max_extents, last - first + 1);
+	if (cap) {
+		buf = kvmalloc_array(cap, sizeof(*buf), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	extent_builder_init(&b, buf, cap);
+	for (i = first; i < dom->nr_chunks && dom->chunks[i].gfn < end; i++) {
+		struct tvx_chunk *c = &dom->chunks[i];
+		u64 from = max(c->gfn, fl.first_gfn);
+		u64 to = min(c->gfn + (1ULL << c->order), end);
+
+		extent_add(&b, from, page_to_pfn(c->page) + (from - c->gfn),
+			   to - from);
+	}
+	fl.nr_extents = extent_count(&b);
+	if (copy_to_user(u64_to_user_ptr(fl.extents), buf,
+			 sizeof(*buf) * min_t(u64, cap, fl.nr_extents)) ||
+	    copy_to_user(uarg, &fl, sizeof(fl)))
+		ret = -EFAULT;
+	kvfree(buf);
+	return ret;
+}
+
+static long tvx_set_cpuid(struct tvx_domain *dom, struct thinvmx_cpuid __user *uarg)
+{
+	struct thinvmx_cpuid c;
+	struct thinvmx_cpuid_entry *e, *old;
+	int ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.pad || c.nr > THINVMX_CPUID_MAX)
+		return -EINVAL;
+	e = kvmalloc_array(max(c.nr, 1U), sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	if (copy_from_user(e, u64_to_user_ptr(c.entries), c.nr * sizeof(*e))) {
+		kvfree(e);
+		return -EFAULT;
+	}
+	ret = cpuid_validate(e, c.nr);
+	if (ret) {
+		kvfree(e);
+		return ret;
+	}
+	spin_lock(&dom->cpuid_lock);
+	old = dom->cpuid;
+	dom->cpuid = e;
+	dom->nr_cpuid = c.nr;
+	spin_unlock(&dom->cpuid_lock);
+	kvfree(old);
+	return 0;
+}
+
+static long tvx_get_cpuid(struct tvx_domain *dom, struct thinvmx_cpuid __user *uarg)
+{
+	struct thinvmx_cpuid_entry *snap;
+	struct thinvmx_cpuid c;
+	long ret = 0;
+	u32 n, total;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.pad)
+		return -EINVAL;
+	snap = kvmalloc_array(THINVMX_CPUID_MAX, sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+	spin_lock(&dom->cpuid_lock);
+	total = dom->nr_cpuid;
+	memcpy(snap, dom->cpuid, total * sizeof(*snap));
+	spin_unlock(&dom->cpuid_lock);
+	n = min(c.nr, total);
+	if (n && copy_to_user(u64_to_user_ptr(c.entries), snap, n * sizeof(*snap)))
+		ret = -EFAULT;
+	c.nr = total;
+	if (!ret && copy_to_user(uarg, &c, sizeof(c)))
+		ret = -EFAULT;
+	kvfree(snap);
+	return ret;
+}
+
+static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct tvx_domain *dom = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case THINVMX_CREATE_VCPU:
+		return tvx_create_vcpu(dom, argp);
+	case THINVMX_GET_MEMMAP:
+		return tvx_get_memmap(dom, argp);
+	case THINVMX_GET_FRAME_LIST:
+		return tvx_get_frame_list(dom, argp);
+	case THINVMX_SET_CPUID:
+		return tvx_set_cpuid(dom, argp);
+	case THINVMX_GET_CPUID:
+		return tvx_get_cpuid(dom, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations tvx_domain_fops = {
+	.owner		= THIS_MODULE,
+	.release	= tvx_domain_release,
+	.unlocked_ioctl	= tvx_domain_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= tvx_domain_mmap,
+	.llseek		= noop_llseek,
+};
+
+static void tvx_host_cpuid(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
+			   u32 function, u32 index, bool indexed)
+{
+	u32 a, b, c, d;
+
+	if (*nr >= max)
+		return;
+	cpuid_count(function, index, &a, &b, &c, &d);
+	e[(*nr)++] = (struct thinvmx_cpuid_entry) {
+		.function = function, .index = indexed ? index : 0,
+		.flags = indexed ? THINVMX_CPUID_FLAG_INDEXED : 0,
+		.eax = a, .ebx = b, .ecx = c, .edx = d,
+	};
+}
+
+/* How many sub-leaves a host leaf has, or 0 when it takes no index. */
+static u32 tvx_host_subleaves(u32 function)
+{
+	u32 a, b, c, d, n;
+
+	switch (function) {
+	case 4:		/* deterministic cache parameters: until type 0 */
+		for (n = 0; n < 16; n++) {
+			cpuid_count(4, n, &a, &b, &c, &d);
+			if (!(a & 0x1f))
+				break;
+		}
+		return n + 1;
+	case 0xb:
+	case 0x1f:	/* topology: until level type 0 */
+		for (n = 0; n < 8; n++) {
+			cpuid_count(function, n, &a, &b, &c, &d);
+			if (!((c >> 8) & 0xff))
+				break;
+		}
+		return n + 1;
+	case 7:
+	case 0x14:
+	case 0x17:
+	case 0x18:
+	case 0x1d:	/* sub-leaf 0 EAX is the last sub-leaf */
+		cpuid_count(function, 0, &a, &b, &c, &d);
+		return min(a, 31U) + 1;
+	case 0xd:	/* XSAVE: one sub-leaf per state component */
+		return 64;
+	case 0xf:
+	case 0x10:
+	case 0x12:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+static int tvx_default_cpuid(struct tvx_domain *dom)
+{
+	struct thinvmx_cpuid_entry *e;
+	static const u32 bases[] = { 0, 0x80000000u };
+	u32 nr = 0, base, max, f, i, b, sub;
+	int ret;
+
+	e = kvmalloc_array(THINVMX_CPUID_MAX, sizeof(*e),
+			   GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!e)
+		return -ENOMEM;
+	for (b = 0; b < ARRAY_SIZE(bases); b++) {
+		base = bases[b];
+		max = cpuid_eax(base);
+		if (max < base || max > base + 0xff)
+			continue;
+		for (f = base; f <= max; f++) {
+			sub = tvx_host_subleaves(f);
+			if (!sub) {
+				tvx_host_cpuid(e, &nr, THINVMX_CPUID_MAX - 1, f, 0, false);
+				continue;
+			}
+			for (i = 0; i < sub; i++)
+				tvx_host_cpuid(e, &nr, THINVMX_CPUID_MAX - 1, f, i, true);
+		}
+	}
+	ret = cpuid_guest_defaults(e, &nr, THINVMX_CPUID_MAX);
+	if (ret) {
+		kvfree(e);
+		return ret;
+	}
+	dom->cpuid = e;
+	dom->nr_cpuid = nr;
+	return 0;
+}
+
+/**
+ * tvx_create_domain() - THINVMX_CREATE_DOMAIN
+ * @uarg: the caller's struct thinvmx_create_domain
+ *
+ * Return: a new domain fd, or -EFAULT, -EINVAL (bad layout or arguments),
+ * -ENOMEM, -EOPNOTSUPP (no usable VMX), -EBUSY (another hypervisor holds
+ * VMX), -EINTR (a fatal signal while populating).
+ */
+int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
+{
+	struct thinvmx_create_domain cd;
+	struct thinvmx_e820_entry *e820;
+	struct tvx_domain *dom;
+	bool helpers;
+	int ret, i;
+
+	if (copy_from_user(&cd, uarg, sizeof(cd)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(cd.reserved); i++)
+		if (cd.reserved[i])
+			return -EINVAL;
+	if (cd.flags & ~THINVMX_DOMAIN_REALMODE_HELPERS)
+		return -EINVAL;
+	if (!cd.nr_e820 || cd.nr_e820 > THINVMX_E820_MAX)
+		return -EINVAL;
+	e820 = memdup_user(u64_to_user_ptr(cd.e820), cd.nr_e820 * sizeof(*e820));
+	if (IS_ERR(e820))
+		return PTR_ERR(e820);
+
+	ret = -ENOMEM;
+	dom = kzalloc(sizeof(*dom), GFP_KERNEL_ACCOUNT);
+	if (!dom)
+		goto err_e820;
+	kref_init(&dom->ref);
+	mutex_init(&dom->lock);
+	spin_lock_init(&dom->cpuid_lock);
+	dom->owner = task_tgid_nr(current);
+	__module_get(THIS_MODULE);
+	ret = ida_alloc(&tvx_domain_ida, GFP_KERNEL);
+	if (ret < 0) {
+		module_put(THIS_MODULE);
+		kfree(dom);
+		goto err_e820;
+	}
+	dom->id = ret;
+
+	/* From here tvx_domain_put() undoes whatever was done. */
+	ret = -ENOMEM;
+	dom->map = kzalloc(sizeof(*dom->map), GFP_KERNEL_ACCOUNT);
+	if (!dom->map)
+		goto err_put;
+	helpers = !(tvx_host_caps->features & THINVMX_FEAT_UNRESTRICTED) ||
+		  (cd.flags & THINVMX_DOMAIN_REALMODE_HELPERS);
+	ret = memmap_build(e820, cd.nr_e820, cd.mem_bytes, helpers, dom->map);
+	if (ret)
+		goto err_put;
+
+	ret = vmx_get();
+	if (ret)
+		goto err_put;
+	dom->vmx_held = true;
+
+	ret = ept_init(&dom->ept);
+	if (ret)
+		goto err_put;
+	dom->eptp = ept_eptp(&dom->ept, false);
+	ret = tvx_populate(dom);
+	if (ret)
+		goto err_put;
+	tvx_write_realmode_helpers(dom);
+
+	ret = -ENOMEM;
+	dom->msr_bitmap = tvx_alloc_pages(GFP_KERNEL_ACCOUNT, 0);
+	if (!dom->msr_bitmap)
+		goto err_put;
+	memset(page_address(dom->msr_bitmap), 0xff, PAGE_SIZE);
+	ret = tvx_default_cpuid(dom);
+	if (ret)
+		goto err_put;
+
+	ret = anon_inode_getfd("thinvmx-domain", &tvx_domain_fops, dom,
+			       O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		goto err_put;
+	kfree(e820);
+	return ret;
+
+err_put:
+	tvx_domain_put(dom);
+err_e820:
+	kfree(e820);
+	return ret;
+}

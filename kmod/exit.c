@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exit handlers.
+ *
+ * Contract of every handle_<reason>() in the table below, and of
+ * tvx_handle_exit(): return
+ *   1  the exit is dealt with in the kernel: enter the guest again;
+ *   0  userspace must act: struct thinvmx_run says what; RUN returns 0;
+ *  <0  an errno for RUN to return.
+ * Handlers run with preemption disabled and interrupts enabled, the vCPU's
+ * VMCS current. They never sleep. An exit nothing handles stops the vCPU
+ * (internal error), dumps the VMCS once in a while, and leaves the host
+ * and every other guest alone.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/ratelimit.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
+#include <asm/msr.h>
+#include <asm/trapnr.h>
+
+#include "cpuid.h"
+#include "vcpu.h"
+#include "vmx/emulate.h"
+#include "vmx/gwalk.h"
+#include "vmx/vmx_bits.h"
+#include "vmx/vmx_ops.h"
+
+/* ------------------------------------------------------------ helpers */
+
+/**
+ * tvx_read_guest() - copy from guest physical memory
+ * @dom: the domain
+ * @gpa: where
+ * @buf: to
+ * @len: bytes; may cross pages
+ *
+ * Return: 0, or -EFAULT when part of the range is not RAM.
+ */
+int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len)
+{
+	while (len) {
+		unsigned int n = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		u64 hpa;
+
+		if (!tvx_gpa_to_hpa(dom, gpa, &hpa))
+			return -EFAULT;
+		memcpy(buf, phys_to_virt(hpa), n);
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int tvx_gwalk_read(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	return tvx_read_guest(ctx, gpa, buf, len);
+}
+
+static void tvx_skip_insn(struct tvx_vcpu *v)
+{
+	unsigned long rip = vmcs_readl(GUEST_RIP);
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_writel(GUEST_RIP, rip + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	/* the instruction completed: STI/MOV SS blocking ends with it */
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* Queue a hardware exception for the next entry (SDM 26.6.1). */
+static void tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
+				 u32 error)
+{
+	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	/* real mode delivers no error code */
+	if (has_error && (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+static int tvx_inject_gp(struct tvx_vcpu *v)
+{
+	tvx_inject_exception(v, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+static int tvx_inject_ud(struct tvx_vcpu *v)
+{
+	tvx_inject_exception(v, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+static int tvx_internal_error(struct tvx_vcpu *v, u32 suberror)
+{
+	struct thinvmx_run *run = v->run;
+
+	run->internal.vmx_exit_reason = v->exit_reason;
+	run->internal.suberror = suberror;
+	run->internal.qualification = vmcs_readl(EXIT_QUALIFICATION);
+	run->internal.guest_rip = vmcs_readl(GUEST_RIP);
+	v->stopped = true;
+	v->stop_reason = THINVMX_EXIT_INTERNAL_ERROR;
+	run->exit_reason = THINVMX_EXIT_INTERNAL_ERROR;
+	return 0;
+}
+
+static void tvx_dump_vmcs(struct tvx_vcpu *v)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 60 * HZ, 1);
+
+	if (!__ratelimit(&rs))
+		return;
+	pr_err("domain %u vCPU %u: unhandled exit %#x qual %#lx intr %#x idt %#x\n",
+	       v->dom->id, v->id, v->exit_reason, vmcs_readl(EXIT_QUALIFICATION),
+	       vmcs_read32(VM_EXIT_INTR_INFO), vmcs_read32(IDT_VECTORING_INFO_FIELD));
+	pr_err("  rip %#lx rsp %#lx rflags %#lx cr0 %#lx cr3 %#lx cr4 %#lx efer %#llx\n",
+	       vmcs_readl(GUEST_RIP), vmcs_readl(GUEST_RSP), vmcs_readl(GUEST_RFLAGS),
+	       vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_CR3), vmcs_readl(GUEST_CR4),
+	       vmcs_read64(GUEST_IA32_EFER));
+	pr_err("  cs %#x/%#lx/%#x ar %#x ss %#x ar %#x tr %#x ar %#x gpa %#llx gla %#lx\n",
+	       vmcs_read16(GUEST_CS_SELECTOR), vmcs_readl(GUEST_CS_BASE),
+	       vmcs_read32(GUEST_CS_LIMIT), vmcs_read32(GUEST_CS_AR_BYTES),
+	       vmcs_read16(GUEST_SS_SELECTOR), vmcs_read32(GUEST_SS_AR_BYTES),
+	       vmcs_read16(GUEST_TR_SELECTOR), vmcs_read32(GUEST_TR_AR_BYTES),
+	       vmcs_read64(GUEST_PHYSICAL_ADDRESS), vmcs_readl(GUEST_LINEAR_ADDRESS));
+	pr_err("  controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
+	       vmcs_read32(PIN_BASED_VM_EXEC_CONTROL),
+	       vmcs_read32(CPU_BASED_VM_EXEC_CONTROL),
+	       vmcs_read32(SECONDARY_VM_EXEC_CONTROL),
+	       vmcs_read32(VM_EXIT_CONTROLS), vmcs_read32(VM_ENTRY_CONTROLS));
+}
+
+/*
+ * An event whose delivery the exit interrupted (SDM 28.2.4) is delivered
+ * again on the next entry, unless something else was queued already.
+ */
+static void tvx_reinject_vectoring(struct tvx_vcpu *v)
+{
+	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (!(idt & VECTORING_INFO_VALID_MASK))
+		return;
+	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
+		return;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
+	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN,
+		     vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+}
+
+/* ------------------------------------------------------------ handlers */
+
+static int handle_exception_nmi(struct tvx_vcpu *v)
+{
+	u32 intr = v->exit_intr_info;
+
+	/* NMIs were delivered to the host in tvx_enter() */
+	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;
+	/* a machine check in the guest is the host's business */
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
+		asm volatile("int $" __stringify(X86_TRAP_MC));
+		return 1;
+	}
+	return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+/*
+ * An external interrupt is taken by the host when interrupts are enabled
+ * after the exit; a preemption-timer exit only gives the run loop a look
+ * at signals and the scheduler. Both go straight back to the guest.
+ */
+static int handle_external_interrupt(struct tvx_vcpu *v)
+{
+	return 1;
+}
+
+static int handle_triple_fault(struct tvx_vcpu *v)
+{
+	v->stopped = true;
+	v->stop_reason = THINVMX_EXIT_SHUTDOWN;
+	v->run->exit_reason = THINVMX_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_cpuid(struct tvx_vcpu *v)
+{
+	struct tvx_domain *dom = v->dom;
+	u64 cr4 = vmcs_readl(CR4_READ_SHADOW);
+	u32 out[4];
+
+	spin_lock(&dom->cpuid_lock);
+	cpuid_answer(dom->cpuid, dom->nr_cpuid, (u32)v->gprs[TVX_RAX],
+		     (u32)v->gprs[TVX_RCX], v->id, cr4 & X86_CR4_OSXSAVE,
+		     cr4 & X86_CR4_PKE, out);
+	spin_unlock(&dom->cpuid_lock);
+	v->gprs[TVX_RAX] = out[0];
+	v->gprs[TVX_RBX] = out[1];
+	v->gprs[TVX_RCX] = out[2];
+	v->gprs[TVX_RDX] = out[3];
+	tvx_skip_insn(v);
+	return 1;
+}
+
+static int handle_hlt(struct tvx_vcpu *v)
+{
+	tvx_skip_insn(v);
+	v->run->exit_reason = THINVMX_EXIT_HLT;
+	return 0;
+}
+
+static int handle_skip(struct tvx_vcpu *v)
+{
+	tvx_skip_insn(v);
+	return 1;
+}
+
+static int handle_ud(struct tvx_vcpu *v)
+{
+	return tvx_inject_ud(v);
+}
+
+static int handle_gp(struct tvx_vcpu *v)
+{
+	return tvx_inject_gp(v);
+}
+
+/*
+ * Port I/O (SDM table 28-5): OUT goes to userspace with its value; IN
+ * goes to userspace, and the next RUN puts the VMM's data in RAX. String
+ * and REP forms are not emulated.
+ */
+static int handle_io(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	struct thinvmx_run *run = v->run;
+	unsigned int size = (qual & 7) + 1;
+
+	if (qual & (BIT(4) | BIT(5)))	/* string, rep */
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	run->exit_reason = THINVMX_EXIT_IO;
+	run->io.port = qual >> 16;
+	run->io.size = size;
+	run->io.pad = 0;
+	if (qual & BIT(3)) {
+		run->io.direction = THINVMX_IO_IN;
+		run->io.data = 0;
+		v->pending = TVX_PENDING_IO_IN;
+	} else {
+		run->io.direction = THINVMX_IO_OUT;
+		run->io.data = v->gprs[TVX_RAX] & GENMASK_ULL(size * 8 - 1, 0);
+		v->pending = TVX_PENDING_SKIP;
+	}
+	v->pending_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	return 0;
+}
+
+static bool tvx_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		*val = vmcs_read64(GUEST_IA32_EFER);
+		return 0;
+	case MSR_FS_BASE:
+		*val = vmcs_readl(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*val = vmcs_readl(GUEST_GS_BASE);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		rdmsrl(MSR_KERNEL_GS_BASE, *val);	/* the guest's, loaded */
+		return 0;
+	case MSR_STAR:
+		*val = v->star;
+		return 0;
+	case MSR_LSTAR:
+		*val = v->lstar;
+		return 0;
+	case MSR_CSTAR:
+		*val = v->cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*val = v->sfmask;
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*val = vmcs_read32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = vmcs_readl(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = vmcs_readl(GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!(tvx_host_caps->features & THINVMX_FEAT_PAT))
+			return -EINVAL;
+		*val = vmcs_read64(GUEST_IA32_PAT);
+		return 0;
+	case MSR_IA32_TSC:
+		*val = rdtsc();
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*val = MSR_IA32_MISC_ENABLE_FAST_STRING;
+		return 0;
+	case MSR_MTRRcap:
+	case MSR_IA32_APICBASE:
+	case MSR_IA32_UCODE_REV:
+		*val = 0;
+		return 0;
+	case MSR_MTRRdefType:
+		*val = v->mtrr_def_type;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_EFER: {
+		u64 old = vmcs_read64(GUEST_IA32_EFER);
+		bool paging = vmcs_readl(GUEST_CR0) & X86_CR0_PG;
+
+		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+			return -EINVAL;
+		/* LME cannot change while paging is on; LMA is read-only */
+		if (paging && ((val ^ old) & EFER_LME))
+			return -EINVAL;
+		val = (val & ~(u64)EFER_LMA) | (old & EFER_LMA);
+		vmcs_write64(GUEST_IA32_EFER, val);
+		return 0;
+	}
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!tvx_canonical(val))
+			return -EINVAL;
+		break;
+	}
+	switch (msr) {
+	case MSR_FS_BASE:
+		vmcs_writel(GUEST_FS_BASE, val);
+		return 0;
+	case MSR_GS_BASE:
+		vmcs_writel(GUEST_GS_BASE, val);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		wrmsrl(MSR_KERNEL_GS_BASE, val);	/* swapped back on the way out */
+		return 0;
+	case MSR_STAR:
+		v->star = val;
+		wrmsrl(MSR_STAR, val);
+		return 0;
+	case MSR_LSTAR:
+		v->lstar = val;
+		wrmsrl(MSR_LSTAR, val);
+		return 0;
+	case MSR_CSTAR:
+		v->cstar = val;
+		wrmsrl(MSR_CSTAR, val);
+		return 0;
+	case MSR_SYSCALL_MASK:
+		v->sfmask = val & 0xffffffff;
+		wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, val);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		vmcs_writel(GUEST_SYSENTER_ESP, val);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		vmcs_writel(GUEST_SYSENTER_EIP, val);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!(tvx_host_caps->features & THINVMX_FEAT_PAT))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_PAT, val);
+		return 0;
+	case MSR_MTRRdefType:
+		v->mtrr_def_type = val;
+		return 0;
+	case MSR_IA32_TSC:
+	case MSR_IA32_MISC_ENABLE:
+		return 0;	/* accepted, without effect */
+	default:
+		return -EINVAL;
+	}
+}
+
+static int handle_msr_read(struct tvx_vcpu *v)
+{
+	u64 val;
+
+	if (tvx_msr_read(v, (u32)v->gprs[TVX_RCX], &val))
+		return tvx_inject_gp(v);
+	v->gprs[TVX_RAX] = (u32)val;
+	v->gprs[TVX_RDX] = val >> 32;
+	tvx_skip_insn(v);
+	return 1;
+}
+
+static int handle_msr_write(struct tvx_vcpu *v)
+{
+	u64 val = (u32)v->gprs[TVX_RAX] | (v->gprs[TVX_RDX] << 32);
+
+	if (tvx_msr_write(v, (u32)v->gprs[TVX_RCX], val))
+		return tvx_inject_gp(v);
+	tvx_skip_insn(v);
+	return 1;
+}
+
+/*
+ * XSETBV (SDM Vol. 1 13.3): only XCR0, with x87 on, AVX only with SSE,
+ * and nothing the host itself did not enable. The guest's XCR0 is loaded
+ * around each entry.
+ */
+static int handle_xsetbv(struct tvx_vcpu *v)
+{
+	u64 val = (u32)v->gprs[TVX_RAX] | (v->gprs[TVX_RDX] << 32);
+
+	if ((u32)v->gprs[TVX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~tvx_host_xcr0) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
+	    ((val & XFEATURE_MASK_AVX512) &&
+	     (val & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) ||
+	    ((val & XFEATURE_MASK_AVX512) && !(val & XFEATURE_MASK_YMM)))
+		return tvx_inject_gp(v);
+	v->xcr0 = val;
+	tvx_skip_insn(v);
+	return 1;
+}
+
+/*
+ * MOV to CR0/CR4 exits only for the bits the host owns (the guest/host
+ * masks: CR0's fixed bits, CR4.VMXE and what VMX forbids). The guest sees
+ * its own value in the read shadow; the hardware runs with the fixed bits.
+ */
+static int handle_cr(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned int cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
+	u64 val;
+
+	if (type != 0)		/* MOV from CR, CLTS, LMSW: not intercepted */
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
+	switch (cr) {
+	case 0:
+		if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+			return tvx_inject_gp(v);
+		vmcs_writel(CR0_READ_SHADOW, val);
+		vmcs_writel(GUEST_CR0, tvx_cr0_hw(val));
+		break;
+	case 4:
+		if (val & ~(tvx_host_caps->msr_cr4_fixed1 & ~(u64)X86_CR4_VMXE))
+			return tvx_inject_gp(v);
+		vmcs_writel(CR4_READ_SHADOW, val);
+		vmcs_writel(GUEST_CR4, tvx_cr4_hw(val));
+		break;
+	default:
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	}
+	tvx_skip_insn(v);
+	return 1;
+}
+
+/*
+ * MOV DR: the debug registers are the host's; the guest gets a private
+ * copy it can read back (DR7 lives in the VMCS). Hardware breakpoints in
+ * the guest are not armed.
+ */
+static int handle_dr(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned int dr = qual & 7, reg = (qual >> 8) & 15;
+	bool to_guest_reg = qual & BIT(4);
+	u64 val;
+
+	if (dr == 4 || dr == 5) {
+		if (vmcs_readl(GUEST_CR4) & X86_CR4_DE)
+			return tvx_inject_ud(v);
+		dr += 2;
+	}
+	if (to_guest_reg) {
+		val = dr < 4 ? v->dr[dr] : dr == 6 ? v->dr6 | 0xffff0ff0 :
+		      vmcs_readl(GUEST_DR7);
+		if (reg == TVX_RSP)
+			vmcs_writel(GUEST_RSP, val);
+		else
+			v->gprs[reg] = val;
+	} else {
+		val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
+		if (dr >= 6 && val >> 32)
+			return tvx_inject_gp(v);
+		if (dr < 4)
+			v->dr[dr] = val;
+		else if (dr == 6)
+			v->dr6 = val;
+		else
+			vmcs_writel(GUEST_DR7, (val & ~0xd000ULL) | 0x400);
+	}
+	tvx_skip_insn(v);
+	return 1;
+}
+
+/* 16, 32 or 64: the default operand size of the code the guest runs */
+static unsigned int tvx_guest_mode(void)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE) ||
+	    (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_VM))
+		return 16;
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & BIT(13)))
+		return 64;
+	return cs_ar & BIT(14) ? 32 : 16;
+}
+
+/* Fetch up to 15 instruction bytes at the guest's CS:RIP. */
+static int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
+{
+	u64 lin = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
+	u64 pdptes[4] = {
+		vmcs_read64(GUEST_PDPTR0), vmcs_read64(GUEST_PDPTR1),
+		vmcs_read64(GUEST_PDPTR2), vmcs_read64(GUEST_PDPTR3),
+	};
+	struct gwalk_regs regs = {
+		.cr0 = vmcs_readl(GUEST_CR0),
+		.cr3 = vmcs_readl(GUEST_CR3),
+		.cr4 = vmcs_readl(GUEST_CR4),
+		.efer = vmcs_read64(GUEST_IA32_EFER),
+		.pdptes = pdptes,
+		.maxphyaddr = boot_cpu_data.x86_phys_bits,
+	};
+	/* CPL is SS.DPL (SDM 25.4.1) */
+	u32 access = GWALK_ACC_FETCH |
+		     (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
+		      GWALK_ACC_USER : 0);
+	unsigned int got = 0;
+
+	if (tvx_guest_mode() != 64)
+		lin &= 0xffffffff;
+	while (got < EMU_MAX_LEN) {
+		unsigned int n = min_t(u64, EMU_MAX_LEN - got,
+				       PAGE_SIZE - offset_in_page(lin + got));
+		struct gwalk_result res;
+
+		if (gwalk_translate(&regs, lin + got, access, tvx_gwalk_read,
+				    v->dom, &res) ||
+		    tvx_read_guest(v->dom, res.gpa, bytes + got, n))
+			break;	/* decode what could be fetched */
+		got += n;
+	}
+	*len = got;
+	return got ? 0 : -EFAULT;
+}
+
+/*
+ * A guest access to a guest-physical address with no RAM behind it:
+ * emulated MMIO. The instruction is decoded to learn the direction, size
+ * and register; the access goes to userspace and the next RUN completes
+ * it. Anything else about EPT violations belongs to the p2m code.
+ */
+static int handle_ept_violation(struct tvx_vcpu *v)
+{
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	struct thinvmx_run *run = v->run;
+	struct emu_insn insn;
+	unsigned int len;
+	u8 bytes[EMU_MAX_LEN];
+	u64 hpa;
+
+	if (tvx_gpa_to_hpa(v->dom, gpa, &hpa))
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	if (tvx_fetch_insn(v, bytes, &len) ||
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+
+	BUILD_BUG_ON(sizeof(insn) > sizeof(v->mmio_insn));
+	memcpy(v->mmio_insn, &insn, sizeof(insn));
+	run->exit_reason = THINVMX_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.size = insn.size;
+	run->mmio.is_write = insn.is_write;
+	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+	v->pending_len = insn.len;
+	if (insn.is_write) {
+		run->mmio.data = emu_store_value(&insn, v->gprs) &
+				 GENMASK_ULL(insn.size * 8 - 1, 0);
+		v->pending = TVX_PENDING_SKIP;
+	} else {
+		run->mmio.data = 0;
+		v->pending = TVX_PENDING_MMIO_READ;
+	}
+	return 0;
+}
+
+static int handle_ept_misconfig(struct tvx_vcpu *v)
+{
+	tvx_dump_vmcs(v);
+	return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+static int handle_unknown(struct tvx_vcpu *v)
+{
+	tvx_dump_vmcs(v);
+	return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INVD]			= handle_skip,
+	[EXIT_REASON_WBINVD]			= handle_skip,
+	[EXIT_REASON_RDPMC]			= handle_gp,
+	[EXIT_REASON_VMCALL]			= handle_ud,
+	[EXIT_REASON_VMCLEAR]			= handle_ud,
+	[EXIT_REASON_VMLAUNCH]			= handle_ud,
+	[EXIT_REASON_VMPTRLD]			= handle_ud,
+	[EXIT_REASON_VMPTRST]			= handle_ud,
+	[EXIT_REASON_VMREAD]			= handle_ud,
+	[EXIT_REASON_VMRESUME]			= handle_ud,
+	[EXIT_REASON_VMWRITE]			= handle_ud,
+	[EXIT_REASON_VMOFF]			= handle_ud,
+	[EXIT_REASON_VMON]			= handle_ud,
+	[EXIT_REASON_INVEPT]			= handle_ud,
+	[EXIT_REASON_INVVPID]			= handle_ud,
+	[EXIT_REASON_VMFUNC]			= handle_ud,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= handle_msr_read,
+	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
+};
+
+/**
+ * tvx_handle_exit() - dispatch one VM exit
+ * @v:      the vCPU
+ * @reason: the exit reason as read from the VMCS, or TVX_EXIT_VMFAIL
+ *
+ * Return: as the handler contract at the top of this file.
+ */
+int tvx_handle_exit(struct tvx_vcpu *v, u32 reason)
+{
+	u32 basic = (u16)reason;
+	int (*handler)(struct tvx_vcpu *v) = NULL;
+
+	if (reason == TVX_EXIT_VMFAIL || (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		struct thinvmx_run *run = v->run;
+
+		if (reason == TVX_EXIT_VMFAIL) {
+			run->internal.vmx_exit_reason = 0;
+			run->internal.qualification = vmcs_read32(VM_INSTRUCTION_ERROR);
+		} else {
+			run->internal.vmx_exit_reason = reason;
+			run->internal.qualification = vmcs_readl(EXIT_QUALIFICATION);
+			tvx_dump_vmcs(v);
+		}
+		run->internal.suberror = THINVMX_INTERNAL_BAD_STATE;
+		run->internal.guest_rip = vmcs_readl(GUEST_RIP);
+		v->stopped = true;
+		v->stop_reason = THINVMX_EXIT_FAIL_ENTRY;
+		run->exit_reason = THINVMX_EXIT_FAIL_ENTRY;
+		return 0;
+	}
+	tvx_reinject_vectoring(v);
+	if (basic < ARRAY_SIZE(tvx_exit_handlers))
+		handler = tvx_exit_handlers[array_index_nospec(basic,
+						ARRAY_SIZE(tvx_exit_handlers))];
+	if (!handler)
+		return handle_unknown(v);
+	return handler(v);
+}
+
+/**
+ * tvx_complete_pending() - finish what userspace answered
+ * @v: the vCPU, its VMCS current
+ *
+ * Return: 1 (enter the guest).
+ */
+int tvx_complete_pending(struct tvx_vcpu *v)
+{
+	struct thinvmx_run *run = v->run;
+	unsigned long rip;
+	u64 mask;
+
+	switch (v->pending) {
+	case TVX_PENDING_NONE:
+		return 1;
+	case TVX_PENDING_IO_IN:
+		/* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends */
+		mask = GENMASK_ULL(run->io.size * 8 - 1, 0);
+		if (run->io.size == 4)
+			v->gprs[TVX_RAX] = (u32)run->io.data;
+		else
+			v->gprs[TVX_RAX] = (v->gprs[TVX_RAX] & ~mask) |
+					   (run->io.data & mask);
+		break;
+	case TVX_PENDING_MMIO_READ:
+		emu_complete_load((const struct emu_insn *)v->mmio_insn,
+				  run->mmio.data, v->gprs);
+		break;
+	case TVX_PENDING_SKIP:
+		break;
+	}
+	rip = vmcs_readl(GUEST_RIP);
+	vmcs_writel(GUEST_RIP, rip + v->pending_len);
+	v->pending = TVX_PENDING_NONE;
+	return 1;
+}

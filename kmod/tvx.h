@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * thinvmx internals shared by the module's files: domains, vCPUs, page
+ * accounting.
+ */
+#ifndef _THINVMX_TVX_H
+#define _THINVMX_TVX_H
+
+#include <linux/atomic.h>
+#include <linux/gfp.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+
+#include "../uapi/thinvmx.h"
+#include "ept/ept.h"
+#include "memmap.h"
+#include "vmx/enable.h"
+
+/* Pages the module holds, for leak checks (module parameter "pages"). */
+extern atomic_long_t tvx_pages;
+
+static inline struct page *tvx_alloc_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *p = alloc_pages(gfp, order);
+
+	if (p)
+		atomic_long_add(1L << order, &tvx_pages);
+	return p;
+}
+
+static inline void tvx_free_pages(struct page *p, unsigned int order)
+{
+	atomic_long_sub(1L << order, &tvx_pages);
+	__free_pages(p, order);
+}
+
+extern const struct thinvmx_caps *tvx_host_caps;
+
+/* A physically contiguous piece of guest RAM. */
+struct tvx_chunk {
+	u64 gfn;
+	struct page *page;
+	unsigned int order;
+};
+
+struct tvx_vcpu;
+
+struct tvx_domain {
+	struct kref ref;
+	struct mutex lock;		/* vcpus[] */
+	spinlock_t cpuid_lock;		/* cpuid, nr_cpuid: read by exits */
+	u32 id;
+	pid_t owner;
+
+	struct memmap *map;
+	struct tvx_chunk *chunks;	/* sorted by gfn */
+	u32 nr_chunks;
+	struct ept ept;
+	u64 eptp;
+
+	struct page *msr_bitmap;	/* every MSR access exits */
+
+	struct thinvmx_cpuid_entry *cpuid;
+	u32 nr_cpuid;
+
+	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
+	bool vmx_held;			/* holds a vmx_get() reference */
+};
+
+/* Guest general registers, indexed by register number (vmenter.S). */
+enum tvx_reg {
+	TVX_RAX, TVX_RCX, TVX_RDX, TVX_RBX, TVX_RSP, TVX_RBP, TVX_RSI, TVX_RDI,
+	TVX_R8, TVX_R9, TVX_R10, TVX_R11, TVX_R12, TVX_R13, TVX_R14, TVX_R15,
+	TVX_NR_GPRS
+};
+
+/* What the next RUN must finish before entering the guest. */
+enum tvx_pending {
+	TVX_PENDING_NONE,
+	TVX_PENDING_IO_IN,	/* write run->io.data to RAX, skip the IN */
+	TVX_PENDING_SKIP,	/* skip the instruction (OUT, MMIO write) */
+	TVX_PENDING_MMIO_READ,	/* merge run->mmio.data, skip the load */
+};
+
+struct tvx_vcpu {
+	struct tvx_domain *dom;
+	u32 id;
+	u16 vpid;
+	struct mutex run_lock;		/* one RUN or register access at a time */
+
+	struct vmx_loaded_vmcs vmcs;
+	struct thinvmx_run *run;	/* the mmap'd page */
+	struct page *run_page;
+
+	u64 gprs[TVX_NR_GPRS];
+	struct fpu_guest gfpu;
+	u64 xcr0;			/* guest XCR0 */
+	u64 kernel_gs_base;		/* guest IA32_KERNEL_GS_BASE */
+
+	enum tvx_pending pending;
+	u8 pending_len;			/* length of the instruction to skip */
+	u8 mmio_insn[16];		/* decoded load, for TVX_PENDING_MMIO_READ */
+
+	bool stopped;			/* shutdown, internal error, failed entry */
+	u32 stop_reason;		/* THINVMX_EXIT_* that stopped it */
+	bool l1d_flush_needed;
+	u64 exits;
+
+	/* the exit being handled */
+	u32 exit_reason;
+	u32 exit_intr_info;
+
+	/* guest state the VMCS does not hold */
+	u64 cr2;
+	u64 star, lstar, cstar, sfmask;
+	u64 dr[4], dr6;
+	u64 mtrr_def_type;
+
+	/* host state last written to this VMCS */
+	int host_cpu;
+	unsigned long host_cr3, host_cr4, host_fs_base;
+};
+
+int tvx_create_domain(struct thinvmx_create_domain __user *uarg);
+void tvx_domain_put(struct tvx_domain *dom);
+int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *uarg);
+void tvx_vcpu_free(struct tvx_vcpu *vcpu);
+bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa);
+
+#endif /* _THINVMX_TVX_H */

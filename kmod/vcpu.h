@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Between the run loop (vcpu.c), the exit handlers (exit.c) and the L1D
+ * flush (l1d.c).
+ */
+#ifndef _THINVMX_VCPU_H
+#define _THINVMX_VCPU_H
+
+#include "tvx.h"
+
+/* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */
+#define TVX_EXIT_VMFAIL		0xffffffffu
+
+/* vmenter.S */
+int vmx_vcpu_enter(u64 *gprs, bool launched);
+void vmx_vcpu_exit(void);
+void vmx_deliver_nmi(void);
+
+/* vcpu.c */
+extern u64 tvx_host_xcr0;
+u64 tvx_cr0_hw(u64 guest);
+u64 tvx_cr4_hw(u64 guest);
+
+/* exit.c */
+int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
+int tvx_complete_pending(struct tvx_vcpu *v);
+int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len);
+
+/* l1d.c */
+int tvx_l1d_init(void);
+void tvx_l1d_exit(void);
+bool tvx_l1d_flush_wanted(struct tvx_vcpu *v);
+void tvx_l1d_flush_sw(void);
+
+#endif /* _THINVMX_VCPU_H */
