@@ -3,7 +3,8 @@
 #
 # `make check`: every tier of thinvmx's tests, in order of cost:
 #   setup, build, unit (cmocka), kbuild (W=1 + sparse), checkpatch,
-#   nested QEMU TCG (no VMX), nested Bochs (VMX + EPT).
+#   nested QEMU TCG (no VMX), nested Bochs (VMX + EPT), and Bochs with two
+#   CPUs for the tests that need them.
 # Every stage runs even when an earlier one failed (except setup and build,
 # which everything needs). Logs go to build/check/<stage>.log. The last line
 # is "N passed, N failed" over the individual tests.
@@ -87,7 +88,7 @@ one_check $?
 stage checkpatch make -s checkpatch
 one_check $?
 
-for vm in tcg bochs; do
+for vm in tcg bochs bochs-smp; do
 	stage "nested-$vm" make -s "nested-$vm"
 	rc=$?
 	count_tap "$LOG/nested-$vm.log"

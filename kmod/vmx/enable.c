@@ -24,10 +24,15 @@
 #include "enable.h"
 #include "vmx_ops.h"
 
+/*
+ * A CPU may hold several active VMCSs (launched here, not yet cleared) but
+ * only one is current, the one VMREAD/VMWRITE/VMRESUME act on (SDM 25.1).
+ */
 struct vmx_cpu {
 	struct page *vmxon_region;
 	bool on;			/* in VMX operation for thinvmx */
-	struct list_head loaded;	/* struct vmx_loaded_vmcs current here */
+	struct list_head loaded;	/* struct vmx_loaded_vmcs active here */
+	struct vmx_loaded_vmcs *current_vmcs;
 };
 
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpus);
@@ -48,6 +53,7 @@ static void vmx_cpu_clear_loaded(struct vmx_cpu *vc)
 		lv->launched = false;
 		list_del_init(&lv->node);
 	}
+	vc->current_vmcs = NULL;
 }
 
 /* Runs on the CPU itself, with interrupts off or from cpuhp. */
@@ -274,6 +280,8 @@ static void vmx_clear_ipi(void *arg)
 	if (lv->cpu != smp_processor_id())
 		return;		/* the CPU already cleared it going down */
 	__vmclear(page_to_phys(lv->vmcs));
+	if (this_cpu_read(vmx_cpus.current_vmcs) == lv)
+		this_cpu_write(vmx_cpus.current_vmcs, NULL);
 	list_del_init(&lv->node);
 	lv->cpu = -1;
 	lv->launched = false;
@@ -297,27 +305,33 @@ void vmx_loaded_vmcs_clear(struct vmx_loaded_vmcs *lv)
  * vmx_loaded_vmcs_load() - make a VMCS current on this CPU
  * @lv: the VMCS
  *
- * A VMCS current on another CPU is VMCLEARed there first (SDM 25.11.1: a
+ * A VMCS active on another CPU is VMCLEARed there first (SDM 25.11.1: a
  * VMCS must not be active on two CPUs), which also resets its launch state.
+ * One already active here only needs VMPTRLD if another VMCS became
+ * current since.
  *
  * Context: preemption disabled, interrupts enabled (may send an IPI).
  * Return: 0, or the VMPTRLD failure.
  */
 int vmx_loaded_vmcs_load(struct vmx_loaded_vmcs *lv)
 {
+	struct vmx_cpu *vc = this_cpu_ptr(&vmx_cpus);
 	int cpu = smp_processor_id();
 	unsigned long flags;
 	int ret;
 
-	if (lv->cpu == cpu)
+	if (lv->cpu == cpu && vc->current_vmcs == lv)
 		return 0;
-	if (lv->cpu >= 0)
+	if (lv->cpu >= 0 && lv->cpu != cpu)
 		smp_call_function_single(lv->cpu, vmx_clear_ipi, lv, 1);
 	local_irq_save(flags);
 	ret = __vmptrld(page_to_phys(lv->vmcs));
 	if (!ret) {
-		lv->cpu = cpu;
-		list_add(&lv->node, this_cpu_ptr(&vmx_cpus.loaded));
+		if (lv->cpu != cpu) {
+			lv->cpu = cpu;
+			list_add(&lv->node, &vc->loaded);
+		}
+		vc->current_vmcs = lv;
 	}
 	local_irq_restore(flags);
 	return ret;

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Several domains and vCPUs at once, and vCPU threads moving between host
+ * CPUs (the VMCS is cleared on the old CPU and loaded on the new one).
+ *
+ * Requires: root, the thinvmx module, VMX with unrestricted guest, and at
+ * least two online CPUs (the rig boots this one with --cpus 2). SKIPs
+ * otherwise.
+ */
+#include <pthread.h>
+#include <sched.h>
+
+#include "kselftest_harness.h"
+#include "tvx_test.h"
+#include "libthinvmx.h"
+
+#define LOOPS		2000
+
+/*
+ * mov esi, LOOPS; L: xor eax, eax; cpuid; dec esi; jnz L;
+ * mov eax, ebx (the vendor signature's first word); out 0x10, eax; hlt
+ */
+static const unsigned char cpuid_loop[] = {
+	0x66, 0xbe, LOOPS & 0xff, LOOPS >> 8, 0x00, 0x00,
+	0x66, 0x31, 0xc0,
+	0x0f, 0xa2,
+	0x66, 0x4e,
+	0x75, 0xf7,
+	0x66, 0x89, 0xd8,
+	0x66, 0xe7, 0x10,
+	0xf4,
+};
+
+struct worker {
+	struct tvx_vcpu *v;
+	struct tvx_domain *d;
+	pthread_barrier_t *start;
+	int migrate;		/* switch CPUs between runs */
+	int rounds;
+	int failures;
+	int last_ret;		/* RUN's result and exit of the last failure */
+	__u32 last_exit;
+	__u32 vendor;
+	__u64 exits;
+};
+
+static void setup_real(struct tvx_vcpu *v, struct tvx_domain *d)
+{
+	struct thinvmx_regs regs = { .rip = 0x1000, .rflags = 2 };
+	struct thinvmx_sregs s;
+
+	memcpy(tvx_gpa(d, 0x1000), cpuid_loop, sizeof(cpuid_loop));
+	tvx_get_sregs(v, &s);
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	tvx_set_sregs(v, &s);
+	tvx_set_regs(v, &regs);
+}
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct thinvmx_run *run = tvx_vcpu_run_page(w->v);
+	int r, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	pthread_barrier_wait(w->start);
+	for (r = 0; r < w->rounds; r++) {
+		if (w->migrate)
+			pin_to(r % ncpu);
+		setup_real(w->v, w->d);
+		w->last_ret = tvx_vcpu_run(w->v);
+		if (w->last_ret || run->exit_reason != THINVMX_EXIT_IO ||
+		    run->io.port != 0x10) {
+			w->last_exit = run->exit_reason;
+			w->failures++;
+			continue;
+		}
+		w->vendor = run->io.data;
+		w->last_ret = tvx_vcpu_run(w->v);
+		if (w->last_ret || run->exit_reason != THINVMX_EXIT_HLT) {
+			w->last_exit = run->exit_reason;
+			w->failures++;
+		}
+	}
+	w->exits = run->exits;
+	return NULL;
+}
+
+static bool smp_ready(struct __test_metadata *_metadata, struct tvx_handle **h)
+{
+	struct thinvmx_caps caps;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return false;
+	if (tvx_open(h))
+		return false;
+	if (tvx_get_caps(*h, &caps) || caps.vmx_status != THINVMX_VMX_OK ||
+	    !(caps.features & THINVMX_FEAT_UNRESTRICTED)) {
+		tvx_close(*h);
+		return false;
+	}
+	return true;
+}
+
+static __u32 host_vendor(void)
+{
+	__u32 a = 0, b, c, d;
+
+	asm volatile("cpuid" : "+a" (a), "=b" (b), "=c" (c), "=d" (d));
+	return b;
+}
+
+/* two domains, one with two vCPUs: three guests on two CPUs at once */
+TEST(two_domains_three_vcpus_at_once)
+{
+	struct tvx_handle *h;
+	struct tvx_domain *d[2];
+	struct worker w[3];
+	pthread_t t[3];
+	pthread_barrier_t start;
+	int i;
+
+	if (!smp_ready(_metadata, &h))
+		SKIP(return, "needs 2 CPUs, the module and VMX with unrestricted guest");
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 1 << 20, &d[0]));
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 1 << 20, &d[1]));
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, 3));
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 3; i++) {
+		w[i].d = d[i == 2];
+		w[i].start = &start;
+		w[i].rounds = 3;
+		ASSERT_EQ(0, tvx_vcpu_create(w[i].d, i == 1, &w[i].v));
+	}
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, work, &w[i]));
+	for (i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, w[i].failures)
+			TH_LOG("worker %d: RUN %d, exit %u", i, w[i].last_ret,
+			       w[i].last_exit);
+		EXPECT_EQ(host_vendor(), w[i].vendor);
+		EXPECT_LE(3 * (LOOPS + 2), w[i].exits);
+		tvx_vcpu_destroy(w[i].v);
+	}
+	tvx_domain_destroy(d[0]);
+	tvx_domain_destroy(d[1]);
+	tvx_close(h);
+}
+
+/* one vCPU thread hopping between CPUs on every run */
+TEST(vcpu_migrates_between_cpus)
+{
+	pthread_barrier_t start;
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct worker w;
+	pthread_t t;
+
+	if (!smp_ready(_metadata, &h))
+		SKIP(return, "needs 2 CPUs, the module and VMX with unrestricted guest");
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 1 << 20, &d));
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, 1));
+	memset(&w, 0, sizeof(w));
+	w.d = d;
+	w.start = &start;
+	w.migrate = 1;
+	w.rounds = 10;
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &w.v));
+	ASSERT_EQ(0, pthread_create(&t, NULL, work, &w));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, w.failures) TH_LOG("RUN %d, exit %u", w.last_ret, w.last_exit);
+	EXPECT_EQ(host_vendor(), w.vendor);
+	tvx_vcpu_destroy(w.v);
+	tvx_domain_destroy(d);
+	tvx_close(h);
+}
+
+TEST_HARNESS_MAIN
