@@ -7,6 +7,7 @@
 #   make unit       cmocka unit tests of the pure logic, on the host
 #   make check      everything: unit, W=1 + sparse + checkpatch, both nested tiers
 #   make demo       boot the nested VM and show thinvmx at work
+#   make bench      benchmarks in the nested VM (thinvmx against kvm_intel)
 #
 # KDIR defaults to the running kernel's build tree when it exists, else to
 # the Debian cloud kernel headers that `make setup` installs.
@@ -37,8 +38,8 @@ KMOD_SRCS	:= Kbuild $(shell find kmod uapi -name '*.[chS]' 2>/dev/null)
 # ---------------------------------------------------------------- defaults
 
 .PHONY: all module lib tools setup setup-nested unit kbuild-check sparse \
-	checkpatch selftests nested-tcg nested-bochs nested-bochs-smp nested-kvm \
-	check demo \
+	checkpatch selftests benches nested-tcg nested-bochs nested-bochs-smp \
+	nested-kvm check demo bench \
 	clean install help
 
 all: module lib tools
@@ -170,6 +171,14 @@ $(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools
 
 selftests: $(addprefix $(O)/selftests/,$(SELFTESTS))
 
+BENCHES		:= $(patsubst selftests/bench/%.c,%,$(wildcard selftests/bench/*.c))
+
+$(O)/bench/%: selftests/bench/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a -lpthread
+
+benches: $(addprefix $(O)/bench/,$(BENCHES))
+
 # ---------------------------------------------------------------- nested VM
 
 NESTED_DIR	:= $(O)/nested
@@ -182,11 +191,12 @@ NESTED_TIMEOUT	?= 900
 
 # Everything one boot needs: the module for the nested kernel, the
 # kselftests and the tools, gathered in one directory.
-nested-prep: setup-nested selftests tools
+nested-prep: setup-nested selftests benches tools
 	$(eval KV := $(NESTED_KVER))
 	$(call kbuild,/usr/src/linux-headers-$(KV),-s)
 	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
 	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
+		$(addprefix $(O)/bench/,$(BENCHES)) \
 		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(NESTED_DIR)/tests/
 
 # $(call nested_run,VM,TEST LIST,extra args,output name)
@@ -213,6 +223,10 @@ nested-kvm: nested-prep
 
 check:
 	@tools/check.sh
+
+# Benchmarks, in Bochs (VMX); not part of check: they measure, not judge.
+bench: nested-prep
+	$(call nested_run,bochs,$(BENCHES),--test-timeout 1200,bench)
 
 demo: nested-prep
 	$(call nested_run,auto,demo.sh,)

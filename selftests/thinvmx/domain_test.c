@@ -50,10 +50,10 @@ FIXTURE_SETUP(mem)
 	self->d = NULL;
 	ret = tvx_open(&self->h);
 	if (ret == -ENOENT)
-		SKIP(return, "no %s", THINVMX_DEVICE);
+		TVX_SETUP_SKIP("no %s", THINVMX_DEVICE);
 	ASSERT_EQ(0, ret);
 	if (!vmx_usable(self->h, false))
-		SKIP(return, "VMX not usable here");
+		TVX_SETUP_SKIP("VMX not usable here");
 	ASSERT_EQ(0, tvx_domain_create(self->h, layout, 3, 64 << 20, 0, &self->d));
 }
 

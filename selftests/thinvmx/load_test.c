@@ -43,7 +43,7 @@ FIXTURE(mod) {
 FIXTURE_SETUP(mod)
 {
 	if (access(TVX_MODULE_PATH, R_OK))
-		SKIP(return, "no %s", TVX_MODULE_PATH);
+		TVX_SETUP_SKIP("no %s", TVX_MODULE_PATH);
 	if (!module_loaded())
 		ASSERT_EQ(0, tvx_insmod());
 }

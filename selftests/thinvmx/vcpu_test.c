@@ -36,13 +36,13 @@ FIXTURE_SETUP(guest)
 	self->v = NULL;
 	ret = tvx_open(&self->h);
 	if (ret == -ENOENT)
-		SKIP(return, "no %s: module not loaded", THINVMX_DEVICE);
+		TVX_SETUP_SKIP("no %s: module not loaded", THINVMX_DEVICE);
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
 	if (caps.vmx_status != THINVMX_VMX_OK)
-		SKIP(return, "VMX not usable: %s", tvx_vmx_status_str(caps.vmx_status));
+		TVX_SETUP_SKIP("VMX not usable: %s", tvx_vmx_status_str(caps.vmx_status));
 	if (!(caps.features & THINVMX_FEAT_UNRESTRICTED))
-		SKIP(return, "no unrestricted guest: these guests start in real mode");
+		TVX_SETUP_SKIP("no unrestricted guest: these guests start in real mode");
 	ASSERT_EQ(0, tvx_domain_create_simple(self->h, 1 << 20, &self->d));
 	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v));
 	self->run = tvx_vcpu_run_page(self->v);
