@@ -223,10 +223,30 @@ static int load_module(const char *path)
 	return ret;
 }
 
+/* a 1 MiB domain: its fd, or a negative errno */
+static int create_domain(void)
+{
+	struct thinvmx_e820_entry e = { .size = 1 << 20, .type = THINVMX_E820_RAM };
+	struct thinvmx_create_domain cd = {
+		.e820 = (__u64)(uintptr_t)&e, .nr_e820 = 1, .mem_bytes = 1 << 20,
+	};
+	int fd = open(THINVMX_DEVICE, O_RDWR | O_CLOEXEC), dom;
+
+	if (fd < 0)
+		return -errno;
+	dom = ioctl(fd, THINVMX_CREATE_DOMAIN, &cd);
+	if (dom < 0)
+		dom = -errno;
+	close(fd);
+	return dom;
+}
+
 /*
  * kvm_intel holds VMX while one of its VMs exists (6.1 enters VMX operation
  * on the first KVM_CREATE_VM): meanwhile thinvmx must report BUSY, naming
- * a CPU, and be usable again once the VM is gone.
+ * a CPU, refuse domains with -EBUSY, and be usable again once the VM is
+ * gone. While a thinvmx domain lives, KVM cannot have VMX; once the last
+ * domain is gone, no CPU is left in VMX operation and KVM can.
  */
 TEST(kvm_intel_in_vmx_operation_is_busy)
 {
@@ -235,7 +255,7 @@ TEST(kvm_intel_in_vmx_operation_is_busy)
 		"/lib/modules-kvm/kvm-intel.ko",
 	};
 	struct thinvmx_caps c;
-	int kvm, vm, i, ret;
+	int kvm, vm, dom, i, ret;
 
 	if (access(THINVMX_DEVICE, F_OK))
 		SKIP(return, "no %s", THINVMX_DEVICE);
@@ -258,11 +278,27 @@ TEST(kvm_intel_in_vmx_operation_is_busy)
 	get_caps(_metadata, &c);
 	EXPECT_EQ(THINVMX_VMX_BUSY, c.vmx_status);
 	EXPECT_GT(c.nr_cpus, c.detail_cpu);
+	/* and a domain cannot be had meanwhile */
+	EXPECT_EQ(-EBUSY, create_domain());
 
 	close(vm);
-	close(kvm);
 	get_caps(_metadata, &c);
 	EXPECT_EQ(THINVMX_VMX_OK, c.vmx_status);
+
+	/* the other way round: thinvmx holds VMX while a domain lives */
+	dom = create_domain();
+	ASSERT_LE(0, dom) TH_LOG("CREATE_DOMAIN: %s", strerror(-dom));
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	EXPECT_EQ(-1, vm);
+	if (vm >= 0)
+		close(vm);
+	close(dom);
+	/* ... and leaves it on every CPU when the last domain goes */
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	EXPECT_LE(0, vm) TH_LOG("KVM_CREATE_VM after thinvmx: %s", strerror(errno));
+	if (vm >= 0)
+		close(vm);
+	close(kvm);
 
 	EXPECT_EQ(0, syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK));
 	EXPECT_EQ(0, syscall(SYS_delete_module, "kvm", O_NONBLOCK));

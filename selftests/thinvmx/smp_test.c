@@ -8,6 +8,7 @@
  * otherwise.
  */
 #include <pthread.h>
+#include <fcntl.h>
 #include <sched.h>
 
 #include "kselftest_harness.h"
@@ -181,6 +182,78 @@ TEST(vcpu_migrates_between_cpus)
 	EXPECT_EQ(0, w.failures) TH_LOG("RUN %d, exit %u", w.last_ret, w.last_exit);
 	EXPECT_EQ(host_vendor(), w.vendor);
 	tvx_vcpu_destroy(w.v);
+	tvx_domain_destroy(d);
+	tvx_close(h);
+}
+
+static int set_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1" : "0", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int run_once(struct tvx_vcpu *v, struct tvx_domain *d)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(v);
+
+	setup_real(v, d);
+	if (tvx_vcpu_run(v) || run->exit_reason != THINVMX_EXIT_IO)
+		return -1;
+	if (tvx_vcpu_run(v) || run->exit_reason != THINVMX_EXIT_HLT)
+		return -1;
+	return 0;
+}
+
+/*
+ * CPU hotplug while a domain lives: the CPU going down VMCLEARs the VMCS
+ * active there and leaves VMX operation; coming back it enters VMX again,
+ * and the vCPU runs on it.
+ */
+TEST(cpu_hotplug_with_a_domain)
+{
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+
+	if (!smp_ready(_metadata, &h))
+		SKIP(return, "needs 2 CPUs, the module and VMX with unrestricted guest");
+	if (access("/sys/devices/system/cpu/cpu1/online", W_OK)) {
+		tvx_close(h);
+		SKIP(return, "CPU 1 cannot be taken offline");
+	}
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 1 << 20, &d));
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+
+	pin_to(1);
+	ASSERT_EQ(0, run_once(v, d));		/* VMCS active on CPU 1 */
+	pin_to(0);
+	ASSERT_EQ(0, set_online(1, 0));
+	EXPECT_EQ(0, run_once(v, d));		/* cleared there, loaded here */
+	ASSERT_EQ(0, set_online(1, 1));
+	pin_to(1);
+	EXPECT_EQ(0, run_once(v, d));		/* CPU 1 is in VMX operation again */
+	pin_to(0);
+
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+
+	/* hotplug with no domain alive, then a new domain on the CPU that came back */
+	ASSERT_EQ(0, set_online(1, 0));
+	ASSERT_EQ(0, set_online(1, 1));
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 1 << 20, &d));
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+	pin_to(1);
+	EXPECT_EQ(0, run_once(v, d));
+	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);
 	tvx_close(h);
 }
