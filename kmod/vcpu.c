@@ -129,6 +129,16 @@ static void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 	vmcs_writel(HOST_GS_BASE, msr);
 	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
 	vmcs_writel(HOST_IA32_SYSENTER_ESP, msr);
+
+	/*
+	 * This CPU may still cache translations of this guest from before
+	 * the vCPU last ran elsewhere, guest-physical and combined ones both
+	 * tagged by the EPTP (and the VPID): drop them (SDM 29.4.3.3).
+	 */
+	if (tvx_host_caps->features & THINVMX_FEAT_INVEPT_SINGLE)
+		__invept(VMX_EPT_EXTENT_CONTEXT, v->dom->eptp, 0);
+	else
+		__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
 	v->host_cpu = smp_processor_id();
 }
 

@@ -9,7 +9,10 @@
  * where MDS-class bugs need it; after exit every guest value is wiped from
  * the registers, the return stack buffer is refilled where the kernel asks
  * for it on VM exit, and the branch history is cleared where BHI needs it.
- * The L1D flush and SPEC_CTRL are handled in C around this function.
+ * The L1D flush is done in C before this function. IA32_SPEC_CTRL needs
+ * no switching: every guest MSR access exits and thinvmx does not let the
+ * guest write it, so the guest runs with the host's value and the host
+ * finds it unchanged after the exit.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
