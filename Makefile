@@ -19,7 +19,7 @@ CC		?= cc
 CFLAGS_USER	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 		   -I$(SRC)/uapi -I$(SRC)/lib -D_GNU_SOURCE
 NPROC		:= $(shell nproc 2>/dev/null || echo 2)
-VERSION		:= $(shell git -C $(SRC) describe --always --dirty 2>/dev/null || echo 0)
+VERSION		:= 0.1.0
 PREFIX		?= /usr/local
 
 RUNNING_KDIR	:= /lib/modules/$(shell uname -r)/build
@@ -99,7 +99,7 @@ $(O)/.kernel-tools:
 # ---------------------------------------------------------------- lib, tools
 
 LIB_PURE	:= kmod/vmx/caps.c
-LIB_SRCS	:= lib/libthinvmx.c lib/domain.c $(LIB_PURE)
+LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c $(LIB_PURE)
 LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h $(wildcard kmod/*.h kmod/*/*.h)
 LIB_OBJS	:= $(patsubst %.c,$(O)/lib/obj/%.o,$(LIB_SRCS))
 LIB_PIC_OBJS	:= $(patsubst %.c,$(O)/lib/pic/%.o,$(LIB_SRCS))
@@ -110,7 +110,7 @@ $(O)/lib/obj/%.o: %.c $(LIB_HDRS)
 
 $(O)/lib/pic/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -fPIC -fvisibility=hidden -include lib/pure.h -c $< -o $@
+	$(CC) $(CFLAGS_USER) -fPIC -include lib/pure.h -c $< -o $@
 
 $(O)/lib/libthinvmx.a: $(LIB_OBJS)
 	@rm -f $@
@@ -123,9 +123,13 @@ $(O)/lib/libthinvmx.so.0: $(LIB_PIC_OBJS) lib/libthinvmx.map
 $(O)/lib/libthinvmx.so: $(O)/lib/libthinvmx.so.0
 	ln -sf libthinvmx.so.0 $@
 
-$(O)/lib/libthinvmx.pc: lib/libthinvmx.pc.in
+# the prefix is baked in: regenerate when PREFIX changes
+$(O)/lib/libthinvmx.pc: lib/libthinvmx.pc.in FORCE
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+FORCE:
 
 lib: $(O)/lib/libthinvmx.a $(O)/lib/libthinvmx.so $(O)/lib/libthinvmx.pc
 
@@ -139,6 +143,7 @@ $(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h
 
 tools: $(addprefix $(O)/tools/,$(TOOLS))
 
+# The shared library exports only tvx_* (lib/libthinvmx.map).
 install: all
 	install -D -m 0644 $(O)/lib/libthinvmx.a $(DESTDIR)$(PREFIX)/lib/libthinvmx.a
 	install -D -m 0755 $(O)/lib/libthinvmx.so.0 $(DESTDIR)$(PREFIX)/lib/libthinvmx.so.0
