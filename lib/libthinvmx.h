@@ -8,6 +8,7 @@
 #ifndef _LIBTHINVMX_H
 #define _LIBTHINVMX_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include <thinvmx.h>	/* the kernel ABI, uapi/thinvmx.h */
@@ -56,6 +57,223 @@ int tvx_get_regs(struct tvx_vcpu *v, struct thinvmx_regs *r);
 int tvx_set_regs(struct tvx_vcpu *v, const struct thinvmx_regs *r);
 int tvx_get_sregs(struct tvx_vcpu *v, struct thinvmx_sregs *s);
 int tvx_set_sregs(struct tvx_vcpu *v, const struct thinvmx_sregs *s);
+
+/* ------------------------------------------------------------------------
+ * Guest memory and loaders (guest_mem.c)
+ *
+ * Guest RAM starts where the domain's memory map says (gpa 0 for
+ * tvx_domain_create_simple). Ranges may span RAM entries; a range with any
+ * byte outside RAM is -ERANGE and nothing is copied.
+ */
+int tvx_read_guest(const struct tvx_domain *d, __u64 gpa, void *buf, size_t len);
+int tvx_write_guest(struct tvx_domain *d, __u64 gpa, const void *buf, size_t len);
+
+/*
+ * Load the PT_LOAD segments of an ELF64 x86-64 executable (ET_EXEC, no
+ * PT_INTERP) at gpa = p_paddr, the physical load address, as boot loaders
+ * do; ordinary linker output has p_paddr == p_vaddr, so identity-mapped
+ * guests (tvx_vcpu_setup_long_mode) run it as linked. Bytes from p_filesz
+ * to p_memsz (bss) are zeroed. Every segment is checked before any is
+ * written. *entry gets e_entry (a virtual address) if entry is not NULL.
+ * Return: 0; -ENOEXEC for a file that is not such an ELF (bad magic, class,
+ * data, machine, type, header sizes, p_filesz > p_memsz, a segment beyond
+ * the file's end); -ERANGE when a segment is not entirely guest RAM; the
+ * errno of open/read.
+ */
+int tvx_load_elf(struct tvx_domain *d, const char *path, __u64 *entry);
+/* A raw image, copied to gpa: 0, -ERANGE, or the errno of open/read. */
+int tvx_load_flat(struct tvx_domain *d, const char *path, __u64 gpa);
+int tvx_load_flat_buf(struct tvx_domain *d, const void *buf, size_t len, __u64 gpa);
+
+/*
+ * Load this very program into the guest at the addresses it runs at, so a
+ * function of it is a guest entry point: RIP = (__u64)function with the
+ * identity map of tvx_vcpu_setup_long_mode (KVM selftests' way). The
+ * program must be a static, non-PIE executable (ET_EXEC) linked inside
+ * guest RAM, as the kselftests are (0x400000).
+ *
+ * The PT_LOAD segments are copied from this process's memory, not from
+ * /proc/self/exe (which only supplies the program headers): the GOT slots
+ * of IFUNC functions (memcpy, memset, strlen... in static glibc) hold what
+ * the IRELATIVE relocations resolved at startup, where the file holds PLT
+ * stubs that would loop; and globals carry the values the host gave them
+ * before the call. The heap (malloc), mmap'd memory and thread stacks are
+ * not part of the image: guest code must not touch them.
+ * Return: 0; -ENOEXEC (not a static non-PIE x86-64 ELF, or p_paddr !=
+ * p_vaddr); -ERANGE (a segment outside guest RAM); -ENOSPC (a segment
+ * overlaps the area tvx_guest_layout() reserves); an errno of open/read.
+ */
+int tvx_guest_load_self(struct tvx_domain *d);
+
+/*
+ * Copy a global of this program to the guest's copy at the same address,
+ * or back: the guest and the host have separate copies after
+ * tvx_guest_load_self(). Return: 0 or -ERANGE.
+ */
+int tvx_guest_sync_to(struct tvx_domain *d, const void *addr, size_t len);
+int tvx_guest_sync_from(struct tvx_domain *d, void *addr, size_t len);
+#define TVX_SYNC_GLOBAL_TO_GUEST(d, var)	tvx_guest_sync_to((d), &(var), sizeof(var))
+#define TVX_SYNC_GLOBAL_FROM_GUEST(d, var)	tvx_guest_sync_from((d), &(var), sizeof(var))
+
+/* ------------------------------------------------------------------------
+ * Guest CPU modes (guest_mode.c)
+ *
+ * The protected and long mode setups use an area of guest RAM the library
+ * reserves: TVX_GUEST_AREA_SIZE bytes at the top of the highest RAM entry
+ * below 4 GiB (tvx_guest_layout() says where). It holds the page tables,
+ * GDT, TSS, IDTs, the exception and entry stubs, a TLS page and the
+ * default stacks. Loaded code must stay out of it. Every setup call
+ * rewrites the tables (not the stacks): set up all vCPUs before running.
+ *
+ * GDT selectors, the same in both modes:
+ */
+#define TVX_GUEST_SEL_CODE64	0x08	/* 64-bit code, DPL 0 */
+#define TVX_GUEST_SEL_DATA	0x10	/* flat 4 GiB data, DPL 0 */
+#define TVX_GUEST_SEL_CODE32	0x18	/* flat 4 GiB 32-bit code, DPL 0 */
+#define TVX_GUEST_SEL_TSS	0x20	/* busy TSS, 0x68 bytes */
+
+#define TVX_GUEST_AREA_SIZE	0x80000ULL
+#define TVX_GUEST_STACKS	6	/* default stacks: one per vCPU slot */
+#define TVX_GUEST_STACK_SIZE	0x10000ULL
+#define TVX_GUEST_MAP_MAX	(16ULL << 30)	/* identity map limit */
+
+struct tvx_guest_layout {
+	__u64 base;		/* gpa of the area, page aligned, below 4 GiB */
+	__u64 map_end;		/* long mode identity-maps [0, map_end) */
+	__u64 pml4;		/* CR3 in long mode */
+	__u64 gdt;
+	__u64 tss;
+	__u64 idt;		/* 64-bit IDT: stubs that report TVX_UCALL_UNHANDLED */
+	__u64 idt32;		/* 32-bit IDT, empty (limit 0x7ff) for the guest to fill */
+	__u64 code;		/* entry trampoline, return stub, exception stubs */
+	__u64 tls;		/* FS base in long mode: 4 KiB zeroed either side */
+	__u64 ist;		/* top of the #DF stack (IST1) */
+	__u64 stack_top[TVX_GUEST_STACKS];	/* 16-byte aligned tops */
+};
+
+/*
+ * Where the area of domain d is (no guest memory is touched).
+ * Return: 0; -ENOSPC when no RAM entry below 4 GiB holds the area; -ERANGE
+ * when RAM ends above TVX_GUEST_MAP_MAX; an errno of THINVMX_GET_MEMMAP.
+ */
+int tvx_guest_layout(struct tvx_domain *d, struct tvx_guest_layout *l);
+
+/*
+ * 64-bit long mode at rip, with every GPR zero and rflags 2:
+ * - 4-level page tables identity-mapping [0, map_end) with 2 MiB pages,
+ *   read/write/executable, map_end = 4 GiB or the end of RAM rounded up to
+ *   1 GiB, whichever is higher: an access past RAM is an MMIO exit;
+ * - CS = 64-bit code, DS/ES/SS/GS = flat data, FS = flat data with base
+ *   tls (so %fs:0x28, the stack protector's canary, reads guest RAM),
+ *   TR = 64-bit busy TSS, LDTR unusable;
+ * - IDT of 256 interrupt gates whose stubs report the exception with
+ *   TVX_UCALL_UNHANDLED (args: vector, error code or 0, RIP, CR2, RSP,
+ *   RFLAGS) and halt; #DF runs on its own stack (IST1);
+ * - CR0 = PE|MP|ET|NE|WP|PG, CR4 = PAE|OSFXSR|OSXMMEXCPT (+ OSXSAVE when
+ *   the host has it), EFER = LME|NXE (the module sets LMA);
+ * - when the host has OSXSAVE, the guest's XCR0 is set to the host's
+ *   x87/SSE/AVX/AVX-512 bits by an entry trampoline (RIP points at it
+ *   until it runs), because code of this program, memcpy included, was
+ *   chosen for this CPU and may use AVX;
+ * - rsp: the caller's stack top, or 0 for stack_top[0]. Two words are
+ *   pushed: the trampoline returns to rip, and rip's own return address
+ *   is a stub that reports TVX_UCALL_DONE with args[0] = RAX, so a
+ *   function returning is a DONE. At rip, RSP + 8 is 16-byte aligned, as
+ *   after a call.
+ * Set arguments after this call (tvx_vcpu_set_args), not before.
+ * Return: 0; -ERANGE (rsp not in RAM), the errors of tvx_guest_layout()
+ * and of the register ioctls.
+ */
+int tvx_vcpu_setup_long_mode(struct tvx_vcpu *v, struct tvx_domain *d,
+			     __u64 rip, __u64 rsp);
+/*
+ * 32-bit protected mode at eip, paging off: CS = flat 32-bit code, the
+ * others flat data, TR = 32-bit busy TSS, IDT = idt32 (empty: the guest
+ * fills it; an exception before then ends in THINVMX_EXIT_SHUTDOWN),
+ * CR0 = PE|MP|ET|NE, CR4 = OSFXSR|OSXMMEXCPT, EFER = 0, GPRs zero.
+ * esp 0 means stack_top[0]. Needs unrestricted guest (CR0.PG = 0).
+ */
+int tvx_vcpu_setup_protected_mode(struct tvx_vcpu *v, struct tvx_domain *d,
+				  __u32 eip, __u32 esp);
+/*
+ * Real mode at cs:ip, like a DOS .COM: DS = ES = FS = GS = SS = cs,
+ * SP = 0 (the first push lands at cs:FFFE), IVT at 0 (limit 0x3ff),
+ * CR0 = ET, GPRs zero. Uses no guest memory. Needs unrestricted guest
+ * (else SET_SREGS fails with -EOPNOTSUPP).
+ */
+int tvx_vcpu_setup_real_mode(struct tvx_vcpu *v, __u16 cs, __u16 ip);
+/* System V arguments: RDI, RSI, RDX. */
+int tvx_vcpu_set_args(struct tvx_vcpu *v, __u64 a0, __u64 a1, __u64 a2);
+
+/* ------------------------------------------------------------------------
+ * ucall: guest -> host calls by port I/O (ucall.c; guest side: tvx_guest.h)
+ *
+ * The guest writes a struct tvx_ucall_frame in its memory and executes
+ * `out %eax, (%dx)` with DX = TVX_UCALL_PORT, RDI = the frame's address
+ * and EAX = its low 32 bits (a cross-check against stray OUTs). Addresses
+ * in the frame and the frame's own are guest virtual addresses, which the
+ * host reads as guest physical: the guest must identity-map them, as the
+ * setups above do (in 32-bit protected mode only the low 32 bits of RDI
+ * count). Real-mode guests cannot make ucalls.
+ */
+#define TVX_UCALL_PORT		0x1000
+#define TVX_UCALL_MAX_ARGS	6
+
+#define TVX_UCALL_NONE		0	/* not a ucall (struct tvx_ucall only) */
+#define TVX_UCALL_SYNC		1	/* args: anything */
+#define TVX_UCALL_ASSERT	2	/* file, line, msg = the expression, args */
+#define TVX_UCALL_DONE		3	/* args[0]: 0, or RAX if the function returned */
+#define TVX_UCALL_PRINT		4	/* msg, args */
+#define TVX_UCALL_UNHANDLED	5	/* exception: vector, error, rip, cr2, rsp, rflags */
+#define TVX_UCALL_MAX		5
+
+/* In guest memory, written by the guest. */
+struct tvx_ucall_frame {
+	__u64 cmd;			/* TVX_UCALL_* */
+	__u64 args[TVX_UCALL_MAX_ARGS];
+	__u64 file;			/* address of a NUL-terminated string, or 0 */
+	__u64 line;
+	__u64 msg;			/* address of a NUL-terminated string, or 0 */
+};
+
+_Static_assert(sizeof(struct tvx_ucall_frame) == 80, "struct tvx_ucall_frame layout");
+
+/* A decoded ucall, or the exit that was none. */
+struct tvx_ucall {
+	__u64 cmd;			/* TVX_UCALL_*; NONE if the exit was no ucall */
+	__u64 args[TVX_UCALL_MAX_ARGS];
+	__u64 line;
+	char file[128];			/* "" if none; "?" if unreadable */
+	char msg[256];
+	__u64 frame_gpa;
+	struct thinvmx_run exit;	/* copy of the run page after the exit */
+};
+
+/*
+ * Decode the ucall the last exit of v made. Return: the command (> 0);
+ * -ENOMSG when the exit is not an OUT of 4 bytes to TVX_UCALL_PORT (uc->cmd
+ * = TVX_UCALL_NONE, uc->exit says what it was); -EBADMSG when EAX is not
+ * the low half of the frame address or the command is unknown; -EFAULT
+ * when the frame is not in RAM; an errno of the register ioctls.
+ */
+int tvx_ucall_get(struct tvx_vcpu *v, struct tvx_domain *d, struct tvx_ucall *uc);
+/*
+ * Run v until it makes a ucall and return the command (> 0). Any other
+ * exit is an error, -EPROTO, with uc->cmd = TVX_UCALL_NONE and the exit in
+ * uc->exit. A failing RUN returns its errno (-EINTR for a signal, -EIO
+ * once the vCPU stopped), also with uc->exit filled in.
+ */
+int tvx_run_until_ucall(struct tvx_vcpu *v, struct tvx_domain *d, struct tvx_ucall *uc);
+/*
+ * One line for a log: "ASSERT guest_test.c:42: a == b (0x1, 0x2)",
+ * "UNHANDLED #UD (vector 6) error 0 rip 0x401234 ...", "exit MMIO write
+ * gpa 0x8000000 size 8 data 0x2a", ... Return: snprintf's.
+ */
+int tvx_ucall_describe(const struct tvx_ucall *uc, char *buf, size_t len);
+/* "SYNC", "ASSERT", ..., NULL for an unknown command */
+const char *tvx_ucall_cmd_str(__u64 cmd);
+/* "HLT", "IO", "MMIO", ..., NULL for an unknown reason */
+const char *tvx_exit_reason_str(__u32 reason);
 
 /* Human-readable names for THINVMX_VMX_* and THINVMX_CTL_* values. */
 const char *tvx_vmx_status_str(__u32 status);
