@@ -245,6 +245,49 @@ static long run_with_xmm0(int fd, const __u64 in[2], __u64 out[2])
 	return ret;
 }
 
+/*
+ * Two vCPUs of one domain on the same thread: each keeps its own XMM0
+ * across the other's run. vCPU 1 runs the same code on 0x3020/0x3030.
+ */
+static void two_vcpus_keep_their_sse(struct __test_metadata *_metadata,
+				     struct tvx_domain *d, struct tvx_vcpu *v,
+				     const struct thinvmx_sregs *sregs,
+				     const unsigned char *code, size_t len)
+{
+	struct thinvmx_regs regs = { .rip = 0x1100, .rflags = 2 };
+	__u64 *guest_mem = tvx_gpa(d, 0x3000);
+	struct thinvmx_sregs s = *sregs;
+	struct tvx_vcpu *w;
+	unsigned char code2[32];
+	__u64 *m = tvx_gpa(d, 0x3020);
+
+	ASSERT_GE(sizeof(code2), len);
+	memcpy(code2, code, len);
+	code2[4] = 0x20;	/* movdqa xmm0, [0x3020] */
+	code2[12] = 0x30;	/* movdqa [0x3030], xmm0 */
+	memcpy(tvx_gpa(d, 0x1100), code2, len);
+	m[0] = 0x5555555555555555ULL;
+	m[1] = 0x6666666666666666ULL;
+	ASSERT_EQ(0, tvx_vcpu_create(d, 1, &w));
+	ASSERT_EQ(0, tvx_set_sregs(w, &s));
+	ASSERT_EQ(0, tvx_set_regs(w, &regs));
+	regs.rip = 0x1000;
+	ASSERT_EQ(0, tvx_set_regs(v, &regs));
+	guest_mem[2] = guest_mem[3] = 0;
+
+	ASSERT_EQ(0, tvx_vcpu_run(v));		/* v: xmm0 = aaaa/bbbb */
+	ASSERT_EQ(0, tvx_vcpu_run(w));		/* w: xmm0 = 5555/6666 */
+	ASSERT_EQ(0, tvx_vcpu_run(v));		/* v stores its xmm0 */
+	ASSERT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(v)->exit_reason);
+	ASSERT_EQ(0, tvx_vcpu_run(w));
+	ASSERT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(w)->exit_reason);
+	EXPECT_EQ(0xaaaaaaaaaaaaaaaaULL, guest_mem[2]);
+	EXPECT_EQ(0xbbbbbbbbbbbbbbbbULL, guest_mem[3]);
+	EXPECT_EQ(0x5555555555555555ULL, m[2]);
+	EXPECT_EQ(0x6666666666666666ULL, m[3]);
+	tvx_vcpu_destroy(w);
+}
+
 TEST(sse_state_stays_with_its_owner)
 {
 	static const unsigned char code[] = {
@@ -292,6 +335,9 @@ TEST(sse_state_stays_with_its_owner)
 	EXPECT_EQ(host_b[1], out[1]);
 	EXPECT_EQ(0xaaaaaaaaaaaaaaaaULL, guest_mem[2]);
 	EXPECT_EQ(0xbbbbbbbbbbbbbbbbULL, guest_mem[3]);
+
+	two_vcpus_keep_their_sse(_metadata, d, v, &s, code, sizeof(code));
+
 
 	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);

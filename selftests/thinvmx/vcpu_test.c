@@ -257,6 +257,51 @@ TEST_F(guest, vmx_instructions_raise_ud)
 	}
 }
 
+/*
+ * A 32-bit protected-mode guest jumps to a TSS: the task switch exits and
+ * thinvmx does not emulate it. The vCPU stops with an internal error that
+ * names the exit, the VMCS is dumped to the log, and RUN refuses to go on.
+ */
+TEST_F(guest, protected_mode_unhandled_exit_stops_the_vcpu)
+{
+	static const unsigned char code[] = {
+		0xb8, 0x78, 0x56, 0x34, 0x12,		/* mov eax, 0x12345678 */
+		0xe7, 0x20,				/* out 0x20, eax */
+		0xea, 0, 0, 0, 0, 0x18, 0x00,		/* jmp far 0x18:0 (a TSS) */
+		0xf4,
+	};
+	static const unsigned char tss_desc[8] = {
+		0x67, 0x00, 0x00, 0x60, 0x00, 0x89, 0x00, 0x00,
+	};
+	struct thinvmx_regs regs = { .rip = CODE_GPA, .rsp = 0x8000, .rflags = 2 };
+	struct thinvmx_sregs s;
+	struct thinvmx_segment flat_code = {
+		.base = 0, .limit = 0xffffffff, .ar = 0xc09b, .selector = 0x08,
+	};
+	struct thinvmx_segment flat_data = {
+		.base = 0, .limit = 0xffffffff, .ar = 0xc093, .selector = 0x10,
+	};
+
+	memcpy(tvx_gpa(self->d, CODE_GPA), code, sizeof(code));
+	memcpy(tvx_gpa(self->d, 0x5000 + 0x18), tss_desc, sizeof(tss_desc));
+	ASSERT_EQ(0, tvx_get_sregs(self->v, &s));
+	s.cs = flat_code;
+	s.ds = s.es = s.ss = s.fs = s.gs = flat_data;
+	s.gdt.base = 0x5000;
+	s.gdt.limit = 0x1f;
+	s.cr0 = 0x31;		/* PE | ET | NE */
+	ASSERT_EQ(0, tvx_set_sregs(self->v, &s));
+	ASSERT_EQ(0, tvx_set_regs(self->v, &regs));
+
+	expect_io(_metadata, self, THINVMX_IO_OUT, 0x20, 4, 0x12345678);
+	expect_exit(_metadata, self, THINVMX_EXIT_INTERNAL_ERROR);
+	EXPECT_EQ(9, self->run->internal.vmx_exit_reason);	/* task switch */
+	EXPECT_EQ(THINVMX_INTERNAL_UNHANDLED_EXIT, self->run->internal.suberror);
+	EXPECT_EQ(CODE_GPA + 7, self->run->internal.guest_rip);
+	EXPECT_TRUE(tvx_dmesg_has("unhandled exit 0x9"));
+	EXPECT_EQ(-EIO, tvx_vcpu_run(self->v));
+}
+
 static void on_alarm(int sig)
 {
 }
