@@ -150,6 +150,7 @@ install: all
 	ln -sf libthinvmx.so.0 $(DESTDIR)$(PREFIX)/lib/libthinvmx.so
 	install -D -m 0644 $(O)/lib/libthinvmx.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libthinvmx.pc
 	install -D -m 0644 lib/libthinvmx.h $(DESTDIR)$(PREFIX)/include/libthinvmx.h
+	install -D -m 0644 lib/tvx_guest.h $(DESTDIR)$(PREFIX)/include/tvx_guest.h
 	install -D -m 0644 uapi/thinvmx.h $(DESTDIR)$(PREFIX)/include/thinvmx.h
 	for t in $(TOOLS); do install -D -m 0755 $(O)/tools/$$t $(DESTDIR)$(PREFIX)/sbin/$$t; done
 

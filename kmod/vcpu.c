@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/desc.h>
+#include <asm/special_insns.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
@@ -401,10 +402,14 @@ static u32 tvx_enter(struct tvx_vcpu *v)
 
 	tvx_vmcs_host_dynamic(v);
 	tvx_xcr0_guest(v);
+	/* CR2 is not in the VMCS: the guest's own, never the host's */
+	if (native_read_cr2() != v->cr2)
+		native_write_cr2(v->cr2);
 	tvx_l1d_flush(v);
 
 	failed = vmx_vcpu_enter(v->gprs, v->vmcs.launched);
 
+	v->cr2 = native_read_cr2();
 	tvx_xcr0_host(v);
 	if (failed)
 		return TVX_EXIT_VMFAIL;
@@ -636,10 +641,13 @@ static int tvx_check_sregs(const struct thinvmx_sregs *s)
 	if (s->gdt.pad[0] || s->gdt.pad[1] || s->gdt.pad[2] ||
 	    s->idt.pad[0] || s->idt.pad[1] || s->idt.pad[2])
 		return -EINVAL;
-	/* real mode and paging without protection need unrestricted guest */
-	if ((!(s->cr0 & X86_CR0_PE) || !(s->cr0 & X86_CR0_PG)) &&
-	    !(tvx_host_caps->features & THINVMX_FEAT_UNRESTRICTED) &&
-	    !(s->cr0 & X86_CR0_PE))
+	/*
+	 * Without unrestricted guest, VMX runs guests only with protection
+	 * and paging on (SDM 26.3.1.1); real mode and unpaged protected mode
+	 * would need the identity-map and VM86 helpers, not done yet.
+	 */
+	if (!(tvx_host_caps->features & THINVMX_FEAT_UNRESTRICTED) &&
+	    (!(s->cr0 & X86_CR0_PE) || !(s->cr0 & X86_CR0_PG)))
 		return -EOPNOTSUPP;
 	if (s->cr0 >> 32 || (s->cr4 & ~(tvx_host_caps->msr_cr4_fixed1 & ~X86_CR4_VMXE)))
 		return -EINVAL;

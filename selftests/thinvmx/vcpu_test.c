@@ -302,6 +302,28 @@ TEST_F(guest, protected_mode_unhandled_exit_stops_the_vcpu)
 	EXPECT_EQ(-EIO, tvx_vcpu_run(self->v));
 }
 
+/* CR2 is the guest's: set and read back from both sides, never the host's */
+TEST_F(guest, cr2_belongs_to_the_guest)
+{
+	static const unsigned char code[] = {
+		0x0f, 0x20, 0xd0,			/* mov eax, cr2 */
+		0x66, 0xe7, 0x10,			/* out 0x10, eax */
+		0x66, 0xb8, 0x78, 0x56, 0x34, 0x12,	/* mov eax, 0x12345678 */
+		0x0f, 0x22, 0xd0,			/* mov cr2, eax */
+		0xf4,
+	};
+	struct thinvmx_sregs s;
+
+	load_real(_metadata, self, code, sizeof(code));
+	ASSERT_EQ(0, tvx_get_sregs(self->v, &s));
+	s.cr2 = 0xabcd000;
+	ASSERT_EQ(0, tvx_set_sregs(self->v, &s));
+	expect_io(_metadata, self, THINVMX_IO_OUT, 0x10, 4, 0xabcd000);
+	expect_exit(_metadata, self, THINVMX_EXIT_HLT);
+	ASSERT_EQ(0, tvx_get_sregs(self->v, &s));
+	EXPECT_EQ(0x12345678, s.cr2);
+}
+
 static void on_alarm(int sig)
 {
 }
