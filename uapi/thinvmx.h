@@ -17,6 +17,13 @@
  *   0x04  domain     THINVMX_GET_FRAME_LIST     struct thinvmx_frame_list (in/out)
  *   0x05  domain     THINVMX_SET_CPUID          struct thinvmx_cpuid (in)
  *   0x06  domain     THINVMX_GET_CPUID          struct thinvmx_cpuid (in/out)
+ *   0x07  domain     THINVMX_SET_MEM_TYPE       struct thinvmx_mem_range (in)
+ *   0x08  domain     THINVMX_SET_MEM_ACCESS     struct thinvmx_mem_range (in)
+ *   0x09  domain     THINVMX_GET_MEM_ACCESS     struct thinvmx_mem_query (in/out)
+ *   0x0a  domain     THINVMX_CHANGE_TYPE_GLOBAL struct thinvmx_type_change (in)
+ *   0x0b  domain     THINVMX_DIRTY_LOG          struct thinvmx_dirty_log (in)
+ *   0x0c  domain     THINVMX_MAP_MMIO           struct thinvmx_map_mmio (in)
+ *   0x0d  domain     THINVMX_GET_DOMAIN_INFO    struct thinvmx_domain_info (out)
  *   0x10  vcpu       THINVMX_RUN                -
  *   0x11  vcpu       THINVMX_GET_REGS           struct thinvmx_regs (out)
  *   0x12  vcpu       THINVMX_SET_REGS           struct thinvmx_regs (in)
@@ -289,6 +296,150 @@ static_assert(sizeof(struct thinvmx_cpuid) == 16,
 #define THINVMX_SET_CPUID _IOW(THINVMX_IOC_MAGIC, 0x05, struct thinvmx_cpuid)
 #define THINVMX_GET_CPUID _IOWR(THINVMX_IOC_MAGIC, 0x06, struct thinvmx_cpuid)
 
+/*
+ * p2m types: what a guest frame is (DESIGN.md, "p2m types and access
+ * rights"). INVALID is 0: nothing is mapped there.
+ */
+#define THINVMX_P2M_INVALID		0
+#define THINVMX_P2M_RAM_RW		1
+#define THINVMX_P2M_RAM_RO		2  /* writes are discarded */
+#define THINVMX_P2M_RAM_LOGDIRTY	3  /* r-x until written, then ram_rw */
+#define THINVMX_P2M_MMIO_DIRECT		4  /* a host device frame (MAP_MMIO) */
+#define THINVMX_P2M_MMIO_DM		5  /* emulated by the VMM */
+#define THINVMX_P2M_NR_TYPES		6
+
+/*
+ * Access rights (Xen's mem_access): they only take permissions away from
+ * what the type allows. 0-7 are sets of R = 1, W = 2, X = 4. RX2RW acts as
+ * RX and becomes RW after its first violation; N2RWX acts as N and becomes
+ * RWX after its first violation; the violation is reported either way.
+ */
+#define THINVMX_ACCESS_N		0
+#define THINVMX_ACCESS_R		1
+#define THINVMX_ACCESS_W		2
+#define THINVMX_ACCESS_RW		3
+#define THINVMX_ACCESS_X		4
+#define THINVMX_ACCESS_RX		5
+#define THINVMX_ACCESS_WX		6
+#define THINVMX_ACCESS_RWX		7
+#define THINVMX_ACCESS_RX2RW		8
+#define THINVMX_ACCESS_N2RWX		9
+#define THINVMX_NR_ACCESS		10
+
+/*
+ * THINVMX_SET_MEM_TYPE / THINVMX_SET_MEM_ACCESS: give every frame of
+ * [first_gfn, first_gfn + nr_frames) the type or access right in value.
+ * Every frame of the range must be mapped (RAM or MAP_MMIO), else -EINVAL
+ * and nothing changes; types: RAM_RW, RAM_RO and RAM_LOGDIRTY on RAM only.
+ * Permissions that shrink are invalidated on every CPU before the ioctl
+ * returns.
+ */
+struct thinvmx_mem_range {
+	__u64 first_gfn;
+	__u64 nr_frames;
+	__u32 value;		/* THINVMX_P2M_* or THINVMX_ACCESS_* */
+	__u32 pad;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+/* THINVMX_GET_MEM_ACCESS: the type and access right of one frame. */
+struct thinvmx_mem_query {
+	__u64 gfn;		/* in */
+	__u32 type;		/* out: THINVMX_P2M_* */
+	__u32 access;		/* out: THINVMX_ACCESS_* */
+	__u64 reserved[2];	/* zero */
+};
+
+/*
+ * THINVMX_CHANGE_TYPE_GLOBAL: every frame of type from becomes type to.
+ * -EINVAL for a change to or from MMIO_DIRECT unless from == to, which
+ * re-applies the read-only MMIO set to every MMIO_DIRECT frame.
+ */
+struct thinvmx_type_change {
+	__u32 from;
+	__u32 to;
+	__u64 reserved[2];	/* zero */
+};
+
+/*
+ * THINVMX_DIRTY_LOG: START turns every RAM_RW frame into RAM_LOGDIRTY;
+ * a guest write to one marks it dirty and makes it RAM_RW again. GET
+ * copies the dirty bits of [first_gfn, first_gfn + nr_frames) to bitmap
+ * (bit i = frame first_gfn + i, in __u64 words) and clears them, turning
+ * the frames it reports back into RAM_LOGDIRTY. STOP ends it: every
+ * RAM_LOGDIRTY frame becomes RAM_RW.
+ */
+#define THINVMX_DIRTY_LOG_START		1
+#define THINVMX_DIRTY_LOG_GET		2
+#define THINVMX_DIRTY_LOG_STOP		3
+
+struct thinvmx_dirty_log {
+	__u32 op;		/* THINVMX_DIRTY_LOG_* */
+	__u32 pad;		/* zero */
+	__u64 first_gfn;	/* GET */
+	__u64 nr_frames;	/* GET, a multiple of 64 */
+	__u64 bitmap;		/* GET: user pointer to nr_frames / 64 __u64s */
+	__u64 reserved[2];	/* zero */
+};
+
+/*
+ * THINVMX_MAP_MMIO (root only): map host MMIO frames [mfn, mfn + nr) at
+ * guest frames [gfn, gfn + nr) as MMIO_DIRECT. The host range must lie in
+ * the host's iomem resources and never touch RAM; the guest range must be
+ * neither RAM nor mapped already. Frames in the read-only MMIO set get no
+ * write permission.
+ */
+struct thinvmx_map_mmio {
+	__u64 gfn;
+	__u64 mfn;
+	__u64 nr_frames;
+	__u64 reserved[2];	/* zero */
+};
+
+/* THINVMX_GET_DOMAIN_INFO: sizes and counters of a domain. */
+struct thinvmx_domain_info {
+	__u32 id;
+	__u32 nr_vcpus;
+	__u64 ram_pages;		/* guest RAM, 4 KiB frames */
+	__u64 ept_table_pages;		/* EPT paging-structure pages */
+	__u64 ept_leaves_4k;		/* leaves of each size */
+	__u64 ept_leaves_2m;
+	__u64 ept_leaves_1g;
+	__u64 mem_access_violations;	/* reported to the VMM */
+	__u64 logdirty_faults;
+	__u64 ram_ro_writes_discarded;
+	__u64 mmio_ro_writes_discarded;
+	__u64 reserved[8];
+};
+
+static_assert(sizeof(struct thinvmx_mem_range) == 40,
+	      "struct thinvmx_mem_range layout");
+static_assert(sizeof(struct thinvmx_mem_query) == 32,
+	      "struct thinvmx_mem_query layout");
+static_assert(sizeof(struct thinvmx_type_change) == 24,
+	      "struct thinvmx_type_change layout");
+static_assert(sizeof(struct thinvmx_dirty_log) == 48,
+	      "struct thinvmx_dirty_log layout");
+static_assert(sizeof(struct thinvmx_map_mmio) == 40,
+	      "struct thinvmx_map_mmio layout");
+static_assert(sizeof(struct thinvmx_domain_info) == 8 + 9 * 8 + 64,
+	      "struct thinvmx_domain_info layout");
+
+#define THINVMX_SET_MEM_TYPE \
+	_IOW(THINVMX_IOC_MAGIC, 0x07, struct thinvmx_mem_range)
+#define THINVMX_SET_MEM_ACCESS \
+	_IOW(THINVMX_IOC_MAGIC, 0x08, struct thinvmx_mem_range)
+#define THINVMX_GET_MEM_ACCESS \
+	_IOWR(THINVMX_IOC_MAGIC, 0x09, struct thinvmx_mem_query)
+#define THINVMX_CHANGE_TYPE_GLOBAL \
+	_IOW(THINVMX_IOC_MAGIC, 0x0a, struct thinvmx_type_change)
+#define THINVMX_DIRTY_LOG \
+	_IOW(THINVMX_IOC_MAGIC, 0x0b, struct thinvmx_dirty_log)
+#define THINVMX_MAP_MMIO \
+	_IOW(THINVMX_IOC_MAGIC, 0x0c, struct thinvmx_map_mmio)
+#define THINVMX_GET_DOMAIN_INFO \
+	_IOR(THINVMX_IOC_MAGIC, 0x0d, struct thinvmx_domain_info)
+
 /* vCPU registers */
 struct thinvmx_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
@@ -344,6 +495,11 @@ static_assert(sizeof(struct thinvmx_sregs) == 8 * 24 + 2 * 16 + 9 * 8,
 #define THINVMX_EXIT_SHUTDOWN		4  /* triple fault: the vCPU is stopped */
 #define THINVMX_EXIT_INTERNAL_ERROR	5  /* nothing handled the exit: stopped */
 #define THINVMX_EXIT_FAIL_ENTRY		6  /* VM entry failed: stopped */
+#define THINVMX_EXIT_MEM_ACCESS		7  /* an access right was violated */
+
+/* struct thinvmx_run.mem_access.flags */
+#define THINVMX_MEM_ACCESS_GLA_VALID	_BITUL(0)  /* gla holds the linear address */
+#define THINVMX_MEM_ACCESS_IN_WALK	_BITUL(1)  /* the CPU's own page walk */
 
 #define THINVMX_IO_IN			0
 #define THINVMX_IO_OUT			1
@@ -373,6 +529,20 @@ struct thinvmx_run {
 			__u8 is_write;
 			__u8 pad[6];
 		} mmio;
+		/*
+		 * THINVMX_EXIT_MEM_ACCESS: RUN again retries the access,
+		 * with whatever right the VMM set meanwhile (an automatic
+		 * RX2RW/N2RWX step is already done).
+		 */
+		struct {
+			__u64 gpa;
+			__u64 gla;		/* valid if GLA_VALID */
+			__u8 attempted;		/* R = 1, W = 2, X = 4 */
+			__u8 access;		/* THINVMX_ACCESS_* now */
+			__u8 type;		/* THINVMX_P2M_* */
+			__u8 flags;		/* THINVMX_MEM_ACCESS_* */
+			__u32 pad;
+		} mem_access;
 		/* THINVMX_EXIT_INTERNAL_ERROR and THINVMX_EXIT_FAIL_ENTRY */
 		struct {
 			__u32 vmx_exit_reason;	/* full basic exit reason */
