@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2m types and access rights to EPT leaf entries, and back: pure logic,
+ * compiled into the module and into the host unit tests
+ * (selftests/unit/test_p2m.c).
+ *
+ * One function, p2m_ept_entry(), builds every leaf. Its permissions are those
+ * of the type (DESIGN.md's table), from which the access right can only take
+ * bits away; anything it does not know grants nothing. The type and the
+ * access right are stored in the entry's ignored bits (p2m.h), so an entry
+ * can be rebuilt, split or judged on a violation from itself alone.
+ *
+ * EPT cannot express every access right (SDM Vol. 3, 29.3.3.1): an entry
+ * with W = 1 and R = 0 (write-only, write-execute) is an EPT
+ * misconfiguration on every CPU, and one with only X = 1 (execute-only) is
+ * one unless IA32_VMX_EPT_VPID_CAP reports execute-only support. For those
+ * the entry grants less, never more: without R there is no W, and X alone
+ * goes too when the CPU lacks execute-only. Access rights w and wx therefore
+ * allow no write in hardware, and x allows no fetch on such a CPU; the
+ * access that then exits is reported as an access violation like any other,
+ * so the listener sees every access it did not allow, and some it did.
+ * Granting R instead would hide the reads the listener asked to see;
+ * emulating the write would need a complete instruction emulator.
+ */
+#include "p2m.h"
+#include "ept.h"
+
+/*
+ * EPT entry bits 2:0, qualification bits 2:0 and the P2M_R/W/X set are the
+ * same bits, and the type and access fields hold every value: asserted at
+ * build time by the unit test, which compiles this file (lib/pure.h has no
+ * static_assert for it to use here).
+ */
+
+/* The address bits of a leaf at @level: below them, bits are reserved. */
+static u64 p2m_addr_mask(int level)
+{
+	return GENMASK_ULL(51, EPT_LEVEL_SHIFT(level));
+}
+
+/* The permissions of a type, before the access right (DESIGN.md). */
+static u32 p2m_type_rights(u32 type, bool ro_frame)
+{
+	switch (type) {
+	case THINVMX_P2M_RAM_RW:
+		return P2M_RWX;
+	case THINVMX_P2M_RAM_RO:
+	case THINVMX_P2M_RAM_LOGDIRTY:
+		return P2M_R | P2M_X;
+	case THINVMX_P2M_MMIO_DIRECT:
+		/* the read-only set: MSI-X tables and PBAs (reference 000) */
+		return ro_frame ? P2M_R | P2M_X : P2M_RWX;
+	case THINVMX_P2M_MMIO_DM:
+	case THINVMX_P2M_INVALID:
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Memory type: write-back for RAM, uncached for device MMIO, both with
+ * ignore-PAT so the guest's PAT cannot make RAM uncached or MMIO cached.
+ * Entries of the other types are not present and have none.
+ */
+static u64 p2m_type_memtype(u32 type)
+{
+	switch (type) {
+	case THINVMX_P2M_RAM_RW:
+	case THINVMX_P2M_RAM_RO:
+	case THINVMX_P2M_RAM_LOGDIRTY:
+		return EPT_MT_WB | EPT_IGNORE_PAT;
+	case THINVMX_P2M_MMIO_DIRECT:
+		return EPT_MT_UC | EPT_IGNORE_PAT;
+	default:
+		return 0;
+	}
+}
+
+/* What a (type, access, read-only) leaf grants in hardware. */
+static u32 p2m_rights(const struct p2m_ept_caps *caps, u32 type, u32 access,
+		      bool ro_frame)
+{
+	u32 rights = p2m_type_rights(type, ro_frame) & p2m_access_rights(access);
+
+	/* SDM 29.3.3.1: no W without R; X alone only with execute-only. */
+	if (!(rights & P2M_R)) {
+		rights &= ~P2M_W;
+		if (!caps->exec_only)
+			rights &= ~P2M_X;
+	}
+	return rights;
+}
+
+/**
+ * p2m_ept_level_ok() - whether the CPU can have a leaf at @level
+ * @caps:  the CPU's EPT capabilities
+ * @level: EPT_LEVEL_4K, EPT_LEVEL_2M or EPT_LEVEL_1G
+ *
+ * Return: true for 4 KiB always, for 2 MiB and 1 GiB when @caps has them;
+ * false for any other level (a PML4E is never a leaf).
+ */
+bool p2m_ept_level_ok(const struct p2m_ept_caps *caps, int level)
+{
+	switch (level) {
+	case EPT_LEVEL_4K:
+		return true;
+	case EPT_LEVEL_2M:
+		return caps->page_2m;
+	case EPT_LEVEL_1G:
+		return caps->page_1g;
+	default:
+		return false;
+	}
+}
+
+/**
+ * p2m_ept_entry() - the EPT leaf of a guest frame
+ * @caps:     the CPU's EPT capabilities
+ * @old:      the entry being replaced, 0 for a new one
+ * @hpa:      host physical address, aligned to the page size of @level (0
+ *            when no frame is behind, as for invalid and mmio_dm); the bits
+ *            below that alignment and above bit 51 are dropped
+ * @level:    EPT_LEVEL_4K, EPT_LEVEL_2M or EPT_LEVEL_1G
+ * @type:     THINVMX_P2M_*
+ * @access:   THINVMX_ACCESS_*
+ * @ro_frame: the host frame is in the read-only MMIO set (mmio_direct only)
+ *
+ * Every bit of the result is rebuilt from the arguments except the accessed
+ * and dirty bits, which are taken from @old when @old maps the same frame
+ * (the CPU's record of use of that frame) and cleared otherwise. The result
+ * holds: the address; R/W/X of the type less what @access takes away and
+ * less what EPT cannot express (see the top of this file); the memory type
+ * with ignore-PAT for RAM and mmio_direct, none otherwise; the leaf bit at
+ * levels above 4 KiB, whether or not the entry is present, so the table
+ * code can tell a typed but not-present leaf from a table; @type and
+ * @access in the software bits; suppress-#VE. An unknown @type is stored
+ * as invalid and an unknown @access as n: both grant nothing.
+ *
+ * Return: the entry, never an EPT misconfiguration; 0 (not present, type
+ * invalid) when the CPU has no leaf at @level.
+ */
+u64 p2m_ept_entry(const struct p2m_ept_caps *caps, u64 old, u64 hpa,
+		  int level, u32 type, u32 access, bool ro_frame)
+{
+	u64 addr, e;
+
+	if (!p2m_ept_level_ok(caps, level))
+		return 0;
+	if (type >= THINVMX_P2M_NR_TYPES)
+		type = THINVMX_P2M_INVALID;
+	if (access >= THINVMX_NR_ACCESS)
+		access = THINVMX_ACCESS_N;
+
+	addr = hpa & p2m_addr_mask(level);
+	e = addr | p2m_rights(caps, type, access, ro_frame) |
+	    p2m_type_memtype(type) | P2M_EPT_SUPPRESS_VE |
+	    ((u64)type << P2M_EPT_TYPE_SHIFT) |
+	    ((u64)access << P2M_EPT_ACCESS_SHIFT);
+	if (level > EPT_LEVEL_4K)
+		e |= EPT_LEAF;
+	if ((old & p2m_addr_mask(level)) == addr)
+		e |= old & (P2M_EPT_ACCESSED | P2M_EPT_DIRTY);
+	return e;
+}
+
+/**
+ * p2m_entry_type() - the p2m type an EPT leaf records
+ * @entry: a leaf built by p2m_ept_entry(), or 0
+ *
+ * Return: THINVMX_P2M_*; THINVMX_P2M_INVALID for 0.
+ */
+u32 p2m_entry_type(u64 entry)
+{
+	return (entry & P2M_EPT_TYPE) >> P2M_EPT_TYPE_SHIFT;
+}
+
+/**
+ * p2m_entry_access() - the access right an EPT leaf records
+ * @entry: a leaf built by p2m_ept_entry(), or 0
+ *
+ * Return: THINVMX_ACCESS_*; THINVMX_ACCESS_N for 0.
+ */
+u32 p2m_entry_access(u64 entry)
+{
+	return (entry & P2M_EPT_ACCESS) >> P2M_EPT_ACCESS_SHIFT;
+}
+
+/**
+ * p2m_access_rights() - the rights an access right allows
+ * @access: THINVMX_ACCESS_*
+ *
+ * This is the access right's meaning, as the listener set it, not what EPT
+ * can express of it (see the top of this file).
+ *
+ * Return: a set of P2M_R, P2M_W, P2M_X; 0 for an unknown @access.
+ */
+u32 p2m_access_rights(u32 access)
+{
+	switch (access) {
+	case THINVMX_ACCESS_R:
+		return P2M_R;
+	case THINVMX_ACCESS_W:
+		return P2M_W;
+	case THINVMX_ACCESS_RW:
+		return P2M_R | P2M_W;
+	case THINVMX_ACCESS_X:
+		return P2M_X;
+	case THINVMX_ACCESS_RX:
+	case THINVMX_ACCESS_RX2RW:
+		return P2M_R | P2M_X;
+	case THINVMX_ACCESS_WX:
+		return P2M_W | P2M_X;
+	case THINVMX_ACCESS_RWX:
+		return P2M_RWX;
+	case THINVMX_ACCESS_N:
+	case THINVMX_ACCESS_N2RWX:
+	default:
+		return 0;
+	}
+}
+
+/**
+ * p2m_access_allows() - whether an access right allows an attempted access
+ * @access:    THINVMX_ACCESS_*
+ * @attempted: a set of P2M_R, P2M_W, P2M_X
+ *
+ * Return: true when every right in @attempted is in p2m_access_rights().
+ */
+bool p2m_access_allows(u32 access, u32 attempted)
+{
+	return !(attempted & ~p2m_access_rights(access));
+}
+
+/**
+ * p2m_access_after_violation() - the access right after a violation of it
+ * @access: THINVMX_ACCESS_*
+ *
+ * rx2rw can only be violated by a write and n2rwx by anything; both move on
+ * by themselves, and the violation is still reported.
+ *
+ * Return: THINVMX_ACCESS_RW for rx2rw, THINVMX_ACCESS_RWX for n2rwx,
+ * @access for every other right.
+ */
+u32 p2m_access_after_violation(u32 access)
+{
+	switch (access) {
+	case THINVMX_ACCESS_RX2RW:
+		return THINVMX_ACCESS_RW;
+	case THINVMX_ACCESS_N2RWX:
+		return THINVMX_ACCESS_RWX;
+	default:
+		return access;
+	}
+}
+
+/**
+ * p2m_ept_violation() - what an EPT violation on a leaf is
+ * @caps:     the CPU's EPT capabilities
+ * @entry:    the leaf that maps the faulting guest-physical address now
+ * @qual:     the exit qualification (SDM Vol. 3, Table 28-7)
+ * @ro_frame: the leaf's host frame is in the read-only MMIO set now
+ * @v:        filled with the decision
+ *
+ * The decision is taken on the type and access right the leaf records and
+ * on @ro_frame, as they are now; the leaf's hardware permissions only tell
+ * whether it needs rebuilding. An @entry of 0, a slot no leaf was ever
+ * built in (every built leaf has suppress-#VE), is unmapped whatever the
+ * access right 0 would decode as. Otherwise, in order:
+ *
+ * 1. the leaf as it should be allows the access: retry;
+ * 2. the access right does not allow it: an access violation, with the
+ *    automatic step of rx2rw and n2rwx; the type is looked at after the
+ *    listener has answered and the guest retried (as Xen does);
+ * 3. the type does not allow it: a write to ram_logdirty makes it ram_rw
+ *    (the caller marks the frame dirty), a write to ram_ro or to a
+ *    read-only mmio_direct frame is discarded, mmio_dm is emulated and
+ *    invalid has nothing mapped;
+ * 4. both allow it but EPT cannot express the access right: reported as
+ *    an access violation.
+ *
+ * Return: 0, or -EINVAL when @qual attempts nothing or @entry records an
+ * unknown type or access right.
+ */
+int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, u64 qual,
+		      bool ro_frame, struct p2m_violation *v)
+{
+	u32 type = p2m_entry_type(entry);
+	u32 access = p2m_entry_access(entry);
+	u32 tried = qual & (P2M_QUAL_READ | P2M_QUAL_WRITE | P2M_QUAL_FETCH);
+	u32 now;
+
+	if (!tried || type >= THINVMX_P2M_NR_TYPES ||
+	    access >= THINVMX_NR_ACCESS)
+		return -EINVAL;
+
+	now = p2m_rights(caps, type, access, ro_frame);
+	v->kind = entry ? P2M_VIOL_RETRY : P2M_VIOL_UNMAPPED;
+	v->attempted = tried;
+	v->type = type;
+	v->access = access;
+	v->gla_valid = qual & P2M_QUAL_GLA_VALID;
+	v->in_walk = v->gla_valid && !(qual & P2M_QUAL_GLA_XLATE);
+
+	if (entry && (tried & ~now)) {
+		if (!p2m_access_allows(access, tried)) {
+			v->kind = P2M_VIOL_ACCESS;
+			v->access = p2m_access_after_violation(access);
+		} else if (!(tried & ~p2m_type_rights(type, ro_frame))) {
+			v->kind = P2M_VIOL_ACCESS;	/* 4. */
+		} else {
+			switch (type) {
+			case THINVMX_P2M_RAM_LOGDIRTY:
+				v->kind = P2M_VIOL_LOGDIRTY;
+				v->type = THINVMX_P2M_RAM_RW;
+				break;
+			case THINVMX_P2M_RAM_RO:
+				v->kind = P2M_VIOL_RAM_RO_WRITE;
+				break;
+			case THINVMX_P2M_MMIO_DIRECT:
+				v->kind = P2M_VIOL_RO_MMIO_WRITE;
+				break;
+			case THINVMX_P2M_MMIO_DM:
+				v->kind = P2M_VIOL_MMIO_DM;
+				break;
+			default:
+				v->kind = P2M_VIOL_UNMAPPED;
+				break;
+			}
+		}
+	}
+	v->rebuild = v->type != type || v->access != access ||
+		     (entry & EPT_RWX) != now;
+	return 0;
+}
+
+/**
+ * p2m_change_type_ok() - whether every entry of one type may become another
+ * @from: THINVMX_P2M_*
+ * @to:   THINVMX_P2M_*
+ *
+ * An mmio_direct entry's permissions depend on its host frame, which a
+ * global change does not look at, so nothing becomes mmio_direct and
+ * mmio_direct becomes nothing else; mmio_direct to mmio_direct re-applies
+ * the read-only set (reference 000).
+ *
+ * Return: 0 when allowed; -EINVAL for a change to or from mmio_direct
+ * other than mmio_direct to itself, or for an unknown type.
+ */
+int p2m_change_type_ok(u32 from, u32 to)
+{
+	if (from >= THINVMX_P2M_NR_TYPES || to >= THINVMX_P2M_NR_TYPES)
+		return -EINVAL;
+	if (from != to && (from == THINVMX_P2M_MMIO_DIRECT ||
+			   to == THINVMX_P2M_MMIO_DIRECT))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * p2m_split_leaf() - the 512 leaves that replace a superpage leaf
+ * @leaf:  a leaf built by p2m_ept_entry() at @level
+ * @level: EPT_LEVEL_2M or EPT_LEVEL_1G
+ * @out:   P2M_EPT_ENTRIES entries, the table of level @level - 1
+ *
+ * Every child keeps the parent's permissions, memory type, type, access
+ * right, accessed and dirty bits (a dirty superpage makes every part of it
+ * dirty, which over-reports and never loses a write) and suppress-#VE; the
+ * children map consecutive pages of the smaller size, and have the leaf bit
+ * only when they are superpages themselves. A CPU with 1 GiB leaves has
+ * 2 MiB leaves. The caller then rebuilds the children that change, and
+ * points the parent's slot at the new table.
+ *
+ * Return: 0, or -EINVAL when @level is not a superpage level or @leaf is
+ * not a leaf (no leaf bit).
+ */
+int p2m_split_leaf(u64 leaf, int level, u64 *out)
+{
+	u64 addr, bits, step;
+	int i;
+
+	if (level != EPT_LEVEL_2M && level != EPT_LEVEL_1G)
+		return -EINVAL;
+	if (!(leaf & EPT_LEAF))
+		return -EINVAL;
+
+	addr = leaf & p2m_addr_mask(level);
+	bits = leaf & ~(EPT_ADDR_MASK | EPT_LEAF);
+	if (level - 1 > EPT_LEVEL_4K)
+		bits |= EPT_LEAF;
+	step = BIT_ULL(EPT_LEVEL_SHIFT(level - 1));
+	for (i = 0; i < P2M_EPT_ENTRIES; i++)
+		out[i] = bits | (addr + i * step);
+	return 0;
+}
+
+/**
+ * p2m_range_covers() - whether a range of frames covers a whole page
+ * @gfn:   first guest frame of the range
+ * @nr:    number of frames in the range
+ * @at:    any guest frame of the page
+ * @level: the page's level, EPT_LEVEL_4K to EPT_LEVEL_1G
+ *
+ * A change of [@gfn, @gfn + @nr) rewrites a leaf at @level in place when
+ * this holds, and splits it otherwise. No overflow for ranges that end at
+ * the top of the frame number space.
+ *
+ * Return: true when every frame of the @level-aligned page that contains
+ * @at is in the range; false otherwise and for any other level.
+ */
+bool p2m_range_covers(u64 gfn, u64 nr, u64 at, int level)
+{
+	u64 pages, base;
+
+	if (level < EPT_LEVEL_4K || level > EPT_LEVEL_1G)
+		return false;
+	pages = BIT_ULL(9 * level);
+	base = at & ~(pages - 1);
+	return base >= gfn && base - gfn <= nr && nr - (base - gfn) >= pages;
+}
