@@ -275,6 +275,42 @@ const char *tvx_ucall_cmd_str(__u64 cmd);
 /* "HLT", "IO", "MMIO", ..., NULL for an unknown reason */
 const char *tvx_exit_reason_str(__u32 reason);
 
+/* ------------------------------------------------------------------------
+ * p2m types, access rights, dirty logging, direct MMIO (p2m.c)
+ *
+ * Frames are 4 KiB guest frame numbers (gpa >> 12). Each call is one ioctl
+ * on the domain fd (see uapi/thinvmx.h for the rules) and returns 0 or the
+ * ioctl's negative errno: -EINVAL for a range with a frame that is not
+ * mapped, an unknown type or access right, a type change to or from
+ * mmio_direct, ...; -ENOTTY from a module without these commands.
+ */
+/* THINVMX_SET_MEM_TYPE: type (THINVMX_P2M_RAM_*) of [first_gfn, first_gfn + nr) */
+int tvx_set_mem_type(struct tvx_domain *d, __u64 first_gfn, __u64 nr, __u32 type);
+/* THINVMX_SET_MEM_ACCESS: access right (THINVMX_ACCESS_*) of the range */
+int tvx_set_mem_access(struct tvx_domain *d, __u64 first_gfn, __u64 nr,
+		       __u32 access);
+/* THINVMX_GET_MEM_ACCESS: type and access right of one frame (either may be NULL) */
+int tvx_get_mem_access(struct tvx_domain *d, __u64 gfn, __u32 *type,
+		       __u32 *access);
+/* THINVMX_CHANGE_TYPE_GLOBAL: every frame of type from becomes type to */
+int tvx_change_type_global(struct tvx_domain *d, __u32 from, __u32 to);
+/*
+ * THINVMX_DIRTY_LOG. get: the dirty bits of [first_gfn, first_gfn + nr)
+ * into bitmap (nr / 64 words, nr a multiple of 64; bit i = first_gfn + i),
+ * cleared in the module as they are read.
+ */
+int tvx_dirty_log_start(struct tvx_domain *d);
+int tvx_dirty_log_stop(struct tvx_domain *d);
+int tvx_dirty_log_get(struct tvx_domain *d, __u64 first_gfn, __u64 nr,
+		      __u64 *bitmap);
+/* THINVMX_MAP_MMIO: host frames [mfn, mfn + nr) at [gfn, gfn + nr) (root only) */
+int tvx_map_mmio(struct tvx_domain *d, __u64 gfn, __u64 mfn, __u64 nr);
+/* THINVMX_GET_DOMAIN_INFO */
+int tvx_domain_info(struct tvx_domain *d, struct thinvmx_domain_info *info);
+/* "ram_rw", "mmio_dm", ... and "n", "rx2rw", ...; NULL for an unknown value */
+const char *tvx_p2m_type_str(__u32 type);
+const char *tvx_access_str(__u32 access);
+
 /* Human-readable names for THINVMX_VMX_* and THINVMX_CTL_* values. */
 const char *tvx_vmx_status_str(__u32 status);
 const char *tvx_ctl_str(__u32 ctl);
