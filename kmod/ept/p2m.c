@@ -26,11 +26,19 @@
 #include "ept.h"
 
 /*
- * EPT entry bits 2:0, qualification bits 2:0 and the P2M_R/W/X set are the
- * same bits, and the type and access fields hold every value: asserted at
- * build time by the unit test, which compiles this file (lib/pure.h has no
- * static_assert for it to use here).
+ * The plain access rights, EPT entry bits 2:0 and exit qualification bits
+ * 2:0 are all the same R/W/X set; the entry's fields hold every value.
  */
+static_assert(THINVMX_ACCESS_R == P2M_R && THINVMX_ACCESS_W == P2M_W &&
+	      THINVMX_ACCESS_X == P2M_X, "access rights as bits");
+static_assert(EPT_READ == P2M_R && EPT_WRITE == P2M_W && EPT_EXEC == P2M_X,
+	      "EPT permission bits");
+static_assert(P2M_QUAL_READ == P2M_R && P2M_QUAL_WRITE == P2M_W &&
+	      P2M_QUAL_FETCH == P2M_X, "qualification access bits");
+static_assert(THINVMX_P2M_NR_TYPES - 1 <= P2M_EPT_TYPE >> P2M_EPT_TYPE_SHIFT,
+	      "p2m type field");
+static_assert(THINVMX_NR_ACCESS - 1 <= P2M_EPT_ACCESS >> P2M_EPT_ACCESS_SHIFT,
+	      "access field");
 
 /* The address bits of a leaf at @level: below them, bits are reserved. */
 static u64 p2m_addr_mask(int level)

@@ -9,36 +9,7 @@
 #define _THINVMX_EPT_P2M_H
 
 #include "../pure.h"
-
-/*
- * p2m types. Proposed for uapi/thinvmx.h, where they belong once an ioctl
- * carries them. INVALID is 0 so that an all-zero EPT entry reads back as
- * "nothing mapped here".
- */
-#define THINVMX_P2M_INVALID		0	/* nothing mapped */
-#define THINVMX_P2M_RAM_RW		1
-#define THINVMX_P2M_RAM_RO		2	/* writes are discarded */
-#define THINVMX_P2M_RAM_LOGDIRTY	3	/* r-x until the first write */
-#define THINVMX_P2M_MMIO_DIRECT		4	/* a host device's MMIO frame */
-#define THINVMX_P2M_MMIO_DM		5	/* emulated by the VMM */
-#define THINVMX_P2M_NR_TYPES		6
-
-/*
- * Access rights, as Xen's mem_access. Proposed for uapi/thinvmx.h. The
- * plain rights 0-7 are a set of bits, R = 1, W = 2, X = 4: the same bits as
- * EPT entry bits 2:0 and EPT-violation exit qualification bits 2:0.
- */
-#define THINVMX_ACCESS_N		0
-#define THINVMX_ACCESS_R		1
-#define THINVMX_ACCESS_W		2
-#define THINVMX_ACCESS_RW		3
-#define THINVMX_ACCESS_X		4
-#define THINVMX_ACCESS_RX		5
-#define THINVMX_ACCESS_WX		6
-#define THINVMX_ACCESS_RWX		7
-#define THINVMX_ACCESS_RX2RW		8	/* rx, then rw after a write */
-#define THINVMX_ACCESS_N2RWX		9	/* n, then rwx after any access */
-#define THINVMX_NR_ACCESS		10
+#include "../../uapi/thinvmx.h"	/* THINVMX_P2M_*, THINVMX_ACCESS_* */
 
 /* A set of rights: what an access right allows, what the guest attempted. */
 #define P2M_R				BIT(0)
