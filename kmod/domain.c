@@ -80,7 +80,7 @@ static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
 		}
 		ret = ept_map(&dom->ept, gpa, page_to_phys(p),
 			      order ? EPT_LEVEL_2M : EPT_LEVEL_4K,
-			      EPT_RWX | EPT_MT_WB);
+			      THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX, false);
 		if (ret)
 			return ret;
 		gpa += PAGE_SIZE << order;
@@ -175,6 +175,7 @@ static void tvx_domain_free(struct kref *ref)
 	if (dom->vmx_held)
 		on_each_cpu(tvx_flush_ept_all_cpus, NULL, 1);
 	ept_destroy(&dom->ept);
+	vfree(dom->dirty);
 	for (i = 0; i < dom->nr_chunks; i++)
 		tvx_free_pages(dom->chunks[i].page, dom->chunks[i].order);
 	kvfree(dom->chunks);
@@ -421,6 +422,19 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 		return tvx_set_cpuid(dom, argp);
 	case THINVMX_GET_CPUID:
 		return tvx_get_cpuid(dom, argp);
+	case THINVMX_SET_MEM_TYPE:
+	case THINVMX_SET_MEM_ACCESS:
+		return tvx_set_mem(dom, argp, cmd == THINVMX_SET_MEM_TYPE);
+	case THINVMX_GET_MEM_ACCESS:
+		return tvx_get_mem_access(dom, argp);
+	case THINVMX_CHANGE_TYPE_GLOBAL:
+		return tvx_change_type_global(dom, argp);
+	case THINVMX_DIRTY_LOG:
+		return tvx_dirty_log(dom, argp);
+	case THINVMX_MAP_MMIO:
+		return tvx_map_mmio(dom, argp);
+	case THINVMX_GET_DOMAIN_INFO:
+		return tvx_get_domain_info(dom, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -560,6 +574,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 		goto err_e820;
 	kref_init(&dom->ref);
 	mutex_init(&dom->lock);
+	mutex_init(&dom->p2m_lock);
 	spin_lock_init(&dom->cpuid_lock);
 	dom->owner = task_tgid_nr(current);
 	__module_get(THIS_MODULE);
@@ -587,10 +602,11 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 		goto err_put;
 	dom->vmx_held = true;
 
-	ret = ept_init(&dom->ept);
+	ret = ept_init(&dom->ept, tvx_host_caps);
 	if (ret)
 		goto err_put;
 	dom->eptp = ept_eptp(&dom->ept, false);
+	dom->ept.eptp = dom->eptp;
 	ret = tvx_populate(dom);
 	if (ret)
 		goto err_put;

@@ -578,22 +578,18 @@ static int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
 }
 
 /*
- * A guest access to a guest-physical address with no RAM behind it:
- * emulated MMIO. The instruction is decoded to learn the direction, size
- * and register; the access goes to userspace and the next RUN completes
- * it. Anything else about EPT violations belongs to the p2m code.
+ * A guest access to a guest-physical address with nothing mapped, or
+ * mapped as mmio_dm: emulated MMIO. The instruction is decoded to learn
+ * the direction, size and register; the access goes to userspace and the
+ * next RUN completes it.
  */
-static int handle_ept_violation(struct tvx_vcpu *v)
+static int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 {
-	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	struct thinvmx_run *run = v->run;
 	struct emu_insn insn;
 	unsigned int len;
 	u8 bytes[EMU_MAX_LEN];
-	u64 hpa;
 
-	if (tvx_gpa_to_hpa(v->dom, gpa, &hpa))
-		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
 	if (tvx_fetch_insn(v, bytes, &len) ||
 	    emu_decode(bytes, len, tvx_guest_mode(), &insn))
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
@@ -615,6 +611,89 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 		v->pending = TVX_PENDING_MMIO_READ;
 	}
 	return 0;
+}
+
+/* A write thinvmx drops (ram_ro, read-only MMIO): skip the instruction. */
+static int tvx_discard_write(struct tvx_vcpu *v)
+{
+	struct emu_insn insn;
+	unsigned int len;
+	u8 bytes[EMU_MAX_LEN];
+
+	if (tvx_fetch_insn(v, bytes, &len) ||
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn) || !insn.is_write)
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + insn.len);
+	return 1;
+}
+
+/*
+ * EPT violations (SDM 28.2.1, table 28-7): p2m.c decides what each one is
+ * from the leaf and the exit qualification; this carries it out.
+ */
+static int handle_ept_violation(struct tvx_vcpu *v)
+{
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	struct tvx_domain *dom = v->dom;
+	struct thinvmx_run *run = v->run;
+	struct p2m_violation viol;
+	bool flush = false, ro;
+	int level, ret;
+	u64 *e, hpa;
+
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, gpa, &level);
+	if (!e) {
+		spin_unlock(&dom->ept.lock);
+		return tvx_emulate_mmio(v, gpa);
+	}
+	hpa = (*e & GENMASK_ULL(51, EPT_LEVEL_SHIFT(level))) +
+	      (gpa & GENMASK_ULL(EPT_LEVEL_SHIFT(level) - 1, 0));
+	ro = tvx_mmio_ro(hpa);
+	ret = p2m_ept_violation(&dom->ept.caps, *e, qual, ro, &viol);
+	if (!ret && viol.rebuild)
+		flush = ept_set_leaf(&dom->ept, e, level, viol.type, viol.access,
+				     tvx_mmio_ro(*e & EPT_ADDR_MASK));
+	if (!ret && viol.kind == P2M_VIOL_LOGDIRTY)
+		tvx_logdirty_mark(dom, gpa >> PAGE_SHIFT);
+	spin_unlock(&dom->ept.lock);
+	if (ret)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	if (flush)
+		ept_flush_all_cpus(&dom->ept);
+
+	switch (viol.kind) {
+	case P2M_VIOL_RETRY:
+		return 1;
+	case P2M_VIOL_LOGDIRTY:
+		atomic64_inc(&dom->logdirty_faults);
+		return 1;
+	case P2M_VIOL_ACCESS:
+		atomic64_inc(&dom->mem_access_violations);
+		run->exit_reason = THINVMX_EXIT_MEM_ACCESS;
+		run->mem_access.gpa = gpa;
+		run->mem_access.gla = viol.gla_valid ?
+				      vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
+		run->mem_access.attempted = viol.attempted;
+		run->mem_access.access = viol.access;
+		run->mem_access.type = viol.type;
+		run->mem_access.flags =
+			(viol.gla_valid ? THINVMX_MEM_ACCESS_GLA_VALID : 0) |
+			(viol.in_walk ? THINVMX_MEM_ACCESS_IN_WALK : 0);
+		run->mem_access.pad = 0;
+		return 0;
+	case P2M_VIOL_RAM_RO_WRITE:
+		atomic64_inc(&dom->ram_ro_writes_discarded);
+		return tvx_discard_write(v);
+	case P2M_VIOL_RO_MMIO_WRITE:
+		atomic64_inc(&dom->mmio_ro_writes_discarded);
+		return tvx_discard_write(v);
+	case P2M_VIOL_MMIO_DM:
+	case P2M_VIOL_UNMAPPED:
+	default:
+		return tvx_emulate_mmio(v, gpa);
+	}
 }
 
 static int handle_ept_misconfig(struct tvx_vcpu *v)

@@ -15,7 +15,7 @@
 #include <asm/fpu/api.h>
 
 #include "../uapi/thinvmx.h"
-#include "ept/ept.h"
+#include "ept/ept_table.h"
 #include "memmap.h"
 #include "vmx/enable.h"
 
@@ -65,6 +65,15 @@ struct tvx_domain {
 
 	struct thinvmx_cpuid_entry *cpuid;
 	u32 nr_cpuid;
+
+	struct mutex p2m_lock;		/* p2m ioctls, one at a time */
+	unsigned long *dirty;		/* dirty log bitmap, by gfn */
+	u64 dirty_frames;		/* bits in @dirty; 0: not logging */
+	u64 max_gfn;			/* above the highest RAM frame */
+	atomic64_t mem_access_violations;
+	atomic64_t logdirty_faults;
+	atomic64_t ram_ro_writes_discarded;
+	atomic64_t mmio_ro_writes_discarded;
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	bool vmx_held;			/* holds a vmx_get() reference */
@@ -125,6 +134,20 @@ struct tvx_vcpu {
 };
 
 int tvx_create_domain(struct thinvmx_create_domain __user *uarg);
+
+/* p2m_ops.c */
+long tvx_set_mem(struct tvx_domain *dom, struct thinvmx_mem_range __user *uarg,
+		 bool is_type);
+long tvx_get_mem_access(struct tvx_domain *dom,
+			struct thinvmx_mem_query __user *uarg);
+long tvx_change_type_global(struct tvx_domain *dom,
+			    struct thinvmx_type_change __user *uarg);
+long tvx_dirty_log(struct tvx_domain *dom, struct thinvmx_dirty_log __user *uarg);
+long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg);
+long tvx_get_domain_info(struct tvx_domain *dom,
+			 struct thinvmx_domain_info __user *uarg);
+bool tvx_mmio_ro(u64 hpa);
+void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn);
 void tvx_domain_put(struct tvx_domain *dom);
 int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *uarg);
 void tvx_vcpu_free(struct tvx_vcpu *vcpu);

@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Building and tearing down a domain's EPT paging structures. Tables are
- * allocated while the domain is built (process context); the guest never
- * changes them.
+ * A domain's EPT paging structures: building, walking, splitting,
+ * updating and tearing down. What an entry holds is decided by the pure
+ * logic in p2m.c; this file owns the tables and their locking.
+ *
+ * Locking: ept->lock (a spinlock, taken with preemption off by the exit
+ * handlers too) covers every entry. Pages a split needs are allocated
+ * before the lock is taken (struct ept_prealloc).
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/smp.h>
 
-#include "ept.h"
+#include "ept_table.h"
 #include "../tvx.h"
+#include "../vmx/vmx_ops.h"
 
-#define EPT_ENTRIES		512
 #define EPT_TABLE_BITS		(EPT_RWX)	/* non-leaf: the leaf decides */
 
 static u64 *ept_table(u64 entry)
@@ -19,19 +24,41 @@ static u64 *ept_table(u64 entry)
 	return phys_to_virt(entry & EPT_ADDR_MASK);
 }
 
-static bool ept_present(u64 entry)
+/*
+ * A slot is in use when it points to a table or holds a leaf: every leaf
+ * p2m_ept_entry() builds is nonzero (suppress-#VE is always set), also one
+ * whose type or access right grants nothing.
+ */
+static bool ept_used(u64 entry)
 {
-	return entry & EPT_RWX;
+	return entry != 0;
+}
+
+static bool ept_is_leaf(u64 entry, int level)
+{
+	return level == EPT_LEVEL_4K || (entry & EPT_LEAF);
+}
+
+static u64 ept_index(u64 gpa, int level)
+{
+	return (gpa >> EPT_LEVEL_SHIFT(level)) & (P2M_EPT_ENTRIES - 1);
 }
 
 /**
  * ept_init() - an empty EPT (a zeroed PML4)
- * @ept: the structure to initialise
+ * @ept:  the structure to initialise
+ * @caps: the host's VMX capabilities
  *
  * Return: 0 or -ENOMEM.
  */
-int ept_init(struct ept *ept)
+int ept_init(struct ept *ept, const struct thinvmx_caps *caps)
 {
+	memset(ept, 0, sizeof(*ept));
+	spin_lock_init(&ept->lock);
+	ept->caps.exec_only = caps->features & THINVMX_FEAT_EPT_EXEC_ONLY;
+	ept->caps.page_2m = caps->features & THINVMX_FEAT_EPT_2M;
+	ept->caps.page_1g = caps->features & THINVMX_FEAT_EPT_1G;
+	ept->invept_single = caps->features & THINVMX_FEAT_INVEPT_SINGLE;
 	ept->root = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
 	if (!ept->root)
 		return -ENOMEM;
@@ -45,10 +72,10 @@ static void ept_free_table(struct ept *ept, u64 *table, int level)
 
 	/* level 3 = PML4, 2 = PDPT, 1 = PD, 0 = PT */
 	if (level > 0) {
-		for (i = 0; i < EPT_ENTRIES; i++) {
+		for (i = 0; i < P2M_EPT_ENTRIES; i++) {
 			u64 e = table[i];
 
-			if (ept_present(e) && !(e & EPT_LEAF))
+			if (ept_used(e) && !ept_is_leaf(e, level))
 				ept_free_table(ept, ept_table(e), level - 1);
 		}
 	}
@@ -71,71 +98,304 @@ void ept_destroy(struct ept *ept)
 	ept->root = NULL;
 }
 
+static void ept_count_leaf(struct ept *ept, int level, long delta)
+{
+	ept->leaves[level] += delta;
+}
+
 /**
  * ept_map() - map one page of the size @level gives
- * @ept:       the EPT
- * @gpa:       guest physical address, aligned to the page size
- * @hpa:       host physical address, aligned likewise
- * @level:     EPT_LEVEL_4K, EPT_LEVEL_2M or EPT_LEVEL_1G
- * @leaf_bits: permission and memory-type bits of the leaf
+ * @ept:    the EPT
+ * @gpa:    guest physical address, aligned to the page size
+ * @hpa:    host physical address, aligned likewise
+ * @level:  EPT_LEVEL_4K, EPT_LEVEL_2M or EPT_LEVEL_1G
+ * @type:   THINVMX_P2M_*
+ * @access: THINVMX_ACCESS_*
+ * @ro:     the host frame is in the read-only MMIO set
  *
- * Missing tables on the way are allocated. The slot must be empty.
+ * Missing tables on the way are allocated (process context, no lock held:
+ * used while the domain is built and by MAP_MMIO, under the domain's
+ * p2m mutex). The slot must be empty.
  *
- * Return: 0, -ENOMEM, or -EEXIST when something is mapped there already.
+ * Return: 0, -ENOMEM, -EINVAL for a page size the CPU lacks, or -EEXIST
+ * when something is mapped there already.
  */
-int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u64 leaf_bits)
+int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u32 type,
+	    u32 access, bool ro)
 {
 	u64 *table = page_address(ept->root);
+	u64 entry;
 	int l;
 
+	entry = p2m_ept_entry(&ept->caps, 0, hpa, level, type, access, ro);
+	if (!entry)
+		return -EINVAL;
 	for (l = 3; l > level; l--) {
-		u64 *e = &table[(gpa >> EPT_LEVEL_SHIFT(l)) & (EPT_ENTRIES - 1)];
+		u64 *e = &table[ept_index(gpa, l)];
 
-		if (!ept_present(*e)) {
+		if (!ept_used(*e)) {
 			struct page *p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT |
 							 __GFP_ZERO, 0);
 
 			if (!p)
 				return -ENOMEM;
+			spin_lock(&ept->lock);
 			ept->table_pages++;
-			*e = page_to_phys(p) | EPT_TABLE_BITS;
-		} else if (*e & EPT_LEAF) {
+			WRITE_ONCE(*e, page_to_phys(p) | EPT_TABLE_BITS);
+			spin_unlock(&ept->lock);
+		} else if (ept_is_leaf(*e, l)) {
 			return -EEXIST;
 		}
 		table = ept_table(*e);
 	}
-	table += (gpa >> EPT_LEVEL_SHIFT(level)) & (EPT_ENTRIES - 1);
-	if (ept_present(*table))
+	table += ept_index(gpa, level);
+	if (ept_used(*table))
 		return -EEXIST;
-	*table = hpa | leaf_bits | (level > EPT_LEVEL_4K ? EPT_LEAF : 0);
+	spin_lock(&ept->lock);
+	WRITE_ONCE(*table, entry);
+	ept_count_leaf(ept, level, 1);
+	spin_unlock(&ept->lock);
 	return 0;
 }
 
 /**
- * ept_lookup() - the leaf entry that maps @gpa
+ * ept_find_leaf() - the leaf entry that maps @gpa
+ * @ept:   the EPT
+ * @gpa:   guest physical address
+ * @level: set to the leaf's level when one is found
+ *
+ * Context: ept->lock held, or the tables cannot change.
+ * Return: a pointer to the leaf entry, or NULL when @gpa is not mapped.
+ */
+u64 *ept_find_leaf(const struct ept *ept, u64 gpa, int *level)
+{
+	u64 *table = page_address(ept->root);
+	int l;
+
+	for (l = 3; l >= 0; l--) {
+		u64 *e = &table[ept_index(gpa, l)];
+
+		if (!ept_used(*e))
+			return NULL;
+		if (ept_is_leaf(*e, l)) {
+			*level = l;
+			return e;
+		}
+		table = ept_table(*e);
+	}
+	return NULL;
+}
+
+/**
+ * ept_lookup() - the leaf entry that maps @gpa, by value
  * @ept:   the EPT
  * @gpa:   guest physical address
  * @level: set to the leaf's level when one is found
  *
  * Return: the leaf entry, or 0 when @gpa is not mapped.
  */
-u64 ept_lookup(const struct ept *ept, u64 gpa, int *level)
+u64 ept_lookup(struct ept *ept, u64 gpa, int *level)
 {
-	u64 *table = page_address(ept->root);
-	int l;
+	u64 *e, val = 0;
 
-	for (l = 3; l >= 0; l--) {
-		u64 e = table[(gpa >> EPT_LEVEL_SHIFT(l)) & (EPT_ENTRIES - 1)];
+	spin_lock(&ept->lock);
+	e = ept_find_leaf(ept, gpa, level);
+	if (e)
+		val = *e;
+	spin_unlock(&ept->lock);
+	return val;
+}
 
-		if (!ept_present(e))
-			return 0;
-		if (l == 0 || (e & EPT_LEAF)) {
-			*level = l;
-			return e;
-		}
-		table = ept_table(e);
+/**
+ * ept_prealloc_fill() - allocate pages for up to @n splits
+ * @pa: the pool
+ * @n:  how many table pages it must hold
+ *
+ * Return: 0 or -ENOMEM (the pool then holds what it got; free it).
+ */
+int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n)
+{
+	if (n > EPT_PREALLOC_MAX)
+		return -E2BIG;
+	while (pa->nr < n) {
+		struct page *p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT, 0);
+
+		if (!p)
+			return -ENOMEM;
+		pa->pages[pa->nr++] = p;
 	}
 	return 0;
+}
+
+/**
+ * ept_prealloc_free() - give back what a pool did not use
+ * @pa: the pool
+ */
+void ept_prealloc_free(struct ept_prealloc *pa)
+{
+	while (pa->nr)
+		tvx_free_pages(pa->pages[--pa->nr], 0);
+}
+
+/*
+ * Replace the superpage leaf *e at @level by a table of 512 entries that
+ * keep every frame's type, access and permissions (p2m_split_leaf()).
+ */
+static int ept_split(struct ept *ept, u64 *e, int level, struct ept_prealloc *pa)
+{
+	struct page *p;
+	u64 *t;
+
+	if (!pa->nr)
+		return -ENOMEM;
+	p = pa->pages[--pa->nr];
+	t = page_address(p);
+	if (p2m_split_leaf(*e, level, t)) {
+		pa->pages[pa->nr++] = p;
+		return -EINVAL;
+	}
+	ept->table_pages++;
+	ept_count_leaf(ept, level, -1);
+	ept_count_leaf(ept, level - 1, P2M_EPT_ENTRIES);
+	/* the same translations, finer: no invalidation needed (SDM 29.4.4) */
+	WRITE_ONCE(*e, page_to_phys(p) | EPT_TABLE_BITS);
+	return 0;
+}
+
+/**
+ * ept_for_range() - visit every leaf mapping [gfn, gfn + nr)
+ * @ept:   the EPT, its lock held
+ * @gfn:   first guest frame
+ * @nr:    frames
+ * @split: split superpages the range covers only in part (pool @pa); if
+ *	   false, such leaves are visited whole
+ * @pa:    pages for splits; at most four are needed (two per range end)
+ * @fn:    called for each leaf with its level and first gfn; a nonzero
+ *	   return stops the walk
+ * @arg:   passed to @fn
+ *
+ * Return: 0, what @fn returned, -ENOENT when a frame of the range is not
+ * mapped (frames before it were visited), or -ENOMEM when the pool ran out.
+ */
+int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
+		  struct ept_prealloc *pa, ept_leaf_fn fn, void *arg)
+{
+	u64 end = gfn + nr;
+
+	lockdep_assert_held(&ept->lock);
+	while (gfn < end) {
+		u64 *table = page_address(ept->root), *e = NULL;
+		u64 gpa = gfn << PAGE_SHIFT, base;
+		int l, ret;
+
+		for (l = 3; l >= 0; l--) {
+			e = &table[ept_index(gpa, l)];
+			if (!ept_used(*e))
+				return -ENOENT;
+			if (!ept_is_leaf(*e, l)) {
+				table = ept_table(*e);
+				continue;
+			}
+			if (split && l > EPT_LEVEL_4K &&
+			    !p2m_range_covers(gfn, end - gfn, gfn, l)) {
+				ret = ept_split(ept, e, l, pa);
+				if (ret)
+					return ret;
+				table = ept_table(*e);
+				continue;
+			}
+			break;
+		}
+		base = gfn & ~((1ULL << (9 * l)) - 1);
+		ret = fn(ept, e, l, base, arg);
+		if (ret)
+			return ret;
+		gfn = base + (1ULL << (9 * l));
+	}
+	return 0;
+}
+
+static int ept_for_all_table(struct ept *ept, u64 *table, int level, u64 gfn,
+			     ept_leaf_fn fn, void *arg)
+{
+	int i, ret;
+
+	for (i = 0; i < P2M_EPT_ENTRIES; i++) {
+		u64 *e = &table[i];
+		u64 g = gfn + ((u64)i << (9 * level));
+
+		if (!ept_used(*e))
+			continue;
+		if (ept_is_leaf(*e, level))
+			ret = fn(ept, e, level, g, arg);
+		else
+			ret = ept_for_all_table(ept, ept_table(*e), level - 1,
+						g, fn, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * ept_for_all() - visit every leaf of the EPT
+ * @ept: the EPT, its lock held
+ * @fn:  as for ept_for_range()
+ * @arg: passed to @fn
+ *
+ * Return: 0, or what @fn returned to stop the walk.
+ */
+int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg)
+{
+	lockdep_assert_held(&ept->lock);
+	return ept_for_all_table(ept, page_address(ept->root), 3, 0, fn, arg);
+}
+
+/**
+ * ept_set_leaf() - rebuild a leaf with a new type and access right
+ * @ept:    the EPT, its lock held
+ * @e:      the leaf
+ * @level:  its level
+ * @type:   THINVMX_P2M_*
+ * @access: THINVMX_ACCESS_*
+ * @ro:     the host frame is in the read-only MMIO set
+ *
+ * Return: true if a permission or the memory type went away, so that
+ * cached translations must be invalidated before the change is relied on.
+ */
+bool ept_set_leaf(struct ept *ept, u64 *e, int level, u32 type, u32 access,
+		  bool ro)
+{
+	u64 old = *e;
+	u64 new = p2m_ept_entry(&ept->caps, old, old & EPT_ADDR_MASK, level,
+				type, access, ro);
+
+	WRITE_ONCE(*e, new);
+	return (old & EPT_RWX & ~new) ||
+	       ((old ^ new) & (7ULL << EPT_MT_SHIFT));
+}
+
+static void ept_invept_cpu(void *arg)
+{
+	struct ept *ept = arg;
+
+	if (ept->invept_single)
+		__invept(VMX_EPT_EXTENT_CONTEXT, ept->eptp, 0);
+	else
+		__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
+}
+
+/**
+ * ept_flush_all_cpus() - invalidate this EPT's cached translations
+ * @ept: the EPT
+ *
+ * On every online CPU (all are in VMX operation while a domain exists),
+ * and waits for them: once it returns, no CPU uses the old permissions; a
+ * vCPU running in the guest elsewhere is made to exit by the IPI.
+ */
+void ept_flush_all_cpus(struct ept *ept)
+{
+	on_each_cpu(ept_invept_cpu, ept, 1);
 }
 
 /**

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * EPT paging structures of one domain (SDM 29.3): 4 levels, 512 entries
- * each, leaves of 4 KiB, 2 MiB or 1 GiB.
+ * EPT entry bits and levels (SDM 29.3): 4 levels, 512 entries each,
+ * leaves of 4 KiB, 2 MiB or 1 GiB. Constants only, shared by the pure
+ * logic (p2m.c) and the table code (ept_table.h, ept.c).
  */
 #ifndef _THINVMX_EPT_H
 #define _THINVMX_EPT_H
 
-#include <linux/types.h>
+#include "../pure.h"
 
 #define EPT_READ		BIT_ULL(0)
 #define EPT_WRITE		BIT_ULL(1)
@@ -24,16 +25,5 @@
 #define EPT_LEVEL_2M		1
 #define EPT_LEVEL_1G		2
 #define EPT_LEVEL_SHIFT(l)	(12 + 9 * (l))
-
-struct ept {
-	struct page *root;		/* the PML4 */
-	unsigned long table_pages;	/* paging-structure pages, root included */
-};
-
-int ept_init(struct ept *ept);
-void ept_destroy(struct ept *ept);
-int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u64 leaf_bits);
-u64 ept_eptp(const struct ept *ept, bool ad);
-u64 ept_lookup(const struct ept *ept, u64 gpa, int *level);
 
 #endif /* _THINVMX_EPT_H */

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A domain's EPT paging structures (ept.c).
+ */
+#ifndef _THINVMX_EPT_TABLE_H
+#define _THINVMX_EPT_TABLE_H
+
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "../../uapi/thinvmx.h"
+#include "ept.h"
+#include "p2m.h"
+
+struct ept {
+	spinlock_t lock;		/* every entry below root */
+	struct page *root;		/* the PML4 */
+	u64 eptp;
+	struct p2m_ept_caps caps;
+	bool invept_single;
+	unsigned long table_pages;	/* paging-structure pages, root included */
+	unsigned long leaves[3];	/* leaves per level: 4K, 2M, 1G */
+};
+
+/* Pages for the splits of one update, allocated before the lock. */
+#define EPT_PREALLOC_MAX	4
+struct ept_prealloc {
+	unsigned int nr;
+	struct page *pages[EPT_PREALLOC_MAX];
+};
+
+/* A leaf visitor: the entry, its level and the first guest frame it maps. */
+typedef int (*ept_leaf_fn)(struct ept *ept, u64 *e, int level, u64 gfn,
+			   void *arg);
+
+int ept_init(struct ept *ept, const struct thinvmx_caps *caps);
+void ept_destroy(struct ept *ept);
+int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u32 type,
+	    u32 access, bool ro);
+u64 *ept_find_leaf(const struct ept *ept, u64 gpa, int *level);
+u64 ept_lookup(struct ept *ept, u64 gpa, int *level);
+u64 ept_eptp(const struct ept *ept, bool ad);
+int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n);
+void ept_prealloc_free(struct ept_prealloc *pa);
+int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
+		  struct ept_prealloc *pa, ept_leaf_fn fn, void *arg);
+int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg);
+bool ept_set_leaf(struct ept *ept, u64 *e, int level, u32 type, u32 access,
+		  bool ro);
+void ept_flush_all_cpus(struct ept *ept);
+
+#endif /* _THINVMX_EPT_TABLE_H */

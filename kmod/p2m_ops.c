@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The p2m ioctls of a domain fd: types and access rights of guest frames,
+ * global type changes, dirty logging, direct MMIO mappings, and the
+ * domain's sizes and counters. The decisions come from p2m.c; the tables
+ * from ept.c.
+ *
+ * Every update runs under dom->p2m_lock (one at a time, may sleep: it
+ * allocates split pages first) and ept->lock (the entries). Updates that
+ * take permissions away end with an INVEPT on every CPU before the ioctl
+ * returns.
+ */
+#include <linux/capability.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "tvx.h"
+
+/**
+ * tvx_mmio_ro() - whether a host frame is in the read-only MMIO set
+ * @hpa: host physical address
+ *
+ * Return: true if guests may read but not write it.
+ */
+bool tvx_mmio_ro(u64 hpa)
+{
+	return false;	/* the set arrives with the MSI-X work */
+}
+
+static bool tvx_is_ram_type(u32 type)
+{
+	return type == THINVMX_P2M_RAM_RW || type == THINVMX_P2M_RAM_RO ||
+	       type == THINVMX_P2M_RAM_LOGDIRTY;
+}
+
+struct tvx_set_arg {
+	bool is_type;
+	u32 value;
+	bool flush;		/* a permission went away */
+};
+
+/* first pass: every frame of the range may take the change */
+static int tvx_set_check(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	struct tvx_set_arg *arg = a;
+
+	if (arg->is_type && !tvx_is_ram_type(p2m_entry_type(*e)))
+		return -EINVAL;
+	return 0;
+}
+
+static int tvx_set_apply(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	struct tvx_set_arg *arg = a;
+	u32 type = p2m_entry_type(*e), access = p2m_entry_access(*e);
+
+	if (arg->is_type)
+		type = arg->value;
+	else
+		access = arg->value;
+	arg->flush |= ept_set_leaf(ept, e, level, type, access,
+				   tvx_mmio_ro(*e & EPT_ADDR_MASK));
+	return 0;
+}
+
+/**
+ * tvx_set_mem() - THINVMX_SET_MEM_TYPE and THINVMX_SET_MEM_ACCESS
+ * @dom:     the domain
+ * @uarg:    struct thinvmx_mem_range
+ * @is_type: SET_MEM_TYPE (else SET_MEM_ACCESS)
+ *
+ * Superpages the range covers only in part are split (and only those);
+ * every other frame keeps its type and access.
+ *
+ * Return: 0, -EFAULT, -EINVAL (bad value, reserved bits, a frame of the
+ * range unmapped or, for types, not RAM: nothing changed), -ENOMEM.
+ */
+long tvx_set_mem(struct tvx_domain *dom, struct thinvmx_mem_range __user *uarg,
+		 bool is_type)
+{
+	struct tvx_set_arg arg = { .is_type = is_type };
+	struct ept_prealloc pa = { 0 };
+	struct thinvmx_mem_range r;
+	int ret;
+
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if (r.pad || r.reserved[0] || r.reserved[1] || !r.nr_frames ||
+	    r.first_gfn + r.nr_frames < r.first_gfn ||
+	    r.first_gfn + r.nr_frames > dom->max_gfn)
+		return -EINVAL;
+	if (is_type ? !tvx_is_ram_type(r.value) : r.value >= THINVMX_NR_ACCESS)
+		return -EINVAL;
+	arg.value = r.value;
+
+	mutex_lock(&dom->p2m_lock);
+	ret = ept_prealloc_fill(&pa, EPT_PREALLOC_MAX);
+	if (ret)
+		goto out;
+	spin_lock(&dom->ept.lock);
+	ret = ept_for_range(&dom->ept, r.first_gfn, r.nr_frames, false, NULL,
+			    tvx_set_check, &arg);
+	if (ret == -ENOENT)
+		ret = -EINVAL;
+	if (!ret)
+		ret = ept_for_range(&dom->ept, r.first_gfn, r.nr_frames, true,
+				    &pa, tvx_set_apply, &arg);
+	spin_unlock(&dom->ept.lock);
+	if (arg.flush)
+		ept_flush_all_cpus(&dom->ept);
+out:
+	ept_prealloc_free(&pa);
+	mutex_unlock(&dom->p2m_lock);
+	return ret;
+}
+
+/**
+ * tvx_get_mem_access() - THINVMX_GET_MEM_ACCESS
+ * @dom:  the domain
+ * @uarg: struct thinvmx_mem_query
+ *
+ * Return: 0, -EFAULT, -EINVAL (reserved bits, or the frame is unmapped).
+ */
+long tvx_get_mem_access(struct tvx_domain *dom,
+			struct thinvmx_mem_query __user *uarg)
+{
+	struct thinvmx_mem_query q;
+	int level;
+	u64 e;
+
+	if (copy_from_user(&q, uarg, sizeof(q)))
+		return -EFAULT;
+	if (q.reserved[0] || q.reserved[1] || q.gfn >= dom->max_gfn)
+		return -EINVAL;
+	e = ept_lookup(&dom->ept, q.gfn << PAGE_SHIFT, &level);
+	if (!e)
+		return -EINVAL;
+	q.type = p2m_entry_type(e);
+	q.access = p2m_entry_access(e);
+	return copy_to_user(uarg, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+struct tvx_global_arg {
+	u32 from, to;
+	bool flush;
+};
+
+static int tvx_global_apply(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	struct tvx_global_arg *arg = a;
+
+	if (p2m_entry_type(*e) != arg->from)
+		return 0;
+	arg->flush |= ept_set_leaf(ept, e, level, arg->to, p2m_entry_access(*e),
+				   tvx_mmio_ro(*e & EPT_ADDR_MASK));
+	return 0;
+}
+
+static void tvx_change_all(struct tvx_domain *dom, u32 from, u32 to)
+{
+	struct tvx_global_arg arg = { .from = from, .to = to };
+
+	spin_lock(&dom->ept.lock);
+	ept_for_all(&dom->ept, tvx_global_apply, &arg);
+	spin_unlock(&dom->ept.lock);
+	if (arg.flush)
+		ept_flush_all_cpus(&dom->ept);
+}
+
+/**
+ * tvx_change_type_global() - THINVMX_CHANGE_TYPE_GLOBAL
+ * @dom:  the domain
+ * @uarg: struct thinvmx_type_change
+ *
+ * Return: 0, -EFAULT, or -EINVAL (reserved bits, or a change p2m.c's
+ * rule refuses: to or from mmio_direct unless from == to).
+ */
+long tvx_change_type_global(struct tvx_domain *dom,
+			    struct thinvmx_type_change __user *uarg)
+{
+	struct thinvmx_type_change c;
+	int ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.reserved[0] || c.reserved[1])
+		return -EINVAL;
+	ret = p2m_change_type_ok(c.from, c.to);
+	if (ret)
+		return ret;
+	/* while logging, RAM_LOGDIRTY belongs to the dirty log */
+	mutex_lock(&dom->p2m_lock);
+	tvx_change_all(dom, c.from, c.to);
+	mutex_unlock(&dom->p2m_lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------ dirty log */
+
+static int tvx_count_big(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	unsigned long *n = a;
+
+	if (level == EPT_LEVEL_2M)
+		*n += 1;
+	else if (level == EPT_LEVEL_1G)
+		*n += 1 + P2M_EPT_ENTRIES;
+	return 0;
+}
+
+/*
+ * Dirty logging tracks 4 KiB frames: superpages of RAM are split first,
+ * a few at a time (the pool holds EPT_PREALLOC_MAX pages).
+ */
+static int tvx_split_all_ram(struct tvx_domain *dom)
+{
+	struct ept_prealloc pa = { 0 };
+	unsigned long big;
+	u64 gfn;
+	int ret = 0;
+
+	for (;;) {
+		big = 0;
+		spin_lock(&dom->ept.lock);
+		ept_for_all(&dom->ept, tvx_count_big, &big);
+		spin_unlock(&dom->ept.lock);
+		if (!big)
+			break;
+		ret = ept_prealloc_fill(&pa, EPT_PREALLOC_MAX);
+		if (ret)
+			break;
+		spin_lock(&dom->ept.lock);
+		/* a one-frame range splits the superpage that holds it */
+		for (gfn = 0; gfn < dom->max_gfn && pa.nr; ) {
+			int level;
+			u64 *e = ept_find_leaf(&dom->ept, gfn << PAGE_SHIFT, &level);
+
+			if (e && level > EPT_LEVEL_4K &&
+			    tvx_is_ram_type(p2m_entry_type(*e))) {
+				if (pa.nr < 2)
+					break;
+				ret = ept_for_range(&dom->ept, gfn, 1, true, &pa,
+						    tvx_set_check,
+						    &(struct tvx_set_arg){ 0 });
+				if (ret)
+					break;
+				continue;
+			}
+			gfn += e ? 1ULL << (9 * level) : 1;
+		}
+		spin_unlock(&dom->ept.lock);
+		if (ret)
+			break;
+	}
+	ept_prealloc_free(&pa);
+	return ret;
+}
+
+struct tvx_reprotect_arg {
+	const unsigned long *bits;	/* frames to make logdirty again */
+	u64 first;
+};
+
+static int tvx_reprotect(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	struct tvx_reprotect_arg *arg = a;
+
+	if (level == EPT_LEVEL_4K && test_bit(gfn - arg->first, arg->bits) &&
+	    p2m_entry_type(*e) == THINVMX_P2M_RAM_RW)
+		ept_set_leaf(ept, e, level, THINVMX_P2M_RAM_LOGDIRTY,
+			     p2m_entry_access(*e), false);
+	return 0;
+}
+
+static long tvx_dirty_get(struct tvx_domain *dom, struct thinvmx_dirty_log *dl)
+{
+	struct tvx_reprotect_arg arg;
+	unsigned long *bits;
+	u64 i, words = dl->nr_frames / BITS_PER_LONG;
+	long ret = 0;
+
+	if (!dom->dirty)
+		return -EINVAL;
+	if (dl->nr_frames % 64 || dl->first_gfn % 64 ||
+	    dl->first_gfn + dl->nr_frames < dl->first_gfn ||
+	    dl->first_gfn + dl->nr_frames > dom->dirty_frames)
+		return -EINVAL;
+	bits = kvmalloc_array(max(words, 1ULL), sizeof(*bits), GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	/*
+	 * Take the bits first, then write-protect what they report, then
+	 * invalidate: a write between the first two steps lands in a frame
+	 * reported now; a write after the last faults and is logged again.
+	 */
+	for (i = 0; i < words; i++)
+		bits[i] = xchg(&dom->dirty[dl->first_gfn / BITS_PER_LONG + i], 0);
+	arg.bits = bits;
+	arg.first = dl->first_gfn;
+	spin_lock(&dom->ept.lock);
+	ept_for_range(&dom->ept, dl->first_gfn, dl->nr_frames, false, NULL,
+		      tvx_reprotect, &arg);
+	spin_unlock(&dom->ept.lock);
+	ept_flush_all_cpus(&dom->ept);
+	if (copy_to_user(u64_to_user_ptr(dl->bitmap), bits, words * sizeof(*bits)))
+		ret = -EFAULT;
+	kvfree(bits);
+	return ret;
+}
+
+/**
+ * tvx_dirty_log() - THINVMX_DIRTY_LOG
+ * @dom:  the domain
+ * @uarg: struct thinvmx_dirty_log
+ *
+ * Return: 0, -EFAULT, -EINVAL (bad op or range, reserved bits, GET while
+ * not logging, START while logging), -ENOMEM.
+ */
+long tvx_dirty_log(struct tvx_domain *dom, struct thinvmx_dirty_log __user *uarg)
+{
+	struct thinvmx_dirty_log dl;
+	unsigned long *old;
+	long ret = 0;
+
+	if (copy_from_user(&dl, uarg, sizeof(dl)))
+		return -EFAULT;
+	if (dl.pad || dl.reserved[0] || dl.reserved[1])
+		return -EINVAL;
+
+	mutex_lock(&dom->p2m_lock);
+	switch (dl.op) {
+	case THINVMX_DIRTY_LOG_START:
+		if (dom->dirty) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = tvx_split_all_ram(dom);
+		if (ret)
+			break;
+		dom->dirty = vzalloc(BITS_TO_LONGS(ALIGN(dom->max_gfn, 64)) *
+				     sizeof(long));
+		if (!dom->dirty) {
+			ret = -ENOMEM;
+			break;
+		}
+		dom->dirty_frames = ALIGN(dom->max_gfn, 64);
+		tvx_change_all(dom, THINVMX_P2M_RAM_RW, THINVMX_P2M_RAM_LOGDIRTY);
+		break;
+	case THINVMX_DIRTY_LOG_GET:
+		ret = tvx_dirty_get(dom, &dl);
+		break;
+	case THINVMX_DIRTY_LOG_STOP:
+		if (!dom->dirty) {
+			ret = -EINVAL;
+			break;
+		}
+		tvx_change_all(dom, THINVMX_P2M_RAM_LOGDIRTY, THINVMX_P2M_RAM_RW);
+		spin_lock(&dom->ept.lock);
+		old = dom->dirty;
+		dom->dirty = NULL;
+		dom->dirty_frames = 0;
+		spin_unlock(&dom->ept.lock);
+		vfree(old);
+		break;
+	default:
+		ret = -EINVAL;
+		break;
+	}
+	mutex_unlock(&dom->p2m_lock);
+	return ret;
+}
+
+/**
+ * tvx_logdirty_mark() - a guest wrote a RAM_LOGDIRTY frame
+ * @dom: the domain
+ * @gfn: the frame
+ *
+ * Context: dom->ept.lock held.
+ */
+void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn)
+{
+	if (dom->dirty && gfn < dom->dirty_frames)
+		set_bit(gfn, dom->dirty);
+}
+
+/* ------------------------------------------------------------ MMIO */
+
+/**
+ * tvx_map_mmio() - THINVMX_MAP_MMIO
+ * @dom:  the domain
+ * @uarg: struct thinvmx_map_mmio
+ *
+ * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN), -EINVAL (reserved bits,
+ * a host range that is RAM or not device memory, a guest range that is
+ * RAM or mapped: nothing is mapped then), -ENOMEM.
+ */
+long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
+{
+	struct thinvmx_map_mmio m;
+	u64 i, gpa, hpa, size;
+	int ret = 0, level;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.reserved[0] || m.reserved[1] || !m.nr_frames ||
+	    m.nr_frames > (1ULL << 40) >> PAGE_SHIFT ||
+	    m.gfn + m.nr_frames < m.gfn || m.mfn + m.nr_frames < m.mfn ||
+	    ((m.gfn + m.nr_frames) << PAGE_SHIFT) >> PAGE_SHIFT != m.gfn + m.nr_frames)
+		return -EINVAL;
+	hpa = m.mfn << PAGE_SHIFT;
+	size = m.nr_frames << PAGE_SHIFT;
+	/* device memory the host knows of, and never RAM */
+	if (region_intersects(hpa, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT ||
+	    region_intersects(hpa, size, IORESOURCE_MEM, IORES_DESC_NONE) ==
+	    REGION_DISJOINT)
+		return -EINVAL;
+
+	mutex_lock(&dom->p2m_lock);
+	for (i = 0; i < m.nr_frames; i++) {
+		gpa = (m.gfn + i) << PAGE_SHIFT;
+		if (memmap_is_ram(dom->map, m.gfn + i) ||
+		    ept_lookup(&dom->ept, gpa, &level)) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	for (i = 0; i < m.nr_frames && !ret; i++) {
+		gpa = (m.gfn + i) << PAGE_SHIFT;
+		hpa = (m.mfn + i) << PAGE_SHIFT;
+		ret = ept_map(&dom->ept, gpa, hpa, EPT_LEVEL_4K,
+			      THINVMX_P2M_MMIO_DIRECT, THINVMX_ACCESS_RWX,
+			      tvx_mmio_ro(hpa));
+	}
+	/*
+	 * A failure half way leaves the first frames mapped: unmapping is
+	 * not there yet, so say what happened rather than hide it.
+	 */
+	if (ret)
+		pr_warn_ratelimited("domain %u: MAP_MMIO stopped at frame %llu: %d\n",
+				    dom->id, i - 1, ret);
+out:
+	mutex_unlock(&dom->p2m_lock);
+	return ret;
+}
+
+/**
+ * tvx_get_domain_info() - THINVMX_GET_DOMAIN_INFO
+ * @dom:  the domain
+ * @uarg: struct thinvmx_domain_info
+ *
+ * Return: 0 or -EFAULT.
+ */
+long tvx_get_domain_info(struct tvx_domain *dom,
+			 struct thinvmx_domain_info __user *uarg)
+{
+	struct thinvmx_domain_info info;
+	u32 i;
+
+	memset(&info, 0, sizeof(info));
+	info.id = dom->id;
+	mutex_lock(&dom->lock);
+	for (i = 0; i < THINVMX_MAX_VCPUS; i++)
+		info.nr_vcpus += !!dom->vcpus[i];
+	mutex_unlock(&dom->lock);
+	info.ram_pages = dom->map->ram_bytes >> PAGE_SHIFT;
+	spin_lock(&dom->ept.lock);
+	info.ept_table_pages = dom->ept.table_pages;
+	info.ept_leaves_4k = dom->ept.leaves[EPT_LEVEL_4K];
+	info.ept_leaves_2m = dom->ept.leaves[EPT_LEVEL_2M];
+	info.ept_leaves_1g = dom->ept.leaves[EPT_LEVEL_1G];
+	spin_unlock(&dom->ept.lock);
+	info.mem_access_violations = atomic64_read(&dom->mem_access_violations);
+	info.logdirty_faults = atomic64_read(&dom->logdirty_faults);
+	info.ram_ro_writes_discarded = atomic64_read(&dom->ram_ro_writes_discarded);
+	info.mmio_ro_writes_discarded = atomic64_read(&dom->mmio_ro_writes_discarded);
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
