@@ -191,7 +191,7 @@ NESTED_DIR	:= $(O)/nested
 NESTED_KVER	= $(shell tools/nested/kernel.sh $(NESTED_DIR))
 NESTED_KDIR	= /usr/src/linux-headers-$(NESTED_KVER)
 # tests that need two CPUs run in a second, SMP boot (slower: NESTED.md)
-NESTED_SMP_TESTS ?= smp_test
+NESTED_SMP_TESTS ?= smp_test p2m_smp_test
 NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS),$(SELFTESTS))
 NESTED_TIMEOUT	?= 900
 
@@ -232,7 +232,7 @@ check:
 
 # Benchmarks, in Bochs (VMX); not part of check: they measure, not judge.
 bench: nested-prep
-	$(call nested_run,bochs,$(BENCHES),--test-timeout 1200,bench)
+	$(call nested_run,bochs,$(BENCHES),--test-timeout 1200 --mem 1536,bench)
 
 demo: nested-prep
 	$(call nested_run,auto,demo.sh,)

@@ -101,6 +101,7 @@ static int tvx_populate(struct tvx_domain *dom)
 
 		if (e->type != THINVMX_E820_RAM)
 			continue;
+		dom->max_gfn = max(dom->max_gfn, (e->addr + e->size) >> PAGE_SHIFT);
 		ret = tvx_populate_range(dom, &cap, e->addr, e->addr + e->size);
 		if (ret)
 			return ret;

@@ -443,6 +443,8 @@ long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
 	if (ret)
 		pr_warn_ratelimited("domain %u: MAP_MMIO stopped at frame %llu: %d\n",
 				    dom->id, i - 1, ret);
+	/* the frames mapped are the domain's, also when it stopped half way */
+	dom->max_gfn = max(dom->max_gfn, m.gfn + i);
 out:
 	mutex_unlock(&dom->p2m_lock);
 	return ret;
