@@ -217,9 +217,10 @@ TEST_F_TIMEOUT(smp, write_revoked_under_running_vcpus_stops_them_at_once, 600)
 			TH_LOG("round %d: the guests do not count: %llu %llu", round,
 			       (unsigned long long)counter(self, 0),
 			       (unsigned long long)counter(self, 1));
-		for (i = 0; i < NR_VCPUS; i++)
+		for (i = 0; i < NR_VCPUS; i++) {
 			ASSERT_NE(0, sem_trywait(&self->s[i].exited))
 				TH_LOG("vCPU %d left the guest before the change", i);
+		}
 
 		ASSERT_EQ(0, tvx_set_mem_access(self->d, PAGE_GFN, 1, THINVMX_ACCESS_R));
 		for (i = 0; i < NR_VCPUS; i++)
@@ -246,9 +247,10 @@ TEST_F_TIMEOUT(smp, write_revoked_under_running_vcpus_stops_them_at_once, 600)
 		}
 		/* both vCPUs are out and waiting: nothing may have landed since */
 		usleep(20000);
-		for (i = 0; i < NR_VCPUS; i++)
+		for (i = 0; i < NR_VCPUS; i++) {
 			EXPECT_EQ(seen[i], counter(self, i))
 				TH_LOG("vCPU %d stored after the ioctl returned", i);
+		}
 
 		ASSERT_EQ(0, tvx_set_mem_access(self->d, PAGE_GFN, 1, THINVMX_ACCESS_RWX));
 		for (i = 0; i < NR_VCPUS; i++) {

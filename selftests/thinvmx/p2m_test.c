@@ -208,8 +208,9 @@ static void expect_mem_access(struct __test_metadata *_metadata, struct p2m_ctx 
 	/* an access through the guest's identity map, not of its page walk */
 	EXPECT_TRUE(r->mem_access.flags & THINVMX_MEM_ACCESS_GLA_VALID);
 	EXPECT_FALSE(r->mem_access.flags & THINVMX_MEM_ACCESS_IN_WALK);
-	if (r->mem_access.flags & THINVMX_MEM_ACCESS_GLA_VALID)
+	if (r->mem_access.flags & THINVMX_MEM_ACCESS_GLA_VALID) {
 		EXPECT_EQ(gpa, r->mem_access.gla);
+	}
 }
 
 static void expect_p2m(struct __test_metadata *_metadata, struct p2m_ctx *c,
@@ -613,9 +614,10 @@ TEST_F_TIMEOUT(p2m, dirty_log_reports_exactly_the_frames_written, 240)
 		start(_metadata, c, guest_touch, 0, 0, 0);
 		RUN_EXPECT(c, TVX_UCALL_DONE);
 		EXPECT_EQ(sum, c->uc.args[0]);
-		for (i = 0; i < rounds[r].nw; i++)
+		for (i = 0; i < rounds[r].nw; i++) {
 			EXPECT_EQ(touch_value(r, rounds[r].w[i]),
 				  ((__u64 *)tvx_gpa(c->d, REGION_GPA + rounds[r].w[i] * PAGE))[1 + r]);
+		}
 		expect_p2m(_metadata, c, REGION_GFN + rounds[r].w[0], THINVMX_P2M_RAM_RW,
 			   THINVMX_ACCESS_RWX);
 		expect_p2m(_metadata, c, REGION_GFN + rounds[r].r[0], THINVMX_P2M_RAM_LOGDIRTY,
@@ -822,9 +824,10 @@ TEST_F(p2m, bad_arguments_are_einval_and_change_nothing)
 	}
 
 	/* values */
-	for (i = 0; i < ARRAY_SIZE(not_ram_types); i++)
+	for (i = 0; i < ARRAY_SIZE(not_ram_types); i++) {
 		EXPECT_EQ(-EINVAL, tvx_set_mem_type(c->d, 0, 1, not_ram_types[i]))
 			TH_LOG("type %u", not_ram_types[i]);
+	}
 	EXPECT_EQ(-EINVAL, tvx_set_mem_access(c->d, 0, 1, THINVMX_NR_ACCESS));
 	EXPECT_EQ(-EINVAL, tvx_set_mem_access(c->d, 0, 1, ~0u));
 	expect_p2m(_metadata, c, 0, THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX);
