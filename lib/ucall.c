@@ -34,6 +34,7 @@ static const char *const tvx_exit_names[] = {
 	[THINVMX_EXIT_SHUTDOWN] = "SHUTDOWN",
 	[THINVMX_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 	[THINVMX_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[THINVMX_EXIT_MEM_ACCESS] = "MEM_ACCESS",
 };
 
 const char *tvx_exit_reason_str(__u32 reason)
@@ -136,6 +137,18 @@ static int tvx_exit_describe(const struct thinvmx_run *run, char *buf, size_t le
 				run->mmio.is_write ? "write" : "read",
 				(unsigned long long)run->mmio.gpa, run->mmio.size,
 				(unsigned long long)run->mmio.data);
+	case THINVMX_EXIT_MEM_ACCESS:
+		return snprintf(buf, len,
+				"exit MEM_ACCESS gpa %#llx gla %#llx%s attempted %s%s%s right %s type %s",
+				(unsigned long long)run->mem_access.gpa,
+				(unsigned long long)run->mem_access.gla,
+				run->mem_access.flags & THINVMX_MEM_ACCESS_GLA_VALID ?
+				"" : " (invalid)",
+				run->mem_access.attempted & 1 ? "r" : "",
+				run->mem_access.attempted & 2 ? "w" : "",
+				run->mem_access.attempted & 4 ? "x" : "",
+				tvx_access_str(run->mem_access.access) ?: "?",
+				tvx_p2m_type_str(run->mem_access.type) ?: "?");
 	case THINVMX_EXIT_INTERNAL_ERROR:
 	case THINVMX_EXIT_FAIL_ENTRY:
 		return snprintf(buf, len,
