@@ -39,5 +39,8 @@ typedef __s64 s64;
 #ifndef U64_MAX
 #define U64_MAX		((u64)~0ULL)
 #endif
+#ifndef DIV_ROUND_UP
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+#endif
 
 #endif /* _THINVMX_PURE_H */
