@@ -24,6 +24,23 @@
 #include "vmx/vmx_ops.h"
 
 static DEFINE_IDA(tvx_domain_ida);
+static DEFINE_MUTEX(tvx_domains_lock);
+static LIST_HEAD(tvx_domains);
+
+/**
+ * tvx_call_each_domain() - call @fn for every live domain
+ * @fn:  called with the domain list locked; may sleep, must not free
+ * @arg: passed to @fn
+ */
+void tvx_call_each_domain(tvx_domain_fn fn, void *arg)
+{
+	struct tvx_domain *dom;
+
+	mutex_lock(&tvx_domains_lock);
+	list_for_each_entry(dom, &tvx_domains, node)
+		fn(dom, arg);
+	mutex_unlock(&tvx_domains_lock);
+}
 
 /* 2 MiB: the largest page the buddy allocator hands out that EPT maps. */
 #define TVX_CHUNK_ORDER		9
@@ -167,6 +184,12 @@ static void tvx_domain_free(struct kref *ref)
 {
 	struct tvx_domain *dom = container_of(ref, struct tvx_domain, ref);
 	u32 i;
+
+	mutex_lock(&tvx_domains_lock);
+	if (!list_empty(&dom->node))
+		list_del_init(&dom->node);
+	mutex_unlock(&tvx_domains_lock);
+	tvx_ro_domain_gone(dom->id);
 
 	/*
 	 * Translations tagged with this EPTP may be cached on any CPU; the
@@ -436,6 +459,8 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 		return tvx_map_mmio(dom, argp);
 	case THINVMX_GET_DOMAIN_INFO:
 		return tvx_get_domain_info(dom, argp);
+	case THINVMX_ASSIGN_DEVICE_BAR:
+		return tvx_assign_device_bar(dom, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -576,6 +601,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	kref_init(&dom->ref);
 	mutex_init(&dom->lock);
 	mutex_init(&dom->p2m_lock);
+	INIT_LIST_HEAD(&dom->node);
 	spin_lock_init(&dom->cpuid_lock);
 	dom->owner = task_tgid_nr(current);
 	__module_get(THIS_MODULE);
@@ -622,6 +648,9 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	if (ret)
 		goto err_put;
 
+	mutex_lock(&tvx_domains_lock);
+	list_add_tail(&dom->node, &tvx_domains);
+	mutex_unlock(&tvx_domains_lock);
 	ret = anon_inode_getfd("thinvmx-domain", &tvx_domain_fops, dom,
 			       O_RDWR | O_CLOEXEC);
 	if (ret < 0)

@@ -101,6 +101,13 @@ static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return tvx_ioctl_get_caps(argp);
 	case THINVMX_CREATE_DOMAIN:
 		return tvx_create_domain(argp);
+	case THINVMX_RO_ADD:
+	case THINVMX_RO_REMOVE:
+		return tvx_ro_admin(argp, cmd == THINVMX_RO_ADD);
+	case THINVMX_RO_LIST:
+		return tvx_ro_list(argp);
+	case THINVMX_PCI_MSIX_INFO:
+		return tvx_pci_msix_info(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -165,6 +172,7 @@ err_l1d:
 static void __exit tvx_exit(void)
 {
 	misc_deregister(&tvx_misc);
+	tvx_ro_exit();
 	vmx_enable_exit();
 	tvx_l1d_exit();
 }

@@ -18,17 +18,6 @@
 
 #include "tvx.h"
 
-/**
- * tvx_mmio_ro() - whether a host frame is in the read-only MMIO set
- * @hpa: host physical address
- *
- * Return: true if guests may read but not write it.
- */
-bool tvx_mmio_ro(u64 hpa)
-{
-	return false;	/* the set arrives with the MSI-X work */
-}
-
 static bool tvx_is_ram_type(u32 type)
 {
 	return type == THINVMX_P2M_RAM_RW || type == THINVMX_P2M_RAM_RO ||
@@ -388,31 +377,27 @@ void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn)
 /* ------------------------------------------------------------ MMIO */
 
 /**
- * tvx_map_mmio() - THINVMX_MAP_MMIO
- * @dom:  the domain
- * @uarg: struct thinvmx_map_mmio
+ * tvx_map_mmio_frames() - map host device frames as MMIO_DIRECT
+ * @dom: the domain
+ * @gfn: first guest frame
+ * @mfn: first host frame
+ * @nr:  frames
  *
- * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN), -EINVAL (reserved bits,
- * a host range that is RAM or not device memory, a guest range that is
- * RAM or mapped: nothing is mapped then), -ENOMEM.
+ * The host range must be device memory the host knows of, never RAM; the
+ * guest range neither RAM nor mapped. Frames in the read-only set get no
+ * write permission.
+ *
+ * Return: 0, -EINVAL (nothing mapped then), -ENOMEM.
  */
-long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
+int tvx_map_mmio_frames(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
 {
-	struct thinvmx_map_mmio m;
-	u64 i, gpa, hpa, size;
+	u64 i, gpa, hpa = mfn << PAGE_SHIFT, size = nr << PAGE_SHIFT;
 	int ret = 0, level;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&m, uarg, sizeof(m)))
-		return -EFAULT;
-	if (m.reserved[0] || m.reserved[1] || !m.nr_frames ||
-	    m.nr_frames > (1ULL << 40) >> PAGE_SHIFT ||
-	    m.gfn + m.nr_frames < m.gfn || m.mfn + m.nr_frames < m.mfn ||
-	    ((m.gfn + m.nr_frames) << PAGE_SHIFT) >> PAGE_SHIFT != m.gfn + m.nr_frames)
+	if (!nr || nr > (1ULL << 40) >> PAGE_SHIFT || gfn + nr < gfn ||
+	    mfn + nr < mfn || gfn + nr > 1ULL << (52 - PAGE_SHIFT) ||
+	    mfn + nr > 1ULL << (52 - PAGE_SHIFT))
 		return -EINVAL;
-	hpa = m.mfn << PAGE_SHIFT;
-	size = m.nr_frames << PAGE_SHIFT;
 	/* device memory the host knows of, and never RAM */
 	if (region_intersects(hpa, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT ||
@@ -421,17 +406,17 @@ long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
 		return -EINVAL;
 
 	mutex_lock(&dom->p2m_lock);
-	for (i = 0; i < m.nr_frames; i++) {
-		gpa = (m.gfn + i) << PAGE_SHIFT;
-		if (memmap_is_ram(dom->map, m.gfn + i) ||
+	for (i = 0; i < nr; i++) {
+		gpa = (gfn + i) << PAGE_SHIFT;
+		if (memmap_is_ram(dom->map, gfn + i) ||
 		    ept_lookup(&dom->ept, gpa, &level)) {
 			ret = -EINVAL;
 			goto out;
 		}
 	}
-	for (i = 0; i < m.nr_frames && !ret; i++) {
-		gpa = (m.gfn + i) << PAGE_SHIFT;
-		hpa = (m.mfn + i) << PAGE_SHIFT;
+	for (i = 0; i < nr && !ret; i++) {
+		gpa = (gfn + i) << PAGE_SHIFT;
+		hpa = (mfn + i) << PAGE_SHIFT;
 		ret = ept_map(&dom->ept, gpa, hpa, EPT_LEVEL_4K,
 			      THINVMX_P2M_MMIO_DIRECT, THINVMX_ACCESS_RWX,
 			      tvx_mmio_ro(hpa));
@@ -441,13 +426,34 @@ long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
 	 * not there yet, so say what happened rather than hide it.
 	 */
 	if (ret)
-		pr_warn_ratelimited("domain %u: MAP_MMIO stopped at frame %llu: %d\n",
+		pr_warn_ratelimited("domain %u: MMIO mapping stopped at frame %llu: %d\n",
 				    dom->id, i - 1, ret);
 	/* the frames mapped are the domain's, also when it stopped half way */
-	dom->max_gfn = max(dom->max_gfn, m.gfn + i);
+	dom->max_gfn = max(dom->max_gfn, gfn + i);
 out:
 	mutex_unlock(&dom->p2m_lock);
 	return ret;
+}
+
+/**
+ * tvx_map_mmio() - THINVMX_MAP_MMIO
+ * @dom:  the domain
+ * @uarg: struct thinvmx_map_mmio
+ *
+ * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN), or as
+ * tvx_map_mmio_frames().
+ */
+long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
+{
+	struct thinvmx_map_mmio m;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.reserved[0] || m.reserved[1])
+		return -EINVAL;
+	return tvx_map_mmio_frames(dom, m.gfn, m.mfn, m.nr_frames);
 }
 
 /**

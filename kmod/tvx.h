@@ -17,6 +17,7 @@
 #include "../uapi/thinvmx.h"
 #include "ept/ept_table.h"
 #include "memmap.h"
+#include "msix/ro_mmio.h"
 #include "vmx/enable.h"
 
 /* Pages the module holds, for leak checks (module parameter "pages"). */
@@ -77,6 +78,7 @@ struct tvx_domain {
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	bool vmx_held;			/* holds a vmx_get() reference */
+	struct list_head node;		/* on the list of domains */
 };
 
 /* Guest general registers, indexed by register number (vmenter.S). */
@@ -146,8 +148,10 @@ long tvx_dirty_log(struct tvx_domain *dom, struct thinvmx_dirty_log __user *uarg
 long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg);
 long tvx_get_domain_info(struct tvx_domain *dom,
 			 struct thinvmx_domain_info __user *uarg);
-bool tvx_mmio_ro(u64 hpa);
 void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn);
+int tvx_map_mmio_frames(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr);
+typedef void (*tvx_domain_fn)(struct tvx_domain *dom, void *arg);
+void tvx_call_each_domain(tvx_domain_fn fn, void *arg);
 void tvx_domain_put(struct tvx_domain *dom);
 int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *uarg);
 void tvx_vcpu_free(struct tvx_vcpu *vcpu);

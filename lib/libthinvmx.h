@@ -311,6 +311,22 @@ int tvx_domain_info(struct tvx_domain *d, struct thinvmx_domain_info *info);
 const char *tvx_p2m_type_str(__u32 type);
 const char *tvx_access_str(__u32 access);
 
+/*
+ * The read-only MMIO set (root only): an administrator's ranges of host
+ * frames, the list of what each range serves, how thinvmx decodes a
+ * device's MSI-X, and mapping a device's BAR into a domain (its MSI-X
+ * table and PBA then join the set).
+ */
+int tvx_ro_add(struct tvx_handle *h, __u64 first_mfn, __u64 last_mfn);
+int tvx_ro_remove(struct tvx_handle *h, __u64 first_mfn, __u64 last_mfn);
+int tvx_ro_list(struct tvx_handle *h, struct thinvmx_ro_entry *entries,
+		unsigned int max, unsigned int *nr);
+int tvx_pci_msix_info(struct tvx_handle *h, __u32 sbdf,
+		      struct thinvmx_msix_info *info);
+int tvx_assign_device_bar(struct tvx_domain *d, __u32 sbdf, __u32 bar,
+			  __u64 gfn);
+const char *tvx_ro_kind_str(__u32 kind);	/* NULL if unknown */
+
 /* Human-readable names for THINVMX_VMX_* and THINVMX_CTL_* values. */
 const char *tvx_vmx_status_str(__u32 status);
 const char *tvx_ctl_str(__u32 ctl);

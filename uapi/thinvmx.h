@@ -24,6 +24,11 @@
  *   0x0b  domain     THINVMX_DIRTY_LOG          struct thinvmx_dirty_log (in)
  *   0x0c  domain     THINVMX_MAP_MMIO           struct thinvmx_map_mmio (in)
  *   0x0d  domain     THINVMX_GET_DOMAIN_INFO    struct thinvmx_domain_info (out)
+ *   0x0e  domain     THINVMX_ASSIGN_DEVICE_BAR  struct thinvmx_device_bar (in)
+ *   0x20  /dev       THINVMX_RO_ADD             struct thinvmx_ro_range (in)
+ *   0x21  /dev       THINVMX_RO_REMOVE          struct thinvmx_ro_range (in)
+ *   0x22  /dev       THINVMX_RO_LIST            struct thinvmx_ro_list (in/out)
+ *   0x23  /dev       THINVMX_PCI_MSIX_INFO      struct thinvmx_msix_info (in/out)
  *   0x10  vcpu       THINVMX_RUN                -
  *   0x11  vcpu       THINVMX_GET_REGS           struct thinvmx_regs (out)
  *   0x12  vcpu       THINVMX_SET_REGS           struct thinvmx_regs (in)
@@ -439,6 +444,90 @@ static_assert(sizeof(struct thinvmx_domain_info) == 8 + 9 * 8 + 64,
 	_IOW(THINVMX_IOC_MAGIC, 0x0c, struct thinvmx_map_mmio)
 #define THINVMX_GET_DOMAIN_INFO \
 	_IOR(THINVMX_IOC_MAGIC, 0x0d, struct thinvmx_domain_info)
+
+/*
+ * Read-only MMIO: host frames every guest may read but never write (the
+ * MSI-X tables and PBAs of devices whose MMIO a domain maps, plus ranges
+ * an administrator adds). A frame stays read-only until its last user
+ * goes. Adding or removing a range re-applies every MMIO_DIRECT mapping of
+ * every domain before the ioctl returns.
+ */
+#define THINVMX_PCI_SBDF(seg, bus, dev, fn) \
+	(((__u32)(seg) << 16) | ((__u32)(bus) << 8) | ((dev) << 3) | (fn))
+
+/* THINVMX_ASSIGN_DEVICE_BAR (root only): map a device's memory BAR. */
+struct thinvmx_device_bar {
+	__u32 sbdf;		/* THINVMX_PCI_SBDF() */
+	__u32 bar;		/* 0-5 */
+	__u64 gfn;		/* where the BAR's first frame goes */
+	__u64 reserved[2];	/* zero */
+};
+
+/* THINVMX_RO_ADD / THINVMX_RO_REMOVE (root only): an administrator's range. */
+struct thinvmx_ro_range {
+	__u64 first_mfn;
+	__u64 last_mfn;		/* inclusive */
+	__u64 reserved[2];	/* zero */
+};
+
+/* What a read-only range serves: struct thinvmx_ro_entry.kind */
+#define THINVMX_RO_ADMIN		1
+#define THINVMX_RO_MSIX_TABLE		2
+#define THINVMX_RO_MSIX_PBA		3
+
+struct thinvmx_ro_entry {
+	__u64 first_mfn;
+	__u64 last_mfn;		/* inclusive */
+	__u32 kind;		/* THINVMX_RO_* */
+	__u32 sbdf;		/* MSIX kinds: the device */
+	__u32 domain;		/* MSIX kinds: the domain it was assigned to */
+	__u32 users;		/* users of first_mfn in the whole set */
+};
+
+/*
+ * THINVMX_RO_LIST: one entry per registration (an administrator's range,
+ * a device's table or PBA for one domain). Fills at most max; nr is the
+ * full count.
+ */
+struct thinvmx_ro_list {
+	__u64 entries;		/* user pointer to struct thinvmx_ro_entry[] */
+	__u32 max;
+	__u32 nr;		/* out */
+	__u64 reserved[2];	/* zero */
+};
+
+/* THINVMX_PCI_MSIX_INFO: how thinvmx decodes a device's MSI-X. */
+struct thinvmx_msix_info {
+	__u32 sbdf;		/* in */
+	__u16 nr_entries;	/* out: table entries */
+	__u8 table_bir;
+	__u8 pba_bir;
+	__u32 table_offset;
+	__u32 pba_offset;
+	__u64 table_first_mfn;
+	__u64 table_last_mfn;
+	__u64 pba_first_mfn;
+	__u64 pba_last_mfn;
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_device_bar) == 32,
+	      "struct thinvmx_device_bar layout");
+static_assert(sizeof(struct thinvmx_ro_range) == 32,
+	      "struct thinvmx_ro_range layout");
+static_assert(sizeof(struct thinvmx_ro_entry) == 32,
+	      "struct thinvmx_ro_entry layout");
+static_assert(sizeof(struct thinvmx_ro_list) == 32,
+	      "struct thinvmx_ro_list layout");
+static_assert(sizeof(struct thinvmx_msix_info) == 64,
+	      "struct thinvmx_msix_info layout");
+
+#define THINVMX_ASSIGN_DEVICE_BAR \
+	_IOW(THINVMX_IOC_MAGIC, 0x0e, struct thinvmx_device_bar)
+#define THINVMX_RO_ADD		_IOW(THINVMX_IOC_MAGIC, 0x20, struct thinvmx_ro_range)
+#define THINVMX_RO_REMOVE	_IOW(THINVMX_IOC_MAGIC, 0x21, struct thinvmx_ro_range)
+#define THINVMX_RO_LIST		_IOWR(THINVMX_IOC_MAGIC, 0x22, struct thinvmx_ro_list)
+#define THINVMX_PCI_MSIX_INFO	_IOWR(THINVMX_IOC_MAGIC, 0x23, struct thinvmx_msix_info)
 
 /* vCPU registers */
 struct thinvmx_regs {

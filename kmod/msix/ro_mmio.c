@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The read-only MMIO set (references 000, 001): host frames every guest
+ * may read but never write, because a CPU write there bypasses any IOMMU
+ * (an MSI-X table entry rewritten by a guest would send interrupts where
+ * the guest likes). One set for all domains.
+ *
+ * Writers (registrations, under ro_lock) build a new copy of the set and
+ * publish it with RCU; the EPT code asks tvx_mmio_ro() from its fault path
+ * without a lock. Every change is followed by re-applying the MMIO_DIRECT
+ * mappings of every domain, and their INVEPT, before it returns.
+ *
+ * Lock order: ro_lock, then the domain list, then a domain's p2m_lock and
+ * EPT lock.
+ */
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../tvx.h"
+#include "pci_decode.h"
+#include "rangeset.h"
+#include "ro_mmio.h"
+
+/* Enough for 256 devices' tables and PBAs and an administrator's ranges. */
+#define RO_MAX_RANGES		1024
+
+struct ro_snap {
+	struct rcu_head rcu;
+	struct rangeset set;
+	struct rangeset_range r[RO_MAX_RANGES];
+};
+
+/* One registration: what a range serves. */
+struct ro_rec {
+	struct list_head node;
+	u32 kind;		/* THINVMX_RO_* */
+	u32 sbdf;
+	u32 domain;
+	u64 first, last;
+};
+
+static DEFINE_MUTEX(ro_lock);
+static struct ro_snap __rcu *ro_current;
+static LIST_HEAD(ro_recs);		/* under ro_lock */
+static unsigned int ro_nr_recs;
+
+/**
+ * tvx_mmio_ro() - whether a host frame is in the read-only MMIO set
+ * @hpa: host physical address
+ *
+ * Context: any; lock-free (RCU).
+ * Return: true if guests may read but not write it.
+ */
+bool tvx_mmio_ro(u64 hpa)
+{
+	struct ro_snap *s;
+	bool ro = false;
+
+	rcu_read_lock();
+	s = rcu_dereference(ro_current);
+	if (s)
+		ro = rangeset_contains(&s->set, hpa >> PAGE_SHIFT);
+	rcu_read_unlock();
+	return ro;
+}
+
+struct ro_reapply_arg {
+	bool flush;
+};
+
+static int ro_reapply_leaf(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	struct ro_reapply_arg *arg = a;
+
+	if (p2m_entry_type(*e) != THINVMX_P2M_MMIO_DIRECT)
+		return 0;
+	arg->flush |= ept_set_leaf(ept, e, level, THINVMX_P2M_MMIO_DIRECT,
+				   p2m_entry_access(*e),
+				   tvx_mmio_ro(*e & EPT_ADDR_MASK));
+	return 0;
+}
+
+/**
+ * tvx_domain_reapply_mmio() - rebuild a domain's MMIO_DIRECT leaves
+ * @dom: the domain
+ *
+ * Each leaf gets write permission back or loses it as the read-only set
+ * says now; the INVEPT is done before this returns.
+ */
+void tvx_domain_reapply_mmio(struct tvx_domain *dom)
+{
+	struct ro_reapply_arg arg = { 0 };
+
+	spin_lock(&dom->ept.lock);
+	ept_for_all(&dom->ept, ro_reapply_leaf, &arg);
+	spin_unlock(&dom->ept.lock);
+	if (arg.flush)
+		ept_flush_all_cpus(&dom->ept);
+}
+
+static void ro_reapply_one(struct tvx_domain *dom, void *unused)
+{
+	mutex_lock(&dom->p2m_lock);
+	tvx_domain_reapply_mmio(dom);
+	mutex_unlock(&dom->p2m_lock);
+}
+
+/* A new copy of the set, changed by @add or remove of [s, e]; ro_lock held. */
+static int ro_change(u64 s, u64 e, bool add)
+{
+	struct ro_snap *old = rcu_dereference_protected(ro_current,
+						lockdep_is_held(&ro_lock));
+	struct ro_snap *new;
+	int ret;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	rangeset_init(&new->set, new->r, RO_MAX_RANGES);
+	if (old) {
+		ret = rangeset_copy(&new->set, &old->set);
+		if (ret)
+			goto err;
+	}
+	ret = add ? rangeset_add(&new->set, s, e) : rangeset_remove(&new->set, s, e);
+	if (ret)
+		goto err;
+	rcu_assign_pointer(ro_current, new);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+err:
+	kfree(new);
+	return ret;
+}
+
+static struct ro_rec *ro_find(u32 kind, u64 first, u64 last, u32 sbdf, u32 domain)
+{
+	struct ro_rec *r;
+
+	list_for_each_entry(r, &ro_recs, node)
+		if (r->kind == kind && r->first == first && r->last == last &&
+		    r->sbdf == sbdf && r->domain == domain)
+			return r;
+	return NULL;
+}
+
+static int ro_register(u32 kind, u64 first, u64 last, u32 sbdf, u32 domain)
+{
+	struct ro_rec *r;
+	int ret;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	ret = ro_change(first, last, true);
+	if (ret) {
+		kfree(r);
+		return ret;
+	}
+	r->kind = kind;
+	r->first = first;
+	r->last = last;
+	r->sbdf = sbdf;
+	r->domain = domain;
+	list_add_tail(&r->node, &ro_recs);
+	ro_nr_recs++;
+	return 0;
+}
+
+static void ro_unregister(struct ro_rec *r)
+{
+	/* what was added can be removed: the set cannot refuse it */
+	WARN_ON(ro_change(r->first, r->last, false));
+	list_del(&r->node);
+	ro_nr_recs--;
+	kfree(r);
+}
+
+/**
+ * tvx_ro_admin() - THINVMX_RO_ADD and THINVMX_RO_REMOVE
+ * @uarg: struct thinvmx_ro_range
+ * @add:  add (else remove) one administrator's use of the range
+ *
+ * Return: 0, -EFAULT, -EPERM, -EINVAL (reserved bits, last < first),
+ * -ENOSPC (the set is full), -ENOENT (no such administrator range),
+ * -ENOMEM.
+ */
+long tvx_ro_admin(struct thinvmx_ro_range __user *uarg, bool add)
+{
+	struct thinvmx_ro_range r;
+	struct ro_rec *rec;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if (r.reserved[0] || r.reserved[1] || r.last_mfn < r.first_mfn ||
+	    r.last_mfn >= 1ULL << (52 - PAGE_SHIFT))
+		return -EINVAL;
+	mutex_lock(&ro_lock);
+	if (add) {
+		ret = ro_register(THINVMX_RO_ADMIN, r.first_mfn, r.last_mfn, 0, 0);
+	} else {
+		rec = ro_find(THINVMX_RO_ADMIN, r.first_mfn, r.last_mfn, 0, 0);
+		ret = rec ? 0 : -ENOENT;
+		if (rec)
+			ro_unregister(rec);
+	}
+	if (!ret)
+		tvx_call_each_domain(ro_reapply_one, NULL);
+	mutex_unlock(&ro_lock);
+	return ret;
+}
+
+/**
+ * tvx_ro_list() - THINVMX_RO_LIST
+ * @uarg: struct thinvmx_ro_list
+ *
+ * Return: 0, -EFAULT, -EINVAL (reserved bits), -ENOMEM.
+ */
+long tvx_ro_list(struct thinvmx_ro_list __user *uarg)
+{
+	struct thinvmx_ro_entry *out = NULL;
+	struct thinvmx_ro_list l;
+	struct ro_snap *s;
+	struct ro_rec *r;
+	u32 n = 0, max;
+	long ret = 0;
+
+	if (copy_from_user(&l, uarg, sizeof(l)))
+		return -EFAULT;
+	if (l.reserved[0] || l.reserved[1])
+		return -EINVAL;
+	mutex_lock(&ro_lock);
+	max = min(l.max, ro_nr_recs);
+	if (max) {
+		out = kcalloc(max, sizeof(*out), GFP_KERNEL);
+		if (!out) {
+			ret = -ENOMEM;
+			goto unlock;
+		}
+	}
+	s = rcu_dereference_protected(ro_current, lockdep_is_held(&ro_lock));
+	list_for_each_entry(r, &ro_recs, node) {
+		if (n < max)
+			out[n] = (struct thinvmx_ro_entry) {
+				.first_mfn = r->first, .last_mfn = r->last,
+				.kind = r->kind, .sbdf = r->sbdf,
+				.domain = r->domain,
+				.users = s ? rangeset_users(&s->set, r->first) : 0,
+			};
+		n++;
+	}
+	l.nr = n;
+unlock:
+	mutex_unlock(&ro_lock);
+	if (!ret && ((max && copy_to_user(u64_to_user_ptr(l.entries), out,
+					  max * sizeof(*out))) ||
+		     copy_to_user(uarg, &l, sizeof(l))))
+		ret = -EFAULT;
+	kfree(out);
+	return ret;
+}
+
+/* A device's configuration space and MSI-X, decoded. */
+static int ro_decode_device(u32 sbdf, struct pci_dev **pdev_out,
+			    struct pci_msix_info *info)
+{
+	struct pci_dev *pdev;
+	u8 *cfg;
+	int i, ret;
+
+	pdev = pci_get_domain_bus_and_slot(sbdf >> 16, (sbdf >> 8) & 0xff,
+					   sbdf & 0xff);
+	if (!pdev)
+		return -ENODEV;
+	cfg = kzalloc(PCI_CFG_SPACE_SIZE, GFP_KERNEL);
+	if (!cfg) {
+		pci_dev_put(pdev);
+		return -ENOMEM;
+	}
+	for (i = 0; i < PCI_CFG_SPACE_SIZE; i += 4)
+		pci_read_config_dword(pdev, i, (u32 *)(cfg + i));
+	ret = pci_msix_decode(cfg, PCI_CFG_SPACE_SIZE, info);
+	kfree(cfg);
+	if (ret && info->bad_bar != PCI_DEC_NO_BAD_BAR)
+		pr_warn_ratelimited("%s: MSI-X BAR %u cannot be decoded: %s\n",
+				    pci_name(pdev), info->bad_bar,
+				    pci_decode_bar_error_name(info->bar_error));
+	if (pdev_out)
+		*pdev_out = pdev;
+	else
+		pci_dev_put(pdev);
+	return ret;
+}
+
+/**
+ * tvx_pci_msix_info() - THINVMX_PCI_MSIX_INFO
+ * @uarg: struct thinvmx_msix_info
+ *
+ * Return: 0, -EFAULT, -EINVAL (reserved bits, a BAR that does not
+ * decode), -ENODEV (no such device), -ENOENT (no MSI-X capability).
+ */
+long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg)
+{
+	struct thinvmx_msix_info m;
+	struct pci_msix_info info;
+	int ret;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (m.reserved[0] || m.reserved[1])
+		return -EINVAL;
+	ret = ro_decode_device(m.sbdf, NULL, &info);
+	if (ret)
+		return ret;
+	m.nr_entries = info.nr_entries;
+	m.table_bir = info.table_bir;
+	m.pba_bir = info.pba_bir;
+	m.table_offset = info.table_offset;
+	m.pba_offset = info.pba_offset;
+	m.table_first_mfn = info.table_first_frame;
+	m.table_last_mfn = info.table_last_frame;
+	m.pba_first_mfn = info.pba_first_frame;
+	m.pba_last_mfn = info.pba_last_frame;
+	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
+}
+
+/**
+ * tvx_assign_device_bar() - THINVMX_ASSIGN_DEVICE_BAR
+ * @dom:  the domain
+ * @uarg: struct thinvmx_device_bar
+ *
+ * The device's MSI-X table and PBA (if it has MSI-X) join the read-only
+ * set for this domain first, then the BAR is mapped MMIO_DIRECT; a
+ * failure at any step undoes the earlier ones.
+ *
+ * Return: 0, -EFAULT, -EPERM, -EINVAL (reserved bits, not a memory BAR, a
+ * table or PBA BAR that cannot be decoded: logged, naming the BAR),
+ * -ENODEV, -EEXIST (this device is assigned to this domain already),
+ * -ENOSPC, -ENOMEM.
+ */
+long tvx_assign_device_bar(struct tvx_domain *dom,
+			   struct thinvmx_device_bar __user *uarg)
+{
+	struct thinvmx_device_bar b;
+	struct pci_msix_info info;
+	struct ro_rec *tab = NULL, *pba = NULL, *r;
+	struct pci_dev *pdev = NULL;
+	u64 start, len;
+	bool msix;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&b, uarg, sizeof(b)))
+		return -EFAULT;
+	if (b.reserved[0] || b.reserved[1] || b.bar >= PCI_STD_NUM_BARS)
+		return -EINVAL;
+	ret = ro_decode_device(b.sbdf, &pdev, &info);
+	if (ret == -ENODEV)
+		return ret;
+	msix = !ret;
+	if (ret && ret != -ENOENT)
+		goto out_put;
+	if (!(pci_resource_flags(pdev, b.bar) & IORESOURCE_MEM) ||
+	    !pci_resource_len(pdev, b.bar)) {
+		pr_warn_ratelimited("%s: BAR %u is not a memory BAR\n",
+				    pci_name(pdev), b.bar);
+		ret = -EINVAL;
+		goto out_put;
+	}
+	start = pci_resource_start(pdev, b.bar);
+	len = pci_resource_len(pdev, b.bar);
+
+	mutex_lock(&ro_lock);
+	list_for_each_entry(r, &ro_recs, node)
+		if (r->sbdf == b.sbdf && r->domain == dom->id &&
+		    r->kind != THINVMX_RO_ADMIN) {
+			pr_warn_ratelimited("%s is assigned to domain %u already\n",
+					    pci_name(pdev), dom->id);
+			ret = -EEXIST;
+			goto out_unlock;
+		}
+	if (msix) {
+		ret = ro_register(THINVMX_RO_MSIX_TABLE, info.table_first_frame,
+				  info.table_last_frame, b.sbdf, dom->id);
+		if (ret)
+			goto out_unlock;
+		tab = list_last_entry(&ro_recs, struct ro_rec, node);
+		ret = ro_register(THINVMX_RO_MSIX_PBA, info.pba_first_frame,
+				  info.pba_last_frame, b.sbdf, dom->id);
+		if (ret)
+			goto out_undo;
+		pba = list_last_entry(&ro_recs, struct ro_rec, node);
+	}
+	ret = tvx_map_mmio_frames(dom, b.gfn, start >> PAGE_SHIFT,
+				  PAGE_ALIGN(len) >> PAGE_SHIFT);
+	if (ret)
+		goto out_undo;
+	tvx_call_each_domain(ro_reapply_one, NULL);
+	goto out_unlock;
+
+out_undo:
+	if (pba)
+		ro_unregister(pba);
+	if (tab)
+		ro_unregister(tab);
+	tvx_call_each_domain(ro_reapply_one, NULL);
+out_unlock:
+	mutex_unlock(&ro_lock);
+out_put:
+	pci_dev_put(pdev);
+	return ret;
+}
+
+/**
+ * tvx_ro_domain_gone() - drop a dying domain's registrations
+ * @id: the domain's id
+ *
+ * Context: the domain is off the domain list already.
+ */
+void tvx_ro_domain_gone(u32 id)
+{
+	struct ro_rec *r, *tmp;
+	bool changed = false;
+
+	mutex_lock(&ro_lock);
+	list_for_each_entry_safe(r, tmp, &ro_recs, node) {
+		if (r->kind != THINVMX_RO_ADMIN && r->domain == id) {
+			ro_unregister(r);
+			changed = true;
+		}
+	}
+	if (changed)
+		tvx_call_each_domain(ro_reapply_one, NULL);
+	mutex_unlock(&ro_lock);
+}
+
+/**
+ * tvx_ro_exit() - free the set at module unload
+ */
+void tvx_ro_exit(void)
+{
+	struct ro_rec *r, *tmp;
+	struct ro_snap *s;
+
+	mutex_lock(&ro_lock);
+	list_for_each_entry_safe(r, tmp, &ro_recs, node) {
+		list_del(&r->node);
+		kfree(r);
+	}
+	ro_nr_recs = 0;
+	s = rcu_dereference_protected(ro_current, lockdep_is_held(&ro_lock));
+	RCU_INIT_POINTER(ro_current, NULL);
+	mutex_unlock(&ro_lock);
+	synchronize_rcu();
+	kfree(s);
+}
