@@ -33,10 +33,15 @@ struct ro_snap {
 	struct rangeset_range r[RO_MAX_RANGES];
 };
 
-/* One registration: what a range serves. */
+/*
+ * One registration: what a range serves. RO_ASSIGNED records a device
+ * assigned to a domain (with or without MSI-X) and holds no frames.
+ */
+#define RO_ASSIGNED		0
+
 struct ro_rec {
 	struct list_head node;
-	u32 kind;		/* THINVMX_RO_* */
+	u32 kind;		/* THINVMX_RO_* or RO_ASSIGNED */
 	u32 sbdf;
 	u32 domain;
 	u64 first, last;
@@ -173,11 +178,32 @@ static int ro_register(u32 kind, u64 first, u64 last, u32 sbdf, u32 domain)
 
 static void ro_unregister(struct ro_rec *r)
 {
-	/* what was added can be removed: the set cannot refuse it */
-	WARN_ON(ro_change(r->first, r->last, false));
+	/*
+	 * What was added can be removed, unless the set is full and the
+	 * removal splits a range: the frames then stay read-only, which is
+	 * the safe way to fail.
+	 */
+	if (r->kind != RO_ASSIGNED && ro_change(r->first, r->last, false))
+		pr_warn("read-only set full: frames %#llx-%#llx stay read-only\n",
+			r->first, r->last);
 	list_del(&r->node);
-	ro_nr_recs--;
+	if (r->kind != RO_ASSIGNED)
+		ro_nr_recs--;
 	kfree(r);
+}
+
+/* Note that @sbdf is assigned to domain @domain (no frames). */
+static int ro_mark_assigned(u32 sbdf, u32 domain)
+{
+	struct ro_rec *r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+
+	if (!r)
+		return -ENOMEM;
+	r->kind = RO_ASSIGNED;
+	r->sbdf = sbdf;
+	r->domain = domain;
+	list_add_tail(&r->node, &ro_recs);
+	return 0;
 }
 
 /**
@@ -247,6 +273,8 @@ long tvx_ro_list(struct thinvmx_ro_list __user *uarg)
 	}
 	s = rcu_dereference_protected(ro_current, lockdep_is_held(&ro_lock));
 	list_for_each_entry(r, &ro_recs, node) {
+		if (r->kind == RO_ASSIGNED)
+			continue;
 		if (n < max)
 			out[n] = (struct thinvmx_ro_entry) {
 				.first_mfn = r->first, .last_mfn = r->last,
@@ -350,7 +378,7 @@ long tvx_assign_device_bar(struct tvx_domain *dom,
 {
 	struct thinvmx_device_bar b;
 	struct pci_msix_info info;
-	struct ro_rec *tab = NULL, *pba = NULL, *r;
+	struct ro_rec *tab = NULL, *pba = NULL, *mark = NULL, *r;
 	struct pci_dev *pdev = NULL;
 	u64 start, len;
 	bool msix;
@@ -399,6 +427,10 @@ long tvx_assign_device_bar(struct tvx_domain *dom,
 			goto out_undo;
 		pba = list_last_entry(&ro_recs, struct ro_rec, node);
 	}
+	ret = ro_mark_assigned(b.sbdf, dom->id);
+	if (ret)
+		goto out_undo;
+	mark = list_last_entry(&ro_recs, struct ro_rec, node);
 	ret = tvx_map_mmio_frames(dom, b.gfn, start >> PAGE_SHIFT,
 				  PAGE_ALIGN(len) >> PAGE_SHIFT);
 	if (ret)
@@ -407,6 +439,8 @@ long tvx_assign_device_bar(struct tvx_domain *dom,
 	goto out_unlock;
 
 out_undo:
+	if (mark)
+		ro_unregister(mark);
 	if (pba)
 		ro_unregister(pba);
 	if (tab)
@@ -433,8 +467,8 @@ void tvx_ro_domain_gone(u32 id)
 	mutex_lock(&ro_lock);
 	list_for_each_entry_safe(r, tmp, &ro_recs, node) {
 		if (r->kind != THINVMX_RO_ADMIN && r->domain == id) {
+			changed |= r->kind != RO_ASSIGNED;
 			ro_unregister(r);
-			changed = true;
 		}
 	}
 	if (changed)

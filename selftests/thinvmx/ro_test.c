@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Read-only MMIO: a guest can read but never write frames in the set, also
+ * when they join or leave it while the guest runs; MSI-X decoding of a real
+ * (emulated) device matches what lspci reports.
+ *
+ * Requires: root and the thinvmx module. The guest tests need usable VMX
+ * and a PCI VGA with a memory BAR (the Bochs tier has one); the MSI-X test
+ * needs a device with MSI-X and lspci (the QEMU tier has both). Each
+ * SKIPs without what it needs.
+ */
+#include <dirent.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "tvx_test.h"
+#include "libthinvmx.h"
+#include "tvx_guest.h"
+
+#define PAGE		4096UL
+#define MEM_BYTES	(64ULL << 20)
+#define BAR_GFN		0x10000ULL	/* the BAR goes at 256 MiB */
+
+/* A PCI function of class @class_prefix: its sbdf and sysfs path. */
+static bool find_pci(const char *class_prefix, __u32 *sbdf, char *path,
+		     size_t len)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	bool found = false;
+
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		unsigned int seg, bus, dev, fn;
+		char p[300];
+		const char *cls;
+
+		if (sscanf(de->d_name, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) != 4)
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/class", de->d_name);
+		cls = tvx_read_file(p);
+		if (!cls || strncmp(cls, class_prefix, strlen(class_prefix)))
+			continue;
+		*sbdf = THINVMX_PCI_SBDF(seg, bus, dev, fn);
+		snprintf(path, len, "/sys/bus/pci/devices/%s", de->d_name);
+		found = true;
+	}
+	closedir(dir);
+	return found;
+}
+
+/* Start address of BAR @bar from the sysfs "resource" file, 0 if none. */
+static __u64 bar_start(const char *dev, int bar, __u64 *size)
+{
+	char p[320];
+	const char *res;
+	unsigned long long s, e, f;
+	int i;
+
+	snprintf(p, sizeof(p), "%s/resource", dev);
+	res = tvx_read_file(p);
+	for (i = 0; res && i <= bar; i++) {
+		if (sscanf(res, "%llx %llx %llx", &s, &e, &f) != 3)
+			return 0;
+		if (i == bar) {
+			*size = s ? e - s + 1 : 0;
+			return (f & 0x200) ? s : 0;	/* IORESOURCE_MEM */
+		}
+		res = strchr(res, '\n');
+		if (res)
+			res++;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ guest */
+
+static void guest_ro_writes(__u64 base)
+{
+	volatile __u8 *p = (volatile __u8 *)(uintptr_t)base;
+
+	p[0] = 0x11;			/* page 0: lands */
+	p[PAGE] = 0x22;			/* page 1: read-only, discarded */
+	GUEST_SYNC(1, p[PAGE]);		/* reads still reach the device */
+	p[2 * PAGE] = 0x33;		/* page 2: lands */
+	GUEST_SYNC(2);			/* the host makes page 2 read-only */
+	p[2 * PAGE] = 0x44;		/* discarded */
+	GUEST_SYNC(3, p[2 * PAGE]);
+	GUEST_SYNC(4);			/* the host takes it out again */
+	p[2 * PAGE] = 0x55;		/* lands */
+	GUEST_DONE();
+}
+
+FIXTURE(ro) {
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	struct tvx_ucall uc;
+	__u32 sbdf;
+	char dev[300];
+	__u64 bar, bar_size;
+	volatile __u8 *host_view;
+};
+
+FIXTURE_SETUP(ro)
+{
+	struct thinvmx_caps caps;
+	char p[320];
+	int fd, ret;
+
+	self->host_view = NULL;
+	ret = tvx_open(&self->h);
+	if (ret == -ENOENT)
+		TVX_SETUP_SKIP("no %s: module not loaded", THINVMX_DEVICE);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
+	if (caps.vmx_status != THINVMX_VMX_OK)
+		TVX_SETUP_SKIP("VMX not usable: %s", tvx_vmx_status_str(caps.vmx_status));
+	if (!find_pci("0x0300", &self->sbdf, self->dev, sizeof(self->dev)))
+		TVX_SETUP_SKIP("no PCI VGA in this machine");
+	self->bar = bar_start(self->dev, 0, &self->bar_size);
+	if (!self->bar || self->bar_size < 4 * PAGE)
+		TVX_SETUP_SKIP("the VGA has no memory BAR 0");
+	snprintf(p, sizeof(p), "%s/resource0", self->dev);
+	fd = open(p, O_RDWR | O_SYNC);
+	ASSERT_LE(0, fd) TH_LOG("%s: %s", p, strerror(errno));
+	self->host_view = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, self->host_view);
+	memset((void *)self->host_view, 0xee, 4 * PAGE);
+
+	ASSERT_EQ(0, tvx_domain_create_simple(self->h, MEM_BYTES, &self->d));
+	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v));
+	ASSERT_EQ(0, tvx_guest_load_self(self->d));
+}
+
+FIXTURE_TEARDOWN(ro)
+{
+	if (self->host_view)
+		munmap((void *)self->host_view, 4 * PAGE);
+	tvx_vcpu_destroy(self->v);
+	tvx_domain_destroy(self->d);
+	tvx_close(self->h);
+}
+
+#define RUN_EXPECT(want) do {						\
+	int __r = tvx_run_until_ucall(self->v, self->d, &self->uc);	\
+	char __desc[512];						\
+									\
+	tvx_ucall_describe(&self->uc, __desc, sizeof(__desc));		\
+	ASSERT_EQ((want), __r) TH_LOG("%s", __desc);			\
+} while (0)
+
+static __u64 discarded(struct tvx_domain *d)
+{
+	struct thinvmx_domain_info info;
+
+	if (tvx_domain_info(d, &info))
+		return ~0ULL;
+	return info.mmio_ro_writes_discarded;
+}
+
+TEST_F(ro, guest_writes_never_reach_read_only_frames)
+{
+	__u64 mfn = self->bar >> 12;
+	struct thinvmx_ro_entry e[16];
+	unsigned int nr, i;
+	bool seen = false;
+
+	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	EXPECT_EQ(-EEXIST, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	ASSERT_EQ(0, tvx_ro_add(self->h, mfn + 1, mfn + 1));
+	ASSERT_EQ(0, tvx_ro_list(self->h, e, 16, &nr));
+	for (i = 0; i < nr && i < 16; i++)
+		if (e[i].kind == THINVMX_RO_ADMIN && e[i].first_mfn == mfn + 1)
+			seen = e[i].users == 1 && e[i].last_mfn == mfn + 1;
+	EXPECT_TRUE(seen);
+
+	ASSERT_EQ(0, tvx_vcpu_setup_long_mode(self->v, self->d,
+					      (__u64)(uintptr_t)guest_ro_writes, 0));
+	ASSERT_EQ(0, tvx_vcpu_set_args(self->v, BAR_GFN << 12, 0, 0));
+
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(1, self->uc.args[0]);
+	EXPECT_EQ(0x11, self->host_view[0]);		/* neighbour: written */
+	EXPECT_EQ(0xee, self->host_view[PAGE]);		/* read-only: not */
+	EXPECT_EQ(0xee, self->uc.args[1]);		/* and the guest reads it */
+	EXPECT_EQ(1, discarded(self->d));
+
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(2, self->uc.args[0]);
+	EXPECT_EQ(0x33, self->host_view[2 * PAGE]);
+	/* read-only while the guest runs: effective on return */
+	ASSERT_EQ(0, tvx_ro_add(self->h, mfn + 2, mfn + 2));
+
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(3, self->uc.args[0]);
+	EXPECT_EQ(0x33, self->host_view[2 * PAGE]);
+	EXPECT_EQ(0x33, self->uc.args[1]);
+	EXPECT_EQ(2, discarded(self->d));
+
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(4, self->uc.args[0]);
+	ASSERT_EQ(0, tvx_ro_remove(self->h, mfn + 2, mfn + 2));
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(0x55, self->host_view[2 * PAGE]);	/* writes land again */
+	EXPECT_EQ(2, discarded(self->d));
+
+	EXPECT_EQ(0, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
+	EXPECT_EQ(-ENOENT, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
+}
+
+TEST_F(ro, counted_users_and_bad_ranges)
+{
+	__u64 mfn = self->bar >> 12;
+	struct thinvmx_ro_entry e[16];
+	unsigned int nr, i, users = 0;
+
+	/* two users of one frame: it stays until the second goes */
+	ASSERT_EQ(0, tvx_ro_add(self->h, mfn, mfn + 1));
+	ASSERT_EQ(0, tvx_ro_add(self->h, mfn + 1, mfn + 1));
+	ASSERT_EQ(0, tvx_ro_list(self->h, e, 16, &nr));
+	for (i = 0; i < nr && i < 16; i++)
+		if (e[i].first_mfn == mfn + 1)
+			users = e[i].users;
+	EXPECT_EQ(2, users);
+	ASSERT_EQ(0, tvx_ro_remove(self->h, mfn, mfn + 1));
+	ASSERT_EQ(0, tvx_ro_list(self->h, e, 16, &nr));
+	EXPECT_EQ(1, nr);
+	EXPECT_EQ(1, e[0].users);
+	ASSERT_EQ(0, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
+	ASSERT_EQ(0, tvx_ro_list(self->h, e, 16, &nr));
+	EXPECT_EQ(0, nr);
+
+	EXPECT_EQ(-EINVAL, tvx_ro_add(self->h, mfn + 1, mfn));
+	EXPECT_EQ(-ENOENT, tvx_ro_remove(self->h, mfn, mfn));
+	/* RAM is never device memory */
+	EXPECT_EQ(-EINVAL, tvx_map_mmio(self->d, BAR_GFN, 0x100, 1));
+	/* an I/O BAR or a BAR that is not there */
+	EXPECT_EQ(-EINVAL, tvx_assign_device_bar(self->d, self->sbdf, 6, BAR_GFN));
+	EXPECT_EQ(-ENODEV, tvx_assign_device_bar(self->d, THINVMX_PCI_SBDF(0, 0xfe, 31, 7),
+						 0, BAR_GFN));
+}
+
+/* ------------------------------------------------------------ MSI-X */
+
+/* "Vector table: BAR=0 offset=0000c000" from lspci -vv */
+static bool lspci_msix(const char *bdf, unsigned int *tbir, unsigned int *toff,
+		       unsigned int *pbir, unsigned int *poff, unsigned int *count)
+{
+	char cmd[128], line[512];
+	bool t = false, p = false, c = false;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "lspci -vv -s %s 2>/dev/null", bdf);
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		char *s;
+
+		if ((s = strstr(line, "MSI-X: Enable")) && (s = strstr(s, "Count=")))
+			c = sscanf(s, "Count=%u", count) == 1;
+		if ((s = strstr(line, "Vector table: BAR=")))
+			t = sscanf(s, "Vector table: BAR=%u offset=%x", tbir, toff) == 2;
+		if ((s = strstr(line, "PBA: BAR=")))
+			p = sscanf(s, "PBA: BAR=%u offset=%x", pbir, poff) == 2;
+	}
+	pclose(f);
+	return t && p && c;
+}
+
+TEST(msix_decoding_matches_lspci)
+{
+	unsigned int tbir, toff, pbir, poff, count;
+	struct thinvmx_msix_info info;
+	struct tvx_handle *h;
+	char dev[300];
+	__u64 size, bar;
+	__u32 sbdf;
+
+	if (tvx_open(&h))
+		SKIP(return, "no %s", THINVMX_DEVICE);
+	if (!find_pci("0x0200", &sbdf, dev, sizeof(dev))) {
+		tvx_close(h);
+		SKIP(return, "no network controller (MSI-X device) here");
+	}
+	if (!lspci_msix(strrchr(dev, '/') + 1, &tbir, &toff, &pbir, &poff, &count)) {
+		tvx_close(h);
+		SKIP(return, "no lspci, or the device has no MSI-X");
+	}
+	ASSERT_EQ(0, tvx_pci_msix_info(h, sbdf, &info));
+	TH_LOG("table BAR %u +%#x, PBA BAR %u +%#x, %u entries",
+	       info.table_bir, info.table_offset, info.pba_bir, info.pba_offset,
+	       info.nr_entries);
+	EXPECT_EQ(count, info.nr_entries);
+	EXPECT_EQ(tbir, info.table_bir);
+	EXPECT_EQ(toff, info.table_offset);
+	EXPECT_EQ(pbir, info.pba_bir);
+	EXPECT_EQ(poff, info.pba_offset);
+	bar = bar_start(dev, tbir, &size);
+	EXPECT_EQ((bar + toff) >> 12, info.table_first_mfn);
+	EXPECT_EQ((bar + toff + count * 16 - 1) >> 12, info.table_last_mfn);
+	bar = bar_start(dev, pbir, &size);
+	EXPECT_EQ((bar + poff) >> 12, info.pba_first_mfn);
+	EXPECT_EQ((bar + poff + (count + 63) / 64 * 8 - 1) >> 12, info.pba_last_mfn);
+	tvx_close(h);
+}
+
+TEST_HARNESS_MAIN
