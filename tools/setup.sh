@@ -39,7 +39,7 @@ pkgs=(gcc make libc6-dev pkg-config perl xz-utils
       sparse linux-source-6.1)
 if [ $want_nested = 1 ]; then
 	pkgs+=(bochs bochs-term bochsbios vgabios qemu-system-x86
-	       busybox-static isolinux syslinux-common xorriso cpio lz4)
+	       busybox-static isolinux syslinux-common xorriso cpio lz4 pciutils)
 fi
 
 missing=()
