@@ -228,7 +228,10 @@ CMDLINE="console=ttyS0,115200 panic=-1 reboot=t thinvmx.tier=$VM cryptomgr.notes
 # Bochs: the TSC advances once per instruction (ips), and its AVX-512 XSAVE
 # layout is inconsistent (a boot-time WARN in fpu__init_system_xstate, after
 # which the kernel disables XSAVE altogether): hide AVX-512.
-[ "$VM" = bochs ] && CMDLINE="$CMDLINE tsc_early_khz=$((BOCHS_IPS / 1000)) clearcpuid=avx512f"
+# vga=0x301 (read by isolinux): the boot code sets VESA mode 0x101 (640x480,
+# 8 bpp, linear framebuffer); Bochs decodes the PCI VGA's framebuffer BAR
+# only while VBE is on, and its term display panics (Bochs exits) above 8 bpp.
+[ "$VM" = bochs ] && CMDLINE="$CMDLINE tsc_early_khz=$((BOCHS_IPS / 1000)) clearcpuid=avx512f vga=0x301"
 [ -n "$CMDLINE_EXTRA" ] && CMDLINE="$CMDLINE $CMDLINE_EXTRA"
 
 build_iso() {
@@ -272,7 +275,9 @@ error: action=report
 info: action=report
 debug: action=ignore
 clock: sync=none, time0=local
-pci: enabled=1, chipset=i440fx
+# PCI VGA (1234:1111) with Bochs VBE: BAR0 is a 16 MiB framebuffer
+vga: extension=vbe
+pci: enabled=1, chipset=i440fx, slot1=pcivga
 mouse: enabled=0
 speaker: enabled=0
 sound: driver=dummy
@@ -310,10 +315,12 @@ bochs)
 	VMPID=$!
 	;;
 tcg | kvm)
+	# A PCI device with MSI-X and no driver in the cloud kernel (README).
+	QEMU_DEVICES=(-device 'e1000e,addr=02.0')
 	if [ "$VM" = kvm ]; then accel=(-accel kvm -cpu host); else accel=(-accel tcg -cpu max); fi
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -machine q35 \
 		-smp "$CPUS" -m "$MEM" -nodefaults -no-reboot -display none \
-		-serial "file:$SERIAL" -kernel "$VMLINUZ" -initrd "$OUT/initrd.img" \
+		-serial "file:$SERIAL" "${QEMU_DEVICES[@]}" -kernel "$VMLINUZ" -initrd "$OUT/initrd.img" \
 		-append "$CMDLINE" </dev/null >"$OUT/vm.out" 2>&1 &
 	VMPID=$!
 	;;
