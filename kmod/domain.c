@@ -205,6 +205,8 @@ static void tvx_domain_free(struct kref *ref)
 	kvfree(dom->chunks);
 	if (dom->msr_bitmap)
 		tvx_free_pages(dom->msr_bitmap, 0);
+	if (dom->scratch)
+		tvx_free_pages(dom->scratch, 0);
 	kvfree(dom->cpuid);
 	kfree(dom->map);
 	if (dom->vmx_held)
@@ -644,6 +646,9 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	if (!dom->msr_bitmap)
 		goto err_put;
 	memset(page_address(dom->msr_bitmap), 0xff, PAGE_SIZE);
+	dom->scratch = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	if (!dom->scratch)
+		goto err_put;
 	ret = tvx_default_cpuid(dom);
 	if (ret)
 		goto err_put;

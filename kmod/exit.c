@@ -19,6 +19,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
 #include <asm/msr.h>
+#include <asm/debugreg.h>
 #include <asm/trapnr.h>
 
 #include "cpuid.h"
@@ -160,6 +161,8 @@ static void tvx_reinject_vectoring(struct tvx_vcpu *v)
 
 /* ------------------------------------------------------------ handlers */
 
+static int handle_single_step(struct tvx_vcpu *v);
+
 static int handle_exception_nmi(struct tvx_vcpu *v)
 {
 	u32 intr = v->exit_intr_info;
@@ -167,6 +170,8 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
 	/* NMIs were delivered to the host in tvx_enter() */
 	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB && v->ss_active)
+		return handle_single_step(v);
 	/* a machine check in the guest is the host's business */
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
 		asm volatile("int $" __stringify(X86_TRAP_MC));
@@ -613,8 +618,79 @@ static int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 	return 0;
 }
 
-/* A write thinvmx drops (ram_ro, read-only MMIO): skip the instruction. */
-static int tvx_discard_write(struct tvx_vcpu *v)
+/*
+ * A write by an instruction the decoder does not know (string moves,
+ * XCHG, read-modify-write...): point the frame's leaf at the domain's
+ * scratch page, let the guest execute that one instruction with RFLAGS.TF
+ * and #DB intercepted, then put the leaf back (handle_single_step()). The
+ * write lands in the scratch page; the device or the read-only RAM never
+ * sees it. Only 4 KiB leaves are swapped: a ram_ro superpage written this
+ * way stops the vCPU instead.
+ */
+static int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
+{
+	struct tvx_domain *dom = v->dom;
+	unsigned long rflags;
+	int level;
+	u64 *e;
+
+	/* one instruction writing two read-only frames: give up safely */
+	if (v->ss_active)
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, gpa, &level);
+	if (!e || level != EPT_LEVEL_4K) {
+		spin_unlock(&dom->ept.lock);
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	}
+	v->ss_saved_leaf = *e;
+	v->ss_gpa = gpa;
+	WRITE_ONCE(*e, p2m_ept_entry(&dom->ept.caps, 0,
+				     page_to_phys(dom->scratch), EPT_LEVEL_4K,
+				     THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX,
+				     false));
+	spin_unlock(&dom->ept.lock);
+
+	rflags = vmcs_readl(GUEST_RFLAGS);
+	v->ss_guest_tf = rflags & X86_EFLAGS_TF;
+	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
+	vmcs_set_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+	v->ss_active = true;
+	return 1;
+}
+
+/* The single step of tvx_discard_by_single_step() is done: undo it. */
+static int handle_single_step(struct tvx_vcpu *v)
+{
+	struct tvx_domain *dom = v->dom;
+	int level;
+	u64 *e;
+
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, v->ss_gpa, &level);
+	if (e && level == EPT_LEVEL_4K)
+		WRITE_ONCE(*e, v->ss_saved_leaf);
+	spin_unlock(&dom->ept.lock);
+	/* the scratch translation may be cached by any vCPU that used it */
+	ept_flush_all_cpus(&dom->ept);
+
+	v->ss_active = false;
+	vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+	if (!v->ss_guest_tf) {
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
+		return 1;
+	}
+	/* the guest was single-stepping itself: its #DB is due now */
+	v->dr6 |= DR_STEP;
+	tvx_inject_exception(v, X86_TRAP_DB, false, 0);
+	return 1;
+}
+
+/*
+ * A write thinvmx drops (ram_ro, read-only MMIO): a MOV is skipped after
+ * decoding; anything else goes through the scratch page.
+ */
+static int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 {
 	struct emu_insn insn;
 	unsigned int len;
@@ -622,7 +698,7 @@ static int tvx_discard_write(struct tvx_vcpu *v)
 
 	if (tvx_fetch_insn(v, bytes, &len) ||
 	    emu_decode(bytes, len, tvx_guest_mode(), &insn) || !insn.is_write)
-		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+		return tvx_discard_by_single_step(v, gpa);
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + insn.len);
 	return 1;
 }
@@ -685,10 +761,10 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 		return 0;
 	case P2M_VIOL_RAM_RO_WRITE:
 		atomic64_inc(&dom->ram_ro_writes_discarded);
-		return tvx_discard_write(v);
+		return tvx_discard_write(v, gpa);
 	case P2M_VIOL_RO_MMIO_WRITE:
 		atomic64_inc(&dom->mmio_ro_writes_discarded);
-		return tvx_discard_write(v);
+		return tvx_discard_write(v, gpa);
 	case P2M_VIOL_MMIO_DM:
 	case P2M_VIOL_UNMAPPED:
 	default:

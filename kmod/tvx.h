@@ -63,6 +63,7 @@ struct tvx_domain {
 	u64 eptp;
 
 	struct page *msr_bitmap;	/* every MSR access exits */
+	struct page *scratch;		/* absorbs discarded writes */
 
 	struct thinvmx_cpuid_entry *cpuid;
 	u32 nr_cpuid;
@@ -114,6 +115,16 @@ struct tvx_vcpu {
 	enum tvx_pending pending;
 	u8 pending_len;			/* length of the instruction to skip */
 	u8 mmio_insn[16];		/* decoded load, for TVX_PENDING_MMIO_READ */
+
+	/*
+	 * A write to a read-only frame by an instruction the decoder does not
+	 * know: the frame's leaf points at the scratch page for one
+	 * single-stepped instruction (exit.c).
+	 */
+	bool ss_active;
+	bool ss_guest_tf;		/* the guest had RFLAGS.TF itself */
+	u64 ss_gpa;
+	u64 ss_saved_leaf;
 
 	bool stopped;			/* shutdown, internal error, failed entry */
 	u32 stop_reason;		/* THINVMX_EXIT_* that stopped it */

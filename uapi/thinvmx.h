@@ -412,8 +412,8 @@ struct thinvmx_domain_info {
 	__u64 ept_leaves_1g;
 	__u64 mem_access_violations;	/* reported to the VMM */
 	__u64 logdirty_faults;
-	__u64 ram_ro_writes_discarded;
-	__u64 mmio_ro_writes_discarded;
+	__u64 ram_ro_writes_discarded;	/* one per write access: each */
+	__u64 mmio_ro_writes_discarded;	/* iteration of a REP string write */
 	__u64 reserved[8];
 };
 
