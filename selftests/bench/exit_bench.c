@@ -32,6 +32,7 @@
 #include <linux/kvm.h>
 
 #include "libthinvmx.h"
+#include "../thinvmx/tvx_test.h"
 
 #define KSFT_SKIP	4
 #define CODE_GPA	0x1000
@@ -158,16 +159,11 @@ out_dom:
 static int load_module(const char *dir, const char *name)
 {
 	char path[256];
-	int fd, ret;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	ret = ret && errno != EEXIST ? -errno : 0;
-	close(fd);
-	return ret;
+	ret = tvx_load_module(path);
+	return ret == -EEXIST ? 0 : ret;
 }
 
 static int run_kvm(int insn, unsigned int n, struct result *res)

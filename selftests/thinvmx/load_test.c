@@ -16,14 +16,7 @@
 
 static int tvx_insmod(void)
 {
-	int fd = open(TVX_MODULE_PATH, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
+	return tvx_load_module(TVX_MODULE_PATH);
 }
 
 static int tvx_rmmod(void)

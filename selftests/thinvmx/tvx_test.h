@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define TVX_MODULE_PATH	"/thinvmx.ko"
@@ -26,6 +27,19 @@
  */
 #define TVX_SETUP_SKIP(fmt, ...) \
 	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
+
+/* finit_module() of a .ko file: 0, or -errno (-EEXIST: it is loaded). */
+static inline int tvx_load_module(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
 
 /* Read a whole small file into a static buffer; NULL if unreadable. */
 static inline const char *tvx_read_file(const char *path)
