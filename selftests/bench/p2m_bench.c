@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <x86intrin.h>
+#include <sys/ioctl.h>
 
 #include "libthinvmx.h"
 
@@ -76,6 +77,23 @@ int main(int argc, char **argv)
 	       (unsigned long long)info.ept_leaves_2m,
 	       (unsigned long long)info.ept_leaves_1g);
 
+	{
+		struct thinvmx_extent ext[64];
+		struct thinvmx_frame_list fl = {
+			.first_gfn = 0, .nr_frames = (mib << 20) >> 12,
+			.extents = (__u64)(uintptr_t)ext, .max_extents = 64,
+		};
+		unsigned int k;
+
+		if (!ioctl(tvx_domain_fd(d), THINVMX_GET_FRAME_LIST, &fl)) {
+			printf("# host memory behind the guest: %u extents\n", fl.nr_extents);
+			for (k = 0; k < fl.nr_extents && k < 8; k++)
+				printf("#   gfn %#llx mfn %#llx nr %llu\n",
+				       (unsigned long long)ext[k].gfn,
+				       (unsigned long long)ext[k].mfn,
+				       (unsigned long long)ext[k].nr);
+		}
+	}
 	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		/*
 		 * 1 frame inside a 2 MiB page (splits it); 512 frames: one
