@@ -133,15 +133,23 @@ FORCE:
 
 lib: $(O)/lib/libthinvmx.a $(O)/lib/libthinvmx.so $(O)/lib/libthinvmx.pc
 
-TOOLS		:= thinvmx-ctl
+TOOLS		:= thinvmx-ctl thinvmx-run
 
 # Tools link libthinvmx statically: they also run in the nested VM's
 # initramfs, which has no C library.
 $(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a
+	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a -lpthread
 
-tools: $(addprefix $(O)/tools/,$(TOOLS))
+# The demo guest: freestanding 64-bit code linked at 1 MiB.
+$(O)/tools/demo-guest.elf: tools/demo-guest/demo_guest.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -ffreestanding -fno-pic -no-pie -nostdlib -static \
+		-mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+		-fcf-protection=none -Wl,-Ttext-segment=0x100000 \
+		-Wl,--build-id=none -e _start -o $@ $<
+
+tools: $(addprefix $(O)/tools/,$(TOOLS)) $(O)/tools/demo-guest.elf
 
 # The shared library exports only tvx_* (lib/libthinvmx.map).
 install: all
@@ -202,7 +210,7 @@ nested-prep: setup-nested selftests benches tools
 	$(call kbuild,/usr/src/linux-headers-$(KV),-s)
 	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
 	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
-		$(addprefix $(O)/bench/,$(BENCHES)) \
+		$(addprefix $(O)/bench/,$(BENCHES)) $(O)/tools/demo-guest.elf \
 		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(NESTED_DIR)/tests/
 
 # $(call nested_run,VM,TEST LIST,extra args,output name)

@@ -264,7 +264,15 @@ static void tvx_vmcs_setup(struct tvx_vcpu *v)
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	v->xcr0 = XFEATURE_MASK_FP;
+	/*
+	 * Not the architectural reset value (x87 only): the host's, so that
+	 * XCR0 is switched only for guests that set their own. In Bochs each
+	 * switch (1 -> 7 around every exit) was followed, in about one run
+	 * of four, by a failed XRSTORS of some host task's FPU state; with
+	 * no switching, none in many runs. A guest sees the difference only
+	 * by reading XCR0 before it writes it.
+	 */
+	v->xcr0 = tvx_host_xcr0 ? tvx_host_xcr0 : XFEATURE_MASK_FP;
 }
 
 /*
@@ -379,15 +387,21 @@ static void tvx_l1d_flush(struct tvx_vcpu *v)
 	tvx_l1d_flush_sw();
 }
 
+/*
+ * XCR0 is switched by what the hardware holds, not by what thinvmx last
+ * wrote: Bochs was seen to leave a different XCR0 after a VM exit than the
+ * one before the entry (a later XRSTORS of host state then faulted, "Bad
+ * FPU state"), and the host must never run with anything but its own.
+ */
 static void tvx_xcr0_guest(struct tvx_vcpu *v)
 {
-	if (v->xcr0 != tvx_host_xcr0)
+	if (tvx_host_xcr0 && xgetbv(XCR_XFEATURE_ENABLED_MASK) != v->xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
 }
 
 static void tvx_xcr0_host(struct tvx_vcpu *v)
 {
-	if (v->xcr0 != tvx_host_xcr0)
+	if (tvx_host_xcr0 && xgetbv(XCR_XFEATURE_ENABLED_MASK) != tvx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, tvx_host_xcr0);
 }
 
