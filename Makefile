@@ -200,7 +200,8 @@ NESTED_KVER	= $(shell tools/nested/kernel.sh $(NESTED_DIR))
 NESTED_KDIR	= /usr/src/linux-headers-$(NESTED_KVER)
 # tests that need two CPUs run in a second, SMP boot (slower: NESTED.md)
 NESTED_SMP_TESTS ?= smp_test p2m_smp_test
-NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS),$(SELFTESTS))
+SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*.sh))
+NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS),$(SELFTESTS)) $(SELFTEST_SCRIPTS)
 NESTED_TIMEOUT	?= 900
 
 # Everything one boot needs: the module for the nested kernel, the
