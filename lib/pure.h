@@ -27,6 +27,9 @@ typedef __s64 s64;
 #define BIT(n)		(1UL << (n))
 #endif
 #define BIT_ULL(n)	(1ULL << (n))
+#ifndef GENMASK
+#define GENMASK(h, l)		(((~0UL) << (l)) & (~0UL >> (63 - (h))))
+#endif
 #ifndef GENMASK_ULL
 #define GENMASK_ULL(h, l)	(((~0ULL) << (l)) & (~0ULL >> (63 - (h))))
 #endif
@@ -41,6 +44,22 @@ typedef __s64 s64;
 #endif
 #ifndef DIV_ROUND_UP
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
+#endif
+
+/*
+ * Ordering of shared ring indices (kmod/memevent/ring.h): the kernel's
+ * acquire load and release store, from the compiler's __atomic builtins.
+ */
+#ifndef smp_load_acquire
+#define smp_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#endif
+#ifndef smp_store_release
+#define smp_store_release(p, v)		__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#endif
+
+/* Userspace has no speculation barrier to add: the index as checked. */
+#ifndef array_index_nospec
+#define array_index_nospec(index, size)	(index)
 #endif
 
 #endif /* _THINVMX_PURE_H */
