@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Monitor settings and event decisions: pure logic, compiled into the
+ * module and into the host unit tests (selftests/unit/test_monitor.c).
+ *
+ * Semantics from Xen's INT3/CRx capture (reference 002) and its review,
+ * with the changes thinvmx makes:
+ *
+ * - modes disabled/async/sync and on-change-only as Xen's HVMPME_*, and
+ *   on-change-only refused where it means nothing: INT3 (as Xen),
+ *   mem_access and read-only MMIO writes (thinvmx: there is no old value);
+ * - a sync CR event holds the write until the answer, where Xen reported
+ *   it after the fact, so that the answer can deny it;
+ * - an async INT3 event re-injects the #BP at once: nobody answers it, and
+ *   the guest would otherwise run into the same INT3 forever;
+ * - only the listener's fd changes the settings, so a guest never reaches
+ *   them (Tim Deegan's objection to HVM params the domain could set on
+ *   itself).
+ *
+ * Settings are per domain; exits are switched on only while something
+ * needs them (CR3-load exiting, the CR0/CR4 guest/host masks, #BP in the
+ * exception bitmap).
+ */
+#include "monitor.h"
+
+static_assert(!(THINVMX_MONITOR_MODE_SYNC & ~MONITOR_MODE_MASK),
+	      "modes fit the setting byte");
+static_assert(THINVMX_EVENT_SINGLESTEP == THINVMX_MONITOR_NR_KINDS,
+	      "reasons are the kinds, then SINGLESTEP");
+static_assert(THINVMX_EVENT_NR_REASONS - 1 == THINVMX_EVENT_SINGLESTEP,
+	      "reasons are the kinds, then SINGLESTEP");
+
+/* The kinds whose on-change-only has an old value to compare with. */
+static bool monitor_kind_is_cr(u32 kind)
+{
+	return kind == THINVMX_MONITOR_CR0 || kind == THINVMX_MONITOR_CR3 ||
+	       kind == THINVMX_MONITOR_CR4;
+}
+
+/**
+ * monitor_validate() - whether a kind may take a mode and flags
+ * @kind: THINVMX_MONITOR_*
+ * @mode: THINVMX_MONITOR_MODE_*
+ * @flags: THINVMX_MONITOR_F_*
+ *
+ * Return: 0, or -EINVAL for an unknown kind, mode or flag, or
+ * on-change-only with a kind other than CR0, CR3 and CR4.
+ */
+int monitor_validate(u32 kind, u32 mode, u32 flags)
+{
+	if (kind < THINVMX_MONITOR_CR0 || kind >= THINVMX_MONITOR_NR_KINDS)
+		return -EINVAL;
+	if (mode > THINVMX_MONITOR_MODE_SYNC)
+		return -EINVAL;
+	if (flags & ~THINVMX_MONITOR_F_ON_CHANGE_ONLY)
+		return -EINVAL;
+	if ((flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) && !monitor_kind_is_cr(kind))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * monitor_set() - THINVMX_SET_MONITOR
+ * @s: the domain's settings
+ * @m: the request, copied from the listener
+ *
+ * Return: 0, or -EINVAL (monitor_validate(), or pad/reserved not zero);
+ * @s is unchanged on error.
+ */
+int monitor_set(struct monitor_settings *s, const struct thinvmx_monitor *m)
+{
+	u32 kind;
+	int ret;
+
+	ret = monitor_validate(m->kind, m->mode, m->flags);
+	if (ret)
+		return ret;
+	if (m->pad || m->reserved[0] || m->reserved[1])
+		return -EINVAL;
+	kind = array_index_nospec(m->kind, THINVMX_MONITOR_NR_KINDS);
+	s->kind[kind] = m->mode |
+		((m->flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) ? MONITOR_ON_CHANGE : 0);
+	return 0;
+}
+
+/**
+ * monitor_get() - THINVMX_GET_MONITOR
+ * @s: the domain's settings
+ * @m: kind in; mode and flags out, the rest zeroed
+ *
+ * Return: 0, or -EINVAL for an unknown kind.
+ */
+int monitor_get(const struct monitor_settings *s, struct thinvmx_monitor *m)
+{
+	u32 kind = m->kind;
+	u8 v;
+
+	if (kind < THINVMX_MONITOR_CR0 || kind >= THINVMX_MONITOR_NR_KINDS)
+		return -EINVAL;
+	v = s->kind[array_index_nospec(kind, THINVMX_MONITOR_NR_KINDS)];
+	memset(m, 0, sizeof(*m));
+	m->kind = kind;
+	m->mode = v & MONITOR_MODE_MASK;
+	m->flags = (v & MONITOR_ON_CHANGE) ? THINVMX_MONITOR_F_ON_CHANGE_ONLY : 0;
+	return 0;
+}
+
+/**
+ * monitor_reset() - every kind disabled: the listener went away
+ * @s: the domain's settings
+ */
+void monitor_reset(struct monitor_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+static u8 monitor_setting(const struct monitor_settings *s, u32 kind)
+{
+	if (kind < THINVMX_MONITOR_CR0 || kind >= THINVMX_MONITOR_NR_KINDS)
+		return 0;
+	return s->kind[kind];
+}
+
+static enum monitor_delivery monitor_mode_delivery(u8 setting)
+{
+	switch (setting & MONITOR_MODE_MASK) {
+	case THINVMX_MONITOR_MODE_ASYNC:
+		return MONITOR_ASYNC;
+	case THINVMX_MONITOR_MODE_SYNC:
+		return MONITOR_SYNC;
+	default:
+		return MONITOR_NONE;
+	}
+}
+
+/**
+ * monitor_delivery() - whether an event of @kind is reported, and how
+ * @s: the domain's settings
+ * @kind: THINVMX_MONITOR_*
+ *
+ * Return: MONITOR_NONE (also for an unknown kind), _ASYNC or _SYNC.
+ */
+enum monitor_delivery monitor_delivery(const struct monitor_settings *s,
+				       u32 kind)
+{
+	return monitor_mode_delivery(monitor_setting(s, kind));
+}
+
+static u32 monitor_cr_kind(u32 cr)
+{
+	switch (cr) {
+	case 0:
+		return THINVMX_MONITOR_CR0;
+	case 3:
+		return THINVMX_MONITOR_CR3;
+	case 4:
+		return THINVMX_MONITOR_CR4;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * monitor_cr_event() - whether a guest write of a control register is an
+ *			event
+ * @s: the domain's settings
+ * @cr: the register: 0, 3 or 4
+ * @old_value: what it holds
+ * @new_value: what the guest writes
+ *
+ * Return: MONITOR_NONE when the register is not monitored (or not 0, 3,
+ * 4), or when on-change-only is set and the value stays; else the mode.
+ */
+enum monitor_delivery monitor_cr_event(const struct monitor_settings *s,
+				       u32 cr, u64 old_value, u64 new_value)
+{
+	u8 v = monitor_setting(s, monitor_cr_kind(cr));
+
+	if ((v & MONITOR_ON_CHANGE) && old_value == new_value)
+		return MONITOR_NONE;
+	return monitor_mode_delivery(v);
+}
+
+/**
+ * monitor_needs_cr3_exiting() - whether monitoring needs CR3-load exiting
+ * @s: the domain's settings
+ *
+ * With EPT a guest loads CR3 without an exit; the exit costs on every
+ * context switch, so it is on only while CR3 is monitored.
+ *
+ * Return: true while CR3 is monitored (async or sync).
+ */
+bool monitor_needs_cr3_exiting(const struct monitor_settings *s)
+{
+	return monitor_delivery(s, THINVMX_MONITOR_CR3) != MONITOR_NONE;
+}
+
+/**
+ * monitor_cr_guest_host_mask() - CR0/CR4 bits monitoring needs to own
+ * @s: the domain's settings
+ * @cr: 0 or 4
+ *
+ * A MOV to CR0/CR4 exits only when it changes a bit of the guest/host mask
+ * (SDM Vol. 3, 26.1.3), so a monitored register needs the whole mask; the
+ * caller ORs this into the mask it needs anyway.
+ *
+ * Return: all ones while @cr is monitored, else 0 (also for other @cr).
+ */
+u64 monitor_cr_guest_host_mask(const struct monitor_settings *s, u32 cr)
+{
+	if (cr != 0 && cr != 4)
+		return 0;
+	return monitor_delivery(s, monitor_cr_kind(cr)) != MONITOR_NONE ?
+	       ~0ULL : 0;
+}
+
+/**
+ * monitor_exception_bitmap() - exception bitmap bits monitoring needs
+ * @s: the domain's settings
+ *
+ * Return: bit 3 (#BP) while INT3 is monitored, else 0.
+ */
+u32 monitor_exception_bitmap(const struct monitor_settings *s)
+{
+	return monitor_delivery(s, THINVMX_MONITOR_INT3) != MONITOR_NONE ?
+	       BIT(3) : 0;
+}
+
+/**
+ * monitor_int3_action() - what becomes of a guest INT3 that exited
+ * @s: the domain's settings
+ * @listener: whether a listener is attached
+ *
+ * With no listener or INT3 monitoring off, the #BP goes to the guest, so
+ * that a debugger inside it works. An async event cannot be answered, so
+ * its #BP goes to the guest too; a sync event waits for the answer.
+ *
+ * Return: MONITOR_INT3_*.
+ */
+enum monitor_int3 monitor_int3_action(const struct monitor_settings *s,
+				      bool listener)
+{
+	if (!listener)
+		return MONITOR_INT3_REINJECT;
+	switch (monitor_delivery(s, THINVMX_MONITOR_INT3)) {
+	case MONITOR_ASYNC:
+		return MONITOR_INT3_ASYNC_REINJECT;
+	case MONITOR_SYNC:
+		return MONITOR_INT3_SYNC;
+	default:
+		return MONITOR_INT3_REINJECT;
+	}
+}
+
+/**
+ * monitor_event_init() - the common part of every event record
+ * @ev: the record, in private memory
+ * @reason: THINVMX_EVENT_*
+ * @vcpu: the vCPU id
+ * @seq: the domain's next sequence number
+ * @delivery: MONITOR_ASYNC or MONITOR_SYNC
+ *
+ * Zeroes the whole record first: nothing uninitialised reaches the ring.
+ * The caller fills registers and payload, then copies it to the ring.
+ */
+void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
+			u64 seq, enum monitor_delivery delivery)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->version = THINVMX_EVENT_VERSION;
+	ev->reason = reason;
+	ev->flags = delivery == MONITOR_SYNC ? THINVMX_EVENT_F_SYNC : 0;
+	ev->vcpu = vcpu;
+	ev->seq = seq;
+}
+
+/* The answer flags each reason accepts (abi_proposal.h's table). */
+static u32 monitor_response_allowed(u16 reason)
+{
+	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP;
+
+	switch (reason) {
+	case THINVMX_EVENT_CR0:
+	case THINVMX_EVENT_CR3:
+	case THINVMX_EVENT_CR4:
+		return any | THINVMX_RESPONSE_DENY;
+	case THINVMX_EVENT_INT3:
+		return any | THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SKIP;
+	case THINVMX_EVENT_MEM_ACCESS:
+	case THINVMX_EVENT_RO_MMIO_WRITE:
+	case THINVMX_EVENT_SINGLESTEP:
+		return any;
+	default:
+		return 0;
+	}
+}
+
+static bool monitor_reason_is_cr(u16 reason)
+{
+	return reason == THINVMX_EVENT_CR0 || reason == THINVMX_EVENT_CR3 ||
+	       reason == THINVMX_EVENT_CR4;
+}
+
+/**
+ * monitor_response_check() - check an answer and decide what it makes the
+ *			      vCPU do
+ * @w: the vCPU's wait
+ * @vcpu: the vCPU id (the response ring's own)
+ * @rsp: the answer, copied out of the ring
+ * @actions: MONITOR_ACT_* on success
+ *
+ * Return:
+ * * 0         - @actions is set; the vCPU may resume
+ * * -EINVAL   - bad version, unknown or reserved flag, flags the event's
+ *               reason does not take, REINJECT with SKIP, pad/reserved
+ *               not zero, another vCPU, another reason, or the vCPU waits
+ *               for no answer (the event was async or is answered)
+ * * -ESRCH    - the vCPU waits for the answer to another event
+ */
+int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
+			   const struct thinvmx_response *rsp, u32 *actions)
+{
+	u32 flags = rsp->flags;
+	u32 act = 0;
+	unsigned int i;
+
+	if (rsp->version != THINVMX_EVENT_VERSION || rsp->vcpu != vcpu ||
+	    rsp->pad || (flags & ~THINVMX_RESPONSE_FLAGS))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(rsp->reserved); i++)
+		if (rsp->reserved[i])
+			return -EINVAL;
+	if (!w->seq)
+		return -EINVAL;
+	if (rsp->seq != w->seq)
+		return -ESRCH;
+	if (rsp->reason != w->reason)
+		return -EINVAL;
+	if (flags & ~monitor_response_allowed(w->reason))
+		return -EINVAL;
+	if ((flags & THINVMX_RESPONSE_REINJECT) && (flags & THINVMX_RESPONSE_SKIP))
+		return -EINVAL;
+
+	if (flags & THINVMX_RESPONSE_SET_REGS)
+		act |= MONITOR_ACT_SET_REGS;
+	if (monitor_reason_is_cr(w->reason)) {
+		act |= MONITOR_ACT_SKIP;
+		if (!(flags & THINVMX_RESPONSE_DENY))
+			act |= MONITOR_ACT_APPLY_CR;
+	}
+	if (flags & THINVMX_RESPONSE_SKIP)
+		act |= MONITOR_ACT_SKIP;
+	if (flags & THINVMX_RESPONSE_REINJECT)
+		act |= MONITOR_ACT_REINJECT_BP;
+	if (flags & THINVMX_RESPONSE_SINGLESTEP)
+		act |= MONITOR_ACT_SINGLESTEP;
+	*actions = act;
+	return 0;
+}
+
+/**
+ * monitor_default_actions() - how a paused vCPU resumes with nobody to
+ *			       answer (the listener's fd closed)
+ * @reason: the event it waits for
+ *
+ * As if nothing watched: the CR write happens, the INT3 reaches the guest,
+ * anything else goes on.
+ *
+ * Return: MONITOR_ACT_*.
+ */
+u32 monitor_default_actions(u16 reason)
+{
+	if (monitor_reason_is_cr(reason))
+		return MONITOR_ACT_APPLY_CR | MONITOR_ACT_SKIP;
+	if (reason == THINVMX_EVENT_INT3)
+		return MONITOR_ACT_REINJECT_BP;
+	return 0;
+}
