@@ -241,6 +241,7 @@ check:
 
 # Benchmarks, in Bochs (VMX); not part of check: they measure, not judge.
 bench: nested-prep
+	THINVMX_BOCHS_CPU=corei7_skylake_x \
 	$(call nested_run,bochs,$(BENCHES),--test-timeout 1200 --mem 1536,bench)
 
 demo: nested-prep

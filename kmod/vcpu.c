@@ -467,11 +467,15 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 
 	tvx_swap_in(v, &host);
 	for (;;) {
+		local_irq_disable();
+		/*
+		 * With interrupts off, as the kernel does on its way to user
+		 * mode: a softirq using the FPU between the restore and the
+		 * flag being cleared would leave its registers as ours.
+		 */
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
-		local_irq_disable();
-		if (need_resched() || signal_pending(current) ||
-		    test_thread_flag(TIF_NEED_FPU_LOAD)) {
+		if (need_resched() || signal_pending(current)) {
 			local_irq_enable();
 			ret = 1;
 			break;

@@ -196,7 +196,7 @@ TEST(caps_match_the_cpu)
 		  !!(c.features & THINVMX_FEAT_VIRTUAL_NMI));
 
 	if (!strcmp(tvx_tier(), "bochs")) {
-		/* Bochs corei7_skylake_x, as NESTED.md measured it */
+		/* Bochs corei7_skylake_x and corei7_haswell_4770 alike */
 		EXPECT_EQ(0x2b, c.vmcs_revision);
 		EXPECT_EQ(0xf0106334141ULL, c.msr_ept_vpid_cap);
 		EXPECT_EQ(0x5, c.msr_feature_control);
