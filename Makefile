@@ -161,6 +161,7 @@ install: all
 	install -D -m 0644 lib/tvx_guest.h $(DESTDIR)$(PREFIX)/include/tvx_guest.h
 	install -D -m 0644 uapi/thinvmx.h $(DESTDIR)$(PREFIX)/include/thinvmx.h
 	for t in $(TOOLS); do install -D -m 0755 $(O)/tools/$$t $(DESTDIR)$(PREFIX)/sbin/$$t; done
+	for m in doc/man/*.8; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
 
 # ---------------------------------------------------------------- unit tests
 
