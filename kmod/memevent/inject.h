@@ -11,7 +11,7 @@
 #define _THINVMX_MEMEVENT_INJECT_H
 
 #include "../pure.h"
-#include "abi_proposal.h"
+#include "../../uapi/thinvmx.h"
 
 /*
  * VM-entry interruption-information field (SDM Vol. 3, 25.8.3); the

@@ -274,7 +274,7 @@ void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
 	ev->seq = seq;
 }
 
-/* The answer flags each reason accepts (abi_proposal.h's table). */
+/* The answer flags each reason accepts (the table in uapi/thinvmx.h). */
 static u32 monitor_response_allowed(u16 reason)
 {
 	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP;

@@ -11,7 +11,7 @@
 #define _THINVMX_MEMEVENT_MONITOR_H
 
 #include "../pure.h"
-#include "abi_proposal.h"
+#include "../../uapi/thinvmx.h"
 
 #ifdef __KERNEL__
 #include <linux/nospec.h>

@@ -16,7 +16,7 @@
 #define _THINVMX_MEMEVENT_RING_H
 
 #include "../pure.h"
-#include "abi_proposal.h"
+#include "../../uapi/thinvmx.h"
 
 #ifdef __KERNEL__
 #include <asm/barrier.h>
