@@ -463,6 +463,8 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 		return tvx_get_domain_info(dom, argp);
 	case THINVMX_ASSIGN_DEVICE_BAR:
 		return tvx_assign_device_bar(dom, argp);
+	case THINVMX_INJECT_TRAP:
+		return tvx_inject_trap(dom, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -126,6 +126,12 @@ struct tvx_vcpu {
 	u64 ss_gpa;
 	u64 ss_saved_leaf;
 
+	/* INJECT_TRAP: one trap waiting for the next entry, under trap_lock */
+	spinlock_t trap_lock;
+	bool trap_queued;
+	u8 trap[32];			/* struct inject_event (memevent/inject.h) */
+	int running_cpu;		/* CPU in the run loop, -1 when not */
+
 	bool stopped;			/* shutdown, internal error, failed entry */
 	u32 stop_reason;		/* THINVMX_EXIT_* that stopped it */
 	bool l1d_flush_needed;
@@ -159,6 +165,8 @@ long tvx_dirty_log(struct tvx_domain *dom, struct thinvmx_dirty_log __user *uarg
 long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg);
 long tvx_get_domain_info(struct tvx_domain *dom,
 			 struct thinvmx_domain_info __user *uarg);
+long tvx_inject_trap(struct tvx_domain *dom,
+		     struct thinvmx_inject_trap __user *uarg);
 void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn);
 int tvx_map_mmio_frames(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr);
 typedef void (*tvx_domain_fn)(struct tvx_domain *dom, void *arg);

@@ -466,6 +466,7 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		goto out_preempt;
 
 	tvx_swap_in(v, &host);
+	WRITE_ONCE(v->running_cpu, smp_processor_id());
 	for (;;) {
 		local_irq_disable();
 		/*
@@ -480,6 +481,7 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			ret = 1;
 			break;
 		}
+		tvx_deliver_trap(v);
 		reason = tvx_enter(v);
 		/* pending host interrupts are taken here */
 		local_irq_enable();
@@ -487,6 +489,7 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		if (ret <= 0)
 			break;
 	}
+	WRITE_ONCE(v->running_cpu, -1);
 	tvx_swap_out(v, &host);
 out_preempt:
 	preempt_enable();
@@ -836,7 +839,9 @@ int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *u
 	v->dom = dom;
 	v->id = cv.id;
 	v->host_cpu = -1;
+	v->running_cpu = -1;
 	mutex_init(&v->run_lock);
+	spin_lock_init(&v->trap_lock);
 	ret = -ENOMEM;
 	vmcs = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
 	if (!vmcs)

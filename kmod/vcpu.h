@@ -26,6 +26,9 @@ int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
 int tvx_complete_pending(struct tvx_vcpu *v);
 int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len);
 
+/* trap.c */
+void tvx_deliver_trap(struct tvx_vcpu *v);
+
 /* l1d.c */
 int tvx_l1d_init(void);
 void tvx_l1d_exit(void);

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * THINVMX_INJECT_TRAP: one trap per vCPU, queued for its next VM entry
+ * (reference 002). The checks, the encoding and the rules for meeting an
+ * event the vCPU was still delivering are memevent/inject.c's.
+ */
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+
+#include "tvx.h"
+#include "vcpu.h"
+#include "memevent/inject.h"
+#include "vmx/vmx_ops.h"
+
+static void tvx_kick_ipi(void *unused)
+{
+	/* the interrupt alone makes a guest on that CPU exit */
+}
+
+/**
+ * tvx_inject_trap() - THINVMX_INJECT_TRAP
+ * @dom:  the domain
+ * @uarg: struct thinvmx_inject_trap
+ *
+ * The trap waits for the vCPU's next entry; a vCPU running in the guest is
+ * made to exit so that the entry comes soon. result says QUEUED.
+ *
+ * Return: 0, -EFAULT, -EINVAL (an invalid combination, reserved bits, no
+ * such vCPU), -EBUSY (a trap is queued for that vCPU already).
+ */
+long tvx_inject_trap(struct tvx_domain *dom,
+		     struct thinvmx_inject_trap __user *uarg)
+{
+	struct thinvmx_inject_trap t;
+	struct inject_event ev;
+	struct tvx_vcpu *v;
+	int ret, cpu;
+
+	BUILD_BUG_ON(sizeof(ev) > sizeof(v->trap));
+	if (copy_from_user(&t, uarg, sizeof(t)))
+		return -EFAULT;
+	ret = inject_trap_check(&t, &ev);
+	if (ret)
+		return ret;
+	if (t.vcpu >= THINVMX_MAX_VCPUS)
+		return -EINVAL;
+
+	mutex_lock(&dom->lock);
+	v = dom->vcpus[t.vcpu];
+	if (!v) {
+		mutex_unlock(&dom->lock);
+		return -EINVAL;
+	}
+	spin_lock(&v->trap_lock);
+	if (v->trap_queued) {
+		ret = -EBUSY;
+	} else {
+		memcpy(v->trap, &ev, sizeof(ev));
+		v->trap_queued = true;
+	}
+	cpu = READ_ONCE(v->running_cpu);
+	spin_unlock(&v->trap_lock);
+	mutex_unlock(&dom->lock);
+	if (ret)
+		return ret;
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_call_function_single(cpu, tvx_kick_ipi, NULL, 0);
+
+	t.result = THINVMX_TRAP_RESULT_QUEUED;
+	return copy_to_user(uarg, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
+/**
+ * tvx_deliver_trap() - put a queued trap into the VMCS before an entry
+ * @v: the vCPU, its VMCS current, interrupts off
+ *
+ * An event the vCPU was delivering when it left the guest (already in the
+ * VM-entry fields) is never overwritten: the two combine into #DF where
+ * the SDM says so, a fault while delivering #DF leaves the #DF to end in a
+ * triple fault, and otherwise the new trap waits for a later entry.
+ */
+void tvx_deliver_trap(struct tvx_vcpu *v)
+{
+	struct inject_event pending, out, *ev = (struct inject_event *)v->trap;
+	bool have_pending, pm;
+	u32 info, code;
+
+	spin_lock(&v->trap_lock);
+	if (!v->trap_queued)
+		goto unlock;
+	have_pending = inject_decode(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
+				     vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE),
+				     vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
+				     &pending);
+	switch (inject_merge(have_pending ? &pending : NULL, ev, &out)) {
+	case INJECT_WAIT:
+		goto unlock;
+	case INJECT_SHUTDOWN:
+		/* the pending #DF goes in; the new trap is dropped */
+		v->trap_queued = false;
+		goto unlock;
+	default:
+		break;
+	}
+	pm = vmcs_readl(GUEST_CR0) & X86_CR0_PE;
+	info = inject_encode(&out, pm, &code);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, out.insn_len);
+	if (out.has_cr2)
+		v->cr2 = out.cr2;
+	v->trap_queued = false;
+unlock:
+	spin_unlock(&v->trap_lock);
+}
