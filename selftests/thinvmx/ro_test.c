@@ -109,18 +109,15 @@ FIXTURE(ro) {
 
 FIXTURE_SETUP(ro)
 {
-	struct thinvmx_caps caps;
+	const char *why;
 	char p[320];
-	int fd, ret;
+	int fd, err;
 
 	self->host_view = NULL;
-	ret = tvx_open(&self->h);
-	if (ret == -ENOENT)
-		TVX_SETUP_SKIP("no %s: module not loaded", THINVMX_DEVICE);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
-	if (caps.vmx_status != THINVMX_VMX_OK)
-		TVX_SETUP_SKIP("VMX not usable: %s", tvx_vmx_status_str(caps.vmx_status));
+	why = tvx_test_open(&self->h, false, &err);
+	if (why)
+		TVX_SETUP_SKIP("%s", why);
+	ASSERT_EQ(0, err);
 	if (!find_pci("0x0300", &self->sbdf, self->dev, sizeof(self->dev)))
 		TVX_SETUP_SKIP("no PCI VGA in this machine");
 	self->bar = bar_start(self->dev, 0, &self->bar_size);

@@ -32,16 +32,13 @@ FIXTURE(trap) {
 
 FIXTURE_SETUP(trap)
 {
-	struct thinvmx_caps caps;
-	int ret;
+	const char *why;
+	int err;
 
-	ret = tvx_open(&self->h);
-	if (ret == -ENOENT)
-		TVX_SETUP_SKIP("no %s: module not loaded", THINVMX_DEVICE);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
-	if (caps.vmx_status != THINVMX_VMX_OK)
-		TVX_SETUP_SKIP("VMX not usable: %s", tvx_vmx_status_str(caps.vmx_status));
+	why = tvx_test_open(&self->h, false, &err);
+	if (why)
+		TVX_SETUP_SKIP("%s", why);
+	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, tvx_domain_create_simple(self->h, 64ULL << 20, &self->d));
 	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v));
 	ASSERT_EQ(0, tvx_guest_load_self(self->d));

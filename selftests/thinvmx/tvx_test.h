@@ -17,6 +17,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "libthinvmx.h"
+
 #define TVX_MODULE_PATH	"/thinvmx.ko"
 
 /*
@@ -39,6 +41,42 @@ static inline int tvx_load_module(const char *path)
 	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/*
+ * Open /dev/thinvmx for a test that runs guests. Return: NULL with *h set,
+ * or why the test must SKIP (no module, VMX unusable, no unrestricted
+ * guest when @need_ug), *h then closed. Any other failure to open is
+ * returned as *err for the test to fail on.
+ */
+static inline const char *tvx_test_open(struct tvx_handle **h, bool need_ug,
+					int *err)
+{
+	static char why[160];
+	struct thinvmx_caps caps;
+	int ret;
+
+	*h = NULL;
+	*err = 0;
+	ret = tvx_open(h);
+	if (ret == -ENOENT)
+		return "no " THINVMX_DEVICE ": module not loaded";
+	if (!ret)
+		ret = tvx_get_caps(*h, &caps);
+	if (ret) {
+		*err = ret;
+		return NULL;
+	}
+	if (caps.vmx_status != THINVMX_VMX_OK)
+		snprintf(why, sizeof(why), "VMX not usable: %s",
+			 tvx_vmx_status_str(caps.vmx_status));
+	else if (need_ug && !(caps.features & THINVMX_FEAT_UNRESTRICTED))
+		snprintf(why, sizeof(why), "no unrestricted guest");
+	else
+		return NULL;
+	tvx_close(*h);
+	*h = NULL;
+	return why;
 }
 
 /* Read a whole small file into a static buffer; NULL if unreadable. */

@@ -28,21 +28,16 @@ FIXTURE(guest) {
 
 FIXTURE_SETUP(guest)
 {
-	struct thinvmx_caps caps;
-	int ret;
+	const char *why;
+	int err;
 
-	self->h = NULL;
 	self->d = NULL;
 	self->v = NULL;
-	ret = tvx_open(&self->h);
-	if (ret == -ENOENT)
-		TVX_SETUP_SKIP("no %s: module not loaded", THINVMX_DEVICE);
-	ASSERT_EQ(0, ret);
-	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
-	if (caps.vmx_status != THINVMX_VMX_OK)
-		TVX_SETUP_SKIP("VMX not usable: %s", tvx_vmx_status_str(caps.vmx_status));
-	if (!(caps.features & THINVMX_FEAT_UNRESTRICTED))
-		TVX_SETUP_SKIP("no unrestricted guest: these guests start in real mode");
+	/* these guests start in real mode: unrestricted guest needed */
+	why = tvx_test_open(&self->h, true, &err);
+	if (why)
+		TVX_SETUP_SKIP("%s", why);
+	ASSERT_EQ(0, err);
 	ASSERT_EQ(0, tvx_domain_create_simple(self->h, 1 << 20, &self->d));
 	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v));
 	self->run = tvx_vcpu_run_page(self->v);
