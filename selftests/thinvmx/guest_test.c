@@ -286,13 +286,7 @@ FIXTURE_TEARDOWN(guest)
 }
 
 /* Run to the next ucall, which must be cmd; log what it was otherwise. */
-#define RUN_EXPECT(want) do {						\
-	int __r = tvx_run_until_ucall(self->v, self->d, &self->uc);	\
-	char __desc[512];						\
-									\
-	tvx_ucall_describe(&self->uc, __desc, sizeof(__desc));		\
-	ASSERT_EQ((want), __r) TH_LOG("%s", __desc);			\
-} while (0)
+#define RUN_EXPECT(want) TVX_RUN_EXPECT((want), self->v, self->d, &self->uc)
 
 static void start64(struct __test_metadata *_metadata, FIXTURE_DATA(guest) *self,
 		    void *fn, __u64 a0, __u64 a1, __u64 a2)

@@ -159,32 +159,8 @@ static void ctx_teardown(struct p2m_ctx *c)
 	tvx_close(c->h);
 }
 
-/* tvx_ucall_describe(), which does not know MEM_ACCESS exits yet */
-static void describe(const struct tvx_ucall *uc, char *buf, size_t len)
-{
-	const struct thinvmx_run *r = &uc->exit;
-
-	if (uc->cmd != TVX_UCALL_NONE || r->exit_reason != THINVMX_EXIT_MEM_ACCESS) {
-		tvx_ucall_describe(uc, buf, len);
-		return;
-	}
-	snprintf(buf, len,
-		 "exit MEM_ACCESS gpa %#llx gla %#llx attempted %s access %s type %s flags %#x",
-		 (unsigned long long)r->mem_access.gpa,
-		 (unsigned long long)r->mem_access.gla,
-		 tvx_access_str(r->mem_access.attempted) ?: "?",
-		 tvx_access_str(r->mem_access.access) ?: "?",
-		 tvx_p2m_type_str(r->mem_access.type) ?: "?", r->mem_access.flags);
-}
-
 /* Run to the next ucall, which must be want; log what it was otherwise. */
-#define RUN_EXPECT(c, want) do {					\
-	int __r = tvx_run_until_ucall((c)->v, (c)->d, &(c)->uc);	\
-	char __desc[512];						\
-									\
-	describe(&(c)->uc, __desc, sizeof(__desc));			\
-	ASSERT_EQ((want), __r) TH_LOG("%s", __desc);			\
-} while (0)
+#define RUN_EXPECT(c, want) TVX_RUN_EXPECT((want), (c)->v, (c)->d, &(c)->uc)
 
 static void start(struct __test_metadata *_metadata, struct p2m_ctx *c,
 		  void *fn, __u64 a0, __u64 a1, __u64 a2)

@@ -146,13 +146,7 @@ FIXTURE_TEARDOWN(ro)
 	tvx_close(self->h);
 }
 
-#define RUN_EXPECT(want) do {						\
-	int __r = tvx_run_until_ucall(self->v, self->d, &self->uc);	\
-	char __desc[512];						\
-									\
-	tvx_ucall_describe(&self->uc, __desc, sizeof(__desc));		\
-	ASSERT_EQ((want), __r) TH_LOG("%s", __desc);			\
-} while (0)
+#define RUN_EXPECT(want) TVX_RUN_EXPECT((want), self->v, self->d, &self->uc)
 
 static __u64 discarded(struct tvx_domain *d)
 {

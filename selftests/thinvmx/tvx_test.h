@@ -79,6 +79,19 @@ static inline const char *tvx_test_open(struct tvx_handle **h, bool need_ug,
 	return why;
 }
 
+/*
+ * Run vCPU @v of domain @d to its next ucall, which must be @want (a
+ * TVX_UCALL_* or a negative errno); log what it was otherwise. For
+ * kselftest_harness tests (it ASSERTs).
+ */
+#define TVX_RUN_EXPECT(want, v, d, uc) do {				\
+	int __r = tvx_run_until_ucall((v), (d), (uc));			\
+	char __desc[512];						\
+									\
+	tvx_ucall_describe((uc), __desc, sizeof(__desc));		\
+	ASSERT_EQ((want), __r) TH_LOG("%s", __desc);			\
+} while (0)
+
 /* Read a whole small file into a static buffer; NULL if unreadable. */
 static inline const char *tvx_read_file(const char *path)
 {
