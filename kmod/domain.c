@@ -636,8 +636,6 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	ret = ept_init(&dom->ept, tvx_host_caps);
 	if (ret)
 		goto err_put;
-	dom->eptp = ept_eptp(&dom->ept, false);
-	dom->ept.eptp = dom->eptp;
 	ret = tvx_populate(dom);
 	if (ret)
 		goto err_put;

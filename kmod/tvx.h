@@ -60,7 +60,6 @@ struct tvx_domain {
 	struct tvx_chunk *chunks;	/* sorted by gfn */
 	u32 nr_chunks;
 	struct ept ept;
-	u64 eptp;
 
 	struct page *msr_bitmap;	/* every MSR access exits */
 	struct page *scratch;		/* absorbs discarded writes */

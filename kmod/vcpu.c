@@ -136,10 +136,7 @@ static void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 	 * the vCPU last ran elsewhere, guest-physical and combined ones both
 	 * tagged by the EPTP (and the VPID): drop them (SDM 29.4.3.3).
 	 */
-	if (tvx_host_caps->features & THINVMX_FEAT_INVEPT_SINGLE)
-		__invept(VMX_EPT_EXTENT_CONTEXT, v->dom->eptp, 0);
-	else
-		__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
+	ept_flush_this_cpu(&v->dom->ept);
 	v->host_cpu = smp_processor_id();
 }
 
@@ -181,7 +178,7 @@ static void tvx_vmcs_setup(struct tvx_vcpu *v)
 	vmcs_write32(VM_ENTRY_CONTROLS, c->entry_ctls);
 	if (v->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
-	vmcs_write64(EPT_POINTER, dom->eptp);
+	vmcs_write64(EPT_POINTER, dom->ept.eptp);
 	vmcs_write64(MSR_BITMAP, page_to_phys(dom->msr_bitmap));
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	if (proc2 & VMX_PROC2_XSAVES)

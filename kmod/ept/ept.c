@@ -63,6 +63,7 @@ int ept_init(struct ept *ept, const struct thinvmx_caps *caps)
 	if (!ept->root)
 		return -ENOMEM;
 	ept->table_pages = 1;
+	ept->eptp = ept_eptp(ept, false);
 	return 0;
 }
 
@@ -375,14 +376,24 @@ bool ept_set_leaf(struct ept *ept, u64 *e, int level, u32 type, u32 access,
 	       ((old ^ new) & (7ULL << EPT_MT_SHIFT));
 }
 
-static void ept_invept_cpu(void *arg)
+/**
+ * ept_flush_this_cpu() - invalidate this EPT's translations on this CPU
+ * @ept: the EPT
+ *
+ * Single-context INVEPT where the CPU has it, all contexts otherwise.
+ * Context: preemption disabled, in VMX operation.
+ */
+void ept_flush_this_cpu(struct ept *ept)
 {
-	struct ept *ept = arg;
-
 	if (ept->invept_single)
 		__invept(VMX_EPT_EXTENT_CONTEXT, ept->eptp, 0);
 	else
 		__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
+}
+
+static void ept_invept_cpu(void *arg)
+{
+	ept_flush_this_cpu(arg);
 }
 
 /**

@@ -15,7 +15,7 @@
 struct ept {
 	spinlock_t lock;		/* every entry below root */
 	struct page *root;		/* the PML4 */
-	u64 eptp;
+	u64 eptp;			/* what the VMCS points at */
 	struct p2m_ept_caps caps;
 	bool invept_single;
 	unsigned long table_pages;	/* paging-structure pages, root included */
@@ -47,6 +47,7 @@ int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
 int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg);
 bool ept_set_leaf(struct ept *ept, u64 *e, int level, u32 type, u32 access,
 		  bool ro);
+void ept_flush_this_cpu(struct ept *ept);
 void ept_flush_all_cpus(struct ept *ept);
 
 #endif /* _THINVMX_EPT_TABLE_H */
