@@ -111,6 +111,7 @@ void tvx_deliver_trap(struct tvx_vcpu *v)
 	if (out.has_cr2)
 		v->cr2 = out.cr2;
 	v->trap_queued = false;
+	v->stats.traps_injected++;
 unlock:
 	spin_unlock(&v->trap_lock);
 }

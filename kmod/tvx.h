@@ -49,6 +49,21 @@ struct tvx_chunk {
 
 struct tvx_vcpu;
 
+/* Basic VM exit reasons counted per vCPU (SDM Vol. 3, Appendix C) */
+#define TVX_NR_EXIT_REASONS	80
+
+/*
+ * Per-vCPU counters, written only by the vCPU's own thread (no atomics on
+ * the exit path) and read racily, summed over the vCPUs, by the control
+ * plane.
+ */
+struct tvx_vcpu_stats {
+	u64 exits[TVX_NR_EXIT_REASONS];	/* by basic exit reason */
+	u64 events[THINVMX_EVENT_NR_REASONS][2];	/* [reason][sync] */
+	u64 ring_waits;			/* waits for room in the request ring */
+	u64 traps_injected;		/* INJECT_TRAP deliveries */
+};
+
 struct tvx_domain {
 	struct kref ref;
 	struct mutex lock;		/* vcpus[] */
@@ -135,6 +150,7 @@ struct tvx_vcpu {
 	u32 stop_reason;		/* THINVMX_EXIT_* that stopped it */
 	bool l1d_flush_needed;
 	u64 exits;
+	struct tvx_vcpu_stats stats;
 
 	/* the exit being handled */
 	u32 exit_reason;

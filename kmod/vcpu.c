@@ -428,6 +428,8 @@ static u32 tvx_enter(struct tvx_vcpu *v)
 	v->exits++;
 	reason = vmcs_read32(VM_EXIT_REASON);
 	v->exit_reason = reason;
+	if ((u16)reason < TVX_NR_EXIT_REASONS)
+		v->stats.exits[(u16)reason]++;
 	/* An NMI that caused the exit is the host's: deliver it now. */
 	if ((u16)reason == EXIT_REASON_EXCEPTION_NMI) {
 		intr = vmcs_read32(VM_EXIT_INTR_INFO);
