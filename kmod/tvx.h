@@ -48,6 +48,7 @@ struct tvx_chunk {
 };
 
 struct tvx_vcpu;
+struct tvx_listener;
 
 /* Basic VM exit reasons counted per vCPU (SDM Vol. 3, Appendix C) */
 #define TVX_NR_EXIT_REASONS	80
@@ -92,6 +93,8 @@ struct tvx_domain {
 	atomic64_t mmio_ro_writes_discarded;
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
+	/* the attached introspection listener (listener.c), NULL if none */
+	struct tvx_listener __rcu *listener;
 	bool vmx_held;			/* holds a vmx_get() reference */
 	struct list_head node;		/* on the list of domains */
 };
