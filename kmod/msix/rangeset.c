@@ -430,6 +430,32 @@ bool rangeset_overlaps(const struct rangeset *rs, u64 s, u64 e)
 }
 
 /**
+ * rangeset_covers() - is every frame of [@s, @e] in the set?
+ * @rs:		the set
+ * @s:		first frame
+ * @e:		last frame, inclusive
+ *
+ * Touching ranges of different counts together cover what lies between
+ * them, so this walks them until a gap or @e.
+ *
+ * Return: true if every frame of [@s, @e] has a user; false also when
+ * @e < @s.
+ */
+bool rangeset_covers(const struct rangeset *rs, u64 s, u64 e)
+{
+	u32 i;
+
+	if (e < s)
+		return false;
+	for (i = rs_find(rs, s); i < rs->nr && rs->r[i].s <= s; i++) {
+		if (rs->r[i].e >= e)
+			return true;
+		s = rs->r[i].e + 1;	/* r[i].e < e: no overflow */
+	}
+	return false;
+}
+
+/**
  * rangeset_users() - the number of users of @frame
  * @rs:		the set
  * @frame:	the frame

@@ -53,6 +53,7 @@ int rangeset_add(struct rangeset *rs, u64 s, u64 e);
 int rangeset_remove(struct rangeset *rs, u64 s, u64 e);
 bool rangeset_contains(const struct rangeset *rs, u64 frame);
 bool rangeset_overlaps(const struct rangeset *rs, u64 s, u64 e);
+bool rangeset_covers(const struct rangeset *rs, u64 s, u64 e);
 u32 rangeset_users(const struct rangeset *rs, u64 frame);
 int rangeset_copy(struct rangeset *dst, const struct rangeset *src);
 const struct rangeset_range *rangeset_range_at(const struct rangeset *rs,

@@ -146,6 +146,10 @@ static void test_not_adjacent_not_merged(void **state)
 	assert_false(rangeset_overlaps(&rs, 20, 20));
 	assert_true(rangeset_overlaps(&rs, 20, 21));
 	assert_true(rangeset_overlaps(&rs, 19, 20));
+	assert_true(rangeset_covers(&rs, 10, 19));
+	assert_false(rangeset_covers(&rs, 10, 21));
+	assert_false(rangeset_covers(&rs, 20, 20));
+	assert_false(rangeset_covers(&rs, 19, 10));	/* e < s */
 }
 
 static void test_overlapping_add_counts_the_overlap(void **state)
@@ -156,6 +160,11 @@ static void test_overlapping_add_counts_the_overlap(void **state)
 	assert_int_equal(0, rangeset_add(&rs, 10, 19));
 	assert_int_equal(0, rangeset_add(&rs, 15, 25));
 	assert_ranges({ 10, 14, 1 }, { 15, 19, 2 }, { 20, 25, 1 });
+	/* touching ranges of different counts cover what they hold */
+	assert_true(rangeset_covers(&rs, 10, 25));
+	assert_true(rangeset_covers(&rs, 12, 22));
+	assert_false(rangeset_covers(&rs, 9, 25));
+	assert_false(rangeset_covers(&rs, 10, 26));
 	for (f = 10; f <= 25; f++)
 		assert_true(rangeset_contains(&rs, f));
 	assert_false(rangeset_contains(&rs, 9));
@@ -344,11 +353,14 @@ static void test_frame_space_boundaries(void **state)
 	assert_false(rangeset_overlaps(&rs, 1, U64_MAX - 1));
 	assert_true(rangeset_overlaps(&rs, 0, U64_MAX));
 	assert_false(rangeset_overlaps(&rs, U64_MAX, 0));	/* e < s */
+	assert_true(rangeset_covers(&rs, U64_MAX, U64_MAX));
+	assert_false(rangeset_covers(&rs, U64_MAX - 1, U64_MAX));
 
 	/* everything once more */
 	assert_int_equal(0, rangeset_add(&rs, 0, U64_MAX));
 	assert_ranges({ 0, 0, 2 }, { 1, U64_MAX - 1, 1 },
 		      { U64_MAX, U64_MAX, 2 });
+	assert_true(rangeset_covers(&rs, 0, U64_MAX));
 	assert_int_equal(0, rangeset_remove(&rs, 0, 0));
 	assert_int_equal(0, rangeset_remove(&rs, U64_MAX, U64_MAX));
 	assert_ranges({ 0, U64_MAX, 1 });
@@ -568,6 +580,11 @@ static void random_ops(u32 max, u64 seed, unsigned int ops)
 			expect |= !!count[i];
 		assert_int_equal(expect, rangeset_overlaps(&rs, model_frame(a),
 							   model_frame(b)));
+		/* covers() over the same range */
+		for (i = a, expect = 1; i <= b; i++)
+			expect &= !!count[i];
+		assert_int_equal(expect, rangeset_covers(&rs, model_frame(a),
+							 model_frame(b)));
 	}
 	print_message("max %u: %u applied, %u -ENOSPC, %u -ENOENT\n", max, ok,
 		      nospc, noent);
