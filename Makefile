@@ -63,7 +63,7 @@ kbuild_dir = $(O)/kbuild/$(notdir $(1))
 define kbuild
 	@mkdir -p $(call kbuild_dir,$(1))
 	@cp -a --parents --update $(KMOD_SRCS) $(call kbuild_dir,$(1))/
-	$(MAKE) -C $(1) M=$(abspath $(call kbuild_dir,$(1))) $(2) modules
+	$(MAKE) -C $(1) M=$(abspath $(call kbuild_dir,$(1))) O= $(2) modules
 endef
 
 module:
@@ -77,8 +77,8 @@ kbuild-check:
 	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR)" >&2; exit 1; }
 	@mkdir -p $(call kbuild_dir,$(KDIR))-check
 	@cp -a --parents --update $(KMOD_SRCS) $(call kbuild_dir,$(KDIR))-check/
-	@$(MAKE) -s -C $(KDIR) M=$(abspath $(call kbuild_dir,$(KDIR))-check) clean
-	@$(MAKE) -C $(KDIR) M=$(abspath $(call kbuild_dir,$(KDIR))-check) W=1 C=2 modules \
+	@$(MAKE) -s -C $(KDIR) M=$(abspath $(call kbuild_dir,$(KDIR))-check) O= clean
+	@$(MAKE) -C $(KDIR) M=$(abspath $(call kbuild_dir,$(KDIR))-check) O= W=1 C=2 modules \
 		> $(O)/kbuild-check.log 2>&1 || { cat $(O)/kbuild-check.log; exit 1; }
 	@if grep -E 'warning:|error:|sparse:' $(O)/kbuild-check.log; then \
 		echo "kbuild-check: FAIL: W=1/sparse warnings (full log: $(O)/kbuild-check.log)"; exit 1; \
