@@ -50,7 +50,7 @@ static int tvx_set_apply(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
 	else
 		access = arg->value;
 	arg->flush |= ept_set_leaf(ept, e, level, type, access,
-				   tvx_mmio_ro(*e & EPT_ADDR_MASK));
+				   tvx_mmio_ro_leaf(*e, level));
 	return 0;
 }
 
@@ -85,7 +85,7 @@ long tvx_set_mem(struct tvx_domain *dom, struct thinvmx_mem_range __user *uarg,
 	arg.value = r.value;
 
 	mutex_lock(&dom->p2m_lock);
-	ret = ept_prealloc_fill(&pa, EPT_PREALLOC_MAX);
+	ret = ept_prealloc_fill(&pa, EPT_PREALLOC_MAX, 0);
 	if (ret)
 		goto out;
 	spin_lock(&dom->ept.lock);
@@ -143,7 +143,7 @@ static int tvx_global_apply(struct ept *ept, u64 *e, int level, u64 gfn, void *a
 	if (p2m_entry_type(*e) != arg->from)
 		return 0;
 	arg->flush |= ept_set_leaf(ept, e, level, arg->to, p2m_entry_access(*e),
-				   tvx_mmio_ro(*e & EPT_ADDR_MASK));
+				   tvx_mmio_ro_leaf(*e, level));
 	return 0;
 }
 
@@ -217,7 +217,7 @@ static int tvx_split_all_ram(struct tvx_domain *dom)
 		spin_unlock(&dom->ept.lock);
 		if (!big)
 			break;
-		ret = ept_prealloc_fill(&pa, EPT_PREALLOC_MAX);
+		ret = ept_prealloc_fill(&pa, EPT_PREALLOC_MAX, 0);
 		if (ret)
 			break;
 		spin_lock(&dom->ept.lock);
@@ -376,6 +376,23 @@ void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn)
 
 /* ------------------------------------------------------------ MMIO */
 
+/*
+ * The largest leaf for the frames at @gfn -> @mfn: a superpage where both
+ * are aligned to it, the range holds all of it, the CPU has it, and the
+ * read-only set holds all of its host frames or none (ro_mmio.c keeps that
+ * true of every mmio_direct superpage leaf).
+ */
+static int tvx_mmio_level(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
+{
+	int level = p2m_map_level(&dom->ept.caps, gfn, mfn, nr, EPT_LEVEL_1G);
+
+	while (level > EPT_LEVEL_4K &&
+	       tvx_mmio_ro_span(mfn << PAGE_SHIFT, BIT_ULL(9 * level)) ==
+	       TVX_RO_SOME)
+		level--;
+	return level;
+}
+
 /**
  * tvx_map_mmio_frames() - map host device frames as MMIO_DIRECT
  * @dom: the domain
@@ -385,13 +402,15 @@ void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn)
  *
  * The host range must be device memory the host knows of, never RAM; the
  * guest range neither RAM nor mapped. Frames in the read-only set get no
- * write permission.
+ * write permission. Each part of the range is mapped with the largest leaf
+ * that fits it (tvx_mmio_level()): a 1 GiB-aligned GiB of guest frames on
+ * a 1 GiB-aligned GiB of host frames is one 1 GiB leaf.
  *
  * Return: 0, -EINVAL (nothing mapped then), -ENOMEM.
  */
 int tvx_map_mmio_frames(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
 {
-	u64 i, gpa, hpa = mfn << PAGE_SHIFT, size = nr << PAGE_SHIFT;
+	u64 i, pages, gpa, hpa = mfn << PAGE_SHIFT, size = nr << PAGE_SHIFT;
 	int ret = 0, level;
 
 	if (!nr || nr > (1ULL << 40) >> PAGE_SHIFT || gfn + nr < gfn ||
@@ -414,12 +433,16 @@ int tvx_map_mmio_frames(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
 			goto out;
 		}
 	}
-	for (i = 0; i < nr && !ret; i++) {
+	for (i = 0; i < nr; i += pages) {
+		level = tvx_mmio_level(dom, gfn + i, mfn + i, nr - i);
+		pages = BIT_ULL(9 * level);
 		gpa = (gfn + i) << PAGE_SHIFT;
 		hpa = (mfn + i) << PAGE_SHIFT;
-		ret = ept_map(&dom->ept, gpa, hpa, EPT_LEVEL_4K,
+		ret = ept_map(&dom->ept, gpa, hpa, level,
 			      THINVMX_P2M_MMIO_DIRECT, THINVMX_ACCESS_RWX,
 			      tvx_mmio_ro(hpa));
+		if (ret)
+			break;
 	}
 	/*
 	 * A failure half way leaves the first frames mapped: unmapping is
@@ -427,7 +450,7 @@ int tvx_map_mmio_frames(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
 	 */
 	if (ret)
 		pr_warn_ratelimited("domain %u: MMIO mapping stopped at frame %llu: %d\n",
-				    dom->id, i - 1, ret);
+				    dom->id, i, ret);
 	/* the frames mapped are the domain's, also when it stopped half way */
 	dom->max_gfn = max(dom->max_gfn, gfn + i);
 out:

@@ -209,17 +209,19 @@ u64 ept_lookup(struct ept *ept, u64 gpa, int *level)
 
 /**
  * ept_prealloc_fill() - allocate pages for up to @n splits
- * @pa: the pool
- * @n:  how many table pages it must hold
+ * @pa:    the pool
+ * @n:     how many table pages it must hold
+ * @extra: GFP flags added to GFP_KERNEL_ACCOUNT (__GFP_NOFAIL where a
+ *	   failed split would leave a guest more than it may have)
  *
  * Return: 0 or -ENOMEM (the pool then holds what it got; free it).
  */
-int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n)
+int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n, gfp_t extra)
 {
 	if (n > EPT_PREALLOC_MAX)
 		return -E2BIG;
 	while (pa->nr < n) {
-		struct page *p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT, 0);
+		struct page *p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | extra, 0);
 
 		if (!p)
 			return -ENOMEM;
@@ -261,6 +263,32 @@ static int ept_split(struct ept *ept, u64 *e, int level, struct ept_prealloc *pa
 	/* the same translations, finer: no invalidation needed (SDM 29.4.4) */
 	WRITE_ONCE(*e, page_to_phys(p) | EPT_TABLE_BITS);
 	return 0;
+}
+
+/**
+ * ept_split_at() - split the superpage leaf that maps @gfn, one level
+ * @ept: the EPT, its lock held
+ * @gfn: a guest frame the leaf maps
+ * @pa:  one page for the new table
+ *
+ * The 512 smaller leaves keep every frame's type, access right and
+ * permissions (p2m_split_leaf()).
+ *
+ * Return: 0, -ENOENT (@gfn is not mapped), -EINVAL (a 4 KiB leaf maps
+ * it), -ENOMEM (the pool is empty).
+ */
+int ept_split_at(struct ept *ept, u64 gfn, struct ept_prealloc *pa)
+{
+	int level;
+	u64 *e;
+
+	lockdep_assert_held(&ept->lock);
+	e = ept_find_leaf(ept, gfn << PAGE_SHIFT, &level);
+	if (!e)
+		return -ENOENT;
+	if (level == EPT_LEVEL_4K)
+		return -EINVAL;
+	return ept_split(ept, e, level, pa);
 }
 
 /**

@@ -5,6 +5,7 @@
 #ifndef _THINVMX_EPT_TABLE_H
 #define _THINVMX_EPT_TABLE_H
 
+#include <linux/gfp.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -40,8 +41,9 @@ int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u32 type,
 u64 *ept_find_leaf(const struct ept *ept, u64 gpa, int *level);
 u64 ept_lookup(struct ept *ept, u64 gpa, int *level);
 u64 ept_eptp(const struct ept *ept, bool ad);
-int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n);
+int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n, gfp_t extra);
 void ept_prealloc_free(struct ept_prealloc *pa);
+int ept_split_at(struct ept *ept, u64 gfn, struct ept_prealloc *pa);
 int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
 		  struct ept_prealloc *pa, ept_leaf_fn fn, void *arg);
 int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg);

@@ -425,3 +425,36 @@ bool p2m_range_covers(u64 gfn, u64 nr, u64 at, int level)
 	base = at & ~(pages - 1);
 	return base >= gfn && base - gfn <= nr && nr - (base - gfn) >= pages;
 }
+
+/**
+ * p2m_map_level() - the largest leaf that can map the start of a range
+ * @caps:      the CPU's EPT capabilities
+ * @gfn:       first guest frame of what is left to map
+ * @mfn:       the host frame behind @gfn (the range is contiguous)
+ * @nr:        frames left
+ * @max_level: the largest level wanted, EPT_LEVEL_4K to EPT_LEVEL_1G
+ *
+ * A leaf at a level maps the page of that size at @gfn to the page at
+ * @mfn: both must be aligned to it, the range must hold all of it and the
+ * CPU must have such leaves (SDM 29.3.2: the address bits below the page
+ * size are reserved in a superpage leaf).
+ *
+ * Return: the level, at most @max_level; EPT_LEVEL_4K when no superpage
+ * fits (also for @nr of 0 and for a @max_level out of range).
+ */
+int p2m_map_level(const struct p2m_ept_caps *caps, u64 gfn, u64 mfn, u64 nr,
+		  int max_level)
+{
+	int level;
+
+	if (max_level > EPT_LEVEL_1G)
+		max_level = EPT_LEVEL_1G;
+	for (level = max_level; level > EPT_LEVEL_4K; level--) {
+		u64 pages = BIT_ULL(9 * level);
+
+		if (p2m_ept_level_ok(caps, level) && !((gfn | mfn) & (pages - 1)) &&
+		    nr >= pages)
+			return level;
+	}
+	return EPT_LEVEL_4K;
+}

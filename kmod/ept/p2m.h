@@ -132,5 +132,7 @@ int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, u64 qual,
 int p2m_change_type_ok(u32 from, u32 to);
 int p2m_split_leaf(u64 leaf, int level, u64 *out);
 bool p2m_range_covers(u64 gfn, u64 nr, u64 at, int level);
+int p2m_map_level(const struct p2m_ept_caps *caps, u64 gfn, u64 mfn, u64 nr,
+		  int max_level);
 
 #endif /* _THINVMX_EPT_P2M_H */

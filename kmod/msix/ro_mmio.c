@@ -72,6 +72,86 @@ bool tvx_mmio_ro(u64 hpa)
 	return ro;
 }
 
+/**
+ * tvx_mmio_ro_span() - how many of a range of host frames are read-only
+ * @hpa: host physical address of the first frame
+ * @nr:  frames, at least one
+ *
+ * Context: any; lock-free (RCU).
+ * Return: TVX_RO_NONE, TVX_RO_ALL or TVX_RO_SOME.
+ */
+enum tvx_ro_span tvx_mmio_ro_span(u64 hpa, u64 nr)
+{
+	u64 first = hpa >> PAGE_SHIFT, last = first + nr - 1;
+	enum tvx_ro_span span = TVX_RO_NONE;
+	struct ro_snap *s;
+
+	rcu_read_lock();
+	s = rcu_dereference(ro_current);
+	if (s && rangeset_overlaps(&s->set, first, last))
+		span = rangeset_covers(&s->set, first, last) ? TVX_RO_ALL :
+							       TVX_RO_SOME;
+	rcu_read_unlock();
+	return span;
+}
+
+/**
+ * tvx_mmio_ro_leaf() - whether an EPT leaf maps read-only frames
+ * @entry: the leaf
+ * @level: its level
+ *
+ * A superpage leaf of mmio_direct maps read-only frames all or none (see
+ * ro_split_mixed()); while a change of the set is being applied, one that
+ * maps some counts as read-only, which takes writes away, never gives them.
+ *
+ * Return: true if any frame the leaf maps is in the read-only set.
+ */
+bool tvx_mmio_ro_leaf(u64 entry, int level)
+{
+	return tvx_mmio_ro_span(entry & EPT_ADDR_MASK, BIT_ULL(9 * level)) !=
+	       TVX_RO_NONE;
+}
+
+/* A superpage of mmio_direct that maps some read-only frames, not all. */
+static int ro_find_mixed(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	u64 *at = a;
+
+	if (level == EPT_LEVEL_4K ||
+	    p2m_entry_type(*e) != THINVMX_P2M_MMIO_DIRECT ||
+	    tvx_mmio_ro_span(*e & EPT_ADDR_MASK, BIT_ULL(9 * level)) !=
+	    TVX_RO_SOME)
+		return 0;
+	*at = gfn;
+	return 1;
+}
+
+/*
+ * A superpage leaf of mmio_direct maps read-only frames all or none:
+ * tvx_map_mmio_frames() maps them so, splits keep it, and this restores it
+ * after a change of the set by splitting, one level at a time, every leaf
+ * the change cut through, down to 4 KiB around its read-only frames. The
+ * EPT fault path relies on it when it rebuilds a leaf from its first frame.
+ * The pages come with __GFP_NOFAIL: a split that failed would leave the
+ * guest writing frames it may only read.
+ */
+static void ro_split_mixed(struct tvx_domain *dom)
+{
+	struct ept_prealloc pa = { 0 };
+	int found, ret = 0;
+	u64 gfn;
+
+	do {
+		ept_prealloc_fill(&pa, 1, __GFP_NOFAIL);
+		spin_lock(&dom->ept.lock);
+		found = ept_for_all(&dom->ept, ro_find_mixed, &gfn);
+		if (found)
+			ret = ept_split_at(&dom->ept, gfn, &pa);
+		spin_unlock(&dom->ept.lock);
+	} while (found && !WARN_ON_ONCE(ret));
+	ept_prealloc_free(&pa);
+}
+
 struct ro_reapply_arg {
 	bool flush;
 };
@@ -84,7 +164,7 @@ static int ro_reapply_leaf(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
 		return 0;
 	arg->flush |= ept_set_leaf(ept, e, level, THINVMX_P2M_MMIO_DIRECT,
 				   p2m_entry_access(*e),
-				   tvx_mmio_ro(*e & EPT_ADDR_MASK));
+				   tvx_mmio_ro_leaf(*e, level));
 	return 0;
 }
 
@@ -92,13 +172,18 @@ static int ro_reapply_leaf(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
  * tvx_domain_reapply_mmio() - rebuild a domain's MMIO_DIRECT leaves
  * @dom: the domain
  *
- * Each leaf gets write permission back or loses it as the read-only set
- * says now; the INVEPT is done before this returns.
+ * Superpages the read-only set now cuts through are split first (the
+ * other frames keep their type and access); then each leaf gets write
+ * permission back or loses it as the set says now. The INVEPT is done
+ * before this returns.
+ *
+ * Context: dom->p2m_lock held; may sleep.
  */
 void tvx_domain_reapply_mmio(struct tvx_domain *dom)
 {
 	struct ro_reapply_arg arg = { 0 };
 
+	ro_split_mixed(dom);
 	spin_lock(&dom->ept.lock);
 	ept_for_all(&dom->ept, ro_reapply_leaf, &arg);
 	spin_unlock(&dom->ept.lock);
@@ -207,32 +292,31 @@ static int ro_mark_assigned(u32 sbdf, u32 domain)
 }
 
 /**
- * tvx_ro_admin() - THINVMX_RO_ADD and THINVMX_RO_REMOVE
- * @uarg: struct thinvmx_ro_range
- * @add:  add (else remove) one administrator's use of the range
+ * tvx_ro_admin_range() - add or remove an administrator's range
+ * @first_mfn: first host frame
+ * @last_mfn:  last host frame, inclusive
+ * @add:       add (else remove) one administrator's use of the range
  *
- * Return: 0, -EFAULT, -EPERM, -EINVAL (reserved bits, last < first),
+ * What THINVMX_RO_ADD/THINVMX_RO_REMOVE and the netlink family's
+ * RO_ADD/RO_REMOVE do once the caller's privilege has been checked: every
+ * domain's MMIO_DIRECT mappings follow the set before this returns.
+ *
+ * Return: 0, -EINVAL (last < first, beyond 52 physical address bits),
  * -ENOSPC (the set is full), -ENOENT (no such administrator range),
  * -ENOMEM.
  */
-long tvx_ro_admin(struct thinvmx_ro_range __user *uarg, bool add)
+int tvx_ro_admin_range(u64 first_mfn, u64 last_mfn, bool add)
 {
-	struct thinvmx_ro_range r;
 	struct ro_rec *rec;
 	int ret;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&r, uarg, sizeof(r)))
-		return -EFAULT;
-	if (r.reserved[0] || r.reserved[1] || r.last_mfn < r.first_mfn ||
-	    r.last_mfn >= 1ULL << (52 - PAGE_SHIFT))
+	if (last_mfn < first_mfn || last_mfn > TVX_RO_MAX_MFN)
 		return -EINVAL;
 	mutex_lock(&ro_lock);
 	if (add) {
-		ret = ro_register(THINVMX_RO_ADMIN, r.first_mfn, r.last_mfn, 0, 0);
+		ret = ro_register(THINVMX_RO_ADMIN, first_mfn, last_mfn, 0, 0);
 	} else {
-		rec = ro_find(THINVMX_RO_ADMIN, r.first_mfn, r.last_mfn, 0, 0);
+		rec = ro_find(THINVMX_RO_ADMIN, first_mfn, last_mfn, 0, 0);
 		ret = rec ? 0 : -ENOENT;
 		if (rec)
 			ro_unregister(rec);
@@ -244,6 +328,66 @@ long tvx_ro_admin(struct thinvmx_ro_range __user *uarg, bool add)
 }
 
 /**
+ * tvx_ro_admin() - THINVMX_RO_ADD and THINVMX_RO_REMOVE
+ * @uarg: struct thinvmx_ro_range
+ * @add:  add (else remove) one administrator's use of the range
+ *
+ * Return: 0, -EFAULT, -EPERM, -EINVAL (reserved bits, last < first),
+ * -ENOSPC (the set is full), -ENOENT (no such administrator range),
+ * -ENOMEM.
+ */
+long tvx_ro_admin(struct thinvmx_ro_range __user *uarg, bool add)
+{
+	struct thinvmx_ro_range r;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&r, uarg, sizeof(r)))
+		return -EFAULT;
+	if (r.reserved[0] || r.reserved[1])
+		return -EINVAL;
+	return tvx_ro_admin_range(r.first_mfn, r.last_mfn, add);
+}
+
+/**
+ * tvx_ro_entries() - every registration of the read-only set, as a copy
+ * @nr: set to the number of entries
+ *
+ * One entry per administrator's range and per device table or PBA
+ * assigned to a domain, in the order they were registered, as
+ * THINVMX_RO_LIST and the netlink family's RO_LIST report them.
+ *
+ * Return: an array of *@nr entries (at least one allocated) to free with
+ * kvfree(), or NULL for lack of memory.
+ */
+struct thinvmx_ro_entry *tvx_ro_entries(u32 *nr)
+{
+	struct thinvmx_ro_entry *out;
+	struct ro_snap *s;
+	struct ro_rec *r;
+	u32 n = 0;
+
+	mutex_lock(&ro_lock);
+	out = kvcalloc(max(ro_nr_recs, 1U), sizeof(*out), GFP_KERNEL);
+	if (!out)
+		goto unlock;
+	s = rcu_dereference_protected(ro_current, lockdep_is_held(&ro_lock));
+	list_for_each_entry(r, &ro_recs, node) {
+		if (r->kind == RO_ASSIGNED)
+			continue;
+		out[n++] = (struct thinvmx_ro_entry) {
+			.first_mfn = r->first, .last_mfn = r->last,
+			.kind = r->kind, .sbdf = r->sbdf, .domain = r->domain,
+			.users = s ? rangeset_users(&s->set, r->first) : 0,
+		};
+	}
+	*nr = n;
+unlock:
+	mutex_unlock(&ro_lock);
+	return out;
+}
+
+/**
  * tvx_ro_list() - THINVMX_RO_LIST
  * @uarg: struct thinvmx_ro_list
  *
@@ -251,47 +395,25 @@ long tvx_ro_admin(struct thinvmx_ro_range __user *uarg, bool add)
  */
 long tvx_ro_list(struct thinvmx_ro_list __user *uarg)
 {
-	struct thinvmx_ro_entry *out = NULL;
+	struct thinvmx_ro_entry *out;
 	struct thinvmx_ro_list l;
-	struct ro_snap *s;
-	struct ro_rec *r;
-	u32 n = 0, max;
 	long ret = 0;
+	u32 n;
 
 	if (copy_from_user(&l, uarg, sizeof(l)))
 		return -EFAULT;
 	if (l.reserved[0] || l.reserved[1])
 		return -EINVAL;
-	mutex_lock(&ro_lock);
-	max = min(l.max, ro_nr_recs);
-	if (max) {
-		out = kcalloc(max, sizeof(*out), GFP_KERNEL);
-		if (!out) {
-			ret = -ENOMEM;
-			goto unlock;
-		}
-	}
-	s = rcu_dereference_protected(ro_current, lockdep_is_held(&ro_lock));
-	list_for_each_entry(r, &ro_recs, node) {
-		if (r->kind == RO_ASSIGNED)
-			continue;
-		if (n < max)
-			out[n] = (struct thinvmx_ro_entry) {
-				.first_mfn = r->first, .last_mfn = r->last,
-				.kind = r->kind, .sbdf = r->sbdf,
-				.domain = r->domain,
-				.users = s ? rangeset_users(&s->set, r->first) : 0,
-			};
-		n++;
-	}
-	l.nr = n;
-unlock:
-	mutex_unlock(&ro_lock);
-	if (!ret && ((max && copy_to_user(u64_to_user_ptr(l.entries), out,
-					  max * sizeof(*out))) ||
-		     copy_to_user(uarg, &l, sizeof(l))))
+	out = tvx_ro_entries(&n);
+	if (!out)
+		return -ENOMEM;
+	if ((min(l.max, n) && copy_to_user(u64_to_user_ptr(l.entries), out,
+					   min(l.max, n) * sizeof(*out))))
 		ret = -EFAULT;
-	kfree(out);
+	l.nr = n;
+	if (!ret && copy_to_user(uarg, &l, sizeof(l)))
+		ret = -EFAULT;
+	kvfree(out);
 	return ret;
 }
 

@@ -6,9 +6,23 @@
 
 struct tvx_domain;
 
+/* How many frames of a range are in the read-only set: tvx_mmio_ro_span() */
+enum tvx_ro_span {
+	TVX_RO_NONE,
+	TVX_RO_ALL,
+	TVX_RO_SOME,
+};
+
 bool tvx_mmio_ro(u64 hpa);
+enum tvx_ro_span tvx_mmio_ro_span(u64 hpa, u64 nr);
+bool tvx_mmio_ro_leaf(u64 entry, int level);
 void tvx_domain_reapply_mmio(struct tvx_domain *dom);
+/* highest frame number with 52 physical address bits */
+#define TVX_RO_MAX_MFN		((1ULL << (52 - 12)) - 1)
+
+int tvx_ro_admin_range(u64 first_mfn, u64 last_mfn, bool add);
 long tvx_ro_admin(struct thinvmx_ro_range __user *uarg, bool add);
+struct thinvmx_ro_entry *tvx_ro_entries(u32 *nr);
 long tvx_ro_list(struct thinvmx_ro_list __user *uarg);
 long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg);
 long tvx_assign_device_bar(struct tvx_domain *dom,

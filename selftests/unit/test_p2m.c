@@ -709,6 +709,37 @@ static void test_range_covers(void **state)
 	assert_false(p2m_range_covers(0, ~0ULL, 0, -1));
 }
 
+static void test_map_level(void **state)
+{
+	static const struct p2m_ept_caps only_2m = { .page_2m = true };
+	static const struct p2m_ept_caps only_4k = { 0 };
+	const u64 g = 0x40000;		/* 1 GiB in frames */
+
+	(void)state;
+	/* both 1 GiB-aligned, a whole 1 GiB left */
+	assert_int_equal(2, p2m_map_level(&full, g, g, g, 2));
+	assert_int_equal(2, p2m_map_level(&full, 0, 3 * g, ~0ULL, 2));
+	assert_int_equal(1, p2m_map_level(&full, g, g, g, 1));
+	assert_int_equal(0, p2m_map_level(&full, g, g, g, 0));
+	assert_int_equal(2, p2m_map_level(&full, g, g, g, 3));	/* capped */
+	assert_int_equal(0, p2m_map_level(&full, g, g, g, -1));
+	/* one frame short of 1 GiB: 2 MiB */
+	assert_int_equal(1, p2m_map_level(&full, g, g, g - 1, 2));
+	/* either side only 2 MiB-aligned: 2 MiB */
+	assert_int_equal(1, p2m_map_level(&full, g + 512, g, g, 2));
+	assert_int_equal(1, p2m_map_level(&full, g, g + 512, g, 2));
+	/* either side not 2 MiB-aligned, or too little left: 4 KiB */
+	assert_int_equal(0, p2m_map_level(&full, g + 1, g, g, 2));
+	assert_int_equal(0, p2m_map_level(&full, g, g + 256, g, 2));
+	assert_int_equal(0, p2m_map_level(&full, g, g, 511, 2));
+	assert_int_equal(1, p2m_map_level(&full, g, g, 512, 2));
+	assert_int_equal(0, p2m_map_level(&full, g, g, 0, 2));
+	/* what the CPU lacks is never chosen */
+	assert_int_equal(1, p2m_map_level(&only_2m, g, g, g, 2));
+	assert_int_equal(0, p2m_map_level(&only_4k, g, g, g, 2));
+	assert_int_equal(0, p2m_map_level(&only_4k, 0, 0, 512, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_split_keeps_everything),
 		cmocka_unit_test(test_split_refuses),
 		cmocka_unit_test(test_range_covers),
+		cmocka_unit_test(test_map_level),
 	};
 
 	return cmocka_run_group_tests_name("p2m", tests, NULL, NULL);
