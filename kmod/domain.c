@@ -21,6 +21,7 @@
 
 #include "tvx.h"
 #include "cpuid.h"
+#include "netlink.h"
 #include "vmx/vmx_ops.h"
 
 static DEFINE_IDA(tvx_domain_ida);
@@ -186,8 +187,10 @@ static void tvx_domain_free(struct kref *ref)
 	u32 i;
 
 	mutex_lock(&tvx_domains_lock);
-	if (!list_empty(&dom->node))
+	if (!list_empty(&dom->node)) {
 		list_del_init(&dom->node);
+		tvx_nl_notify_domain(dom, false);
+	}
 	mutex_unlock(&tvx_domains_lock);
 	tvx_ro_domain_gone(dom->id);
 
@@ -655,6 +658,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 
 	mutex_lock(&tvx_domains_lock);
 	list_add_tail(&dom->node, &tvx_domains);
+	tvx_nl_notify_domain(dom, true);
 	mutex_unlock(&tvx_domains_lock);
 	ret = anon_inode_getfd("thinvmx-domain", &tvx_domain_fops, dom,
 			       O_RDWR | O_CLOEXEC);

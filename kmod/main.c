@@ -20,6 +20,7 @@
 #include "vmx/caps.h"
 #include "vmx/detect.h"
 #include "vmx/enable.h"
+#include "netlink.h"
 #include "tvx.h"
 #include "vcpu.h"
 
@@ -75,18 +76,31 @@ static void tvx_log_caps(const struct thinvmx_caps *c)
 	}
 }
 
-static long tvx_ioctl_get_caps(void __user *argp)
+/**
+ * tvx_read_caps() - the capabilities as THINVMX_GET_CAPABILITIES reports them
+ * @caps: filled in
+ *
+ * What was evaluated at load, with THINVMX_VMX_BUSY checked now.
+ */
+void tvx_read_caps(struct thinvmx_caps *caps)
 {
-	struct thinvmx_caps caps = tvx_caps;
 	int cpu;
 
-	if (caps.vmx_status == THINVMX_VMX_OK) {
+	*caps = tvx_caps;
+	if (caps->vmx_status == THINVMX_VMX_OK) {
 		cpu = vmx_foreign_owner_cpu();
 		if (cpu >= 0) {
-			caps.vmx_status = THINVMX_VMX_BUSY;
-			caps.detail_cpu = cpu;
+			caps->vmx_status = THINVMX_VMX_BUSY;
+			caps->detail_cpu = cpu;
 		}
 	}
+}
+
+static long tvx_ioctl_get_caps(void __user *argp)
+{
+	struct thinvmx_caps caps;
+
+	tvx_read_caps(&caps);
 	if (copy_to_user(argp, &caps, sizeof(caps)))
 		return -EFAULT;
 	return 0;
@@ -160,8 +174,15 @@ static int __init tvx_init(void)
 		pr_err("cannot register /dev/thinvmx: %d\n", ret);
 		goto err_enable;
 	}
+	ret = tvx_nl_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		goto err_misc;
+	}
 	return 0;
 
+err_misc:
+	misc_deregister(&tvx_misc);
 err_enable:
 	vmx_enable_exit();
 err_l1d:
@@ -171,6 +192,7 @@ err_l1d:
 
 static void __exit tvx_exit(void)
 {
+	tvx_nl_exit();
 	misc_deregister(&tvx_misc);
 	tvx_ro_exit();
 	vmx_enable_exit();
