@@ -8,6 +8,7 @@
  * and every mapping of its memory).
  */
 #include <linux/anon_inodes.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
@@ -21,6 +22,7 @@
 
 #include "tvx.h"
 #include "cpuid.h"
+#include "listener.h"
 #include "netlink.h"
 #include "vmx/vmx_ops.h"
 
@@ -466,6 +468,8 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 		return tvx_get_domain_info(dom, argp);
 	case THINVMX_ASSIGN_DEVICE_BAR:
 		return tvx_assign_device_bar(dom, argp);
+	case THINVMX_ATTACH_MONITOR:
+		return tvx_attach_monitor(dom, argp);
 	case THINVMX_INJECT_TRAP:
 		return tvx_inject_trap(dom, argp);
 	default:
@@ -611,6 +615,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	INIT_LIST_HEAD(&dom->node);
 	spin_lock_init(&dom->cpuid_lock);
 	dom->owner = task_tgid_nr(current);
+	dom->owner_uid = current_euid();
 	__module_get(THIS_MODULE);
 	ret = ida_alloc(&tvx_domain_ida, GFP_KERNEL);
 	if (ret < 0) {

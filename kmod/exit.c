@@ -23,6 +23,7 @@
 #include <asm/trapnr.h>
 
 #include "cpuid.h"
+#include "listener.h"
 #include "vcpu.h"
 #include "vmx/emulate.h"
 #include "vmx/gwalk.h"
@@ -162,6 +163,8 @@ static void tvx_reinject_vectoring(struct tvx_vcpu *v)
 /* ------------------------------------------------------------ handlers */
 
 static int handle_single_step(struct tvx_vcpu *v);
+static int handle_int3(struct tvx_vcpu *v);
+static unsigned int tvx_guest_mode(void);
 
 static int handle_exception_nmi(struct tvx_vcpu *v)
 {
@@ -172,6 +175,8 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
 		return 1;
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB && v->ss_active)
 		return handle_single_step(v);
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_BP)
+		return handle_int3(v);
 	/* a machine check in the guest is the host's business */
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
 		asm volatile("int $" __stringify(X86_TRAP_MC));
@@ -456,39 +461,213 @@ static int handle_xsetbv(struct tvx_vcpu *v)
 	return 1;
 }
 
+/* Drop the guest's linear translations of this vCPU (a CR3 load, a paging mode change). */
+static void tvx_flush_guest_tlb(struct tvx_vcpu *v)
+{
+	if (v->vpid)
+		__invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, v->vpid, 0);
+	/* without a VPID every entry and exit flushes them anyway */
+}
+
+static bool tvx_paging_pae(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
 /*
- * MOV to CR0/CR4 exits only for the bits the host owns (the guest/host
- * masks: CR0's fixed bits, CR4.VMXE and what VMX forbids). The guest sees
- * its own value in the read shadow; the hardware runs with the fixed bits.
+ * PAE paging keeps its four PDPTEs in the VMCS (SDM 26.3.1.6): a load of
+ * CR3, or a paging mode change, reads them like the CPU would. Return:
+ * 0, or -EINVAL when one is present with reserved bits set (#GP).
+ */
+static int tvx_load_pdptes(struct tvx_vcpu *v, u64 cr3)
+{
+	static const u32 f[4] = { GUEST_PDPTR0, GUEST_PDPTR1, GUEST_PDPTR2,
+				  GUEST_PDPTR3 };
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
+		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
+	u64 pdpte[4];
+	int i;
+
+	if (tvx_read_guest(v->dom, cr3 & GENMASK_ULL(31, 5), pdpte, sizeof(pdpte)))
+		return -EINVAL;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			return -EINVAL;
+	for (i = 0; i < 4; i++)
+		vmcs_write64(f[i], pdpte[i]);
+	return 0;
+}
+
+/*
+ * The checks of a guest MOV to CR0, CR3 or CR4 (CLTS and LMSW are CR0
+ * writes) that the CPU makes before the register changes: a value that
+ * fails them raises #GP and is never an event. @val may be adjusted
+ * (CR3's no-flush bit); @flush says whether the TLB goes.
+ */
+static int tvx_cr_check(struct tvx_vcpu *v, unsigned int cr, u64 *val,
+			bool *flush)
+{
+	u64 cr0 = tvx_guest_cr0(), cr4 = tvx_guest_cr4();
+	u64 efer = vmcs_read64(GUEST_IA32_EFER), new = *val;
+	bool lma = efer & EFER_LMA;
+
+	*flush = false;
+	switch (cr) {
+	case 0:
+		if (new >> 32 || ((new & X86_CR0_PG) && !(new & X86_CR0_PE)) ||
+		    ((new & X86_CR0_NW) && !(new & X86_CR0_CD)))
+			return -EINVAL;
+		/* long mode needs PAE; 64-bit code cannot turn paging off */
+		if ((new & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
+		    (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		if (!(new & X86_CR0_PG) && lma &&
+		    (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13)))
+			return -EINVAL;
+		*flush = (cr0 ^ new) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE);
+		return 0;
+	case 3:
+		if (cr4 & X86_CR4_PCIDE) {
+			*flush = !(new & BIT_ULL(63));
+			new &= ~BIT_ULL(63);
+		} else {
+			*flush = true;
+		}
+		if (new >> boot_cpu_data.x86_phys_bits)
+			return -EINVAL;
+		*val = new;
+		return 0;
+	case 4:
+		if (new & ~(tvx_host_caps->msr_cr4_fixed1 & ~(u64)X86_CR4_VMXE))
+			return -EINVAL;
+		if (lma && !(new & X86_CR4_PAE))
+			return -EINVAL;
+		if ((new & X86_CR4_PCIDE) && !(cr4 & X86_CR4_PCIDE) &&
+		    (!lma || (vmcs_readl(GUEST_CR3) & 0xfff)))
+			return -EINVAL;
+		*flush = (cr4 ^ new) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE |
+					X86_CR4_PCIDE | X86_CR4_SMEP |
+					X86_CR4_SMAP | X86_CR4_PKE);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Carry out a checked CR write as the CPU would: EFER.LMA and the IA-32e
+ * entry control follow CR0.PG under EFER.LME, PAE paging reloads its
+ * PDPTEs. Return: 0, or -EINVAL (#GP: unusable PDPTEs, nothing changed).
+ */
+static int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush)
+{
+	u64 cr0 = tvx_guest_cr0(), cr4 = tvx_guest_cr4();
+	u64 efer = vmcs_read64(GUEST_IA32_EFER), cr3 = vmcs_readl(GUEST_CR3);
+	u32 entry;
+
+	switch (cr) {
+	case 0:
+		if ((val & X86_CR0_PG) != (cr0 & X86_CR0_PG) && (efer & EFER_LME)) {
+			entry = vmcs_read32(VM_ENTRY_CONTROLS);
+			if (val & X86_CR0_PG) {
+				efer |= EFER_LMA;
+				entry |= VMX_ENTRY_IA32E_MODE;
+			} else {
+				efer &= ~EFER_LMA;
+				entry &= ~VMX_ENTRY_IA32E_MODE;
+			}
+			vmcs_write64(GUEST_IA32_EFER, efer);
+			vmcs_write32(VM_ENTRY_CONTROLS, entry);
+		}
+		if (tvx_paging_pae(val, cr4, efer) &&
+		    ((val ^ cr0) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)) &&
+		    tvx_load_pdptes(v, cr3))
+			return -EINVAL;
+		vmcs_writel(CR0_READ_SHADOW, val);
+		vmcs_writel(GUEST_CR0, tvx_cr0_hw(val));
+		break;
+	case 3:
+		if (tvx_paging_pae(cr0, cr4, efer) && tvx_load_pdptes(v, val))
+			return -EINVAL;
+		vmcs_writel(GUEST_CR3, val);
+		break;
+	case 4:
+		if (tvx_paging_pae(cr0, val, efer) &&
+		    ((val ^ cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
+				    X86_CR4_SMEP)) &&
+		    tvx_load_pdptes(v, cr3))
+			return -EINVAL;
+		vmcs_writel(CR4_READ_SHADOW, val);
+		vmcs_writel(GUEST_CR4, tvx_cr4_hw(val));
+		break;
+	}
+	if (flush)
+		tvx_flush_guest_tlb(v);
+	return 0;
+}
+
+static const u16 tvx_cr_event[5] = {
+	[0] = THINVMX_EVENT_CR0, [3] = THINVMX_EVENT_CR3, [4] = THINVMX_EVENT_CR4,
+};
+
+/*
+ * MOV to CR0/CR4 exits for the bits the host owns (the guest/host masks:
+ * the fixed bits, CR4.VMXE, and every bit while the register is
+ * monitored), so do CLTS and LMSW then; MOV to CR3 exits while CR3 is
+ * monitored. A write that passes the CPU's checks is reported when
+ * monitored: async, it happens and the event follows; sync, it is held
+ * until the answer says whether it happens (tvx_event_resume()).
  */
 static int handle_cr(struct tvx_vcpu *v)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	unsigned int cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
-	u64 val;
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+	u64 old, val;
+	bool flush;
 
-	if (type != 0)		/* MOV from CR, CLTS, LMSW: not intercepted */
+	if (cr != 0 && cr != 3 && cr != 4)
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
-	val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
-	switch (cr) {
-	case 0:
-		if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
-			return tvx_inject_gp(v);
-		vmcs_writel(CR0_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR0, tvx_cr0_hw(val));
+	old = cr == 0 ? tvx_guest_cr0() : cr == 4 ? tvx_guest_cr4() :
+	      vmcs_readl(GUEST_CR3);
+	switch (type) {
+	case 0:		/* MOV to CR */
+		val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
+		if (tvx_guest_mode() != 64)
+			val = (u32)val;
 		break;
-	case 4:
-		if (val & ~(tvx_host_caps->msr_cr4_fixed1 & ~(u64)X86_CR4_VMXE))
-			return tvx_inject_gp(v);
-		vmcs_writel(CR4_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR4, tvx_cr4_hw(val));
+	case 2:		/* CLTS */
+		val = old & ~(u64)X86_CR0_TS;
 		break;
-	default:
+	case 3:		/* LMSW: the low four bits; PE cannot be cleared */
+		val = (old & ~0xfULL) | ((qual >> 16) & 0xf) | (old & X86_CR0_PE);
+		break;
+	default:	/* MOV from CR: never intercepted */
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
 	}
-	tvx_skip_insn(v);
-	return 1;
+	if (type && cr)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	if (tvx_cr_check(v, cr, &val, &flush))
+		return tvx_inject_gp(v);
+
+	d = monitor_cr_event(&v->dom->monitor, cr, old, val);
+	ev = d == MONITOR_NONE ? NULL : tvx_event_begin(v, tvx_cr_event[cr], d);
+	if (ev) {
+		ev->u.cr.new_value = val;
+		ev->u.cr.old_value = old;
+		if (d == MONITOR_SYNC) {
+			v->ev_cr = cr;
+			v->ev_cr_new = val;
+			v->ev_insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+			return tvx_event_send(v);
+		}
+	}
+	if (tvx_cr_write(v, cr, val, flush))
+		tvx_inject_gp(v);
+	else
+		tvx_skip_insn(v);
+	return ev ? tvx_event_send(v) : 1;
 }
 
 /*
@@ -543,10 +722,10 @@ static unsigned int tvx_guest_mode(void)
 	return cs_ar & BIT(14) ? 32 : 16;
 }
 
-/* Fetch up to 15 instruction bytes at the guest's CS:RIP. */
-static int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
+/* The guest's translation of @lin for an instruction fetch at its CPL. */
+static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin,
+			       struct gwalk_result *res)
 {
-	u64 lin = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
 	u64 pdptes[4] = {
 		vmcs_read64(GUEST_PDPTR0), vmcs_read64(GUEST_PDPTR1),
 		vmcs_read64(GUEST_PDPTR2), vmcs_read64(GUEST_PDPTR3),
@@ -563,17 +742,40 @@ static int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
 	u32 access = GWALK_ACC_FETCH |
 		     (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
 		      GWALK_ACC_USER : 0);
+
+	return gwalk_translate(&regs, lin, access, tvx_gwalk_read, v->dom, res);
+}
+
+static u64 tvx_rip_linear(void)
+{
+	u64 lin = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
+
+	return tvx_guest_mode() == 64 ? lin : (u32)lin;
+}
+
+static bool tvx_guest_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa)
+{
+	struct gwalk_result res;
+
+	*gla = tvx_rip_linear();
+	if (tvx_translate_fetch(v, *gla, &res))
+		return false;
+	*gpa = res.gpa;
+	return true;
+}
+
+/* Fetch up to 15 instruction bytes at the guest's CS:RIP. */
+static int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
+{
+	u64 lin = tvx_rip_linear();
 	unsigned int got = 0;
 
-	if (tvx_guest_mode() != 64)
-		lin &= 0xffffffff;
 	while (got < EMU_MAX_LEN) {
 		unsigned int n = min_t(u64, EMU_MAX_LEN - got,
 				       PAGE_SIZE - offset_in_page(lin + got));
 		struct gwalk_result res;
 
-		if (gwalk_translate(&regs, lin + got, access, tvx_gwalk_read,
-				    v->dom, &res) ||
+		if (tvx_translate_fetch(v, lin + got, &res) ||
 		    tvx_read_guest(v->dom, res.gpa, bytes + got, n))
 			break;	/* decode what could be fetched */
 		got += n;
@@ -619,71 +821,168 @@ static int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 }
 
 /*
- * A write by an instruction the decoder does not know (string moves,
- * XCHG, read-modify-write...): point the frame's leaf at the domain's
- * scratch page, let the guest execute that one instruction with RFLAGS.TF
- * and #DB intercepted, then put the leaf back (handle_single_step()). The
- * write lands in the scratch page; the device or the read-only RAM never
- * sees it. Only 4 KiB leaves are swapped: a ram_ro superpage written this
- * way stops the vCPU instead.
+ * One guest instruction under RFLAGS.TF with #DB intercepted (Bochs has no
+ * monitor trap flag): handle_single_step() ends it. The guest sees TF in a
+ * PUSHF of that one instruction; a guest stepping itself gets its own #DB
+ * afterwards.
  */
-static int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
+static void tvx_step_arm(struct tvx_vcpu *v)
 {
-	struct tvx_domain *dom = v->dom;
-	unsigned long rflags;
-	int level;
-	u64 *e;
+	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
 
-	/* one instruction writing two read-only frames: give up safely */
-	if (v->ss_active)
-		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
-	spin_lock(&dom->ept.lock);
-	e = ept_find_leaf(&dom->ept, gpa, &level);
-	if (!e || level != EPT_LEVEL_4K) {
-		spin_unlock(&dom->ept.lock);
-		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
-	}
-	v->ss_saved_leaf = *e;
-	v->ss_gpa = gpa;
-	WRITE_ONCE(*e, p2m_ept_entry(&dom->ept.caps, 0,
-				     page_to_phys(dom->scratch), EPT_LEVEL_4K,
-				     THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX,
-				     false));
-	spin_unlock(&dom->ept.lock);
-
-	rflags = vmcs_readl(GUEST_RFLAGS);
 	v->ss_guest_tf = rflags & X86_EFLAGS_TF;
 	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
 	vmcs_set_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 	v->ss_active = true;
-	return 1;
 }
 
-/* The single step of tvx_discard_by_single_step() is done: undo it. */
-static int handle_single_step(struct tvx_vcpu *v)
+/*
+ * For the step, let the leaf of @gpa point at the domain's scratch page
+ * (@scratch: a write to discard lands there) or allow every access to its
+ * own frame; handle_single_step() puts it back, unless a p2m ioctl
+ * replaced it meanwhile. Return: 0, or -EINVAL when the leaf cannot be
+ * swapped (no leaf; scratch needs a 4 KiB leaf).
+ */
+static int tvx_step_swap_leaf(struct tvx_vcpu *v, u64 gpa, bool scratch)
 {
 	struct tvx_domain *dom = v->dom;
 	int level;
-	u64 *e;
+	u64 *e, hpa;
 
 	spin_lock(&dom->ept.lock);
-	e = ept_find_leaf(&dom->ept, v->ss_gpa, &level);
-	if (e && level == EPT_LEVEL_4K)
-		WRITE_ONCE(*e, v->ss_saved_leaf);
+	e = ept_find_leaf(&dom->ept, gpa, &level);
+	if (!e || (scratch && level != EPT_LEVEL_4K)) {
+		spin_unlock(&dom->ept.lock);
+		return -EINVAL;
+	}
+	v->ss_saved_leaf = *e;
+	v->ss_gpa = gpa;
+	if (scratch) {
+		v->ss_step_leaf = p2m_ept_entry(&dom->ept.caps, 0,
+						page_to_phys(dom->scratch),
+						EPT_LEVEL_4K, THINVMX_P2M_RAM_RW,
+						THINVMX_ACCESS_RWX, false);
+	} else {
+		hpa = *e & GENMASK_ULL(51, EPT_LEVEL_SHIFT(level));
+		v->ss_step_leaf = p2m_ept_entry(&dom->ept.caps, *e, hpa, level,
+						p2m_entry_type(*e),
+						THINVMX_ACCESS_RWX,
+						tvx_mmio_ro(hpa));
+	}
+	WRITE_ONCE(*e, v->ss_step_leaf);
+	v->ss_swapped = true;
 	spin_unlock(&dom->ept.lock);
-	/* the scratch translation may be cached by any vCPU that used it */
-	ept_flush_all_cpus(&dom->ept);
+	return 0;
+}
+
+/*
+ * A write by an instruction the decoder does not know (string moves,
+ * XCHG, read-modify-write...): point the frame's leaf at the domain's
+ * scratch page, let the guest execute that one instruction single-stepped,
+ * then put the leaf back (handle_single_step()). The write lands in the
+ * scratch page; the device or the read-only RAM never sees it. Only 4 KiB
+ * leaves are swapped: a ram_ro superpage written this way stops the vCPU
+ * instead.
+ */
+static int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
+{
+	/* one instruction writing two read-only frames: give up safely */
+	if (v->ss_active || tvx_step_swap_leaf(v, gpa, true))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	tvx_step_arm(v);
+	return 1;
+}
+
+/*
+ * Execute the instruction at a mem_access violation once with the access
+ * allowed: an async event's vCPU goes on, or an answer asked for the step.
+ * Other vCPUs can reach the frame during that one instruction too.
+ */
+static void tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
+{
+	if (v->ss_active || tvx_step_swap_leaf(v, gpa, false))
+		return;		/* the access retries and faults again */
+	tvx_step_arm(v);
+}
+
+/* The single step is done: undo it, and report it if an answer asked. */
+static int handle_single_step(struct tvx_vcpu *v)
+{
+	struct tvx_domain *dom = v->dom;
+	struct thinvmx_event *ev;
+	int level;
+	u64 *e;
+
+	if (v->ss_swapped) {
+		spin_lock(&dom->ept.lock);
+		e = ept_find_leaf(&dom->ept, v->ss_gpa, &level);
+		if (e && *e == v->ss_step_leaf)
+			WRITE_ONCE(*e, v->ss_saved_leaf);
+		spin_unlock(&dom->ept.lock);
+		v->ss_swapped = false;
+		/* the step's translation may be cached by any vCPU that used it */
+		ept_flush_all_cpus(&dom->ept);
+	}
 
 	v->ss_active = false;
 	vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 	if (!v->ss_guest_tf) {
 		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
+	} else {
+		/* the guest was single-stepping itself: its #DB is due now */
+		v->dr6 |= DR_STEP;
+		tvx_inject_exception(v, X86_TRAP_DB, false, 0);
+	}
+	if (!v->ss_report)
+		return 1;
+	v->ss_report = false;
+	ev = tvx_event_begin(v, THINVMX_EVENT_SINGLESTEP, MONITOR_SYNC);
+	return ev ? tvx_event_send(v) : 1;
+}
+
+/* The linear address of the guest's CS:RIP, and its frame if mapped. */
+static bool tvx_guest_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa);
+
+/*
+ * #BP from an INT3, intercepted while INT3 is monitored. Without a
+ * listener (or one that takes no INT3) the #BP goes to the guest, so a
+ * debugger inside it works; async, the event is sent and the #BP goes on;
+ * sync, the answer decides (tvx_event_resume()).
+ */
+static void tvx_reinject_bp(struct tvx_vcpu *v, u8 len)
+{
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, X86_TRAP_BP |
+		     INTR_TYPE_SOFT_EXCEPTION | INTR_INFO_VALID_MASK);
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, len);
+}
+
+static int handle_int3(struct tvx_vcpu *v)
+{
+	u8 len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	enum monitor_int3 act = monitor_int3_action(&v->dom->monitor, true);
+	struct thinvmx_event *ev = NULL;
+	u64 gla, gpa;
+
+	if (act != MONITOR_INT3_REINJECT)
+		ev = tvx_event_begin(v, THINVMX_EVENT_INT3,
+				     act == MONITOR_INT3_SYNC ? MONITOR_SYNC :
+								MONITOR_ASYNC);
+	if (!ev) {
+		tvx_reinject_bp(v, len);
 		return 1;
 	}
-	/* the guest was single-stepping itself: its #DB is due now */
-	v->dr6 |= DR_STEP;
-	tvx_inject_exception(v, X86_TRAP_DB, false, 0);
-	return 1;
+	if (tvx_guest_rip_gpa(v, &gla, &gpa)) {
+		ev->flags |= THINVMX_EVENT_F_GFN_VALID;
+		ev->u.int3.gfn = gpa >> PAGE_SHIFT;
+	}
+	ev->flags |= THINVMX_EVENT_F_GLA_VALID;
+	ev->u.int3.gla = gla;
+	ev->u.int3.offset = offset_in_page(gla);
+	ev->u.int3.insn_len = len;
+	v->ev_insn_len = len;
+	if (act == MONITOR_INT3_ASYNC_REINJECT)
+		tvx_reinject_bp(v, len);
+	return tvx_event_send(v);
 }
 
 /*
@@ -703,6 +1002,77 @@ static int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 	return 1;
 }
 
+/* The linear address of an EPT violation, when the CPU gave one. */
+static void tvx_event_gla(struct thinvmx_event *ev, const struct p2m_violation *viol,
+			  u64 *gla)
+{
+	if (!viol->gla_valid)
+		return;
+	ev->flags |= THINVMX_EVENT_F_GLA_VALID;
+	*gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+}
+
+/*
+ * A mem_access violation, reported to a listener that monitors them.
+ * Async: the access happens once (single-stepped) unless rx2rw/n2rwx
+ * allowed it already; sync: the answer decides (tvx_event_resume()).
+ * Return: as a handler, or -ENOENT when nobody listens (the VMM's RUN
+ * exit takes it).
+ */
+static int tvx_mem_access_event(struct tvx_vcpu *v, u64 gpa,
+				const struct p2m_violation *viol, u32 right)
+{
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+
+	d = monitor_delivery(&v->dom->monitor, THINVMX_MONITOR_MEM_ACCESS);
+	ev = d == MONITOR_NONE ? NULL :
+	     tvx_event_begin(v, THINVMX_EVENT_MEM_ACCESS, d);
+	if (!ev)
+		return -ENOENT;
+	ev->flags |= THINVMX_EVENT_F_GFN_VALID |
+		     (viol->in_walk ? THINVMX_EVENT_F_IN_WALK : 0);
+	ev->u.mem_access.gfn = gpa >> PAGE_SHIFT;
+	ev->u.mem_access.offset = offset_in_page(gpa);
+	ev->u.mem_access.access = viol->attempted;
+	ev->u.mem_access.right = right;
+	tvx_event_gla(ev, viol, &ev->u.mem_access.gla);
+	v->ev_gpa = gpa;
+	if (d == MONITOR_ASYNC && !p2m_access_allows(viol->access, viol->attempted))
+		tvx_allow_once(v, gpa);
+	return tvx_event_send(v);
+}
+
+/*
+ * A write to read-only MMIO: discarded in every case. Reported when
+ * monitored: async, the write is discarded at once and the event follows;
+ * sync, the vCPU waits on the write and the answer's resume discards it.
+ */
+static int tvx_ro_mmio_event(struct tvx_vcpu *v, u64 gpa, u64 hpa,
+			     const struct p2m_violation *viol)
+{
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+	int ret, sent;
+
+	d = monitor_delivery(&v->dom->monitor, THINVMX_MONITOR_RO_MMIO_WRITE);
+	ev = d == MONITOR_NONE ? NULL :
+	     tvx_event_begin(v, THINVMX_EVENT_RO_MMIO_WRITE, d);
+	if (!ev)
+		return tvx_discard_write(v, gpa);
+	ev->flags |= THINVMX_EVENT_F_GFN_VALID;
+	ev->u.ro_mmio.gfn = gpa >> PAGE_SHIFT;
+	ev->u.ro_mmio.mfn = hpa >> PAGE_SHIFT;
+	ev->u.ro_mmio.offset = offset_in_page(gpa);
+	tvx_event_gla(ev, viol, &ev->u.ro_mmio.gla);
+	v->ev_gpa = gpa;
+	if (d == MONITOR_SYNC)
+		return tvx_event_send(v);
+	ret = tvx_discard_write(v, gpa);
+	sent = tvx_event_send(v);
+	return ret == 1 ? sent : ret;	/* 0: the vCPU stopped on the write */
+}
+
 /*
  * EPT violations (SDM 28.2.1, table 28-7): p2m.c decides what each one is
  * from the leaf and the exit qualification; this carries it out.
@@ -717,6 +1087,7 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 	bool flush = false, ro;
 	int level, ret;
 	u64 *e, hpa;
+	u32 right;
 
 	spin_lock(&dom->ept.lock);
 	e = ept_find_leaf(&dom->ept, gpa, &level);
@@ -727,6 +1098,7 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 	hpa = (*e & GENMASK_ULL(51, EPT_LEVEL_SHIFT(level))) +
 	      (gpa & GENMASK_ULL(EPT_LEVEL_SHIFT(level) - 1, 0));
 	ro = tvx_mmio_ro(hpa);
+	right = p2m_entry_access(*e);
 	ret = p2m_ept_violation(&dom->ept.caps, *e, qual, ro, &viol);
 	if (!ret && viol.rebuild)
 		flush = ept_set_leaf(&dom->ept, e, level, viol.type, viol.access,
@@ -747,6 +1119,9 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 		return 1;
 	case P2M_VIOL_ACCESS:
 		atomic64_inc(&dom->mem_access_violations);
+		ret = tvx_mem_access_event(v, gpa, &viol, right);
+		if (ret >= 0)
+			return ret;
 		run->exit_reason = THINVMX_EXIT_MEM_ACCESS;
 		run->mem_access.gpa = gpa;
 		run->mem_access.gla = viol.gla_valid ?
@@ -764,7 +1139,7 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 		return tvx_discard_write(v, gpa);
 	case P2M_VIOL_RO_MMIO_WRITE:
 		atomic64_inc(&dom->mmio_ro_writes_discarded);
-		return tvx_discard_write(v, gpa);
+		return tvx_ro_mmio_event(v, gpa, hpa, &viol);
 	case P2M_VIOL_MMIO_DM:
 	case P2M_VIOL_UNMAPPED:
 	default:
@@ -893,4 +1268,66 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 	vmcs_writel(GUEST_RIP, rip + v->pending_len);
 	v->pending = TVX_PENDING_NONE;
 	return 1;
+}
+
+/**
+ * tvx_event_resume() - carry out the answer to a sync event
+ * @v: the vCPU, its VMCS current, before its next entry
+ *
+ * In the order uapi/thinvmx.h gives: the answer's registers, then the
+ * event's instruction (a held CR write done or dropped, an INT3 skipped or
+ * delivered, a read-only MMIO write discarded), then a single step that
+ * ends in a SINGLESTEP event. For MEM_ACCESS the step is the access
+ * itself, allowed once; without it the access is retried with whatever
+ * right the frame has then.
+ */
+void tvx_event_resume(struct tvx_vcpu *v)
+{
+	u32 act = v->ev_actions;
+	bool flush, stepping;
+	u64 val;
+
+	v->ev_state = TVX_EV_NONE;
+	if (act & MONITOR_ACT_SET_REGS)
+		tvx_load_regs(v, &v->ev_regs);
+	switch (v->ev.reason) {
+	case THINVMX_EVENT_CR0:
+	case THINVMX_EVENT_CR3:
+	case THINVMX_EVENT_CR4:
+		val = v->ev_cr_new;
+		if ((act & MONITOR_ACT_APPLY_CR) &&
+		    (tvx_cr_check(v, v->ev_cr, &val, &flush) ||
+		     tvx_cr_write(v, v->ev_cr, val, flush))) {
+			tvx_inject_gp(v);
+			break;
+		}
+		vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev_insn_len);
+		break;
+	case THINVMX_EVENT_INT3:
+		if (act & MONITOR_ACT_SKIP)
+			vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev_insn_len);
+		else if (act & MONITOR_ACT_REINJECT_BP)
+			tvx_reinject_bp(v, v->ev_insn_len);
+		break;
+	case THINVMX_EVENT_RO_MMIO_WRITE:
+		/* only the write reported: not what new registers point at */
+		if (vmcs_readl(GUEST_RIP) == v->ev.regs.rip &&
+		    tvx_discard_write(v, v->ev_gpa) != 1)
+			return;		/* stopped */
+		break;
+	case THINVMX_EVENT_MEM_ACCESS:
+		if (act & MONITOR_ACT_SINGLESTEP) {
+			tvx_allow_once(v, v->ev_gpa);
+			v->ss_report = v->ss_active;
+			return;
+		}
+		break;
+	}
+	if (!(act & MONITOR_ACT_SINGLESTEP))
+		return;
+	/* a discard by scratch step is the step; else the next instruction */
+	stepping = v->ss_active;
+	if (!stepping)
+		tvx_step_arm(v);
+	v->ss_report = true;
 }

@@ -19,6 +19,20 @@ static void tvx_kick_ipi(void *unused)
 }
 
 /**
+ * tvx_vcpu_kick() - make a vCPU running in the guest exit soon
+ * @v: the vCPU
+ *
+ * What it must see at its next entry is published before the call.
+ */
+void tvx_vcpu_kick(struct tvx_vcpu *v)
+{
+	int cpu = READ_ONCE(v->running_cpu);
+
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_call_function_single(cpu, tvx_kick_ipi, NULL, 0);
+}
+
+/**
  * tvx_inject_trap() - THINVMX_INJECT_TRAP
  * @dom:  the domain
  * @uarg: struct thinvmx_inject_trap
@@ -35,7 +49,7 @@ long tvx_inject_trap(struct tvx_domain *dom,
 	struct thinvmx_inject_trap t;
 	struct inject_event ev;
 	struct tvx_vcpu *v;
-	int ret, cpu;
+	int ret;
 
 	BUILD_BUG_ON(sizeof(ev) > sizeof(v->trap));
 	if (copy_from_user(&t, uarg, sizeof(t)))
@@ -59,13 +73,12 @@ long tvx_inject_trap(struct tvx_domain *dom,
 		memcpy(v->trap, &ev, sizeof(ev));
 		v->trap_queued = true;
 	}
-	cpu = READ_ONCE(v->running_cpu);
 	spin_unlock(&v->trap_lock);
+	if (!ret)
+		tvx_vcpu_kick(v);
 	mutex_unlock(&dom->lock);
 	if (ret)
 		return ret;
-	if (cpu >= 0 && cpu != raw_smp_processor_id())
-		smp_call_function_single(cpu, tvx_kick_ipi, NULL, 0);
 
 	t.result = THINVMX_TRAP_RESULT_QUEUED;
 	return copy_to_user(uarg, &t, sizeof(t)) ? -EFAULT : 0;

@@ -16,6 +16,7 @@
 
 #include "../uapi/thinvmx.h"
 #include "ept/ept_table.h"
+#include "memevent/monitor.h"
 #include "memmap.h"
 #include "msix/ro_mmio.h"
 #include "vmx/enable.h"
@@ -95,8 +96,20 @@ struct tvx_domain {
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	/* the attached introspection listener (listener.c), NULL if none */
 	struct tvx_listener __rcu *listener;
+	struct monitor_settings monitor;	/* the listener's; zero without */
+	u32 monitor_gen;		/* bumped on every change of @monitor */
+	atomic64_t event_seq;		/* the last event sequence number given */
+	kuid_t owner_uid;		/* who may attach besides CAP_SYS_ADMIN */
 	bool vmx_held;			/* holds a vmx_get() reference */
 	struct list_head node;		/* on the list of domains */
+};
+
+/* struct tvx_vcpu.ev_state: where the vCPU's current event is */
+enum tvx_ev_state {
+	TVX_EV_NONE,		/* no event */
+	TVX_EV_UNSENT,		/* built; waits for room in the request ring */
+	TVX_EV_WAIT,		/* sync, sent; waits for the answer */
+	TVX_EV_ANSWERED,	/* ev_actions to carry out at the next entry */
 };
 
 /* Guest general registers, indexed by register number (vmenter.S). */
@@ -140,8 +153,28 @@ struct tvx_vcpu {
 	 */
 	bool ss_active;
 	bool ss_guest_tf;		/* the guest had RFLAGS.TF itself */
+	bool ss_swapped;		/* ss_gpa's leaf is ss_step_leaf for the step */
 	u64 ss_gpa;
 	u64 ss_saved_leaf;
+	u64 ss_step_leaf;
+
+	/*
+	 * A single step (RFLAGS.TF, #DB intercepted; exit.c) that also asks
+	 * for a SINGLESTEP event when it is done
+	 */
+	bool ss_report;
+
+	/* introspection (listener.c); all but @lsn only by the vCPU's thread */
+	struct tvx_listener *lsn;	/* a reference, NULL if none taken */
+	u32 monitor_gen;		/* the settings the VMCS has */
+	u8 ev_state;			/* TVX_EV_* */
+	u8 ev_insn_len;			/* the event's instruction */
+	u8 ev_cr;			/* CR events: the register */
+	u32 ev_actions;			/* MONITOR_ACT_* of the answer */
+	u64 ev_cr_new;			/* CR events: the held value */
+	u64 ev_gpa;			/* MEM_ACCESS, RO_MMIO_WRITE */
+	struct thinvmx_regs ev_regs;	/* the answer's registers */
+	struct thinvmx_event ev;	/* the record being sent */
 
 	/* INJECT_TRAP: one trap waiting for the next entry, under trap_lock */
 	spinlock_t trap_lock;

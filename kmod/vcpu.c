@@ -31,6 +31,7 @@
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
 
+#include "listener.h"
 #include "tvx.h"
 #include "vcpu.h"
 #include "vmx/vmx_bits.h"
@@ -55,7 +56,7 @@ static const struct tvx_seg_fields {
 u64 tvx_host_xcr0;
 
 /* CR0 bits the guest may not clear although it thinks it did. */
-static u64 tvx_cr0_guest_owned_fixed(void)
+u64 tvx_cr0_guest_owned_fixed(void)
 {
 	u64 fixed0 = tvx_host_caps->msr_cr0_fixed0;
 
@@ -89,10 +90,76 @@ u64 tvx_cr4_hw(u64 guest)
 }
 
 /* CR4 bits the guest never owns: VMXE, and what VMX forbids in non-root. */
-static u64 tvx_cr4_mask(void)
+u64 tvx_cr4_mask(void)
 {
 	return X86_CR4_VMXE | ~tvx_host_caps->msr_cr4_fixed1 |
 	       tvx_host_caps->msr_cr4_fixed0;
+}
+
+/*
+ * What the guest reads from CR0/CR4: the read shadow for the bits the host
+ * owns, the register itself for the rest.
+ */
+u64 tvx_guest_cr0(void)
+{
+	u64 mask = vmcs_readl(CR0_GUEST_HOST_MASK);
+
+	return (vmcs_readl(GUEST_CR0) & ~mask) | (vmcs_readl(CR0_READ_SHADOW) & mask);
+}
+
+u64 tvx_guest_cr4(void)
+{
+	u64 mask = vmcs_readl(CR4_GUEST_HOST_MASK);
+
+	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
+}
+
+/*
+ * A new guest/host mask for CR0 or CR4: bits the host takes over get
+ * their current guest value in the read shadow first, so the guest reads
+ * what it had.
+ */
+static void tvx_set_cr_mask(u32 mask_field, u32 shadow_field, u32 reg_field,
+			    u64 mask)
+{
+	u64 old = vmcs_readl(mask_field);
+
+	if (old == mask)
+		return;
+	vmcs_writel(shadow_field, (vmcs_readl(shadow_field) & old) |
+				  (vmcs_readl(reg_field) & ~old));
+	vmcs_writel(mask_field, mask);
+}
+
+/**
+ * tvx_monitor_refresh() - give the VMCS the exits monitoring needs now
+ * @v: the vCPU, its VMCS current
+ *
+ * Every CR0/CR4 bit while that register is monitored (a MOV exits only
+ * when it changes an owned bit), CR3-load exiting while CR3 is, #BP in the
+ * exception bitmap while INT3 is; what the host needs anyway stays.
+ */
+void tvx_monitor_refresh(struct tvx_vcpu *v)
+{
+	const struct monitor_settings *s = &v->dom->monitor;
+	u32 gen = READ_ONCE(v->dom->monitor_gen), proc, eb;
+
+	/* pairs with the smp_wmb() before the generation changes */
+	smp_rmb();
+	tvx_set_cr_mask(CR0_GUEST_HOST_MASK, CR0_READ_SHADOW, GUEST_CR0,
+			tvx_cr0_guest_owned_fixed() |
+			monitor_cr_guest_host_mask(s, 0));
+	tvx_set_cr_mask(CR4_GUEST_HOST_MASK, CR4_READ_SHADOW, GUEST_CR4,
+			tvx_cr4_mask() | monitor_cr_guest_host_mask(s, 4));
+	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~VMX_PROC_CR3_LOAD_EXITING;
+	if (monitor_needs_cr3_exiting(s))
+		proc |= VMX_PROC_CR3_LOAD_EXITING;
+	/* a CPU that cannot turn it off keeps it */
+	proc |= tvx_host_caps->proc_ctls & VMX_PROC_CR3_LOAD_EXITING;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	eb = vmcs_read32(EXCEPTION_BITMAP) & ~BIT(X86_TRAP_BP);
+	vmcs_write32(EXCEPTION_BITMAP, eb | monitor_exception_bitmap(s));
+	v->monitor_gen = gen;
 }
 
 /*
@@ -463,6 +530,8 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 	ret = tvx_complete_pending(v);
 	if (ret <= 0)
 		goto out_preempt;
+	if (v->ev_state == TVX_EV_ANSWERED)
+		tvx_event_resume(v);
 
 	tvx_swap_in(v, &host);
 	WRITE_ONCE(v->running_cpu, smp_processor_id());
@@ -480,12 +549,21 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			ret = 1;
 			break;
 		}
+		if (unlikely(READ_ONCE(v->dom->monitor_gen) != v->monitor_gen)) {
+			/* a listener that went away is let go outside */
+			if (tvx_vcpu_listener_gone(v)) {
+				local_irq_enable();
+				ret = 1;
+				break;
+			}
+			tvx_monitor_refresh(v);
+		}
 		tvx_deliver_trap(v);
 		reason = tvx_enter(v);
 		/* pending host interrupts are taken here */
 		local_irq_enable();
 		ret = tvx_handle_exit(v, reason);
-		if (ret <= 0)
+		if (ret != 1)
 			break;
 	}
 	WRITE_ONCE(v->running_cpu, -1);
@@ -505,6 +583,12 @@ static long tvx_vcpu_run(struct tvx_vcpu *v)
 	}
 	fpu_swap_kvm_fpstate(&v->gfpu, true);
 	for (;;) {
+		/* an event waiting for room or an answer, a listener gone */
+		if (v->lsn && tvx_event_wait(v)) {
+			v->run->exit_reason = THINVMX_EXIT_NONE;
+			ret = -EINTR;
+			break;
+		}
 		if (signal_pending(current)) {
 			v->run->exit_reason = THINVMX_EXIT_NONE;
 			ret = -EINTR;
@@ -546,9 +630,13 @@ static void tvx_get_regs_fn(struct tvx_vcpu *v, void *arg)
 	r->rflags = vmcs_readl(GUEST_RFLAGS);
 }
 
-static void tvx_set_regs_fn(struct tvx_vcpu *v, void *arg)
+/**
+ * tvx_load_regs() - load general registers, RSP, RIP and RFLAGS
+ * @v: the vCPU, its VMCS current
+ * @r: the values
+ */
+void tvx_load_regs(struct tvx_vcpu *v, const struct thinvmx_regs *r)
 {
-	struct thinvmx_regs *r = arg;
 
 	v->gprs[TVX_RAX] = r->rax;
 	v->gprs[TVX_RBX] = r->rbx;
@@ -569,6 +657,11 @@ static void tvx_set_regs_fn(struct tvx_vcpu *v, void *arg)
 	vmcs_writel(GUEST_RIP, r->rip);
 	/* bit 1 is always 1; reserved bits stay 0 (SDM 26.3.1.4) */
 	vmcs_writel(GUEST_RFLAGS, (r->rflags & 0x3f7fd7) | X86_EFLAGS_FIXED);
+}
+
+static void tvx_set_regs_fn(struct tvx_vcpu *v, void *arg)
+{
+	tvx_load_regs(v, arg);
 	/* new registers: nothing half-done survives */
 	v->pending = TVX_PENDING_NONE;
 }
@@ -589,10 +682,10 @@ static void tvx_get_sregs_fn(struct tvx_vcpu *v, void *arg)
 	s->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	s->idt.base = vmcs_readl(GUEST_IDTR_BASE);
 	s->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	s->cr0 = vmcs_readl(CR0_READ_SHADOW);
+	s->cr0 = tvx_guest_cr0();
 	s->cr2 = v->cr2;
 	s->cr3 = vmcs_readl(GUEST_CR3);
-	s->cr4 = vmcs_readl(CR4_READ_SHADOW);
+	s->cr4 = tvx_guest_cr4();
 	s->efer = vmcs_read64(GUEST_IA32_EFER);
 }
 
@@ -779,6 +872,7 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 		ida_free(&tvx_vpid_ida, v->vpid);
 	}
 	fpu_free_guest_fpstate(&v->gfpu);
+	tvx_listener_vcpu_free(v);
 	tvx_free_pages(v->vmcs.vmcs, 0);
 	/* the run page may still be mapped: the last put frees it */
 	atomic_long_sub(1, &tvx_pages);
@@ -861,9 +955,10 @@ int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *u
 		goto err_fpu;
 
 	mutex_lock(&dom->lock);
-	if (dom->vcpus[cv.id]) {
+	ret = dom->vcpus[cv.id] ? -EEXIST :
+	      tvx_listener_vcpu_allowed(dom, cv.id);
+	if (ret) {
 		mutex_unlock(&dom->lock);
-		ret = -EEXIST;
 		goto err_fpu;
 	}
 	dom->vcpus[cv.id] = v;

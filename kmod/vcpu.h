@@ -26,8 +26,20 @@ int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
 int tvx_complete_pending(struct tvx_vcpu *v);
 int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len);
 
+/* vcpu.c */
+void tvx_load_regs(struct tvx_vcpu *v, const struct thinvmx_regs *r);
+u64 tvx_cr0_guest_owned_fixed(void);
+u64 tvx_cr4_mask(void);
+u64 tvx_guest_cr0(void);
+u64 tvx_guest_cr4(void);
+void tvx_monitor_refresh(struct tvx_vcpu *v);
+
+/* exit.c */
+void tvx_event_resume(struct tvx_vcpu *v);
+
 /* trap.c */
 void tvx_deliver_trap(struct tvx_vcpu *v);
+void tvx_vcpu_kick(struct tvx_vcpu *v);
 
 /* l1d.c */
 int tvx_l1d_init(void);
