@@ -173,7 +173,8 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
 	/* NMIs were delivered to the host in tvx_enter() */
 	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return 1;
-	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB && v->ss_active)
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB && v->ss_active &&
+	    !v->ss_mtf)
 		return handle_single_step(v);
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_BP)
 		return handle_int3(v);
@@ -821,19 +822,27 @@ static int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 }
 
 /*
- * One guest instruction under RFLAGS.TF with #DB intercepted (Bochs has no
- * monitor trap flag): handle_single_step() ends it. The guest sees TF in a
- * PUSHF of that one instruction; a guest stepping itself gets its own #DB
- * afterwards.
+ * One guest instruction, then an exit: with the monitor trap flag where
+ * the CPU has it, else (Bochs) under RFLAGS.TF with #DB intercepted, where
+ * the guest sees TF in a PUSHF of that one instruction and a guest
+ * stepping itself gets its own #DB afterwards. handle_single_step() ends
+ * it.
  */
 static void tvx_step_arm(struct tvx_vcpu *v)
 {
-	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
+	unsigned long rflags;
 
+	v->ss_active = true;
+	v->ss_mtf = tvx_host_caps->features & THINVMX_FEAT_MTF;
+	if (v->ss_mtf) {
+		vmcs_set_bits32(CPU_BASED_VM_EXEC_CONTROL,
+				VMX_PROC_MONITOR_TRAP_FLAG);
+		return;
+	}
+	rflags = vmcs_readl(GUEST_RFLAGS);
 	v->ss_guest_tf = rflags & X86_EFLAGS_TF;
 	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
 	vmcs_set_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
-	v->ss_active = true;
 }
 
 /*
@@ -925,10 +934,14 @@ static int handle_single_step(struct tvx_vcpu *v)
 	}
 
 	v->ss_active = false;
-	vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
-	if (!v->ss_guest_tf) {
+	if (v->ss_mtf) {
+		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,
+				  VMX_PROC_MONITOR_TRAP_FLAG);
+	} else if (!v->ss_guest_tf) {
+		vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
 	} else {
+		vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 		/* the guest was single-stepping itself: its #DB is due now */
 		v->dr6 |= DR_STEP;
 		tvx_inject_exception(v, X86_TRAP_DB, false, 0);
@@ -1147,6 +1160,13 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 	}
 }
 
+static int handle_mtf(struct tvx_vcpu *v)
+{
+	if (!v->ss_active || !v->ss_mtf)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	return handle_single_step(v);
+}
+
 static int handle_ept_misconfig(struct tvx_vcpu *v)
 {
 	tvx_dump_vmcs(v);
@@ -1190,6 +1210,7 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_mtf,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
 };

@@ -153,6 +153,7 @@ struct tvx_vcpu {
 	 */
 	bool ss_active;
 	bool ss_guest_tf;		/* the guest had RFLAGS.TF itself */
+	bool ss_mtf;			/* by the monitor trap flag, not TF */
 	bool ss_swapped;		/* ss_gpa's leaf is ss_step_leaf for the step */
 	u64 ss_gpa;
 	u64 ss_saved_leaf;

@@ -752,7 +752,12 @@ struct thinvmx_ring_header {
 /* THINVMX_ATTACH_MONITOR */
 struct thinvmx_attach_monitor {
 	__u32 slots_log2;	/* in: 0 for the default, else MIN..MAX */
-	__u32 nr_vcpus;		/* out: vCPU ids 0..nr_vcpus-1 have rings */
+	/*
+	 * in: 0 for the domain's vCPU ids so far (at least 1), else a count
+	 * not below them; out: vCPU ids 0..nr_vcpus-1 have rings. Creating
+	 * a vCPU with a higher id while the listener is attached: -EBUSY.
+	 */
+	__u32 nr_vcpus;
 	__u64 mmap_size;	/* out: nr_vcpus * THINVMX_RING_VCPU_SIZE() */
 	__u64 reserved[2];	/* zero */
 };
@@ -849,9 +854,21 @@ struct thinvmx_event {
  * the INT3 executes again unless the listener removed it).
  *
  *   CR0, CR3, CR4               DENY, SET_REGS, SINGLESTEP
- *   INT3                        REINJECT or SKIP, SET_REGS, SINGLESTEP
+ *   INT3                        REINJECT or SKIP or SINGLESTEP, SET_REGS
  *   MEM_ACCESS, RO_MMIO_WRITE,
  *   SINGLESTEP                  SET_REGS, SINGLESTEP
+ *
+ * MEM_ACCESS: with no flags the access is retried with whatever right the
+ * frame has by then (the listener changes it with SET_MEM_ACCESS before
+ * answering); SINGLESTEP executes the instruction once with the access
+ * allowed and reports that step. An async MEM_ACCESS event lets the
+ * access happen once the same way. During that one instruction other
+ * vCPUs may reach the frame unreported.
+ * RO_MMIO_WRITE: the write is discarded either way; SINGLESTEP reports the
+ * instruction after it (or the write itself, when it is one the module
+ * discards by stepping it against a scratch page).
+ * The step uses the monitor trap flag where the CPU has one, else
+ * RFLAGS.TF with #DB intercepted (a PUSHF in that instruction sees TF).
  */
 #define THINVMX_RESPONSE_REINJECT	_BITUL(0)  /* INT3: deliver #BP to the guest */
 #define THINVMX_RESPONSE_SKIP		_BITUL(1)  /* INT3: go on after the INT3 */

@@ -313,7 +313,9 @@ static bool monitor_reason_is_cr(u16 reason)
  * * 0         - @actions is set; the vCPU may resume
  * * -EINVAL   - bad version, unknown or reserved flag, flags the event's
  *               reason does not take, REINJECT with SKIP, pad/reserved
- *               not zero, another vCPU, another reason, or the vCPU waits
+ *               not zero, another vCPU, another reason, REINJECT with
+ *               SINGLESTEP (the guest's handler runs next, with TF
+ *               cleared: no one instruction to step), or the vCPU waits
  *               for no answer (the event was async or is answered)
  * * -ESRCH    - the vCPU waits for the answer to another event
  */
@@ -338,7 +340,8 @@ int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
 		return -EINVAL;
 	if (flags & ~monitor_response_allowed(w->reason))
 		return -EINVAL;
-	if ((flags & THINVMX_RESPONSE_REINJECT) && (flags & THINVMX_RESPONSE_SKIP))
+	if ((flags & THINVMX_RESPONSE_REINJECT) &&
+	    (flags & (THINVMX_RESPONSE_SKIP | THINVMX_RESPONSE_SINGLESTEP)))
 		return -EINVAL;
 
 	if (flags & THINVMX_RESPONSE_SET_REGS)
