@@ -98,8 +98,8 @@ $(O)/.kernel-tools:
 
 # ---------------------------------------------------------------- lib, tools
 
-LIB_PURE	:= kmod/vmx/caps.c
-LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/ro.c $(LIB_PURE)
+LIB_PURE	:= kmod/vmx/caps.c kmod/memevent/ring.c
+LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/ro.c lib/monitor.c $(LIB_PURE)
 LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h $(wildcard kmod/*.h kmod/*/*.h)
 LIB_OBJS	:= $(patsubst %.c,$(O)/lib/obj/%.o,$(LIB_SRCS))
 LIB_PIC_OBJS	:= $(patsubst %.c,$(O)/lib/pic/%.o,$(LIB_SRCS))

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include <thinvmx.h>	/* the kernel ABI, uapi/thinvmx.h */
+#include <thinvmx_netlink.h>	/* uapi/thinvmx_netlink.h */
 
 #ifdef __cplusplus
 extern "C" {
@@ -327,6 +328,57 @@ int tvx_assign_device_bar(struct tvx_domain *d, __u32 sbdf, __u32 bar,
 			  __u64 gfn);
 const char *tvx_ro_kind_str(__u32 kind);	/* NULL if unknown */
 
+/* ------------------------------------------------------------------------
+ * Introspection (monitor.c): the domain's one listener. Attach, choose
+ * each event kind's mode (THINVMX_MONITOR_*), and serve the event rings.
+ */
+struct tvx_monitor;
+
+/*
+ * slots_log2 0: the default ring size; nr_vcpus 0: the domain's vCPUs so
+ * far. -EBUSY while another listener is attached, -EPERM for someone who
+ * neither owns the domain nor has CAP_SYS_ADMIN.
+ */
+int tvx_monitor_attach(struct tvx_domain *d, unsigned int slots_log2,
+		       unsigned int nr_vcpus, struct tvx_monitor **out);
+int tvx_monitor_attach_fd(int domain_fd, unsigned int slots_log2,
+			  unsigned int nr_vcpus, struct tvx_monitor **out);
+/* closing: every paused vCPU resumes unwatched, monitoring goes off */
+void tvx_monitor_detach(struct tvx_monitor *m);
+int tvx_monitor_fd(const struct tvx_monitor *m);	/* for poll/epoll */
+unsigned int tvx_monitor_nr_vcpus(const struct tvx_monitor *m);
+int tvx_monitor_set(struct tvx_monitor *m, __u32 kind, __u32 mode, __u32 flags);
+int tvx_monitor_get(struct tvx_monitor *m, __u32 kind, __u32 *mode,
+		    __u32 *flags);
+int tvx_monitor_inject(struct tvx_monitor *m, struct thinvmx_inject_trap *t);
+int tvx_monitor_doorbell(struct tvx_monitor *m, __u64 vcpu_mask);
+/* how often vCPU @vcpu waited for room in its request ring */
+__u64 tvx_monitor_full_waits(const struct tvx_monitor *m, unsigned int vcpu);
+
+/*
+ * Called for every event, in ring order per vCPU. @rsp is prepared for
+ * the answer ("continue": version, reason, vcpu and seq set, flags 0); for
+ * a sync event the callback sets rsp->flags (THINVMX_RESPONSE_*) and
+ * rsp->regs, and the answer is sent whatever it returns. Return 0 to go
+ * on, a negative errno to make tvx_monitor_serve() return it (the rest of
+ * the batch is answered "continue").
+ */
+typedef int (*tvx_event_fn)(struct tvx_monitor *m, const struct thinvmx_event *ev,
+			    struct thinvmx_response *rsp, void *arg);
+
+/* tvx_monitor_serve() flags */
+#define TVX_MONITOR_BUSY_POLL	(1U << 0)	/* spin on the rings, no poll() */
+
+/*
+ * Wait up to @timeout_ms (-1: forever) for events of the vCPUs in
+ * @vcpu_mask, hand the whole batch to @fn, answer and ring the doorbell
+ * once. Threads may serve disjoint masks at once.
+ * Return: events handled (0: timeout), the callback's errno, -EPROTO
+ * (broken ring), or an ioctl's errno.
+ */
+int tvx_monitor_serve(struct tvx_monitor *m, __u64 vcpu_mask, unsigned int flags,
+		      int timeout_ms, tvx_event_fn fn, void *arg);
+
 /* Human-readable names for THINVMX_VMX_* and THINVMX_CTL_* values. */
 const char *tvx_vmx_status_str(__u32 status);
 const char *tvx_ctl_str(__u32 ctl);
@@ -336,6 +388,108 @@ const char *tvx_ctl_str(__u32 ctl);
  * ("ept-2m", "vpid", ...), or NULL for an unassigned bit.
  */
 const char *tvx_feature_name(unsigned int bit);
+
+/* ------------------------------------------------------------------------
+ * Generic netlink (nl.c): the "thinvmx" family of thinvmx_netlink.h, over
+ * libnl-3 (link with pkg-config's libnl-genl-3.0 when linking statically).
+ * Reading needs no privilege and no /dev/thinvmx; changing the read-only
+ * set needs CAP_NET_ADMIN and CAP_SYS_ADMIN, following the notifications
+ * CAP_SYS_ADMIN. Each call returns 0 (or a count) or a negative errno:
+ * -ENOENT from tvx_nl_open() when the family is not registered (no
+ * module), the kernel's errno otherwise, with its extended-ack message in
+ * tvx_nl_error_message() until the next request.
+ */
+struct tvx_nl;
+struct nl_msg;
+
+int tvx_nl_open(struct tvx_nl **out);
+void tvx_nl_close(struct tvx_nl *nl);
+/* the last failed request's extended-ack message, "" if it had none */
+const char *tvx_nl_error_message(const struct tvx_nl *nl);
+
+/* THINVMX_CMD_GET_CAPS: what THINVMX_GET_CAPABILITIES reports */
+int tvx_nl_get_caps(struct tvx_nl *nl, struct thinvmx_caps *caps);
+
+struct tvx_nl_domain {
+	__u32 id;
+	__u32 owner;		/* pid of the process that created it */
+	__u32 nr_vcpus;
+	__u32 state;		/* THINVMX_DOMAIN_STATE_* */
+	__u64 mem_bytes;	/* guest RAM */
+	__u32 listener;		/* 1 while an introspection listener is attached */
+	__u32 pad;
+};
+
+/* Basic exit reasons a struct tvx_nl_stats holds; higher ones are dropped. */
+#define TVX_NL_EXIT_REASONS	128
+
+/* THINVMX_CMD_GET_STATS: a domain's counters, summed over its vCPUs */
+struct tvx_nl_stats {
+	__u32 domain;
+	__u32 pad;
+	__u64 exits[TVX_NL_EXIT_REASONS];	/* by basic exit reason */
+	__u64 events[THINVMX_EVENT_NR_REASONS][2];	/* [reason][sync] */
+	__u64 exits_total;
+	__u64 ring_waits;
+	__u64 traps_injected;
+	__u64 mem_access_violations;
+	__u64 logdirty_faults;
+	__u64 ram_ro_writes_discarded;
+	__u64 mmio_ro_writes_discarded;
+};
+
+/*
+ * Callbacks of the listings: called once per object, in order of domain
+ * id (registration for the read-only set); a non-zero return ends the
+ * listing after the kernel's last message and is returned.
+ */
+typedef int (*tvx_nl_domain_fn)(const struct tvx_nl_domain *d, void *arg);
+typedef int (*tvx_nl_stats_fn)(const struct tvx_nl_stats *s, void *arg);
+typedef int (*tvx_nl_ro_fn)(const struct thinvmx_ro_entry *r, void *arg);
+
+int tvx_nl_get_domain(struct tvx_nl *nl, __u32 id, struct tvx_nl_domain *d);
+int tvx_nl_list_domains(struct tvx_nl *nl, tvx_nl_domain_fn fn, void *arg);
+int tvx_nl_get_stats(struct tvx_nl *nl, __u32 id, struct tvx_nl_stats *s);
+int tvx_nl_list_stats(struct tvx_nl *nl, tvx_nl_stats_fn fn, void *arg);
+/* the read-only MMIO set, one entry per registration (as tvx_ro_list) */
+int tvx_nl_ro_list(struct tvx_nl *nl, tvx_nl_ro_fn fn, void *arg);
+int tvx_nl_ro_add(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn);
+int tvx_nl_ro_remove(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn);
+
+/* A notification of the "notify" group */
+struct tvx_nl_event {
+	__u32 cmd;		/* THINVMX_CMD_DOMAIN_CREATED ... _LISTENER_DETACHED */
+	__u32 domain;
+	__u32 owner;
+	__u32 listener;		/* LISTENER_*: 1 attached, 0 detached */
+	__u64 mem_bytes;	/* DOMAIN_*: guest RAM */
+};
+
+typedef int (*tvx_nl_event_fn)(const struct tvx_nl_event *e, void *arg);
+
+/* Join the notification group on a socket of its own: -EPERM unprivileged. */
+int tvx_nl_subscribe(struct tvx_nl *nl);
+/* That socket, to poll(); -EINVAL before tvx_nl_subscribe(). */
+int tvx_nl_event_fd(const struct tvx_nl *nl);
+/*
+ * Wait for notifications and call fn for each one read (a non-zero return
+ * is returned). Return: how many, or a negative errno (-EINTR: a signal).
+ */
+int tvx_nl_read_events(struct tvx_nl *nl, tvx_nl_event_fn fn, void *arg);
+
+/*
+ * For tests and for commands this library does not wrap: the family's id
+ * for genlmsg_put(), and one request sent with an ack asked for, waited
+ * for to its ack, error or end of dump (replies are dropped).
+ */
+int tvx_nl_family_id(const struct tvx_nl *nl);
+int tvx_nl_transact(struct tvx_nl *nl, struct nl_msg *msg);
+
+/* Names for tool output; NULL for an unknown value. */
+const char *tvx_nl_event_str(__u32 cmd);		/* "domain-created", ... */
+const char *tvx_domain_state_str(__u32 state);		/* "idle", "running", ... */
+const char *tvx_vmx_exit_str(__u32 reason);		/* "CPUID", "HLT", ... */
+const char *tvx_stats_event_str(__u32 reason);		/* "cr0", "int3", ... */
 
 #ifdef __cplusplus
 }
