@@ -99,18 +99,21 @@ $(O)/.kernel-tools:
 # ---------------------------------------------------------------- lib, tools
 
 LIB_PURE	:= kmod/vmx/caps.c kmod/memevent/ring.c
-LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/ro.c lib/monitor.c $(LIB_PURE)
-LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h $(wildcard kmod/*.h kmod/*/*.h)
+LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/ro.c lib/monitor.c lib/nl.c $(LIB_PURE)
+LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h uapi/thinvmx_netlink.h $(wildcard kmod/*.h kmod/*/*.h)
+# libnl-3 for the generic netlink client (lib/nl.c); static for the tools
+NL_CFLAGS	= $(shell pkg-config --cflags libnl-genl-3.0)
+NL_LIBS		= $(shell pkg-config --libs --static libnl-genl-3.0)
 LIB_OBJS	:= $(patsubst %.c,$(O)/lib/obj/%.o,$(LIB_SRCS))
 LIB_PIC_OBJS	:= $(patsubst %.c,$(O)/lib/pic/%.o,$(LIB_SRCS))
 
 $(O)/lib/obj/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -include lib/pure.h -c $< -o $@
+	$(CC) $(CFLAGS_USER) $(NL_CFLAGS) -include lib/pure.h -c $< -o $@
 
 $(O)/lib/pic/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -fPIC -include lib/pure.h -c $< -o $@
+	$(CC) $(CFLAGS_USER) $(NL_CFLAGS) -fPIC -include lib/pure.h -c $< -o $@
 
 $(O)/lib/libthinvmx.a: $(LIB_OBJS)
 	@rm -f $@
@@ -118,7 +121,8 @@ $(O)/lib/libthinvmx.a: $(LIB_OBJS)
 
 $(O)/lib/libthinvmx.so.0: $(LIB_PIC_OBJS) lib/libthinvmx.map
 	$(CC) -shared -Wl,-soname,libthinvmx.so.0 \
-		-Wl,--version-script=lib/libthinvmx.map -o $@ $(LIB_PIC_OBJS)
+		-Wl,--version-script=lib/libthinvmx.map -o $@ $(LIB_PIC_OBJS) \
+		$(shell pkg-config --libs libnl-genl-3.0)
 
 $(O)/lib/libthinvmx.so: $(O)/lib/libthinvmx.so.0
 	ln -sf libthinvmx.so.0 $@
@@ -137,7 +141,7 @@ TOOLS		:= thinvmx-ctl thinvmx-run
 
 # Tools link libthinvmx statically: they also run in the nested VM's
 # initramfs, which has no C library.
-$(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h
+$(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a -lpthread
 
@@ -166,6 +170,7 @@ install: all
 # ---------------------------------------------------------------- unit tests
 
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/test_*.c))
+	install -D -m 0644 uapi/thinvmx_netlink.h $(DESTDIR)$(PREFIX)/include/thinvmx_netlink.h
 
 $(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c)
 	@mkdir -p $(dir $@)
@@ -178,11 +183,11 @@ unit: $(addprefix $(O)/unit/,$(UNIT_TESTS))
 # ---------------------------------------------------------------- kselftests
 
 SELFTESTS	:= $(patsubst selftests/thinvmx/%.c,%,$(wildcard selftests/thinvmx/*.c))
-KSFT_CFLAGS	:= $(CFLAGS_USER) -I$(O)/ksft -Wno-sign-compare -Wno-missing-field-initializers
+KSFT_CFLAGS	= $(CFLAGS_USER) $(NL_CFLAGS) -I$(O)/ksft -Wno-sign-compare -Wno-missing-field-initializers
 
-$(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools $(wildcard selftests/thinvmx/*.h) uapi/thinvmx.h
+$(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools $(wildcard selftests/thinvmx/*.h) uapi/thinvmx.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
-	$(CC) $(KSFT_CFLAGS) -static -o $@ $< $(O)/lib/libthinvmx.a -lpthread
+	$(CC) $(KSFT_CFLAGS) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
 selftests: $(addprefix $(O)/selftests/,$(SELFTESTS))
 
@@ -190,7 +195,7 @@ BENCHES		:= $(patsubst selftests/bench/%.c,%,$(wildcard selftests/bench/*.c))
 
 $(O)/bench/%: selftests/bench/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a -lpthread
+	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
 benches: $(addprefix $(O)/bench/,$(BENCHES))
 
