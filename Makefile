@@ -143,7 +143,13 @@ TOOLS		:= thinvmx-ctl thinvmx-run
 # initramfs, which has no C library.
 $(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a -lpthread
+	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
+
+# thinvmx-ctl's JSON lines come from tools/json.c (unit-tested on its own)
+$(O)/tools/thinvmx-ctl: tools/thinvmx-ctl.c tools/json.c tools/json.h $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_netlink.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_USER) -static -o $@ tools/thinvmx-ctl.c tools/json.c \
+		$(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
 # The demo guest: freestanding 64-bit code linked at 1 MiB.
 $(O)/tools/demo-guest.elf: tools/demo-guest/demo_guest.c
@@ -172,7 +178,7 @@ install: all
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/test_*.c))
 	install -D -m 0644 uapi/thinvmx_netlink.h $(DESTDIR)$(PREFIX)/include/thinvmx_netlink.h
 
-$(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c)
+$(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c tools/*.[ch])
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -fsanitize=address,undefined -fno-omit-frame-pointer \
 		-o $@ $< -lcmocka

@@ -1,40 +1,110 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * thinvmx-ctl: administer the thinvmx module.
+ *
+ * caps talks to /dev/thinvmx (root only); every other command talks to the
+ * generic netlink family "thinvmx" (lib/nl.c), which any user may read.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libthinvmx.h"
+#include "json.h"
 
 #define EXIT_USAGE	2
 
 static const char usage_text[] =
-"Usage: thinvmx-ctl [OPTIONS] COMMAND\n"
+"Usage: thinvmx-ctl [OPTIONS] COMMAND [ARGS]\n"
 "\n"
-"Administer the thinvmx hypervisor module through /dev/thinvmx.\n"
+"Administer the thinvmx hypervisor module.\n"
 "\n"
 "Commands:\n"
-"  caps        show whether this host can run guests, why not if it cannot,\n"
-"              the VMX features thinvmx uses and the control values it programs\n"
+"  status              whether the module is loaded, whether VMX is usable,\n"
+"                      how many domains run, the read-only set's size\n"
+"  domains             every domain: id, owner pid, vCPUs, memory, state,\n"
+"                      whether an introspection listener is attached\n"
+"  stats [DOMAIN]      counters of one domain (default: every domain): exits\n"
+"                      by reason, events by kind and mode, ring waits, traps\n"
+"                      injected, access violations, discarded writes\n"
+"  ro-ranges list      the read-only MMIO set, one line per registration,\n"
+"                      with what it serves (admin, msix-table, msix-pba)\n"
+"  ro-ranges add FIRST LAST\n"
+"  ro-ranges remove FIRST LAST\n"
+"                      add or remove an administrator's range of host frame\n"
+"                      numbers (inclusive; decimal or 0x hex); needs\n"
+"                      CAP_NET_ADMIN and CAP_SYS_ADMIN\n"
+"  watch               print a line for each domain created or destroyed\n"
+"                      and each listener attached or detached, until\n"
+"                      interrupted (SIGINT, SIGTERM); needs CAP_SYS_ADMIN\n"
+"  caps                show whether this host can run guests, why not if it\n"
+"                      cannot, the VMX features thinvmx uses and the control\n"
+"                      values it programs (reads /dev/thinvmx: root only)\n"
 "\n"
 "Options:\n"
 "  -j, --json  print one JSON object per line instead of text\n"
 "  -r, --raw   with caps: also print the raw VMX capability MSRs\n"
 "  -h, --help  print this help and exit\n"
 "\n"
-"Exit status: 0 on success; 1 if the command failed (for caps: VMX is not\n"
-"usable, the reason is printed); 2 on a usage error.\n";
+"Exit status: 0 on success (watch: also when interrupted); 1 if the\n"
+"command failed, with the reason on stderr (caps: VMX is not usable;\n"
+"status: the module is not loaded); 2 on a usage error.\n";
 
 struct opts {
 	int json;
 	int raw;
 };
+
+static const char *prog = "thinvmx-ctl";
+
+static int usage(void)
+{
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+/* A failed request: the errno and, if the kernel said more, its words. */
+static int nl_fail(struct tvx_nl *nl, const char *what, int err)
+{
+	const char *msg = nl ? tvx_nl_error_message(nl) : "";
+
+	fprintf(stderr, "%s: %s: %s%s%s\n", prog, what, strerror(-err),
+		*msg ? ": " : "", msg);
+	return 1;
+}
+
+static int nl_connect(struct tvx_nl **nl)
+{
+	int ret = tvx_nl_open(nl);
+
+	if (ret) {
+		fprintf(stderr, "%s: cannot reach the thinvmx netlink family: %s%s\n",
+			prog, strerror(-ret),
+			ret == -ENOENT ? " (is the thinvmx module loaded?)" : "");
+		return 1;
+	}
+	return 0;
+}
+
+static void print_mem(uint64_t bytes)
+{
+	if (bytes && !(bytes & ((1ULL << 30) - 1)))
+		printf("%" PRIu64 " GiB", bytes >> 30);
+	else if (bytes && !(bytes & ((1ULL << 20) - 1)))
+		printf("%" PRIu64 " MiB", bytes >> 20);
+	else if (bytes && !(bytes & ((1ULL << 10) - 1)))
+		printf("%" PRIu64 " KiB", bytes >> 10);
+	else
+		printf("%" PRIu64 " B", bytes);
+}
+
+/* ------------------------------------------------------------ caps */
 
 static const struct {
 	const char *name;
@@ -57,8 +127,7 @@ static uint64_t raw_msr(const struct thinvmx_caps *c, size_t i)
 	return v;
 }
 
-static void print_features(FILE *f, uint64_t features, const char *sep,
-			   const char *quote)
+static void print_features(uint64_t features)
 {
 	const char *name;
 	unsigned int bit;
@@ -70,34 +139,56 @@ static void print_features(FILE *f, uint64_t features, const char *sep,
 		name = tvx_feature_name(bit);
 		if (!name)
 			continue;
-		fprintf(f, "%s%s%s%s", first ? "" : sep, quote, name, quote);
+		printf("%s%s", first ? "" : " ", name);
 		first = 0;
 	}
 }
 
+static void json_features(struct json *j, uint64_t features)
+{
+	const char *name;
+	unsigned int bit;
+
+	json_arr_begin(j, "features");
+	for (bit = 0; bit < 64; bit++) {
+		name = features & (1ULL << bit) ? tvx_feature_name(bit) : NULL;
+		if (name)
+			json_str(j, NULL, name);
+	}
+	json_arr_end(j);
+}
+
 static void caps_json(const struct thinvmx_caps *c, const struct opts *o)
 {
+	struct json j;
 	size_t i;
 
-	printf("{\"vmx_status\":%u,\"vmx_status_name\":\"%s\",\"usable\":%s,"
-	       "\"detail_ctl\":\"%s\",\"detail_bits\":\"0x%" PRIx64 "\","
-	       "\"detail_cpu\":%u,\"nr_cpus\":%u,\"vmcs_revision\":%u,"
-	       "\"vmcs_size\":%u,\"features\":[",
-	       c->vmx_status, tvx_vmx_status_str(c->vmx_status),
-	       c->vmx_status == THINVMX_VMX_OK ? "true" : "false",
-	       tvx_ctl_str(c->detail_ctl), (uint64_t)c->detail_bits,
-	       c->detail_cpu, c->nr_cpus, c->vmcs_revision, c->vmcs_size);
-	print_features(stdout, c->features, ",", "\"");
-	printf("],\"pin_ctls\":\"0x%x\",\"proc_ctls\":\"0x%x\","
-	       "\"proc2_ctls\":\"0x%x\",\"exit_ctls\":\"0x%x\","
-	       "\"entry_ctls\":\"0x%x\",\"cpuid1_ecx\":\"0x%x\"",
-	       c->pin_ctls, c->proc_ctls, c->proc2_ctls, c->exit_ctls,
-	       c->entry_ctls, c->cpuid1_ecx);
-	if (o->raw)
-		for (i = 0; i < sizeof(raw_msrs) / sizeof(raw_msrs[0]); i++)
-			printf(",\"msr_%s\":\"0x%" PRIx64 "\"", raw_msrs[i].name,
-			       raw_msr(c, i));
-	printf("}\n");
+	json_begin(&j, stdout);
+	json_u64(&j, "vmx_status", c->vmx_status);
+	json_str(&j, "vmx_status_name", tvx_vmx_status_str(c->vmx_status));
+	json_bool(&j, "usable", c->vmx_status == THINVMX_VMX_OK);
+	json_str(&j, "detail_ctl", tvx_ctl_str(c->detail_ctl));
+	json_hex(&j, "detail_bits", c->detail_bits);
+	json_u64(&j, "detail_cpu", c->detail_cpu);
+	json_u64(&j, "nr_cpus", c->nr_cpus);
+	json_u64(&j, "vmcs_revision", c->vmcs_revision);
+	json_u64(&j, "vmcs_size", c->vmcs_size);
+	json_features(&j, c->features);
+	json_hex(&j, "pin_ctls", c->pin_ctls);
+	json_hex(&j, "proc_ctls", c->proc_ctls);
+	json_hex(&j, "proc2_ctls", c->proc2_ctls);
+	json_hex(&j, "exit_ctls", c->exit_ctls);
+	json_hex(&j, "entry_ctls", c->entry_ctls);
+	json_hex(&j, "cpuid1_ecx", c->cpuid1_ecx);
+	if (o->raw) {
+		for (i = 0; i < sizeof(raw_msrs) / sizeof(raw_msrs[0]); i++) {
+			char key[32];
+
+			snprintf(key, sizeof(key), "msr_%s", raw_msrs[i].name);
+			json_hex(&j, key, raw_msr(c, i));
+		}
+	}
+	json_end(&j);
 }
 
 static void caps_text(const struct thinvmx_caps *c, const struct opts *o)
@@ -129,7 +220,7 @@ static void caps_text(const struct thinvmx_caps *c, const struct opts *o)
 		       c->vmcs_size);
 	if (c->features) {
 		printf("features:   ");
-		print_features(stdout, c->features, " ", "");
+		print_features(c->features);
 		printf("\ncontrols:   pin 0x%08x proc 0x%08x proc2 0x%08x exit 0x%08x entry 0x%08x\n",
 		       c->pin_ctls, c->proc_ctls, c->proc2_ctls, c->exit_ctls,
 		       c->entry_ctls);
@@ -142,15 +233,23 @@ static void caps_text(const struct thinvmx_caps *c, const struct opts *o)
 	}
 }
 
-static int cmd_caps(struct tvx_handle *h, const struct opts *o)
+static int cmd_caps(const struct opts *o)
 {
 	struct thinvmx_caps caps;
+	struct tvx_handle *h;
 	int ret;
 
-	ret = tvx_get_caps(h, &caps);
+	ret = tvx_open(&h);
 	if (ret) {
-		fprintf(stderr, "thinvmx-ctl: GET_CAPABILITIES: %s\n",
-			strerror(-ret));
+		fprintf(stderr, "%s: cannot open %s: %s%s\n", prog,
+			THINVMX_DEVICE, strerror(-ret),
+			ret == -ENOENT ? " (is the thinvmx module loaded?)" : "");
+		return 1;
+	}
+	ret = tvx_get_caps(h, &caps);
+	tvx_close(h);
+	if (ret) {
+		fprintf(stderr, "%s: GET_CAPABILITIES: %s\n", prog, strerror(-ret));
 		return 1;
 	}
 	if (o->json)
@@ -158,6 +257,487 @@ static int cmd_caps(struct tvx_handle *h, const struct opts *o)
 	else
 		caps_text(&caps, o);
 	return caps.vmx_status == THINVMX_VMX_OK ? 0 : 1;
+}
+
+/* ------------------------------------------------------------ status */
+
+struct census {
+	unsigned int domains;
+	unsigned int running;
+	unsigned int listeners;
+	unsigned int vcpus;
+	unsigned int ro_ranges;
+};
+
+static int count_domain(const struct tvx_nl_domain *d, void *arg)
+{
+	struct census *c = arg;
+
+	c->domains++;
+	c->running += d->state == THINVMX_DOMAIN_STATE_RUNNING;
+	c->listeners += !!d->listener;
+	c->vcpus += d->nr_vcpus;
+	return 0;
+}
+
+static int count_ro(const struct thinvmx_ro_entry *r, void *arg)
+{
+	((struct census *)arg)->ro_ranges++;
+	return 0;
+}
+
+/* The module's page count (module parameter "pages"), -1 if unreadable. */
+static long long module_pages(void)
+{
+	FILE *f = fopen("/sys/module/thinvmx/parameters/pages", "re");
+	long long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%lld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static int cmd_status(const struct opts *o)
+{
+	struct census c = { 0 };
+	struct thinvmx_caps caps;
+	struct tvx_nl *nl;
+	long long pages;
+	struct json j;
+	int ret;
+
+	ret = tvx_nl_open(&nl);
+	if (ret == -ENOENT) {
+		if (o->json) {
+			json_begin(&j, stdout);
+			json_bool(&j, "loaded", 0);
+			json_end(&j);
+		} else {
+			printf("module:     not loaded\n");
+		}
+		return 1;
+	}
+	if (ret)
+		return nl_connect(&nl);
+	ret = tvx_nl_get_caps(nl, &caps);
+	if (ret) {
+		ret = nl_fail(nl, "capabilities", ret);
+		goto out;
+	}
+	ret = tvx_nl_list_domains(nl, count_domain, &c);
+	if (ret) {
+		ret = nl_fail(nl, "domains", ret);
+		goto out;
+	}
+	ret = tvx_nl_ro_list(nl, count_ro, &c);
+	if (ret) {
+		ret = nl_fail(nl, "read-only set", ret);
+		goto out;
+	}
+	pages = module_pages();
+	if (o->json) {
+		json_begin(&j, stdout);
+		json_bool(&j, "loaded", 1);
+		json_u64(&j, "vmx_status", caps.vmx_status);
+		json_str(&j, "vmx_status_name", tvx_vmx_status_str(caps.vmx_status));
+		json_bool(&j, "usable", caps.vmx_status == THINVMX_VMX_OK);
+		json_u64(&j, "nr_cpus", caps.nr_cpus);
+		json_features(&j, caps.features);
+		json_u64(&j, "domains", c.domains);
+		json_u64(&j, "running", c.running);
+		json_u64(&j, "vcpus", c.vcpus);
+		json_u64(&j, "listeners", c.listeners);
+		json_u64(&j, "ro_ranges", c.ro_ranges);
+		if (pages >= 0)
+			json_u64(&j, "pages", pages);
+		json_end(&j);
+	} else {
+		printf("module:     loaded\n");
+		printf("VMX:        %s on %u CPUs\n",
+		       tvx_vmx_status_str(caps.vmx_status), caps.nr_cpus);
+		if (caps.features) {
+			printf("features:   ");
+			print_features(caps.features);
+			printf("\n");
+		}
+		printf("domains:    %u (%u running, %u vCPUs, %u with a listener)\n",
+		       c.domains, c.running, c.vcpus, c.listeners);
+		printf("read-only:  %u range%s\n", c.ro_ranges,
+		       c.ro_ranges == 1 ? "" : "s");
+		if (pages >= 0)
+			printf("pages:      %lld held by the module\n", pages);
+	}
+	ret = 0;
+out:
+	tvx_nl_close(nl);
+	return ret;
+}
+
+/* ------------------------------------------------------------ domains */
+
+static int print_domain(const struct tvx_nl_domain *d, void *arg)
+{
+	const struct opts *o = arg;
+	struct json j;
+
+	if (o->json) {
+		json_begin(&j, stdout);
+		json_u64(&j, "id", d->id);
+		json_u64(&j, "owner", d->owner);
+		json_u64(&j, "vcpus", d->nr_vcpus);
+		json_u64(&j, "mem_bytes", d->mem_bytes);
+		json_str(&j, "state", tvx_domain_state_str(d->state));
+		json_bool(&j, "listener", d->listener);
+		json_end(&j);
+		return 0;
+	}
+	printf("%-6u %-8u %-5u ", d->id, d->owner, d->nr_vcpus);
+	print_mem(d->mem_bytes);
+	printf("\t%-8s %s\n", tvx_domain_state_str(d->state) ?: "?",
+	       d->listener ? "attached" : "-");
+	return 0;
+}
+
+static int cmd_domains(const struct opts *o)
+{
+	struct tvx_nl *nl;
+	int ret;
+
+	if (nl_connect(&nl))
+		return 1;
+	if (!o->json)
+		printf("%-6s %-8s %-5s %s\t%-8s %s\n", "ID", "OWNER", "VCPUS",
+		       "MEMORY", "STATE", "LISTENER");
+	ret = tvx_nl_list_domains(nl, print_domain, (void *)o);
+	if (ret)
+		ret = nl_fail(nl, "domains", ret);
+	tvx_nl_close(nl);
+	return ret;
+}
+
+/* ------------------------------------------------------------ stats */
+
+static const char *exit_name(unsigned int reason, char *buf, size_t len)
+{
+	const char *n = tvx_vmx_exit_str(reason);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "reason-%u", reason);
+	return buf;
+}
+
+static const char *event_name(unsigned int reason, char *buf, size_t len)
+{
+	const char *n = tvx_stats_event_str(reason);
+
+	if (n)
+		return n;
+	snprintf(buf, len, "event-%u", reason);
+	return buf;
+}
+
+static void stats_json(const struct tvx_nl_stats *s)
+{
+	unsigned int i, sync;
+	struct json j;
+	char buf[24];
+
+	json_begin(&j, stdout);
+	json_u64(&j, "domain", s->domain);
+	json_u64(&j, "exits_total", s->exits_total);
+	json_obj_begin(&j, "exits");
+	for (i = 0; i < TVX_NL_EXIT_REASONS; i++)
+		if (s->exits[i])
+			json_u64(&j, exit_name(i, buf, sizeof(buf)), s->exits[i]);
+	json_obj_end(&j);
+	json_arr_begin(&j, "events");
+	for (i = 0; i < THINVMX_EVENT_NR_REASONS; i++) {
+		for (sync = 0; sync < 2; sync++) {
+			if (!s->events[i][sync])
+				continue;
+			json_obj_begin(&j, NULL);
+			json_str(&j, "kind", event_name(i, buf, sizeof(buf)));
+			json_str(&j, "mode", sync ? "sync" : "async");
+			json_u64(&j, "count", s->events[i][sync]);
+			json_obj_end(&j);
+		}
+	}
+	json_arr_end(&j);
+	json_u64(&j, "ring_waits", s->ring_waits);
+	json_u64(&j, "traps_injected", s->traps_injected);
+	json_u64(&j, "mem_access_violations", s->mem_access_violations);
+	json_u64(&j, "logdirty_faults", s->logdirty_faults);
+	json_u64(&j, "ram_ro_writes_discarded", s->ram_ro_writes_discarded);
+	json_u64(&j, "mmio_ro_writes_discarded", s->mmio_ro_writes_discarded);
+	json_end(&j);
+}
+
+static void stats_text(const struct tvx_nl_stats *s)
+{
+	unsigned int i, sync, n = 0;
+	char buf[24];
+
+	printf("domain %u\n", s->domain);
+	printf("  exits:                     %" PRIu64 "\n", (uint64_t)s->exits_total);
+	for (i = 0; i < TVX_NL_EXIT_REASONS; i++)
+		if (s->exits[i])
+			printf("    %-24s %" PRIu64 "\n",
+			       exit_name(i, buf, sizeof(buf)),
+			       (uint64_t)s->exits[i]);
+	for (i = 0; i < THINVMX_EVENT_NR_REASONS; i++)
+		for (sync = 0; sync < 2; sync++)
+			n += !!s->events[i][sync];
+	printf("  events:%s\n", n ? "" : "                    none");
+	for (i = 0; i < THINVMX_EVENT_NR_REASONS; i++)
+		for (sync = 0; sync < 2; sync++)
+			if (s->events[i][sync])
+				printf("    %-13s %-10s %" PRIu64 "\n",
+				       event_name(i, buf, sizeof(buf)),
+				       sync ? "sync" : "async",
+				       (uint64_t)s->events[i][sync]);
+	printf("  ring waits:                %" PRIu64 "\n", (uint64_t)s->ring_waits);
+	printf("  traps injected:            %" PRIu64 "\n", (uint64_t)s->traps_injected);
+	printf("  mem_access violations:     %" PRIu64 "\n", (uint64_t)s->mem_access_violations);
+	printf("  logdirty faults:           %" PRIu64 "\n", (uint64_t)s->logdirty_faults);
+	printf("  discarded writes, ram_ro:  %" PRIu64 "\n", (uint64_t)s->ram_ro_writes_discarded);
+	printf("  discarded writes, mmio:    %" PRIu64 "\n", (uint64_t)s->mmio_ro_writes_discarded);
+}
+
+static int print_stats(const struct tvx_nl_stats *s, void *arg)
+{
+	const struct opts *o = arg;
+
+	if (o->json)
+		stats_json(s);
+	else
+		stats_text(s);
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	*v = strtoull(s, &end, 0);
+	return *end || errno ? -EINVAL : 0;
+}
+
+static int cmd_stats(const struct opts *o, int argc, char **argv)
+{
+	struct tvx_nl_stats *s = NULL;
+	struct tvx_nl *nl;
+	uint64_t id;
+	int ret;
+
+	if (argc > 1 || (argc == 1 && (parse_u64(argv[0], &id) || id > UINT32_MAX)))
+		return usage();
+	if (nl_connect(&nl))
+		return 1;
+	if (!argc) {
+		ret = tvx_nl_list_stats(nl, print_stats, (void *)o);
+		if (ret)
+			ret = nl_fail(nl, "stats", ret);
+		goto out;
+	}
+	s = malloc(sizeof(*s));
+	if (!s) {
+		ret = nl_fail(nl, "stats", -ENOMEM);
+		goto out;
+	}
+	ret = tvx_nl_get_stats(nl, id, s);
+	if (ret) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "domain %" PRIu64, id);
+		ret = nl_fail(nl, what, ret);
+		goto out;
+	}
+	print_stats(s, (void *)o);
+out:
+	free(s);
+	tvx_nl_close(nl);
+	return ret;
+}
+
+/* ------------------------------------------------------------ ro-ranges */
+
+static int print_ro(const struct thinvmx_ro_entry *r, void *arg)
+{
+	const struct opts *o = arg;
+	const char *kind = tvx_ro_kind_str(r->kind) ?: "?";
+	int msix = r->kind != THINVMX_RO_ADMIN;
+	struct json j;
+
+	if (o->json) {
+		json_begin(&j, stdout);
+		json_hex(&j, "first_mfn", r->first_mfn);
+		json_hex(&j, "last_mfn", r->last_mfn);
+		json_str(&j, "kind", kind);
+		if (msix) {
+			char sbdf[16];
+
+			snprintf(sbdf, sizeof(sbdf), "%04x:%02x:%02x.%x",
+				 r->sbdf >> 16, (r->sbdf >> 8) & 0xff,
+				 (r->sbdf >> 3) & 0x1f, r->sbdf & 7);
+			json_str(&j, "device", sbdf);
+			json_u64(&j, "domain", r->domain);
+		}
+		json_u64(&j, "users", r->users);
+		json_end(&j);
+		return 0;
+	}
+	printf("%#-14" PRIx64 " %#-14" PRIx64 " %-10s ", (uint64_t)r->first_mfn,
+	       (uint64_t)r->last_mfn, kind);
+	if (msix)
+		printf("%04x:%02x:%02x.%x %-6u ", r->sbdf >> 16,
+		       (r->sbdf >> 8) & 0xff, (r->sbdf >> 3) & 0x1f, r->sbdf & 7,
+		       r->domain);
+	else
+		printf("%-12s %-6s ", "-", "-");
+	printf("%u\n", r->users);
+	return 0;
+}
+
+static int cmd_ro(const struct opts *o, int argc, char **argv)
+{
+	uint64_t first, last;
+	struct tvx_nl *nl;
+	struct json j;
+	int add, ret;
+
+	if (argc == 1 && !strcmp(argv[0], "list")) {
+		if (nl_connect(&nl))
+			return 1;
+		if (!o->json)
+			printf("%-14s %-14s %-10s %-12s %-6s %s\n", "FIRST_MFN",
+			       "LAST_MFN", "KIND", "DEVICE", "DOMAIN", "USERS");
+		ret = tvx_nl_ro_list(nl, print_ro, (void *)o);
+		if (ret)
+			ret = nl_fail(nl, "ro-ranges list", ret);
+		tvx_nl_close(nl);
+		return ret;
+	}
+	if (argc != 3 || (strcmp(argv[0], "add") && strcmp(argv[0], "remove")) ||
+	    parse_u64(argv[1], &first) || parse_u64(argv[2], &last))
+		return usage();
+	add = !strcmp(argv[0], "add");
+	if (nl_connect(&nl))
+		return 1;
+	ret = add ? tvx_nl_ro_add(nl, first, last) :
+		    tvx_nl_ro_remove(nl, first, last);
+	if (ret) {
+		ret = nl_fail(nl, add ? "ro-ranges add" : "ro-ranges remove", ret);
+	} else if (o->json) {
+		json_begin(&j, stdout);
+		json_str(&j, "op", argv[0]);
+		json_hex(&j, "first_mfn", first);
+		json_hex(&j, "last_mfn", last);
+		json_bool(&j, "ok", 1);
+		json_end(&j);
+	}
+	tvx_nl_close(nl);
+	return ret;
+}
+
+/* ------------------------------------------------------------ watch */
+
+static int print_event(const struct tvx_nl_event *e, void *arg)
+{
+	const struct opts *o = arg;
+	const char *name = tvx_nl_event_str(e->cmd);
+	int dom = e->cmd == THINVMX_CMD_DOMAIN_CREATED ||
+		  e->cmd == THINVMX_CMD_DOMAIN_DESTROYED;
+	char buf[24];
+	struct json j;
+
+	if (!name) {
+		snprintf(buf, sizeof(buf), "event-%u", e->cmd);
+		name = buf;
+	}
+	if (o->json) {
+		json_begin(&j, stdout);
+		json_str(&j, "event", name);
+		json_u64(&j, "domain", e->domain);
+		json_u64(&j, "owner", e->owner);
+		if (dom)
+			json_u64(&j, "mem_bytes", e->mem_bytes);
+		json_end(&j);
+		return 0;
+	}
+	printf("%s domain %u owner %u", name, e->domain, e->owner);
+	if (dom) {
+		printf(" memory ");
+		print_mem(e->mem_bytes);
+	}
+	printf("\n");
+	fflush(stdout);
+	return 0;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	stop = 1;
+}
+
+/*
+ * SIGINT and SIGTERM are blocked except inside ppoll(), so one that comes
+ * while a notification is being printed ends the loop at the next check,
+ * never in the middle of a line, and none is lost between check and wait.
+ */
+static int cmd_watch(const struct opts *o)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t block, wait_mask;
+	struct pollfd pfd;
+	struct tvx_nl *nl;
+	int ret;
+
+	if (nl_connect(&nl))
+		return 1;
+	ret = tvx_nl_subscribe(nl);
+	if (ret) {
+		fprintf(stderr, "%s: watch: cannot join the notification group: %s%s\n",
+			prog, strerror(-ret),
+			ret == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		tvx_nl_close(nl);
+		return 1;
+	}
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pfd.fd = tvx_nl_event_fd(nl);
+	pfd.events = POLLIN;
+	ret = 0;
+	while (!stop) {
+		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = nl_fail(nl, "watch", -errno);
+			break;
+		}
+		ret = tvx_nl_read_events(nl, print_event, (void *)o);
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN) {
+			ret = nl_fail(nl, "watch", ret);
+			break;
+		}
+		ret = 0;
+	}
+	tvx_nl_close(nl);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -169,10 +749,11 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { 0 };
-	struct tvx_handle *h;
 	const char *cmd;
-	int c, ret;
+	int c, nargs;
+	char **args;
 
+	/* GNU getopt: options may follow the command, as in "caps --json" */
 	while ((c = getopt_long(argc, argv, "jrh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -185,29 +766,26 @@ int main(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
+			return usage();
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return usage();
 	cmd = argv[optind];
-	if (strcmp(cmd, "caps")) {
-		fprintf(stderr, "thinvmx-ctl: unknown command '%s' (see --help)\n",
-			cmd);
-		return EXIT_USAGE;
-	}
-
-	ret = tvx_open(&h);
-	if (ret) {
-		fprintf(stderr, "thinvmx-ctl: cannot open %s: %s%s\n",
-			THINVMX_DEVICE, strerror(-ret),
-			ret == -ENOENT ? " (is the thinvmx module loaded?)" : "");
-		return 1;
-	}
-	ret = cmd_caps(h, &o);
-	tvx_close(h);
-	return ret;
+	args = argv + optind + 1;
+	nargs = argc - optind - 1;
+	if (!strcmp(cmd, "caps"))
+		return nargs ? usage() : cmd_caps(&o);
+	if (!strcmp(cmd, "status"))
+		return nargs ? usage() : cmd_status(&o);
+	if (!strcmp(cmd, "domains"))
+		return nargs ? usage() : cmd_domains(&o);
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(&o, nargs, args);
+	if (!strcmp(cmd, "ro-ranges"))
+		return cmd_ro(&o, nargs, args);
+	if (!strcmp(cmd, "watch"))
+		return nargs ? usage() : cmd_watch(&o);
+	fprintf(stderr, "%s: unknown command '%s' (see --help)\n", prog, cmd);
+	return EXIT_USAGE;
 }
