@@ -170,13 +170,13 @@ install: all
 	install -D -m 0644 lib/libthinvmx.h $(DESTDIR)$(PREFIX)/include/libthinvmx.h
 	install -D -m 0644 lib/tvx_guest.h $(DESTDIR)$(PREFIX)/include/tvx_guest.h
 	install -D -m 0644 uapi/thinvmx.h $(DESTDIR)$(PREFIX)/include/thinvmx.h
+	install -D -m 0644 uapi/thinvmx_netlink.h $(DESTDIR)$(PREFIX)/include/thinvmx_netlink.h
 	for t in $(TOOLS); do install -D -m 0755 $(O)/tools/$$t $(DESTDIR)$(PREFIX)/sbin/$$t; done
 	for m in doc/man/*.8; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
 
 # ---------------------------------------------------------------- unit tests
 
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/test_*.c))
-	install -D -m 0644 uapi/thinvmx_netlink.h $(DESTDIR)$(PREFIX)/include/thinvmx_netlink.h
 
 $(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c tools/*.[ch])
 	@mkdir -p $(dir $@)
