@@ -258,7 +258,7 @@ check:
 # Benchmarks, in Bochs (VMX); not part of check: they measure, not judge.
 bench: nested-prep
 	THINVMX_BOCHS_CPU=corei7_skylake_x \
-	$(call nested_run,bochs,$(BENCHES),--test-timeout 1200 --mem 1536,bench)
+	$(call nested_run,bochs,$(BENCHES),--test-timeout 1200 --mem 3072 --cmdline 'memmap=1G!1G',bench)
 
 demo: nested-prep
 	$(call nested_run,auto,demo.sh,)

@@ -5,7 +5,13 @@
  *     pages it takes per GiB;
  *   - SET_MEM_ACCESS over 1, 512 and 262,144 frames (the last needs a
  *     1 GiB guest), first taking permissions away (with the INVEPT on
- *     every CPU) and then giving them back.
+ *     every CPU) and then giving them back;
+ *   - a GiB of host device memory mapped with MAP_MMIO: the EPT table
+ *     pages and 1 GiB leaves it takes, and the first SET_MEM_ACCESS of
+ *     one frame in it (which splits the 1 GiB leaf down to 4 KiB) against
+ *     a second one beside it (no split). Needs a 1 GiB-aligned GiB of
+ *     "Persistent Memory (legacy)" in /proc/iomem (memmap=1G!1G);
+ *     skipped, with a line saying so, without one.
  * Times are TSC cycles read around each ioctl; in Bochs they count
  * emulated instructions (NESTED.md). Run in the nested VM (make bench).
  *
@@ -13,12 +19,14 @@
  *                                     when 2 MiB ones run out)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <x86intrin.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "libthinvmx.h"
 
@@ -32,6 +40,86 @@ static int timed_access(struct tvx_domain *d, __u64 first, __u64 nr,
 
 	*cycles = __rdtsc() - t0;
 	return ret;
+}
+
+/*
+ * The first 1 GiB-aligned GiB inside a "Persistent Memory (legacy)"
+ * resource of /proc/iomem, as a host frame; 0 if there is none (as
+ * p2m_1g_test.c finds it).
+ */
+static __u64 legacy_pmem_gib(void)
+{
+	static const char name[] = "Persistent Memory (legacy)";
+	static char buf[1 << 16];
+	char *line = buf;
+	ssize_t n, len = 0;
+	int fd = open("/proc/iomem", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	while (len < (ssize_t)sizeof(buf) - 1 &&
+	       (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	while (line && *line) {
+		char *end = strchr(line, '\n');
+		unsigned long long s, e, a;
+		int k = 0;
+
+		if (sscanf(line, "%llx-%llx : %n", &s, &e, &k) == 2 && k &&
+		    !strncmp(line + k, name, strlen(name))) {
+			a = (s + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
+			if (a && e >= a + (1ULL << 30) - 1)
+				return a >> 12;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* EPT cost of a GiB of MMIO in 1 GiB leaves, and of splitting one. */
+static int bench_mmio_gib(struct tvx_handle *h)
+{
+	const __u64 gfn = 0x40000, mid = gfn + 0x20105;	/* 1 GiB, a frame in it */
+	struct thinvmx_domain_info a, b, c;
+	unsigned long long t0, map, split, beside, whole;
+	struct tvx_domain *d;
+	__u64 mfn = legacy_pmem_gib();
+	int ret;
+
+	if (!mfn) {
+		printf("# 1 GiB MMIO: no 1 GiB-aligned GiB of legacy persistent memory (memmap=1G!1G): skipped\n");
+		return 0;
+	}
+	ret = tvx_domain_create_simple(h, 64ULL << 20, &d);
+	if (ret)
+		return ret;
+	ret = tvx_domain_info(d, &a);
+	t0 = __rdtsc();
+	ret = ret ?: tvx_map_mmio(d, gfn, mfn, 0x40000);
+	map = __rdtsc() - t0;
+	ret = ret ?: tvx_domain_info(d, &b);
+	ret = ret ?: timed_access(d, mid, 1, THINVMX_ACCESS_R, &split);
+	ret = ret ?: tvx_domain_info(d, &c);
+	ret = ret ?: timed_access(d, mid + 1, 1, THINVMX_ACCESS_R, &beside);
+	ret = ret ?: timed_access(d, gfn, 0x40000, THINVMX_ACCESS_RWX, &whole);
+	tvx_domain_destroy(d);
+	if (ret)
+		return ret;
+	printf("# 1 GiB MMIO at host %#llx: MAP_MMIO %llu cycles; EPT table pages +%llu, 1G leaves +%llu (4 KiB leaves would need 513 tables, 2 MiB ones 1)\n",
+	       (unsigned long long)mfn << 12, map,
+	       (unsigned long long)(b.ept_table_pages - a.ept_table_pages),
+	       (unsigned long long)(b.ept_leaves_1g - a.ept_leaves_1g));
+	printf("set-access 1 frame in a 1G leaf: rwx->r %10llu cycles (splits 1G->2M->4K: +%llu tables, leaves 1G %lld 2M %+lld 4K %+lld)\n",
+	       split, (unsigned long long)(c.ept_table_pages - b.ept_table_pages),
+	       (long long)(c.ept_leaves_1g - b.ept_leaves_1g),
+	       (long long)(c.ept_leaves_2m - b.ept_leaves_2m),
+	       (long long)(c.ept_leaves_4k - b.ept_leaves_4k));
+	printf("set-access 1 frame beside it:   rwx->r %10llu cycles (no split)\n", beside);
+	printf("set-access the split GiB:       r->rwx %10llu cycles (%.1f/frame)\n",
+	       whole, (double)whole / 0x40000);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -123,6 +211,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)info.ept_leaves_4k,
 	       (unsigned long long)info.ept_leaves_2m);
 	tvx_domain_destroy(d);
+	ret = bench_mmio_gib(h);
+	if (ret)
+		fprintf(stderr, "1 GiB MMIO: %s\n", strerror(-ret));
 	tvx_close(h);
-	return 0;
+	return ret ? 1 : 0;
 }
