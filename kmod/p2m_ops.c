@@ -188,10 +188,13 @@ long tvx_change_type_global(struct tvx_domain *dom,
 
 /* ------------------------------------------------------------ dirty log */
 
+/* superpages of RAM; those of MMIO stay whole (dirty logging is RAM's) */
 static int tvx_count_big(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
 {
 	unsigned long *n = a;
 
+	if (!tvx_is_ram_type(p2m_entry_type(*e)))
+		return 0;
 	if (level == EPT_LEVEL_2M)
 		*n += 1;
 	else if (level == EPT_LEVEL_1G)

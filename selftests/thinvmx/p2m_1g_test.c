@@ -6,11 +6,12 @@
  * it into 512 leaves of 2 MiB and the one that holds the frame into 512 of
  * 4 KiB, and every one of the other 262,143 frames keeps its type, access
  * right and permissions; a read-only MMIO frame added in its middle splits
- * it down to that frame likewise. The host checks the EPT's table and leaf
- * counts, GET_MEM_ACCESS of every frame of the GiB, and which accesses of
- * a guest (C functions of this test in long mode, p2m_test.c's way) to the
- * first and last frames, the changed frame's neighbours and the 2 MiB
- * boundaries around it go through, exit or are discarded.
+ * it down to that frame likewise; dirty logging leaves it whole. The host
+ * checks the EPT's table and leaf counts, GET_MEM_ACCESS of every frame of
+ * the GiB, and which accesses of a guest (C functions of this test in long
+ * mode, p2m_test.c's way) to the first and last frames, the changed
+ * frame's neighbours and the 2 MiB boundaries around it go through, exit
+ * or are discarded.
  *
  * Requires: root; the thinvmx module; usable VMX with EPT and 1 GiB EPT
  * pages (Bochs); a 1 GiB-aligned GiB of host memory that the host calls
@@ -329,6 +330,24 @@ TEST_F_TIMEOUT(gib, read_only_frame_splits_the_1g_leaf_down_to_it, 600)
 	expect_write(_metadata, self, TARGET, stamp(3, TARGET), stamp(3, TARGET));
 	ASSERT_EQ(0, tvx_domain_info(self->d, &split));
 	EXPECT_EQ(1, split.mmio_ro_writes_discarded);
+}
+
+/*
+ * Dirty logging splits superpages of RAM only: with the GiB of MMIO
+ * mapped it starts (a loop that waited for every superpage to go would
+ * never end), stops, and leaves the 1 GiB leaf whole.
+ */
+TEST_F_TIMEOUT(gib, dirty_logging_leaves_the_mmio_1g_leaf_whole, 120)
+{
+	struct thinvmx_domain_info mapped, logging;
+
+	map_gib(_metadata, self, &mapped);
+	ASSERT_EQ(0, tvx_dirty_log_start(self->d));
+	ASSERT_EQ(0, tvx_domain_info(self->d, &logging));
+	EXPECT_EQ(mapped.ept_leaves_1g, logging.ept_leaves_1g);
+	EXPECT_EQ(0, logging.ept_leaves_2m);	/* the RAM's, split */
+	ASSERT_EQ(0, tvx_dirty_log_stop(self->d));
+	expect_rights(_metadata, self, THINVMX_ACCESS_RWX, THINVMX_ACCESS_RWX);
 }
 
 TEST_HARNESS_MAIN
