@@ -1,0 +1,985 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Introspection events (uapi/thinvmx.h, "Introspection"): every event kind
+ * in async and sync mode with each answer, on-change-only, INT3 reaching
+ * the guest's own #BP handler, a CR4 write clearing SMEP denied, a
+ * listener killed while a vCPU waits on it, 100,000 async events with
+ * contiguous sequence numbers, two vCPUs served by two daemon threads,
+ * traps injected from the listener, a guest trying to reach its own
+ * monitoring, and the listener's argument checks.
+ *
+ * Requires: root, the thinvmx module, usable VMX. Guests are C functions
+ * of this test in long mode (libthinvmx's IDT stubs report an exception
+ * with TVX_UCALL_UNHANDLED: vector, error code, RIP, ...). Sync events need
+ * a daemon thread: the vCPU's RUN sleeps in the module until it answers.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "tvx_test.h"
+#include "libthinvmx.h"
+#include "tvx_guest.h"
+
+/* CR0.AM: harmless to toggle in ring 0 (TS would make SSE fault) */
+#define CR0_AM		(1ULL << 18)
+#define CR4_SMEP	(1ULL << 20)
+#define RFLAGS_TF	(1ULL << 8)
+
+/* ------------------------------------------------------------ guests */
+
+static __u8 pml4_copy[4096] __attribute__((aligned(4096)));
+static __u8 watched[4096] __attribute__((aligned(4096)));
+
+static inline __u64 guest_read_cr3(void)
+{
+	__u64 v;
+
+	asm volatile("mov %%cr3, %0" : "=r" (v));
+	return v;
+}
+
+static inline void guest_write_cr0(__u64 v)
+{
+	asm volatile("mov %0, %%cr0" : : "a" (v) : "memory");
+}
+
+/* Set CR0.AM, report CR0, clear it, report CR0. */
+static void guest_cr0_ts(void)
+{
+	__u64 cr0 = tvx_read_cr0();
+
+	guest_write_cr0(cr0 | CR0_AM);
+	GUEST_SYNC(tvx_read_cr0());
+	guest_write_cr0(cr0 & ~CR0_AM);
+	GUEST_SYNC(tvx_read_cr0());
+	GUEST_DONE();
+}
+
+/*
+ * A CR0 write setting AM, from RAX; report RAX afterwards (an answer with
+ * SET_REGS changes it). The MOV is 0f 22 c0, three bytes, followed by a
+ * one-byte NOP: a single step after the write stops 4 bytes after the MOV.
+ */
+static void guest_cr0_rax(void)
+{
+	__u64 rax = tvx_read_cr0() | CR0_AM;
+
+	asm volatile(".byte 0x0f, 0x22, 0xc0\n\t"	/* mov %%rax, %%cr0 */
+		     "nop" : "+a" (rax) : : "memory");
+	GUEST_SYNC(rax, tvx_read_cr0());
+	GUEST_DONE();
+}
+
+/* @same loads of CR3 with its own value, then one of a copy of the PML4. */
+static void guest_cr3(__u64 same)
+{
+	__u64 cr3 = guest_read_cr3(), i;
+
+	for (i = 0; i < same; i++)
+		asm volatile("mov %0, %%cr3" : : "r" (cr3) : "memory");
+	tvx_guest_memcpy(pml4_copy, (void *)(cr3 & ~0xfffULL), sizeof(pml4_copy));
+	asm volatile("mov %0, %%cr3" : : "r" ((__u64)(uintptr_t)pml4_copy) : "memory");
+	GUEST_SYNC(guest_read_cr3());
+	asm volatile("mov %0, %%cr3" : : "r" (cr3) : "memory");
+	GUEST_DONE();
+}
+
+/* SMEP on, then an attempt to turn it off; CR4 reported after each. */
+static void guest_cr4_smep(void)
+{
+	__u32 a, b, c, d;
+	__u64 cr4 = tvx_read_cr4();
+
+	tvx_cpuid(7, 0, &a, &b, &c, &d);
+	if (!(b & (1U << 7)))
+		GUEST_SYNC(0, 0);	/* no SMEP: the host skips */
+	asm volatile("mov %0, %%cr4" : : "r" (cr4 | CR4_SMEP) : "memory");
+	GUEST_SYNC(1, tvx_read_cr4());
+	asm volatile("mov %0, %%cr4" : : "r" (cr4 & ~CR4_SMEP) : "memory");
+	GUEST_SYNC(2, tvx_read_cr4());
+	GUEST_DONE();
+}
+
+/* One INT3 at int3_site, then a SYNC. */
+extern char int3_site[];
+static void guest_int3(void)
+{
+	asm volatile(".globl int3_site\n\tint3_site: int3\n\tnop" : : : "memory");
+	GUEST_SYNC(0x33);
+	GUEST_DONE();
+}
+
+/* @n INT3s (each answered SKIP), then DONE. */
+static void guest_int3_loop(__u64 n)
+{
+	__u64 i;
+
+	for (i = 0; i < n; i++)
+		asm volatile("int3" : : : "memory");
+	GUEST_DONE();
+}
+
+/* Write the watched frame @n times, reporting what it holds after each. */
+static void guest_write_watched(__u64 n)
+{
+	__u64 i;
+
+	for (i = 0; i < n; i++) {
+		*(volatile __u8 *)&watched[8] = (__u8)(0x50 + i);
+		GUEST_SYNC(*(volatile __u8 *)&watched[8]);
+	}
+	GUEST_DONE();
+}
+
+/* Every way a guest has that could reach the monitor settings. */
+static void guest_attempt(__u64 which)
+{
+	switch (which) {
+	case 0:		/* a hypercall */
+		asm volatile("vmcall" : : "a" (0), "b" (0), "c" (0) : "memory");
+		break;
+	case 1:		/* VMFUNC 0 (EPTP switching) */
+		asm volatile(".byte 0x0f, 0x01, 0xd4" : : "a" (0), "c" (0) : "memory");
+		break;
+	case 2:		/* the host's VMX instructions */
+		asm volatile("vmxoff" : : : "memory");
+		break;
+	case 3:		/* CR4.VMXE and CR0's fixed bits */
+		asm volatile("mov %0, %%cr4" : : "r" (tvx_read_cr4() | (1ULL << 13)) : "memory");
+		asm volatile("mov %0, %%cr0" : : "a" (tvx_read_cr0() & ~1ULL) : "memory");
+		break;
+	case 4:		/* the debug and VMX MSRs */
+		tvx_wrmsr(0x1d9, 0x3);		/* IA32_DEBUGCTL */
+		tvx_wrmsr(0x480, 0);		/* IA32_VMX_BASIC */
+		break;
+	case 5:		/* its own TF, then the breakpoint exits' ports */
+		asm volatile("pushf; orq $0x100, (%%rsp); popf; nop; "
+			     "pushf; andq $~0x100, (%%rsp); popf" : : : "memory", "cc");
+		break;
+	}
+	GUEST_SYNC(0xa77);
+	/* monitoring still works: a CR0 write */
+	guest_write_cr0(tvx_read_cr0() | CR0_AM);
+	GUEST_DONE();
+}
+
+/* ------------------------------------------------------------ daemon */
+
+struct daemon {
+	struct tvx_monitor *m;
+	struct tvx_domain *d;
+	__u64 mask;
+	unsigned int flags;
+	volatile int stop;
+	int error;
+	unsigned int delay_ms;			/* before serving */
+	pthread_t thread;
+
+	pthread_mutex_t lock;
+	unsigned int nr;			/* events seen */
+	struct thinvmx_event evs[32];		/* the first ones */
+	__u64 count[THINVMX_EVENT_NR_REASONS];
+	__u64 last_seq;
+	__u64 seq_gaps;				/* seq != last + 1 */
+	__u64 wrong_vcpu;			/* outside the mask */
+
+	__u32 answer[THINVMX_EVENT_NR_REASONS];	/* flags per reason */
+	__u64 set_rax;				/* with SET_REGS */
+	/* optional: decides instead of answer[] */
+	void (*policy)(struct daemon *dm, const struct thinvmx_event *ev,
+		       struct thinvmx_response *rsp);
+};
+
+static int daemon_event(struct tvx_monitor *m, const struct thinvmx_event *ev,
+			struct thinvmx_response *rsp, void *arg)
+{
+	struct daemon *dm = arg;
+
+	pthread_mutex_lock(&dm->lock);
+	if (dm->nr < ARRAY_SIZE(dm->evs))
+		dm->evs[dm->nr] = *ev;
+	dm->nr++;
+	if (ev->reason < THINVMX_EVENT_NR_REASONS)
+		dm->count[ev->reason]++;
+	if (dm->last_seq && ev->seq != dm->last_seq + 1)
+		dm->seq_gaps++;
+	dm->last_seq = ev->seq;
+	if (ev->vcpu >= 64 || !(dm->mask & (1ULL << ev->vcpu)))
+		dm->wrong_vcpu++;
+	pthread_mutex_unlock(&dm->lock);
+
+	if (ev->reason < THINVMX_EVENT_NR_REASONS)
+		rsp->flags = dm->answer[ev->reason];
+	if (rsp->flags & THINVMX_RESPONSE_SET_REGS) {
+		rsp->regs = ev->regs;
+		rsp->regs.rax = dm->set_rax;
+	}
+	if (dm->policy)
+		dm->policy(dm, ev, rsp);
+	return 0;
+}
+
+static void *daemon_main(void *arg)
+{
+	struct daemon *dm = arg;
+	int ret;
+
+	usleep(dm->delay_ms * 1000);
+	while (!dm->stop) {
+		ret = tvx_monitor_serve(dm->m, dm->mask, dm->flags, 20,
+					daemon_event, dm);
+		if (ret < 0) {
+			dm->error = ret;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void daemon_init(struct daemon *dm, struct tvx_monitor *m,
+			struct tvx_domain *d, __u64 mask)
+{
+	memset(dm, 0, sizeof(*dm));
+	pthread_mutex_init(&dm->lock, NULL);
+	dm->m = m;
+	dm->d = d;
+	dm->mask = mask;
+}
+
+static int daemon_start(struct daemon *dm)
+{
+	return pthread_create(&dm->thread, NULL, daemon_main, dm);
+}
+
+static void daemon_stop(struct daemon *dm)
+{
+	dm->stop = 1;
+	pthread_join(dm->thread, NULL);
+}
+
+/* Drain what async events are in the rings now, in this thread. */
+static int daemon_drain(struct daemon *dm)
+{
+	int ret, total = 0;
+
+	while ((ret = tvx_monitor_serve(dm->m, dm->mask, 0, 0, daemon_event, dm)) > 0)
+		total += ret;
+	return ret < 0 ? ret : total;
+}
+
+/* ------------------------------------------------------------ fixture */
+
+FIXTURE(mon) {
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	struct tvx_monitor *m;
+	struct tvx_ucall uc;
+	struct daemon dm;
+};
+
+FIXTURE_SETUP(mon)
+{
+	const char *why;
+	int err;
+
+	why = tvx_test_open(&self->h, false, &err);
+	if (why)
+		TVX_SETUP_SKIP("%s", why);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, tvx_domain_create_simple(self->h, 64ULL << 20, &self->d));
+	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v));
+	ASSERT_EQ(0, tvx_guest_load_self(self->d));
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &self->m));
+	daemon_init(&self->dm, self->m, self->d, 1);
+}
+
+FIXTURE_TEARDOWN(mon)
+{
+	tvx_monitor_detach(self->m);
+	tvx_vcpu_destroy(self->v);
+	tvx_domain_destroy(self->d);
+	tvx_close(self->h);
+}
+
+#define RUN_EXPECT(want) TVX_RUN_EXPECT((want), self->v, self->d, &self->uc)
+
+static void start(struct tvx_vcpu *v, struct tvx_domain *d, void (*fn)(void),
+		  __u64 arg)
+{
+	tvx_vcpu_setup_long_mode(v, d, (__u64)(uintptr_t)fn, 0);
+	tvx_vcpu_set_args(v, arg, 0, 0);
+}
+
+#define START(fn, arg) start(self->v, self->d, (void (*)(void))(fn), (arg))
+#define SET(kind, mode, flags) \
+	ASSERT_EQ(0, tvx_monitor_set(self->m, THINVMX_MONITOR_##kind, \
+				     THINVMX_MONITOR_MODE_##mode, (flags)))
+
+/* ------------------------------------------------------------ CR0 */
+
+TEST_F(mon, cr0_async)
+{
+	struct thinvmx_event *ev = self->dm.evs;
+
+	SET(CR0, ASYNC, 0);
+	START(guest_cr0_ts, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_TRUE(self->uc.args[0] & CR0_AM);
+	ASSERT_EQ(1, daemon_drain(&self->dm));
+	EXPECT_EQ(THINVMX_EVENT_VERSION, ev[0].version);
+	EXPECT_EQ(THINVMX_EVENT_CR0, ev[0].reason);
+	EXPECT_EQ(0, ev[0].flags & THINVMX_EVENT_F_SYNC);
+	EXPECT_EQ(0, ev[0].vcpu);
+	EXPECT_EQ(1, ev[0].seq);
+	EXPECT_TRUE(ev[0].u.cr.new_value & CR0_AM);
+	EXPECT_FALSE(ev[0].u.cr.old_value & CR0_AM);
+	EXPECT_EQ(ev[0].u.cr.old_value, ev[0].cr0);
+	EXPECT_EQ(ev[0].u.cr.new_value, ev[0].u.cr.old_value | CR0_AM);
+	EXPECT_EQ(ev[0].u.cr.new_value, ev[0].regs.rax);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_FALSE(self->uc.args[0] & CR0_AM);
+	ASSERT_EQ(1, daemon_drain(&self->dm));
+	EXPECT_EQ(2, ev[1].seq);
+	EXPECT_FALSE(ev[1].u.cr.new_value & CR0_AM);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	/* nothing monitored any more: no event */
+	SET(CR0, DISABLED, 0);
+	START(guest_cr0_ts, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0, daemon_drain(&self->dm));
+}
+
+TEST_F(mon, cr0_sync_continue_and_deny)
+{
+	SET(CR0, SYNC, 0);
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_cr0_ts, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_TRUE(self->uc.args[0] & CR0_AM);		/* continue: written */
+	self->dm.answer[THINVMX_EVENT_CR0] = THINVMX_RESPONSE_DENY;
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_TRUE(self->uc.args[0] & CR0_AM);		/* denied: TS stays */
+	RUN_EXPECT(TVX_UCALL_DONE);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(0, self->dm.error);
+	EXPECT_EQ(2, self->dm.count[THINVMX_EVENT_CR0]);
+	EXPECT_TRUE(self->dm.evs[0].flags & THINVMX_EVENT_F_SYNC);
+}
+
+TEST_F(mon, cr0_sync_set_regs)
+{
+	SET(CR0, SYNC, 0);
+	self->dm.answer[THINVMX_EVENT_CR0] = THINVMX_RESPONSE_SET_REGS;
+	self->dm.set_rax = 0x4242;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_cr0_rax, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	daemon_stop(&self->dm);
+	/* RAX became 0x4242; the held write of the old RAX happened */
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_CR0]);
+	EXPECT_EQ(0x4242, self->uc.args[0]);
+	EXPECT_TRUE(self->uc.args[1] & CR0_AM);
+}
+
+TEST_F(mon, cr0_sync_singlestep)
+{
+	struct thinvmx_event *ev = self->dm.evs;
+
+	SET(CR0, SYNC, 0);
+	self->dm.answer[THINVMX_EVENT_CR0] = THINVMX_RESPONSE_SINGLESTEP;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_cr0_rax, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	daemon_stop(&self->dm);
+	ASSERT_EQ(2, self->dm.nr);
+	EXPECT_EQ(THINVMX_EVENT_CR0, ev[0].reason);
+	EXPECT_EQ(THINVMX_EVENT_SINGLESTEP, ev[1].reason);
+	EXPECT_TRUE(ev[1].flags & THINVMX_EVENT_F_SYNC);
+	EXPECT_EQ(ev[0].seq + 1, ev[1].seq);
+	/* after the MOV (3 bytes) and the one instruction stepped (NOP) */
+	EXPECT_EQ(ev[0].regs.rip + 4, ev[1].regs.rip);
+	EXPECT_TRUE(self->uc.args[1] & CR0_AM);
+	/* the step left no trace in the guest's flags */
+	EXPECT_FALSE(ev[1].regs.rflags & RFLAGS_TF);
+}
+
+/* ------------------------------------------------------------ CR3 */
+
+TEST_F(mon, cr3_on_change_only)
+{
+	SET(CR3, ASYNC, THINVMX_MONITOR_F_ON_CHANGE_ONLY);
+	START(guest_cr3, 10);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ((__u64)(uintptr_t)pml4_copy, self->uc.args[0]);
+	ASSERT_EQ(1, daemon_drain(&self->dm));
+	EXPECT_EQ((__u64)(uintptr_t)pml4_copy, self->dm.evs[0].u.cr.new_value);
+	EXPECT_EQ(self->dm.evs[0].cr3, self->dm.evs[0].u.cr.old_value);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(1, daemon_drain(&self->dm));	/* back: a change */
+
+	/* every load without the flag */
+	SET(CR3, ASYNC, 0);
+	START(guest_cr3, 10);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(11, daemon_drain(&self->dm));
+	RUN_EXPECT(TVX_UCALL_DONE);
+}
+
+TEST_F(mon, cr3_sync_deny)
+{
+	__u32 mode, flags;
+
+	SET(CR3, SYNC, THINVMX_MONITOR_F_ON_CHANGE_ONLY);
+	ASSERT_EQ(0, tvx_monitor_get(self->m, THINVMX_MONITOR_CR3, &mode, &flags));
+	EXPECT_EQ(THINVMX_MONITOR_MODE_SYNC, mode);
+	EXPECT_EQ(THINVMX_MONITOR_F_ON_CHANGE_ONLY, flags);
+	self->dm.answer[THINVMX_EVENT_CR3] = THINVMX_RESPONSE_DENY;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_cr3, 3);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	/* the load of the copy was denied */
+	EXPECT_NE((__u64)(uintptr_t)pml4_copy, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_CR3]);
+}
+
+/* ------------------------------------------------------------ CR4 */
+
+static void deny_smep_clear(struct daemon *dm, const struct thinvmx_event *ev,
+			    struct thinvmx_response *rsp)
+{
+	if (ev->reason == THINVMX_EVENT_CR4 &&
+	    (ev->u.cr.old_value & CR4_SMEP) && !(ev->u.cr.new_value & CR4_SMEP))
+		rsp->flags = THINVMX_RESPONSE_DENY;
+}
+
+TEST_F(mon, cr4_clearing_smep_denied)
+{
+	SET(CR4, SYNC, 0);
+	self->dm.policy = deny_smep_clear;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_cr4_smep, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	if (self->uc.args[0] == 0) {
+		daemon_stop(&self->dm);
+		SKIP(return, "the CPU has no SMEP");
+	}
+	EXPECT_TRUE(self->uc.args[1] & CR4_SMEP);	/* setting it: allowed */
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(2, self->uc.args[0]);
+	EXPECT_TRUE(self->uc.args[1] & CR4_SMEP);	/* clearing it: denied */
+	RUN_EXPECT(TVX_UCALL_DONE);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(2, self->dm.count[THINVMX_EVENT_CR4]);
+}
+
+/* ------------------------------------------------------------ INT3 */
+
+/* The guest's own #BP handler ran: UNHANDLED, vector 3, after the INT3. */
+#define EXPECT_GUEST_BP() do {						\
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);				\
+	EXPECT_EQ(3, self->uc.args[0]);					\
+	EXPECT_EQ((__u64)(uintptr_t)int3_site + 1, self->uc.args[2]);	\
+} while (0)
+
+TEST_F(mon, int3_without_listener_or_monitoring_reaches_the_guest)
+{
+	/* listener attached, INT3 not monitored */
+	START(guest_int3, 0);
+	EXPECT_GUEST_BP();
+	/* no listener at all */
+	tvx_monitor_detach(self->m);
+	self->m = NULL;
+	START(guest_int3, 0);
+	EXPECT_GUEST_BP();
+}
+
+TEST_F(mon, int3_async)
+{
+	struct thinvmx_event *ev = self->dm.evs;
+
+	SET(INT3, ASYNC, 0);
+	START(guest_int3, 0);
+	EXPECT_GUEST_BP();
+	ASSERT_EQ(1, daemon_drain(&self->dm));
+	EXPECT_EQ(THINVMX_EVENT_INT3, ev[0].reason);
+	EXPECT_EQ((__u64)(uintptr_t)int3_site, ev[0].regs.rip);
+	EXPECT_TRUE(ev[0].flags & THINVMX_EVENT_F_GLA_VALID);
+	EXPECT_TRUE(ev[0].flags & THINVMX_EVENT_F_GFN_VALID);
+	EXPECT_EQ((__u64)(uintptr_t)int3_site, ev[0].u.int3.gla);
+	/* identity-mapped */
+	EXPECT_EQ((__u64)(uintptr_t)int3_site >> 12, ev[0].u.int3.gfn);
+	EXPECT_EQ((__u64)(uintptr_t)int3_site & 0xfff, ev[0].u.int3.offset);
+	EXPECT_EQ(1, ev[0].u.int3.insn_len);
+}
+
+TEST_F(mon, int3_sync_reinject)
+{
+	SET(INT3, SYNC, 0);
+	self->dm.answer[THINVMX_EVENT_INT3] = THINVMX_RESPONSE_REINJECT;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_int3, 0);
+	EXPECT_GUEST_BP();
+	daemon_stop(&self->dm);
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_INT3]);
+}
+
+TEST_F(mon, int3_sync_skip)
+{
+	SET(INT3, SYNC, 0);
+	self->dm.answer[THINVMX_EVENT_INT3] = THINVMX_RESPONSE_SKIP;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_int3, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x33, self->uc.args[0]);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_INT3]);
+}
+
+/* "continue" after taking the breakpoint out: the original byte runs */
+static void remove_int3(struct daemon *dm, const struct thinvmx_event *ev,
+			struct thinvmx_response *rsp)
+{
+	__u8 nop = 0x90;
+
+	if (ev->reason == THINVMX_EVENT_INT3)
+		tvx_write_guest(dm->d, (ev->u.int3.gfn << 12) + ev->u.int3.offset,
+				&nop, 1);
+}
+
+TEST_F(mon, int3_sync_continue_after_removal)
+{
+	SET(INT3, SYNC, 0);
+	self->dm.policy = remove_int3;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_int3, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_INT3]);
+}
+
+TEST_F(mon, int3_sync_skip_and_singlestep)
+{
+	struct thinvmx_event *ev = self->dm.evs;
+
+	SET(INT3, SYNC, 0);
+	self->dm.answer[THINVMX_EVENT_INT3] = THINVMX_RESPONSE_SKIP |
+					      THINVMX_RESPONSE_SINGLESTEP;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_int3, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	daemon_stop(&self->dm);
+	ASSERT_EQ(2, self->dm.nr);
+	EXPECT_EQ(THINVMX_EVENT_SINGLESTEP, ev[1].reason);
+	/* past the INT3 (skipped) and the NOP (stepped) */
+	EXPECT_EQ((__u64)(uintptr_t)int3_site + 2, ev[1].regs.rip);
+}
+
+/* ------------------------------------------------------------ mem_access */
+
+static __u64 watched_gfn(void)
+{
+	return (__u64)(uintptr_t)watched >> 12;
+}
+
+TEST_F(mon, mem_access_async_lets_the_access_happen_once)
+{
+	struct thinvmx_event *ev = self->dm.evs;
+	__u32 access;
+
+	SET(MEM_ACCESS, ASYNC, 0);
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, watched_gfn(), 1, THINVMX_ACCESS_R));
+	START(guest_write_watched, 2);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x50, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x51, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	ASSERT_EQ(2, daemon_drain(&self->dm));
+	EXPECT_EQ(THINVMX_EVENT_MEM_ACCESS, ev[0].reason);
+	EXPECT_EQ(watched_gfn(), ev[0].u.mem_access.gfn);
+	EXPECT_EQ(8, ev[0].u.mem_access.offset);
+	EXPECT_EQ(THINVMX_EVENT_ACCESS_W, ev[0].u.mem_access.access);
+	EXPECT_EQ(THINVMX_ACCESS_R, ev[0].u.mem_access.right);
+	EXPECT_TRUE(ev[0].flags & THINVMX_EVENT_F_GFN_VALID);
+	if (ev[0].flags & THINVMX_EVENT_F_GLA_VALID)
+		EXPECT_EQ((__u64)(uintptr_t)&watched[8], ev[0].u.mem_access.gla);
+	/* the right itself did not change */
+	ASSERT_EQ(0, tvx_get_mem_access(self->d, watched_gfn(), NULL, &access));
+	EXPECT_EQ(THINVMX_ACCESS_R, access);
+}
+
+static void grant_rw(struct daemon *dm, const struct thinvmx_event *ev,
+		     struct thinvmx_response *rsp)
+{
+	if (ev->reason == THINVMX_EVENT_MEM_ACCESS)
+		tvx_set_mem_access(dm->d, ev->u.mem_access.gfn, 1, THINVMX_ACCESS_RW);
+}
+
+TEST_F(mon, mem_access_sync_retried_with_the_new_right)
+{
+	SET(MEM_ACCESS, SYNC, 0);
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, watched_gfn(), 1, THINVMX_ACCESS_R));
+	self->dm.policy = grant_rw;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_write_watched, 2);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x50, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_MEM_ACCESS]);
+}
+
+TEST_F(mon, mem_access_sync_singlestep)
+{
+	struct thinvmx_event *ev = self->dm.evs;
+	__u32 access;
+
+	SET(MEM_ACCESS, SYNC, 0);
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, watched_gfn(), 1, THINVMX_ACCESS_R));
+	self->dm.answer[THINVMX_EVENT_MEM_ACCESS] = THINVMX_RESPONSE_SINGLESTEP;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_write_watched, 2);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x50, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x51, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(2, self->dm.count[THINVMX_EVENT_MEM_ACCESS]);
+	EXPECT_EQ(2, self->dm.count[THINVMX_EVENT_SINGLESTEP]);
+	EXPECT_EQ(THINVMX_EVENT_SINGLESTEP, ev[1].reason);
+	EXPECT_LT(ev[0].regs.rip, ev[1].regs.rip);
+	ASSERT_EQ(0, tvx_get_mem_access(self->d, watched_gfn(), NULL, &access));
+	EXPECT_EQ(THINVMX_ACCESS_R, access);
+}
+
+/* ------------------------------------------------------------ lifetime */
+
+/* A daemon process that attaches, monitors CR0 sync, and never answers. */
+static void silent_daemon(int domain_fd, int ready_fd)
+{
+	struct tvx_monitor *m;
+	char c = 1;
+
+	if (tvx_monitor_attach_fd(domain_fd, 0, 0, &m) ||
+	    tvx_monitor_set(m, THINVMX_MONITOR_CR0, THINVMX_MONITOR_MODE_SYNC, 0))
+		c = 0;
+	if (write(ready_fd, &c, 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static void *kill_later(void *arg)
+{
+	pid_t pid = (pid_t)(uintptr_t)arg;
+
+	usleep(300 * 1000);
+	kill(pid, SIGKILL);
+	return NULL;
+}
+
+TEST_F(mon, daemon_killed_while_the_vcpu_waits)
+{
+	struct tvx_monitor *again;
+	int pipefd[2], status;
+	pthread_t killer;
+	pid_t pid;
+	char c = 0;
+
+	tvx_monitor_detach(self->m);
+	self->m = NULL;
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		silent_daemon(tvx_domain_fd(self->d), pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ(1, c);
+	/* the child is the listener now */
+	EXPECT_EQ(-EBUSY, tvx_monitor_attach(self->d, 0, 0, &again));
+
+	ASSERT_EQ(0, pthread_create(&killer, NULL, kill_later,
+				    (void *)(uintptr_t)pid));
+	START(guest_cr0_ts, 0);
+	/* waits on the child's answer until it dies; then the write happens */
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_TRUE(self->uc.args[0] & CR0_AM);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	pthread_join(killer, NULL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	/* monitoring is off, and a new listener can attach */
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &self->m));
+	__u32 mode = 7;
+	ASSERT_EQ(0, tvx_monitor_get(self->m, THINVMX_MONITOR_CR0, &mode, NULL));
+	EXPECT_EQ(THINVMX_MONITOR_MODE_DISABLED, mode);
+}
+
+/* ------------------------------------------------------------ volume */
+
+TEST_F_TIMEOUT(mon, async_cr3_100000_events_in_order, 600)
+{
+	const __u64 n = 100000;
+	struct timespec t0, t1;
+	__u64 waits;
+
+	SET(CR3, ASYNC, 0);
+	/* late: the vCPU fills its ring (4096) and must wait for room */
+	self->dm.delay_ms = 3000;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_cr3, n - 2);	/* n - 2 loads, the copy, and back */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* let the daemon catch up */
+	for (int i = 0; i < 500 && self->dm.count[THINVMX_EVENT_CR3] < n; i++)
+		usleep(10 * 1000);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(0, self->dm.error);
+	EXPECT_EQ(n, self->dm.count[THINVMX_EVENT_CR3]);
+	EXPECT_EQ(n, self->dm.last_seq);
+	EXPECT_EQ(0, self->dm.seq_gaps);
+	waits = tvx_monitor_full_waits(self->m, 0);
+	EXPECT_LT(0, waits);
+	TH_LOG("%llu events in %.1f s, the vCPU waited for room %llu times",
+	       (unsigned long long)n, (t1.tv_sec - t0.tv_sec) +
+	       (t1.tv_nsec - t0.tv_nsec) / 1e9, (unsigned long long)waits);
+}
+
+struct runner {
+	struct tvx_vcpu *v;
+	struct tvx_domain *d;
+	struct tvx_ucall uc;
+	int ret;
+};
+
+static void *run_vcpu(void *arg)
+{
+	struct runner *r = arg;
+
+	r->ret = tvx_run_until_ucall(r->v, r->d, &r->uc);
+	return NULL;
+}
+
+TEST_F(mon, two_vcpus_two_daemon_threads)
+{
+	const __u64 n = 300;
+	struct daemon dm1;
+	struct tvx_vcpu *v1;
+	struct runner r0, r1;
+	pthread_t t1;
+
+	/* a ring for vCPU 1 too */
+	tvx_monitor_detach(self->m);
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 2, &self->m));
+	ASSERT_EQ(2, tvx_monitor_nr_vcpus(self->m));
+	ASSERT_EQ(0, tvx_vcpu_create(self->d, 1, &v1));
+	SET(INT3, SYNC, 0);
+	daemon_init(&self->dm, self->m, self->d, 1);
+	daemon_init(&dm1, self->m, self->d, 2);
+	self->dm.answer[THINVMX_EVENT_INT3] = THINVMX_RESPONSE_SKIP;
+	dm1.answer[THINVMX_EVENT_INT3] = THINVMX_RESPONSE_SKIP;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	ASSERT_EQ(0, daemon_start(&dm1));
+
+	start(self->v, self->d, (void (*)(void))guest_int3_loop, n);
+	/* vCPU 1 on a stack of its own */
+	{
+		struct tvx_guest_layout l;
+
+		ASSERT_EQ(0, tvx_guest_layout(self->d, &l));
+		ASSERT_EQ(0, tvx_vcpu_setup_long_mode(v1, self->d,
+				(__u64)(uintptr_t)guest_int3_loop, l.stack_top[1]));
+	}
+	tvx_vcpu_set_args(v1, n, 0, 0);
+
+	r0 = (struct runner){ .v = self->v, .d = self->d };
+	r1 = (struct runner){ .v = v1, .d = self->d };
+	ASSERT_EQ(0, pthread_create(&t1, NULL, run_vcpu, &r1));
+	run_vcpu(&r0);
+	pthread_join(t1, NULL);
+	daemon_stop(&self->dm);
+	daemon_stop(&dm1);
+	EXPECT_EQ(TVX_UCALL_DONE, r0.ret);
+	EXPECT_EQ(TVX_UCALL_DONE, r1.ret);
+	EXPECT_EQ(n, self->dm.count[THINVMX_EVENT_INT3]);
+	EXPECT_EQ(n, dm1.count[THINVMX_EVENT_INT3]);
+	EXPECT_EQ(0, self->dm.wrong_vcpu);
+	EXPECT_EQ(0, dm1.wrong_vcpu);
+	tvx_vcpu_destroy(v1);
+}
+
+/* ------------------------------------------------------------ injection */
+
+static void inject_gp(struct daemon *dm, const struct thinvmx_event *ev,
+		      struct thinvmx_response *rsp)
+{
+	struct thinvmx_inject_trap t = {
+		.vcpu = ev->vcpu, .vector = 13, .type = THINVMX_TRAP_HW_EXCEPTION,
+		.flags = THINVMX_TRAP_F_ERROR_CODE, .error_code = 0x18,
+	};
+
+	dm->error = tvx_monitor_inject(dm->m, &t);
+	/* a second one while the first waits */
+	if (!dm->error && tvx_monitor_inject(dm->m, &t) != -EBUSY)
+		dm->error = -EPROTO;
+	rsp->flags = THINVMX_RESPONSE_SKIP;
+}
+
+TEST_F(mon, trap_injected_while_the_vcpu_waits)
+{
+	SET(INT3, SYNC, 0);
+	self->dm.policy = inject_gp;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_int3, 0);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(0, self->dm.error);
+	EXPECT_EQ(13, self->uc.args[0]);
+	EXPECT_EQ(0x18, self->uc.args[1]);
+	/* delivered after the skip: at the NOP after the INT3 */
+	EXPECT_EQ((__u64)(uintptr_t)int3_site + 1, self->uc.args[2]);
+}
+
+/* ------------------------------------------------------------ safety */
+
+TEST_F(mon, guest_cannot_reach_its_monitoring)
+{
+	__u32 mode, flags;
+	__u64 which;
+
+	SET(CR0, ASYNC, 0);
+	SET(INT3, SYNC, 0);
+	for (which = 0; which <= 5; which++) {
+		int ret;
+
+		START(guest_attempt, which);
+		ret = tvx_run_until_ucall(self->v, self->d, &self->uc);
+		/* a fault ends the attempt; the ones that go on report */
+		if (ret == TVX_UCALL_SYNC) {
+			EXPECT_EQ(0xa77, self->uc.args[0]);
+			RUN_EXPECT(TVX_UCALL_DONE);
+		} else {
+			EXPECT_EQ(TVX_UCALL_UNHANDLED, ret);
+			TH_LOG("attempt %llu: exception %llu", (unsigned long long)which,
+			       (unsigned long long)self->uc.args[0]);
+		}
+		ASSERT_EQ(0, tvx_monitor_get(self->m, THINVMX_MONITOR_CR0, &mode, &flags));
+		EXPECT_EQ(THINVMX_MONITOR_MODE_ASYNC, mode);
+		ASSERT_EQ(0, tvx_monitor_get(self->m, THINVMX_MONITOR_INT3, &mode, &flags));
+		EXPECT_EQ(THINVMX_MONITOR_MODE_SYNC, mode);
+	}
+	/* and the monitoring still works */
+	START(guest_cr0_ts, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(1, daemon_drain(&self->dm));
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_CR0]);
+}
+
+/* ------------------------------------------------------------ arguments */
+
+TEST_F(mon, listener_argument_checks)
+{
+	struct thinvmx_attach_monitor a = { 0 };
+	struct thinvmx_monitor s = { 0 };
+	struct thinvmx_doorbell db = { 0 };
+	struct thinvmx_create_vcpu cv = { .id = 5 };
+	int dfd = tvx_domain_fd(self->d), fd = tvx_monitor_fd(self->m);
+	struct tvx_monitor *m2;
+	void *p;
+
+	EXPECT_EQ(-EBUSY, tvx_monitor_attach(self->d, 0, 0, &m2));
+	a.slots_log2 = 3;
+	EXPECT_EQ(-1, ioctl(dfd, THINVMX_ATTACH_MONITOR, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a = (struct thinvmx_attach_monitor){ .reserved = { 1 } };
+	EXPECT_EQ(-1, ioctl(dfd, THINVMX_ATTACH_MONITOR, &a));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* on-change-only is for CR writes only; unknown kinds and modes */
+	s = (struct thinvmx_monitor){ .kind = THINVMX_MONITOR_INT3,
+				      .mode = THINVMX_MONITOR_MODE_SYNC,
+				      .flags = THINVMX_MONITOR_F_ON_CHANGE_ONLY };
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_SET_MONITOR, &s));
+	EXPECT_EQ(EINVAL, errno);
+	s = (struct thinvmx_monitor){ .kind = 99, .mode = 1 };
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_SET_MONITOR, &s));
+	EXPECT_EQ(EINVAL, errno);
+	s = (struct thinvmx_monitor){ .kind = THINVMX_MONITOR_CR0, .mode = 3 };
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_SET_MONITOR, &s));
+	EXPECT_EQ(EINVAL, errno);
+	/* the listener's ioctls are not the domain's */
+	s = (struct thinvmx_monitor){ .kind = THINVMX_MONITOR_CR0, .mode = 1 };
+	EXPECT_EQ(-1, ioctl(dfd, THINVMX_SET_MONITOR, &s));
+	EXPECT_EQ(ENOTTY, errno);
+
+	/* doorbell: no such vCPU, reserved bits */
+	db.vcpu_mask = 2;
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
+	EXPECT_EQ(EINVAL, errno);
+	db = (struct thinvmx_doorbell){ .vcpu_mask = 1, .reserved = { 1 } };
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* the mapping is all or nothing, never executable */
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, THINVMX_RING_VCPU_SIZE(12), PROT_READ | PROT_EXEC,
+		 MAP_SHARED, fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+
+	/* no ring for a vCPU created later with a higher id */
+	EXPECT_EQ(-1, ioctl(dfd, THINVMX_CREATE_VCPU, &cv));
+	EXPECT_EQ(EBUSY, errno);
+}
+
+/* Answers nobody waits for, and ones for another event, are refused. */
+TEST_F(mon, bad_answers_are_refused)
+{
+	struct thinvmx_ring_header *rsp_hdr;
+	struct thinvmx_response *slots, r = {
+		.version = THINVMX_EVENT_VERSION, .reason = THINVMX_EVENT_CR0,
+		.vcpu = 0, .seq = 1,
+	};
+	struct thinvmx_doorbell db = { .vcpu_mask = 1 };
+	int fd = tvx_monitor_fd(self->m);
+	void *area;
+
+	area = mmap(NULL, THINVMX_RING_VCPU_SIZE(12), PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	rsp_hdr = (void *)((char *)area + 4096 + (256 << 12));
+	slots = (void *)((char *)rsp_hdr + 4096);
+	/* nothing waits: -EINVAL, the record consumed */
+	slots[0] = r;
+	__atomic_store_n(&rsp_hdr->prod, 1, __ATOMIC_RELEASE);
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, __atomic_load_n(&rsp_hdr->cons, __ATOMIC_ACQUIRE));
+	/* an impossible producer index breaks the listener */
+	__atomic_store_n(&rsp_hdr->prod, 1 + 100000, __ATOMIC_RELEASE);
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
+	EXPECT_EQ(EPROTO, errno);
+	munmap(area, THINVMX_RING_VCPU_SIZE(12));
+	/* the guest is not stuck on a broken listener */
+	SET(INT3, SYNC, 0);
+	START(guest_int3, 0);
+	EXPECT_GUEST_BP();
+}
+
+TEST_HARNESS_MAIN
