@@ -37,6 +37,7 @@
 #include <linux/wait.h>
 
 #include "listener.h"
+#include "netlink.h"
 #include "vcpu.h"
 #include "memevent/ring.h"
 #include "vmx/vmx_bits.h"
@@ -564,6 +565,7 @@ static void tvx_listener_detach(struct tvx_listener *l)
 	mutex_unlock(&dom->lock);
 	for (i = 0; i < l->nr_vcpus; i++)
 		wake_up_all(&l->vc[i].wq);
+	tvx_nl_notify_listener(dom, false);
 	/* no vCPU can find it any more once readers are done */
 	synchronize_rcu();
 	tvx_listener_put(l);
@@ -702,9 +704,12 @@ long tvx_attach_monitor(struct tvx_domain *dom,
 
 	a.mmap_size = l->area_size;
 	if (copy_to_user(uarg, &a, sizeof(a))) {
+		tvx_nl_notify_listener(dom, true);
 		tvx_listener_detach(l);
 		return -EFAULT;
 	}
+	/* before the fd exists: its close is always told after this */
+	tvx_nl_notify_listener(dom, true);
 	fd = anon_inode_getfd("thinvmx-listener", &tvx_listener_fops, l,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0)
