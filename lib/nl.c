@@ -219,11 +219,32 @@ static int tvx_nl_on_error(struct sockaddr_nl *who, struct nlmsgerr *e,
 	return NL_STOP;
 }
 
+/*
+ * The end of a dump, or an ack. A dump that failed after its start ends
+ * with NLMSG_DONE carrying the error and, with NLM_F_ACK_TLVS, the
+ * extended ack after it.
+ */
 static int tvx_nl_on_finish(struct nl_msg *msg, void *arg)
 {
 	struct tvx_nl_req *req = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	int err;
 
 	req->done = 1;
+	if (h->nlmsg_type != NLMSG_DONE || nlmsg_datalen(h) < (int)sizeof(err))
+		return NL_STOP;
+	memcpy(&err, nlmsg_data(h), sizeof(err));
+	if (err && !req->err)
+		req->err = err;
+	if (err && (h->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    !nla_parse(tb, NLMSGERR_ATTR_MAX,
+		       (struct nlattr *)((char *)nlmsg_data(h) + sizeof(err)),
+		       nlmsg_datalen(h) - sizeof(err), NULL) &&
+	    tb[NLMSGERR_ATTR_MSG])
+		snprintf(req->nl->errmsg, sizeof(req->nl->errmsg), "%.*s",
+			 nla_len(tb[NLMSGERR_ATTR_MSG]),
+			 (const char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
 	return NL_STOP;
 }
 

@@ -57,7 +57,11 @@ enum thinvmx_nl_cmd {
 	THINVMX_CMD_MAX = __THINVMX_CMD_MAX - 1
 };
 
-/* THINVMX_A_DOMAIN_STATE */
+/*
+ * THINVMX_A_DOMAIN_STATE. RUNNING counts a vCPU inside THINVMX_RUN, also
+ * while its thread is preempted there (and, briefly, one inside a register
+ * ioctl).
+ */
 #define THINVMX_DOMAIN_STATE_IDLE	0  /* no vCPU inside THINVMX_RUN */
 #define THINVMX_DOMAIN_STATE_RUNNING	1  /* a vCPU is inside THINVMX_RUN */
 #define THINVMX_DOMAIN_STATE_STOPPED	2  /* every vCPU stopped (shutdown, error) */
