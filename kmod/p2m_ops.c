@@ -381,17 +381,16 @@ void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn)
 
 /*
  * The largest leaf for the frames at @gfn -> @mfn: a superpage where both
- * are aligned to it, the range holds all of it, the CPU has it, and the
- * read-only set holds all of its host frames or none (ro_mmio.c keeps that
- * true of every mmio_direct superpage leaf).
+ * are aligned to it, the range holds all of it, the CPU has it, and none
+ * of its host frames is in the read-only set (ro_mmio.c keeps that true
+ * of every mmio_direct superpage leaf).
  */
 static int tvx_mmio_level(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
 {
 	int level = p2m_map_level(&dom->ept.caps, gfn, mfn, nr, EPT_LEVEL_1G);
 
 	while (level > EPT_LEVEL_4K &&
-	       tvx_mmio_ro_span(mfn << PAGE_SHIFT, BIT_ULL(9 * level)) ==
-	       TVX_RO_SOME)
+	       tvx_mmio_ro_any(mfn << PAGE_SHIFT, BIT_ULL(9 * level)))
 		level--;
 	return level;
 }

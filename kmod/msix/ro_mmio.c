@@ -73,26 +73,25 @@ bool tvx_mmio_ro(u64 hpa)
 }
 
 /**
- * tvx_mmio_ro_span() - how many of a range of host frames are read-only
+ * tvx_mmio_ro_any() - whether a range of host frames holds a read-only one
  * @hpa: host physical address of the first frame
  * @nr:  frames, at least one
  *
  * Context: any; lock-free (RCU).
- * Return: TVX_RO_NONE, TVX_RO_ALL or TVX_RO_SOME.
+ * Return: true if any frame of the range is in the read-only set.
  */
-enum tvx_ro_span tvx_mmio_ro_span(u64 hpa, u64 nr)
+bool tvx_mmio_ro_any(u64 hpa, u64 nr)
 {
-	u64 first = hpa >> PAGE_SHIFT, last = first + nr - 1;
-	enum tvx_ro_span span = TVX_RO_NONE;
+	u64 first = hpa >> PAGE_SHIFT;
 	struct ro_snap *s;
+	bool ro = false;
 
 	rcu_read_lock();
 	s = rcu_dereference(ro_current);
-	if (s && rangeset_overlaps(&s->set, first, last))
-		span = rangeset_covers(&s->set, first, last) ? TVX_RO_ALL :
-							       TVX_RO_SOME;
+	if (s)
+		ro = rangeset_overlaps(&s->set, first, first + nr - 1);
 	rcu_read_unlock();
-	return span;
+	return ro;
 }
 
 /**
@@ -100,42 +99,42 @@ enum tvx_ro_span tvx_mmio_ro_span(u64 hpa, u64 nr)
  * @entry: the leaf
  * @level: its level
  *
- * A superpage leaf of mmio_direct maps read-only frames all or none (see
- * ro_split_mixed()); while a change of the set is being applied, one that
+ * A superpage leaf of mmio_direct maps no read-only frame (see
+ * ro_split_ro()); while a change of the set is being applied, one that
  * maps some counts as read-only, which takes writes away, never gives them.
  *
  * Return: true if any frame the leaf maps is in the read-only set.
  */
 bool tvx_mmio_ro_leaf(u64 entry, int level)
 {
-	return tvx_mmio_ro_span(entry & EPT_ADDR_MASK, BIT_ULL(9 * level)) !=
-	       TVX_RO_NONE;
+	return tvx_mmio_ro_any(entry & EPT_ADDR_MASK, BIT_ULL(9 * level));
 }
 
-/* A superpage of mmio_direct that maps some read-only frames, not all. */
-static int ro_find_mixed(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+/* A superpage of mmio_direct that maps a read-only frame. */
+static int ro_find_ro(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
 {
 	u64 *at = a;
 
 	if (level == EPT_LEVEL_4K ||
 	    p2m_entry_type(*e) != THINVMX_P2M_MMIO_DIRECT ||
-	    tvx_mmio_ro_span(*e & EPT_ADDR_MASK, BIT_ULL(9 * level)) !=
-	    TVX_RO_SOME)
+	    !tvx_mmio_ro_leaf(*e, level))
 		return 0;
 	*at = gfn;
 	return 1;
 }
 
 /*
- * A superpage leaf of mmio_direct maps read-only frames all or none:
+ * A read-only frame is mapped by a 4 KiB leaf, never inside a superpage:
  * tvx_map_mmio_frames() maps them so, splits keep it, and this restores it
- * after a change of the set by splitting, one level at a time, every leaf
- * the change cut through, down to 4 KiB around its read-only frames. The
- * EPT fault path relies on it when it rebuilds a leaf from its first frame.
- * The pages come with __GFP_NOFAIL: a split that failed would leave the
- * guest writing frames it may only read.
+ * after a change of the set by splitting, one level at a time, every
+ * superpage leaf that now maps a read-only frame, down to 4 KiB around
+ * those frames (the other 2 MiB parts stay whole). The EPT fault path
+ * relies on it when it rebuilds a leaf from its first frame, and its
+ * discarding of writes by a single step swaps 4 KiB leaves only. The pages
+ * come with __GFP_NOFAIL: a split that failed would leave the guest
+ * writing frames it may only read.
  */
-static void ro_split_mixed(struct tvx_domain *dom)
+static void ro_split_ro(struct tvx_domain *dom)
 {
 	struct ept_prealloc pa = { 0 };
 	int found, ret = 0;
@@ -144,7 +143,7 @@ static void ro_split_mixed(struct tvx_domain *dom)
 	do {
 		ept_prealloc_fill(&pa, 1, __GFP_NOFAIL);
 		spin_lock(&dom->ept.lock);
-		found = ept_for_all(&dom->ept, ro_find_mixed, &gfn);
+		found = ept_for_all(&dom->ept, ro_find_ro, &gfn);
 		if (found)
 			ret = ept_split_at(&dom->ept, gfn, &pa);
 		spin_unlock(&dom->ept.lock);
@@ -172,7 +171,7 @@ static int ro_reapply_leaf(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
  * tvx_domain_reapply_mmio() - rebuild a domain's MMIO_DIRECT leaves
  * @dom: the domain
  *
- * Superpages the read-only set now cuts through are split first (the
+ * Superpages that now map read-only frames are split first (the
  * other frames keep their type and access); then each leaf gets write
  * permission back or loses it as the set says now. The INVEPT is done
  * before this returns.
@@ -183,7 +182,7 @@ void tvx_domain_reapply_mmio(struct tvx_domain *dom)
 {
 	struct ro_reapply_arg arg = { 0 };
 
-	ro_split_mixed(dom);
+	ro_split_ro(dom);
 	spin_lock(&dom->ept.lock);
 	ept_for_all(&dom->ept, ro_reapply_leaf, &arg);
 	spin_unlock(&dom->ept.lock);

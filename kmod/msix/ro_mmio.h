@@ -6,15 +6,8 @@
 
 struct tvx_domain;
 
-/* How many frames of a range are in the read-only set: tvx_mmio_ro_span() */
-enum tvx_ro_span {
-	TVX_RO_NONE,
-	TVX_RO_ALL,
-	TVX_RO_SOME,
-};
-
 bool tvx_mmio_ro(u64 hpa);
-enum tvx_ro_span tvx_mmio_ro_span(u64 hpa, u64 nr);
+bool tvx_mmio_ro_any(u64 hpa, u64 nr);
 bool tvx_mmio_ro_leaf(u64 entry, int level);
 void tvx_domain_reapply_mmio(struct tvx_domain *dom);
 /* highest frame number with 52 physical address bits */
