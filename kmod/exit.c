@@ -896,9 +896,11 @@ static int tvx_step_swap_leaf(struct tvx_vcpu *v, u64 gpa, bool scratch)
 static int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
 {
 	/* one instruction writing two read-only frames: give up safely */
-	if (v->ss_active || tvx_step_swap_leaf(v, gpa, true))
+	if (v->ss_swapped || tvx_step_swap_leaf(v, gpa, true))
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
-	tvx_step_arm(v);
+	/* a step an answer asked for is this one */
+	if (!v->ss_active)
+		tvx_step_arm(v);
 	return 1;
 }
 
@@ -909,9 +911,10 @@ static int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
  */
 static void tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
 {
-	if (v->ss_active || tvx_step_swap_leaf(v, gpa, false))
+	if (v->ss_swapped || tvx_step_swap_leaf(v, gpa, false))
 		return;		/* the access retries and faults again */
-	tvx_step_arm(v);
+	if (!v->ss_active)
+		tvx_step_arm(v);
 }
 
 /* The single step is done: undo it, and report it if an answer asked. */
@@ -1102,6 +1105,13 @@ static int handle_ept_violation(struct tvx_vcpu *v)
 	u64 *e, hpa;
 	u32 right;
 
+	/*
+	 * The instruction being stepped faulted and runs again: no step is
+	 * done yet (Bochs records one as pending at this exit).
+	 */
+	if (v->ss_active && !v->ss_mtf)
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~DR_STEP);
 	spin_lock(&dom->ept.lock);
 	e = ept_find_leaf(&dom->ept, gpa, &level);
 	if (!e) {
@@ -1305,7 +1315,7 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 void tvx_event_resume(struct tvx_vcpu *v)
 {
 	u32 act = v->ev_actions;
-	bool flush, stepping;
+	bool flush;
 	u64 val;
 
 	v->ev_state = TVX_EV_NONE;
@@ -1339,7 +1349,7 @@ void tvx_event_resume(struct tvx_vcpu *v)
 	case THINVMX_EVENT_MEM_ACCESS:
 		if (act & MONITOR_ACT_SINGLESTEP) {
 			tvx_allow_once(v, v->ev_gpa);
-			v->ss_report = v->ss_active;
+			v->ss_report = v->ss_swapped;
 			return;
 		}
 		break;
@@ -1347,8 +1357,7 @@ void tvx_event_resume(struct tvx_vcpu *v)
 	if (!(act & MONITOR_ACT_SINGLESTEP))
 		return;
 	/* a discard by scratch step is the step; else the next instruction */
-	stepping = v->ss_active;
-	if (!stepping)
+	if (!v->ss_active)
 		tvx_step_arm(v);
 	v->ss_report = true;
 }

@@ -340,7 +340,8 @@ int tvx_event_wait(struct tvx_vcpu *v)
 			 * that consumes records without ringing it.
 			 */
 			ret = wait_event_interruptible_timeout(lv->wq,
-						tvx_room_ready(l, lv), HZ / 100);
+							       tvx_room_ready(l, lv),
+							       HZ / 100);
 			if (ret < 0)
 				return -EINTR;
 			if (tvx_listener_dead(l))
@@ -525,6 +526,7 @@ static __poll_t tvx_listener_poll(struct file *file, poll_table *pt)
 	for (i = 0; i < l->nr_vcpus; i++) {
 		struct thinvmx_ring_header *hdr = l->vc[i].req.hdr;
 
+		/* pairs with the release store in ring_prod_publish() */
 		if (smp_load_acquire(&hdr->prod) != READ_ONCE(hdr->cons)) {
 			mask |= EPOLLIN | EPOLLRDNORM;
 			break;

@@ -20,7 +20,6 @@ int tvx_listener_vcpu_allowed(struct tvx_domain *dom, u32 id);
 void tvx_listener_vcpu_free(struct tvx_vcpu *v);
 bool tvx_vcpu_listener_gone(const struct tvx_vcpu *v);
 
-
 struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 				      enum monitor_delivery delivery);
 int tvx_event_send(struct tvx_vcpu *v);

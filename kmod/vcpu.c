@@ -637,7 +637,6 @@ static void tvx_get_regs_fn(struct tvx_vcpu *v, void *arg)
  */
 void tvx_load_regs(struct tvx_vcpu *v, const struct thinvmx_regs *r)
 {
-
 	v->gprs[TVX_RAX] = r->rax;
 	v->gprs[TVX_RBX] = r->rbx;
 	v->gprs[TVX_RCX] = r->rcx;

@@ -16,6 +16,7 @@
 #include "tvx_test.h"
 #include "libthinvmx.h"
 #include "tvx_guest.h"
+#include "tvx_daemon.h"
 
 #define PAGE		4096UL
 #define MEM_BYTES	(64ULL << 20)
@@ -96,6 +97,20 @@ static void guest_ro_writes(__u64 base)
 	GUEST_DONE();
 }
 
+/*
+ * Two discarded writes back to back: a MOV (skipped after decoding), then
+ * a LOCK OR of 5 bytes (stepped against the scratch page).
+ */
+static void guest_ro_reported(__u64 base)
+{
+	volatile __u8 *p = (volatile __u8 *)(uintptr_t)base;
+
+	asm volatile("movb $0x22, 8(%0)\n\t"
+		     "lock orb $0x5, 9(%0)" : : "r" (p + PAGE) : "memory");
+	GUEST_SYNC(p[PAGE + 8], p[PAGE + 9]);
+	GUEST_DONE();
+}
+
 FIXTURE(ro) {
 	struct tvx_handle *h;
 	struct tvx_domain *d;
@@ -139,6 +154,12 @@ FIXTURE_SETUP(ro)
 
 FIXTURE_TEARDOWN(ro)
 {
+	__u64 mfn = self->bar >> 12, i;
+
+	/* what a failed test left in the set */
+	for (i = 0; self->host_view && i < 3; i++)
+		while (!tvx_ro_remove(self->h, mfn + i, mfn + i))
+			;
 	if (self->host_view)
 		munmap((void *)self->host_view, 4 * PAGE);
 	tvx_vcpu_destroy(self->v);
@@ -207,6 +228,95 @@ TEST_F(ro, guest_writes_never_reach_read_only_frames)
 
 	EXPECT_EQ(0, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
 	EXPECT_EQ(-ENOENT, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
+}
+
+/* Set up the read-only frame at BAR_GFN + 1 and the reporting guest. */
+static void ro_reported_setup(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(ro) *self, struct tvx_monitor **m,
+			      __u32 mode)
+{
+	__u64 mfn = self->bar >> 12;
+
+	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	ASSERT_EQ(0, tvx_ro_add(self->h, mfn + 1, mfn + 1));
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, m));
+	ASSERT_EQ(0, tvx_monitor_set(*m, THINVMX_MONITOR_RO_MMIO_WRITE, mode, 0));
+	ASSERT_EQ(0, tvx_vcpu_setup_long_mode(self->v, self->d,
+					      (__u64)(uintptr_t)guest_ro_reported, 0));
+	ASSERT_EQ(0, tvx_vcpu_set_args(self->v, BAR_GFN << 12, 0, 0));
+}
+
+/* What both modes must show: the writes discarded, and how they were. */
+static void ro_reported_check(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(ro) *self, struct daemon *dm)
+{
+	__u64 mfn = self->bar >> 12;
+	unsigned int i;
+
+	EXPECT_EQ(0xee, self->uc.args[0]);
+	EXPECT_EQ(0xee, self->uc.args[1]);
+	EXPECT_EQ(0xee, self->host_view[PAGE + 8]);
+	EXPECT_EQ(2, discarded(self->d));
+	ASSERT_EQ(2, dm->count[THINVMX_EVENT_RO_MMIO_WRITE]);
+	for (i = 0; i < 2; i++) {
+		const struct thinvmx_event *ev = &dm->evs[i];
+
+		EXPECT_EQ(THINVMX_EVENT_RO_MMIO_WRITE, ev->reason);
+		EXPECT_TRUE(ev->flags & THINVMX_EVENT_F_GFN_VALID);
+		EXPECT_EQ(BAR_GFN + 1, ev->u.ro_mmio.gfn);
+		EXPECT_EQ(mfn + 1, ev->u.ro_mmio.mfn);
+		EXPECT_EQ(8 + i, ev->u.ro_mmio.offset);
+		if (ev->flags & THINVMX_EVENT_F_GLA_VALID)
+			EXPECT_EQ((BAR_GFN << 12) + PAGE + 8 + i, ev->u.ro_mmio.gla);
+	}
+	EXPECT_LT(dm->evs[0].regs.rip, dm->evs[1].regs.rip);
+	EXPECT_EQ(0, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
+}
+
+TEST_F(ro, read_only_writes_reported_async)
+{
+	struct tvx_monitor *m;
+	struct daemon dm;
+
+	ro_reported_setup(_metadata, self, &m, THINVMX_MONITOR_MODE_ASYNC);
+	daemon_init(&dm, m, self->d, 1);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(2, daemon_drain(&dm));
+	EXPECT_FALSE(dm.evs[0].flags & THINVMX_EVENT_F_SYNC);
+	ro_reported_check(_metadata, self, &dm);
+	tvx_monitor_detach(m);
+}
+
+/* Sync: the first write's answer asks for a step, the second's not. */
+static void step_first(struct daemon *dm, const struct thinvmx_event *ev,
+		       struct thinvmx_response *rsp)
+{
+	if (ev->reason == THINVMX_EVENT_RO_MMIO_WRITE && ev->seq == 1)
+		rsp->flags = THINVMX_RESPONSE_SINGLESTEP;
+}
+
+TEST_F(ro, read_only_writes_reported_sync)
+{
+	struct tvx_monitor *m;
+	struct daemon dm;
+
+	ro_reported_setup(_metadata, self, &m, THINVMX_MONITOR_MODE_SYNC);
+	daemon_init(&dm, m, self->d, 1);
+	dm.policy = step_first;
+	ASSERT_EQ(0, daemon_start(&dm));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	daemon_stop(&dm);
+	EXPECT_EQ(0, dm.error);
+	EXPECT_TRUE(dm.evs[0].flags & THINVMX_EVENT_F_SYNC);
+	/*
+	 * The MOV is discarded and the LOCK OR stepped: its own event comes
+	 * first, then its discard by scratch step, which is the step.
+	 */
+	ASSERT_EQ(3, dm.nr);
+	EXPECT_EQ(THINVMX_EVENT_SINGLESTEP, dm.evs[2].reason);
+	EXPECT_EQ(dm.evs[1].regs.rip + 5, dm.evs[2].regs.rip);
+	ro_reported_check(_metadata, self, &dm);
+	tvx_monitor_detach(m);
 }
 
 TEST_F(ro, counted_users_and_bad_ranges)
