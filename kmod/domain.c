@@ -8,6 +8,7 @@
  * and every mapping of its memory).
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -485,6 +486,52 @@ static const struct file_operations tvx_domain_fops = {
 	.mmap		= tvx_domain_mmap,
 	.llseek		= noop_llseek,
 };
+
+/**
+ * tvx_open_domain() - THINVMX_OPEN_DOMAIN
+ * @uarg: the caller's struct thinvmx_open_domain
+ *
+ * Another fd of a live domain, holding its own reference. The same rule
+ * as attaching a listener: the creator's effective uid, or CAP_SYS_ADMIN.
+ *
+ * Return: a new domain fd, or -EFAULT, -EINVAL (flags or reserved bits),
+ * -ENOENT (no live domain with this id), -EPERM, -EMFILE/-ENOMEM.
+ */
+int tvx_open_domain(struct thinvmx_open_domain __user *uarg)
+{
+	struct tvx_domain *dom = NULL, *d;
+	struct thinvmx_open_domain od;
+	int ret;
+
+	if (copy_from_user(&od, uarg, sizeof(od)))
+		return -EFAULT;
+	if (od.flags || od.reserved[0] || od.reserved[1])
+		return -EINVAL;
+
+	/*
+	 * A domain whose last reference is gone stays on the list until
+	 * tvx_domain_free() takes this lock: it is not there to be opened.
+	 */
+	mutex_lock(&tvx_domains_lock);
+	list_for_each_entry(d, &tvx_domains, node) {
+		if (d->id == od.id && kref_get_unless_zero(&d->ref)) {
+			dom = d;
+			break;
+		}
+	}
+	mutex_unlock(&tvx_domains_lock);
+	if (!dom)
+		return -ENOENT;
+	if (!uid_eq(current_euid(), dom->owner_uid) && !capable(CAP_SYS_ADMIN)) {
+		tvx_domain_put(dom);
+		return -EPERM;
+	}
+	ret = anon_inode_getfd("thinvmx-domain", &tvx_domain_fops, dom,
+			       O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		tvx_domain_put(dom);
+	return ret;
+}
 
 static void tvx_host_cpuid(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
 			   u32 function, u32 index, bool indexed)

@@ -115,6 +115,8 @@ static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return tvx_ioctl_get_caps(argp);
 	case THINVMX_CREATE_DOMAIN:
 		return tvx_create_domain(argp);
+	case THINVMX_OPEN_DOMAIN:
+		return tvx_open_domain(argp);
 	case THINVMX_RO_ADD:
 	case THINVMX_RO_REMOVE:
 		return tvx_ro_admin(argp, cmd == THINVMX_RO_ADD);

@@ -205,6 +205,7 @@ struct tvx_vcpu {
 };
 
 int tvx_create_domain(struct thinvmx_create_domain __user *uarg);
+int tvx_open_domain(struct thinvmx_open_domain __user *uarg);
 
 /* p2m_ops.c */
 long tvx_set_mem(struct tvx_domain *dom, struct thinvmx_mem_range __user *uarg,

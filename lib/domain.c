@@ -30,6 +30,58 @@ struct tvx_vcpu {
 	struct thinvmx_run *run;
 };
 
+/* Map every RAM entry of the domain's final memory map. */
+static int tvx_domain_map(struct tvx_domain *d)
+{
+	unsigned int i;
+	int ret;
+
+	ret = tvx_domain_memmap(d, &d->map, d->e820, THINVMX_MEMMAP_MAX);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < d->map.nr_entries; i++) {
+		struct tvx_mapping *m = &d->maps[d->nr_maps];
+		void *p;
+
+		if (d->e820[i].type != THINVMX_E820_RAM)
+			continue;
+		p = mmap(NULL, d->e820[i].size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, d->fd, d->e820[i].addr);
+		if (p == MAP_FAILED)
+			return -errno;
+		m->gpa = d->e820[i].addr;
+		m->size = d->e820[i].size;
+		m->host = p;
+		d->nr_maps++;
+	}
+	return 0;
+}
+
+/* A struct tvx_domain around a domain fd the ioctl @cmd returns. */
+static int tvx_domain_get(struct tvx_handle *h, unsigned long cmd, void *arg,
+			  struct tvx_domain **out)
+{
+	struct tvx_domain *d;
+	int ret;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->fd = ioctl(tvx_fd(h), cmd, arg);
+	if (d->fd < 0) {
+		ret = -errno;
+		free(d);
+		return ret;
+	}
+	ret = tvx_domain_map(d);
+	if (ret) {
+		tvx_domain_destroy(d);
+		return ret;
+	}
+	*out = d;
+	return 0;
+}
+
 int tvx_domain_create(struct tvx_handle *h, const struct thinvmx_e820_entry *e820,
 		      unsigned int nr, __u64 mem_bytes, __u32 flags,
 		      struct tvx_domain **out)
@@ -40,44 +92,15 @@ int tvx_domain_create(struct tvx_handle *h, const struct thinvmx_e820_entry *e82
 		.flags = flags,
 		.mem_bytes = mem_bytes,
 	};
-	struct tvx_domain *d;
-	unsigned int i;
-	int ret;
 
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	d->fd = ioctl(tvx_fd(h), THINVMX_CREATE_DOMAIN, &cd);
-	if (d->fd < 0) {
-		ret = -errno;
-		free(d);
-		return ret;
-	}
-	ret = tvx_domain_memmap(d, &d->map, d->e820, THINVMX_MEMMAP_MAX);
-	if (ret < 0)
-		goto err;
-	for (i = 0; i < d->map.nr_entries; i++) {
-		struct tvx_mapping *m = &d->maps[d->nr_maps];
-		void *p;
+	return tvx_domain_get(h, THINVMX_CREATE_DOMAIN, &cd, out);
+}
 
-		if (d->e820[i].type != THINVMX_E820_RAM)
-			continue;
-		p = mmap(NULL, d->e820[i].size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, d->fd, d->e820[i].addr);
-		if (p == MAP_FAILED) {
-			ret = -errno;
-			goto err;
-		}
-		m->gpa = d->e820[i].addr;
-		m->size = d->e820[i].size;
-		m->host = p;
-		d->nr_maps++;
-	}
-	*out = d;
-	return 0;
-err:
-	tvx_domain_destroy(d);
-	return ret;
+int tvx_domain_open(struct tvx_handle *h, __u32 id, struct tvx_domain **out)
+{
+	struct thinvmx_open_domain od = { .id = id };
+
+	return tvx_domain_get(h, THINVMX_OPEN_DOMAIN, &od, out);
 }
 
 int tvx_domain_create_simple(struct tvx_handle *h, __u64 mem_bytes,

@@ -42,6 +42,14 @@ int tvx_domain_create(struct tvx_handle *h, const struct thinvmx_e820_entry *e82
 /* one RAM entry [0, mem_bytes) */
 int tvx_domain_create_simple(struct tvx_handle *h, __u64 mem_bytes,
 			     struct tvx_domain **out);
+/*
+ * THINVMX_OPEN_DOMAIN: the domain @id another process created, mapped the
+ * same way; its guest memory, vCPU creation, p2m calls and listener work
+ * as for the creator's. -ENOENT: no such domain; -EPERM: neither its
+ * creator's uid nor CAP_SYS_ADMIN. tvx_domain_destroy() closes this
+ * process's fd only: the domain lives while another holds it.
+ */
+int tvx_domain_open(struct tvx_handle *h, __u32 id, struct tvx_domain **out);
 void tvx_domain_destroy(struct tvx_domain *d);
 int tvx_domain_fd(const struct tvx_domain *d);
 /* host address of guest physical @gpa, NULL if it is not mapped RAM */

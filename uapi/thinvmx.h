@@ -29,14 +29,12 @@
  *   0x21  /dev       THINVMX_RO_REMOVE          struct thinvmx_ro_range (in)
  *   0x22  /dev       THINVMX_RO_LIST            struct thinvmx_ro_list (in/out)
  *   0x23  /dev       THINVMX_PCI_MSIX_INFO      struct thinvmx_msix_info (in/out)
+ *   0x24  /dev       THINVMX_OPEN_DOMAIN        struct thinvmx_open_domain (in)
  *   0x30  domain     THINVMX_ATTACH_MONITOR     struct thinvmx_attach_monitor (in/out)
  *   0x31  domain     THINVMX_INJECT_TRAP        struct thinvmx_inject_trap (in/out)
  *   0x32  listener   THINVMX_SET_MONITOR        struct thinvmx_monitor (in)
  *   0x33  listener   THINVMX_GET_MONITOR        struct thinvmx_monitor (in/out)
  *   0x34  listener   THINVMX_MONITOR_DOORBELL   struct thinvmx_doorbell (in)
- *
- * 0x30-0x34 are the introspection ABI, defined but not implemented yet:
- * they return -ENOTTY.
  *   0x10  vcpu       THINVMX_RUN                -
  *   0x11  vcpu       THINVMX_GET_REGS           struct thinvmx_regs (out)
  *   0x12  vcpu       THINVMX_SET_REGS           struct thinvmx_regs (in)
@@ -203,6 +201,26 @@ static_assert(sizeof(struct thinvmx_create_domain) == 56,
 
 #define THINVMX_CREATE_DOMAIN \
 	_IOW(THINVMX_IOC_MAGIC, 0x01, struct thinvmx_create_domain)
+
+/*
+ * THINVMX_OPEN_DOMAIN: a new fd (O_CLOEXEC) of an existing domain, for a
+ * process other than its creator (an introspection daemon, a debugger).
+ * The fd holds a reference like the creator's and serves every domain
+ * ioctl and mmap. -ENOENT: no live domain has this id; -EPERM: the
+ * caller's effective uid is not the one that created the domain and it
+ * lacks CAP_SYS_ADMIN.
+ */
+struct thinvmx_open_domain {
+	__u32 id;		/* the domain id (netlink, thinvmx-ctl domains) */
+	__u32 flags;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_open_domain) == 24,
+	      "struct thinvmx_open_domain layout");
+
+#define THINVMX_OPEN_DOMAIN \
+	_IOW(THINVMX_IOC_MAGIC, 0x24, struct thinvmx_open_domain)
 
 /* THINVMX_CREATE_VCPU: returns a new vCPU fd (O_CLOEXEC). */
 #define THINVMX_MAX_VCPUS		64
