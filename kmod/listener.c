@@ -28,6 +28,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -42,6 +43,16 @@
 #include "memevent/ring.h"
 #include "vmx/vmx_bits.h"
 #include "vmx/vmx_ops.h"
+
+/*
+ * A vCPU waiting for an answer first watches its response ring for this
+ * long: a daemon polling its rings on another CPU answers within it, and
+ * the vCPU goes back to the guest without a sleep and a wake-up.
+ */
+static unsigned int event_spin_ns = 30000;
+module_param(event_spin_ns, uint, 0644);
+MODULE_PARM_DESC(event_spin_ns,
+		 "ns a vCPU polls for an answer before it sleeps (0: never)");
 
 /* One vCPU's rings, and the answer its sync event waits for. */
 struct tvx_lvcpu {
@@ -302,6 +313,26 @@ static void tvx_event_abandon(struct tvx_vcpu *v)
 	}
 }
 
+/* Poll for the answer a little, where another CPU can be giving it. */
+static bool tvx_answer_spin(struct tvx_listener *l, struct tvx_lvcpu *lv,
+			    u32 vcpu)
+{
+	u32 spin = READ_ONCE(event_spin_ns);
+	u64 end;
+
+	if (!spin || num_online_cpus() < 2)
+		return false;
+	end = ktime_get_ns() + spin;
+	do {
+		if (tvx_answer_ready(l, lv, vcpu))
+			return true;
+		if (need_resched() || signal_pending(current))
+			break;
+		cpu_relax();
+	} while (ktime_get_ns() < end);
+	return false;
+}
+
 static bool tvx_room_ready(struct tvx_listener *l, struct tvx_lvcpu *lv)
 {
 	int ret;
@@ -352,7 +383,8 @@ int tvx_event_wait(struct tvx_vcpu *v)
 				      TVX_EV_WAIT : TVX_EV_NONE;
 			continue;
 		case TVX_EV_WAIT:
-			if (wait_event_interruptible(lv->wq,
+			if (!tvx_answer_spin(l, lv, v->id) &&
+			    wait_event_interruptible(lv->wq,
 						     tvx_answer_ready(l, lv, v->id)))
 				return -EINTR;
 			spin_lock(&lv->rsp_lock);

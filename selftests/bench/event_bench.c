@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * event_bench: the round trip of a sync INT3 event (guest INT3 -> the
+ * listener's daemon -> answer SKIP -> guest) under thinvmx, against
+ * kvm_intel's KVM_EXIT_DEBUG round trip (guest INT3 -> KVM_RUN returns ->
+ * the VMM moves RIP past it through the synced registers -> KVM_RUN) for
+ * the same guest code in the same nested machine; and async INT3 events
+ * (reported, the #BP delivered to the guest's own handler, an IRET).
+ *
+ * The guest is exit_bench's real-mode loop (bench_guest.h) around one
+ * INT3; cycles are the guest's TSC (in Bochs, emulated instructions), the
+ * cheapest iteration and the mean. The thinvmx daemon is a second thread,
+ * on another CPU when there is one, that either spins on the rings
+ * (busy-poll) or sleeps in poll(2). Ratios are thinvmx / KVM.
+ *
+ * usage: event_bench [-n ITERATIONS] [--kvm-modules DIR]
+ * Needs root, /dev/thinvmx with usable VMX and unrestricted guest; for the
+ * KVM side /dev/kvm (loaded from DIR, default /lib/modules-kvm). Exits 4
+ * (skip) when thinvmx cannot run.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/kvm.h>
+
+#include "libthinvmx.h"
+#include "bench_guest.h"
+
+#define IRET_GPA	0x3000
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* ---------------------------------------------------------------- thinvmx */
+
+struct daemon {
+	struct tvx_monitor *m;
+	unsigned int flags;
+	volatile int stop;
+	unsigned long long events;
+	int error;
+};
+
+static int answer_skip(struct tvx_monitor *m, const struct thinvmx_event *ev,
+		       struct thinvmx_response *rsp, void *arg)
+{
+	struct daemon *dm = arg;
+
+	dm->events++;
+	rsp->flags = THINVMX_RESPONSE_SKIP;
+	return 0;
+}
+
+static void *daemon_main(void *arg)
+{
+	struct daemon *dm = arg;
+	int ret;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		pin(1);
+	while (!dm->stop) {
+		ret = tvx_monitor_serve(dm->m, 1, dm->flags, 50, answer_skip, dm);
+		if (ret < 0) {
+			dm->error = ret;
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int run_thinvmx(struct tvx_handle *h, unsigned int n, __u32 mode,
+		       unsigned int flags, struct result *res)
+{
+	struct thinvmx_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	struct daemon dm = { .flags = flags };
+	struct thinvmx_sregs s;
+	struct thinvmx_run *run;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	pthread_t thread;
+	__u32 ivt3 = IRET_GPA;	/* 0000:3000 */
+	double t0;
+	int ret;
+
+	ret = tvx_domain_create_simple(h, MEM_SIZE, &d);
+	if (ret)
+		return ret;
+	ret = tvx_vcpu_create(d, 0, &v);
+	if (ret)
+		goto out_dom;
+	build_guest(tvx_gpa(d, CODE_GPA), INSN_INT3, n);
+	memset(tvx_gpa(d, 0x2000), 0, 8);
+	memcpy(tvx_gpa(d, 3 * 4), &ivt3, 4);		/* #BP: an IRET */
+	*(unsigned char *)tvx_gpa(d, IRET_GPA) = 0xcf;
+	if ((ret = tvx_get_sregs(v, &s)))
+		goto out;
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	if ((ret = tvx_set_sregs(v, &s)) || (ret = tvx_set_regs(v, &regs)))
+		goto out;
+	ret = tvx_monitor_attach(d, 0, 0, &dm.m);
+	if (ret)
+		goto out;
+	ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, mode, 0);
+	if (ret || (ret = -pthread_create(&thread, NULL, daemon_main, &dm)))
+		goto out_mon;
+
+	run = tvx_vcpu_run_page(v);
+	t0 = now();
+	for (;;) {
+		ret = tvx_vcpu_run(v);
+		if (ret == -EINTR)
+			continue;
+		if (ret)
+			break;
+		if (run->exit_reason != THINVMX_EXIT_IO) {
+			ret = -EPROTO;
+			break;
+		}
+		if (run->io.port == PORT_RESULT) {
+			res->min = run->io.data;
+			memcpy(&res->total, tvx_gpa(d, 0x2000), 8);
+			break;
+		}
+	}
+	res->seconds = now() - t0;
+	/* async: let the daemon see the last ones */
+	while (!ret && dm.events < n && now() - t0 < res->seconds + 10)
+		usleep(1000);
+	dm.stop = 1;
+	pthread_join(thread, NULL);
+	res->events = dm.events;
+	if (!ret)
+		ret = dm.error;
+out_mon:
+	tvx_monitor_detach(dm.m);
+out:
+	tvx_vcpu_destroy(v);
+out_dom:
+	tvx_domain_destroy(d);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- KVM */
+
+static int run_kvm(unsigned int n, struct result *res)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
+	};
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP,
+	};
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	struct kvm_sregs s;
+	struct kvm_run *run;
+	int kvm, vm = -1, vcpu = -1, ret = 0;
+	long run_size;
+	unsigned char *mem;
+	double t0;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return -errno;
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0 || mem == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	build_guest(mem + CODE_GPA, INSN_INT3, n);
+	region.userspace_addr = (unsigned long)mem;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0 ||
+	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
+	    ioctl(vcpu, KVM_GET_SREGS, &s) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0 || ioctl(vcpu, KVM_SET_REGS, &regs) < 0 ||
+	    ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	/* the registers come with every exit and go back with KVM_RUN */
+	run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	t0 = now();
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_DEBUG) {
+			/* the answer "skip": past the INT3 */
+			run->s.regs.regs.rip += 1;
+			run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+			res->events++;
+			continue;
+		}
+		if (run->exit_reason != KVM_EXIT_IO) {
+			ret = -EPROTO;
+			break;
+		}
+		if (run->io.port == PORT_RESULT) {
+			memcpy(&res->min, (char *)run + run->io.data_offset, 4);
+			memcpy(&res->total, mem + 0x2000, 8);
+			break;
+		}
+	}
+	res->seconds = now() - t0;
+	munmap(run, run_size);
+out:
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	if (mem != MAP_FAILED)
+		munmap(mem, MEM_SIZE);
+	close(kvm);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void print(const char *what, unsigned int n, const struct result *r)
+{
+	printf("%-34s %7u (%8.0f) cycles  %8.0f events/s\n", what, r->min,
+	       (double)r->total / n, r->seconds > 0 ? r->events / r->seconds : 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "kvm-modules", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *kvm_dir = "/lib/modules-kvm";
+	struct result busy = { 0 }, polled = { 0 }, async = { 0 }, kvm = { 0 };
+	bool have_kvm = true;
+	struct tvx_handle *h;
+	struct thinvmx_caps caps;
+	unsigned int n = 2000;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "n:k:", longopts, NULL)) != -1) {
+		if (c == 'n')
+			n = strtoul(optarg, NULL, 0);
+		else if (c == 'k')
+			kvm_dir = optarg;
+		else
+			return 2;
+	}
+	if (tvx_open(&h) || tvx_get_caps(h, &caps) ||
+	    caps.vmx_status != THINVMX_VMX_OK ||
+	    !(caps.features & THINVMX_FEAT_UNRESTRICTED)) {
+		printf("SKIP: thinvmx with VMX and unrestricted guest not available\n");
+		return KSFT_SKIP;
+	}
+	pin(0);
+	if (access("/dev/kvm", F_OK) &&
+	    (load_module(kvm_dir, "irqbypass.ko") || load_module(kvm_dir, "kvm.ko") ||
+	     load_module(kvm_dir, "kvm-intel.ko"))) {
+		printf("# no kvm_intel: thinvmx figures only\n");
+		have_kvm = false;
+	}
+	/* the round trips, not Bochs' software L1D flush */
+	set_param("/sys/module/thinvmx/parameters/vmentry_l1d_flush", "never");
+	set_param("/sys/module/kvm_intel/parameters/vmentry_l1d_flush", "never");
+
+	ret = run_thinvmx(h, n, THINVMX_MONITOR_MODE_SYNC, TVX_MONITOR_BUSY_POLL, &busy);
+	if (!ret)
+		ret = run_thinvmx(h, n, THINVMX_MONITOR_MODE_SYNC, 0, &polled);
+	if (!ret)
+		ret = run_thinvmx(h, n, THINVMX_MONITOR_MODE_ASYNC, 0, &async);
+	if (ret) {
+		fprintf(stderr, "thinvmx run failed: %s\n", strerror(-ret));
+		return 1;
+	}
+	if (have_kvm && (ret = run_kvm(n, &kvm))) {
+		fprintf(stderr, "kvm run failed: %s\n", strerror(-ret));
+		return 1;
+	}
+	set_param("/sys/module/thinvmx/parameters/vmentry_l1d_flush", "cond");
+
+	printf("# INT3 round trip, cycles per event (cheapest of %u; mean), guest TSC; "
+	       "%ld CPUs\n", n, sysconf(_SC_NPROCESSORS_ONLN));
+	print("thinvmx sync, daemon busy-polling", n, &busy);
+	print("thinvmx sync, daemon in poll()", n, &polled);
+	print("thinvmx async (+ #BP to the guest)", n, &async);
+	if (have_kvm)
+		print("kvm KVM_EXIT_DEBUG", n, &kvm);
+	if (have_kvm)
+		printf("ratio sync/kvm: busy-poll %.2f, poll %.2f (mean %.2f, %.2f)\n",
+		       (double)busy.min / kvm.min, (double)polled.min / kvm.min,
+		       (double)busy.total / kvm.total, (double)polled.total / kvm.total);
+	printf("async rate / sync rate: %.1fx (busy-poll), %.1fx (poll), by mean cycles\n",
+	       (double)busy.total / async.total, (double)polled.total / async.total);
+	if (have_kvm) {
+		syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK);
+		syscall(SYS_delete_module, "kvm", O_NONBLOCK);
+		syscall(SYS_delete_module, "irqbypass", O_NONBLOCK);
+	}
+	tvx_close(h);
+	return 0;
+}
