@@ -6,6 +6,9 @@
  * tvx_handle_exit(): return
  *   1  the exit is dealt with in the kernel: enter the guest again;
  *   0  userspace must act: struct thinvmx_run says what; RUN returns 0;
+ *   TVX_EXIT_WAIT_EVENT  an event waits for room in its ring or for the
+ *      listener's answer: the run loop sleeps outside the inner loop
+ *      (listener.c), then enters again (tvx_event_resume() first);
  *  <0  an errno for RUN to return.
  * Handlers run with preemption disabled and interrupts enabled, the vCPU's
  * VMCS current. They never sleep. An exit nothing handles stops the vCPU

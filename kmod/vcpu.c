@@ -509,9 +509,11 @@ static u32 tvx_enter(struct tvx_vcpu *v)
 
 /*
  * The inner loop: enter, handle in the kernel what can be, until an exit
- * needs userspace, the task must reschedule or a signal is pending.
- * Return: 1 to go on (after rescheduling), 0 to return to userspace, or a
- * negative errno.
+ * needs userspace or an event's wait, the task must reschedule, a signal
+ * is pending or the listener went away.
+ * Return: 1 to go on (after rescheduling), TVX_EXIT_WAIT_EVENT to wait
+ * for an event (then go on), 0 to return to userspace, or a negative
+ * errno.
  */
 static int tvx_run_stretch(struct tvx_vcpu *v)
 {
