@@ -137,7 +137,7 @@ FORCE:
 
 lib: $(O)/lib/libthinvmx.a $(O)/lib/libthinvmx.so $(O)/lib/libthinvmx.pc
 
-TOOLS		:= thinvmx-ctl thinvmx-run
+TOOLS		:= thinvmx-ctl thinvmx-monitor thinvmx-run
 
 # Tools link libthinvmx statically: they also run in the nested VM's
 # initramfs, which has no C library.
@@ -145,10 +145,10 @@ $(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h ua
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
-# thinvmx-ctl's JSON lines come from tools/json.c (unit-tested on its own)
-$(O)/tools/thinvmx-ctl: tools/thinvmx-ctl.c tools/json.c tools/json.h $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_netlink.h
+# JSON lines come from tools/json.c (unit-tested on its own)
+$(O)/tools/thinvmx-ctl $(O)/tools/thinvmx-monitor: $(O)/tools/%: tools/%.c tools/json.c tools/json.h $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -static -o $@ tools/thinvmx-ctl.c tools/json.c \
+	$(CC) $(CFLAGS_USER) -static -o $@ $< tools/json.c \
 		$(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
 # The demo guest: freestanding 64-bit code linked at 1 MiB.
