@@ -6,9 +6,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libthinvmx.h"
 
@@ -32,6 +34,14 @@ static const char usage_text[] =
 "  -c, --vcpus N        vCPUs (default 1, at most 64)\n"
 "  -f, --flat ADDR      IMAGE is a flat binary to load at ADDR\n"
 "  -M, --mode MODE      long, protected or real (flat images; default long)\n"
+"  -p, --paused         create the domain and its vCPUs, say on stderr\n"
+"                       \"thinvmx-run: domain N paused (pid P)\" and start the\n"
+"                       vCPUs only on SIGUSR1: for thinvmx-monitor to attach\n"
+"                       and choose its events before the guest runs\n"
+"  -H, --hold           when every vCPU has stopped, say \"thinvmx-run: domain\n"
+"                       N held (pid P)\" and keep the domain, its vCPUs and\n"
+"                       their counters (thinvmx-ctl stats) until SIGUSR1,\n"
+"                       SIGINT or SIGTERM\n"
 "  -j, --json           on exit, print one JSON line per vCPU on stderr\n"
 "  -v, --verbose        log every exit that is not serial output on stderr\n"
 "  -h, --help           print this help and exit\n"
@@ -48,6 +58,8 @@ struct opts {
 	int mode;		/* 64, 32, 16 */
 	int json;
 	int verbose;
+	int paused;
+	int hold;
 };
 
 struct vcpu_thread {
@@ -214,6 +226,25 @@ static int start_vcpu(struct tvx_vcpu *v, struct tvx_domain *d,
 	}
 }
 
+/*
+ * Say which domain this is and wait for one of @set (blocked): --paused
+ * before the vCPUs start, --hold after they stopped.
+ */
+static void wait_for(struct tvx_domain *d, const sigset_t *set,
+		     const char *state, const char *what)
+{
+	struct thinvmx_domain_info info;
+	int sig;
+
+	if (tvx_domain_info(d, &info))
+		info.id = ~0U;
+	fflush(stdout);
+	fprintf(stderr, "thinvmx-run: domain %u %s (pid %d): kill -USR1 %d %s it\n",
+		info.id, state, (int)getpid(), (int)getpid(), what);
+	while (sigwait(set, &sig))
+		;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -221,6 +252,8 @@ int main(int argc, char **argv)
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "flat", required_argument, NULL, 'f' },
 		{ "mode", required_argument, NULL, 'M' },
+		{ "paused", no_argument, NULL, 'p' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -231,11 +264,12 @@ int main(int argc, char **argv)
 	struct tvx_handle *h = NULL;
 	struct tvx_domain *d = NULL;
 	unsigned int i, started = 0;
+	sigset_t usr1;
 	int c, ret, status = 1;
 	__u64 entry;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "m:c:f:M:jvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:f:M:pHjvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			o.mib = strtoull(optarg, &end, 0);
@@ -258,6 +292,12 @@ int main(int argc, char **argv)
 			if (!o.mode)
 				goto usage;
 			break;
+		case 'p':
+			o.paused = 1;
+			break;
+		case 'H':
+			o.hold = 1;
+			break;
 		case 'j':
 			o.json = 1;
 			break;
@@ -273,6 +313,12 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || (!o.flat && o.mode != 64))
 		goto usage;
+
+	/* SIGUSR1 is waited for, never delivered: blocked in every thread */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (o.paused || o.hold)
+		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 
 	ret = tvx_open(&h);
 	if (ret) {
@@ -312,6 +358,8 @@ int main(int argc, char **argv)
 			goto join;
 		}
 	}
+	if (o.paused)
+		wait_for(d, &usr1, "paused", "starts");
 	for (i = 0; i < o.vcpus; i++, started++)
 		if (pthread_create(&t[i].thread, NULL, vcpu_main, &t[i]))
 			break;
@@ -329,6 +377,12 @@ join:
 				i, t[i].status ? "false" : "true",
 				(uint64_t)tvx_vcpu_run_page(t[i].v)->exits,
 				(uint64_t)t[i].exits_to_user, t[i].why);
+	}
+	if (o.hold && started) {
+		sigaddset(&usr1, SIGINT);
+		sigaddset(&usr1, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+		wait_for(d, &usr1, "held", "ends");
 	}
 	for (i = 0; t && i < o.vcpus; i++)
 		tvx_vcpu_destroy(t[i].v);
