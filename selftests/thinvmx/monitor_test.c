@@ -561,14 +561,14 @@ TEST_F(mon, mem_access_sync_singlestep)
 
 /* ------------------------------------------------------------ lifetime */
 
-/* A daemon process that attaches, monitors CR0 sync, and never answers. */
-static void silent_daemon(int domain_fd, int ready_fd)
+/* A daemon process that attaches, monitors @kind sync, and never answers. */
+static void silent_daemon(int domain_fd, int ready_fd, __u32 kind)
 {
 	struct tvx_monitor *m;
 	char c = 1;
 
 	if (tvx_monitor_attach_fd(domain_fd, 0, 0, &m) ||
-	    tvx_monitor_set(m, THINVMX_MONITOR_CR0, THINVMX_MONITOR_MODE_SYNC, 0))
+	    tvx_monitor_set(m, kind, THINVMX_MONITOR_MODE_SYNC, 0))
 		c = 0;
 	if (write(ready_fd, &c, 1) != 1)
 		_exit(1);
@@ -585,45 +585,80 @@ static void *kill_later(void *arg)
 	return NULL;
 }
 
-TEST_F(mon, daemon_killed_while_the_vcpu_waits)
+/*
+ * Fork a silent daemon for @kind and a thread that kills it 300 ms later;
+ * the caller then runs the guest, whose vCPU waits until the kill.
+ */
+static pid_t silent_daemon_start(struct __test_metadata *_metadata,
+				 struct tvx_domain *d, __u32 kind,
+				 pthread_t *killer)
 {
 	struct tvx_monitor *again;
-	int pipefd[2], status;
-	pthread_t killer;
+	int pipefd[2];
 	pid_t pid;
 	char c = 0;
 
-	tvx_monitor_detach(self->m);
-	self->m = NULL;
 	ASSERT_EQ(0, pipe(pipefd));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0)
-		silent_daemon(tvx_domain_fd(self->d), pipefd[1]);
+		silent_daemon(tvx_domain_fd(d), pipefd[1], kind);
 	ASSERT_EQ(1, read(pipefd[0], &c, 1));
 	ASSERT_EQ(1, c);
+	close(pipefd[0]);
+	close(pipefd[1]);
 	/* the child is the listener now */
-	EXPECT_EQ(-EBUSY, tvx_monitor_attach(self->d, 0, 0, &again));
-
-	ASSERT_EQ(0, pthread_create(&killer, NULL, kill_later,
+	EXPECT_EQ(-EBUSY, tvx_monitor_attach(d, 0, 0, &again));
+	ASSERT_EQ(0, pthread_create(killer, NULL, kill_later,
 				    (void *)(uintptr_t)pid));
+	return pid;
+}
+
+static void silent_daemon_reap(struct __test_metadata *_metadata, pid_t pid,
+			       pthread_t killer)
+{
+	int status;
+
+	pthread_join(killer, NULL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+}
+
+TEST_F(mon, daemon_killed_while_the_vcpu_waits_on_a_cr_write)
+{
+	pthread_t killer;
+	__u32 mode = 7;
+	pid_t pid;
+
+	tvx_monitor_detach(self->m);
+	self->m = NULL;
+	pid = silent_daemon_start(_metadata, self->d, THINVMX_MONITOR_CR0, &killer);
 	START(guest_cr0_ts, 0);
 	/* waits on the child's answer until it dies; then the write happens */
 	RUN_EXPECT(TVX_UCALL_SYNC);
 	EXPECT_TRUE(self->uc.args[0] & CR0_AM);
 	RUN_EXPECT(TVX_UCALL_SYNC);
 	RUN_EXPECT(TVX_UCALL_DONE);
-	pthread_join(killer, NULL);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFSIGNALED(status));
-	close(pipefd[0]);
-	close(pipefd[1]);
+	silent_daemon_reap(_metadata, pid, killer);
 
 	/* monitoring is off, and a new listener can attach */
 	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &self->m));
-	__u32 mode = 7;
 	ASSERT_EQ(0, tvx_monitor_get(self->m, THINVMX_MONITOR_CR0, &mode, NULL));
 	EXPECT_EQ(THINVMX_MONITOR_MODE_DISABLED, mode);
+}
+
+TEST_F(mon, daemon_killed_while_the_vcpu_waits_on_an_int3)
+{
+	pthread_t killer;
+	pid_t pid;
+
+	tvx_monitor_detach(self->m);
+	self->m = NULL;
+	pid = silent_daemon_start(_metadata, self->d, THINVMX_MONITOR_INT3, &killer);
+	START(guest_int3, 0);
+	/* nobody answers: the INT3 reaches the guest's own handler */
+	EXPECT_GUEST_BP();
+	silent_daemon_reap(_metadata, pid, killer);
 }
 
 /* ------------------------------------------------------------ volume */
