@@ -86,7 +86,10 @@ static const char usage_text[] =
 "  seq SEQ vcpu V KIND sync|async rip RIP PAYLOAD [answer ANSWER]\n"
 "where PAYLOAD is new and old for CR kinds; gla and gfn for int3; gfn,\n"
 "gla, offset, access and right for mem-access; gfn, mfn, gla and offset\n"
-"for ro-mmio. Then \"attached to domain\" and the counters on stderr.\n"
+"for ro-mmio. On stderr, \"thinvmx-monitor: attached to domain ...\" once\n"
+"the events are switched on (scripts wait for it before they start the\n"
+"guest), and the counters at the end (with --json, the last line on\n"
+"stdout instead).\n"
 "\n"
 "Exit status: 0 when it ended as asked (count, timeout, signal, domain\n"
 "gone); 1 if it could not attach or serving failed; 2 on a usage error.\n";
