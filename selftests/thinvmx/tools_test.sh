@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# thinvmx-ctl and thinvmx-run as a user runs them: help texts, exit codes,
-# output, text and --json for every thinvmx-ctl command. Requires: root,
+# thinvmx-ctl, thinvmx-monitor and thinvmx-run as a user runs them: help
+# texts, exit codes, output, text and --json for every thinvmx-ctl
+# command, thinvmx-monitor against a paused guest (policies, JSON, every
+# way it ends). Requires: root,
 # the module, the tools and demo-guest.elf next to this script (the nested
 # VM puts them there); the guest runs, and thinvmx-ctl's views of a running
 # domain, need usable VMX and are skipped without it. Prints TAP; exits 0,
@@ -11,9 +13,12 @@ cd "$(dirname "$0")" || exit 1
 n=0
 fail=0
 
-ok() {	# ok NAME CONDITION-EXIT-STATUS
+ok() {	# ok NAME CONDITION-EXIT-STATUS [FILE...]: FILEs shown on failure
 	n=$((n + 1))
 	if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fail=1; fi
+	[ "$2" = 0 ] && return
+	shift 2
+	for f in "$@"; do echo "# --- $f"; sed 's/^/# /' "$f"; done
 }
 
 skip() {
@@ -21,10 +26,10 @@ skip() {
 	echo "ok $n $1 # SKIP $2"
 }
 
-[ -x ./thinvmx-ctl ] && [ -x ./thinvmx-run ] || { echo "1..0 # SKIP tools missing"; exit 4; }
+[ -x ./thinvmx-ctl ] && [ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] || { echo "1..0 # SKIP tools missing"; exit 4; }
 [ -e /dev/thinvmx ] || { echo "1..0 # SKIP no /dev/thinvmx"; exit 4; }
 echo "TAP version 13"
-echo "1..33"
+echo "1..48"
 
 ./thinvmx-ctl --help | grep -q "^Usage: thinvmx-ctl"
 ok "thinvmx-ctl --help" $?
@@ -36,6 +41,19 @@ ok "thinvmx-run --help" $?
 ./thinvmx-run --vcpus 0 demo-guest.elf 2>/dev/null
 [ $? = 2 ]
 ok "thinvmx-run: bad option is a usage error (2)" $?
+
+./thinvmx-monitor --help | grep -q "^Usage: thinvmx-monitor \[OPTIONS\] DOMAIN"
+ok "thinvmx-monitor --help" $?
+rc=0
+for args in "" "--cr0 bogus 1" "--deny cr5:0x1 1" "--deny cr4:0 1" "--int3-answer maybe 1" \
+	    "--count 0 1" "--slots 11 1" "--access 1:1:rwz 1" "x" "1 2"; do
+	./thinvmx-monitor $args >/dev/null 2>&1
+	[ $? = 2 ] || { echo "# thinvmx-monitor $args: not a usage error"; rc=1; }
+done
+ok "thinvmx-monitor: bad arguments are usage errors (2)" $rc
+err=$(./thinvmx-monitor 4000000000 2>&1)
+[ $? = 1 ] && echo "$err" | grep -q "^thinvmx-monitor: domain 4000000000: no such domain$"
+ok "thinvmx-monitor: no such domain, exit 1" $?
 
 caps=$(./thinvmx-ctl caps --json)
 usable=$?
@@ -118,7 +136,12 @@ if [ $usable != 0 ]; then
 	for t in "demo guest" "two vCPUs" "flat real-mode image" "JSON summary" \
 		 "exit counts" "domains: a running guest" "domains --json" \
 		 "stats DOMAIN" "stats DOMAIN --json" "stats --json, every domain" \
-		 "watch: created and destroyed" "watch --json: created and destroyed"; do
+		 "watch: created and destroyed" "watch --json: created and destroyed" \
+		 "run --paused" "monitor attaches" "monitor: a second is refused" \
+		 "monitor: skip" "monitor --json" "monitor --json counters" \
+		 "run --hold" "monitor --count" "monitor --timeout" "monitor SIGTERM" \
+		 "monitor --threads --busy-poll --quiet" \
+		 "monitor --access"; do
 		skip "$t" "VMX not usable"
 	done
 	exit $fail
@@ -196,4 +219,122 @@ ok "thinvmx-ctl watch: created and destroyed" $?
 	grep -q "^{\"event\":\"domain-created\",\"domain\":$id,\"owner\":$guest,\"mem_bytes\":1048576}$" /tmp/watch.json &&
 	grep -q "^{\"event\":\"domain-destroyed\",\"domain\":$id," /tmp/watch.json
 ok "thinvmx-ctl watch --json: created and destroyed" $?
+# ---- thinvmx-monitor against a guest thinvmx-run holds paused
+# wait_line FILE REGEX SECONDS: until FILE has a line matching REGEX
+wait_line() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $(($3 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
+# start_paused NAME [RUN OPTIONS]: thinvmx-run --paused of the demo guest;
+# sets $run (pid) and $id (domain)
+start_paused() {
+	name=$1
+	shift
+	./thinvmx-run --paused "$@" -m 16 demo-guest.elf > /tmp/$name.out 2> /tmp/$name.err &
+	run=$!
+	wait_line /tmp/$name.err "paused" 30
+	id=$(sed -n 's/^thinvmx-run: domain \([0-9]*\) paused (pid [0-9]*): kill -USR1 [0-9]* starts it$/\1/p' /tmp/$name.err)
+}
+
+start_paused skip
+[ -n "$id" ] && ! grep -q "hello" /tmp/skip.out &&
+	./thinvmx-ctl domains | grep -q "^$id  *$run  *1 .*idle  *-$"
+ok "thinvmx-run --paused: says its domain and waits (domain $id)" $?
+./thinvmx-monitor --json --cr4 sync --cr0 async --int3 sync --int3-answer skip \
+	--deny-smep-clear "$id" > /tmp/mon.json 2> /tmp/mon.err &
+mon=$!
+wait_line /tmp/mon.err "attached" 30
+grep -q "^thinvmx-monitor: attached to domain $id (1 vCPUs): cr0 async, cr4 sync, int3 sync$" /tmp/mon.err &&
+	./thinvmx-ctl domains | grep -q "^$id .*attached$"
+ok "thinvmx-monitor attaches to another process's domain" $?
+err=$(./thinvmx-monitor --cr3 async "$id" 2>&1)
+[ $? = 1 ] && echo "$err" | grep -q "cannot attach to domain $id: Device or resource busy (another listener is attached)"
+ok "thinvmx-monitor: a second is refused (-EBUSY), exit 1" $?
+kill -USR1 $run
+wait $run
+rrc=$?
+wait $mon
+mrc=$?
+[ $rrc = 0 ] && grep -q "demo guest: INT3: skipped, my #BP handler did not run" /tmp/skip.out &&
+	{ grep -q "demo guest: clearing CR4.SMEP: denied" /tmp/skip.out ||
+	  grep -q "no SMEP" /tmp/skip.out; } &&
+	grep -q "demo guest: clearing CR0.WP: allowed" /tmp/skip.out
+ok "thinvmx-monitor: INT3 skipped, SMEP clearing denied, WP not watched" $?
+[ $mrc = 0 ] &&
+	grep -q "^{\"seq\":[0-9]*,\"vcpu\":0,\"reason\":\"int3\",\"sync\":true,\"rip\":\"0x[0-9a-f]*\",.*\"gla\":\"0x[0-9a-f]*\",\"gfn\":\"0x[0-9a-f]*\",\"answer\":\"skip\"}$" /tmp/mon.json &&
+	grep -q "\"reason\":\"cr0\",\"sync\":false,.*\"new\":\"0x[0-9a-f]*\",\"old\":\"0x[0-9a-f]*\"}$" /tmp/mon.json
+ok "thinvmx-monitor --json: an object per event, exit 0" $?
+tail -n 1 /tmp/mon.json | grep -q "^{\"domain\":$id,\"ended\":\"the domain's vCPUs are gone\",\"events_total\":[1-9][0-9]*,.*\"int3\":{\"sync\":1,\"async\":0}.*\"answers\":{\"continue\":[0-9]*,\"reinject\":0,\"skip\":1,.*\"ring_full_waits\":0}$"
+ok "thinvmx-monitor --json: the counters last" $?
+
+# --hold keeps the domain after the guest halted; --count ends the
+# monitor and the guest goes on unwatched
+start_paused count --hold
+./thinvmx-monitor --cr0 sync --cr4 sync --count 2 "$id" > /tmp/count.txt 2> /tmp/count-mon.err &
+mon=$!
+wait_line /tmp/count-mon.err "attached" 30
+kill -USR1 $run
+wait $mon
+mrc=$?
+wait_line /tmp/count.err "held" 60
+grep -q "^thinvmx-run: domain $id held (pid $run): kill -USR1 $run ends it$" /tmp/count.err &&
+	grep -q "demo guest: bye" /tmp/count.out &&
+	./thinvmx-ctl domains | grep -q "^$id  *$run  *1 .*idle  *-$"
+ok "thinvmx-run --hold: the halted domain stays until SIGUSR1" $? /tmp/count.out /tmp/count.err
+[ $mrc = 0 ] && [ "$(wc -l < /tmp/count.txt)" = 2 ] &&
+	grep -q "^seq [0-9]* vcpu 0 cr0 sync rip 0x[0-9a-f]* new 0x[0-9a-f]* old 0x[0-9a-f]* answer continue$" /tmp/count.txt &&
+	grep -q "^thinvmx-monitor: domain $id: count reached; 2 events (2 sync, 0 async)$" /tmp/count-mon.err
+ok "thinvmx-monitor --count 2: two events, then it ends (0)" $? /tmp/count.txt /tmp/count-mon.err
+kill -USR1 $run
+wait $run
+
+# --timeout and SIGTERM on a domain that never starts
+start_paused idle
+./thinvmx-monitor --cr3 async --timeout 1 "$id" > /dev/null 2> /tmp/timeout.err
+[ $? = 0 ] && grep -q "^thinvmx-monitor: domain $id: timeout; 0 events (0 sync, 0 async)$" /tmp/timeout.err
+ok "thinvmx-monitor --timeout 1: ends with 0" $?
+./thinvmx-monitor --int3 sync "$id" > /dev/null 2> /tmp/term.err &
+mon=$!
+wait_line /tmp/term.err "attached" 30
+kill -TERM $mon
+wait $mon
+[ $? = 0 ] && grep -q "^thinvmx-monitor: domain $id: interrupted; 0 events" /tmp/term.err
+ok "thinvmx-monitor: SIGTERM ends it with 0" $?
+kill $run
+wait $run
+
+# two vCPUs, a thread each, busy-polling; an access right set on the way
+start_paused threads -c 2
+./thinvmx-monitor --threads --busy-poll --quiet --cr3 sync --cr4 async "$id" \
+	> /tmp/threads-mon.out 2> /tmp/threads-mon.err &
+mon=$!
+wait_line /tmp/threads-mon.err "attached" 30
+kill -USR1 $run
+wait $run
+rrc=$?
+wait $mon
+[ $? = 0 ] && [ $rrc = 0 ] && [ ! -s /tmp/threads-mon.out ] &&
+	grep -q "^  cr3  *2  *0$" /tmp/threads-mon.err &&
+	grep -q "^  cr4  *0  *[1-9]" /tmp/threads-mon.err
+ok "thinvmx-monitor --threads --busy-poll --quiet: two vCPUs, counters only ($rrc)" $? \
+	/tmp/threads-mon.out /tmp/threads-mon.err /tmp/threads.err
+start_paused access
+./thinvmx-monitor --mem-access sync --access 0x200:1:rx "$id" > /tmp/access.txt 2> /tmp/access-mon.err &
+mon=$!
+wait_line /tmp/access-mon.err "attached" 30
+kill -USR1 $run
+wait $run
+rrc=$?
+wait $mon
+[ $? = 0 ] && [ $rrc = 0 ] && grep -q "demo guest: bye" /tmp/access.out &&
+	grep -q "^seq [0-9]* vcpu 0 mem-access sync rip 0x[0-9a-f]* gfn 0x200 gla 0x200000 offset 0 access -w- right rx answer singlestep$" /tmp/access.txt &&
+	grep -q "^seq [0-9]* vcpu 0 singlestep sync rip 0x[0-9a-f]* answer continue$" /tmp/access.txt &&
+	grep -q "demo guest: wrote 0x000000005ca1ab1e to 0x200000" /tmp/access.out
+ok "thinvmx-monitor --access, --mem-access sync: a write to a read-only frame, stepped" $? \
+	/tmp/access.txt /tmp/access-mon.err /tmp/access.out
 exit $fail
