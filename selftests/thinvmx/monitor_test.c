@@ -328,6 +328,36 @@ TEST_F(mon, cr3_on_change_only)
 	RUN_EXPECT(TVX_UCALL_DONE);
 }
 
+/* VM exits of a run of guest_cr3(@loads) to its first SYNC */
+static __u64 cr3_run_exits(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(mon) *self, __u64 loads)
+{
+	__u64 before;
+
+	START(guest_cr3, loads);
+	before = tvx_vcpu_run_page(self->v)->exits;
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	return tvx_vcpu_run_page(self->v)->exits - before;
+}
+
+TEST_F(mon, cr3_exits_only_while_monitored)
+{
+	__u64 quiet, watched, again;
+
+	quiet = cr3_run_exits(_metadata, self, 2000);
+	SET(CR3, ASYNC, 0);
+	watched = cr3_run_exits(_metadata, self, 2000);
+	EXPECT_EQ(2001, daemon_drain(&self->dm));
+	SET(CR3, DISABLED, 0);
+	again = cr3_run_exits(_metadata, self, 2000);
+	TH_LOG("exits for 2000 CR3 loads: %llu unmonitored, %llu monitored, %llu after",
+	       (unsigned long long)quiet, (unsigned long long)watched,
+	       (unsigned long long)again);
+	EXPECT_GT(100, quiet);
+	EXPECT_LE(2001, watched);
+	EXPECT_GT(100, again);
+}
+
 TEST_F(mon, cr3_sync_deny)
 {
 	__u32 mode, flags;
