@@ -13,6 +13,7 @@
  * with TVX_UCALL_UNHANDLED: vector, error code, RIP, ...). Sync events need
  * a daemon thread: the vCPU's RUN sleeps in the module until it answers.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -942,6 +943,34 @@ TEST_F(mon, bad_answers_are_refused)
 	SET(INT3, SYNC, 0);
 	START(guest_int3, 0);
 	EXPECT_GUEST_BP();
+}
+
+/* A consumer index the listener cannot have written breaks it, not the guest. */
+TEST_F(mon, hostile_request_ring_index)
+{
+	struct thinvmx_ring_header *req_hdr;
+	struct thinvmx_doorbell db = { .vcpu_mask = 1 };
+	int fd = tvx_monitor_fd(self->m);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	void *area;
+
+	area = mmap(NULL, THINVMX_RING_VCPU_SIZE(12), PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	req_hdr = area;
+	__atomic_store_n(&req_hdr->cons, 12345, __ATOMIC_RELEASE);
+	SET(CR0, SYNC, 0);
+	START(guest_cr0_ts, 0);
+	/* the event cannot be sent: the write happens as if unwatched */
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_TRUE(self->uc.args[0] & CR0_AM);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLERR);
+	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
+	EXPECT_EQ(EPROTO, errno);
+	munmap(area, THINVMX_RING_VCPU_SIZE(12));
 }
 
 TEST_HARNESS_MAIN
