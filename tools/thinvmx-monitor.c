@@ -77,8 +77,8 @@ static const char usage_text[] =
 "  -j, --json           JSON lines: one object per event, one for the\n"
 "                       counters\n"
 "  -h, --help           print this help and exit\n"
-"The monitor also ends on SIGINT or SIGTERM, and when every vCPU of the\n"
-"domain is gone (the process that ran them exited). Ending detaches the\n"
+"The monitor also ends on SIGINT or SIGTERM, and when the vCPUs the domain\n"
+"had are all gone (the process that ran them exited). Ending detaches the\n"
 "listener: vCPUs waiting for an answer go on as if answered continue\n"
 "(INT3 re-injected), and monitoring switches off.\n"
 "\n"
@@ -509,12 +509,20 @@ static __u64 now_ms(void)
 	return (__u64)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Whether the domain's vCPUs are all gone (their process exited). */
+/*
+ * Whether the domain's vCPUs, once it had some, are all gone (the process
+ * that ran them exited): a domain still being built is not over.
+ */
 static int vcpus_gone(struct tvx_nl *nl)
 {
+	static int had_vcpus;
 	struct tvx_nl_domain d;
 
-	return nl && !tvx_nl_get_domain(nl, opt->id, &d) && !d.nr_vcpus;
+	if (!nl || tvx_nl_get_domain(nl, opt->id, &d))
+		return 0;
+	if (d.nr_vcpus)
+		had_vcpus = 1;
+	return had_vcpus && !d.nr_vcpus;
 }
 
 enum {
@@ -743,6 +751,7 @@ int main(int argc, char **argv)
 	}
 
 	t0 = now_ms();
+	vcpus_gone(nl);		/* the vCPUs it has now */
 	while (!stop) {
 		usleep(SERVE_MS * 1000);
 		if (o.timeout && now_ms() - t0 >= o.timeout * 1000ULL) {
