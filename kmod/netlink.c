@@ -110,6 +110,10 @@ static void tvx_nl_read_domain(struct tvx_domain *dom, void *arg)
 	d->ram_ro_writes_discarded = atomic64_read(&dom->ram_ro_writes_discarded);
 	d->mmio_ro_writes_discarded = atomic64_read(&dom->mmio_ro_writes_discarded);
 	mutex_lock(&dom->lock);
+	nlstats_add_counts(&d->st, dom->stats_gone.exits,
+			   &dom->stats_gone.events[0][0],
+			   dom->stats_gone.ring_waits,
+			   dom->stats_gone.traps_injected);
 	for (i = 0; i < THINVMX_MAX_VCPUS; i++) {
 		v = dom->vcpus[i];
 		if (!v)

@@ -12,7 +12,33 @@ static u64 nlstats_sat_add(u64 a, u64 b)
 }
 
 /**
- * nlstats_add_vcpu() - add one vCPU's counters to a domain's sums
+ * nlstats_add_counts() - add counters to a domain's sums
+ * @s:		the sums (zeroed before the first addition)
+ * @exits:	NLSTATS_EXIT_REASONS counters by basic exit reason
+ * @events:	THINVMX_EVENT_NR_REASONS pairs, [reason * 2 + sync]
+ * @ring_waits:	waits for room in the event ring
+ * @traps_injected: traps delivered
+ *
+ * For a live vCPU's counters see nlstats_add_vcpu(); this alone adds
+ * those the domain kept of vCPUs that are gone.
+ */
+void nlstats_add_counts(struct nlstats *s, const u64 *exits,
+			const u64 *events, u64 ring_waits, u64 traps_injected)
+{
+	u32 i;
+
+	for (i = 0; i < NLSTATS_EXIT_REASONS; i++)
+		s->exits[i] = nlstats_sat_add(s->exits[i], exits[i]);
+	for (i = 0; i < THINVMX_EVENT_NR_REASONS; i++) {
+		s->events[i][0] = nlstats_sat_add(s->events[i][0], events[2 * i]);
+		s->events[i][1] = nlstats_sat_add(s->events[i][1], events[2 * i + 1]);
+	}
+	s->ring_waits = nlstats_sat_add(s->ring_waits, ring_waits);
+	s->traps_injected = nlstats_sat_add(s->traps_injected, traps_injected);
+}
+
+/**
+ * nlstats_add_vcpu() - add one live vCPU to a domain's sums
  * @s:		the sums (zeroed before the first vCPU)
  * @exits:	NLSTATS_EXIT_REASONS counters by basic exit reason
  * @events:	THINVMX_EVENT_NR_REASONS pairs, [reason * 2 + sync]
@@ -25,16 +51,7 @@ void nlstats_add_vcpu(struct nlstats *s, const u64 *exits,
 		      const u64 *events, u64 ring_waits,
 		      u64 traps_injected, bool running, bool stopped)
 {
-	u32 i;
-
-	for (i = 0; i < NLSTATS_EXIT_REASONS; i++)
-		s->exits[i] = nlstats_sat_add(s->exits[i], exits[i]);
-	for (i = 0; i < THINVMX_EVENT_NR_REASONS; i++) {
-		s->events[i][0] = nlstats_sat_add(s->events[i][0], events[2 * i]);
-		s->events[i][1] = nlstats_sat_add(s->events[i][1], events[2 * i + 1]);
-	}
-	s->ring_waits = nlstats_sat_add(s->ring_waits, ring_waits);
-	s->traps_injected = nlstats_sat_add(s->traps_injected, traps_injected);
+	nlstats_add_counts(s, exits, events, ring_waits, traps_injected);
 	s->nr_vcpus++;
 	s->running += running;
 	s->stopped += stopped;

@@ -38,6 +38,8 @@ struct nlstats {
 	u32 stopped;
 };
 
+void nlstats_add_counts(struct nlstats *s, const u64 *exits,
+			const u64 *events, u64 ring_waits, u64 traps_injected);
 void nlstats_add_vcpu(struct nlstats *s, const u64 *exits,
 		      const u64 *events, u64 ring_waits,
 		      u64 traps_injected, bool running, bool stopped);

@@ -94,6 +94,7 @@ struct tvx_domain {
 	atomic64_t mmio_ro_writes_discarded;
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
+	struct tvx_vcpu_stats stats_gone;	/* of vCPUs freed, under @lock */
 	/* the attached introspection listener (listener.c), NULL if none */
 	struct tvx_listener __rcu *listener;
 	struct monitor_settings monitor;	/* the listener's; zero without */

@@ -859,6 +859,21 @@ static int tvx_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* A freed vCPU's counters stay with its domain. */
+static void tvx_stats_fold(struct tvx_vcpu_stats *to,
+			   const struct tvx_vcpu_stats *from)
+{
+	int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(to->exits); i++)
+		to->exits[i] += from->exits[i];
+	for (i = 0; i < ARRAY_SIZE(to->events); i++)
+		for (j = 0; j < ARRAY_SIZE(to->events[0]); j++)
+			to->events[i][j] += from->events[i][j];
+	to->ring_waits += from->ring_waits;
+	to->traps_injected += from->traps_injected;
+}
+
 /**
  * tvx_vcpu_free() - free a vCPU whose fd is gone
  * @v: the vCPU
@@ -880,6 +895,7 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 	put_page(v->run_page);
 	mutex_lock(&dom->lock);
 	dom->vcpus[v->id] = NULL;
+	tvx_stats_fold(&dom->stats_gone, &v->stats);
 	mutex_unlock(&dom->lock);
 	kfree(v);
 	tvx_domain_put(dom);

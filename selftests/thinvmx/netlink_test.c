@@ -222,8 +222,14 @@ TEST(stats_count_a_guest_s_exits)
 	/* an unknown domain is named as such */
 	EXPECT_EQ(-ENOENT, tvx_nl_get_stats(nl, 0xfffffff0, s));
 	EXPECT_STREQ("no domain with this id", tvx_nl_error_message(nl));
-	free(s);
+
+	/* the vCPU's counters outlive it: they stay with the domain */
 	tvx_vcpu_destroy(v);
+	memset(s, 0, sizeof(*s));
+	ASSERT_EQ(0, tvx_nl_get_stats(nl, id, s));
+	EXPECT_EQ(sum, s->exits_total);
+	EXPECT_LE(3, s->exits[10]);
+	free(s);
 	tvx_domain_destroy(d);
 	tvx_close(h);
 	tvx_nl_close(nl);

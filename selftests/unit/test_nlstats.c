@@ -55,6 +55,28 @@ static void sums_over_vcpus(void **state)
 	assert_int_equal(10, nlstats_exits_total(&s));
 }
 
+/* Counters the domain kept of freed vCPUs add up, but count no vCPU. */
+static void gone_vcpus_count_but_are_not_vcpus(void **state)
+{
+	struct vcpu_counters gone = { 0 }, live = { 0 };
+	struct nlstats s = { 0 };
+
+	(void)state;
+	gone.exits[10] = 9;
+	gone.events[THINVMX_EVENT_CR3][0] = 100;
+	live.exits[10] = 1;
+	nlstats_add_counts(&s, gone.exits, &gone.events[0][0], 4, 2);
+	assert_int_equal(0, s.nr_vcpus);
+	assert_int_equal(THINVMX_DOMAIN_STATE_IDLE, nlstats_domain_state(&s));
+	add(&s, &live, 1, 0, true, false);
+	assert_int_equal(10, s.exits[10]);
+	assert_int_equal(100, s.events[THINVMX_EVENT_CR3][0]);
+	assert_int_equal(5, s.ring_waits);
+	assert_int_equal(2, s.traps_injected);
+	assert_int_equal(1, s.nr_vcpus);
+	assert_int_equal(1, s.running);
+}
+
 /* A total never wraps to a small number: it sticks at U64_MAX. */
 static void sums_saturate(void **state)
 {
@@ -113,6 +135,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sums_over_vcpus),
+		cmocka_unit_test(gone_vcpus_count_but_are_not_vcpus),
 		cmocka_unit_test(sums_saturate),
 		cmocka_unit_test(domain_state),
 		cmocka_unit_test(next_nonzero),
