@@ -1307,15 +1307,17 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 /**
  * tvx_event_resume() - carry out the answer to a sync event
  * @v: the vCPU, its VMCS current, before its next entry
+ * @trap_settled: a trap injected during the wait goes in at this entry
  *
  * In the order uapi/thinvmx.h gives: the answer's registers, then the
  * event's instruction (a held CR write done or dropped, an INT3 skipped or
  * delivered, a read-only MMIO write discarded), then a single step that
  * ends in a SINGLESTEP event. For MEM_ACCESS the step is the access
  * itself, allowed once; without it the access is retried with whatever
- * right the frame has then.
+ * right the frame has then. An INT3 answered REINJECT while a trap was
+ * injected is not delivered: the trap is, and the INT3 runs again.
  */
-void tvx_event_resume(struct tvx_vcpu *v)
+void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 {
 	u32 act = v->ev_actions;
 	bool flush;
@@ -1340,7 +1342,8 @@ void tvx_event_resume(struct tvx_vcpu *v)
 	case THINVMX_EVENT_INT3:
 		if (act & MONITOR_ACT_SKIP)
 			vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev_insn_len);
-		else if (act & MONITOR_ACT_REINJECT_BP)
+		/* the trap first: the INT3 runs again when the guest is back */
+		else if ((act & MONITOR_ACT_REINJECT_BP) && !trap_settled)
 			tvx_reinject_bp(v, v->ev_insn_len);
 		break;
 	case THINVMX_EVENT_RO_MMIO_WRITE:

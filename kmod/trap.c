@@ -32,13 +32,69 @@ void tvx_vcpu_kick(struct tvx_vcpu *v)
 		smp_call_function_single(cpu, tvx_kick_ipi, NULL, 0);
 }
 
+/*
+ * A trap for a vCPU paused on an event: combine it now with the event its
+ * next entry delivers anyway (v->paused_*), so that the caller learns the
+ * outcome. Delivered or merged into #DF: the result goes in at the entry
+ * as it is (trap_settled). WAIT: queued as usual, after the pending event.
+ * SHUTDOWN: dropped, the pending #DF ends in a triple fault.
+ */
+static u32 tvx_trap_settle(struct tvx_vcpu *v, struct inject_event *ev)
+{
+	struct inject_event pending, out;
+	bool have_pending;
+	u32 r;
+
+	lockdep_assert_held(&v->trap_lock);
+	have_pending = inject_decode(v->paused_intr, v->paused_err,
+				     v->paused_len, &pending);
+	r = inject_merge(have_pending ? &pending : NULL, ev, &out);
+	if (r == INJECT_DELIVER_NEW || r == INJECT_MERGED_DF) {
+		*ev = out;
+		v->trap_settled = true;
+	}
+	return r;
+}
+
+/**
+ * tvx_trap_pause() - a vCPU leaves the run loop to wait on an event
+ * @v: the vCPU, its VMCS current
+ */
+void tvx_trap_pause(struct tvx_vcpu *v)
+{
+	spin_lock(&v->trap_lock);
+	v->paused_intr = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	v->paused_err = vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE);
+	v->paused_len = vmcs_read32(VM_ENTRY_INSTRUCTION_LEN);
+	v->paused = true;
+	spin_unlock(&v->trap_lock);
+}
+
+/**
+ * tvx_trap_unpause() - the vCPU is back in the run loop
+ * @v: the vCPU
+ *
+ * Return: whether a trap settled during the pause waits for the entry.
+ */
+bool tvx_trap_unpause(struct tvx_vcpu *v)
+{
+	bool settled;
+
+	spin_lock(&v->trap_lock);
+	v->paused = false;
+	settled = v->trap_queued && v->trap_settled;
+	spin_unlock(&v->trap_lock);
+	return settled;
+}
+
 /**
  * tvx_inject_trap() - THINVMX_INJECT_TRAP
  * @dom:  the domain
  * @uarg: struct thinvmx_inject_trap
  *
  * The trap waits for the vCPU's next entry; a vCPU running in the guest is
- * made to exit so that the entry comes soon. result says QUEUED.
+ * made to exit so that the entry comes soon. result says QUEUED, or for a
+ * vCPU paused on an event what became of the trap (tvx_trap_settle()).
  *
  * Return: 0, -EFAULT, -EINVAL (an invalid combination, reserved bits, no
  * such vCPU), -EBUSY (a trap is queued for that vCPU already).
@@ -67,11 +123,16 @@ long tvx_inject_trap(struct tvx_domain *dom,
 		return -EINVAL;
 	}
 	spin_lock(&v->trap_lock);
+	t.result = THINVMX_TRAP_RESULT_QUEUED;
 	if (v->trap_queued) {
 		ret = -EBUSY;
 	} else {
-		memcpy(v->trap, &ev, sizeof(ev));
-		v->trap_queued = true;
+		if (v->paused)
+			t.result = tvx_trap_settle(v, &ev);
+		if (t.result != THINVMX_TRAP_RESULT_SHUTDOWN) {
+			memcpy(v->trap, &ev, sizeof(ev));
+			v->trap_queued = true;
+		}
 	}
 	spin_unlock(&v->trap_lock);
 	if (!ret)
@@ -80,7 +141,6 @@ long tvx_inject_trap(struct tvx_domain *dom,
 	if (ret)
 		return ret;
 
-	t.result = THINVMX_TRAP_RESULT_QUEUED;
 	return copy_to_user(uarg, &t, sizeof(t)) ? -EFAULT : 0;
 }
 
@@ -102,6 +162,12 @@ void tvx_deliver_trap(struct tvx_vcpu *v)
 	spin_lock(&v->trap_lock);
 	if (!v->trap_queued)
 		goto unlock;
+	if (v->trap_settled) {
+		/* combined with the pending event already: it replaces it */
+		out = *ev;
+		v->trap_settled = false;
+		goto write;
+	}
 	have_pending = inject_decode(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
 				     vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE),
 				     vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
@@ -116,6 +182,7 @@ void tvx_deliver_trap(struct tvx_vcpu *v)
 	default:
 		break;
 	}
+write:
 	pm = vmcs_readl(GUEST_CR0) & X86_CR0_PE;
 	info = inject_encode(&out, pm, &code);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);

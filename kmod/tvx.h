@@ -181,6 +181,15 @@ struct tvx_vcpu {
 	/* INJECT_TRAP: one trap waiting for the next entry, under trap_lock */
 	spinlock_t trap_lock;
 	bool trap_queued;
+	bool trap_settled;		/* merged already: goes in as it is */
+	/*
+	 * Paused on an event (between the exit that waits and the next
+	 * entry): the VM-entry event fields as they were, so that a trap
+	 * injected meanwhile is settled at once.
+	 */
+	bool paused;
+	u8 paused_len;
+	u32 paused_intr, paused_err;
 	u8 trap[32];			/* struct inject_event (memevent/inject.h) */
 	int running_cpu;		/* CPU in the run loop, -1 when not */
 

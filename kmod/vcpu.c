@@ -518,6 +518,7 @@ static u32 tvx_enter(struct tvx_vcpu *v)
 static int tvx_run_stretch(struct tvx_vcpu *v)
 {
 	struct tvx_host_state host;
+	bool settled;
 	int ret = 1;
 	u32 reason;
 
@@ -532,8 +533,9 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 	ret = tvx_complete_pending(v);
 	if (ret <= 0)
 		goto out_preempt;
+	settled = READ_ONCE(v->paused) && tvx_trap_unpause(v);
 	if (v->ev_state == TVX_EV_ANSWERED)
-		tvx_event_resume(v);
+		tvx_event_resume(v, settled);
 
 	tvx_swap_in(v, &host);
 	WRITE_ONCE(v->running_cpu, smp_processor_id());
@@ -568,6 +570,9 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		if (ret != 1)
 			break;
 	}
+	/* a trap injected while it waits is settled against this state */
+	if (ret == TVX_EXIT_WAIT_EVENT)
+		tvx_trap_pause(v);
 	WRITE_ONCE(v->running_cpu, -1);
 	tvx_swap_out(v, &host);
 out_preempt:

@@ -35,11 +35,13 @@ u64 tvx_guest_cr4(void);
 void tvx_monitor_refresh(struct tvx_vcpu *v);
 
 /* exit.c */
-void tvx_event_resume(struct tvx_vcpu *v);
+void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled);
 
 /* trap.c */
 void tvx_deliver_trap(struct tvx_vcpu *v);
 void tvx_vcpu_kick(struct tvx_vcpu *v);
+void tvx_trap_pause(struct tvx_vcpu *v);
+bool tvx_trap_unpause(struct tvx_vcpu *v);
 
 /* l1d.c */
 int tvx_l1d_init(void);

@@ -927,8 +927,13 @@ struct thinvmx_response {
  * their flag is set. An event the vCPU was delivering when it left the
  * guest is never overwritten: the two combine by the SDM's double-fault
  * rules (Vol. 3, Table 6-5) or the new trap waits for the following entry.
- * result says which, if the vCPU was paused (on a sync event) and the
- * question could be settled at once; QUEUED otherwise.
+ * result says which when the vCPU is paused on an event (a sync event
+ * waiting for its answer, or an event waiting for room): the trap is
+ * then settled at once against the event its next entry delivers anyway,
+ * and goes in as settled. QUEUED otherwise: the vCPU runs, and the rule
+ * is applied at its next entry. An INT3 answered REINJECT after a trap
+ * was settled is not delivered; the trap is, and the INT3 runs again
+ * when the guest returns to it.
  */
 #define THINVMX_TRAP_HW_EXCEPTION	1
 #define THINVMX_TRAP_SW_EXCEPTION	2

@@ -789,6 +789,9 @@ TEST_F(mon, two_vcpus_two_daemon_threads)
 
 /* ------------------------------------------------------------ injection */
 
+static __u32 inject_result = ~0U;
+
+/* #GP(0x18) into the vCPU that waits on the first event; answer SKIP */
 static void inject_gp(struct daemon *dm, const struct thinvmx_event *ev,
 		      struct thinvmx_response *rsp)
 {
@@ -797,11 +800,15 @@ static void inject_gp(struct daemon *dm, const struct thinvmx_event *ev,
 		.flags = THINVMX_TRAP_F_ERROR_CODE, .error_code = 0x18,
 	};
 
+	rsp->flags = THINVMX_RESPONSE_SKIP;
+	if (ev->seq != 1)
+		return;
 	dm->error = tvx_monitor_inject(dm->m, &t);
-	/* a second one while the first waits */
+	inject_result = t.result;
+	/* a second one while the first waits (result is out only: 0 in) */
+	t.result = 0;
 	if (!dm->error && tvx_monitor_inject(dm->m, &t) != -EBUSY)
 		dm->error = -EPROTO;
-	rsp->flags = THINVMX_RESPONSE_SKIP;
 }
 
 TEST_F(mon, trap_injected_while_the_vcpu_waits)
@@ -813,10 +820,64 @@ TEST_F(mon, trap_injected_while_the_vcpu_waits)
 	RUN_EXPECT(TVX_UCALL_UNHANDLED);
 	daemon_stop(&self->dm);
 	EXPECT_EQ(0, self->dm.error);
+	/* paused with nothing pending: settled at once */
+	EXPECT_EQ(THINVMX_TRAP_RESULT_DELIVERED, inject_result);
 	EXPECT_EQ(13, self->uc.args[0]);
 	EXPECT_EQ(0x18, self->uc.args[1]);
 	/* delivered after the skip: at the NOP after the INT3 */
 	EXPECT_EQ((__u64)(uintptr_t)int3_site + 1, self->uc.args[2]);
+}
+
+/*
+ * A #GP whose delivery writes a stack page the guest may only read: the
+ * exit comes during the delivery, the #GP is pending again when the
+ * vCPU pauses on the mem_access event, and a #GP injected then meets it:
+ * #DF, which runs on its own stack (IST1) to the guest's handler.
+ */
+static __u8 fault_stack[4096] __attribute__((aligned(4096)));
+
+static void guest_gp_on_a_read_only_stack(void)
+{
+	asm volatile("mov %%rsp, %%rbx\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "wrmsr\n\t"		/* no such MSR: #GP */
+		     "mov %%rbx, %%rsp"
+		     : : "r" (fault_stack + sizeof(fault_stack)), "c" (0x12345678),
+		       "a" (0), "d" (0) : "rbx", "memory");
+	GUEST_DONE();
+}
+
+static void inject_gp_once(struct daemon *dm, const struct thinvmx_event *ev,
+			   struct thinvmx_response *rsp)
+{
+	struct thinvmx_inject_trap t = {
+		.vcpu = ev->vcpu, .vector = 13, .type = THINVMX_TRAP_HW_EXCEPTION,
+		.flags = THINVMX_TRAP_F_ERROR_CODE, .error_code = 0,
+	};
+
+	if (ev->seq != 1)
+		return;
+	dm->error = tvx_monitor_inject(dm->m, &t);
+	inject_result = t.result;
+}
+
+TEST_F(mon, trap_meets_the_pending_exception_as_a_double_fault)
+{
+	SET(MEM_ACCESS, SYNC, 0);
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, (__u64)(uintptr_t)fault_stack >> 12,
+					1, THINVMX_ACCESS_R));
+	self->dm.policy = inject_gp_once;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_gp_on_a_read_only_stack, 0);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(0, self->dm.error);
+	EXPECT_EQ(THINVMX_TRAP_RESULT_MERGED_DF, inject_result);
+	EXPECT_EQ(8, self->uc.args[0]);		/* #DF */
+	EXPECT_EQ(0, self->uc.args[1]);
+	ASSERT_LE(1, self->dm.nr);
+	EXPECT_EQ(THINVMX_EVENT_MEM_ACCESS, self->dm.evs[0].reason);
+	EXPECT_EQ(THINVMX_EVENT_ACCESS_W, self->dm.evs[0].u.mem_access.access);
 }
 
 /* ------------------------------------------------------------ safety */
