@@ -8,11 +8,17 @@
 #define _BENCH_GUEST_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/kvm.h>
+
+#include "libthinvmx.h"
 #include "../thinvmx/tvx_test.h"
 
 #define KSFT_SKIP	4
@@ -97,6 +103,167 @@ static inline int load_module(const char *dir, const char *name)
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	ret = tvx_load_module(path);
 	return ret == -EEXIST ? 0 : ret;
+}
+
+
+/* ---------------------------------------------------------------- thinvmx */
+
+/* A domain whose vCPU 0 runs the timing loop of @insn in real mode. */
+static inline int tvx_bench_setup(struct tvx_handle *h, int insn, unsigned int n,
+				  struct tvx_domain **dp, struct tvx_vcpu **vp)
+{
+	struct thinvmx_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	struct thinvmx_sregs s;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	int ret;
+
+	ret = tvx_domain_create_simple(h, MEM_SIZE, &d);
+	if (ret)
+		return ret;
+	ret = tvx_vcpu_create(d, 0, &v);
+	if (ret) {
+		tvx_domain_destroy(d);
+		return ret;
+	}
+	build_guest(tvx_gpa(d, CODE_GPA), insn, n);
+	memset(tvx_gpa(d, 0x2000), 0, 8);
+	ret = tvx_get_sregs(v, &s);
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	if (!ret)
+		ret = tvx_set_sregs(v, &s);
+	if (!ret)
+		ret = tvx_set_regs(v, &regs);
+	if (ret) {
+		tvx_vcpu_destroy(v);
+		tvx_domain_destroy(d);
+		return ret;
+	}
+	*dp = d;
+	*vp = v;
+	return 0;
+}
+
+/* RUN until the loop reports: the cheapest iteration and the total. */
+static inline int tvx_bench_run(struct tvx_domain *d, struct tvx_vcpu *v,
+				struct result *res)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(v);
+	int ret;
+
+	for (;;) {
+		ret = tvx_vcpu_run(v);
+		if (ret == -EINTR)
+			continue;
+		if (ret)
+			return ret;
+		if (run->exit_reason != THINVMX_EXIT_IO)
+			return -EPROTO;
+		if (run->io.port == PORT_RESULT) {
+			res->min = run->io.data;
+			memcpy(&res->total, tvx_gpa(d, 0x2000), 8);
+			return 0;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- KVM */
+
+struct kvm_bench {
+	int kvm, vm, vcpu;
+	unsigned char *mem;
+	struct kvm_run *run;
+	long run_size;
+};
+
+static inline void kvm_bench_close(struct kvm_bench *k)
+{
+	if (k->run && k->run != MAP_FAILED)
+		munmap(k->run, k->run_size);
+	if (k->vcpu >= 0)
+		close(k->vcpu);
+	if (k->vm >= 0)
+		close(k->vm);
+	if (k->mem && k->mem != MAP_FAILED)
+		munmap(k->mem, MEM_SIZE);
+	if (k->kvm >= 0)
+		close(k->kvm);
+}
+
+/* The same guest under kvm_intel: a VM, its vCPU 0 and the run page. */
+static inline int kvm_bench_setup(struct kvm_bench *k, int insn, unsigned int n)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
+	};
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	struct kvm_sregs s;
+	int ret;
+
+	*k = (struct kvm_bench){ .kvm = -1, .vm = -1, .vcpu = -1 };
+	k->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	k->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (k->kvm < 0 || k->mem == MAP_FAILED ||
+	    (k->vm = ioctl(k->kvm, KVM_CREATE_VM, 0)) < 0)
+		goto fail;
+	build_guest(k->mem + CODE_GPA, insn, n);
+	region.userspace_addr = (unsigned long)k->mem;
+	if (ioctl(k->vm, KVM_SET_USER_MEMORY_REGION, &region) < 0 ||
+	    (k->vcpu = ioctl(k->vm, KVM_CREATE_VCPU, 0)) < 0 ||
+	    ioctl(k->vcpu, KVM_GET_SREGS, &s) < 0)
+		goto fail;
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	if (ioctl(k->vcpu, KVM_SET_SREGS, &s) < 0 ||
+	    ioctl(k->vcpu, KVM_SET_REGS, &regs) < 0)
+		goto fail;
+	k->run_size = ioctl(k->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	k->run = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      k->vcpu, 0);
+	if (k->run == MAP_FAILED)
+		goto fail;
+	return 0;
+fail:
+	ret = -errno;
+	kvm_bench_close(k);
+	return ret;
+}
+
+/*
+ * KVM_RUN until the loop reports. With @int3, a KVM_EXIT_DEBUG (a software
+ * breakpoint with guest debugging on) is answered "skip": RIP past the
+ * INT3 through the synced registers, no extra ioctl; each one counts an
+ * event. Without, no registers are synced (they cost every exit).
+ */
+static inline int kvm_bench_run(struct kvm_bench *k, struct result *res,
+				bool int3)
+{
+	struct kvm_run *run = k->run;
+
+	if (int3)
+		run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	for (;;) {
+		if (ioctl(k->vcpu, KVM_RUN, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (int3 && run->exit_reason == KVM_EXIT_DEBUG) {
+			run->s.regs.regs.rip += 1;
+			run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+			res->events++;
+			continue;
+		}
+		if (run->exit_reason != KVM_EXIT_IO)
+			return -EPROTO;
+		if (run->io.port == PORT_RESULT) {
+			memcpy(&res->min, (char *)run + run->io.data_offset, 4);
+			memcpy(&res->total, k->mem + 0x2000, 8);
+			return 0;
+		}
+	}
 }
 
 #endif /* _BENCH_GUEST_H */

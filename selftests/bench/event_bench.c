@@ -92,10 +92,7 @@ static void *daemon_main(void *arg)
 static int run_thinvmx(struct tvx_handle *h, unsigned int n, __u32 mode,
 		       unsigned int flags, struct result *res)
 {
-	struct thinvmx_regs regs = { .rip = CODE_GPA, .rflags = 2 };
 	struct daemon dm = { .flags = flags };
-	struct thinvmx_sregs s;
-	struct thinvmx_run *run;
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
 	pthread_t thread;
@@ -103,22 +100,11 @@ static int run_thinvmx(struct tvx_handle *h, unsigned int n, __u32 mode,
 	double t0;
 	int ret;
 
-	ret = tvx_domain_create_simple(h, MEM_SIZE, &d);
+	ret = tvx_bench_setup(h, INSN_INT3, n, &d, &v);
 	if (ret)
 		return ret;
-	ret = tvx_vcpu_create(d, 0, &v);
-	if (ret)
-		goto out_dom;
-	build_guest(tvx_gpa(d, CODE_GPA), INSN_INT3, n);
-	memset(tvx_gpa(d, 0x2000), 0, 8);
 	memcpy(tvx_gpa(d, 3 * 4), &ivt3, 4);		/* #BP: an IRET */
 	*(unsigned char *)tvx_gpa(d, IRET_GPA) = 0xcf;
-	if ((ret = tvx_get_sregs(v, &s)))
-		goto out;
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	if ((ret = tvx_set_sregs(v, &s)) || (ret = tvx_set_regs(v, &regs)))
-		goto out;
 	ret = tvx_monitor_attach(d, 0, 0, &dm.m);
 	if (ret)
 		goto out;
@@ -126,24 +112,8 @@ static int run_thinvmx(struct tvx_handle *h, unsigned int n, __u32 mode,
 	if (ret || (ret = -pthread_create(&thread, NULL, daemon_main, &dm)))
 		goto out_mon;
 
-	run = tvx_vcpu_run_page(v);
 	t0 = now();
-	for (;;) {
-		ret = tvx_vcpu_run(v);
-		if (ret == -EINTR)
-			continue;
-		if (ret)
-			break;
-		if (run->exit_reason != THINVMX_EXIT_IO) {
-			ret = -EPROTO;
-			break;
-		}
-		if (run->io.port == PORT_RESULT) {
-			res->min = run->io.data;
-			memcpy(&res->total, tvx_gpa(d, 0x2000), 8);
-			break;
-		}
-	}
+	ret = tvx_bench_run(d, v, res);
 	res->seconds = now() - t0;
 	/* async: let the daemon see the last ones */
 	while (!ret && dm.events < n && now() - t0 < res->seconds + 10)
@@ -157,7 +127,6 @@ out_mon:
 	tvx_monitor_detach(dm.m);
 out:
 	tvx_vcpu_destroy(v);
-out_dom:
 	tvx_domain_destroy(d);
 	return ret;
 }
@@ -166,88 +135,25 @@ out_dom:
 
 static int run_kvm(unsigned int n, struct result *res)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
-	};
 	struct kvm_guest_debug dbg = {
 		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP,
 	};
-	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
-	struct kvm_sregs s;
-	struct kvm_run *run;
-	int kvm, vm = -1, vcpu = -1, ret = 0;
-	long run_size;
-	unsigned char *mem;
+	struct kvm_bench k;
 	double t0;
+	int ret;
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		return -errno;
-	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0 || mem == MAP_FAILED) {
+	ret = kvm_bench_setup(&k, INSN_INT3, n);
+	if (ret)
+		return ret;
+	if (ioctl(k.vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
 		ret = -errno;
 		goto out;
 	}
-	build_guest(mem + CODE_GPA, INSN_INT3, n);
-	region.userspace_addr = (unsigned long)mem;
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0 ||
-	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    ioctl(vcpu, KVM_GET_SREGS, &s) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0 || ioctl(vcpu, KVM_SET_REGS, &regs) < 0 ||
-	    ioctl(vcpu, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED) {
-		ret = -errno;
-		goto out;
-	}
-	/* the registers come with every exit and go back with KVM_RUN */
-	run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	t0 = now();
-	for (;;) {
-		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		if (run->exit_reason == KVM_EXIT_DEBUG) {
-			/* the answer "skip": past the INT3 */
-			run->s.regs.regs.rip += 1;
-			run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
-			res->events++;
-			continue;
-		}
-		if (run->exit_reason != KVM_EXIT_IO) {
-			ret = -EPROTO;
-			break;
-		}
-		if (run->io.port == PORT_RESULT) {
-			memcpy(&res->min, (char *)run + run->io.data_offset, 4);
-			memcpy(&res->total, mem + 0x2000, 8);
-			break;
-		}
-	}
+	ret = kvm_bench_run(&k, res, true);
 	res->seconds = now() - t0;
-	munmap(run, run_size);
 out:
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	if (mem != MAP_FAILED)
-		munmap(mem, MEM_SIZE);
-	close(kvm);
+	kvm_bench_close(&k);
 	return ret;
 }
 

@@ -35,127 +35,34 @@
 #include "../thinvmx/tvx_test.h"
 #include "bench_guest.h"
 
-/* ---------------------------------------------------------------- thinvmx */
+/* ---------------------------------------------------------------- runs */
 
 static int run_thinvmx(struct tvx_handle *h, int insn, unsigned int n,
 		       struct result *res)
 {
-	struct thinvmx_regs regs = { .rip = CODE_GPA, .rflags = 2 };
-	struct thinvmx_sregs s;
-	struct thinvmx_run *run;
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
 	int ret;
 
-	ret = tvx_domain_create_simple(h, MEM_SIZE, &d);
+	ret = tvx_bench_setup(h, insn, n, &d, &v);
 	if (ret)
 		return ret;
-	ret = tvx_vcpu_create(d, 0, &v);
-	if (ret)
-		goto out_dom;
-	build_guest(tvx_gpa(d, CODE_GPA), insn, n);
-	memset(tvx_gpa(d, 0x2000), 0, 8);
-	if ((ret = tvx_get_sregs(v, &s)))
-		goto out;
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	if ((ret = tvx_set_sregs(v, &s)) || (ret = tvx_set_regs(v, &regs)))
-		goto out;
-	run = tvx_vcpu_run_page(v);
-	for (;;) {
-		ret = tvx_vcpu_run(v);
-		if (ret == -EINTR)
-			continue;
-		if (ret)
-			break;
-		if (run->exit_reason != THINVMX_EXIT_IO) {
-			ret = -EPROTO;
-			break;
-		}
-		if (run->io.port == PORT_RESULT) {
-			res->min = run->io.data;
-			memcpy(&res->total, tvx_gpa(d, 0x2000), 8);
-			break;
-		}
-	}
-out:
+	ret = tvx_bench_run(d, v, res);
 	tvx_vcpu_destroy(v);
-out_dom:
 	tvx_domain_destroy(d);
 	return ret;
 }
 
-/* ---------------------------------------------------------------- KVM */
-
 static int run_kvm(int insn, unsigned int n, struct result *res)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
-	};
-	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
-	struct kvm_sregs s;
-	struct kvm_run *run;
-	int kvm, vm = -1, vcpu = -1, ret = 0;
-	long run_size;
-	unsigned char *mem;
+	struct kvm_bench k;
+	int ret;
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		return -errno;
-	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0 || mem == MAP_FAILED) {
-		ret = -errno;
-		goto out;
-	}
-	build_guest(mem + CODE_GPA, insn, n);
-	region.userspace_addr = (unsigned long)mem;
-	vcpu = -1;
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0 ||
-	    (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0 ||
-	    ioctl(vcpu, KVM_GET_SREGS, &s) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0 || ioctl(vcpu, KVM_SET_REGS, &regs) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED) {
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		if (run->exit_reason != KVM_EXIT_IO) {
-			ret = -EPROTO;
-			break;
-		}
-		if (run->io.port == PORT_RESULT) {
-			memcpy(&res->min, (char *)run + run->io.data_offset, 4);
-			memcpy(&res->total, mem + 0x2000, 8);
-			break;
-		}
-	}
-	munmap(run, run_size);
-out:
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
-	if (mem != MAP_FAILED)
-		munmap(mem, MEM_SIZE);
-	close(kvm);
+	ret = kvm_bench_setup(&k, insn, n);
+	if (ret)
+		return ret;
+	ret = kvm_bench_run(&k, res, false);
+	kvm_bench_close(&k);
 	return ret;
 }
 

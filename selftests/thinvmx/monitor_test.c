@@ -791,24 +791,32 @@ TEST_F(mon, two_vcpus_two_daemon_threads)
 
 static __u32 inject_result = ~0U;
 
-/* #GP(0x18) into the vCPU that waits on the first event; answer SKIP */
-static void inject_gp(struct daemon *dm, const struct thinvmx_event *ev,
-		      struct thinvmx_response *rsp)
+/*
+ * #GP(@code) into the vCPU that waits on the first event, its result kept;
+ * a second one while the first waits must be -EBUSY.
+ */
+static void inject_gp_first(struct daemon *dm, const struct thinvmx_event *ev,
+			    __u32 code)
 {
 	struct thinvmx_inject_trap t = {
 		.vcpu = ev->vcpu, .vector = 13, .type = THINVMX_TRAP_HW_EXCEPTION,
-		.flags = THINVMX_TRAP_F_ERROR_CODE, .error_code = 0x18,
+		.flags = THINVMX_TRAP_F_ERROR_CODE, .error_code = code,
 	};
 
-	rsp->flags = THINVMX_RESPONSE_SKIP;
 	if (ev->seq != 1)
 		return;
 	dm->error = tvx_monitor_inject(dm->m, &t);
 	inject_result = t.result;
-	/* a second one while the first waits (result is out only: 0 in) */
-	t.result = 0;
+	t.result = 0;		/* out only */
 	if (!dm->error && tvx_monitor_inject(dm->m, &t) != -EBUSY)
 		dm->error = -EPROTO;
+}
+
+static void inject_gp(struct daemon *dm, const struct thinvmx_event *ev,
+		      struct thinvmx_response *rsp)
+{
+	rsp->flags = THINVMX_RESPONSE_SKIP;
+	inject_gp_first(dm, ev, 0x18);
 }
 
 TEST_F(mon, trap_injected_while_the_vcpu_waits)
@@ -850,15 +858,7 @@ static void guest_gp_on_a_read_only_stack(void)
 static void inject_gp_once(struct daemon *dm, const struct thinvmx_event *ev,
 			   struct thinvmx_response *rsp)
 {
-	struct thinvmx_inject_trap t = {
-		.vcpu = ev->vcpu, .vector = 13, .type = THINVMX_TRAP_HW_EXCEPTION,
-		.flags = THINVMX_TRAP_F_ERROR_CODE, .error_code = 0,
-	};
-
-	if (ev->seq != 1)
-		return;
-	dm->error = tvx_monitor_inject(dm->m, &t);
-	inject_result = t.result;
+	inject_gp_first(dm, ev, 0);
 }
 
 TEST_F(mon, trap_meets_the_pending_exception_as_a_double_fault)
