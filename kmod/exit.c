@@ -998,6 +998,7 @@ static int handle_int3(struct tvx_vcpu *v)
 	ev->u.int3.gla = gla;
 	ev->u.int3.offset = offset_in_page(gla);
 	ev->u.int3.insn_len = len;
+	ev->u.int3.access = THINVMX_EVENT_ACCESS_X;
 	v->ev_insn_len = len;
 	if (act == MONITOR_INT3_ASYNC_REINJECT)
 		tvx_reinject_bp(v, len);

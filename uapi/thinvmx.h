@@ -831,7 +831,8 @@ struct thinvmx_event_int3 {
 	__u64 gla;		/* valid if THINVMX_EVENT_F_GLA_VALID (always) */
 	__u32 offset;		/* valid if THINVMX_EVENT_F_GLA_VALID: gla & 0xfff */
 	__u8 insn_len;		/* 1 */
-	__u8 pad[3];
+	__u8 access;		/* THINVMX_EVENT_ACCESS_X: a fetch */
+	__u8 pad[2];
 };
 
 /* RO_MMIO_WRITE: the write was discarded; the guest went on or waits */

@@ -446,6 +446,7 @@ TEST_F(mon, int3_async)
 	EXPECT_EQ((__u64)(uintptr_t)int3_site >> 12, ev[0].u.int3.gfn);
 	EXPECT_EQ((__u64)(uintptr_t)int3_site & 0xfff, ev[0].u.int3.offset);
 	EXPECT_EQ(1, ev[0].u.int3.insn_len);
+	EXPECT_EQ(THINVMX_EVENT_ACCESS_X, ev[0].u.int3.access);
 }
 
 TEST_F(mon, int3_sync_reinject)
