@@ -12,5 +12,6 @@
 #include <linux/bits.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <asm/rwonce.h>
 
 #endif /* _THINVMX_PURE_H */

@@ -46,6 +46,14 @@ typedef __s64 s64;
 #define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 #endif
 
+/* One access the compiler neither tears, repeats nor drops. */
+#ifndef READ_ONCE
+#define READ_ONCE(x)		(*(const volatile __typeof__(x) *)&(x))
+#endif
+#ifndef WRITE_ONCE
+#define WRITE_ONCE(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+#endif
+
 /*
  * Ordering of shared ring indices (kmod/memevent/ring.h): the kernel's
  * acquire load and release store, from the compiler's __atomic builtins.

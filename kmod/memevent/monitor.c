@@ -78,8 +78,10 @@ int monitor_set(struct monitor_settings *s, const struct thinvmx_monitor *m)
 	if (m->pad || m->reserved[0] || m->reserved[1])
 		return -EINVAL;
 	kind = array_index_nospec(m->kind, THINVMX_MONITOR_NR_KINDS);
-	s->kind[kind] = m->mode |
-		((m->flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) ? MONITOR_ON_CHANGE : 0);
+	/* read by running vCPUs: mode and flag change in one store */
+	WRITE_ONCE(s->kind[kind], m->mode |
+		   ((m->flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) ?
+		    MONITOR_ON_CHANGE : 0));
 	return 0;
 }
 
@@ -111,14 +113,18 @@ int monitor_get(const struct monitor_settings *s, struct thinvmx_monitor *m)
  */
 void monitor_reset(struct monitor_settings *s)
 {
-	memset(s, 0, sizeof(*s));
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(s->kind); i++)
+		WRITE_ONCE(s->kind[i], 0);
 }
 
 static u8 monitor_setting(const struct monitor_settings *s, u32 kind)
 {
 	if (kind < THINVMX_MONITOR_CR0 || kind >= THINVMX_MONITOR_NR_KINDS)
 		return 0;
-	return s->kind[kind];
+	/* once: the listener may change it meanwhile */
+	return READ_ONCE(s->kind[kind]);
 }
 
 static enum monitor_delivery monitor_mode_delivery(u8 setting)
