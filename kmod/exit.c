@@ -511,7 +511,7 @@ static int tvx_load_pdptes(struct tvx_vcpu *v, u64 cr3)
 static int tvx_cr_check(struct tvx_vcpu *v, unsigned int cr, u64 *val,
 			bool *flush)
 {
-	u64 cr0 = tvx_guest_cr0(), cr4 = tvx_guest_cr4();
+	u64 cr0 = tvx_guest_cr0(v), cr4 = tvx_guest_cr4(v);
 	u64 efer = vmcs_read64(GUEST_IA32_EFER), new = *val;
 	bool lma = efer & EFER_LMA;
 
@@ -565,7 +565,7 @@ static int tvx_cr_check(struct tvx_vcpu *v, unsigned int cr, u64 *val,
  */
 static int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush)
 {
-	u64 cr0 = tvx_guest_cr0(), cr4 = tvx_guest_cr4();
+	u64 cr0 = tvx_guest_cr0(v), cr4 = tvx_guest_cr4(v);
 	u64 efer = vmcs_read64(GUEST_IA32_EFER), cr3 = vmcs_readl(GUEST_CR3);
 	u32 entry;
 
@@ -633,7 +633,7 @@ static int handle_cr(struct tvx_vcpu *v)
 
 	if (cr != 0 && cr != 3 && cr != 4)
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
-	old = cr == 0 ? tvx_guest_cr0() : cr == 4 ? tvx_guest_cr4() :
+	old = cr == 0 ? tvx_guest_cr0(v) : cr == 4 ? tvx_guest_cr4(v) :
 	      vmcs_readl(GUEST_CR3);
 	switch (type) {
 	case 0:		/* MOV to CR */
@@ -726,27 +726,40 @@ static unsigned int tvx_guest_mode(void)
 	return cs_ar & BIT(14) ? 32 : 16;
 }
 
-/* The guest's translation of @lin for an instruction fetch at its CPL. */
+/*
+ * The guest's translation of @lin for an instruction fetch at its CPL.
+ * VMCS fields cost: paging off needs none but CR0, and the PDPTEs only
+ * PAE paging outside long mode.
+ */
 static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin,
 			       struct gwalk_result *res)
 {
-	u64 pdptes[4] = {
-		vmcs_read64(GUEST_PDPTR0), vmcs_read64(GUEST_PDPTR1),
-		vmcs_read64(GUEST_PDPTR2), vmcs_read64(GUEST_PDPTR3),
-	};
+	u64 pdptes[4] = { 0 };
 	struct gwalk_regs regs = {
 		.cr0 = vmcs_readl(GUEST_CR0),
-		.cr3 = vmcs_readl(GUEST_CR3),
-		.cr4 = vmcs_readl(GUEST_CR4),
-		.efer = vmcs_read64(GUEST_IA32_EFER),
 		.pdptes = pdptes,
 		.maxphyaddr = boot_cpu_data.x86_phys_bits,
 	};
-	/* CPL is SS.DPL (SDM 25.4.1) */
-	u32 access = GWALK_ACC_FETCH |
-		     (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
-		      GWALK_ACC_USER : 0);
+	u32 access;
 
+	if (!(regs.cr0 & X86_CR0_PG)) {
+		res->gpa = (u32)lin;
+		res->page_size = PAGE_SIZE;
+		return 0;
+	}
+	regs.cr3 = vmcs_readl(GUEST_CR3);
+	regs.cr4 = vmcs_readl(GUEST_CR4);
+	regs.efer = vmcs_read64(GUEST_IA32_EFER);
+	if ((regs.cr4 & X86_CR4_PAE) && !(regs.efer & EFER_LMA)) {
+		pdptes[0] = vmcs_read64(GUEST_PDPTR0);
+		pdptes[1] = vmcs_read64(GUEST_PDPTR1);
+		pdptes[2] = vmcs_read64(GUEST_PDPTR2);
+		pdptes[3] = vmcs_read64(GUEST_PDPTR3);
+	}
+	/* CPL is SS.DPL (SDM 25.4.1) */
+	access = GWALK_ACC_FETCH |
+		 (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
+		  GWALK_ACC_USER : 0);
 	return gwalk_translate(&regs, lin, access, tvx_gwalk_read, v->dom, res);
 }
 

@@ -230,9 +230,9 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 	ev->regs.rsp = vmcs_readl(GUEST_RSP);
 	ev->regs.rip = vmcs_readl(GUEST_RIP);
 	ev->regs.rflags = vmcs_readl(GUEST_RFLAGS);
-	ev->cr0 = tvx_guest_cr0();
+	ev->cr0 = tvx_guest_cr0(v);
 	ev->cr3 = vmcs_readl(GUEST_CR3);
-	ev->cr4 = tvx_guest_cr4();
+	ev->cr4 = tvx_guest_cr4(v);
 	return ev;
 }
 

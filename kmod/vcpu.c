@@ -100,18 +100,16 @@ u64 tvx_cr4_mask(void)
  * What the guest reads from CR0/CR4: the read shadow for the bits the host
  * owns, the register itself for the rest.
  */
-u64 tvx_guest_cr0(void)
+u64 tvx_guest_cr0(struct tvx_vcpu *v)
 {
-	u64 mask = vmcs_readl(CR0_GUEST_HOST_MASK);
-
-	return (vmcs_readl(GUEST_CR0) & ~mask) | (vmcs_readl(CR0_READ_SHADOW) & mask);
+	return (vmcs_readl(GUEST_CR0) & ~v->cr0_mask) |
+	       (vmcs_readl(CR0_READ_SHADOW) & v->cr0_mask);
 }
 
-u64 tvx_guest_cr4(void)
+u64 tvx_guest_cr4(struct tvx_vcpu *v)
 {
-	u64 mask = vmcs_readl(CR4_GUEST_HOST_MASK);
-
-	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
+	return (vmcs_readl(GUEST_CR4) & ~v->cr4_mask) |
+	       (vmcs_readl(CR4_READ_SHADOW) & v->cr4_mask);
 }
 
 /*
@@ -120,15 +118,16 @@ u64 tvx_guest_cr4(void)
  * what it had.
  */
 static void tvx_set_cr_mask(u32 mask_field, u32 shadow_field, u32 reg_field,
-			    u64 mask)
+			    u64 *cached, u64 mask)
 {
-	u64 old = vmcs_readl(mask_field);
+	u64 old = *cached;
 
 	if (old == mask)
 		return;
 	vmcs_writel(shadow_field, (vmcs_readl(shadow_field) & old) |
 				  (vmcs_readl(reg_field) & ~old));
 	vmcs_writel(mask_field, mask);
+	*cached = mask;
 }
 
 /**
@@ -147,10 +146,11 @@ void tvx_monitor_refresh(struct tvx_vcpu *v)
 	/* pairs with the smp_wmb() before the generation changes */
 	smp_rmb();
 	tvx_set_cr_mask(CR0_GUEST_HOST_MASK, CR0_READ_SHADOW, GUEST_CR0,
-			tvx_cr0_guest_owned_fixed() |
+			&v->cr0_mask, tvx_cr0_guest_owned_fixed() |
 			monitor_cr_guest_host_mask(s, 0));
 	tvx_set_cr_mask(CR4_GUEST_HOST_MASK, CR4_READ_SHADOW, GUEST_CR4,
-			tvx_cr4_mask() | monitor_cr_guest_host_mask(s, 4));
+			&v->cr4_mask, tvx_cr4_mask() |
+			monitor_cr_guest_host_mask(s, 4));
 	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~VMX_PROC_CR3_LOAD_EXITING;
 	if (monitor_needs_cr3_exiting(s))
 		proc |= VMX_PROC_CR3_LOAD_EXITING;
@@ -261,8 +261,10 @@ static void tvx_vmcs_setup(struct tvx_vcpu *v)
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vmcs_writel(CR0_GUEST_HOST_MASK, tvx_cr0_guest_owned_fixed());
-	vmcs_writel(CR4_GUEST_HOST_MASK, tvx_cr4_mask());
+	v->cr0_mask = tvx_cr0_guest_owned_fixed();
+	v->cr4_mask = tvx_cr4_mask();
+	vmcs_writel(CR0_GUEST_HOST_MASK, v->cr0_mask);
+	vmcs_writel(CR4_GUEST_HOST_MASK, v->cr4_mask);
 
 	/* host state (SDM 26.2.2-26.2.4) */
 	vmcs_writel(HOST_CR0, read_cr0());
@@ -688,10 +690,10 @@ static void tvx_get_sregs_fn(struct tvx_vcpu *v, void *arg)
 	s->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	s->idt.base = vmcs_readl(GUEST_IDTR_BASE);
 	s->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	s->cr0 = tvx_guest_cr0();
+	s->cr0 = tvx_guest_cr0(v);
 	s->cr2 = v->cr2;
 	s->cr3 = vmcs_readl(GUEST_CR3);
-	s->cr4 = tvx_guest_cr4();
+	s->cr4 = tvx_guest_cr4(v);
 	s->efer = vmcs_read64(GUEST_IA32_EFER);
 }
 

@@ -30,8 +30,8 @@ int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len)
 void tvx_load_regs(struct tvx_vcpu *v, const struct thinvmx_regs *r);
 u64 tvx_cr0_guest_owned_fixed(void);
 u64 tvx_cr4_mask(void);
-u64 tvx_guest_cr0(void);
-u64 tvx_guest_cr4(void);
+u64 tvx_guest_cr0(struct tvx_vcpu *v);
+u64 tvx_guest_cr4(struct tvx_vcpu *v);
 void tvx_monitor_refresh(struct tvx_vcpu *v);
 
 /* exit.c */
