@@ -714,29 +714,34 @@ static int handle_dr(struct tvx_vcpu *v)
 }
 
 /* 16, 32 or 64: the default operand size of the code the guest runs */
-static unsigned int tvx_guest_mode(void)
+static unsigned int tvx_mode_of(u64 cr0, u64 rflags)
 {
-	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	u32 cs_ar;
 
-	if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE) ||
-	    (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_VM))
+	if (!(cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
 		return 16;
+	cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
 	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & BIT(13)))
 		return 64;
 	return cs_ar & BIT(14) ? 32 : 16;
 }
 
+static unsigned int tvx_guest_mode(void)
+{
+	return tvx_mode_of(vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_RFLAGS));
+}
+
 /*
- * The guest's translation of @lin for an instruction fetch at its CPL.
- * VMCS fields cost: paging off needs none but CR0, and the PDPTEs only
- * PAE paging outside long mode.
+ * The guest's translation of @lin for an instruction fetch at its CPL,
+ * under @cr0. VMCS fields cost: paging off needs none, and the PDPTEs
+ * only PAE paging outside long mode.
  */
-static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin,
+static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
 			       struct gwalk_result *res)
 {
 	u64 pdptes[4] = { 0 };
 	struct gwalk_regs regs = {
-		.cr0 = vmcs_readl(GUEST_CR0),
+		.cr0 = cr0,
 		.pdptes = pdptes,
 		.maxphyaddr = boot_cpu_data.x86_phys_bits,
 	};
@@ -763,19 +768,24 @@ static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin,
 	return gwalk_translate(&regs, lin, access, tvx_gwalk_read, v->dom, res);
 }
 
-static u64 tvx_rip_linear(void)
+static u64 tvx_rip_linear(u64 rip, unsigned int mode)
 {
-	u64 lin = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
+	u64 lin = vmcs_readl(GUEST_CS_BASE) + rip;
 
-	return tvx_guest_mode() == 64 ? lin : (u32)lin;
+	return mode == 64 ? lin : (u32)lin;
 }
 
-static bool tvx_guest_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa)
+/*
+ * Where an event's instruction is: its linear address, and its frame if
+ * the guest maps it. From the registers the record holds already.
+ */
+static bool tvx_event_rip_gpa(struct tvx_vcpu *v, const struct thinvmx_event *ev,
+			      u64 *gla, u64 *gpa)
 {
 	struct gwalk_result res;
 
-	*gla = tvx_rip_linear();
-	if (tvx_translate_fetch(v, *gla, &res))
+	*gla = tvx_rip_linear(ev->regs.rip, tvx_mode_of(ev->cr0, ev->regs.rflags));
+	if (tvx_translate_fetch(v, *gla, ev->cr0, &res))
 		return false;
 	*gpa = res.gpa;
 	return true;
@@ -784,7 +794,8 @@ static bool tvx_guest_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa)
 /* Fetch up to 15 instruction bytes at the guest's CS:RIP. */
 static int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
 {
-	u64 lin = tvx_rip_linear();
+	u64 lin = tvx_rip_linear(vmcs_readl(GUEST_RIP), tvx_guest_mode());
+	u64 cr0 = vmcs_readl(GUEST_CR0);
 	unsigned int got = 0;
 
 	while (got < EMU_MAX_LEN) {
@@ -792,7 +803,7 @@ static int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
 				       PAGE_SIZE - offset_in_page(lin + got));
 		struct gwalk_result res;
 
-		if (tvx_translate_fetch(v, lin + got, &res) ||
+		if (tvx_translate_fetch(v, lin + got, cr0, &res) ||
 		    tvx_read_guest(v->dom, res.gpa, bytes + got, n))
 			break;	/* decode what could be fetched */
 		got += n;
@@ -972,8 +983,8 @@ static int handle_single_step(struct tvx_vcpu *v)
 	return ev ? tvx_event_send(v) : 1;
 }
 
-/* The linear address of the guest's CS:RIP, and its frame if mapped. */
-static bool tvx_guest_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa);
+static bool tvx_event_rip_gpa(struct tvx_vcpu *v, const struct thinvmx_event *ev,
+			      u64 *gla, u64 *gpa);
 
 /*
  * #BP from an INT3, intercepted while INT3 is monitored. Without a
@@ -1003,7 +1014,7 @@ static int handle_int3(struct tvx_vcpu *v)
 		tvx_reinject_bp(v, len);
 		return 1;
 	}
-	if (tvx_guest_rip_gpa(v, &gla, &gpa)) {
+	if (tvx_event_rip_gpa(v, ev, &gla, &gpa)) {
 		ev->flags |= THINVMX_EVENT_F_GFN_VALID;
 		ev->u.int3.gfn = gpa >> PAGE_SHIFT;
 	}

@@ -173,7 +173,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *kvm_dir = "/lib/modules-kvm";
-	struct result busy = { 0 }, polled = { 0 }, async = { 0 }, async_busy = { 0 };
+	struct result busy = { 0 }, polled = { 0 }, blocking = { 0 }, async = { 0 };
+	struct result async_busy = { 0 };
 	struct result kvm = { 0 };
 	bool have_kvm = true;
 	struct tvx_handle *h;
@@ -209,6 +210,11 @@ int main(int argc, char **argv)
 	ret = run_thinvmx(h, n, THINVMX_MONITOR_MODE_SYNC, TVX_MONITOR_BUSY_POLL, &busy);
 	if (!ret)
 		ret = run_thinvmx(h, n, THINVMX_MONITOR_MODE_SYNC, 0, &polled);
+	/* the vCPU sleeps at once: every answer is a wake-up */
+	set_param("/sys/module/thinvmx/parameters/event_spin_ns", "0");
+	if (!ret)
+		ret = run_thinvmx(h, n, THINVMX_MONITOR_MODE_SYNC, 0, &blocking);
+	set_param("/sys/module/thinvmx/parameters/event_spin_ns", "30000");
 	if (!ret)
 		ret = run_thinvmx(h, n, THINVMX_MONITOR_MODE_ASYNC, 0, &async);
 	if (!ret)
@@ -228,6 +234,7 @@ int main(int argc, char **argv)
 	       "%ld CPUs\n", n, sysconf(_SC_NPROCESSORS_ONLN));
 	print("thinvmx sync, daemon busy-polling", n, &busy);
 	print("thinvmx sync, daemon in poll()", n, &polled);
+	print("thinvmx sync, poll(), vCPU sleeps", n, &blocking);
 	print("thinvmx async, daemon in poll()", n, &async);
 	print("thinvmx async, daemon busy-polling", n, &async_busy);
 	if (have_kvm)
@@ -236,8 +243,10 @@ int main(int argc, char **argv)
 		printf("ratio sync/kvm: busy-poll %.2f, poll %.2f (mean %.2f, %.2f)\n",
 		       (double)busy.min / kvm.min, (double)polled.min / kvm.min,
 		       (double)busy.total / kvm.total, (double)polled.total / kvm.total);
-	printf("async rate / sync rate, by mean cycles: %.1fx (busy-poll), %.1fx (poll())\n",
-	       (double)busy.total / async_busy.total, (double)polled.total / async.total);
+	printf("async rate / sync rate, by mean cycles: %.1fx (busy-poll), %.1fx (poll()), "
+	       "%.1fx (poll(), vCPU sleeps)\n",
+	       (double)busy.total / async_busy.total, (double)polled.total / async.total,
+	       (double)blocking.total / async.total);
 	if (have_kvm) {
 		syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK);
 		syscall(SYS_delete_module, "kvm", O_NONBLOCK);
