@@ -13,6 +13,8 @@
 
 #include <linux/build_bug.h>
 #include <linux/types.h>
+#include <asm/asm.h>
+#include <asm/extable_fixup_types.h>
 #include <asm/vmx.h>
 
 struct vmx_inv_desc {
@@ -76,13 +78,25 @@ static __always_inline int __invvpid(unsigned long type, u16 vpid, u64 gva)
 	return vmx_insn_check("invvpid", type, __vmx_invvpid(type, &desc));
 }
 
+/*
+ * VMREAD and VMWRITE are on every exit's path: inline, not through the
+ * stubs of insn.S (a call and a return thunk each). VMfail is CF or ZF
+ * ("na"); a fault jumps past the instruction with -EFAULT in @err.
+ */
 static __always_inline unsigned long __vmcs_readl(unsigned long field)
 {
-	unsigned long value;
-	int err = __vmx_vmread(field, &value);
+	unsigned long value = 0;
+	bool fail;
+	int err = 0;
 
-	if (unlikely(err)) {
-		vmread_error(field, err);
+	asm volatile("1: vmread %[field], %[value]\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_EFAULT_REG, %[err])
+		     : [value] "+r" (value), "=@ccna" (fail), [err] "+r" (err)
+		     : [field] "r" (field)
+		     : "cc");
+	if (unlikely(err || fail)) {
+		vmread_error(field, err ? err : -EIO);
 		return 0;
 	}
 	return value;
@@ -91,10 +105,17 @@ static __always_inline unsigned long __vmcs_readl(unsigned long field)
 static __always_inline void __vmcs_writel(unsigned long field,
 					  unsigned long value)
 {
-	int err = __vmx_vmwrite(field, value);
+	bool fail;
+	int err = 0;
 
-	if (unlikely(err))
-		vmwrite_error(field, value, err);
+	asm volatile("1: vmwrite %[value], %[field]\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_EFAULT_REG, %[err])
+		     : "=@ccna" (fail), [err] "+r" (err)
+		     : [field] "r" (field), [value] "rm" (value)
+		     : "cc", "memory");
+	if (unlikely(err || fail))
+		vmwrite_error(field, value, err ? err : -EIO);
 }
 
 /*
