@@ -13,8 +13,8 @@
 
 #include <linux/build_bug.h>
 #include <linux/types.h>
+#include <linux/stringify.h>
 #include <asm/asm.h>
-#include <asm/extable_fixup_types.h>
 #include <asm/vmx.h>
 
 struct vmx_inv_desc {
@@ -81,7 +81,7 @@ static __always_inline int __invvpid(unsigned long type, u16 vpid, u64 gva)
 /*
  * VMREAD and VMWRITE are on every exit's path: inline, not through the
  * stubs of insn.S (a call and a return thunk each). VMfail is CF or ZF
- * ("na"); a fault jumps past the instruction with -EFAULT in @err.
+ * ("na"); a fault goes to the fixup at 2, which puts -EFAULT in @err.
  */
 static __always_inline unsigned long __vmcs_readl(unsigned long field)
 {
@@ -90,8 +90,10 @@ static __always_inline unsigned long __vmcs_readl(unsigned long field)
 	int err = 0;
 
 	asm volatile("1: vmread %[field], %[value]\n\t"
-		     "2:\n\t"
-		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_EFAULT_REG, %[err])
+		     "jmp 3f\n"	/* keeps the flags */
+		     "2: movl $" __stringify(-EFAULT) ", %k[err]\n"
+		     "3:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
 		     : [value] "+r" (value), "=@ccna" (fail), [err] "+r" (err)
 		     : [field] "r" (field)
 		     : "cc");
@@ -109,8 +111,10 @@ static __always_inline void __vmcs_writel(unsigned long field,
 	int err = 0;
 
 	asm volatile("1: vmwrite %[value], %[field]\n\t"
-		     "2:\n\t"
-		     _ASM_EXTABLE_TYPE_REG(1b, 2b, EX_TYPE_EFAULT_REG, %[err])
+		     "jmp 3f\n"	/* keeps the flags */
+		     "2: movl $" __stringify(-EFAULT) ", %k[err]\n"
+		     "3:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
 		     : "=@ccna" (fail), [err] "+r" (err)
 		     : [field] "r" (field), [value] "rm" (value)
 		     : "cc", "memory");
