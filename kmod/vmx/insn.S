@@ -2,7 +2,8 @@
 /*
  * The VMX instructions themselves. Each returns 0, -EIO on VMfail (CF or
  * ZF set, SDM 31.2) or -EFAULT when it faulted (#UD, #GP: caught by the
- * exception table). Only vmx_ops.h calls these.
+ * exception table). Only vmx_ops.h and ops.c call these; VMREAD and
+ * VMWRITE on the exit path are inline in vmx_ops.h.
  */
 #include <linux/linkage.h>
 #include <linux/errno.h>
@@ -75,15 +76,3 @@ SYM_FUNC_START(__vmx_vmread)
 	_ASM_EXTABLE(1b, 3b)
 SYM_FUNC_END(__vmx_vmread)
 
-/* int __vmx_vmwrite(unsigned long field, unsigned long value) */
-SYM_FUNC_START(__vmx_vmwrite)
-1:	vmwrite %rsi, %rdi
-	jna 2f
-	xor %eax, %eax
-	RET
-2:	mov $-EIO, %eax
-	RET
-3:	mov $-EFAULT, %eax
-	RET
-	_ASM_EXTABLE(1b, 3b)
-SYM_FUNC_END(__vmx_vmwrite)

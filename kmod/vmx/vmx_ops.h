@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one way into the VMX instructions (insn.S). Each tells the two ways
+ * The one way into the VMX instructions: stubs in insn.S, VMREAD and
+ * VMWRITE inline below (every exit uses them). Each tells the two ways
  * an instruction can go wrong apart (SDM 31.2):
  *  - VMfail (CF or ZF set): -EIO, reported with the VM-instruction error
  *    number where there is a current VMCS to hold one;
@@ -30,7 +31,6 @@ int __vmx_off(void);
 int __vmx_invept(unsigned long type, const struct vmx_inv_desc *desc);
 int __vmx_invvpid(unsigned long type, const struct vmx_inv_desc *desc);
 int __vmx_vmread(unsigned long field, unsigned long *value);
-int __vmx_vmwrite(unsigned long field, unsigned long value);
 
 /* ops.c */
 void vmx_insn_report(const char *insn, u64 arg, int err);
