@@ -210,7 +210,7 @@ static int handle_triple_fault(struct tvx_vcpu *v)
 static int handle_cpuid(struct tvx_vcpu *v)
 {
 	struct tvx_domain *dom = v->dom;
-	u64 cr4 = vmcs_readl(CR4_READ_SHADOW);
+	u64 cr4 = tvx_guest_cr4(v);
 	u32 out[4];
 
 	spin_lock(&dom->cpuid_lock);
@@ -587,8 +587,7 @@ static int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush
 		    ((val ^ cr0) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)) &&
 		    tvx_load_pdptes(v, cr3))
 			return -EINVAL;
-		vmcs_writel(CR0_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR0, tvx_cr0_hw(val));
+		tvx_set_guest_cr0(v, val);
 		break;
 	case 3:
 		if (tvx_paging_pae(cr0, cr4, efer) && tvx_load_pdptes(v, val))
@@ -601,8 +600,7 @@ static int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush
 				    X86_CR4_SMEP)) &&
 		    tvx_load_pdptes(v, cr3))
 			return -EINVAL;
-		vmcs_writel(CR4_READ_SHADOW, val);
-		vmcs_writel(GUEST_CR4, tvx_cr4_hw(val));
+		tvx_set_guest_cr4(v, val);
 		break;
 	}
 	if (flush)

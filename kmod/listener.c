@@ -212,6 +212,8 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 
 	seq = atomic64_inc_return(&dom->event_seq);
 	monitor_event_init(ev, reason, v->id, seq, delivery);
+	/* every register is written below: none may be added unwritten */
+	BUILD_BUG_ON(sizeof(ev->regs) != 18 * sizeof(u64));
 	ev->regs.rax = v->gprs[TVX_RAX];
 	ev->regs.rbx = v->gprs[TVX_RBX];
 	ev->regs.rcx = v->gprs[TVX_RCX];

@@ -170,6 +170,7 @@ struct tvx_vcpu {
 	struct tvx_listener *lsn;	/* a reference, NULL if none taken */
 	u32 monitor_gen;		/* the settings the VMCS has */
 	u64 cr0_mask, cr4_mask;		/* the VMCS's guest/host masks */
+	u64 cr0_shadow, cr4_shadow;	/* and read shadows */
 	u8 ev_state;			/* TVX_EV_* */
 	u8 ev_insn_len;			/* the event's instruction */
 	u8 ev_cr;			/* CR events: the register */

@@ -103,13 +103,31 @@ u64 tvx_cr4_mask(void)
 u64 tvx_guest_cr0(struct tvx_vcpu *v)
 {
 	return (vmcs_readl(GUEST_CR0) & ~v->cr0_mask) |
-	       (vmcs_readl(CR0_READ_SHADOW) & v->cr0_mask);
+	       (v->cr0_shadow & v->cr0_mask);
 }
 
 u64 tvx_guest_cr4(struct tvx_vcpu *v)
 {
 	return (vmcs_readl(GUEST_CR4) & ~v->cr4_mask) |
-	       (vmcs_readl(CR4_READ_SHADOW) & v->cr4_mask);
+	       (v->cr4_shadow & v->cr4_mask);
+}
+
+/*
+ * A guest CR0/CR4 value: the read shadow (kept in the vCPU too: only the
+ * module writes it) and the register the hardware runs with.
+ */
+void tvx_set_guest_cr0(struct tvx_vcpu *v, u64 val)
+{
+	v->cr0_shadow = val;
+	vmcs_writel(CR0_READ_SHADOW, val);
+	vmcs_writel(GUEST_CR0, tvx_cr0_hw(val));
+}
+
+void tvx_set_guest_cr4(struct tvx_vcpu *v, u64 val)
+{
+	v->cr4_shadow = val;
+	vmcs_writel(CR4_READ_SHADOW, val);
+	vmcs_writel(GUEST_CR4, tvx_cr4_hw(val));
 }
 
 /*
@@ -118,16 +136,16 @@ u64 tvx_guest_cr4(struct tvx_vcpu *v)
  * what it had.
  */
 static void tvx_set_cr_mask(u32 mask_field, u32 shadow_field, u32 reg_field,
-			    u64 *cached, u64 mask)
+			    u64 *cached_mask, u64 *cached_shadow, u64 mask)
 {
-	u64 old = *cached;
+	u64 old = *cached_mask;
 
 	if (old == mask)
 		return;
-	vmcs_writel(shadow_field, (vmcs_readl(shadow_field) & old) |
-				  (vmcs_readl(reg_field) & ~old));
+	*cached_shadow = (*cached_shadow & old) | (vmcs_readl(reg_field) & ~old);
+	vmcs_writel(shadow_field, *cached_shadow);
 	vmcs_writel(mask_field, mask);
-	*cached = mask;
+	*cached_mask = mask;
 }
 
 /**
@@ -146,10 +164,11 @@ void tvx_monitor_refresh(struct tvx_vcpu *v)
 	/* pairs with the smp_wmb() before the generation changes */
 	smp_rmb();
 	tvx_set_cr_mask(CR0_GUEST_HOST_MASK, CR0_READ_SHADOW, GUEST_CR0,
-			&v->cr0_mask, tvx_cr0_guest_owned_fixed() |
+			&v->cr0_mask, &v->cr0_shadow,
+			tvx_cr0_guest_owned_fixed() |
 			monitor_cr_guest_host_mask(s, 0));
 	tvx_set_cr_mask(CR4_GUEST_HOST_MASK, CR4_READ_SHADOW, GUEST_CR4,
-			&v->cr4_mask, tvx_cr4_mask() |
+			&v->cr4_mask, &v->cr4_shadow, tvx_cr4_mask() |
 			monitor_cr_guest_host_mask(s, 4));
 	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~VMX_PROC_CR3_LOAD_EXITING;
 	if (monitor_needs_cr3_exiting(s))
@@ -313,10 +332,8 @@ static void tvx_vmcs_setup(struct tvx_vcpu *v)
 	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
 	vmcs_writel(GUEST_IDTR_BASE, 0);
 	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
-	vmcs_writel(CR0_READ_SHADOW, X86_CR0_ET);
-	vmcs_writel(GUEST_CR0, tvx_cr0_hw(X86_CR0_ET));
-	vmcs_writel(CR4_READ_SHADOW, 0);
-	vmcs_writel(GUEST_CR4, tvx_cr4_hw(0));
+	tvx_set_guest_cr0(v, X86_CR0_ET);
+	tvx_set_guest_cr4(v, 0);
 	vmcs_writel(GUEST_CR3, 0);
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	vmcs_writel(GUEST_DR7, 0x400);
@@ -727,12 +744,10 @@ static void tvx_set_sregs_fn(struct tvx_vcpu *v, void *arg)
 	vmcs_write32(GUEST_GDTR_LIMIT, s->gdt.limit);
 	vmcs_writel(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, s->idt.limit);
-	vmcs_writel(CR0_READ_SHADOW, s->cr0);
-	vmcs_writel(GUEST_CR0, tvx_cr0_hw(s->cr0));
+	tvx_set_guest_cr0(v, s->cr0);
 	v->cr2 = s->cr2;
 	vmcs_writel(GUEST_CR3, s->cr3);
-	vmcs_writel(CR4_READ_SHADOW, s->cr4);
-	vmcs_writel(GUEST_CR4, tvx_cr4_hw(s->cr4));
+	tvx_set_guest_cr4(v, s->cr4);
 	/* EFER.LMA follows LME and paging; the entry control follows LMA */
 	if ((efer & EFER_LME) && (s->cr0 & X86_CR0_PG))
 		efer |= EFER_LMA;

@@ -32,6 +32,8 @@ u64 tvx_cr0_guest_owned_fixed(void);
 u64 tvx_cr4_mask(void);
 u64 tvx_guest_cr0(struct tvx_vcpu *v);
 u64 tvx_guest_cr4(struct tvx_vcpu *v);
+void tvx_set_guest_cr0(struct tvx_vcpu *v, u64 val);
+void tvx_set_guest_cr4(struct tvx_vcpu *v, u64 val);
 void tvx_monitor_refresh(struct tvx_vcpu *v);
 
 /* exit.c */

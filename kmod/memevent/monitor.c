@@ -266,18 +266,21 @@ enum monitor_int3 monitor_int3_action(const struct monitor_settings *s,
  * @seq: the domain's next sequence number
  * @delivery: MONITOR_ASYNC or MONITOR_SYNC
  *
- * Zeroes the whole record first: nothing uninitialised reaches the ring.
- * The caller fills registers and payload, then copies it to the ring.
+ * Sets the header and zeroes its pad and the whole payload union, so that
+ * nothing uninitialised reaches the ring. The registers and CR0/CR3/CR4,
+ * every byte of them, are the caller's to fill (it does, on every event:
+ * they are written rather than zeroed first).
  */
 void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
 			u64 seq, enum monitor_delivery delivery)
 {
-	memset(ev, 0, sizeof(*ev));
 	ev->version = THINVMX_EVENT_VERSION;
 	ev->reason = reason;
 	ev->flags = delivery == MONITOR_SYNC ? THINVMX_EVENT_F_SYNC : 0;
 	ev->vcpu = vcpu;
+	ev->pad = 0;
 	ev->seq = seq;
+	memset(&ev->u, 0, sizeof(ev->u));
 }
 
 /* The answer flags each reason accepts (the table in uapi/thinvmx.h). */

@@ -292,10 +292,17 @@ static void test_event_init(void **state)
 	assert_int_equal(THINVMX_EVENT_F_SYNC, ev.flags);
 	assert_int_equal(5, ev.vcpu);
 	assert_int_equal(42, ev.seq);
-	/* every other byte is zero */
-	for (i = offsetof(struct thinvmx_event, regs); i < sizeof(ev); i++)
+	/* the payload is zero; registers and CRs are left to the caller */
+	for (i = offsetof(struct thinvmx_event, u); i < sizeof(ev); i++)
 		assert_int_equal(0, b[i]);
+	for (i = offsetof(struct thinvmx_event, regs);
+	     i < offsetof(struct thinvmx_event, u); i++)
+		assert_int_equal(0xa5, b[i]);
 	assert_int_equal(0, ev.pad);
+	/* header, registers, CRs and payload: the whole record, no gap */
+	assert_int_equal(sizeof(ev), offsetof(struct thinvmx_event, u) + sizeof(ev.u));
+	assert_int_equal(offsetof(struct thinvmx_event, u),
+			 offsetof(struct thinvmx_event, cr4) + sizeof(ev.cr4));
 
 	memset(&ev, 0xa5, sizeof(ev));
 	monitor_event_init(&ev, THINVMX_EVENT_CR3, 0, 1, MONITOR_ASYNC);
