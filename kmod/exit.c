@@ -1248,6 +1248,9 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_mtf,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	/* a supervisor component of the host's IA32_XSS (XSS_EXIT_BITMAP) */
+	[EXIT_REASON_XSAVES]			= handle_gp,
+	[EXIT_REASON_XRSTORS]			= handle_gp,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
 };
 

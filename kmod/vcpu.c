@@ -267,8 +267,14 @@ static void tvx_vmcs_setup(struct tvx_vcpu *v)
 	vmcs_write64(EPT_POINTER, dom->ept.eptp);
 	vmcs_write64(MSR_BITMAP, page_to_phys(dom->msr_bitmap));
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	/*
+	 * Guest XSAVES/XRSTORS run with the host's IA32_XSS (VMX does not
+	 * switch it): one that names a supervisor component the host has
+	 * enabled exits (and gets #GP), so a guest never reaches the
+	 * host's supervisor state.
+	 */
 	if (proc2 & VMX_PROC2_XSAVES)
-		vmcs_write64(XSS_EXIT_BITMAP, 0);
+		vmcs_write64(XSS_EXIT_BITMAP, ~0ULL);
 	if (c->pin_ctls & VMX_PIN_PREEMPTION_TIMER)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, tvx_preemption_ticks());
 	/* #MC always goes to the host's handler */
