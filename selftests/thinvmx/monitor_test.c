@@ -973,6 +973,36 @@ TEST_F(mon, listener_argument_checks)
 	EXPECT_EQ(EBUSY, errno);
 }
 
+/* Neither the owner nor CAP_SYS_ADMIN: no listener. A larger ring on request. */
+TEST_F(mon, attach_permission_and_ring_size)
+{
+	struct tvx_monitor *m;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		/* uid 65534 owns nothing and has no capabilities */
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(tvx_monitor_attach(self->d, 0, 0, &m) == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	/* 8192 slots: twice the default ring, and it works */
+	tvx_monitor_detach(self->m);
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 13, 0, &self->m));
+	EXPECT_EQ(THINVMX_RING_VCPU_SIZE(13), 2 * 4096 + 2 * (256ULL << 13));
+	SET(CR0, ASYNC, 0);
+	daemon_init(&self->dm, self->m, self->d, 1);
+	START(guest_cr0_ts, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(1, daemon_drain(&self->dm));
+}
+
 /* Answers nobody waits for, and ones for another event, are refused. */
 TEST_F(mon, bad_answers_are_refused)
 {
