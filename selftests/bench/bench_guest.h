@@ -8,6 +8,7 @@
 #define _BENCH_GUEST_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <linux/kvm.h>
 
@@ -105,6 +107,63 @@ static inline int load_module(const char *dir, const char *name)
 	return ret == -EEXIST ? 0 : ret;
 }
 
+
+/* ---------------------------------------------------------------- setup */
+
+/*
+ * What both benchmarks start with: -n ITERATIONS and --kvm-modules DIR,
+ * thinvmx with usable VMX and unrestricted guest, and kvm_intel (loaded
+ * from DIR when /dev/kvm is absent; *have_kvm says whether it is there).
+ * Return: 0, 2 (bad usage) or KSFT_SKIP (thinvmx cannot run), for main()
+ * to return.
+ */
+static inline int bench_init(int argc, char **argv, unsigned int *n,
+			     struct tvx_handle **h, bool *have_kvm)
+{
+	static const struct option longopts[] = {
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "kvm-modules", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *kvm_dir = "/lib/modules-kvm";
+	struct thinvmx_caps caps;
+	int c;
+
+	*n = 2000;
+	while ((c = getopt_long(argc, argv, "n:k:", longopts, NULL)) != -1) {
+		if (c == 'n')
+			*n = strtoul(optarg, NULL, 0);
+		else if (c == 'k')
+			kvm_dir = optarg;
+		else
+			return 2;
+	}
+	if (tvx_open(h) || tvx_get_caps(*h, &caps) ||
+	    caps.vmx_status != THINVMX_VMX_OK ||
+	    !(caps.features & THINVMX_FEAT_UNRESTRICTED)) {
+		printf("SKIP: thinvmx with VMX and unrestricted guest not available\n");
+		return KSFT_SKIP;
+	}
+	*have_kvm = true;
+	if (access("/dev/kvm", F_OK) &&
+	    (load_module(kvm_dir, "irqbypass.ko") || load_module(kvm_dir, "kvm.ko") ||
+	     load_module(kvm_dir, "kvm-intel.ko"))) {
+		printf("# no kvm_intel: thinvmx figures only\n");
+		*have_kvm = false;
+	}
+	return 0;
+}
+
+/* The end of a benchmark: kvm_intel unloaded again if it was there. */
+static inline void bench_exit(struct tvx_handle *h, bool have_kvm)
+{
+	if (have_kvm) {
+		syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK);
+		syscall(SYS_delete_module, "kvm", O_NONBLOCK);
+		syscall(SYS_delete_module, "irqbypass", O_NONBLOCK);
+	}
+	tvx_close(h);
+}
 
 /* ---------------------------------------------------------------- thinvmx */
 

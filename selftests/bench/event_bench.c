@@ -167,42 +167,18 @@ static void print(const char *what, unsigned int n, const struct result *r)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "kvm-modules", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *kvm_dir = "/lib/modules-kvm";
 	struct result busy = { 0 }, polled = { 0 }, blocking = { 0 }, async = { 0 };
 	struct result async_busy = { 0 };
 	struct result kvm = { 0 };
-	bool have_kvm = true;
+	bool have_kvm;
 	struct tvx_handle *h;
-	struct thinvmx_caps caps;
-	unsigned int n = 2000;
-	int c, ret;
+	unsigned int n;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "n:k:", longopts, NULL)) != -1) {
-		if (c == 'n')
-			n = strtoul(optarg, NULL, 0);
-		else if (c == 'k')
-			kvm_dir = optarg;
-		else
-			return 2;
-	}
-	if (tvx_open(&h) || tvx_get_caps(h, &caps) ||
-	    caps.vmx_status != THINVMX_VMX_OK ||
-	    !(caps.features & THINVMX_FEAT_UNRESTRICTED)) {
-		printf("SKIP: thinvmx with VMX and unrestricted guest not available\n");
-		return KSFT_SKIP;
-	}
+	ret = bench_init(argc, argv, &n, &h, &have_kvm);
+	if (ret)
+		return ret;
 	pin(0);
-	if (access("/dev/kvm", F_OK) &&
-	    (load_module(kvm_dir, "irqbypass.ko") || load_module(kvm_dir, "kvm.ko") ||
-	     load_module(kvm_dir, "kvm-intel.ko"))) {
-		printf("# no kvm_intel: thinvmx figures only\n");
-		have_kvm = false;
-	}
 	/* the round trips, not Bochs' software L1D flush */
 	set_param("/sys/module/thinvmx/parameters/vmentry_l1d_flush", "never");
 	set_param("/sys/module/kvm_intel/parameters/vmentry_l1d_flush", "never");
@@ -247,11 +223,6 @@ int main(int argc, char **argv)
 	       "%.1fx (poll(), vCPU sleeps)\n",
 	       (double)busy.total / async_busy.total, (double)polled.total / async.total,
 	       (double)blocking.total / async.total);
-	if (have_kvm) {
-		syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK);
-		syscall(SYS_delete_module, "kvm", O_NONBLOCK);
-		syscall(SYS_delete_module, "irqbypass", O_NONBLOCK);
-	}
-	tvx_close(h);
+	bench_exit(h, have_kvm);
 	return 0;
 }

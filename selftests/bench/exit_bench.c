@@ -72,40 +72,16 @@ static const char *const insn_names[] = { "cpuid (in kernel)", "out (to userspac
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "kvm-modules", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const policies[] = { "never", "cond" };
-	const char *kvm_dir = "/lib/modules-kvm";
 	struct result tvx[2][2], kvm[2][2];
-	bool have_kvm = true;
+	bool have_kvm;
 	struct tvx_handle *h;
-	struct thinvmx_caps caps;
-	unsigned int n = 2000;
-	int c, insn, p, ret;
+	unsigned int n;
+	int insn, p, ret;
 
-	while ((c = getopt_long(argc, argv, "n:k:", longopts, NULL)) != -1) {
-		if (c == 'n')
-			n = strtoul(optarg, NULL, 0);
-		else if (c == 'k')
-			kvm_dir = optarg;
-		else
-			return 2;
-	}
-	if (tvx_open(&h) || tvx_get_caps(h, &caps) ||
-	    caps.vmx_status != THINVMX_VMX_OK ||
-	    !(caps.features & THINVMX_FEAT_UNRESTRICTED)) {
-		printf("SKIP: thinvmx with VMX and unrestricted guest not available\n");
-		return KSFT_SKIP;
-	}
-	if (access("/dev/kvm", F_OK) &&
-	    (load_module(kvm_dir, "irqbypass.ko") || load_module(kvm_dir, "kvm.ko") ||
-	     load_module(kvm_dir, "kvm-intel.ko"))) {
-		printf("# no kvm_intel: thinvmx figures only\n");
-		have_kvm = false;
-	}
+	ret = bench_init(argc, argv, &n, &h, &have_kvm);
+	if (ret)
+		return ret;
 
 	for (p = 0; p < 2; p++) {
 		for (insn = 0; insn < 2; insn++) {
@@ -142,11 +118,6 @@ int main(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	if (have_kvm) {
-		syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK);
-		syscall(SYS_delete_module, "kvm", O_NONBLOCK);
-		syscall(SYS_delete_module, "irqbypass", O_NONBLOCK);
-	}
-	tvx_close(h);
+	bench_exit(h, have_kvm);
 	return 0;
 }
