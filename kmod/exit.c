@@ -479,30 +479,6 @@ static bool tvx_paging_pae(u64 cr0, u64 cr4, u64 efer)
 }
 
 /*
- * PAE paging keeps its four PDPTEs in the VMCS (SDM 26.3.1.6): a load of
- * CR3, or a paging mode change, reads them like the CPU would. Return:
- * 0, or -EINVAL when one is present with reserved bits set (#GP).
- */
-static int tvx_load_pdptes(struct tvx_vcpu *v, u64 cr3)
-{
-	static const u32 f[4] = { GUEST_PDPTR0, GUEST_PDPTR1, GUEST_PDPTR2,
-				  GUEST_PDPTR3 };
-	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
-		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
-	u64 pdpte[4];
-	int i;
-
-	if (tvx_read_guest(v->dom, cr3 & GENMASK_ULL(31, 5), pdpte, sizeof(pdpte)))
-		return -EINVAL;
-	for (i = 0; i < 4; i++)
-		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
-			return -EINVAL;
-	for (i = 0; i < 4; i++)
-		vmcs_write64(f[i], pdpte[i]);
-	return 0;
-}
-
-/*
  * The checks of a guest MOV to CR0, CR3 or CR4 (CLTS and LMSW are CR0
  * writes) that the CPU makes before the register changes: a value that
  * fails them raises #GP and is never an event. @val may be adjusted
@@ -585,12 +561,12 @@ static int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush
 		}
 		if (tvx_paging_pae(val, cr4, efer) &&
 		    ((val ^ cr0) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)) &&
-		    tvx_load_pdptes(v, cr3))
+		    tvx_load_pdptes(v, cr3, true))
 			return -EINVAL;
 		tvx_set_guest_cr0(v, val);
 		break;
 	case 3:
-		if (tvx_paging_pae(cr0, cr4, efer) && tvx_load_pdptes(v, val))
+		if (tvx_paging_pae(cr0, cr4, efer) && tvx_load_pdptes(v, val, true))
 			return -EINVAL;
 		vmcs_writel(GUEST_CR3, val);
 		break;
@@ -598,7 +574,7 @@ static int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush
 		if (tvx_paging_pae(cr0, val, efer) &&
 		    ((val ^ cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
 				    X86_CR4_SMEP)) &&
-		    tvx_load_pdptes(v, cr3))
+		    tvx_load_pdptes(v, cr3, true))
 			return -EINVAL;
 		tvx_set_guest_cr4(v, val);
 		break;

@@ -720,17 +720,39 @@ static void tvx_get_sregs_fn(struct tvx_vcpu *v, void *arg)
 	s->efer = vmcs_read64(GUEST_IA32_EFER);
 }
 
-/* PAE paging with EPT: the PDPTEs come from the VMCS (SDM 26.3.1.6). */
-static void tvx_load_pdptrs(struct tvx_vcpu *v, u64 cr3)
+/**
+ * tvx_load_pdptes() - the PDPTEs of PAE paging into the VMCS
+ * @v: the vCPU, its VMCS current
+ * @cr3: the guest's CR3 (bits 31:5 address the table, as for the CPU)
+ * @checked: refuse what the CPU refuses (a MOV to CR3 or a paging mode
+ *	     change); else load what is there, zeros if it is not RAM
+ *	     (SET_SREGS: the VM entry then judges it)
+ *
+ * PAE paging with EPT keeps its four PDPTEs in the VMCS (SDM 26.3.1.6).
+ *
+ * Return: 0, or -EINVAL when the table is not in RAM or an entry is
+ * present with reserved bits set (with @checked, nothing was loaded:
+ * the guest gets #GP).
+ */
+int tvx_load_pdptes(struct tvx_vcpu *v, u64 cr3, bool checked)
 {
 	static const u32 f[4] = { GUEST_PDPTR0, GUEST_PDPTR1, GUEST_PDPTR2,
 				  GUEST_PDPTR3 };
+	u64 rsvd = GENMASK_ULL(63, boot_cpu_data.x86_phys_bits) |
+		   GENMASK_ULL(8, 5) | GENMASK_ULL(2, 1);
 	u64 pdpte[4] = { 0 };
-	int i;
+	int i, ret = 0;
 
-	tvx_read_guest(v->dom, cr3 & ~0x1fULL, pdpte, sizeof(pdpte));
+	if (tvx_read_guest(v->dom, cr3 & GENMASK_ULL(31, 5), pdpte, sizeof(pdpte)))
+		ret = -EINVAL;
+	for (i = 0; i < 4; i++)
+		if ((pdpte[i] & _PAGE_PRESENT) && (pdpte[i] & rsvd))
+			ret = -EINVAL;
+	if (ret && checked)
+		return ret;
 	for (i = 0; i < 4; i++)
 		vmcs_write64(f[i], pdpte[i]);
+	return ret;
 }
 
 static void tvx_set_sregs_fn(struct tvx_vcpu *v, void *arg)
@@ -765,7 +787,7 @@ static void tvx_set_sregs_fn(struct tvx_vcpu *v, void *arg)
 	else
 		vmcs_clear_bits32(VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE);
 	if ((s->cr0 & X86_CR0_PG) && (s->cr4 & X86_CR4_PAE) && !(efer & EFER_LMA))
-		tvx_load_pdptrs(v, s->cr3);
+		tvx_load_pdptes(v, s->cr3, false);
 	v->pending = TVX_PENDING_NONE;
 }
 

@@ -34,6 +34,7 @@ u64 tvx_guest_cr0(struct tvx_vcpu *v);
 u64 tvx_guest_cr4(struct tvx_vcpu *v);
 void tvx_set_guest_cr0(struct tvx_vcpu *v, u64 val);
 void tvx_set_guest_cr4(struct tvx_vcpu *v, u64 val);
+int tvx_load_pdptes(struct tvx_vcpu *v, u64 cr3, bool checked);
 void tvx_monitor_refresh(struct tvx_vcpu *v);
 
 /* exit.c */
