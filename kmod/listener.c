@@ -60,6 +60,7 @@ struct tvx_lvcpu {
 	spinlock_t rsp_lock;		/* rsp, wait, answered, actions, regs */
 	struct ring rsp;
 	struct monitor_wait wait;	/* the sync event awaiting an answer */
+	u64 refused;			/* answers refused: rsp's header shows it */
 	bool answered;
 	u32 actions;			/* MONITOR_ACT_* of the answer */
 	struct thinvmx_regs regs;	/* with MONITOR_ACT_SET_REGS */
@@ -77,7 +78,6 @@ struct tvx_listener {
 	u64 area_size;
 	struct mutex lock;		/* monitor settings */
 	wait_queue_head_t poll_wq;	/* the listener polls here */
-	atomic64_t bad_answers;
 	struct tvx_lvcpu vc[];
 };
 
@@ -146,7 +146,7 @@ static int tvx_rsp_drain(struct tvx_listener *l, struct tvx_lvcpu *lv, u32 vcpu)
 		memcpy(&rsp, ring_cons_slot(&lv->rsp, i), sizeof(rsp));
 		ret = monitor_response_check(&lv->wait, vcpu, &rsp, &act);
 		if (ret) {
-			atomic64_inc(&l->bad_answers);
+			WRITE_ONCE(lv->rsp.hdr->refused, ++lv->refused);
 			if (!err)
 				err = ret;
 			continue;

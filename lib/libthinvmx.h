@@ -362,6 +362,8 @@ int tvx_monitor_inject(struct tvx_monitor *m, struct thinvmx_inject_trap *t);
 int tvx_monitor_doorbell(struct tvx_monitor *m, __u64 vcpu_mask);
 /* how often vCPU @vcpu waited for room in its request ring */
 __u64 tvx_monitor_full_waits(const struct tvx_monitor *m, unsigned int vcpu);
+/* how many of vCPU @vcpu's answers the module refused (and skipped) */
+__u64 tvx_monitor_refused(const struct tvx_monitor *m, unsigned int vcpu);
 
 /*
  * Called for every event, in ring order per vCPU. @rsp is prepared for

@@ -164,6 +164,13 @@ __u64 tvx_monitor_full_waits(const struct tvx_monitor *m, unsigned int vcpu)
 	return __atomic_load_n(&m->vc[vcpu].req.hdr->full_waits, __ATOMIC_RELAXED);
 }
 
+__u64 tvx_monitor_refused(const struct tvx_monitor *m, unsigned int vcpu)
+{
+	if (vcpu >= m->nr_vcpus)
+		return 0;
+	return __atomic_load_n(&m->vc[vcpu].rsp.hdr->refused, __ATOMIC_RELAXED);
+}
+
 static __u64 tvx_monitor_mask(const struct tvx_monitor *m, __u64 mask)
 {
 	return m->nr_vcpus >= 64 ? mask : mask & ((1ULL << m->nr_vcpus) - 1);

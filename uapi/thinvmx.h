@@ -764,7 +764,8 @@ struct thinvmx_ring_header {
 	__u32 vcpu;		/* the vCPU this ring serves */
 	__u32 pad;
 	__u64 full_waits;	/* request ring: times the vCPU waited for room */
-	__u64 reserved[5];
+	__u64 refused;		/* response ring: answers refused and skipped */
+	__u64 reserved[4];
 };
 
 /* THINVMX_ATTACH_MONITOR */
@@ -900,7 +901,8 @@ struct thinvmx_event {
  * A response ring record: the answer to the sync event seq of vCPU vcpu.
  * -EINVAL for a malformed record or an answer nobody waits for (the event
  * was async, or is answered already), -ESRCH for a seq other than the
- * one the vCPU waits for; either is counted, and the record skipped.
+ * one the vCPU waits for; either is counted (the response ring header's
+ * refused), and the record skipped.
  */
 struct thinvmx_response {
 	__u16 version;		/* THINVMX_EVENT_VERSION */

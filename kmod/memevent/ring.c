@@ -108,6 +108,7 @@ void ring_header_init(struct thinvmx_ring_header *hdr, u32 slots_log2,
 	hdr->slot_size = slot_size;
 	hdr->vcpu = vcpu;
 	hdr->full_waits = 0;
+	hdr->refused = 0;
 }
 
 /**

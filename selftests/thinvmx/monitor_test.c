@@ -1026,6 +1026,7 @@ TEST_F(mon, bad_answers_are_refused)
 	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(1, __atomic_load_n(&rsp_hdr->cons, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(1, tvx_monitor_refused(self->m, 0));
 	/* an impossible producer index breaks the listener */
 	__atomic_store_n(&rsp_hdr->prod, 1 + 100000, __ATOMIC_RELEASE);
 	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
