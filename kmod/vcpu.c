@@ -97,22 +97,6 @@ u64 tvx_cr4_mask(void)
 }
 
 /*
- * What the guest reads from CR0/CR4: the read shadow for the bits the host
- * owns, the register itself for the rest.
- */
-u64 tvx_guest_cr0(struct tvx_vcpu *v)
-{
-	return (vmcs_readl(GUEST_CR0) & ~v->cr0_mask) |
-	       (v->cr0_shadow & v->cr0_mask);
-}
-
-u64 tvx_guest_cr4(struct tvx_vcpu *v)
-{
-	return (vmcs_readl(GUEST_CR4) & ~v->cr4_mask) |
-	       (v->cr4_shadow & v->cr4_mask);
-}
-
-/*
  * A guest CR0/CR4 value: the read shadow (kept in the vCPU too: only the
  * module writes it) and the register the hardware runs with.
  */

@@ -7,6 +7,7 @@
 #define _THINVMX_VCPU_H
 
 #include "tvx.h"
+#include "vmx/vmx_ops.h"
 
 /* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */
 #define TVX_EXIT_VMFAIL		0xffffffffu
@@ -30,12 +31,27 @@ int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len)
 void tvx_load_regs(struct tvx_vcpu *v, const struct thinvmx_regs *r);
 u64 tvx_cr0_guest_owned_fixed(void);
 u64 tvx_cr4_mask(void);
-u64 tvx_guest_cr0(struct tvx_vcpu *v);
-u64 tvx_guest_cr4(struct tvx_vcpu *v);
 void tvx_set_guest_cr0(struct tvx_vcpu *v, u64 val);
 void tvx_set_guest_cr4(struct tvx_vcpu *v, u64 val);
 int tvx_load_pdptes(struct tvx_vcpu *v, u64 cr3, bool checked);
 void tvx_monitor_refresh(struct tvx_vcpu *v);
+
+/*
+ * What the guest reads from CR0/CR4: the read shadow for the bits the host
+ * owns (kept in the vCPU: only the module writes it), the register itself
+ * for the rest. Inline: every event records both.
+ */
+static inline u64 tvx_guest_cr0(struct tvx_vcpu *v)
+{
+	return (vmcs_readl(GUEST_CR0) & ~v->cr0_mask) |
+	       (v->cr0_shadow & v->cr0_mask);
+}
+
+static inline u64 tvx_guest_cr4(struct tvx_vcpu *v)
+{
+	return (vmcs_readl(GUEST_CR4) & ~v->cr4_mask) |
+	       (v->cr4_shadow & v->cr4_mask);
+}
 
 /* exit.c */
 void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled);

@@ -16,6 +16,7 @@
 #include <linux/types.h>
 #include <linux/stringify.h>
 #include <asm/asm.h>
+#include <asm/extable_fixup_types.h>
 #include <asm/vmx.h>
 
 struct vmx_inv_desc {
@@ -81,8 +82,44 @@ static __always_inline int __invvpid(unsigned long type, u16 vpid, u64 gva)
 /*
  * VMREAD and VMWRITE are on every exit's path: inline, not through the
  * stubs of insn.S (a call and a return thunk each). VMfail is CF or ZF
- * ("na"); a fault goes to the fixup at 2, which puts -EFAULT in @err.
+ * ("na"); a fault (#UD, #GP) is caught by an exception-table fixup.
+ * Where the compiler has asm goto with outputs, both leave the straight
+ * path by a jump, so a good VMREAD costs the instruction and one branch.
  */
+/*
+ * _ASM_EXTABLE() with string arguments: a fixup that is an asm goto label
+ * ("%l[name]") is then spelled inside a string. Same row as the kernel's
+ * (insn, fixup, EX_TYPE_DEFAULT).
+ */
+#define TVX_ASM_EXTABLE(from, to)					\
+	" .pushsection \"__ex_table\",\"a\"\n"				\
+	" .balign 4\n"							\
+	" .long (" from ") - .\n"					\
+	" .long (" to ") - .\n"						\
+	" .long " __stringify(EX_TYPE_DEFAULT) "\n"			\
+	" .popsection\n"
+
+#ifdef CONFIG_CC_HAS_ASM_GOTO_OUTPUT
+static __always_inline unsigned long __vmcs_readl(unsigned long field)
+{
+	unsigned long value;
+
+	asm_goto_output("1: vmread %[field], %[value]\n\t"
+			"jna %l[fail]\n\t"
+			TVX_ASM_EXTABLE("1b", "%l[fault]")
+			: [value] "=r" (value)
+			: [field] "r" (field)
+			: "cc"
+			: fail, fault);
+	return value;
+fail:
+	vmread_error(field, -EIO);
+	return 0;
+fault:
+	vmread_error(field, -EFAULT);
+	return 0;
+}
+#else
 static __always_inline unsigned long __vmcs_readl(unsigned long field)
 {
 	unsigned long value = 0;
@@ -103,23 +140,24 @@ static __always_inline unsigned long __vmcs_readl(unsigned long field)
 	}
 	return value;
 }
+#endif
 
 static __always_inline void __vmcs_writel(unsigned long field,
 					  unsigned long value)
 {
-	bool fail;
-	int err = 0;
-
-	asm volatile("1: vmwrite %[value], %[field]\n\t"
-		     "jmp 3f\n"	/* keeps the flags */
-		     "2: movl $" __stringify(-EFAULT) ", %k[err]\n"
-		     "3:\n\t"
-		     _ASM_EXTABLE(1b, 2b)
-		     : "=@ccna" (fail), [err] "+r" (err)
-		     : [field] "r" (field), [value] "rm" (value)
-		     : "cc", "memory");
-	if (unlikely(err || fail))
-		vmwrite_error(field, value, err ? err : -EIO);
+	asm goto("1: vmwrite %[value], %[field]\n\t"
+		 "jna %l[fail]\n\t"
+		 TVX_ASM_EXTABLE("1b", "%l[fault]")
+		 : /* no outputs */
+		 : [field] "r" (field), [value] "rm" (value)
+		 : "cc", "memory"
+		 : fail, fault);
+	return;
+fail:
+	vmwrite_error(field, value, -EIO);
+	return;
+fault:
+	vmwrite_error(field, value, -EFAULT);
 }
 
 /*
