@@ -753,13 +753,12 @@ static u64 tvx_rip_linear(u64 rip, unsigned int mode)
  * Where an event's instruction is: its linear address, and its frame if
  * the guest maps it. From the registers the record holds already.
  */
-static bool tvx_event_rip_gpa(struct tvx_vcpu *v, const struct thinvmx_event *ev,
-			      u64 *gla, u64 *gpa)
+static bool tvx_event_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa)
 {
 	struct gwalk_result res;
 
-	*gla = tvx_rip_linear(ev->regs.rip, tvx_mode_of(ev->cr0, ev->regs.rflags));
-	if (tvx_translate_fetch(v, *gla, ev->cr0, &res))
+	*gla = tvx_rip_linear(v->ev_rip, tvx_mode_of(v->ev_cr0, v->ev_rflags));
+	if (tvx_translate_fetch(v, *gla, v->ev_cr0, &res))
 		return false;
 	*gpa = res.gpa;
 	return true;
@@ -957,8 +956,7 @@ static int handle_single_step(struct tvx_vcpu *v)
 	return ev ? tvx_event_send(v) : 1;
 }
 
-static bool tvx_event_rip_gpa(struct tvx_vcpu *v, const struct thinvmx_event *ev,
-			      u64 *gla, u64 *gpa);
+static bool tvx_event_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa);
 
 /*
  * #BP from an INT3, intercepted while INT3 is monitored. Without a
@@ -988,11 +986,11 @@ static int handle_int3(struct tvx_vcpu *v)
 		tvx_reinject_bp(v, len);
 		return 1;
 	}
-	if (tvx_event_rip_gpa(v, ev, &gla, &gpa)) {
-		ev->flags |= THINVMX_EVENT_F_GFN_VALID;
+	if (tvx_event_rip_gpa(v, &gla, &gpa)) {
+		tvx_event_flag(v, THINVMX_EVENT_F_GFN_VALID);
 		ev->u.int3.gfn = gpa >> PAGE_SHIFT;
 	}
-	ev->flags |= THINVMX_EVENT_F_GLA_VALID;
+	tvx_event_flag(v, THINVMX_EVENT_F_GLA_VALID);
 	ev->u.int3.gla = gla;
 	ev->u.int3.offset = offset_in_page(gla);
 	ev->u.int3.insn_len = len;
@@ -1021,12 +1019,12 @@ static int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 }
 
 /* The linear address of an EPT violation, when the CPU gave one. */
-static void tvx_event_gla(struct thinvmx_event *ev, const struct p2m_violation *viol,
+static void tvx_event_gla(struct tvx_vcpu *v, const struct p2m_violation *viol,
 			  u64 *gla)
 {
 	if (!viol->gla_valid)
 		return;
-	ev->flags |= THINVMX_EVENT_F_GLA_VALID;
+	tvx_event_flag(v, THINVMX_EVENT_F_GLA_VALID);
 	*gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
 }
 
@@ -1048,13 +1046,13 @@ static int tvx_mem_access_event(struct tvx_vcpu *v, u64 gpa,
 	     tvx_event_begin(v, THINVMX_EVENT_MEM_ACCESS, d);
 	if (!ev)
 		return -ENOENT;
-	ev->flags |= THINVMX_EVENT_F_GFN_VALID |
-		     (viol->in_walk ? THINVMX_EVENT_F_IN_WALK : 0);
+	tvx_event_flag(v, THINVMX_EVENT_F_GFN_VALID |
+		       (viol->in_walk ? THINVMX_EVENT_F_IN_WALK : 0));
 	ev->u.mem_access.gfn = gpa >> PAGE_SHIFT;
 	ev->u.mem_access.offset = offset_in_page(gpa);
 	ev->u.mem_access.access = viol->attempted;
 	ev->u.mem_access.right = right;
-	tvx_event_gla(ev, viol, &ev->u.mem_access.gla);
+	tvx_event_gla(v, viol, &ev->u.mem_access.gla);
 	v->ev_gpa = gpa;
 	if (d == MONITOR_ASYNC && !p2m_access_allows(viol->access, viol->attempted))
 		tvx_allow_once(v, gpa);
@@ -1078,11 +1076,11 @@ static int tvx_ro_mmio_event(struct tvx_vcpu *v, u64 gpa, u64 hpa,
 	     tvx_event_begin(v, THINVMX_EVENT_RO_MMIO_WRITE, d);
 	if (!ev)
 		return tvx_discard_write(v, gpa);
-	ev->flags |= THINVMX_EVENT_F_GFN_VALID;
+	tvx_event_flag(v, THINVMX_EVENT_F_GFN_VALID);
 	ev->u.ro_mmio.gfn = gpa >> PAGE_SHIFT;
 	ev->u.ro_mmio.mfn = hpa >> PAGE_SHIFT;
 	ev->u.ro_mmio.offset = offset_in_page(gpa);
-	tvx_event_gla(ev, viol, &ev->u.ro_mmio.gla);
+	tvx_event_gla(v, viol, &ev->u.ro_mmio.gla);
 	v->ev_gpa = gpa;
 	if (d == MONITOR_SYNC)
 		return tvx_event_send(v);
@@ -1328,7 +1326,7 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 	v->ev_state = TVX_EV_NONE;
 	if (act & MONITOR_ACT_SET_REGS)
 		tvx_load_regs(v, &v->ev_regs);
-	switch (v->ev.reason) {
+	switch (v->ev_reason) {
 	case THINVMX_EVENT_CR0:
 	case THINVMX_EVENT_CR3:
 	case THINVMX_EVENT_CR4:
@@ -1350,7 +1348,7 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 		break;
 	case THINVMX_EVENT_RO_MMIO_WRITE:
 		/* only the write reported: not what new registers point at */
-		if (vmcs_readl(GUEST_RIP) == v->ev.regs.rip &&
+		if (vmcs_readl(GUEST_RIP) == v->ev_rip &&
 		    tvx_discard_write(v, v->ev_gpa) != 1)
 			return;		/* stopped */
 		break;

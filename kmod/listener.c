@@ -184,12 +184,15 @@ static bool tvx_answer_ready(struct tvx_listener *l, struct tvx_lvcpu *lv,
  * @delivery: MONITOR_ASYNC or MONITOR_SYNC
  *
  * Takes the next sequence number of the domain and fills the common part
- * of the record (registers at the exit); the caller fills the payload and
- * calls tvx_event_send() without fail.
+ * of the record (registers at the exit); the caller fills the payload,
+ * adds flags with tvx_event_flag() and calls tvx_event_send() without
+ * fail. An async event with room in the ring is written straight into
+ * its slot, which nobody else fills before it is sent (one producer per
+ * ring: this vCPU); any other waits in v->ev.
  *
- * Return: the record, or NULL when no listener takes it (none attached,
- * closed, or without a ring for this vCPU): the caller goes on as if
- * nothing were monitored.
+ * Return: the record, to be written only (see struct tvx_vcpu.ev_rec),
+ * or NULL when no listener takes it (none attached, closed, or without a
+ * ring for this vCPU): the caller goes on as if nothing were monitored.
  */
 struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 				      enum monitor_delivery delivery)
@@ -197,6 +200,7 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 	struct tvx_domain *dom = v->dom;
 	struct tvx_listener *l = v->lsn;
 	struct thinvmx_event *ev = &v->ev;
+	struct ring *req;
 	u64 seq;
 
 	if (!l) {
@@ -210,8 +214,17 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 	if (!l || tvx_listener_dead(l) || v->id >= l->nr_vcpus)
 		return NULL;
 
+	/* an index the listener broke is found again by tvx_event_send() */
+	req = &l->vc[v->id].req;
+	if (delivery == MONITOR_ASYNC && ring_prod_reserve(req, 1) > 0)
+		ev = ring_prod_slot(req, 0);
+	v->ev_rec = ev;
+
 	seq = atomic64_inc_return(&dom->event_seq);
 	monitor_event_init(ev, reason, v->id, seq, delivery);
+	v->ev_reason = reason;
+	v->ev_seq = seq;
+	v->ev_flags = delivery == MONITOR_SYNC ? THINVMX_EVENT_F_SYNC : 0;
 	/* every register is written below: none may be added unwritten */
 	BUILD_BUG_ON(sizeof(ev->regs) != 18 * sizeof(u64));
 	ev->regs.rax = v->gprs[TVX_RAX];
@@ -230,30 +243,39 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 	ev->regs.r14 = v->gprs[TVX_R14];
 	ev->regs.r15 = v->gprs[TVX_R15];
 	ev->regs.rsp = vmcs_readl(GUEST_RSP);
-	ev->regs.rip = vmcs_readl(GUEST_RIP);
-	ev->regs.rflags = vmcs_readl(GUEST_RFLAGS);
-	ev->cr0 = tvx_guest_cr0(v);
+	v->ev_rip = vmcs_readl(GUEST_RIP);
+	ev->regs.rip = v->ev_rip;
+	v->ev_rflags = vmcs_readl(GUEST_RFLAGS);
+	ev->regs.rflags = v->ev_rflags;
+	v->ev_cr0 = tvx_guest_cr0(v);
+	ev->cr0 = v->ev_cr0;
 	ev->cr3 = vmcs_readl(GUEST_CR3);
 	ev->cr4 = tvx_guest_cr4(v);
 	return ev;
 }
 
-/* Copy v->ev into the request ring. Return: 0, -ENOSPC or -EPROTO. */
+/* Hand the record over: from its slot, or copied from v->ev. Return: 0, -ENOSPC or -EPROTO. */
 static int tvx_event_publish(struct tvx_vcpu *v, struct tvx_listener *l)
 {
 	struct tvx_lvcpu *lv = &l->vc[v->id];
-	bool sync = v->ev.flags & THINVMX_EVENT_F_SYNC;
+	bool sync = v->ev_flags & THINVMX_EVENT_F_SYNC;
 	int ret;
 
-	ret = ring_prod_reserve(&lv->req, 1);
-	if (ret < 0) {
-		if (ret == -EPROTO)
-			tvx_listener_break(l);
-		return ret;
+	if (v->ev_rec != &v->ev) {
+		v->ev_rec->flags = v->ev_flags;
+	} else {
+		ret = ring_prod_reserve(&lv->req, 1);
+		if (ret < 0) {
+			if (ret == -EPROTO)
+				tvx_listener_break(l);
+			return ret;
+		}
+		v->ev.flags = v->ev_flags;
+		memcpy(ring_prod_slot(&lv->req, 0), &v->ev, sizeof(v->ev));
 	}
-	memcpy(ring_prod_slot(&lv->req, 0), &v->ev, sizeof(v->ev));
 	ring_prod_publish(&lv->req, 1);
-	v->stats.events[array_index_nospec(v->ev.reason,
+	v->ev_rec = &v->ev;
+	v->stats.events[array_index_nospec(v->ev_reason,
 					   THINVMX_EVENT_NR_REASONS)][sync]++;
 	/* pairs with the barrier in poll_wait()'s add_wait_queue */
 	if (wq_has_sleeper(&l->poll_wq))
@@ -276,13 +298,13 @@ int tvx_event_send(struct tvx_vcpu *v)
 {
 	struct tvx_listener *l = v->lsn;
 	struct tvx_lvcpu *lv = &l->vc[v->id];
-	bool sync = v->ev.flags & THINVMX_EVENT_F_SYNC;
+	bool sync = v->ev_flags & THINVMX_EVENT_F_SYNC;
 	int ret;
 
 	if (sync) {
 		spin_lock(&lv->rsp_lock);
-		lv->wait.seq = v->ev.seq;
-		lv->wait.reason = v->ev.reason;
+		lv->wait.seq = v->ev_seq;
+		lv->wait.reason = v->ev_reason;
 		lv->answered = false;
 		spin_unlock(&lv->rsp_lock);
 	}
@@ -305,10 +327,10 @@ int tvx_event_send(struct tvx_vcpu *v)
 /* Nobody will answer: resume as if nothing watched. */
 static void tvx_event_abandon(struct tvx_vcpu *v)
 {
-	bool sync = v->ev.flags & THINVMX_EVENT_F_SYNC;
+	bool sync = v->ev_flags & THINVMX_EVENT_F_SYNC;
 
 	if ((v->ev_state == TVX_EV_WAIT || v->ev_state == TVX_EV_UNSENT) && sync) {
-		v->ev_actions = monitor_default_actions(v->ev.reason);
+		v->ev_actions = monitor_default_actions(v->ev_reason);
 		v->ev_state = TVX_EV_ANSWERED;
 	} else if (v->ev_state != TVX_EV_ANSWERED) {
 		v->ev_state = TVX_EV_NONE;
@@ -381,7 +403,7 @@ int tvx_event_wait(struct tvx_vcpu *v)
 				break;
 			if (tvx_event_publish(v, l))
 				continue;
-			v->ev_state = (v->ev.flags & THINVMX_EVENT_F_SYNC) ?
+			v->ev_state = (v->ev_flags & THINVMX_EVENT_F_SYNC) ?
 				      TVX_EV_WAIT : TVX_EV_NONE;
 			continue;
 		case TVX_EV_WAIT:

@@ -23,6 +23,13 @@ bool tvx_vcpu_listener_gone(const struct tvx_vcpu *v);
 struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 				      enum monitor_delivery delivery);
 int tvx_event_send(struct tvx_vcpu *v);
+
+/* Add THINVMX_EVENT_F_* to the record tvx_event_begin() started. */
+static inline void tvx_event_flag(struct tvx_vcpu *v, u32 flags)
+{
+	v->ev_flags |= flags;
+}
+
 int tvx_event_wait(struct tvx_vcpu *v);
 
 #endif /* _THINVMX_LISTENER_H */

@@ -174,11 +174,22 @@ struct tvx_vcpu {
 	u8 ev_state;			/* TVX_EV_* */
 	u8 ev_insn_len;			/* the event's instruction */
 	u8 ev_cr;			/* CR events: the register */
+	u16 ev_reason;			/* THINVMX_EVENT_* */
+	u32 ev_flags;			/* THINVMX_EVENT_F_* */
 	u32 ev_actions;			/* MONITOR_ACT_* of the answer */
+	u64 ev_seq;
+	u64 ev_rip, ev_rflags, ev_cr0;	/* at the event */
 	u64 ev_cr_new;			/* CR events: the held value */
 	u64 ev_gpa;			/* MEM_ACCESS, RO_MMIO_WRITE */
 	struct thinvmx_regs ev_regs;	/* the answer's registers */
-	struct thinvmx_event ev;	/* the record being sent */
+	/*
+	 * The record being written: a request ring slot (an async event
+	 * while the ring has room) or @ev. Written only, never read back:
+	 * the listener can write the slot too. The fields above are the
+	 * module's own copy of what it needs.
+	 */
+	struct thinvmx_event *ev_rec;
+	struct thinvmx_event ev;	/* a record that waits for room or an answer */
 
 	/* INJECT_TRAP: one trap waiting for the next entry, under trap_lock */
 	spinlock_t trap_lock;

@@ -984,6 +984,7 @@ int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *u
 	v->id = cv.id;
 	v->host_cpu = -1;
 	v->running_cpu = -1;
+	v->ev_rec = &v->ev;
 	mutex_init(&v->run_lock);
 	spin_lock_init(&v->trap_lock);
 	ret = -ENOMEM;
