@@ -26,8 +26,11 @@ static void tvx_kick_ipi(void *unused)
  */
 void tvx_vcpu_kick(struct tvx_vcpu *v)
 {
-	int cpu = READ_ONCE(v->running_cpu);
+	int cpu;
 
+	/* pairs with the barrier after running_cpu is set in tvx_run_stretch() */
+	smp_mb();
+	cpu = READ_ONCE(v->running_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_call_function_single(cpu, tvx_kick_ipi, NULL, 0);
 }
@@ -131,7 +134,7 @@ long tvx_inject_trap(struct tvx_domain *dom,
 			t.result = tvx_trap_settle(v, &ev);
 		if (t.result != THINVMX_TRAP_RESULT_SHUTDOWN) {
 			memcpy(v->trap, &ev, sizeof(ev));
-			v->trap_queued = true;
+			WRITE_ONCE(v->trap_queued, true);
 		}
 	}
 	spin_unlock(&v->trap_lock);
@@ -159,6 +162,9 @@ void tvx_deliver_trap(struct tvx_vcpu *v)
 	bool have_pending, pm;
 	u32 info, code;
 
+	/* every entry comes here: the lock only when a trap is queued */
+	if (!READ_ONCE(v->trap_queued))
+		return;
 	spin_lock(&v->trap_lock);
 	if (!v->trap_queued)
 		goto unlock;

@@ -210,11 +210,14 @@ static void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 	v->host_cpu = smp_processor_id();
 }
 
-/* Host state that may change between entries on the same CPU. */
+/*
+ * Host state that may change between entries on the same CPU: CR3 (a TLB
+ * flush may reload it with another PCID) and CR4. The FS base is the
+ * task's, the same for a whole stretch: tvx_swap_in() takes it.
+ */
 static void tvx_vmcs_host_dynamic(struct tvx_vcpu *v)
 {
 	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
-	unsigned long fs;
 
 	if (unlikely(cr3 != v->host_cr3)) {
 		vmcs_writel(HOST_CR3, cr3);
@@ -223,11 +226,6 @@ static void tvx_vmcs_host_dynamic(struct tvx_vcpu *v)
 	if (unlikely(cr4 != v->host_cr4)) {
 		vmcs_writel(HOST_CR4, cr4);
 		v->host_cr4 = cr4;
-	}
-	rdmsrl(MSR_FS_BASE, fs);
-	if (unlikely(fs != v->host_fs_base)) {
-		vmcs_writel(HOST_FS_BASE, fs);
-		v->host_fs_base = fs;
 	}
 }
 
@@ -390,8 +388,17 @@ struct tvx_host_state {
 	u16 ds, es, fs, gs;
 };
 
+/* The host's state the guest's replaces, for a stretch (VMCS current). */
 static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
 {
+	unsigned long fs;
+
+	/* the task's FS base: no interrupt changes it */
+	rdmsrl(MSR_FS_BASE, fs);
+	if (unlikely(fs != v->host_fs_base)) {
+		vmcs_writel(HOST_FS_BASE, fs);
+		v->host_fs_base = fs;
+	}
 	savesegment(ds, h->ds);
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
@@ -548,6 +555,12 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 
 	tvx_swap_in(v, &host);
 	WRITE_ONCE(v->running_cpu, smp_processor_id());
+	/*
+	 * Before the loop reads what a kicker published (monitor_gen, a
+	 * queued trap): pairs with the barrier in tvx_vcpu_kick(), so that
+	 * either the kicker sees this CPU or the loop sees the change.
+	 */
+	smp_mb();
 	for (;;) {
 		local_irq_disable();
 		/*
