@@ -90,8 +90,10 @@ static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
 					    TVX_CHUNK_ORDER);
 			order = p ? TVX_CHUNK_ORDER : 0;
 		}
+		/* a guest too big for the host fails here: no OOM kill for it */
 		if (!p)
-			p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+			p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					    __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 0);
 		if (!p)
 			return -ENOMEM;
 		ret = tvx_add_chunk(dom, cap, gpa >> PAGE_SHIFT, p, order);
