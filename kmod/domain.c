@@ -25,6 +25,7 @@
 #include "cpuid.h"
 #include "listener.h"
 #include "netlink.h"
+#include "ram1g.h"
 #include "vmx/vmx_ops.h"
 
 static DEFINE_IDA(tvx_domain_ida);
@@ -49,6 +50,14 @@ void tvx_call_each_domain(tvx_domain_fn fn, void *arg)
 /* 2 MiB: the largest page the buddy allocator hands out that EPT maps. */
 #define TVX_CHUNK_ORDER		9
 
+static void tvx_free_chunk(struct page *page, unsigned int order)
+{
+	if (order == TVX_1G_ORDER)
+		tvx_free_1g(page);
+	else
+		tvx_free_pages(page, order);
+}
+
 static int tvx_add_chunk(struct tvx_domain *dom, u32 *cap, u64 gfn,
 			 struct page *page, unsigned int order)
 {
@@ -70,21 +79,29 @@ static int tvx_add_chunk(struct tvx_domain *dom, u32 *cap, u64 gfn,
 }
 
 /*
- * Back [start, end) (page aligned) with 2 MiB pages where the range allows
- * and the allocator has them, 4 KiB pages elsewhere.
+ * Back [start, end) (page aligned) with the largest pages the range, the
+ * CPU's EPT and the allocator allow: 1 GiB (ram1g.c; after one GiB was
+ * not to be had, not tried again for this domain), 2 MiB, 4 KiB.
  */
 static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
-			      u64 end)
+			      u64 end, bool *try_1g)
 {
 	const u64 big = PAGE_SIZE << TVX_CHUNK_ORDER;
+	const u64 giga = PAGE_SIZE << TVX_1G_ORDER;
 	u64 gpa = start;
 	int ret;
 
 	while (gpa < end) {
 		unsigned int order = 0;
 		struct page *p = NULL;
+		int level;
 
-		if (IS_ALIGNED(gpa, big) && end - gpa >= big) {
+		if (*try_1g && IS_ALIGNED(gpa, giga) && end - gpa >= giga) {
+			p = tvx_alloc_1g();
+			order = p ? TVX_1G_ORDER : 0;
+			*try_1g = p;
+		}
+		if (!p && IS_ALIGNED(gpa, big) && end - gpa >= big) {
 			p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
 					    __GFP_NOWARN | __GFP_NORETRY,
 					    TVX_CHUNK_ORDER);
@@ -98,11 +115,12 @@ static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
 			return -ENOMEM;
 		ret = tvx_add_chunk(dom, cap, gpa >> PAGE_SHIFT, p, order);
 		if (ret) {
-			tvx_free_pages(p, order);
+			tvx_free_chunk(p, order);
 			return ret;
 		}
-		ret = ept_map(&dom->ept, gpa, page_to_phys(p),
-			      order ? EPT_LEVEL_2M : EPT_LEVEL_4K,
+		level = order == TVX_1G_ORDER ? EPT_LEVEL_1G :
+			order ? EPT_LEVEL_2M : EPT_LEVEL_4K;
+		ret = ept_map(&dom->ept, gpa, page_to_phys(p), level,
 			      THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX, false);
 		if (ret)
 			return ret;
@@ -116,6 +134,8 @@ static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
 
 static int tvx_populate(struct tvx_domain *dom)
 {
+	bool try_1g = tvx_ram_1g_enabled() &&
+		      p2m_ept_level_ok(&dom->ept.caps, EPT_LEVEL_1G);
 	u32 cap = 0, i;
 	int ret;
 
@@ -125,7 +145,8 @@ static int tvx_populate(struct tvx_domain *dom)
 		if (e->type != THINVMX_E820_RAM)
 			continue;
 		dom->max_gfn = max(dom->max_gfn, (e->addr + e->size) >> PAGE_SHIFT);
-		ret = tvx_populate_range(dom, &cap, e->addr, e->addr + e->size);
+		ret = tvx_populate_range(dom, &cap, e->addr, e->addr + e->size,
+					 &try_1g);
 		if (ret)
 			return ret;
 	}
@@ -209,7 +230,7 @@ static void tvx_domain_free(struct kref *ref)
 	ept_destroy(&dom->ept);
 	vfree(dom->dirty);
 	for (i = 0; i < dom->nr_chunks; i++)
-		tvx_free_pages(dom->chunks[i].page, dom->chunks[i].order);
+		tvx_free_chunk(dom->chunks[i].page, dom->chunks[i].order);
 	kvfree(dom->chunks);
 	if (dom->msr_bitmap)
 		tvx_free_pages(dom->msr_bitmap, 0);

@@ -89,7 +89,7 @@ one_check $?
 stage checkpatch make -s checkpatch
 one_check $?
 
-for vm in tcg bochs bochs-smp bochs-1g; do
+for vm in tcg bochs bochs-smp bochs-1g bochs-ram1g; do
 	stage "nested-$vm" make -s "nested-$vm"
 	rc=$?
 	count_tap "$LOG/nested-$vm.log"
