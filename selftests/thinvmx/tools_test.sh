@@ -29,7 +29,7 @@ skip() {
 [ -x ./thinvmx-ctl ] && [ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] || { echo "1..0 # SKIP tools missing"; exit 4; }
 [ -e /dev/thinvmx ] || { echo "1..0 # SKIP no /dev/thinvmx"; exit 4; }
 echo "TAP version 13"
-echo "1..48"
+echo "1..50"
 
 ./thinvmx-ctl --help | grep -q "^Usage: thinvmx-ctl"
 ok "thinvmx-ctl --help" $?
@@ -141,7 +141,7 @@ if [ $usable != 0 ]; then
 		 "monitor: skip" "monitor --json" "monitor --json counters" \
 		 "run --hold" "monitor --count" "monitor --timeout" "monitor SIGTERM" \
 		 "monitor --threads --busy-poll --quiet" \
-		 "monitor --access"; do
+		 "monitor --access" "monitor --on-change" "monitor --singlestep"; do
 		skip "$t" "VMX not usable"
 	done
 	exit $fail
@@ -337,4 +337,44 @@ wait $mon
 	grep -q "demo guest: wrote 0x000000005ca1ab1e to 0x200000" /tmp/access.out
 ok "thinvmx-monitor --access, --mem-access sync: a write to a read-only frame, stepped" $? \
 	/tmp/access.txt /tmp/access-mon.err /tmp/access.out
+
+# --on-change: the guest reloads CR3 with its own value (no event) and
+# toggles CR4.PGE (two events that change it)
+start_paused onchange
+./thinvmx-monitor --cr3 sync --cr4 sync --on-change "$id" > /tmp/onchange.txt \
+	2> /tmp/onchange-mon.err &
+mon=$!
+wait_line /tmp/onchange-mon.err "attached" 30
+kill -USR1 $run
+wait $run
+rrc=$?
+wait $mon
+[ $? = 0 ] && [ $rrc = 0 ] && grep -q "demo guest: bye" /tmp/onchange.out &&
+	! grep -q " cr3 " /tmp/onchange.txt &&
+	grep -q "^  cr3  *0  *0$" /tmp/onchange-mon.err &&
+	[ "$(grep -c " cr4 sync " /tmp/onchange.txt)" -ge 2 ] &&
+	awk '/ cr4 sync / && $10 == $12 { exit 1 }' /tmp/onchange.txt
+ok "thinvmx-monitor --on-change: a CR3 reload of the same value is no event, CR4 changes are" $? \
+	/tmp/onchange.txt /tmp/onchange-mon.err /tmp/onchange.out
+
+# --singlestep with CR events: every sync CR0 write is answered with a
+# step (the WP clear denied as well), and each step is an event of its own
+start_paused step
+./thinvmx-monitor --cr0 sync --singlestep --deny-wp-clear "$id" > /tmp/step.txt \
+	2> /tmp/step-mon.err &
+mon=$!
+wait_line /tmp/step-mon.err "attached" 30
+kill -USR1 $run
+wait $run
+rrc=$?
+wait $mon
+mrc=$?
+crs=$(grep -c "^seq [0-9]* vcpu 0 cr0 sync rip 0x[0-9a-f]* new 0x[0-9a-f]* old 0x[0-9a-f]* answer \(deny+\)\{0,1\}singlestep$" /tmp/step.txt)
+steps=$(grep -c "^seq [0-9]* vcpu 0 singlestep sync rip 0x[0-9a-f]* answer continue$" /tmp/step.txt)
+[ $mrc = 0 ] && [ $rrc = 0 ] && [ "$crs" -ge 3 ] && [ "$crs" = "$steps" ] &&
+	[ "$(grep -c " cr0 sync .* answer deny+singlestep$" /tmp/step.txt)" = 1 ] &&
+	grep -q "demo guest: clearing CR0.WP: denied" /tmp/step.out &&
+	grep -q "demo guest: bye" /tmp/step.out
+ok "thinvmx-monitor --singlestep: each CR0 event stepped and the step reported ($crs, $steps)" $? \
+	/tmp/step.txt /tmp/step-mon.err /tmp/step.out
 exit $fail
