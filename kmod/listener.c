@@ -45,14 +45,22 @@
 #include "vmx/vmx_ops.h"
 
 /*
- * A vCPU waiting for an answer first watches its response ring for this
- * long: a daemon polling its rings on another CPU answers within it, and
- * the vCPU goes back to the guest without a sleep and a wake-up.
+ * A vCPU waiting for an answer first watches its response ring for a
+ * while: a daemon on another CPU that answers within it spares the vCPU a
+ * sleep and a wake-up. The window starts at event_spin_ns and adapts to
+ * how fast the answers come (monitor_spin_next()), up to
+ * event_spin_max_ns: a daemon that sleeps in poll(2) takes longer to
+ * answer than one that busy-polls, and one that is slower still is not
+ * polled for at all beyond event_spin_ns.
  */
 static unsigned int event_spin_ns = 30000;
 module_param(event_spin_ns, uint, 0644);
 MODULE_PARM_DESC(event_spin_ns,
-		 "ns a vCPU polls for an answer before it sleeps (0: never)");
+		 "ns a vCPU polls for an answer before it sleeps, at least (0: never)");
+static unsigned int event_spin_max_ns = 200000;
+module_param(event_spin_max_ns, uint, 0644);
+MODULE_PARM_DESC(event_spin_max_ns,
+		 "ns a vCPU polls for an answer at most, as answers come that late");
 
 /* One vCPU's rings, and the answer its sync event waits for. */
 struct tvx_lvcpu {
@@ -337,16 +345,15 @@ static void tvx_event_abandon(struct tvx_vcpu *v)
 	}
 }
 
-/* Poll for the answer a little, where another CPU can be giving it. */
+/* Poll for the answer for @spin ns, where another CPU can be giving it. */
 static bool tvx_answer_spin(struct tvx_listener *l, struct tvx_lvcpu *lv,
-			    u32 vcpu)
+			    u32 vcpu, u32 spin, u64 start)
 {
-	u32 spin = READ_ONCE(event_spin_ns);
 	u64 end;
 
 	if (!spin || num_online_cpus() < 2)
 		return false;
-	end = ktime_get_ns() + spin;
+	end = start + spin;
 	do {
 		if (tvx_answer_ready(l, lv, vcpu))
 			return true;
@@ -384,7 +391,9 @@ int tvx_event_wait(struct tvx_vcpu *v)
 {
 	struct tvx_listener *l = v->lsn;
 	struct tvx_lvcpu *lv;
+	u32 spin_min, spin_max;
 	long ret;
+	u64 start;
 
 	while (l && !tvx_listener_dead(l)) {
 		lv = &l->vc[v->id];
@@ -407,10 +416,21 @@ int tvx_event_wait(struct tvx_vcpu *v)
 				      TVX_EV_WAIT : TVX_EV_NONE;
 			continue;
 		case TVX_EV_WAIT:
-			if (!tvx_answer_spin(l, lv, v->id) &&
-			    wait_event_interruptible(lv->wq,
-						     tvx_answer_ready(l, lv, v->id)))
-				return -EINTR;
+			spin_min = READ_ONCE(event_spin_ns);
+			spin_max = READ_ONCE(event_spin_max_ns);
+			/* the window as the parameters allow it now */
+			v->spin_ns = monitor_spin_next(v->spin_ns, spin_min,
+						       spin_max, 0);
+			/* an answer the poll catches leaves the window as it is */
+			start = ktime_get_ns();
+			if (!tvx_answer_spin(l, lv, v->id, v->spin_ns, start)) {
+				if (wait_event_interruptible(lv->wq,
+							     tvx_answer_ready(l, lv, v->id)))
+					return -EINTR;
+				v->spin_ns = monitor_spin_next(v->spin_ns, spin_min,
+							       spin_max,
+							       ktime_get_ns() - start);
+			}
 			spin_lock(&lv->rsp_lock);
 			if (lv->answered) {
 				v->ev_actions = lv->actions;

@@ -177,6 +177,7 @@ struct tvx_vcpu {
 	u16 ev_reason;			/* THINVMX_EVENT_* */
 	u32 ev_flags;			/* THINVMX_EVENT_F_* */
 	u32 ev_actions;			/* MONITOR_ACT_* of the answer */
+	u32 spin_ns;			/* how long to poll for the next answer */
 	u64 ev_seq;
 	u64 ev_rip, ev_rflags, ev_cr0;	/* at the event */
 	u64 ev_cr_new;			/* CR events: the held value */

@@ -388,3 +388,37 @@ u32 monitor_default_actions(u16 reason)
 		return MONITOR_ACT_REINJECT_BP;
 	return 0;
 }
+
+/**
+ * monitor_spin_next() - how long a vCPU polls for its next answer
+ * @cur: how long it polled for this one, ns
+ * @base: the shortest poll (module parameter event_spin_ns); 0: never poll
+ * @max: the longest (event_spin_max_ns); taken as @base when smaller
+ * @waited: how long this answer took, ns
+ *
+ * An answer that came after the poll but within @max would have been
+ * caught by a longer one: the window doubles until it covers that wait
+ * (at most @max). One that took longer than @max means a daemon that is
+ * slow or asleep: polling for it only burns the CPU, and the window halves
+ * (not below @base). An answer within the window keeps it.
+ *
+ * Return: the next window, ns, in [@base, max(@base, @max)].
+ */
+u32 monitor_spin_next(u32 cur, u32 base, u32 max, u64 waited)
+{
+	if (!base)
+		return 0;
+	if (max < base)
+		max = base;
+	if (cur < base)
+		cur = base;
+	if (cur > max)
+		cur = max;
+	if (waited <= cur)
+		return cur;
+	if (waited > max)
+		return cur / 2 > base ? cur / 2 : base;
+	while (cur < waited && cur < max)
+		cur = cur > max / 2 ? max : cur * 2;
+	return cur;
+}

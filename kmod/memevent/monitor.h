@@ -81,5 +81,6 @@ void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
 int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
 			   const struct thinvmx_response *rsp, u32 *actions);
 u32 monitor_default_actions(u16 reason);
+u32 monitor_spin_next(u32 cur, u32 base, u32 max, u64 waited);
 
 #endif /* _THINVMX_MEMEVENT_MONITOR_H */

@@ -489,6 +489,49 @@ static void test_default_actions(void **state)
 	}
 }
 
+/* The poll window of a waiting vCPU adapts to how fast answers come. */
+static void test_spin_next(void **state)
+{
+	const u32 base = 30000, max = 200000;
+	u32 w;
+	int i;
+
+	/* 0 never polls, whatever happened */
+	assert_int_equal(0, monitor_spin_next(0, 0, max, 1000));
+	assert_int_equal(0, monitor_spin_next(50000, 0, max, 100000));
+	/* caught within the window: kept */
+	assert_int_equal(base, monitor_spin_next(base, base, max, 1));
+	assert_int_equal(base, monitor_spin_next(base, base, max, base));
+	assert_int_equal(120000, monitor_spin_next(120000, base, max, 90000));
+	/* just missed: doubled until it covers the wait */
+	assert_int_equal(60000, monitor_spin_next(base, base, max, base + 1));
+	assert_int_equal(120000, monitor_spin_next(base, base, max, 100000));
+	/* never past max, even when doubling would overshoot it */
+	assert_int_equal(max, monitor_spin_next(base, base, max, 150000));
+	assert_int_equal(max, monitor_spin_next(120000, base, max, max));
+	/* slower than max: halved, down to base and no further */
+	assert_int_equal(100000, monitor_spin_next(max, base, max, max + 1));
+	assert_int_equal(base, monitor_spin_next(40000, base, max, 1000000));
+	assert_int_equal(base, monitor_spin_next(base, base, max, ~0ULL));
+	/* a window out of range (the parameters changed) is brought back */
+	assert_int_equal(base, monitor_spin_next(0, base, max, 1));
+	assert_int_equal(max, monitor_spin_next(~0u, base, max, 1));
+	/* max below base: base is the only window */
+	assert_int_equal(base, monitor_spin_next(base, base, 1000, 100000));
+	assert_int_equal(base, monitor_spin_next(base, base, 0, 1));
+	/* a steady 150 us daemon: the window settles on max and stays */
+	for (w = base, i = 0; i < 10; i++)
+		w = monitor_spin_next(w, base, max, 150000);
+	assert_int_equal(max, w);
+	/* then it sleeps: back to base within a few answers */
+	for (i = 0; i < 10; i++)
+		w = monitor_spin_next(w, base, max, 10000000);
+	assert_int_equal(base, w);
+	/* huge parameters: no overflow */
+	assert_int_equal(0xffffffffu,
+			 monitor_spin_next(0x90000000u, 1, 0xffffffffu, 0xf0000000u));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_response_named),
 		cmocka_unit_test(test_response_errors),
 		cmocka_unit_test(test_default_actions),
+		cmocka_unit_test(test_spin_next),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
