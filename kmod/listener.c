@@ -82,7 +82,7 @@ struct tvx_listener {
 	int error;			/* -EPROTO once a ring index was bad */
 	u32 nr_vcpus;
 	u32 slots_log2;
-	void *area;			/* the rings (vmalloc_user) */
+	void *area;			/* the rings (__vmalloc, zeroed) */
 	u64 area_size;
 	struct mutex lock;		/* monitor settings */
 	wait_queue_head_t poll_wq;	/* the listener polls here */
@@ -614,12 +614,25 @@ static __poll_t tvx_listener_poll(struct file *file, poll_table *pt)
 static int tvx_listener_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct tvx_listener *l = file->private_data;
+	unsigned long off;
+	int ret;
 
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != l->area_size)
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
-	return remap_vmalloc_range(vma, l->area, 0);
+	/*
+	 * What remap_vmalloc_range() does, for an area from __vmalloc()
+	 * (zeroed, as vmalloc_user()'s is, but allowed to fail).
+	 */
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	for (off = 0; off < l->area_size; off += PAGE_SIZE) {
+		ret = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page(l->area + off));
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /*
@@ -722,6 +735,7 @@ long tvx_attach_monitor(struct tvx_domain *dom,
 {
 	struct thinvmx_attach_monitor a;
 	struct tvx_listener *l;
+	bool busy;
 	u32 span;
 	int fd, ret;
 
@@ -737,11 +751,17 @@ long tvx_attach_monitor(struct tvx_domain *dom,
 	if (!uid_eq(current_euid(), dom->owner_uid) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
+	/* before the rings are allocated (up to 2 GiB); checked again below */
 	mutex_lock(&dom->lock);
 	span = tvx_vcpu_span(dom);
+	busy = rcu_access_pointer(dom->listener);
 	mutex_unlock(&dom->lock);
+	if (busy)
+		return -EBUSY;
 	if (!a.nr_vcpus)
 		a.nr_vcpus = max(span, 1U);
+	if (span > a.nr_vcpus)
+		return -EINVAL;		/* a vCPU would have no ring */
 
 	l = kzalloc(struct_size(l, vc, a.nr_vcpus), GFP_KERNEL_ACCOUNT);
 	if (!l)
@@ -752,7 +772,16 @@ long tvx_attach_monitor(struct tvx_domain *dom,
 	l->nr_vcpus = a.nr_vcpus;
 	l->slots_log2 = a.slots_log2;
 	l->area_size = ring_area_size(a.nr_vcpus, a.slots_log2);
-	l->area = vmalloc_user(l->area_size);
+	/*
+	 * Rings larger than the host can give fail, without an OOM kill
+	 * for them; more than half its memory is not even tried.
+	 */
+	if (l->area_size >> PAGE_SHIFT > totalram_pages() / 2)
+		l->area = NULL;
+	else
+		l->area = __vmalloc(l->area_size,
+				    GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				    __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!l->area) {
 		kfree(l);
 		return -ENOMEM;

@@ -1003,6 +1003,32 @@ TEST_F(mon, attach_permission_and_ring_size)
 	EXPECT_EQ(1, daemon_drain(&self->dm));
 }
 
+/*
+ * Rings the host cannot give (64 vCPUs of 65,536 slots: 2 GiB, in a boot
+ * of 256 MiB) are -ENOMEM at once, no OOM kill; a listener still attaches
+ * afterwards. A second listener is -EBUSY before anything is allocated.
+ */
+TEST_F(mon, rings_too_large_for_the_host_are_enomem)
+{
+	struct thinvmx_attach_monitor a = { .slots_log2 = 16, .nr_vcpus = 64 };
+	int dfd = tvx_domain_fd(self->d);
+	long before = 0;
+	const char *s;
+
+	EXPECT_EQ(-1, ioctl(dfd, THINVMX_ATTACH_MONITOR, &a));
+	EXPECT_EQ(EBUSY, errno);
+	tvx_monitor_detach(self->m);
+	self->m = NULL;
+	s = tvx_read_file("/proc/meminfo");
+	if (s)
+		sscanf(s, "MemTotal: %ld kB", &before);
+	if (before && before < (4L << 20)) {
+		EXPECT_EQ(-1, ioctl(dfd, THINVMX_ATTACH_MONITOR, &a));
+		EXPECT_EQ(ENOMEM, errno);
+	}
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &self->m));
+}
+
 /* Answers nobody waits for, and ones for another event, are refused. */
 TEST_F(mon, bad_answers_are_refused)
 {
