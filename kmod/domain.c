@@ -136,8 +136,16 @@ static int tvx_populate(struct tvx_domain *dom)
 {
 	bool try_1g = tvx_ram_1g_enabled() &&
 		      p2m_ept_level_ok(&dom->ept.caps, EPT_LEVEL_1G);
+	u64 pages = 0;
 	u32 cap = 0, i;
 	int ret;
+
+	/* more RAM than the host has is not even tried */
+	for (i = 0; i < dom->map->nr; i++)
+		if (dom->map->e820[i].type == THINVMX_E820_RAM)
+			pages += dom->map->e820[i].size >> PAGE_SHIFT;
+	if (pages > totalram_pages())
+		return -ENOMEM;
 
 	for (i = 0; i < dom->map->nr; i++) {
 		const struct thinvmx_e820_entry *e = &dom->map->e820[i];

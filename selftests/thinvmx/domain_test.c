@@ -338,9 +338,31 @@ TEST(sse_state_stays_with_its_owner)
 
 	two_vcpus_keep_their_sse(_metadata, d, v, &s, code, sizeof(code));
 
-
 	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);
+	tvx_close(h);
+}
+
+/* More RAM than the host has: -ENOMEM at once, nothing taken, no OOM kill. */
+TEST(guest_larger_than_the_host_is_enomem)
+{
+	struct tvx_handle *h;
+	struct tvx_domain *d = NULL;
+	const char *s;
+	long before;
+
+	if (tvx_open(&h))
+		SKIP(return, "no %s", THINVMX_DEVICE);
+	if (!vmx_usable(h, false)) {
+		tvx_close(h);
+		SKIP(return, "VMX not usable");
+	}
+	s = tvx_read_file("/sys/module/thinvmx/parameters/pages");
+	before = s ? atol(s) : -1;
+	EXPECT_EQ(-ENOMEM, tvx_domain_create_simple(h, 1ULL << 40, &d));
+	tvx_domain_destroy(d);
+	s = tvx_read_file("/sys/module/thinvmx/parameters/pages");
+	EXPECT_EQ(before, s ? atol(s) : -2);
 	tvx_close(h);
 }
 
