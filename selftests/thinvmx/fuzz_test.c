@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Malformed ioctls never take the host down: two threads throw random
+ * commands with random arguments at every kind of thinvmx fd at once
+ * (/dev/thinvmx, a domain, a vCPU, a listener): known command numbers and
+ * unknown ones, arguments that are random bytes, a valid struct with a
+ * few bytes changed, NULL, a kernel address, or a struct that runs into
+ * an unmapped page; THINVMX_RUN of whatever state that left, cut short by
+ * a timer; mmap of random ranges. Every call must return 0 or -1 with an
+ * errno from the documented set; fds that calls return are closed. Then:
+ * every page the module took comes back once the fds are closed, a new
+ * guest still runs, and the rig fails the boot if the kernel printed a
+ * warning or an oops.
+ *
+ * Left out: MAP_MMIO, ASSIGN_DEVICE_BAR, RO_ADD and RO_REMOVE with random
+ * arguments (root maps or protects real host device memory with them, on
+ * purpose), and CREATE_DOMAIN with a random size (it would take all of the
+ * host's memory, by design of the caller); their argument checks have
+ * tests of their own.
+ *
+ * FUZZ_SEED=N in the environment replays a run (the seed is logged).
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "kselftest_harness.h"
+#include "tvx_test.h"
+#include "libthinvmx.h"
+
+#define ITERATIONS	15000
+#define BUF		4096
+
+enum fd_kind { FD_DEV, FD_DOM, FD_VCPU, FD_LSN, NR_FD_KINDS };
+
+struct cmd {
+	unsigned long nr;
+	enum fd_kind on;
+	bool returns_fd;
+};
+
+static const struct cmd cmds[] = {
+	{ THINVMX_GET_CAPABILITIES, FD_DEV },
+	{ THINVMX_OPEN_DOMAIN, FD_DEV, true },
+	{ THINVMX_RO_LIST, FD_DEV },
+	{ THINVMX_PCI_MSIX_INFO, FD_DEV },
+	{ THINVMX_CREATE_VCPU, FD_DOM, true },
+	{ THINVMX_GET_MEMMAP, FD_DOM },
+	{ THINVMX_GET_FRAME_LIST, FD_DOM },
+	{ THINVMX_SET_CPUID, FD_DOM },
+	{ THINVMX_GET_CPUID, FD_DOM },
+	{ THINVMX_SET_MEM_TYPE, FD_DOM },
+	{ THINVMX_SET_MEM_ACCESS, FD_DOM },
+	{ THINVMX_GET_MEM_ACCESS, FD_DOM },
+	{ THINVMX_CHANGE_TYPE_GLOBAL, FD_DOM },
+	{ THINVMX_DIRTY_LOG, FD_DOM },
+	{ THINVMX_GET_DOMAIN_INFO, FD_DOM },
+	{ THINVMX_ATTACH_MONITOR, FD_DOM, true },
+	{ THINVMX_INJECT_TRAP, FD_DOM },
+	{ THINVMX_SET_MONITOR, FD_LSN },
+	{ THINVMX_GET_MONITOR, FD_LSN },
+	{ THINVMX_MONITOR_DOORBELL, FD_LSN },
+	{ THINVMX_GET_REGS, FD_VCPU },
+	{ THINVMX_SET_REGS, FD_VCPU },
+	{ THINVMX_GET_SREGS, FD_VCPU },
+	{ THINVMX_SET_SREGS, FD_VCPU },
+	{ THINVMX_RUN, FD_VCPU },
+};
+
+/* what a malformed call may say */
+static bool errno_allowed(int e)
+{
+	switch (e) {
+	case EINVAL: case EFAULT: case ENOTTY: case EBUSY: case ENOENT:
+	case EPERM: case ENOMEM: case ENOSPC: case ERANGE: case E2BIG:
+	case EEXIST: case ESRCH: case EIO: case EINTR: case EAGAIN:
+	case EOPNOTSUPP: case ENODEV: case ENXIO: case EPROTO: case EACCES:
+	case EBADF: case EOVERFLOW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint64_t next(uint64_t *s)
+{
+	/* xorshift64* */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+struct fuzzer {
+	int fds[NR_FD_KINDS];
+	uint64_t seed;
+	unsigned char *page;		/* BUF bytes, then a PROT_NONE page */
+	unsigned long calls, ok, failed_as_expected, runs;
+	int bad_errno, bad_cmd;
+	unsigned long bad_nr;
+};
+
+static void on_alarm(int sig)
+{
+}
+
+/* THINVMX_RUN for at most 5 ms of this thread's time */
+static long run_briefly(int fd)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGALRM,
+	};
+	struct itimerspec its = { .it_value.tv_nsec = 5 * 1000 * 1000 };
+	timer_t t;
+	long ret;
+
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &t))
+		return -1;
+	timer_settime(t, 0, &its, NULL);
+	ret = ioctl(fd, THINVMX_RUN, 0);
+	timer_delete(t);
+	return ret;
+}
+
+static void *fuzz(void *arg)
+{
+	struct fuzzer *f = arg;
+	unsigned char *buf = f->page;
+	unsigned long i, k;
+
+	for (i = 0; i < ITERATIONS; i++) {
+		uint64_t r = next(&f->seed);
+		const struct cmd *c = &cmds[r % ARRAY_SIZE(cmds)];
+		unsigned long nr = c->nr;
+		enum fd_kind on = c->on;
+		unsigned int how = (r >> 8) % 100;
+		void *argp = buf;
+		long ret;
+
+		if ((r >> 16) % 10 == 0) {
+			/* an unknown command, or a known one on the wrong fd */
+			on = (r >> 20) % NR_FD_KINDS;
+			if ((r >> 24) & 1)
+				nr = _IOC((r >> 26) & 3, THINVMX_IOC_MAGIC,
+					  (r >> 28) & 0x3f, (r >> 34) & 0x3fff);
+		}
+		if (how < 40) {
+			for (k = 0; k < BUF; k += 8)
+				*(uint64_t *)(buf + k) = next(&f->seed);
+		} else if (how < 85) {
+			/* mostly zero, a few bytes anywhere in the first 64 */
+			memset(buf, 0, BUF);
+			for (k = next(&f->seed) % 8; k; k--) {
+				uint64_t b = next(&f->seed);
+
+				buf[b % 64] = b >> 8;
+			}
+		} else if (how < 90) {
+			argp = NULL;
+		} else if (how < 95) {
+			argp = (void *)0xffffffff81000000UL;
+		} else {
+			/* the struct crosses into the PROT_NONE page */
+			argp = buf + BUF - 1 - next(&f->seed) % 16;
+		}
+		if (nr == THINVMX_RUN) {
+			ret = run_briefly(f->fds[on]);
+			f->runs++;
+		} else {
+			ret = ioctl(f->fds[on], nr, argp);
+		}
+		f->calls++;
+		if (ret >= 0) {
+			f->ok++;
+			if (c->returns_fd && nr == c->nr && ret > 2 &&
+			    ret != f->fds[FD_DEV] && ret != f->fds[FD_DOM] &&
+			    ret != f->fds[FD_VCPU] && ret != f->fds[FD_LSN])
+				close(ret);
+		} else if (errno_allowed(errno)) {
+			f->failed_as_expected++;
+		} else if (!f->bad_errno) {
+			f->bad_errno = errno;
+			f->bad_nr = nr;
+			f->bad_cmd = on;
+		}
+		/* mmap of a random range of a random fd, now and then */
+		if ((r >> 40) % 50 == 0) {
+			size_t len = ((next(&f->seed) % 64) + 1) * 4096;
+			off_t off = (next(&f->seed) % 0x8000) * 4096;
+			int prot = (r >> 46) & 1 ? PROT_READ : PROT_READ | PROT_WRITE;
+			void *m = mmap(NULL, len, prot, MAP_SHARED,
+				       f->fds[(r >> 48) % NR_FD_KINDS], off);
+
+			if (m != MAP_FAILED)
+				munmap(m, len);
+		}
+	}
+	return NULL;
+}
+
+static long module_pages(void)
+{
+	const char *s = tvx_read_file("/sys/module/thinvmx/parameters/pages");
+
+	return s ? atol(s) : -1;
+}
+
+static uint64_t pick_seed(void)
+{
+	const char *e = getenv("FUZZ_SEED");
+	struct timespec ts;
+
+	if (e)
+		return strtoull(e, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000007ULL ^ ts.tv_nsec ^ 0x9e3779b97f4a7c15ULL;
+}
+
+FIXTURE(fuzz) {
+	int unused;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+}
+
+TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
+{
+	static const unsigned char hlt[] = { 0xf4 };
+	struct thinvmx_regs regs = { .rip = 0x1000, .rflags = 2 };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct fuzzer fz[2];
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	struct tvx_monitor *m;
+	struct thinvmx_sregs s;
+	pthread_t thread;
+	uint64_t seed = pick_seed();
+	const char *why;
+	long before;
+	int err, i;
+
+	why = tvx_test_open(&h, true, &err);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, err);
+	sigaction(SIGALRM, &sa, NULL);
+	TH_LOG("FUZZ_SEED=%#" PRIx64, seed);
+	before = module_pages();
+	ASSERT_LE(0, before);
+
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 4 << 20, &d));
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+	ASSERT_EQ(0, tvx_monitor_attach(d, 0, 0, &m));
+	for (i = 0; i < 2; i++) {
+		memset(&fz[i], 0, sizeof(fz[i]));
+		fz[i].fds[FD_DEV] = tvx_fd(h);
+		fz[i].fds[FD_DOM] = tvx_domain_fd(d);
+		fz[i].fds[FD_VCPU] = tvx_vcpu_fd(v);
+		fz[i].fds[FD_LSN] = tvx_monitor_fd(m);
+		fz[i].seed = seed + i * 0x1234567ULL + 1;
+		fz[i].page = mmap(NULL, 2 * BUF, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, fz[i].page);
+		ASSERT_EQ(0, mprotect(fz[i].page + BUF, BUF, PROT_NONE));
+	}
+	ASSERT_EQ(0, pthread_create(&thread, NULL, fuzz, &fz[1]));
+	fuzz(&fz[0]);
+	pthread_join(thread, NULL);
+	for (i = 0; i < 2; i++) {
+		TH_LOG("thread %d: %lu calls, %lu succeeded, %lu refused, %lu runs",
+		       i, fz[i].calls, fz[i].ok, fz[i].failed_as_expected, fz[i].runs);
+		EXPECT_EQ(0, fz[i].bad_errno)
+			TH_LOG("thread %d: ioctl %#lx on fd kind %d: unexpected errno %d (%s)",
+			       i, fz[i].bad_nr, fz[i].bad_cmd, fz[i].bad_errno,
+			       strerror(fz[i].bad_errno));
+		munmap(fz[i].page, 2 * BUF);
+	}
+
+	tvx_monitor_detach(m);
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+	EXPECT_EQ(before, module_pages());
+
+	/* and a new guest runs as ever */
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 64 << 10, &d));
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+	memcpy(tvx_gpa(d, 0x1000), hlt, sizeof(hlt));
+	ASSERT_EQ(0, tvx_get_sregs(v, &s));
+	s.cs.base = 0;
+	s.cs.selector = 0;
+	ASSERT_EQ(0, tvx_set_sregs(v, &s));
+	ASSERT_EQ(0, tvx_set_regs(v, &regs));
+	ASSERT_EQ(0, tvx_vcpu_run(v));
+	EXPECT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(v)->exit_reason);
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+	EXPECT_EQ(before, module_pages());
+	tvx_close(h);
+}
+
+TEST_HARNESS_MAIN
