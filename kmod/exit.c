@@ -249,10 +249,12 @@ static int handle_gp(struct tvx_vcpu *v)
 	return tvx_inject_gp(v);
 }
 
+static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual);
+
 /*
  * Port I/O (SDM table 28-5): OUT goes to userspace with its value; IN
- * goes to userspace, and the next RUN puts the VMM's data in RAX. String
- * and REP forms are not emulated.
+ * goes to userspace, and the next RUN puts the VMM's data in RAX. INS
+ * and OUTS: tvx_string_io().
  */
 static int handle_io(struct tvx_vcpu *v)
 {
@@ -260,8 +262,8 @@ static int handle_io(struct tvx_vcpu *v)
 	struct thinvmx_run *run = v->run;
 	unsigned int size = (qual & 7) + 1;
 
-	if (qual & (BIT(4) | BIT(5)))	/* string, rep */
-		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	if (qual & BIT(4))
+		return tvx_string_io(v, qual);
 	run->exit_reason = THINVMX_EXIT_IO;
 	run->io.port = qual >> 16;
 	run->io.size = size;
@@ -706,12 +708,13 @@ static unsigned int tvx_guest_mode(void)
 }
 
 /*
- * The guest's translation of @lin for an instruction fetch at its CPL,
- * under @cr0. VMCS fields cost: paging off needs none, and the PDPTEs
- * only PAE paging outside long mode.
+ * The guest's translation of @lin for an access (GWALK_ACC_FETCH,
+ * GWALK_ACC_WRITE or 0 for a read) at its CPL, under @cr0. VMCS fields
+ * cost: paging off needs none, and the PDPTEs only PAE paging outside
+ * long mode.
  */
-static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
-			       struct gwalk_result *res)
+static int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,
+			 struct gwalk_result *res)
 {
 	u64 pdptes[4] = { 0 };
 	struct gwalk_regs regs = {
@@ -736,10 +739,162 @@ static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
 		pdptes[3] = vmcs_read64(GUEST_PDPTR3);
 	}
 	/* CPL is SS.DPL (SDM 25.4.1) */
-	access = GWALK_ACC_FETCH |
-		 (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
-		  GWALK_ACC_USER : 0);
+	access = acc | (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
+			GWALK_ACC_USER : 0);
 	return gwalk_translate(&regs, lin, access, tvx_gwalk_read, v->dom, res);
+}
+
+static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
+			       struct gwalk_result *res)
+{
+	return tvx_translate(v, lin, cr0, GWALK_ACC_FETCH, res);
+}
+
+/*
+ * May the guest read (@write false) or write the RAM frame at @gpa, as
+ * its EPT entry would let it? The decision of an EPT violation
+ * (p2m_ept_violation()) for that access: allowed as the leaf is, a
+ * logdirty frame logged and made writable (as the violation would), a
+ * write to ram_ro dropped. Return: 0 (go on), 1 (drop the write), or
+ * -EACCES (MMIO, nothing mapped, an access right that withholds it).
+ */
+static int tvx_string_io_access(struct tvx_vcpu *v, u64 gpa, bool write)
+{
+	struct tvx_domain *dom = v->dom;
+	struct p2m_violation viol;
+	bool flush = false;
+	int level, ret;
+	u64 *e;
+
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, gpa, &level);
+	ret = e ? p2m_ept_violation(&dom->ept.caps, *e, write ? BIT(1) : BIT(0),
+				    tvx_mmio_ro(*e & EPT_ADDR_MASK), &viol) : -EACCES;
+	if (!ret) {
+		switch (viol.kind) {
+		case P2M_VIOL_RETRY:
+			break;
+		case P2M_VIOL_LOGDIRTY:
+			flush = ept_set_leaf(&dom->ept, e, level, viol.type,
+					     viol.access, false);
+			tvx_logdirty_mark(dom, gpa >> PAGE_SHIFT);
+			atomic64_inc(&dom->logdirty_faults);
+			break;
+		case P2M_VIOL_RAM_RO_WRITE:
+			atomic64_inc(&dom->ram_ro_writes_discarded);
+			ret = 1;
+			break;
+		default:
+			ret = -EACCES;
+			break;
+		}
+	}
+	spin_unlock(&dom->ept.lock);
+	if (flush)
+		ept_flush_all_cpus(&dom->ept);
+	return ret < 0 ? -EACCES : ret;
+}
+
+/*
+ * INS and OUTS (SDM Vol. 2, and table 28-5), one element per exit: the
+ * element goes to the VMM as a plain OUT, or comes from it as a plain IN,
+ * and the next RUN moves RSI or RDI by the element size (down with
+ * RFLAGS.DF) and, with REP, counts RCX down, leaving RIP on the
+ * instruction until RCX is 0, so that interrupts come in between as on
+ * hardware. Address size and the memory operand's linear address are the
+ * VM exit's (INS/OUTS information, IA32_VMX_BASIC bit 54). A translation
+ * fault becomes the guest's #PF, a non-canonical address its #GP; the
+ * element must lie in one RAM frame the guest may access so (see
+ * tvx_string_io_access()); anything else stops the vCPU as emulation
+ * thinvmx does not do.
+ */
+static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
+{
+	struct thinvmx_run *run = v->run;
+	unsigned int size = (qual & 7) + 1, asize;
+	bool in = qual & BIT(3), rep = qual & BIT(5);
+	struct gwalk_result res;
+	u64 lin, mask, data = 0;
+	int ret;
+
+	if (!(tvx_host_caps->msr_basic & VMXCAP_BASIC_INOUT))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	asize = (vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7;
+	if (asize > 2)
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	mask = asize == 2 ? ~0ULL : GENMASK_ULL((16 << asize) - 1, 0);
+	if (rep && !(v->gprs[TVX_RCX] & mask)) {
+		tvx_skip_insn(v);
+		return 1;
+	}
+
+	lin = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	ret = tvx_translate(v, lin, vmcs_readl(GUEST_CR0),
+			    in ? GWALK_ACC_WRITE : 0, &res);
+	if (ret == -EFAULT) {
+		v->cr2 = lin;
+		tvx_inject_exception(v, X86_TRAP_PF, true, res.pf_error);
+		return 1;
+	}
+	if (ret == -EINVAL)
+		return tvx_inject_gp(v);
+	if (ret || offset_in_page(res.gpa) + size > PAGE_SIZE)
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	ret = tvx_string_io_access(v, res.gpa, in);
+	if (ret < 0 || (!in && tvx_read_guest(v->dom, res.gpa, &data, size)))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+
+	run->exit_reason = THINVMX_EXIT_IO;
+	run->io.port = qual >> 16;
+	run->io.size = size;
+	run->io.pad = 0;
+	run->io.direction = in ? THINVMX_IO_IN : THINVMX_IO_OUT;
+	run->io.data = data;
+	v->str.gpa = res.gpa;
+	v->str.mask = mask;
+	v->str.rep = rep;
+	v->str.drop = ret == 1;
+	v->str.step = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF ?
+		      -(s64)size : size;
+	v->pending = in ? TVX_PENDING_STR_IN : TVX_PENDING_STR_OUT;
+	v->pending_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	return 0;
+}
+
+/* Move a string register by one element, in its address size. */
+static void tvx_string_advance(struct tvx_vcpu *v, int reg, s64 by)
+{
+	u64 r = v->gprs[reg], m = v->str.mask;
+
+	/* a 32-bit address size writes ESI/EDI/ECX, which clears the top */
+	if (m == GENMASK_ULL(31, 0))
+		v->gprs[reg] = (u32)(r + by);
+	else
+		v->gprs[reg] = (r & ~m) | ((r + by) & m);
+}
+
+/*
+ * The VMM answered one element of INS or OUTS: store it (INS), move the
+ * index register, count RCX down with REP. Return: true when the
+ * instruction is done (RIP moves past it), false when it runs again.
+ */
+static bool tvx_string_io_done(struct tvx_vcpu *v)
+{
+	struct thinvmx_run *run = v->run;
+	u64 hpa;
+
+	if (v->pending == TVX_PENDING_STR_IN) {
+		/* checked at the exit; RAM stays RAM while the domain lives */
+		if (!v->str.drop && tvx_gpa_to_hpa(v->dom, v->str.gpa, &hpa))
+			memcpy(phys_to_virt(hpa), &run->io.data, run->io.size);
+		tvx_string_advance(v, TVX_RDI, v->str.step);
+	} else {
+		tvx_string_advance(v, TVX_RSI, v->str.step);
+	}
+	if (!v->str.rep)
+		return true;
+	tvx_string_advance(v, TVX_RCX, -1);
+	return !(v->gprs[TVX_RCX] & v->str.mask);
 }
 
 static u64 tvx_rip_linear(u64 rip, unsigned int mode)
@@ -1296,6 +1451,13 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 				  run->mmio.data, v->gprs);
 		break;
 	case TVX_PENDING_SKIP:
+		break;
+	case TVX_PENDING_STR_IN:
+	case TVX_PENDING_STR_OUT:
+		if (!tvx_string_io_done(v)) {
+			v->pending = TVX_PENDING_NONE;
+			return 1;
+		}
 		break;
 	}
 	rip = vmcs_readl(GUEST_RIP);

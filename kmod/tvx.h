@@ -126,6 +126,8 @@ enum tvx_pending {
 	TVX_PENDING_IO_IN,	/* write run->io.data to RAX, skip the IN */
 	TVX_PENDING_SKIP,	/* skip the instruction (OUT, MMIO write) */
 	TVX_PENDING_MMIO_READ,	/* merge run->mmio.data, skip the load */
+	TVX_PENDING_STR_IN,	/* store an INS element, step (exit.c) */
+	TVX_PENDING_STR_OUT,	/* step past an OUTS element */
 };
 
 struct tvx_vcpu {
@@ -146,6 +148,12 @@ struct tvx_vcpu {
 	enum tvx_pending pending;
 	u8 pending_len;			/* length of the instruction to skip */
 	u8 mmio_insn[16];		/* decoded load, for TVX_PENDING_MMIO_READ */
+	struct {			/* the element of INS/OUTS at the VMM */
+		u64 gpa;		/* INS: where it goes */
+		u64 mask;		/* the address size's RSI/RDI/RCX bits */
+		s64 step;		/* +size, or -size with RFLAGS.DF */
+		bool rep, drop;		/* REP; INS to ram_ro: not stored */
+	} str;
 
 	/*
 	 * A write to a read-only frame by an instruction the decoder does not

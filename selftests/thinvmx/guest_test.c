@@ -621,6 +621,118 @@ static int load_mini(struct tvx_domain *d, const void *img, size_t len, __u64 *e
 	return ret;
 }
 
+/*
+ * rep outsb "hello" to 0x3f8, rep insw three words from 0x60 into the
+ * frame at 0x11000, rep outsb with CX = 0 (nothing), std and rep outsb
+ * twice (backwards), cld and one outsw; hlt. 1000:0100.
+ */
+static const unsigned char strio_code[] = {
+	0xbe, 0x00, 0x03,	/* 0x100 mov si, 0x300 */
+	0xb9, 0x05, 0x00,	/* 0x103 mov cx, 5 */
+	0xba, 0xf8, 0x03,	/* 0x106 mov dx, 0x3f8 */
+	0xfc,			/* 0x109 cld */
+	0xf3, 0x6e,		/* 0x10a rep outsb */
+	0xbf, 0x00, 0x14,	/* 0x10c mov di, 0x1400 */
+	0xb9, 0x03, 0x00,	/* 0x10f mov cx, 3 */
+	0xba, 0x60, 0x00,	/* 0x112 mov dx, 0x60 */
+	0xf3, 0x6d,		/* 0x115 rep insw */
+	0x31, 0xc9,		/* 0x117 xor cx, cx */
+	0xf3, 0x6e,		/* 0x119 rep outsb: no element */
+	0xba, 0xf8, 0x03,	/* 0x11b mov dx, 0x3f8 */
+	0xfd,			/* 0x11e std */
+	0xbe, 0x04, 0x03,	/* 0x11f mov si, 0x304 */
+	0xb9, 0x02, 0x00,	/* 0x122 mov cx, 2 */
+	0xf3, 0x6e,		/* 0x125 rep outsb */
+	0xfc,			/* 0x127 cld */
+	0x6f,			/* 0x128 outsw */
+	0xf4,			/* 0x129 hlt */
+};
+
+static void strio_expect(struct __test_metadata *_metadata, struct tvx_vcpu *v,
+			 __u8 dir, __u16 port, __u8 size, __u64 data, __u64 rip,
+			 __u64 rcx)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(v);
+	struct thinvmx_regs regs;
+
+	ASSERT_EQ(0, tvx_vcpu_run(v));
+	ASSERT_EQ(THINVMX_EXIT_IO, run->exit_reason);
+	EXPECT_EQ(dir, run->io.direction);
+	EXPECT_EQ(port, run->io.port);
+	EXPECT_EQ(size, run->io.size);
+	if (dir == THINVMX_IO_OUT) {
+		EXPECT_EQ(data, run->io.data);
+	} else {
+		run->io.data = data;
+	}
+	ASSERT_EQ(0, tvx_get_regs(v, &regs));
+	/* on the instruction until its last element; RCX not counted yet */
+	EXPECT_EQ(rip, regs.rip);
+	EXPECT_EQ(rcx, regs.rcx & 0xffff);
+}
+
+static void strio_run(struct __test_metadata *_metadata, struct tvx_domain *d,
+		      struct tvx_vcpu *v)
+{
+	static const char hello[] = "hello";
+	struct thinvmx_regs regs;
+	int i;
+
+	memcpy(tvx_gpa(d, 0x10300), hello, 5);
+	ASSERT_EQ(0, tvx_load_flat_buf(d, strio_code, sizeof(strio_code), 0x10100));
+	ASSERT_EQ(0, tvx_vcpu_setup_real_mode(v, 0x1000, 0x100));
+	for (i = 0; i < 5; i++)
+		strio_expect(_metadata, v, THINVMX_IO_OUT, 0x3f8, 1, hello[i],
+			     0x10a, 5 - i);
+	for (i = 0; i < 3; i++)
+		strio_expect(_metadata, v, THINVMX_IO_IN, 0x60, 2,
+			     0x1111 * (i + 1), 0x115, 3 - i);
+	strio_expect(_metadata, v, THINVMX_IO_OUT, 0x3f8, 1, 'o', 0x125, 2);
+	strio_expect(_metadata, v, THINVMX_IO_OUT, 0x3f8, 1, 'l', 0x125, 1);
+	/* SI is 0x302 after the backward pair: "ll" */
+	strio_expect(_metadata, v, THINVMX_IO_OUT, 0x3f8, 2, 0x6c6c, 0x128, 0);
+	ASSERT_EQ(0, tvx_vcpu_run(v));
+	ASSERT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(v)->exit_reason);
+	ASSERT_EQ(0, tvx_get_regs(v, &regs));
+	EXPECT_EQ(0x304, regs.rsi & 0xffff);
+	EXPECT_EQ(0x1406, regs.rdi & 0xffff);
+	EXPECT_EQ(0, regs.rcx & 0xffff);
+	EXPECT_EQ(0, regs.rflags & 0x400);	/* DF clear again */
+}
+
+/* INS and OUTS, with and without REP, both directions, one element per exit. */
+TEST_F(guest, string_io_one_element_per_exit)
+{
+	__u16 *buf;
+
+	if (!(self->caps.features & THINVMX_FEAT_UNRESTRICTED))
+		SKIP(return, "no unrestricted guest: real mode");
+	strio_run(_metadata, self->d, self->v);
+	buf = tvx_gpa(self->d, 0x11400);
+	EXPECT_EQ(0x1111, buf[0]);
+	EXPECT_EQ(0x2222, buf[1]);
+	EXPECT_EQ(0x3333, buf[2]);
+}
+
+/* INS into ram_ro: the elements go to the VMM and are dropped, counted. */
+TEST_F(guest, string_io_into_ram_ro_is_dropped)
+{
+	struct thinvmx_domain_info info;
+	__u16 *buf;
+
+	if (!(self->caps.features & THINVMX_FEAT_UNRESTRICTED))
+		SKIP(return, "no unrestricted guest: real mode");
+	buf = tvx_gpa(self->d, 0x11400);
+	buf[0] = buf[1] = buf[2] = 0xdead;
+	ASSERT_EQ(0, tvx_set_mem_type(self->d, 0x11, 1, THINVMX_P2M_RAM_RO));
+	strio_run(_metadata, self->d, self->v);
+	EXPECT_EQ(0xdead, buf[0]);
+	EXPECT_EQ(0xdead, buf[1]);
+	EXPECT_EQ(0xdead, buf[2]);
+	ASSERT_EQ(0, tvx_domain_info(self->d, &info));
+	EXPECT_EQ(3, info.ram_ro_writes_discarded);
+}
+
 TEST_F(guest, elf_loader_loads_and_runs)
 {
 	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
