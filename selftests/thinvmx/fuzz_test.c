@@ -18,6 +18,14 @@
  * host's memory, by design of the caller); their argument checks have
  * tests of their own.
  *
+ * A hostile guest never takes the host down either: random bytes run as
+ * guest code in real, protected and long mode, each round on a new vCPU
+ * for a bounded time. Whatever the code does (VMX instructions, MSRs, CR
+ * writes, I/O, MMIO, faults that end in a triple fault), RUN comes back
+ * with an exit a VMM can act on; never a failed VM entry, which would be
+ * state thinvmx let through, and never an exit thinvmx had no handler
+ * for. The exits seen are logged.
+ *
  * FUZZ_SEED=N in the environment replays a run (the seed is logged).
  */
 #include <inttypes.h>
@@ -227,6 +235,10 @@ FIXTURE(fuzz) {
 
 FIXTURE_SETUP(fuzz)
 {
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	/* run_briefly()'s timer only interrupts RUN */
+	sigaction(SIGALRM, &sa, NULL);
 }
 
 FIXTURE_TEARDOWN(fuzz)
@@ -237,7 +249,6 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 {
 	static const unsigned char hlt[] = { 0xf4 };
 	struct thinvmx_regs regs = { .rip = 0x1000, .rflags = 2 };
-	struct sigaction sa = { .sa_handler = on_alarm };
 	struct fuzzer fz[2];
 	struct tvx_handle *h;
 	struct tvx_domain *d;
@@ -254,7 +265,6 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, err);
-	sigaction(SIGALRM, &sa, NULL);
 	TH_LOG("FUZZ_SEED=%#" PRIx64, seed);
 	before = module_pages();
 	ASSERT_LE(0, before);
@@ -304,6 +314,104 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 	ASSERT_EQ(0, tvx_vcpu_run(v));
 	EXPECT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(v)->exit_reason);
 	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+	EXPECT_EQ(before, module_pages());
+	tvx_close(h);
+}
+
+#define CODE_REAL	0x10000ULL		/* 1000:0000 */
+#define CODE_HIGH	(48ULL << 20)		/* protected and long mode */
+#define CODE_BYTES	0x10000
+#define ROUNDS		300
+
+static const char *exit_name(__u32 r)
+{
+	static const char *const names[] = {
+		"none", "hlt", "io", "mmio", "shutdown", "internal-error",
+		"fail-entry", "mem-access",
+	};
+
+	return r < ARRAY_SIZE(names) ? names[r] : "?";
+}
+
+TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
+{
+	unsigned long exits[8] = { 0 }, mode_rounds[3] = { 0 }, internal[4] = { 0 };
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	struct thinvmx_run *run;
+	uint64_t seed = pick_seed();
+	const char *why;
+	long before;
+	int err, round, i, k;
+
+	why = tvx_test_open(&h, true, &err);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, err);
+	TH_LOG("FUZZ_SEED=%#" PRIx64, seed);
+	before = module_pages();
+	ASSERT_EQ(0, tvx_domain_create_simple(h, 64 << 20, &d));
+
+	for (round = 0; round < ROUNDS; round++) {
+		int mode = next(&seed) % 3;
+		uint64_t *code;
+
+		ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+		run = tvx_vcpu_run_page(v);
+		if (mode == 0) {
+			code = tvx_gpa(d, CODE_REAL);
+			ASSERT_EQ(0, tvx_vcpu_setup_real_mode(v, CODE_REAL >> 4, 0));
+		} else {
+			/* the image holds the page tables, GDT and IDT: fresh ones */
+			ASSERT_EQ(0, tvx_guest_load_self(d));
+			code = tvx_gpa(d, CODE_HIGH);
+			if (mode == 1) {
+				ASSERT_EQ(0, tvx_vcpu_setup_protected_mode(v, d, CODE_HIGH, 0));
+			} else {
+				ASSERT_EQ(0, tvx_vcpu_setup_long_mode(v, d, CODE_HIGH, 0));
+			}
+		}
+		mode_rounds[mode]++;
+		for (k = 0; k < CODE_BYTES / 8; k++)
+			code[k] = next(&seed);
+		for (i = 0; i < 40; i++) {
+			long ret = run_briefly(tvx_vcpu_fd(v));
+			__u32 r = run->exit_reason;
+
+			if (ret < 0 && errno != EINTR && errno != EIO) {
+				EXPECT_EQ(0, errno) TH_LOG("round %d (mode %d): RUN: %s",
+							   round, mode, strerror(errno));
+				break;
+			}
+			exits[r < 8 ? r : 0]++;
+			EXPECT_NE(THINVMX_EXIT_FAIL_ENTRY, r)
+				TH_LOG("round %d (mode %d): VM entry failed, exit reason %#x qual %#llx rip %#llx",
+				       round, mode, run->internal.vmx_exit_reason,
+				       (unsigned long long)run->internal.qualification,
+				       (unsigned long long)run->internal.guest_rip);
+			if (r == THINVMX_EXIT_INTERNAL_ERROR) {
+				internal[run->internal.suberror & 3]++;
+				EXPECT_NE(THINVMX_INTERNAL_UNHANDLED_EXIT, run->internal.suberror)
+					TH_LOG("round %d (mode %d): no handler for VM exit %u at rip %#llx",
+					       round, mode, run->internal.vmx_exit_reason & 0xffff,
+					       (unsigned long long)run->internal.guest_rip);
+			}
+			if (ret < 0 || r == THINVMX_EXIT_SHUTDOWN ||
+			    r == THINVMX_EXIT_INTERNAL_ERROR || r == THINVMX_EXIT_FAIL_ENTRY)
+				break;
+		}
+		tvx_vcpu_destroy(v);
+	}
+	TH_LOG("rounds real/protected/long %lu/%lu/%lu", mode_rounds[0],
+	       mode_rounds[1], mode_rounds[2]);
+	for (i = 0; i < 8; i++)
+		if (exits[i])
+			TH_LOG("  %-15s %lu", exit_name(i), exits[i]);
+	TH_LOG("internal errors: emulation %lu, bad state %lu, other %lu",
+	       internal[THINVMX_INTERNAL_EMULATION],
+	       internal[THINVMX_INTERNAL_BAD_STATE], internal[0]);
 	tvx_domain_destroy(d);
 	EXPECT_EQ(before, module_pages());
 	tvx_close(h);
