@@ -755,10 +755,13 @@ static int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
  * its EPT entry would let it? The decision of an EPT violation
  * (p2m_ept_violation()) for that access: allowed as the leaf is, a
  * logdirty frame logged and made writable (as the violation would), a
- * write to ram_ro dropped. Return: 0 (go on), 1 (drop the write), or
- * -EACCES (MMIO, nothing mapped, an access right that withholds it).
+ * write to ram_ro dropped. Only a @final look does what the decision
+ * says (log, count); an earlier one only asks. Return: 0 (go on), 1 (drop
+ * the write), or -EACCES (MMIO, nothing mapped, an access right that
+ * withholds it).
  */
-static int tvx_string_io_access(struct tvx_vcpu *v, u64 gpa, bool write)
+static int tvx_string_io_access(struct tvx_vcpu *v, u64 gpa, bool write,
+				bool final)
 {
 	struct tvx_domain *dom = v->dom;
 	struct p2m_violation viol;
@@ -775,13 +778,16 @@ static int tvx_string_io_access(struct tvx_vcpu *v, u64 gpa, bool write)
 		case P2M_VIOL_RETRY:
 			break;
 		case P2M_VIOL_LOGDIRTY:
+			if (!final)
+				break;
 			flush = ept_set_leaf(&dom->ept, e, level, viol.type,
 					     viol.access, false);
 			tvx_logdirty_mark(dom, gpa >> PAGE_SHIFT);
 			atomic64_inc(&dom->logdirty_faults);
 			break;
 		case P2M_VIOL_RAM_RO_WRITE:
-			atomic64_inc(&dom->ram_ro_writes_discarded);
+			if (final)
+				atomic64_inc(&dom->ram_ro_writes_discarded);
 			ret = 1;
 			break;
 		default:
@@ -840,7 +846,8 @@ static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 		return tvx_inject_gp(v);
 	if (ret || offset_in_page(res.gpa) + size > PAGE_SIZE)
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
-	ret = tvx_string_io_access(v, res.gpa, in);
+	/* INS: asked now, done when the VMM has answered */
+	ret = tvx_string_io_access(v, res.gpa, in, !in);
 	if (ret < 0 || (!in && tvx_read_guest(v->dom, res.gpa, &data, size)))
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
 
@@ -853,7 +860,6 @@ static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 	v->str.gpa = res.gpa;
 	v->str.mask = mask;
 	v->str.rep = rep;
-	v->str.drop = ret == 1;
 	v->str.step = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF ?
 		      -(s64)size : size;
 	v->pending = in ? TVX_PENDING_STR_IN : TVX_PENDING_STR_OUT;
@@ -875,24 +881,31 @@ static void tvx_string_advance(struct tvx_vcpu *v, int reg, s64 by)
 
 /*
  * The VMM answered one element of INS or OUTS: store it (INS), move the
- * index register, count RCX down with REP. Return: true when the
- * instruction is done (RIP moves past it), false when it runs again.
+ * index register, count RCX down with REP. The frame's right is looked
+ * at again for the store: it may have changed (and the dirty log been
+ * read) while the VMM had the element. Return: 1 when the instruction is
+ * done (RIP moves past it), 0 when it runs again, -EACCES when the store
+ * is no longer allowed.
  */
-static bool tvx_string_io_done(struct tvx_vcpu *v)
+static int tvx_string_io_done(struct tvx_vcpu *v)
 {
 	struct thinvmx_run *run = v->run;
+	int ret;
 	u64 hpa;
 
 	if (v->pending == TVX_PENDING_STR_IN) {
-		/* checked at the exit; RAM stays RAM while the domain lives */
-		if (!v->str.drop && tvx_gpa_to_hpa(v->dom, v->str.gpa, &hpa))
+		ret = tvx_string_io_access(v, v->str.gpa, true, true);
+		if (ret < 0)
+			return ret;
+		/* RAM stays RAM while the domain lives */
+		if (!ret && tvx_gpa_to_hpa(v->dom, v->str.gpa, &hpa))
 			memcpy(phys_to_virt(hpa), &run->io.data, run->io.size);
 		tvx_string_advance(v, TVX_RDI, v->str.step);
 	} else {
 		tvx_string_advance(v, TVX_RSI, v->str.step);
 	}
 	if (!v->str.rep)
-		return true;
+		return 1;
 	tvx_string_advance(v, TVX_RCX, -1);
 	return !(v->gprs[TVX_RCX] & v->str.mask);
 }
@@ -1426,13 +1439,15 @@ int tvx_handle_exit(struct tvx_vcpu *v, u32 reason)
  * tvx_complete_pending() - finish what userspace answered
  * @v: the vCPU, its VMCS current
  *
- * Return: 1 (enter the guest).
+ * Return: 1 (enter the guest), or 0 with an internal error in v->run (the
+ * element of an INS may no longer be stored where the guest wanted it).
  */
 int tvx_complete_pending(struct tvx_vcpu *v)
 {
 	struct thinvmx_run *run = v->run;
 	unsigned long rip;
 	u64 mask;
+	int ret;
 
 	switch (v->pending) {
 	case TVX_PENDING_NONE:
@@ -1454,9 +1469,10 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 		break;
 	case TVX_PENDING_STR_IN:
 	case TVX_PENDING_STR_OUT:
-		if (!tvx_string_io_done(v)) {
+		ret = tvx_string_io_done(v);
+		if (ret <= 0) {
 			v->pending = TVX_PENDING_NONE;
-			return 1;
+			return ret ? tvx_internal_error(v, THINVMX_INTERNAL_EMULATION) : 1;
 		}
 		break;
 	}

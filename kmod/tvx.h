@@ -152,7 +152,7 @@ struct tvx_vcpu {
 		u64 gpa;		/* INS: where it goes */
 		u64 mask;		/* the address size's RSI/RDI/RCX bits */
 		s64 step;		/* +size, or -size with RFLAGS.DF */
-		bool rep, drop;		/* REP; INS to ram_ro: not stored */
+		bool rep;
 	} str;
 
 	/*

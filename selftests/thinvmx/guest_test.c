@@ -700,18 +700,27 @@ static void strio_run(struct __test_metadata *_metadata, struct tvx_domain *d,
 	EXPECT_EQ(0, regs.rflags & 0x400);	/* DF clear again */
 }
 
-/* INS and OUTS, with and without REP, both directions, one element per exit. */
+/*
+ * INS and OUTS, with and without REP, both directions, one element per
+ * exit; with dirty logging on, the frame INS stored into is logged and
+ * the one OUTS read from is not.
+ */
 TEST_F(guest, string_io_one_element_per_exit)
 {
+	__u64 bits[1] = { 0 };
 	__u16 *buf;
 
 	if (!(self->caps.features & THINVMX_FEAT_UNRESTRICTED))
 		SKIP(return, "no unrestricted guest: real mode");
+	ASSERT_EQ(0, tvx_dirty_log_start(self->d));
 	strio_run(_metadata, self->d, self->v);
 	buf = tvx_gpa(self->d, 0x11400);
 	EXPECT_EQ(0x1111, buf[0]);
 	EXPECT_EQ(0x2222, buf[1]);
 	EXPECT_EQ(0x3333, buf[2]);
+	ASSERT_EQ(0, tvx_dirty_log_get(self->d, 0, 64, bits));
+	EXPECT_EQ(1ULL << 0x11, bits[0]);
+	ASSERT_EQ(0, tvx_dirty_log_stop(self->d));
 }
 
 /* INS into ram_ro: the elements go to the VMM and are dropped, counted. */
