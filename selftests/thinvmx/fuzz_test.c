@@ -337,6 +337,7 @@ static const char *exit_name(__u32 r)
 TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
 {
 	unsigned long exits[8] = { 0 }, mode_rounds[3] = { 0 }, internal[4] = { 0 };
+	unsigned long by_vmx_reason[80] = { 0 };
 	struct tvx_handle *h;
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
@@ -393,6 +394,7 @@ TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
 				       (unsigned long long)run->internal.guest_rip);
 			if (r == THINVMX_EXIT_INTERNAL_ERROR) {
 				internal[run->internal.suberror & 3]++;
+				by_vmx_reason[(run->internal.vmx_exit_reason & 0xffff) % 80]++;
 				EXPECT_NE(THINVMX_INTERNAL_UNHANDLED_EXIT, run->internal.suberror)
 					TH_LOG("round %d (mode %d): no handler for VM exit %u at rip %#llx",
 					       round, mode, run->internal.vmx_exit_reason & 0xffff,
@@ -412,6 +414,9 @@ TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
 	TH_LOG("internal errors: emulation %lu, bad state %lu, other %lu",
 	       internal[THINVMX_INTERNAL_EMULATION],
 	       internal[THINVMX_INTERNAL_BAD_STATE], internal[0]);
+	for (i = 0; i < 80; i++)
+		if (by_vmx_reason[i])
+			TH_LOG("  at VM exit reason %d: %lu", i, by_vmx_reason[i]);
 	tvx_domain_destroy(d);
 	EXPECT_EQ(before, module_pages());
 	tvx_close(h);
