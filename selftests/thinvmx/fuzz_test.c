@@ -211,13 +211,6 @@ static void *fuzz(void *arg)
 	return NULL;
 }
 
-static long module_pages(void)
-{
-	const char *s = tvx_read_file("/sys/module/thinvmx/parameters/pages");
-
-	return s ? atol(s) : -1;
-}
-
 static uint64_t pick_seed(void)
 {
 	const char *e = getenv("FUZZ_SEED");
@@ -266,7 +259,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, err);
 	TH_LOG("FUZZ_SEED=%#" PRIx64, seed);
-	before = module_pages();
+	before = tvx_module_pages();
 	ASSERT_LE(0, before);
 
 	ASSERT_EQ(0, tvx_domain_create_simple(h, 4 << 20, &d));
@@ -300,7 +293,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 	tvx_monitor_detach(m);
 	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);
-	EXPECT_EQ(before, module_pages());
+	EXPECT_EQ(before, tvx_module_pages());
 
 	/* and a new guest runs as ever */
 	ASSERT_EQ(0, tvx_domain_create_simple(h, 64 << 10, &d));
@@ -315,7 +308,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 	EXPECT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(v)->exit_reason);
 	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);
-	EXPECT_EQ(before, module_pages());
+	EXPECT_EQ(before, tvx_module_pages());
 	tvx_close(h);
 }
 
@@ -352,7 +345,7 @@ TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, err);
 	TH_LOG("FUZZ_SEED=%#" PRIx64, seed);
-	before = module_pages();
+	before = tvx_module_pages();
 	ASSERT_EQ(0, tvx_domain_create_simple(h, 64 << 20, &d));
 
 	for (round = 0; round < ROUNDS; round++) {
@@ -418,7 +411,7 @@ TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
 		if (by_vmx_reason[i])
 			TH_LOG("  at VM exit reason %d: %lu", i, by_vmx_reason[i]);
 	tvx_domain_destroy(d);
-	EXPECT_EQ(before, module_pages());
+	EXPECT_EQ(before, tvx_module_pages());
 	tvx_close(h);
 }
 

@@ -61,27 +61,6 @@ static __u64 stamp(__u64 round, __u64 off)
 	return 0x1a0000000000ULL | round << 32 | off;
 }
 
-/* ------------------------------------------------------------ guest code */
-
-static __u64 guest_read(__u64 addr)
-{
-	__u64 v;
-
-	asm volatile("movq (%1), %0" : "=r" (v) : "r" (addr) : "memory");
-	return v;
-}
-
-/* A store, then a load of the same word: what the guest sees afterwards. */
-static __u64 guest_write_read(__u64 addr, __u64 val)
-{
-	__u64 v;
-
-	asm volatile("movq %1, (%2)\n\t"
-		     "movq (%2), %0"
-		     : "=&r" (v) : "r" (val), "r" (addr) : "memory");
-	return v;
-}
-
 /* ------------------------------------------------------------ host side */
 
 /*
@@ -164,7 +143,7 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *self,
 static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *self,
 			__u64 off, __u64 want)
 {
-	start(_metadata, self, guest_read, frame_gpa(off), 0);
+	start(_metadata, self, tvx_guest_read64, frame_gpa(off), 0);
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(want, self->uc.args[0]) TH_LOG("read of frame %#llx",
 						 (unsigned long long)off);
@@ -174,7 +153,7 @@ static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *se
 static void expect_write(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *self,
 			 __u64 off, __u64 val, __u64 want)
 {
-	start(_metadata, self, guest_write_read, frame_gpa(off), val);
+	start(_metadata, self, tvx_guest_write_read64, frame_gpa(off), val);
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(want, self->uc.args[0]) TH_LOG("write of frame %#llx",
 						 (unsigned long long)off);
@@ -277,7 +256,7 @@ TEST_F_TIMEOUT(gib, one_frame_right_splits_the_1g_leaf_and_keeps_the_rest, 600)
 			     stamp(2, probes[i]));
 	}
 	expect_read(_metadata, self, TARGET, stamp(1, TARGET));
-	start(_metadata, self, guest_write_read, frame_gpa(TARGET), stamp(2, TARGET));
+	start(_metadata, self, tvx_guest_write_read64, frame_gpa(TARGET), stamp(2, TARGET));
 	RUN_EXPECT(-EPROTO);
 	ASSERT_EQ(THINVMX_EXIT_MEM_ACCESS, self->uc.exit.exit_reason);
 	EXPECT_EQ(frame_gpa(TARGET), self->uc.exit.mem_access.gpa);

@@ -72,17 +72,6 @@ static __u64 guest_access(__u64 op, __u64 addr, __u64 val)
 	return ~0ULL;
 }
 
-/* A store, then a load of the same word: what the guest sees afterwards. */
-static __u64 guest_write_read(__u64 addr, __u64 val)
-{
-	__u64 v;
-
-	asm volatile("movq %1, (%2)\n\t"
-		     "movq (%2), %0"
-		     : "=&r" (v) : "r" (val), "r" (addr) : "memory");
-	return v;
-}
-
 /* What guest_touch() does; the host fills it in and syncs it over. */
 #define TOUCH_MAX	8
 
@@ -451,7 +440,7 @@ TEST_F_TIMEOUT(p2m, ram_ro_discards_writes_and_the_guest_goes_on, 120)
 	expect_p2m(_metadata, c, TEST_GFN - 1, THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX);
 	expect_p2m(_metadata, c, TEST_GFN + 1, THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX);
 
-	start(_metadata, c, guest_write_read, DATA_GPA, DATA_NEW, 0);
+	start(_metadata, c, tvx_guest_write_read64, DATA_GPA, DATA_NEW, 0);
 	RUN_EXPECT(c, TVX_UCALL_DONE);
 	EXPECT_EQ(DATA_OLD, c->uc.args[0]) TH_LOG("the guest read back its discarded write");
 	EXPECT_EQ(DATA_OLD, data_word(c));
@@ -469,7 +458,7 @@ TEST_F_TIMEOUT(p2m, ram_ro_discards_writes_and_the_guest_goes_on, 120)
 	EXPECT_EQ(0, info.mem_access_violations);
 
 	ASSERT_EQ(0, tvx_set_mem_type(c->d, TEST_GFN, 1, THINVMX_P2M_RAM_RW));
-	start(_metadata, c, guest_write_read, DATA_GPA, DATA_NEW, 0);
+	start(_metadata, c, tvx_guest_write_read64, DATA_GPA, DATA_NEW, 0);
 	RUN_EXPECT(c, TVX_UCALL_DONE);
 	EXPECT_EQ(DATA_NEW, c->uc.args[0]);
 	EXPECT_EQ(DATA_NEW, data_word(c));
@@ -495,7 +484,7 @@ TEST_F_TIMEOUT(p2m, ram_logdirty_write_completes_and_makes_it_ram_rw, 120)
 	EXPECT_EQ(CODE_MAGIC, c->uc.args[0]);
 	expect_p2m(_metadata, c, TEST_GFN, THINVMX_P2M_RAM_LOGDIRTY, THINVMX_ACCESS_RWX);
 
-	start(_metadata, c, guest_write_read, DATA_GPA, DATA_NEW, 0);
+	start(_metadata, c, tvx_guest_write_read64, DATA_GPA, DATA_NEW, 0);
 	RUN_EXPECT(c, TVX_UCALL_DONE);
 	EXPECT_EQ(DATA_NEW, c->uc.args[0]);
 	EXPECT_EQ(DATA_NEW, data_word(c));

@@ -50,34 +50,7 @@ static __u64 stamp(__u64 round, __u64 gfn)
 	return 0x16a0000000000ULL | round << 32 | gfn;
 }
 
-/* ------------------------------------------------------------ guest code */
-
-static __u64 guest_read(__u64 addr)
-{
-	__u64 v;
-
-	asm volatile("movq (%1), %0" : "=r" (v) : "r" (addr) : "memory");
-	return v;
-}
-
-static __u64 guest_write_read(__u64 addr, __u64 val)
-{
-	__u64 v;
-
-	asm volatile("movq %1, (%2)\n\t"
-		     "movq (%2), %0"
-		     : "=&r" (v) : "r" (val), "r" (addr) : "memory");
-	return v;
-}
-
 /* ------------------------------------------------------------ host side */
-
-static long module_pages(void)
-{
-	const char *s = tvx_read_file("/sys/module/thinvmx/parameters/pages");
-
-	return s ? atol(s) : -1;
-}
 
 static int set_ram_1g(bool on)
 {
@@ -147,7 +120,7 @@ FIXTURE_SETUP(ram)
 	if (!(caps.features & THINVMX_FEAT_EPT_1G))
 		TVX_SETUP_SKIP("the CPU has no 1 GiB EPT pages");
 	ASSERT_EQ(0, set_ram_1g(true));
-	self->pages_before = module_pages();
+	self->pages_before = tvx_module_pages();
 	create(_metadata, self);
 	if (!self->info.ept_leaves_1g && !gib_promised())
 		TVX_SETUP_SKIP("the host had no free 1 GiB-aligned GiB (boot with movablecore=2G)");
@@ -177,7 +150,7 @@ static void start(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *self,
 static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *self,
 			__u64 gfn, __u64 want)
 {
-	start(_metadata, self, guest_read, gfn * PAGE, 0);
+	start(_metadata, self, tvx_guest_read64, gfn * PAGE, 0);
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(want, self->uc.args[0]) TH_LOG("guest read of frame %#llx",
 						 (unsigned long long)gfn);
@@ -186,7 +159,7 @@ static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *se
 static void expect_write(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *self,
 			 __u64 gfn, __u64 val)
 {
-	start(_metadata, self, guest_write_read, gfn * PAGE, val);
+	start(_metadata, self, tvx_guest_write_read64, gfn * PAGE, val);
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(val, self->uc.args[0]) TH_LOG("guest write of frame %#llx",
 						(unsigned long long)gfn);
@@ -221,7 +194,7 @@ TEST_F_TIMEOUT(ram, one_host_gib_behind_one_leaf_zeroed, 300)
 	EXPECT_EQ(GIB_FRAMES, ext[0].nr);
 	EXPECT_EQ(0, ext[0].mfn & (GIB_FRAMES - 1));
 	TH_LOG("host GiB at %#llx", (unsigned long long)ext[0].mfn << 12);
-	EXPECT_LE(self->pages_before + (long)GIB_FRAMES, module_pages());
+	EXPECT_LE(self->pages_before + (long)GIB_FRAMES, tvx_module_pages());
 
 	/* a second domain, its memory untouched: every byte zero */
 	tvx_vcpu_destroy(self->v);
@@ -277,7 +250,7 @@ TEST_F_TIMEOUT(ram, one_frame_right_splits_the_ram_gib, 600)
 		expect_read(_metadata, self, probes[i], stamp(1, probes[i]));
 		expect_write(_metadata, self, probes[i], stamp(2, probes[i]));
 	}
-	start(_metadata, self, guest_write_read, TARGET * PAGE, stamp(2, TARGET));
+	start(_metadata, self, tvx_guest_write_read64, TARGET * PAGE, stamp(2, TARGET));
 	RUN_EXPECT(-EPROTO);
 	ASSERT_EQ(THINVMX_EXIT_MEM_ACCESS, self->uc.exit.exit_reason);
 	EXPECT_EQ(TARGET * PAGE, self->uc.exit.mem_access.gpa);
@@ -326,13 +299,13 @@ TEST_F_TIMEOUT(ram, freed_and_reused, 300)
 	self->v = NULL;
 	tvx_domain_destroy(self->d);
 	self->d = NULL;
-	EXPECT_EQ(self->pages_before, module_pages());
+	EXPECT_EQ(self->pages_before, tvx_module_pages());
 
 	ASSERT_EQ(0, tvx_domain_create_simple(self->h, GIB, &d));
 	ASSERT_EQ(0, tvx_domain_info(d, &info));
 	EXPECT_EQ(1, info.ept_leaves_1g);
 	tvx_domain_destroy(d);
-	EXPECT_EQ(self->pages_before, module_pages());
+	EXPECT_EQ(self->pages_before, tvx_module_pages());
 }
 
 /*
@@ -352,12 +325,12 @@ TEST_F_TIMEOUT(ram, without_1g_pages_a_guest_too_big_is_enomem, 600)
 	ASSERT_EQ(0, set_ram_1g(false));
 	EXPECT_EQ(-ENOMEM, tvx_domain_create_simple(self->h, GIB, &d));
 	tvx_domain_destroy(d);
-	EXPECT_EQ(self->pages_before, module_pages());
+	EXPECT_EQ(self->pages_before, tvx_module_pages());
 	/* and the GiB is there again once the parameter is back on */
 	ASSERT_EQ(0, set_ram_1g(true));
 	ASSERT_EQ(0, tvx_domain_create_simple(self->h, GIB, &d));
 	tvx_domain_destroy(d);
-	EXPECT_EQ(self->pages_before, module_pages());
+	EXPECT_EQ(self->pages_before, tvx_module_pages());
 }
 
 TEST_HARNESS_MAIN

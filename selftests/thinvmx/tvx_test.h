@@ -112,6 +112,37 @@ static inline const char *tvx_read_file(const char *path)
 	return buf;
 }
 
+/* The module's page count (its "pages" parameter), -1 if unreadable. */
+static inline long tvx_module_pages(void)
+{
+	const char *s = tvx_read_file("/sys/module/thinvmx/parameters/pages");
+
+	return s ? atol(s) : -1;
+}
+
+/*
+ * Guest code (long mode, run with tvx_vcpu_setup_long_mode()): a load of
+ * the word at @addr, and a store of @val followed by a load of the same
+ * word (what the guest sees afterwards).
+ */
+static inline __u64 tvx_guest_read64(__u64 addr)
+{
+	__u64 v;
+
+	asm volatile("movq (%1), %0" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __u64 tvx_guest_write_read64(__u64 addr, __u64 val)
+{
+	__u64 v;
+
+	asm volatile("movq %1, (%2)\n\t"
+		     "movq (%2), %0"
+		     : "=&r" (v) : "r" (val), "r" (addr) : "memory");
+	return v;
+}
+
 /* "bochs", "tcg", "kvm" from thinvmx.tier= on the command line, or "host". */
 static inline const char *tvx_tier(void)
 {

@@ -405,13 +405,6 @@ TEST(bad_domain_arguments)
 	close(fd);
 }
 
-static long module_pages(void)
-{
-	const char *s = tvx_read_file("/sys/module/thinvmx/parameters/pages");
-
-	return s ? atol(s) : -1;
-}
-
 /* create, run and destroy many times; the module's pages come back */
 TEST(create_run_destroy_cycles_leak_nothing)
 {
@@ -433,7 +426,7 @@ TEST(create_run_destroy_cycles_leak_nothing)
 		tvx_close(h);
 		SKIP(return, "VMX with unrestricted guest not usable");
 	}
-	before = module_pages();
+	before = tvx_module_pages();
 	ASSERT_LE(0, before);
 	for (i = 0; i < cycles; i++) {
 		ASSERT_EQ(0, tvx_domain_create_simple(h, 64 << 10, &d)) TH_LOG("cycle %d", i);
@@ -449,7 +442,7 @@ TEST(create_run_destroy_cycles_leak_nothing)
 		tvx_vcpu_destroy(v);
 		tvx_domain_destroy(d);
 	}
-	EXPECT_EQ(before, module_pages());
+	EXPECT_EQ(before, tvx_module_pages());
 	tvx_close(h);
 }
 
