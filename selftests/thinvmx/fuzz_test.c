@@ -223,44 +223,45 @@ static uint64_t pick_seed(void)
 }
 
 FIXTURE(fuzz) {
-	int unused;
+	struct tvx_handle *h;
+	uint64_t seed;
+	long pages_before;		/* the module's, before the test */
 };
 
 FIXTURE_SETUP(fuzz)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
+	const char *why;
+	int err;
 
 	/* run_briefly()'s timer only interrupts RUN */
 	sigaction(SIGALRM, &sa, NULL);
+	why = tvx_test_open(&self->h, true, &err);
+	if (why)
+		TVX_SETUP_SKIP("%s", why);
+	ASSERT_EQ(0, err);
+	self->seed = pick_seed();
+	TH_LOG("FUZZ_SEED=%#" PRIx64, self->seed);
+	self->pages_before = tvx_module_pages();
+	ASSERT_LE(0, self->pages_before);
 }
 
 FIXTURE_TEARDOWN(fuzz)
 {
+	tvx_close(self->h);
 }
 
 TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 {
 	static const unsigned char hlt[] = { 0xf4 };
-	struct thinvmx_regs regs = { .rip = 0x1000, .rflags = 2 };
+	struct tvx_handle *h = self->h;
+	long before = self->pages_before;
 	struct fuzzer fz[2];
-	struct tvx_handle *h;
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
 	struct tvx_monitor *m;
-	struct thinvmx_sregs s;
 	pthread_t thread;
-	uint64_t seed = pick_seed();
-	const char *why;
-	long before;
-	int err, i;
-
-	why = tvx_test_open(&h, true, &err);
-	if (why)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, err);
-	TH_LOG("FUZZ_SEED=%#" PRIx64, seed);
-	before = tvx_module_pages();
-	ASSERT_LE(0, before);
+	int i;
 
 	ASSERT_EQ(0, tvx_domain_create_simple(h, 4 << 20, &d));
 	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
@@ -271,7 +272,7 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 		fz[i].fds[FD_DOM] = tvx_domain_fd(d);
 		fz[i].fds[FD_VCPU] = tvx_vcpu_fd(v);
 		fz[i].fds[FD_LSN] = tvx_monitor_fd(m);
-		fz[i].seed = seed + i * 0x1234567ULL + 1;
+		fz[i].seed = self->seed + i * 0x1234567ULL + 1;
 		fz[i].page = mmap(NULL, 2 * BUF, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(MAP_FAILED, fz[i].page);
@@ -295,21 +296,16 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 	tvx_domain_destroy(d);
 	EXPECT_EQ(before, tvx_module_pages());
 
-	/* and a new guest runs as ever */
+	/* and a new guest runs as ever: HLT at 0100:0000 */
 	ASSERT_EQ(0, tvx_domain_create_simple(h, 64 << 10, &d));
 	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
 	memcpy(tvx_gpa(d, 0x1000), hlt, sizeof(hlt));
-	ASSERT_EQ(0, tvx_get_sregs(v, &s));
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	ASSERT_EQ(0, tvx_set_sregs(v, &s));
-	ASSERT_EQ(0, tvx_set_regs(v, &regs));
+	ASSERT_EQ(0, tvx_vcpu_setup_real_mode(v, 0x100, 0));
 	ASSERT_EQ(0, tvx_vcpu_run(v));
 	EXPECT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(v)->exit_reason);
 	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);
 	EXPECT_EQ(before, tvx_module_pages());
-	tvx_close(h);
 }
 
 #define CODE_REAL	0x10000ULL		/* 1000:0000 */
@@ -331,22 +327,13 @@ TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
 {
 	unsigned long exits[8] = { 0 }, mode_rounds[3] = { 0 }, internal[4] = { 0 };
 	unsigned long by_vmx_reason[80] = { 0 };
-	struct tvx_handle *h;
+	uint64_t seed = self->seed;
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
 	struct thinvmx_run *run;
-	uint64_t seed = pick_seed();
-	const char *why;
-	long before;
-	int err, round, i, k;
+	int round, i, k;
 
-	why = tvx_test_open(&h, true, &err);
-	if (why)
-		SKIP(return, "%s", why);
-	ASSERT_EQ(0, err);
-	TH_LOG("FUZZ_SEED=%#" PRIx64, seed);
-	before = tvx_module_pages();
-	ASSERT_EQ(0, tvx_domain_create_simple(h, 64 << 20, &d));
+	ASSERT_EQ(0, tvx_domain_create_simple(self->h, 64 << 20, &d));
 
 	for (round = 0; round < ROUNDS; round++) {
 		int mode = next(&seed) % 3;
@@ -411,8 +398,7 @@ TEST_F_TIMEOUT(fuzz, random_guest_code_in_every_mode, 600)
 		if (by_vmx_reason[i])
 			TH_LOG("  at VM exit reason %d: %lu", i, by_vmx_reason[i]);
 	tvx_domain_destroy(d);
-	EXPECT_EQ(before, tvx_module_pages());
-	tvx_close(h);
+	EXPECT_EQ(self->pages_before, tvx_module_pages());
 }
 
 TEST_HARNESS_MAIN
