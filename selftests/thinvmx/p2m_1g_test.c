@@ -131,19 +131,12 @@ FIXTURE_TEARDOWN(gib)
 
 #define RUN_EXPECT(want) TVX_RUN_EXPECT((want), self->v, self->d, &self->uc)
 
-static void start(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *self,
-		  void *fn, __u64 a0, __u64 a1)
-{
-	ASSERT_EQ(0, tvx_vcpu_setup_long_mode(self->v, self->d,
-					      (__u64)(uintptr_t)fn, 0));
-	ASSERT_EQ(0, tvx_vcpu_set_args(self->v, a0, a1, 0));
-}
-
 /* The guest reads word 0 of frame off: it must see want. */
 static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *self,
 			__u64 off, __u64 want)
 {
-	start(_metadata, self, tvx_guest_read64, frame_gpa(off), 0);
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, tvx_guest_read64,
+				  frame_gpa(off), 0));
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(want, self->uc.args[0]) TH_LOG("read of frame %#llx",
 						 (unsigned long long)off);
@@ -153,7 +146,8 @@ static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *se
 static void expect_write(struct __test_metadata *_metadata, FIXTURE_DATA(gib) *self,
 			 __u64 off, __u64 val, __u64 want)
 {
-	start(_metadata, self, tvx_guest_write_read64, frame_gpa(off), val);
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, tvx_guest_write_read64,
+				  frame_gpa(off), val));
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(want, self->uc.args[0]) TH_LOG("write of frame %#llx",
 						 (unsigned long long)off);
@@ -256,7 +250,8 @@ TEST_F_TIMEOUT(gib, one_frame_right_splits_the_1g_leaf_and_keeps_the_rest, 600)
 			     stamp(2, probes[i]));
 	}
 	expect_read(_metadata, self, TARGET, stamp(1, TARGET));
-	start(_metadata, self, tvx_guest_write_read64, frame_gpa(TARGET), stamp(2, TARGET));
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, tvx_guest_write_read64,
+				  frame_gpa(TARGET), stamp(2, TARGET)));
 	RUN_EXPECT(-EPROTO);
 	ASSERT_EQ(THINVMX_EXIT_MEM_ACCESS, self->uc.exit.exit_reason);
 	EXPECT_EQ(frame_gpa(TARGET), self->uc.exit.mem_access.gpa);

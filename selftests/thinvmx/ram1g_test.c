@@ -139,18 +139,11 @@ FIXTURE_TEARDOWN(ram)
 
 #define RUN_EXPECT(want) TVX_RUN_EXPECT((want), self->v, self->d, &self->uc)
 
-static void start(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *self,
-		  void *fn, __u64 a0, __u64 a1)
-{
-	ASSERT_EQ(0, tvx_vcpu_setup_long_mode(self->v, self->d,
-					      (__u64)(uintptr_t)fn, 0));
-	ASSERT_EQ(0, tvx_vcpu_set_args(self->v, a0, a1, 0));
-}
-
 static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *self,
 			__u64 gfn, __u64 want)
 {
-	start(_metadata, self, tvx_guest_read64, gfn * PAGE, 0);
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, tvx_guest_read64,
+				  gfn * PAGE, 0));
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(want, self->uc.args[0]) TH_LOG("guest read of frame %#llx",
 						 (unsigned long long)gfn);
@@ -159,7 +152,8 @@ static void expect_read(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *se
 static void expect_write(struct __test_metadata *_metadata, FIXTURE_DATA(ram) *self,
 			 __u64 gfn, __u64 val)
 {
-	start(_metadata, self, tvx_guest_write_read64, gfn * PAGE, val);
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, tvx_guest_write_read64,
+				  gfn * PAGE, val));
 	RUN_EXPECT(TVX_UCALL_DONE);
 	EXPECT_EQ(val, self->uc.args[0]) TH_LOG("guest write of frame %#llx",
 						(unsigned long long)gfn);
@@ -250,7 +244,8 @@ TEST_F_TIMEOUT(ram, one_frame_right_splits_the_ram_gib, 600)
 		expect_read(_metadata, self, probes[i], stamp(1, probes[i]));
 		expect_write(_metadata, self, probes[i], stamp(2, probes[i]));
 	}
-	start(_metadata, self, tvx_guest_write_read64, TARGET * PAGE, stamp(2, TARGET));
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, tvx_guest_write_read64,
+				  TARGET * PAGE, stamp(2, TARGET)));
 	RUN_EXPECT(-EPROTO);
 	ASSERT_EQ(THINVMX_EXIT_MEM_ACCESS, self->uc.exit.exit_reason);
 	EXPECT_EQ(TARGET * PAGE, self->uc.exit.mem_access.gpa);

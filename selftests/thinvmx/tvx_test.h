@@ -143,6 +143,18 @@ static inline __u64 tvx_guest_write_read64(__u64 addr, __u64 val)
 	return v;
 }
 
+/*
+ * Make @v start guest function @fn(@a0, @a1) in long mode at its next RUN
+ * (tvx_vcpu_setup_long_mode(), then the arguments). Return: 0 or -errno.
+ */
+static inline int tvx_start_fn(struct tvx_vcpu *v, struct tvx_domain *d,
+			       void *fn, __u64 a0, __u64 a1)
+{
+	int ret = tvx_vcpu_setup_long_mode(v, d, (__u64)(uintptr_t)fn, 0);
+
+	return ret ? ret : tvx_vcpu_set_args(v, a0, a1, 0);
+}
+
 /* "bochs", "tcg", "kvm" from thinvmx.tier= on the command line, or "host". */
 static inline const char *tvx_tier(void)
 {
