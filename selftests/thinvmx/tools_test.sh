@@ -241,6 +241,23 @@ start_paused() {
 	id=$(sed -n 's/^thinvmx-run: domain \([0-9]*\) paused (pid [0-9]*): kill -USR1 [0-9]* starts it$/\1/p' /tmp/$name.err)
 }
 
+# run_watched NAME MONITOR-OPTIONS...: thinvmx-monitor on the domain
+# start_paused made ($id), its stdout in /tmp/NAME.txt and stderr in
+# /tmp/NAME-mon.err, and the guest started once it is attached; sets $rrc
+# (thinvmx-run's exit status) and $mrc (the monitor's) when both ended
+run_watched() {
+	name=$1
+	shift
+	./thinvmx-monitor "$@" "$id" > /tmp/$name.txt 2> /tmp/$name-mon.err &
+	mon=$!
+	wait_line /tmp/$name-mon.err "attached" 30
+	kill -USR1 $run
+	wait $run
+	rrc=$?
+	wait $mon
+	mrc=$?
+}
+
 start_paused skip
 [ -n "$id" ] && ! grep -q "hello" /tmp/skip.out &&
 	./thinvmx-ctl domains | grep -q "^$id  *$run  *1 .*idle  *-$"
@@ -310,28 +327,15 @@ wait $run
 
 # two vCPUs, a thread each, busy-polling; an access right set on the way
 start_paused threads -c 2
-./thinvmx-monitor --threads --busy-poll --quiet --cr3 sync --cr4 async "$id" \
-	> /tmp/threads-mon.out 2> /tmp/threads-mon.err &
-mon=$!
-wait_line /tmp/threads-mon.err "attached" 30
-kill -USR1 $run
-wait $run
-rrc=$?
-wait $mon
-[ $? = 0 ] && [ $rrc = 0 ] && [ ! -s /tmp/threads-mon.out ] &&
+run_watched threads --threads --busy-poll --quiet --cr3 sync --cr4 async
+[ $mrc = 0 ] && [ $rrc = 0 ] && [ ! -s /tmp/threads.txt ] &&
 	grep -q "^  cr3  *2  *0$" /tmp/threads-mon.err &&
 	grep -q "^  cr4  *0  *[1-9]" /tmp/threads-mon.err
 ok "thinvmx-monitor --threads --busy-poll --quiet: two vCPUs, counters only ($rrc)" $? \
-	/tmp/threads-mon.out /tmp/threads-mon.err /tmp/threads.err
+	/tmp/threads.txt /tmp/threads-mon.err /tmp/threads.err
 start_paused access
-./thinvmx-monitor --mem-access sync --access 0x200:1:rx "$id" > /tmp/access.txt 2> /tmp/access-mon.err &
-mon=$!
-wait_line /tmp/access-mon.err "attached" 30
-kill -USR1 $run
-wait $run
-rrc=$?
-wait $mon
-[ $? = 0 ] && [ $rrc = 0 ] && grep -q "demo guest: bye" /tmp/access.out &&
+run_watched access --mem-access sync --access 0x200:1:rx
+[ $mrc = 0 ] && [ $rrc = 0 ] && grep -q "demo guest: bye" /tmp/access.out &&
 	grep -q "^seq [0-9]* vcpu 0 mem-access sync rip 0x[0-9a-f]* gfn 0x200 gla 0x200000 offset 0 access -w- right rx answer singlestep$" /tmp/access.txt &&
 	grep -q "^seq [0-9]* vcpu 0 singlestep sync rip 0x[0-9a-f]* answer continue$" /tmp/access.txt &&
 	grep -q "demo guest: wrote 0x000000005ca1ab1e to 0x200000" /tmp/access.out
@@ -341,15 +345,8 @@ ok "thinvmx-monitor --access, --mem-access sync: a write to a read-only frame, s
 # --on-change: the guest reloads CR3 with its own value (no event) and
 # toggles CR4.PGE (two events that change it)
 start_paused onchange
-./thinvmx-monitor --cr3 sync --cr4 sync --on-change "$id" > /tmp/onchange.txt \
-	2> /tmp/onchange-mon.err &
-mon=$!
-wait_line /tmp/onchange-mon.err "attached" 30
-kill -USR1 $run
-wait $run
-rrc=$?
-wait $mon
-[ $? = 0 ] && [ $rrc = 0 ] && grep -q "demo guest: bye" /tmp/onchange.out &&
+run_watched onchange --cr3 sync --cr4 sync --on-change
+[ $mrc = 0 ] && [ $rrc = 0 ] && grep -q "demo guest: bye" /tmp/onchange.out &&
 	! grep -q " cr3 " /tmp/onchange.txt &&
 	grep -q "^  cr3  *0  *0$" /tmp/onchange-mon.err &&
 	[ "$(grep -c " cr4 sync " /tmp/onchange.txt)" -ge 2 ] &&
@@ -360,15 +357,7 @@ ok "thinvmx-monitor --on-change: a CR3 reload of the same value is no event, CR4
 # --singlestep with CR events: every sync CR0 write is answered with a
 # step (the WP clear denied as well), and each step is an event of its own
 start_paused step
-./thinvmx-monitor --cr0 sync --singlestep --deny-wp-clear "$id" > /tmp/step.txt \
-	2> /tmp/step-mon.err &
-mon=$!
-wait_line /tmp/step-mon.err "attached" 30
-kill -USR1 $run
-wait $run
-rrc=$?
-wait $mon
-mrc=$?
+run_watched step --cr0 sync --singlestep --deny-wp-clear
 crs=$(grep -c "^seq [0-9]* vcpu 0 cr0 sync rip 0x[0-9a-f]* new 0x[0-9a-f]* old 0x[0-9a-f]* answer \(deny+\)\{0,1\}singlestep$" /tmp/step.txt)
 steps=$(grep -c "^seq [0-9]* vcpu 0 singlestep sync rip 0x[0-9a-f]* answer continue$" /tmp/step.txt)
 [ $mrc = 0 ] && [ $rrc = 0 ] && [ "$crs" -ge 3 ] && [ "$crs" = "$steps" ] &&
