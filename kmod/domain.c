@@ -21,11 +21,17 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include "tvx.h"
 #include "cpuid.h"
-#include "listener.h"
+#include "domain.h"
+#include "ept/mmio.h"
+#include "ept/p2m_ops.h"
+#include "memevent/listener.h"
+#include "memevent/trap.h"
+#include "msix/ro_mmio.h"
 #include "netlink.h"
 #include "ram1g.h"
+#include "vcpu.h"
+#include "vmx/host_caps.h"
 #include "vmx/vmx_ops.h"
 
 static DEFINE_IDA(tvx_domain_ida);
@@ -45,6 +51,29 @@ void tvx_call_each_domain(tvx_domain_fn fn, void *arg)
 	list_for_each_entry(dom, &tvx_domains, node)
 		fn(dom, arg);
 	mutex_unlock(&tvx_domains_lock);
+}
+
+static void tvx_reapply_mmio_one(struct tvx_domain *dom, void *unused)
+{
+	mutex_lock(&dom->p2m_lock);
+	tvx_domain_reapply_mmio(dom);
+	mutex_unlock(&dom->p2m_lock);
+}
+
+/**
+ * tvx_reapply_mmio_all() - every domain's MMIO_DIRECT leaves after a
+ * change of the read-only set (the hook msix/ro_mmio.c calls)
+ *
+ * Context: the read-only set's lock held; may sleep.
+ */
+void tvx_reapply_mmio_all(void)
+{
+	tvx_call_each_domain(tvx_reapply_mmio_one, NULL);
+}
+
+static int tvx_map_mmio_cb(void *ctx, u64 gfn, u64 mfn, u64 nr)
+{
+	return tvx_map_mmio_frames(ctx, gfn, mfn, nr);
 }
 
 /* 2 MiB: the largest page the buddy allocator hands out that EPT maps. */
@@ -195,6 +224,33 @@ bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa)
 		return false;
 	*hpa = page_to_phys(c->page) + (gpa - (c->gfn << PAGE_SHIFT));
 	return true;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/**
+ * tvx_read_guest() - copy from guest physical memory
+ * @dom: the domain
+ * @gpa: where
+ * @buf: to
+ * @len: bytes; may cross pages
+ *
+ * Return: 0, or -EFAULT when part of the range is not RAM.
+ */
+int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len)
+{
+	while (len) {
+		unsigned int n = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		u64 hpa;
+
+		if (!tvx_gpa_to_hpa(dom, gpa, &hpa))
+			return -EFAULT;
+		memcpy(buf, phys_to_virt(hpa), n);
+		buf += n;
+		gpa += n;
+		len -= n;
+	}
+	return 0;
 }
 
 /* The real-mode helpers, when the map has them (reference 003). */
@@ -499,7 +555,8 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_GET_DOMAIN_INFO:
 		return tvx_get_domain_info(dom, argp);
 	case THINVMX_ASSIGN_DEVICE_BAR:
-		return tvx_assign_device_bar(dom, argp);
+		return tvx_assign_device_bar(dom->id, argp, tvx_map_mmio_cb,
+					     dom);
 	case THINVMX_ATTACH_MONITOR:
 		return tvx_attach_monitor(dom, argp);
 	case THINVMX_INJECT_TRAP:

@@ -17,12 +17,15 @@
 #include <asm/fpu/xcr.h>
 
 #include "../uapi/thinvmx.h"
+#include "domain.h"
+#include "msix/ro_mmio.h"
+#include "netlink.h"
 #include "vmx/caps.h"
 #include "vmx/detect.h"
 #include "vmx/enable.h"
-#include "netlink.h"
-#include "tvx.h"
-#include "vcpu.h"
+#include "vmx/host_caps.h"
+#include "vmx/run.h"
+#include "vmx/vmcs.h"
 
 /* Evaluated once at load; read-only afterwards. */
 static struct thinvmx_caps tvx_caps;
@@ -168,6 +171,7 @@ static int __init tvx_init(void)
 	ret = tvx_l1d_init();
 	if (ret)
 		return ret;
+	tvx_ro_init(tvx_reapply_mmio_all);
 	ret = vmx_enable_init(&tvx_caps);
 	if (ret)
 		goto err_l1d;

@@ -38,7 +38,10 @@
 #include "../uapi/thinvmx_netlink.h"
 #include "netlink.h"
 #include "nlstats.h"
-#include "tvx.h"
+#include "domain.h"
+#include "msix/ro_mmio.h"
+#include "vcpu.h"
+#include "vmx/host_caps.h"
 
 /* Multicast groups, by their index in tvx_nl_mcgrps[] */
 #define TVX_NL_GRP_NOTIFY	0

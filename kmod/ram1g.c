@@ -19,8 +19,8 @@
 #include <linux/nodemask.h>
 #include <linux/sched/signal.h>
 
+#include "pages.h"
 #include "ram1g.h"
-#include "tvx.h"
 
 static bool ram_1g = true;
 module_param(ram_1g, bool, 0644);

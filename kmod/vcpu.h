@@ -1,71 +1,96 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Between the run loop (vcpu.c), the exit handlers (exit.c) and the L1D
- * flush (l1d.c).
+ * A vCPU (vcpu.c): made of the state each room keeps for it, each part
+ * declared by the file that owns it. An object header: it includes the
+ * rooms' type headers, and every room can include it.
  */
 #ifndef _THINVMX_VCPU_H
 #define _THINVMX_VCPU_H
 
-#include "tvx.h"
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+
+#include "../uapi/thinvmx.h"
+#include "domain.h"
+#include "memevent/event.h"
+#include "memevent/trap.h"
+#include "vcpu_stats.h"
+#include "vmx/enable.h"
+#include "vmx/io.h"
+#include "vmx/step.h"
+#include "vmx/vmcs.h"
 #include "vmx/vmx_ops.h"
 
-/* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */
-#define TVX_EXIT_VMFAIL		0xffffffffu
+/* Guest general registers, indexed by register number (vmenter.S). */
+enum tvx_reg {
+	TVX_RAX, TVX_RCX, TVX_RDX, TVX_RBX, TVX_RSP, TVX_RBP, TVX_RSI, TVX_RDI,
+	TVX_R8, TVX_R9, TVX_R10, TVX_R11, TVX_R12, TVX_R13, TVX_R14, TVX_R15,
+	TVX_NR_GPRS
+};
 
-/* vmenter.S */
-int vmx_vcpu_enter(u64 *gprs, bool launched);
-void vmx_vcpu_exit(void);
-void vmx_deliver_nmi(void);
+struct tvx_vcpu {
+	struct tvx_domain *dom;
+	u32 id;
+	u16 vpid;
+	struct mutex run_lock;		/* one RUN or register access at a time */
 
-/* vcpu.c */
-extern u64 tvx_host_xcr0;
-u64 tvx_cr0_hw(u64 guest);
-u64 tvx_cr4_hw(u64 guest);
+	struct vmx_loaded_vmcs vmcs;
+	struct thinvmx_run *run;	/* the mmap'd page: the VMM writes it */
+	struct page *run_page;
 
-/* exit.c */
-int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
-int tvx_complete_pending(struct tvx_vcpu *v);
-int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len);
+	/* guest state the VMCS does not hold */
+	u64 gprs[TVX_NR_GPRS];
+	struct fpu_guest gfpu;
+	u64 xcr0;
+	u64 kernel_gs_base;
+	u64 cr2;
+	u64 star, lstar, cstar, sfmask;
+	u64 dr[4], dr6;
+	u64 mtrr_def_type;
+	struct tvx_cr_shadow cr;	/* vmx/vmcs.c */
 
-/* vcpu.c */
-void tvx_load_regs(struct tvx_vcpu *v, const struct thinvmx_regs *r);
-u64 tvx_cr0_guest_owned_fixed(void);
-u64 tvx_cr4_mask(void);
-void tvx_set_guest_cr0(struct tvx_vcpu *v, u64 val);
-void tvx_set_guest_cr4(struct tvx_vcpu *v, u64 val);
-int tvx_load_pdptes(struct tvx_vcpu *v, u64 cr3, bool checked);
-void tvx_monitor_refresh(struct tvx_vcpu *v);
+	struct tvx_io io;		/* vmx/io.c: an instruction at the VMM */
+	struct tvx_step step;		/* vmx/step.c */
+	struct tvx_vcpu_event ev;	/* memevent/event.c */
+	struct tvx_trap_queue trap;	/* memevent/trap.c */
+	struct tvx_vmcs_host host;	/* vmx/vmcs.c */
+
+	int running_cpu;		/* CPU in the run loop, -1 when not */
+	bool stopped;			/* shutdown, internal error, failed entry */
+	u32 stop_reason;		/* THINVMX_EXIT_* that stopped it */
+	bool l1d_flush_needed;
+	u64 exits;
+	struct tvx_vcpu_stats stats;
+
+	/* the exit being handled */
+	u32 exit_reason;
+	u32 exit_intr_info;
+};
+
+int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *uarg);
+void tvx_vcpu_free(struct tvx_vcpu *v);
 
 /*
  * What the guest reads from CR0/CR4: the read shadow for the bits the host
- * owns (kept in the vCPU: only the module writes it), the register itself
- * for the rest. Inline: every event records both.
+ * owns, the register itself for the rest. Inline: every event records both.
  */
 static inline u64 tvx_guest_cr0(struct tvx_vcpu *v)
 {
-	return (vmcs_readl(GUEST_CR0) & ~v->cr0_mask) |
-	       (v->cr0_shadow & v->cr0_mask);
+	return (vmcs_readl(GUEST_CR0) & ~v->cr.cr0_mask) |
+	       (v->cr.cr0_shadow & v->cr.cr0_mask);
 }
 
 static inline u64 tvx_guest_cr4(struct tvx_vcpu *v)
 {
-	return (vmcs_readl(GUEST_CR4) & ~v->cr4_mask) |
-	       (v->cr4_shadow & v->cr4_mask);
+	return (vmcs_readl(GUEST_CR4) & ~v->cr.cr4_mask) |
+	       (v->cr.cr4_shadow & v->cr.cr4_mask);
 }
 
-/* exit.c */
-void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled);
-
-/* trap.c */
-void tvx_deliver_trap(struct tvx_vcpu *v);
-void tvx_vcpu_kick(struct tvx_vcpu *v);
-void tvx_trap_pause(struct tvx_vcpu *v);
-bool tvx_trap_unpause(struct tvx_vcpu *v);
-
-/* l1d.c */
-int tvx_l1d_init(void);
-void tvx_l1d_exit(void);
-bool tvx_l1d_flush_wanted(struct tvx_vcpu *v);
-void tvx_l1d_flush_sw(void);
+/* Add THINVMX_EVENT_F_* to the record tvx_event_begin() started. */
+static inline void tvx_event_flag(struct tvx_vcpu *v, u32 flags)
+{
+	v->ev.flags |= flags;
+}
 
 #endif /* _THINVMX_VCPU_H */

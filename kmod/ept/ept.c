@@ -13,9 +13,9 @@
 #include <linux/mm.h>
 #include <linux/smp.h>
 
+#include "../pages.h"
 #include "ept_table.h"
-#include "../tvx.h"
-#include "../vmx/vmx_ops.h"
+#include "vmx/vmx_ops.h"
 
 #define EPT_TABLE_BITS		(EPT_RWX)	/* non-leaf: the leaf decides */
 

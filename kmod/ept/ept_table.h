@@ -30,6 +30,19 @@ struct ept_prealloc {
 	struct page *pages[EPT_PREALLOC_MAX];
 };
 
+/*
+ * One leaf replaced for the length of one single-stepped instruction
+ * (ept/violation.c: ept_swap_leaf(), ept_unswap_leaf()): the leaf at @gpa
+ * was @saved and is @step until it is put back, unless a p2m change
+ * replaced it meanwhile.
+ */
+struct ept_leaf_swap {
+	bool active;
+	u64 gpa;
+	u64 saved;
+	u64 step;
+};
+
 /* A leaf visitor: the entry, its level and the first guest frame it maps. */
 typedef int (*ept_leaf_fn)(struct ept *ept, u64 *e, int level, u64 gfn,
 			   void *arg);

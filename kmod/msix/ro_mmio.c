@@ -8,7 +8,8 @@
  * Writers (registrations, under ro_lock) build a new copy of the set and
  * publish it with RCU; the EPT code asks tvx_mmio_ro() from its fault path
  * without a lock. Every change is followed by re-applying the MMIO_DIRECT
- * mappings of every domain, and their INVEPT, before it returns.
+ * mappings of every domain, and their INVEPT, before it returns: the hook
+ * tvx_ro_init() sets (ept/mmio.c does the work, domain.c the fan-out).
  *
  * Lock order: ro_lock, then the domain list, then a domain's p2m_lock and
  * EPT lock.
@@ -19,7 +20,6 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "../tvx.h"
 #include "pci_decode.h"
 #include "rangeset.h"
 #include "ro_mmio.h"
@@ -94,107 +94,27 @@ bool tvx_mmio_ro_any(u64 hpa, u64 nr)
 	return ro;
 }
 
-/**
- * tvx_mmio_ro_leaf() - whether an EPT leaf maps read-only frames
- * @entry: the leaf
- * @level: its level
- *
- * A superpage leaf of mmio_direct maps no read-only frame (see
- * ro_split_ro()); while a change of the set is being applied, one that
- * maps some counts as read-only, which takes writes away, never gives them.
- *
- * Return: true if any frame the leaf maps is in the read-only set.
- */
-bool tvx_mmio_ro_leaf(u64 entry, int level)
-{
-	return tvx_mmio_ro_any(entry & EPT_ADDR_MASK, BIT_ULL(9 * level));
-}
-
-/* A superpage of mmio_direct that maps a read-only frame. */
-static int ro_find_ro(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
-{
-	u64 *at = a;
-
-	if (level == EPT_LEVEL_4K ||
-	    p2m_entry_type(*e) != THINVMX_P2M_MMIO_DIRECT ||
-	    !tvx_mmio_ro_leaf(*e, level))
-		return 0;
-	*at = gfn;
-	return 1;
-}
-
 /*
- * A read-only frame is mapped by a 4 KiB leaf, never inside a superpage:
- * tvx_map_mmio_frames() maps them so, splits keep it, and this restores it
- * after a change of the set by splitting, one level at a time, every
- * superpage leaf that now maps a read-only frame, down to 4 KiB around
- * those frames (the other 2 MiB parts stay whole). The EPT fault path
- * relies on it when it rebuilds a leaf from its first frame, and its
- * discarding of writes by a single step swaps 4 KiB leaves only. The pages
- * come with __GFP_NOFAIL: a split that failed would leave the guest
- * writing frames it may only read.
+ * What follows every change of the set: the domains' MMIO_DIRECT mappings
+ * re-applied (their INVEPT done), set by tvx_ro_init(). The set knows
+ * nothing of EPT; the top of the module ties the two together.
  */
-static void ro_split_ro(struct tvx_domain *dom)
+static void (*ro_reapply)(void);
+
+static void ro_changed(void)
 {
-	struct ept_prealloc pa = { 0 };
-	int found, ret = 0;
-	u64 gfn;
-
-	do {
-		ept_prealloc_fill(&pa, 1, __GFP_NOFAIL);
-		spin_lock(&dom->ept.lock);
-		found = ept_for_all(&dom->ept, ro_find_ro, &gfn);
-		if (found)
-			ret = ept_split_at(&dom->ept, gfn, &pa);
-		spin_unlock(&dom->ept.lock);
-	} while (found && !WARN_ON_ONCE(ret));
-	ept_prealloc_free(&pa);
-}
-
-struct ro_reapply_arg {
-	bool flush;
-};
-
-static int ro_reapply_leaf(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
-{
-	struct ro_reapply_arg *arg = a;
-
-	if (p2m_entry_type(*e) != THINVMX_P2M_MMIO_DIRECT)
-		return 0;
-	arg->flush |= ept_set_leaf(ept, e, level, THINVMX_P2M_MMIO_DIRECT,
-				   p2m_entry_access(*e),
-				   tvx_mmio_ro_leaf(*e, level));
-	return 0;
+	lockdep_assert_held(&ro_lock);
+	if (ro_reapply)
+		ro_reapply();
 }
 
 /**
- * tvx_domain_reapply_mmio() - rebuild a domain's MMIO_DIRECT leaves
- * @dom: the domain
- *
- * Superpages that now map read-only frames are split first (the
- * other frames keep their type and access); then each leaf gets write
- * permission back or loses it as the set says now. The INVEPT is done
- * before this returns.
- *
- * Context: dom->p2m_lock held; may sleep.
+ * tvx_ro_init() - say what re-applies the set to the domains
+ * @reapply: called, under the set's lock, after every change
  */
-void tvx_domain_reapply_mmio(struct tvx_domain *dom)
+void tvx_ro_init(void (*reapply)(void))
 {
-	struct ro_reapply_arg arg = { 0 };
-
-	ro_split_ro(dom);
-	spin_lock(&dom->ept.lock);
-	ept_for_all(&dom->ept, ro_reapply_leaf, &arg);
-	spin_unlock(&dom->ept.lock);
-	if (arg.flush)
-		ept_flush_all_cpus(&dom->ept);
-}
-
-static void ro_reapply_one(struct tvx_domain *dom, void *unused)
-{
-	mutex_lock(&dom->p2m_lock);
-	tvx_domain_reapply_mmio(dom);
-	mutex_unlock(&dom->p2m_lock);
+	ro_reapply = reapply;
 }
 
 /* A new copy of the set, changed by @add or remove of [s, e]; ro_lock held. */
@@ -321,7 +241,7 @@ int tvx_ro_admin_range(u64 first_mfn, u64 last_mfn, bool add)
 			ro_unregister(rec);
 	}
 	if (!ret)
-		tvx_call_each_domain(ro_reapply_one, NULL);
+		ro_changed();
 	mutex_unlock(&ro_lock);
 	return ret;
 }
@@ -482,20 +402,22 @@ long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg)
 
 /**
  * tvx_assign_device_bar() - THINVMX_ASSIGN_DEVICE_BAR
- * @dom:  the domain
- * @uarg: struct thinvmx_device_bar
+ * @domain: the domain's id
+ * @uarg:   struct thinvmx_device_bar
+ * @map:    maps the BAR's frames MMIO_DIRECT into the domain
+ * @ctx:    for @map
  *
  * The device's MSI-X table and PBA (if it has MSI-X) join the read-only
- * set for this domain first, then the BAR is mapped MMIO_DIRECT; a
- * failure at any step undoes the earlier ones.
+ * set for this domain first, then @map maps the BAR; a failure at any
+ * step undoes the earlier ones.
  *
  * Return: 0, -EFAULT, -EPERM, -EINVAL (reserved bits, not a memory BAR, a
  * table or PBA BAR that cannot be decoded: logged, naming the BAR),
  * -ENODEV, -EEXIST (this device is assigned to this domain already),
  * -ENOSPC, -ENOMEM.
  */
-long tvx_assign_device_bar(struct tvx_domain *dom,
-			   struct thinvmx_device_bar __user *uarg)
+long tvx_assign_device_bar(u32 domain, struct thinvmx_device_bar __user *uarg,
+			   tvx_ro_map_fn map, void *ctx)
 {
 	struct thinvmx_device_bar b;
 	struct pci_msix_info info;
@@ -529,34 +451,34 @@ long tvx_assign_device_bar(struct tvx_domain *dom,
 
 	mutex_lock(&ro_lock);
 	list_for_each_entry(r, &ro_recs, node)
-		if (r->sbdf == b.sbdf && r->domain == dom->id &&
+		if (r->sbdf == b.sbdf && r->domain == domain &&
 		    r->kind != THINVMX_RO_ADMIN) {
 			pr_warn_ratelimited("%s is assigned to domain %u already\n",
-					    pci_name(pdev), dom->id);
+					    pci_name(pdev), domain);
 			ret = -EEXIST;
 			goto out_unlock;
 		}
 	if (msix) {
 		ret = ro_register(THINVMX_RO_MSIX_TABLE, info.table_first_frame,
-				  info.table_last_frame, b.sbdf, dom->id);
+				  info.table_last_frame, b.sbdf, domain);
 		if (ret)
 			goto out_unlock;
 		tab = list_last_entry(&ro_recs, struct ro_rec, node);
 		ret = ro_register(THINVMX_RO_MSIX_PBA, info.pba_first_frame,
-				  info.pba_last_frame, b.sbdf, dom->id);
+				  info.pba_last_frame, b.sbdf, domain);
 		if (ret)
 			goto out_undo;
 		pba = list_last_entry(&ro_recs, struct ro_rec, node);
 	}
-	ret = ro_mark_assigned(b.sbdf, dom->id);
+	ret = ro_mark_assigned(b.sbdf, domain);
 	if (ret)
 		goto out_undo;
 	mark = list_last_entry(&ro_recs, struct ro_rec, node);
-	ret = tvx_map_mmio_frames(dom, b.gfn, start >> PAGE_SHIFT,
-				  PAGE_ALIGN(len) >> PAGE_SHIFT);
+	ret = map(ctx, b.gfn, start >> PAGE_SHIFT,
+		  PAGE_ALIGN(len) >> PAGE_SHIFT);
 	if (ret)
 		goto out_undo;
-	tvx_call_each_domain(ro_reapply_one, NULL);
+	ro_changed();
 	goto out_unlock;
 
 out_undo:
@@ -566,7 +488,7 @@ out_undo:
 		ro_unregister(pba);
 	if (tab)
 		ro_unregister(tab);
-	tvx_call_each_domain(ro_reapply_one, NULL);
+	ro_changed();
 out_unlock:
 	mutex_unlock(&ro_lock);
 out_put:
@@ -593,7 +515,7 @@ void tvx_ro_domain_gone(u32 id)
 		}
 	}
 	if (changed)
-		tvx_call_each_domain(ro_reapply_one, NULL);
+		ro_changed();
 	mutex_unlock(&ro_lock);
 }
 

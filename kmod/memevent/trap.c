@@ -8,10 +8,18 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
-#include "tvx.h"
-#include "vcpu.h"
 #include "memevent/inject.h"
-#include "vmx/vmx_ops.h"
+#include "memevent/trap.h"
+#include "vcpu.h"
+
+/**
+ * tvx_trap_queue_init() - an empty queue for a new vCPU
+ * @q: the queue
+ */
+void tvx_trap_queue_init(struct tvx_trap_queue *q)
+{
+	spin_lock_init(&q->lock);
+}
 
 static void tvx_kick_ipi(void *unused)
 {
@@ -37,24 +45,22 @@ void tvx_vcpu_kick(struct tvx_vcpu *v)
 
 /*
  * A trap for a vCPU paused on an event: combine it now with the event its
- * next entry delivers anyway (v->paused_*), so that the caller learns the
+ * next entry delivers anyway (v->trap.paused_event), so that the caller learns the
  * outcome. Delivered or merged into #DF: the result goes in at the entry
  * as it is (trap_settled). WAIT: queued as usual, after the pending event.
  * SHUTDOWN: dropped, the pending #DF ends in a triple fault.
  */
 static u32 tvx_trap_settle(struct tvx_vcpu *v, struct inject_event *ev)
 {
-	struct inject_event pending, out;
-	bool have_pending;
+	struct tvx_trap_queue *q = &v->trap;
+	struct inject_event out;
 	u32 r;
 
-	lockdep_assert_held(&v->trap_lock);
-	have_pending = inject_decode(v->paused_intr, v->paused_err,
-				     v->paused_len, &pending);
-	r = inject_merge(have_pending ? &pending : NULL, ev, &out);
+	lockdep_assert_held(&q->lock);
+	r = inject_merge(q->paused_has_event ? &q->paused_event : NULL, ev, &out);
 	if (r == INJECT_DELIVER_NEW || r == INJECT_MERGED_DF) {
 		*ev = out;
-		v->trap_settled = true;
+		v->trap.settled = true;
 	}
 	return r;
 }
@@ -65,12 +71,15 @@ static u32 tvx_trap_settle(struct tvx_vcpu *v, struct inject_event *ev)
  */
 void tvx_trap_pause(struct tvx_vcpu *v)
 {
-	spin_lock(&v->trap_lock);
-	v->paused_intr = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
-	v->paused_err = vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE);
-	v->paused_len = vmcs_read32(VM_ENTRY_INSTRUCTION_LEN);
-	v->paused = true;
-	spin_unlock(&v->trap_lock);
+	u32 intr = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD);
+	u32 err = vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE);
+	u32 len = vmcs_read32(VM_ENTRY_INSTRUCTION_LEN);
+
+	spin_lock(&v->trap.lock);
+	v->trap.paused_has_event = inject_decode(intr, err, len,
+						 &v->trap.paused_event);
+	v->trap.paused = true;
+	spin_unlock(&v->trap.lock);
 }
 
 /**
@@ -83,10 +92,10 @@ bool tvx_trap_unpause(struct tvx_vcpu *v)
 {
 	bool settled;
 
-	spin_lock(&v->trap_lock);
-	v->paused = false;
-	settled = v->trap_queued && v->trap_settled;
-	spin_unlock(&v->trap_lock);
+	spin_lock(&v->trap.lock);
+	v->trap.paused = false;
+	settled = v->trap.queued && v->trap.settled;
+	spin_unlock(&v->trap.lock);
 	return settled;
 }
 
@@ -110,7 +119,6 @@ long tvx_inject_trap(struct tvx_domain *dom,
 	struct tvx_vcpu *v;
 	int ret;
 
-	BUILD_BUG_ON(sizeof(ev) > sizeof(v->trap));
 	if (copy_from_user(&t, uarg, sizeof(t)))
 		return -EFAULT;
 	ret = inject_trap_check(&t, &ev);
@@ -125,19 +133,19 @@ long tvx_inject_trap(struct tvx_domain *dom,
 		mutex_unlock(&dom->lock);
 		return -EINVAL;
 	}
-	spin_lock(&v->trap_lock);
+	spin_lock(&v->trap.lock);
 	t.result = THINVMX_TRAP_RESULT_QUEUED;
-	if (v->trap_queued) {
+	if (v->trap.queued) {
 		ret = -EBUSY;
 	} else {
-		if (v->paused)
+		if (v->trap.paused)
 			t.result = tvx_trap_settle(v, &ev);
 		if (t.result != THINVMX_TRAP_RESULT_SHUTDOWN) {
-			memcpy(v->trap, &ev, sizeof(ev));
-			WRITE_ONCE(v->trap_queued, true);
+			v->trap.trap = ev;
+			WRITE_ONCE(v->trap.queued, true);
 		}
 	}
-	spin_unlock(&v->trap_lock);
+	spin_unlock(&v->trap.lock);
 	if (!ret)
 		tvx_vcpu_kick(v);
 	mutex_unlock(&dom->lock);
@@ -158,20 +166,20 @@ long tvx_inject_trap(struct tvx_domain *dom,
  */
 void tvx_deliver_trap(struct tvx_vcpu *v)
 {
-	struct inject_event pending, out, *ev = (struct inject_event *)v->trap;
+	struct inject_event pending, out, *ev = &v->trap.trap;
 	bool have_pending, pm;
 	u32 info, code;
 
 	/* every entry comes here: the lock only when a trap is queued */
-	if (!READ_ONCE(v->trap_queued))
+	if (!READ_ONCE(v->trap.queued))
 		return;
-	spin_lock(&v->trap_lock);
-	if (!v->trap_queued)
+	spin_lock(&v->trap.lock);
+	if (!v->trap.queued)
 		goto unlock;
-	if (v->trap_settled) {
+	if (v->trap.settled) {
 		/* combined with the pending event already: it replaces it */
 		out = *ev;
-		v->trap_settled = false;
+		v->trap.settled = false;
 		goto write;
 	}
 	have_pending = inject_decode(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
@@ -183,7 +191,7 @@ void tvx_deliver_trap(struct tvx_vcpu *v)
 		goto unlock;
 	case INJECT_SHUTDOWN:
 		/* the pending #DF goes in; the new trap is dropped */
-		v->trap_queued = false;
+		v->trap.queued = false;
 		goto unlock;
 	default:
 		break;
@@ -196,8 +204,8 @@ write:
 	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, out.insn_len);
 	if (out.has_cr2)
 		v->cr2 = out.cr2;
-	v->trap_queued = false;
+	v->trap.queued = false;
 	v->stats.traps_injected++;
 unlock:
-	spin_unlock(&v->trap_lock);
+	spin_unlock(&v->trap.lock);
 }

@@ -20,6 +20,7 @@
 #include <asm/vmx.h>
 
 #include "vcpu.h"
+#include "vmx/run.h"
 
 enum tvx_l1d_policy { TVX_L1D_COND, TVX_L1D_ALWAYS, TVX_L1D_NEVER };
 

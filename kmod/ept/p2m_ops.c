@@ -16,7 +16,10 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include "tvx.h"
+#include "domain.h"
+#include "ept/mmio.h"
+#include "ept/p2m_ops.h"
+#include "msix/ro_mmio.h"
 
 static bool tvx_is_ram_type(u32 type)
 {

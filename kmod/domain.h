@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A domain: its guest RAM, its EPT and p2m state, its CPUID table, its
+ * vCPUs and its introspection settings (domain.c). An object header: it
+ * includes the rooms' type headers only, never their function headers,
+ * so every room can include it.
+ */
+#ifndef _THINVMX_DOMAIN_H
+#define _THINVMX_DOMAIN_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+#include "../uapi/thinvmx.h"
+#include "ept/ept_table.h"
+#include "memevent/monitor.h"
+#include "memmap.h"
+#include "pages.h"
+#include "vcpu_stats.h"
+
+/* A physically contiguous piece of guest RAM. */
+struct tvx_chunk {
+	u64 gfn;
+	struct page *page;
+	unsigned int order;
+};
+
+struct tvx_vcpu;
+struct tvx_listener;
+
+struct tvx_domain {
+	struct kref ref;
+	struct mutex lock;		/* vcpus[] */
+	spinlock_t cpuid_lock;		/* cpuid, nr_cpuid: read by exits */
+	u32 id;
+	pid_t owner;
+
+	struct memmap *map;
+	struct tvx_chunk *chunks;	/* sorted by gfn */
+	u32 nr_chunks;
+	struct ept ept;
+
+	struct page *msr_bitmap;	/* every MSR access exits */
+	struct page *scratch;		/* absorbs discarded writes */
+
+	struct thinvmx_cpuid_entry *cpuid;
+	u32 nr_cpuid;
+
+	struct mutex p2m_lock;		/* p2m ioctls, one at a time */
+	unsigned long *dirty;		/* dirty log bitmap, by gfn */
+	u64 dirty_frames;		/* bits in @dirty; 0: not logging */
+	u64 max_gfn;			/* above the highest RAM frame */
+	atomic64_t mem_access_violations;
+	atomic64_t logdirty_faults;
+	atomic64_t ram_ro_writes_discarded;
+	atomic64_t mmio_ro_writes_discarded;
+
+	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
+	struct tvx_vcpu_stats stats_gone;	/* of vCPUs freed, under @lock */
+	/* the attached introspection listener (memevent/), NULL if none */
+	struct tvx_listener __rcu *listener;
+	struct monitor_settings monitor;	/* the listener's; zero without */
+	u32 monitor_gen;		/* bumped on every change of @monitor */
+	atomic64_t event_seq;		/* the last event sequence number given */
+	kuid_t owner_uid;		/* who may attach besides CAP_SYS_ADMIN */
+	bool vmx_held;			/* holds a vmx_get() reference */
+	struct list_head node;		/* on the list of domains */
+};
+
+int tvx_create_domain(struct thinvmx_create_domain __user *uarg);
+int tvx_open_domain(struct thinvmx_open_domain __user *uarg);
+void tvx_domain_put(struct tvx_domain *dom);
+typedef void (*tvx_domain_fn)(struct tvx_domain *dom, void *arg);
+void tvx_call_each_domain(tvx_domain_fn fn, void *arg);
+void tvx_reapply_mmio_all(void);
+bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa);
+int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len);
+
+#endif /* _THINVMX_DOMAIN_H */

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * EPT violations (SDM 28.2.1, table 28-7): p2m.c decides what each one is
+ * from the leaf and the exit qualification; this carries it out -- a
+ * logdirty frame logged, a mem_access violation reported or handed to
+ * the VMM, a write to ram_ro or read-only MMIO discarded, anything else
+ * emulated MMIO. Also the one place outside the p2m ioctls that changes a
+ * leaf: the swap for one single-stepped instruction.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <asm/debugreg.h>
+
+#include "ept/p2m_ops.h"
+#include "ept/violation.h"
+#include "memevent/event.h"
+#include "msix/ro_mmio.h"
+#include "vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/io.h"
+#include "vmx/step.h"
+
+/**
+ * ept_swap_leaf() - change one leaf for the length of a single step
+ * @dom:     the domain
+ * @sw:      where the swap is recorded
+ * @gpa:     the guest-physical address whose leaf changes
+ * @scratch: point it at the domain's scratch page (a write to discard
+ *	     lands there); else allow every access to its own frame
+ *
+ * ept_unswap_leaf() puts it back, unless a p2m ioctl replaced it
+ * meanwhile.
+ *
+ * Return: 0, or -EINVAL when the leaf cannot be swapped (no leaf; scratch
+ * needs a 4 KiB leaf).
+ */
+int ept_swap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw, u64 gpa,
+		  bool scratch)
+{
+	int level;
+	u64 *e, hpa;
+
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, gpa, &level);
+	if (!e || (scratch && level != EPT_LEVEL_4K)) {
+		spin_unlock(&dom->ept.lock);
+		return -EINVAL;
+	}
+	sw->saved = *e;
+	sw->gpa = gpa;
+	if (scratch) {
+		sw->step = p2m_ept_entry(&dom->ept.caps, 0,
+					 page_to_phys(dom->scratch),
+					 EPT_LEVEL_4K, THINVMX_P2M_RAM_RW,
+					 THINVMX_ACCESS_RWX, false);
+	} else {
+		hpa = *e & GENMASK_ULL(51, EPT_LEVEL_SHIFT(level));
+		sw->step = p2m_ept_entry(&dom->ept.caps, *e, hpa, level,
+					 p2m_entry_type(*e), THINVMX_ACCESS_RWX,
+					 tvx_mmio_ro(hpa));
+	}
+	WRITE_ONCE(*e, sw->step);
+	sw->active = true;
+	spin_unlock(&dom->ept.lock);
+	return 0;
+}
+
+/**
+ * ept_unswap_leaf() - put back what ept_swap_leaf() changed
+ * @dom: the domain
+ * @sw:  the swap; nothing happens unless it is active
+ *
+ * The INVEPT is done on every CPU before this returns: any vCPU that used
+ * the frame during the step may cache its translation.
+ */
+void ept_unswap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw)
+{
+	int level;
+	u64 *e;
+
+	if (!sw->active)
+		return;
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, sw->gpa, &level);
+	if (e && *e == sw->step)
+		WRITE_ONCE(*e, sw->saved);
+	spin_unlock(&dom->ept.lock);
+	sw->active = false;
+	ept_flush_all_cpus(&dom->ept);
+}
+
+/*
+ * May the guest read (@write false) or write the RAM frame at @gpa, as
+ * its EPT entry would let it? The decision of an EPT violation
+ * (p2m_ept_violation()) for that access: allowed as the leaf is, a
+ * logdirty frame logged and made writable (as the violation would), a
+ * write to ram_ro dropped. Only a @final look does what the decision
+ * says (log, count); an earlier one only asks. Return: 0 (go on), 1 (drop
+ * the write), or -EACCES (MMIO, nothing mapped, an access right that
+ * withholds it).
+ */
+int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
+		   bool final)
+{
+	struct tvx_domain *dom = v->dom;
+	struct p2m_violation viol;
+	bool flush = false;
+	int level, ret;
+	u64 *e;
+
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, gpa, &level);
+	ret = e ? p2m_ept_violation(&dom->ept.caps, *e, write ? BIT(1) : BIT(0),
+				    tvx_mmio_ro(*e & EPT_ADDR_MASK), &viol) : -EACCES;
+	if (!ret) {
+		switch (viol.kind) {
+		case P2M_VIOL_RETRY:
+			break;
+		case P2M_VIOL_LOGDIRTY:
+			if (!final)
+				break;
+			flush = ept_set_leaf(&dom->ept, e, level, viol.type,
+					     viol.access, false);
+			tvx_logdirty_mark(dom, gpa >> PAGE_SHIFT);
+			atomic64_inc(&dom->logdirty_faults);
+			break;
+		case P2M_VIOL_RAM_RO_WRITE:
+			if (final)
+				atomic64_inc(&dom->ram_ro_writes_discarded);
+			ret = 1;
+			break;
+		default:
+			ret = -EACCES;
+			break;
+		}
+	}
+	spin_unlock(&dom->ept.lock);
+	if (flush)
+		ept_flush_all_cpus(&dom->ept);
+	return ret < 0 ? -EACCES : ret;
+}
+
+/*
+ * A write thinvmx drops (ram_ro, read-only MMIO): a MOV is skipped after
+ * decoding; anything else goes through the scratch page.
+ */
+int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
+{
+	struct emu_insn insn;
+	unsigned int len;
+	u8 bytes[EMU_MAX_LEN];
+
+	if (tvx_fetch_insn(v, bytes, &len) ||
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn) || !insn.is_write)
+		return tvx_discard_by_single_step(v, gpa);
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + insn.len);
+	return 1;
+}
+
+/* The linear address of an EPT violation, when the CPU gave one. */
+static void tvx_event_gla(struct tvx_vcpu *v, const struct p2m_violation *viol,
+			  u64 *gla)
+{
+	if (!viol->gla_valid)
+		return;
+	tvx_event_flag(v, THINVMX_EVENT_F_GLA_VALID);
+	*gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+}
+
+/*
+ * A mem_access violation, reported to a listener that monitors them.
+ * Async: the access happens once (single-stepped) unless rx2rw/n2rwx
+ * allowed it already; sync: the answer decides (tvx_event_resume()).
+ * Return: as a handler, or -ENOENT when nobody listens (the VMM's RUN
+ * exit takes it).
+ */
+static int tvx_mem_access_event(struct tvx_vcpu *v, u64 gpa,
+				const struct p2m_violation *viol, u32 right)
+{
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+
+	d = monitor_delivery(&v->dom->monitor, THINVMX_MONITOR_MEM_ACCESS);
+	ev = d == MONITOR_NONE ? NULL :
+	     tvx_event_begin(v, THINVMX_EVENT_MEM_ACCESS, d);
+	if (!ev)
+		return -ENOENT;
+	tvx_event_flag(v, THINVMX_EVENT_F_GFN_VALID |
+		       (viol->in_walk ? THINVMX_EVENT_F_IN_WALK : 0));
+	ev->u.mem_access.gfn = gpa >> PAGE_SHIFT;
+	ev->u.mem_access.offset = offset_in_page(gpa);
+	ev->u.mem_access.access = viol->attempted;
+	ev->u.mem_access.right = right;
+	tvx_event_gla(v, viol, &ev->u.mem_access.gla);
+	v->ev.gpa = gpa;
+	if (d == MONITOR_ASYNC && !p2m_access_allows(viol->access, viol->attempted))
+		tvx_allow_once(v, gpa);
+	return tvx_event_send(v);
+}
+
+/*
+ * A write to read-only MMIO: discarded in every case. Reported when
+ * monitored: async, the write is discarded at once and the event follows;
+ * sync, the vCPU waits on the write and the answer's resume discards it.
+ */
+static int tvx_ro_mmio_event(struct tvx_vcpu *v, u64 gpa, u64 hpa,
+			     const struct p2m_violation *viol)
+{
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+	int ret, sent;
+
+	d = monitor_delivery(&v->dom->monitor, THINVMX_MONITOR_RO_MMIO_WRITE);
+	ev = d == MONITOR_NONE ? NULL :
+	     tvx_event_begin(v, THINVMX_EVENT_RO_MMIO_WRITE, d);
+	if (!ev)
+		return tvx_discard_write(v, gpa);
+	tvx_event_flag(v, THINVMX_EVENT_F_GFN_VALID);
+	ev->u.ro_mmio.gfn = gpa >> PAGE_SHIFT;
+	ev->u.ro_mmio.mfn = hpa >> PAGE_SHIFT;
+	ev->u.ro_mmio.offset = offset_in_page(gpa);
+	tvx_event_gla(v, viol, &ev->u.ro_mmio.gla);
+	v->ev.gpa = gpa;
+	if (d == MONITOR_SYNC)
+		return tvx_event_send(v);
+	ret = tvx_discard_write(v, gpa);
+	sent = tvx_event_send(v);
+	return ret == 1 ? sent : ret;	/* 0: the vCPU stopped on the write */
+}
+
+/*
+ * EPT violations (SDM 28.2.1, table 28-7): p2m.c decides what each one is
+ * from the leaf and the exit qualification; this carries it out.
+ */
+int handle_ept_violation(struct tvx_vcpu *v)
+{
+	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	struct tvx_domain *dom = v->dom;
+	struct thinvmx_run *run = v->run;
+	struct p2m_violation viol;
+	bool flush = false, ro;
+	int level, ret;
+	u64 *e, hpa;
+	u32 right;
+
+	/*
+	 * The instruction being stepped faulted and runs again: no step is
+	 * done yet (Bochs records one as pending at this exit).
+	 */
+	if (v->step.active && !v->step.mtf)
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~DR_STEP);
+	spin_lock(&dom->ept.lock);
+	e = ept_find_leaf(&dom->ept, gpa, &level);
+	if (!e) {
+		spin_unlock(&dom->ept.lock);
+		return tvx_emulate_mmio(v, gpa);
+	}
+	hpa = (*e & GENMASK_ULL(51, EPT_LEVEL_SHIFT(level))) +
+	      (gpa & GENMASK_ULL(EPT_LEVEL_SHIFT(level) - 1, 0));
+	ro = tvx_mmio_ro(hpa);
+	right = p2m_entry_access(*e);
+	ret = p2m_ept_violation(&dom->ept.caps, *e, qual, ro, &viol);
+	if (!ret && viol.rebuild)
+		flush = ept_set_leaf(&dom->ept, e, level, viol.type, viol.access,
+				     tvx_mmio_ro(*e & EPT_ADDR_MASK));
+	if (!ret && viol.kind == P2M_VIOL_LOGDIRTY)
+		tvx_logdirty_mark(dom, gpa >> PAGE_SHIFT);
+	spin_unlock(&dom->ept.lock);
+	if (ret)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	if (flush)
+		ept_flush_all_cpus(&dom->ept);
+
+	switch (viol.kind) {
+	case P2M_VIOL_RETRY:
+		return 1;
+	case P2M_VIOL_LOGDIRTY:
+		atomic64_inc(&dom->logdirty_faults);
+		return 1;
+	case P2M_VIOL_ACCESS:
+		atomic64_inc(&dom->mem_access_violations);
+		ret = tvx_mem_access_event(v, gpa, &viol, right);
+		if (ret >= 0)
+			return ret;
+		run->exit_reason = THINVMX_EXIT_MEM_ACCESS;
+		run->mem_access.gpa = gpa;
+		run->mem_access.gla = viol.gla_valid ?
+				      vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
+		run->mem_access.attempted = viol.attempted;
+		run->mem_access.access = viol.access;
+		run->mem_access.type = viol.type;
+		run->mem_access.flags =
+			(viol.gla_valid ? THINVMX_MEM_ACCESS_GLA_VALID : 0) |
+			(viol.in_walk ? THINVMX_MEM_ACCESS_IN_WALK : 0);
+		run->mem_access.pad = 0;
+		return 0;
+	case P2M_VIOL_RAM_RO_WRITE:
+		atomic64_inc(&dom->ram_ro_writes_discarded);
+		return tvx_discard_write(v, gpa);
+	case P2M_VIOL_RO_MMIO_WRITE:
+		atomic64_inc(&dom->mmio_ro_writes_discarded);
+		return tvx_ro_mmio_event(v, gpa, hpa, &viol);
+	case P2M_VIOL_MMIO_DM:
+	case P2M_VIOL_UNMAPPED:
+	default:
+		return tvx_emulate_mmio(v, gpa);
+	}
+}

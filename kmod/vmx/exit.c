@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM exit dispatch: the table, and the handlers that need no room of
+ * their own. The return contract is written beside the enum in exit.h.
+ *
+ * Contract of every handle_<reason>() in the table below, and of
+ * tvx_handle_exit(): return
+ *   1  the exit is dealt with in the kernel: enter the guest again;
+ *   0  userspace must act: struct thinvmx_run says what; RUN returns 0;
+ *   TVX_EXIT_WAIT_EVENT  an event waits for room in its ring or for the
+ *      listener's answer: the run loop sleeps outside the inner loop
+ *      (listener.c), then enters again (tvx_event_resume() first);
+ *  <0  an errno for RUN to return.
+ * Handlers run with preemption disabled and interrupts enabled, the vCPU's
+ * VMCS current. They never sleep. An exit nothing handles stops the vCPU
+ * (internal error), dumps the VMCS once in a while, and leaves the host
+ * and every other guest alone.
+ */
+#include <linux/nospec.h>
+#include <linux/ratelimit.h>
+#include <asm/trapnr.h>
+
+#include "ept/violation.h"
+#include "memevent/event.h"
+#include "vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/exit_reg.h"
+#include "vmx/io.h"
+#include "vmx/step.h"
+
+/* ------------------------------------------------------------ helpers */
+
+void tvx_skip_insn(struct tvx_vcpu *v)
+{
+	unsigned long rip = vmcs_readl(GUEST_RIP);
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_writel(GUEST_RIP, rip + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	/* the instruction completed: STI/MOV SS blocking ends with it */
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* Queue a hardware exception for the next entry (SDM 26.6.1). */
+void tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
+			  u32 error)
+{
+	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+
+	/* real mode delivers no error code */
+	if (has_error && (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+int tvx_inject_gp(struct tvx_vcpu *v)
+{
+	tvx_inject_exception(v, X86_TRAP_GP, true, 0);
+	return 1;
+}
+
+int tvx_inject_ud(struct tvx_vcpu *v)
+{
+	tvx_inject_exception(v, X86_TRAP_UD, false, 0);
+	return 1;
+}
+
+int tvx_internal_error(struct tvx_vcpu *v, u32 suberror)
+{
+	struct thinvmx_run *run = v->run;
+
+	run->internal.vmx_exit_reason = v->exit_reason;
+	run->internal.suberror = suberror;
+	run->internal.qualification = vmcs_readl(EXIT_QUALIFICATION);
+	run->internal.guest_rip = vmcs_readl(GUEST_RIP);
+	v->stopped = true;
+	v->stop_reason = THINVMX_EXIT_INTERNAL_ERROR;
+	run->exit_reason = THINVMX_EXIT_INTERNAL_ERROR;
+	return 0;
+}
+
+static void tvx_dump_vmcs(struct tvx_vcpu *v)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 60 * HZ, 1);
+
+	if (!__ratelimit(&rs))
+		return;
+	pr_err("domain %u vCPU %u: unhandled exit %#x qual %#lx intr %#x idt %#x\n",
+	       v->dom->id, v->id, v->exit_reason, vmcs_readl(EXIT_QUALIFICATION),
+	       vmcs_read32(VM_EXIT_INTR_INFO), vmcs_read32(IDT_VECTORING_INFO_FIELD));
+	pr_err("  rip %#lx rsp %#lx rflags %#lx cr0 %#lx cr3 %#lx cr4 %#lx efer %#llx\n",
+	       vmcs_readl(GUEST_RIP), vmcs_readl(GUEST_RSP), vmcs_readl(GUEST_RFLAGS),
+	       vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_CR3), vmcs_readl(GUEST_CR4),
+	       vmcs_read64(GUEST_IA32_EFER));
+	pr_err("  cs %#x/%#lx/%#x ar %#x ss %#x ar %#x tr %#x ar %#x gpa %#llx gla %#lx\n",
+	       vmcs_read16(GUEST_CS_SELECTOR), vmcs_readl(GUEST_CS_BASE),
+	       vmcs_read32(GUEST_CS_LIMIT), vmcs_read32(GUEST_CS_AR_BYTES),
+	       vmcs_read16(GUEST_SS_SELECTOR), vmcs_read32(GUEST_SS_AR_BYTES),
+	       vmcs_read16(GUEST_TR_SELECTOR), vmcs_read32(GUEST_TR_AR_BYTES),
+	       vmcs_read64(GUEST_PHYSICAL_ADDRESS), vmcs_readl(GUEST_LINEAR_ADDRESS));
+	pr_err("  controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
+	       vmcs_read32(PIN_BASED_VM_EXEC_CONTROL),
+	       vmcs_read32(CPU_BASED_VM_EXEC_CONTROL),
+	       vmcs_read32(SECONDARY_VM_EXEC_CONTROL),
+	       vmcs_read32(VM_EXIT_CONTROLS), vmcs_read32(VM_ENTRY_CONTROLS));
+}
+
+/*
+ * An event whose delivery the exit interrupted (SDM 28.2.4) is delivered
+ * again on the next entry, unless something else was queued already.
+ */
+static void tvx_reinject_vectoring(struct tvx_vcpu *v)
+{
+	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+
+	if (!(idt & VECTORING_INFO_VALID_MASK))
+		return;
+	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
+		return;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
+	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN,
+		     vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+}
+
+/* ------------------------------------------------------------ handlers */
+
+static int handle_exception_nmi(struct tvx_vcpu *v)
+{
+	u32 intr = v->exit_intr_info;
+
+	/* NMIs were delivered to the host in tvx_enter() */
+	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return 1;
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB && v->step.active &&
+	    !v->step.mtf)
+		return handle_single_step(v);
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_BP)
+		return handle_int3(v);
+	/* a machine check in the guest is the host's business */
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
+		asm volatile("int $" __stringify(X86_TRAP_MC));
+		return 1;
+	}
+	return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+/*
+ * An external interrupt is taken by the host when interrupts are enabled
+ * after the exit; a preemption-timer exit only gives the run loop a look
+ * at signals and the scheduler. Both go straight back to the guest.
+ */
+static int handle_external_interrupt(struct tvx_vcpu *v)
+{
+	return 1;
+}
+
+static int handle_triple_fault(struct tvx_vcpu *v)
+{
+	v->stopped = true;
+	v->stop_reason = THINVMX_EXIT_SHUTDOWN;
+	v->run->exit_reason = THINVMX_EXIT_SHUTDOWN;
+	return 0;
+}
+
+static int handle_hlt(struct tvx_vcpu *v)
+{
+	tvx_skip_insn(v);
+	v->run->exit_reason = THINVMX_EXIT_HLT;
+	return 0;
+}
+
+static int handle_skip(struct tvx_vcpu *v)
+{
+	tvx_skip_insn(v);
+	return 1;
+}
+
+static int handle_ud(struct tvx_vcpu *v)
+{
+	return tvx_inject_ud(v);
+}
+
+static int handle_gp(struct tvx_vcpu *v)
+{
+	return tvx_inject_gp(v);
+}
+
+static int handle_ept_misconfig(struct tvx_vcpu *v)
+{
+	tvx_dump_vmcs(v);
+	return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+static int handle_unknown(struct tvx_vcpu *v)
+{
+	tvx_dump_vmcs(v);
+	return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_INVD]			= handle_skip,
+	[EXIT_REASON_WBINVD]			= handle_skip,
+	[EXIT_REASON_RDPMC]			= handle_gp,
+	[EXIT_REASON_VMCALL]			= handle_ud,
+	[EXIT_REASON_VMCLEAR]			= handle_ud,
+	[EXIT_REASON_VMLAUNCH]			= handle_ud,
+	[EXIT_REASON_VMPTRLD]			= handle_ud,
+	[EXIT_REASON_VMPTRST]			= handle_ud,
+	[EXIT_REASON_VMREAD]			= handle_ud,
+	[EXIT_REASON_VMRESUME]			= handle_ud,
+	[EXIT_REASON_VMWRITE]			= handle_ud,
+	[EXIT_REASON_VMOFF]			= handle_ud,
+	[EXIT_REASON_VMON]			= handle_ud,
+	[EXIT_REASON_INVEPT]			= handle_ud,
+	[EXIT_REASON_INVVPID]			= handle_ud,
+	[EXIT_REASON_VMFUNC]			= handle_ud,
+	[EXIT_REASON_MWAIT_INSTRUCTION]		= handle_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION]	= handle_ud,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr,
+	[EXIT_REASON_DR_ACCESS]			= handle_dr,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_MSR_READ]			= handle_msr_read,
+	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_mtf,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	/* a supervisor component of the host's IA32_XSS (XSS_EXIT_BITMAP) */
+	[EXIT_REASON_XSAVES]			= handle_gp,
+	[EXIT_REASON_XRSTORS]			= handle_gp,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
+};
+
+/**
+ * tvx_handle_exit() - dispatch one VM exit
+ * @v:      the vCPU
+ * @reason: the exit reason as read from the VMCS, or TVX_EXIT_VMFAIL
+ *
+ * Return: as the handler contract at the top of this file.
+ */
+int tvx_handle_exit(struct tvx_vcpu *v, u32 reason)
+{
+	u32 basic = (u16)reason;
+	int (*handler)(struct tvx_vcpu *v) = NULL;
+
+	if (reason == TVX_EXIT_VMFAIL || (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)) {
+		struct thinvmx_run *run = v->run;
+
+		if (reason == TVX_EXIT_VMFAIL) {
+			run->internal.vmx_exit_reason = 0;
+			run->internal.qualification = vmcs_read32(VM_INSTRUCTION_ERROR);
+		} else {
+			run->internal.vmx_exit_reason = reason;
+			run->internal.qualification = vmcs_readl(EXIT_QUALIFICATION);
+			tvx_dump_vmcs(v);
+		}
+		run->internal.suberror = THINVMX_INTERNAL_BAD_STATE;
+		run->internal.guest_rip = vmcs_readl(GUEST_RIP);
+		v->stopped = true;
+		v->stop_reason = THINVMX_EXIT_FAIL_ENTRY;
+		run->exit_reason = THINVMX_EXIT_FAIL_ENTRY;
+		return 0;
+	}
+	tvx_reinject_vectoring(v);
+	if (basic < ARRAY_SIZE(tvx_exit_handlers))
+		handler = tvx_exit_handlers[array_index_nospec(basic,
+						ARRAY_SIZE(tvx_exit_handlers))];
+	if (!handler)
+		return handle_unknown(v);
+	return handler(v);
+}

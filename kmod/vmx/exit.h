@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VM exit dispatch (exit.c) and what every handler may use.
+ */
+#ifndef _THINVMX_VMX_EXIT_H
+#define _THINVMX_VMX_EXIT_H
+
+#include <linux/types.h>
+
+struct tvx_vcpu;
+
+/*
+ * What an exit handler returns, and tvx_handle_exit() with it (an int: a
+ * negative errno is possible too, for RUN to return):
+ */
+enum tvx_exit_ret {
+	/* userspace must act: struct thinvmx_run says what; RUN returns 0 */
+	TVX_EXIT_TO_USER = 0,
+	/* dealt with in the kernel: enter the guest again */
+	TVX_EXIT_RESUME = 1,
+	/*
+	 * an event waits for room in its ring or for the listener's answer:
+	 * the run loop sleeps outside its inner stretch
+	 * (memevent/event.c: tvx_event_wait()), then enters again
+	 * (tvx_event_resume() first)
+	 */
+	TVX_EXIT_WAIT_EVENT = 2,
+};
+
+/* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */
+#define TVX_EXIT_VMFAIL		0xffffffffu
+
+int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
+void tvx_skip_insn(struct tvx_vcpu *v);
+void tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
+			  u32 error);
+int tvx_inject_gp(struct tvx_vcpu *v);
+int tvx_inject_ud(struct tvx_vcpu *v);
+int tvx_internal_error(struct tvx_vcpu *v, u32 suberror);
+
+#endif /* _THINVMX_VMX_EXIT_H */

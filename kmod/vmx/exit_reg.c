@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Register exits: CPUID, RDMSR/WRMSR, XSETBV, MOV to CR0/CR3/CR4 (with
+ * CLTS and LMSW) and MOV DR. A CR write the listener monitors becomes an
+ * event before it is done (memevent/event.c).
+ */
+#include <linux/mm.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+
+#include "cpuid.h"
+#include "memevent/event.h"
+#include "vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/exit_reg.h"
+#include "vmx/host_caps.h"
+#include "vmx/io.h"
+#include "vmx/regs.h"
+
+int handle_cpuid(struct tvx_vcpu *v)
+{
+	struct tvx_domain *dom = v->dom;
+	u64 cr4 = tvx_guest_cr4(v);
+	u32 out[4];
+
+	spin_lock(&dom->cpuid_lock);
+	cpuid_answer(dom->cpuid, dom->nr_cpuid, (u32)v->gprs[TVX_RAX],
+		     (u32)v->gprs[TVX_RCX], v->id, cr4 & X86_CR4_OSXSAVE,
+		     cr4 & X86_CR4_PKE, out);
+	spin_unlock(&dom->cpuid_lock);
+	v->gprs[TVX_RAX] = out[0];
+	v->gprs[TVX_RBX] = out[1];
+	v->gprs[TVX_RCX] = out[2];
+	v->gprs[TVX_RDX] = out[3];
+	tvx_skip_insn(v);
+	return 1;
+}
+
+static bool tvx_canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		*val = vmcs_read64(GUEST_IA32_EFER);
+		return 0;
+	case MSR_FS_BASE:
+		*val = vmcs_readl(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*val = vmcs_readl(GUEST_GS_BASE);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		rdmsrl(MSR_KERNEL_GS_BASE, *val);	/* the guest's, loaded */
+		return 0;
+	case MSR_STAR:
+		*val = v->star;
+		return 0;
+	case MSR_LSTAR:
+		*val = v->lstar;
+		return 0;
+	case MSR_CSTAR:
+		*val = v->cstar;
+		return 0;
+	case MSR_SYSCALL_MASK:
+		*val = v->sfmask;
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*val = vmcs_read32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*val = vmcs_readl(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*val = vmcs_readl(GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!(tvx_host_caps->features & THINVMX_FEAT_PAT))
+			return -EINVAL;
+		*val = vmcs_read64(GUEST_IA32_PAT);
+		return 0;
+	case MSR_IA32_TSC:
+		*val = rdtsc();
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*val = MSR_IA32_MISC_ENABLE_FAST_STRING;
+		return 0;
+	case MSR_MTRRcap:
+	case MSR_IA32_APICBASE:
+	case MSR_IA32_UCODE_REV:
+		*val = 0;
+		return 0;
+	case MSR_MTRRdefType:
+		*val = v->mtrr_def_type;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_EFER: {
+		u64 old = vmcs_read64(GUEST_IA32_EFER);
+		bool paging = vmcs_readl(GUEST_CR0) & X86_CR0_PG;
+
+		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
+			return -EINVAL;
+		/* LME cannot change while paging is on; LMA is read-only */
+		if (paging && ((val ^ old) & EFER_LME))
+			return -EINVAL;
+		val = (val & ~(u64)EFER_LMA) | (old & EFER_LMA);
+		vmcs_write64(GUEST_IA32_EFER, val);
+		return 0;
+	}
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		if (!tvx_canonical(val))
+			return -EINVAL;
+		break;
+	}
+	switch (msr) {
+	case MSR_FS_BASE:
+		vmcs_writel(GUEST_FS_BASE, val);
+		return 0;
+	case MSR_GS_BASE:
+		vmcs_writel(GUEST_GS_BASE, val);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		wrmsrl(MSR_KERNEL_GS_BASE, val);	/* swapped back on the way out */
+		return 0;
+	case MSR_STAR:
+		v->star = val;
+		wrmsrl(MSR_STAR, val);
+		return 0;
+	case MSR_LSTAR:
+		v->lstar = val;
+		wrmsrl(MSR_LSTAR, val);
+		return 0;
+	case MSR_CSTAR:
+		v->cstar = val;
+		wrmsrl(MSR_CSTAR, val);
+		return 0;
+	case MSR_SYSCALL_MASK:
+		v->sfmask = val & 0xffffffff;
+		wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, val);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		vmcs_writel(GUEST_SYSENTER_ESP, val);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		vmcs_writel(GUEST_SYSENTER_EIP, val);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!(tvx_host_caps->features & THINVMX_FEAT_PAT))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_PAT, val);
+		return 0;
+	case MSR_MTRRdefType:
+		v->mtrr_def_type = val;
+		return 0;
+	case MSR_IA32_TSC:
+	case MSR_IA32_MISC_ENABLE:
+		return 0;	/* accepted, without effect */
+	default:
+		return -EINVAL;
+	}
+}
+
+int handle_msr_read(struct tvx_vcpu *v)
+{
+	u64 val;
+
+	if (tvx_msr_read(v, (u32)v->gprs[TVX_RCX], &val))
+		return tvx_inject_gp(v);
+	v->gprs[TVX_RAX] = (u32)val;
+	v->gprs[TVX_RDX] = val >> 32;
+	tvx_skip_insn(v);
+	return 1;
+}
+
+int handle_msr_write(struct tvx_vcpu *v)
+{
+	u64 val = (u32)v->gprs[TVX_RAX] | (v->gprs[TVX_RDX] << 32);
+
+	if (tvx_msr_write(v, (u32)v->gprs[TVX_RCX], val))
+		return tvx_inject_gp(v);
+	tvx_skip_insn(v);
+	return 1;
+}
+
+/*
+ * XSETBV (SDM Vol. 1 13.3): only XCR0, with x87 on, AVX only with SSE,
+ * and nothing the host itself did not enable. The guest's XCR0 is loaded
+ * around each entry.
+ */
+int handle_xsetbv(struct tvx_vcpu *v)
+{
+	u64 val = (u32)v->gprs[TVX_RAX] | (v->gprs[TVX_RDX] << 32);
+
+	if ((u32)v->gprs[TVX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
+	    !(val & XFEATURE_MASK_FP) || (val & ~tvx_host_xcr0) ||
+	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
+	    ((val & XFEATURE_MASK_AVX512) &&
+	     (val & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) ||
+	    ((val & XFEATURE_MASK_AVX512) && !(val & XFEATURE_MASK_YMM)))
+		return tvx_inject_gp(v);
+	v->xcr0 = val;
+	tvx_skip_insn(v);
+	return 1;
+}
+
+/* Drop the guest's linear translations of this vCPU (a CR3 load, a paging mode change). */
+static void tvx_flush_guest_tlb(struct tvx_vcpu *v)
+{
+	if (v->vpid)
+		__invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, v->vpid, 0);
+	/* without a VPID every entry and exit flushes them anyway */
+}
+
+static bool tvx_paging_pae(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+/*
+ * The checks of a guest MOV to CR0, CR3 or CR4 (CLTS and LMSW are CR0
+ * writes) that the CPU makes before the register changes: a value that
+ * fails them raises #GP and is never an event. @val may be adjusted
+ * (CR3's no-flush bit); @flush says whether the TLB goes.
+ */
+int tvx_cr_check(struct tvx_vcpu *v, unsigned int cr, u64 *val,
+		 bool *flush)
+{
+	u64 cr0 = tvx_guest_cr0(v), cr4 = tvx_guest_cr4(v);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER), new = *val;
+	bool lma = efer & EFER_LMA;
+
+	*flush = false;
+	switch (cr) {
+	case 0:
+		if (new >> 32 || ((new & X86_CR0_PG) && !(new & X86_CR0_PE)) ||
+		    ((new & X86_CR0_NW) && !(new & X86_CR0_CD)))
+			return -EINVAL;
+		/* long mode needs PAE; 64-bit code cannot turn paging off */
+		if ((new & X86_CR0_PG) && !(cr0 & X86_CR0_PG) &&
+		    (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
+			return -EINVAL;
+		if (!(new & X86_CR0_PG) && lma &&
+		    (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13)))
+			return -EINVAL;
+		*flush = (cr0 ^ new) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE);
+		return 0;
+	case 3:
+		if (cr4 & X86_CR4_PCIDE) {
+			*flush = !(new & BIT_ULL(63));
+			new &= ~BIT_ULL(63);
+		} else {
+			*flush = true;
+		}
+		if (new >> boot_cpu_data.x86_phys_bits)
+			return -EINVAL;
+		*val = new;
+		return 0;
+	case 4:
+		if (new & ~(tvx_host_caps->msr_cr4_fixed1 & ~(u64)X86_CR4_VMXE))
+			return -EINVAL;
+		if (lma && !(new & X86_CR4_PAE))
+			return -EINVAL;
+		if ((new & X86_CR4_PCIDE) && !(cr4 & X86_CR4_PCIDE) &&
+		    (!lma || (vmcs_readl(GUEST_CR3) & 0xfff)))
+			return -EINVAL;
+		*flush = (cr4 ^ new) & (X86_CR4_PGE | X86_CR4_PAE | X86_CR4_PSE |
+					X86_CR4_PCIDE | X86_CR4_SMEP |
+					X86_CR4_SMAP | X86_CR4_PKE);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Carry out a checked CR write as the CPU would: EFER.LMA and the IA-32e
+ * entry control follow CR0.PG under EFER.LME, PAE paging reloads its
+ * PDPTEs. Return: 0, or -EINVAL (#GP: unusable PDPTEs, nothing changed).
+ */
+int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush)
+{
+	u64 cr0 = tvx_guest_cr0(v), cr4 = tvx_guest_cr4(v);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER), cr3 = vmcs_readl(GUEST_CR3);
+	u32 entry;
+
+	switch (cr) {
+	case 0:
+		if ((val & X86_CR0_PG) != (cr0 & X86_CR0_PG) && (efer & EFER_LME)) {
+			entry = vmcs_read32(VM_ENTRY_CONTROLS);
+			if (val & X86_CR0_PG) {
+				efer |= EFER_LMA;
+				entry |= VMX_ENTRY_IA32E_MODE;
+			} else {
+				efer &= ~EFER_LMA;
+				entry &= ~VMX_ENTRY_IA32E_MODE;
+			}
+			vmcs_write64(GUEST_IA32_EFER, efer);
+			vmcs_write32(VM_ENTRY_CONTROLS, entry);
+		}
+		if (tvx_paging_pae(val, cr4, efer) &&
+		    ((val ^ cr0) & (X86_CR0_PG | X86_CR0_CD | X86_CR0_NW)) &&
+		    tvx_load_pdptes(v, cr3, true))
+			return -EINVAL;
+		tvx_set_guest_cr0(v, val);
+		break;
+	case 3:
+		if (tvx_paging_pae(cr0, cr4, efer) && tvx_load_pdptes(v, val, true))
+			return -EINVAL;
+		vmcs_writel(GUEST_CR3, val);
+		break;
+	case 4:
+		if (tvx_paging_pae(cr0, val, efer) &&
+		    ((val ^ cr4) & (X86_CR4_PAE | X86_CR4_PGE | X86_CR4_PSE |
+				    X86_CR4_SMEP)) &&
+		    tvx_load_pdptes(v, cr3, true))
+			return -EINVAL;
+		tvx_set_guest_cr4(v, val);
+		break;
+	}
+	if (flush)
+		tvx_flush_guest_tlb(v);
+	return 0;
+}
+
+static const u16 tvx_cr_event[5] = {
+	[0] = THINVMX_EVENT_CR0, [3] = THINVMX_EVENT_CR3, [4] = THINVMX_EVENT_CR4,
+};
+
+/*
+ * MOV to CR0/CR4 exits for the bits the host owns (the guest/host masks:
+ * the fixed bits, CR4.VMXE, and every bit while the register is
+ * monitored), so do CLTS and LMSW then; MOV to CR3 exits while CR3 is
+ * monitored. A write that passes the CPU's checks is reported when
+ * monitored: async, it happens and the event follows; sync, it is held
+ * until the answer says whether it happens (tvx_event_resume()).
+ */
+int handle_cr(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned int cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+	u64 old, val;
+	bool flush;
+
+	if (cr != 0 && cr != 3 && cr != 4)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	old = cr == 0 ? tvx_guest_cr0(v) : cr == 4 ? tvx_guest_cr4(v) :
+	      vmcs_readl(GUEST_CR3);
+	switch (type) {
+	case 0:		/* MOV to CR */
+		val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
+		if (tvx_guest_mode() != 64)
+			val = (u32)val;
+		break;
+	case 2:		/* CLTS */
+		val = old & ~(u64)X86_CR0_TS;
+		break;
+	case 3:		/* LMSW: the low four bits; PE cannot be cleared */
+		val = (old & ~0xfULL) | ((qual >> 16) & 0xf) | (old & X86_CR0_PE);
+		break;
+	default:	/* MOV from CR: never intercepted */
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	}
+	if (type && cr)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	if (tvx_cr_check(v, cr, &val, &flush))
+		return tvx_inject_gp(v);
+
+	d = monitor_cr_event(&v->dom->monitor, cr, old, val);
+	ev = d == MONITOR_NONE ? NULL : tvx_event_begin(v, tvx_cr_event[cr], d);
+	if (ev) {
+		ev->u.cr.new_value = val;
+		ev->u.cr.old_value = old;
+		if (d == MONITOR_SYNC) {
+			v->ev.cr = cr;
+			v->ev.cr_new = val;
+			v->ev.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+			return tvx_event_send(v);
+		}
+	}
+	if (tvx_cr_write(v, cr, val, flush))
+		tvx_inject_gp(v);
+	else
+		tvx_skip_insn(v);
+	return ev ? tvx_event_send(v) : 1;
+}
+
+/*
+ * MOV DR: the debug registers are the host's; the guest gets a private
+ * copy it can read back (DR7 lives in the VMCS). Hardware breakpoints in
+ * the guest are not armed.
+ */
+int handle_dr(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	unsigned int dr = qual & 7, reg = (qual >> 8) & 15;
+	bool to_guest_reg = qual & BIT(4);
+	u64 val;
+
+	if (dr == 4 || dr == 5) {
+		if (vmcs_readl(GUEST_CR4) & X86_CR4_DE)
+			return tvx_inject_ud(v);
+		dr += 2;
+	}
+	if (to_guest_reg) {
+		val = dr < 4 ? v->dr[dr] : dr == 6 ? v->dr6 | 0xffff0ff0 :
+		      vmcs_readl(GUEST_DR7);
+		if (reg == TVX_RSP)
+			vmcs_writel(GUEST_RSP, val);
+		else
+			v->gprs[reg] = val;
+	} else {
+		val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
+		if (dr >= 6 && val >> 32)
+			return tvx_inject_gp(v);
+		if (dr < 4)
+			v->dr[dr] = val;
+		else if (dr == 6)
+			v->dr6 = val;
+		else
+			vmcs_writel(GUEST_DR7, (val & ~0xd000ULL) | 0x400);
+	}
+	tvx_skip_insn(v);
+	return 1;
+}

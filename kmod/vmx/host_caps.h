@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The host's VMX capabilities as evaluated at load (caps.c, main.c), and
+ * predicates over them: code asks cpu_has_vmx_mtf(), never a raw word.
+ */
+#ifndef _THINVMX_VMX_HOST_CAPS_H
+#define _THINVMX_VMX_HOST_CAPS_H
+
+#include <linux/types.h>
+
+#include "../../uapi/thinvmx.h"
+#include "vmx_bits.h"
+
+extern const struct thinvmx_caps *tvx_host_caps;
+
+static inline bool tvx_has_feature(u64 feat)
+{
+	return tvx_host_caps->features & feat;
+}
+
+static inline bool cpu_has_vmx_mtf(void)
+{
+	return tvx_has_feature(THINVMX_FEAT_MTF);
+}
+
+static inline bool cpu_has_vmx_vpid(void)
+{
+	return tvx_has_feature(THINVMX_FEAT_VPID);
+}
+
+static inline bool cpu_has_vmx_unrestricted_guest(void)
+{
+	return tvx_has_feature(THINVMX_FEAT_UNRESTRICTED);
+}
+
+static inline bool cpu_has_vmx_pat(void)
+{
+	return tvx_has_feature(THINVMX_FEAT_PAT);
+}
+
+/* VM exits for INS/OUTS give the instruction information (SDM A.1) */
+static inline bool cpu_has_vmx_ins_outs_info(void)
+{
+	return tvx_host_caps->msr_basic & VMXCAP_BASIC_INOUT;
+}
+
+/* a CPU that cannot turn CR3-load exiting off keeps it always */
+static inline bool cpu_forces_vmx_cr3_load_exiting(void)
+{
+	return tvx_host_caps->proc_ctls & VMX_PROC_CR3_LOAD_EXITING;
+}
+
+static inline bool cpu_has_vmx_preemption_timer(void)
+{
+	return tvx_host_caps->pin_ctls & VMX_PIN_PREEMPTION_TIMER;
+}
+
+static inline bool cpu_has_vmx_xsaves(void)
+{
+	return tvx_host_caps->proc2_ctls & VMX_PROC2_XSAVES;
+}
+
+/* the preemption timer counts TSC ticks >> this (SDM A.6) */
+static inline unsigned int vmx_preemption_timer_shift(void)
+{
+	return tvx_host_caps->msr_misc & 0x1f;
+}
+
+#endif /* _THINVMX_VMX_HOST_CAPS_H */

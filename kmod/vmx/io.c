@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Port I/O, INS/OUTS and emulated MMIO: what goes to the VMM through
+ * struct thinvmx_run, and what the next RUN does with its answer
+ * (tvx_complete_pending()). Also the guest's view that decoding needs:
+ * its mode, its page walk, its instruction bytes.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <asm/processor.h>
+#include <asm/trapnr.h>
+
+#include "ept/violation.h"
+#include "vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/host_caps.h"
+#include "vmx/io.h"
+
+static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual);
+
+/*
+ * Port I/O (SDM table 28-5): OUT goes to userspace with its value; IN
+ * goes to userspace, and the next RUN puts the VMM's data in RAX. INS
+ * and OUTS: tvx_string_io().
+ */
+int handle_io(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	struct thinvmx_run *run = v->run;
+	unsigned int size = (qual & 7) + 1;
+
+	if (qual & BIT(4))
+		return tvx_string_io(v, qual);
+	run->exit_reason = THINVMX_EXIT_IO;
+	run->io.port = qual >> 16;
+	run->io.size = size;
+	run->io.pad = 0;
+	if (qual & BIT(3)) {
+		run->io.direction = THINVMX_IO_IN;
+		run->io.data = 0;
+		v->io.pending = TVX_PENDING_IO_IN;
+	} else {
+		run->io.direction = THINVMX_IO_OUT;
+		run->io.data = v->gprs[TVX_RAX] & GENMASK_ULL(size * 8 - 1, 0);
+		v->io.pending = TVX_PENDING_SKIP;
+	}
+	v->io.len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	return 0;
+}
+
+/* 16, 32 or 64: the default operand size of the code the guest runs */
+unsigned int tvx_mode_of(u64 cr0, u64 rflags)
+{
+	u32 cs_ar;
+
+	if (!(cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
+		return 16;
+	cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & BIT(13)))
+		return 64;
+	return cs_ar & BIT(14) ? 32 : 16;
+}
+
+unsigned int tvx_guest_mode(void)
+{
+	return tvx_mode_of(vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_RFLAGS));
+}
+
+static int tvx_gwalk_read(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	return tvx_read_guest(ctx, gpa, buf, len);
+}
+
+/*
+ * The guest's translation of @lin for an access (GWALK_ACC_FETCH,
+ * GWALK_ACC_WRITE or 0 for a read) at its CPL, under @cr0. VMCS fields
+ * cost: paging off needs none, and the PDPTEs only PAE paging outside
+ * long mode.
+ */
+int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,
+		  struct gwalk_result *res)
+{
+	u64 pdptes[4] = { 0 };
+	struct gwalk_regs regs = {
+		.cr0 = cr0,
+		.pdptes = pdptes,
+		.maxphyaddr = boot_cpu_data.x86_phys_bits,
+	};
+	u32 access;
+
+	if (!(regs.cr0 & X86_CR0_PG)) {
+		res->gpa = (u32)lin;
+		res->page_size = PAGE_SIZE;
+		return 0;
+	}
+	regs.cr3 = vmcs_readl(GUEST_CR3);
+	regs.cr4 = vmcs_readl(GUEST_CR4);
+	regs.efer = vmcs_read64(GUEST_IA32_EFER);
+	if ((regs.cr4 & X86_CR4_PAE) && !(regs.efer & EFER_LMA)) {
+		pdptes[0] = vmcs_read64(GUEST_PDPTR0);
+		pdptes[1] = vmcs_read64(GUEST_PDPTR1);
+		pdptes[2] = vmcs_read64(GUEST_PDPTR2);
+		pdptes[3] = vmcs_read64(GUEST_PDPTR3);
+	}
+	/* CPL is SS.DPL (SDM 25.4.1) */
+	access = acc | (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
+			GWALK_ACC_USER : 0);
+	return gwalk_translate(&regs, lin, access, tvx_gwalk_read, v->dom, res);
+}
+
+int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
+			struct gwalk_result *res)
+{
+	return tvx_translate(v, lin, cr0, GWALK_ACC_FETCH, res);
+}
+
+/*
+ * INS and OUTS (SDM Vol. 2, and table 28-5), one element per exit: the
+ * element goes to the VMM as a plain OUT, or comes from it as a plain IN,
+ * and the next RUN moves RSI or RDI by the element size (down with
+ * RFLAGS.DF) and, with REP, counts RCX down, leaving RIP on the
+ * instruction until RCX is 0, so that interrupts come in between as on
+ * hardware. Address size and the memory operand's linear address are the
+ * VM exit's (INS/OUTS information, IA32_VMX_BASIC bit 54). A translation
+ * fault becomes the guest's #PF, a non-canonical address its #GP; the
+ * element must lie in one RAM frame the guest may access so (see
+ * tvx_ept_access()); anything else stops the vCPU as emulation
+ * thinvmx does not do.
+ */
+static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
+{
+	struct thinvmx_run *run = v->run;
+	unsigned int size = (qual & 7) + 1, asize;
+	bool in = qual & BIT(3), rep = qual & BIT(5);
+	struct gwalk_result res;
+	u64 lin, mask, data = 0;
+	int ret;
+
+	if (!(tvx_host_caps->msr_basic & VMXCAP_BASIC_INOUT))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	asize = (vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7;
+	if (asize > 2)
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	mask = asize == 2 ? ~0ULL : GENMASK_ULL((16 << asize) - 1, 0);
+	if (rep && !(v->gprs[TVX_RCX] & mask)) {
+		tvx_skip_insn(v);
+		return 1;
+	}
+
+	lin = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	ret = tvx_translate(v, lin, vmcs_readl(GUEST_CR0),
+			    in ? GWALK_ACC_WRITE : 0, &res);
+	if (ret == -EFAULT) {
+		v->cr2 = lin;
+		tvx_inject_exception(v, X86_TRAP_PF, true, res.pf_error);
+		return 1;
+	}
+	if (ret == -EINVAL)
+		return tvx_inject_gp(v);
+	if (ret || offset_in_page(res.gpa) + size > PAGE_SIZE)
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	/* INS: asked now, done when the VMM has answered */
+	ret = tvx_ept_access(v, res.gpa, in, !in);
+	if (ret < 0 || (!in && tvx_read_guest(v->dom, res.gpa, &data, size)))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+
+	run->exit_reason = THINVMX_EXIT_IO;
+	run->io.port = qual >> 16;
+	run->io.size = size;
+	run->io.pad = 0;
+	run->io.direction = in ? THINVMX_IO_IN : THINVMX_IO_OUT;
+	run->io.data = data;
+	v->io.str.gpa = res.gpa;
+	v->io.str.mask = mask;
+	v->io.str.rep = rep;
+	v->io.str.step = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF ?
+		      -(s64)size : size;
+	v->io.pending = in ? TVX_PENDING_STR_IN : TVX_PENDING_STR_OUT;
+	v->io.len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	return 0;
+}
+
+/* Move a string register by one element, in its address size. */
+static void tvx_string_advance(struct tvx_vcpu *v, int reg, s64 by)
+{
+	u64 r = v->gprs[reg], m = v->io.str.mask;
+
+	/* a 32-bit address size writes ESI/EDI/ECX, which clears the top */
+	if (m == GENMASK_ULL(31, 0))
+		v->gprs[reg] = (u32)(r + by);
+	else
+		v->gprs[reg] = (r & ~m) | ((r + by) & m);
+}
+
+/*
+ * The VMM answered one element of INS or OUTS: store it (INS), move the
+ * index register, count RCX down with REP. The frame's right is looked
+ * at again for the store: it may have changed (and the dirty log been
+ * read) while the VMM had the element. Return: 1 when the instruction is
+ * done (RIP moves past it), 0 when it runs again, -EACCES when the store
+ * is no longer allowed.
+ */
+static int tvx_string_io_done(struct tvx_vcpu *v)
+{
+	struct thinvmx_run *run = v->run;
+	int ret;
+	u64 hpa;
+
+	if (v->io.pending == TVX_PENDING_STR_IN) {
+		ret = tvx_ept_access(v, v->io.str.gpa, true, true);
+		if (ret < 0)
+			return ret;
+		/* RAM stays RAM while the domain lives */
+		if (!ret && tvx_gpa_to_hpa(v->dom, v->io.str.gpa, &hpa))
+			memcpy(phys_to_virt(hpa), &run->io.data, run->io.size);
+		tvx_string_advance(v, TVX_RDI, v->io.str.step);
+	} else {
+		tvx_string_advance(v, TVX_RSI, v->io.str.step);
+	}
+	if (!v->io.str.rep)
+		return 1;
+	tvx_string_advance(v, TVX_RCX, -1);
+	return !(v->gprs[TVX_RCX] & v->io.str.mask);
+}
+
+u64 tvx_rip_linear(u64 rip, unsigned int mode)
+{
+	u64 lin = vmcs_readl(GUEST_CS_BASE) + rip;
+
+	return mode == 64 ? lin : (u32)lin;
+}
+
+/* Fetch up to 15 instruction bytes at the guest's CS:RIP. */
+int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
+{
+	u64 lin = tvx_rip_linear(vmcs_readl(GUEST_RIP), tvx_guest_mode());
+	u64 cr0 = vmcs_readl(GUEST_CR0);
+	unsigned int got = 0;
+
+	while (got < EMU_MAX_LEN) {
+		unsigned int n = min_t(u64, EMU_MAX_LEN - got,
+				       PAGE_SIZE - offset_in_page(lin + got));
+		struct gwalk_result res;
+
+		if (tvx_translate_fetch(v, lin + got, cr0, &res) ||
+		    tvx_read_guest(v->dom, res.gpa, bytes + got, n))
+			break;	/* decode what could be fetched */
+		got += n;
+	}
+	*len = got;
+	return got ? 0 : -EFAULT;
+}
+
+/*
+ * A guest access to a guest-physical address with nothing mapped, or
+ * mapped as mmio_dm: emulated MMIO. The instruction is decoded to learn
+ * the direction, size and register; the access goes to userspace and the
+ * next RUN completes it.
+ */
+int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
+{
+	struct thinvmx_run *run = v->run;
+	struct emu_insn insn;
+	unsigned int len;
+	u8 bytes[EMU_MAX_LEN];
+
+	if (tvx_fetch_insn(v, bytes, &len) ||
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+
+	v->io.mmio = insn;
+	run->exit_reason = THINVMX_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.size = insn.size;
+	run->mmio.is_write = insn.is_write;
+	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+	v->io.len = insn.len;
+	if (insn.is_write) {
+		run->mmio.data = emu_store_value(&insn, v->gprs) &
+				 GENMASK_ULL(insn.size * 8 - 1, 0);
+		v->io.pending = TVX_PENDING_SKIP;
+	} else {
+		run->mmio.data = 0;
+		v->io.pending = TVX_PENDING_MMIO_READ;
+	}
+	return 0;
+}
+
+/**
+ * tvx_complete_pending() - finish what userspace answered
+ * @v: the vCPU, its VMCS current
+ *
+ * Return: 1 (enter the guest), or 0 with an internal error in v->run (the
+ * element of an INS may no longer be stored where the guest wanted it).
+ */
+int tvx_complete_pending(struct tvx_vcpu *v)
+{
+	struct thinvmx_run *run = v->run;
+	unsigned long rip;
+	u64 mask;
+	int ret;
+
+	switch (v->io.pending) {
+	case TVX_PENDING_NONE:
+		return 1;
+	case TVX_PENDING_IO_IN:
+		/* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends */
+		mask = GENMASK_ULL(run->io.size * 8 - 1, 0);
+		if (run->io.size == 4)
+			v->gprs[TVX_RAX] = (u32)run->io.data;
+		else
+			v->gprs[TVX_RAX] = (v->gprs[TVX_RAX] & ~mask) |
+					   (run->io.data & mask);
+		break;
+	case TVX_PENDING_MMIO_READ:
+		emu_complete_load(&v->io.mmio, run->mmio.data, v->gprs);
+		break;
+	case TVX_PENDING_SKIP:
+		break;
+	case TVX_PENDING_STR_IN:
+	case TVX_PENDING_STR_OUT:
+		ret = tvx_string_io_done(v);
+		if (ret <= 0) {
+			v->io.pending = TVX_PENDING_NONE;
+			return ret ? tvx_internal_error(v, THINVMX_INTERNAL_EMULATION) : 1;
+		}
+		break;
+	}
+	rip = vmcs_readl(GUEST_RIP);
+	vmcs_writel(GUEST_RIP, rip + v->io.len);
+	v->io.pending = TVX_PENDING_NONE;
+	return 1;
+}

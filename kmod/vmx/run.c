@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * THINVMX_RUN: the run loop, VM entry and the exit that ends it.
+ *
+ * RUN enters the guest in a loop. Exits the kernel can answer (CPUID, MSR
+ * accesses, XSETBV, ...) go straight back into the guest; the others
+ * (port I/O, emulated MMIO, HLT, shutdown, errors) return to userspace
+ * through the mmap'd struct thinvmx_run. The loop runs with preemption
+ * disabled between the places where it may reschedule, so the host state
+ * the guest borrows (KERNEL_GS_BASE, the SYSCALL MSRs, XCR0, segment
+ * selectors) is swapped once per stretch of in-kernel exits rather than
+ * once per exit, and always given back before anything else runs. The
+ * L1D flush (l1d.c) is the last thing before the entry.
+ */
+#include <linux/irqflags.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+
+#include "vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/run.h"
+
+/*
+ * What the guest borrows from the host CPU while it runs, and what a VM
+ * exit does not restore by itself (SDM 28.5): the SYSCALL MSRs and
+ * KERNEL_GS_BASE (SYSCALL and SWAPGS do not exit), the data segment
+ * selectors (zeroed by the exit), and the GDT limit (set to 0xffff).
+ */
+struct tvx_host_state {
+	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+	u16 ds, es, fs, gs;
+};
+
+/* The host's state the guest's replaces, for a stretch (VMCS current). */
+/* The host's state the guest's replaces, for a stretch (VMCS current). */
+static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
+{
+	unsigned long fs;
+
+	/* the task's FS base: no interrupt changes it */
+	rdmsrl(MSR_FS_BASE, fs);
+	if (unlikely(fs != v->host.fs_base)) {
+		vmcs_writel(HOST_FS_BASE, fs);
+		v->host.fs_base = fs;
+	}
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	rdmsrl(MSR_STAR, h->star);
+	rdmsrl(MSR_LSTAR, h->lstar);
+	rdmsrl(MSR_CSTAR, h->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	wrmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	wrmsrl(MSR_STAR, v->star);
+	wrmsrl(MSR_LSTAR, v->lstar);
+	wrmsrl(MSR_CSTAR, v->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+}
+
+static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	rdmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	wrmsrl(MSR_STAR, h->star);
+	wrmsrl(MSR_LSTAR, h->lstar);
+	wrmsrl(MSR_CSTAR, h->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	loadsegment(ds, h->ds);
+	loadsegment(es, h->es);
+	/*
+	 * A nonzero FS/GS selector (rare in 64-bit processes) reloads the
+	 * base from the descriptor: put back the bases the task had.
+	 */
+	if (h->fs) {
+		loadsegment(fs, h->fs);
+		wrmsrl(MSR_FS_BASE, v->host.fs_base);
+	}
+	if (h->gs) {
+		unsigned long gsbase;
+
+		rdmsrl(MSR_GS_BASE, gsbase);
+		load_gs_index(h->gs);
+		wrmsrl(MSR_GS_BASE, gsbase);
+	}
+	load_fixmap_gdt(smp_processor_id());
+	local_irq_restore(flags);
+}
+
+/* ------------------------------------------------------------ entry */
+
+/* ------------------------------------------------------------ entry */
+
+/*
+ * L1D flush before entry (L1TF, SDM-independent: Intel's L1TF guidance),
+ * following the host's mitigation: the parameter vmentry_l1d_flush says
+ * cond (flush when the host ran other code since the last entry), always,
+ * or never.
+ */
+static void tvx_l1d_flush(struct tvx_vcpu *v)
+{
+	if (!tvx_l1d_flush_wanted(v))
+		return;
+	v->l1d_flush_needed = false;
+	if (static_cpu_has(X86_FEATURE_FLUSH_L1D)) {
+		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+		return;
+	}
+	tvx_l1d_flush_sw();
+}
+
+/*
+ * XCR0 is switched by what the hardware holds, not by what thinvmx last
+ * wrote: Bochs was seen to leave a different XCR0 after a VM exit than the
+ * one before the entry (a later XRSTORS of host state then faulted, "Bad
+ * FPU state"), and the host must never run with anything but its own.
+ */
+static void tvx_xcr0_guest(struct tvx_vcpu *v)
+{
+	if (tvx_host_xcr0 && xgetbv(XCR_XFEATURE_ENABLED_MASK) != v->xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, v->xcr0);
+}
+
+static void tvx_xcr0_host(struct tvx_vcpu *v)
+{
+	if (tvx_host_xcr0 && xgetbv(XCR_XFEATURE_ENABLED_MASK) != tvx_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, tvx_host_xcr0);
+}
+
+/*
+ * One VM entry and the exit that ends it, with interrupts off. Returns
+ * the basic exit reason, or TVX_EXIT_VMFAIL.
+ */
+static u32 tvx_enter(struct tvx_vcpu *v)
+{
+	u32 reason, intr;
+	int failed;
+
+	tvx_vmcs_host_dynamic(v);
+	tvx_xcr0_guest(v);
+	/* CR2 is not in the VMCS: the guest's own, never the host's */
+	if (native_read_cr2() != v->cr2)
+		native_write_cr2(v->cr2);
+	tvx_l1d_flush(v);
+
+	failed = vmx_vcpu_enter(v->gprs, v->vmcs.launched);
+
+	v->cr2 = native_read_cr2();
+	tvx_xcr0_host(v);
+	if (failed)
+		return TVX_EXIT_VMFAIL;
+	v->vmcs.launched = true;
+	v->exits++;
+	reason = vmcs_read32(VM_EXIT_REASON);
+	v->exit_reason = reason;
+	if ((u16)reason < TVX_NR_EXIT_REASONS)
+		v->stats.exits[(u16)reason]++;
+	/* An NMI that caused the exit is the host's: deliver it now. */
+	if ((u16)reason == EXIT_REASON_EXCEPTION_NMI) {
+		intr = vmcs_read32(VM_EXIT_INTR_INFO);
+		v->exit_intr_info = intr;
+		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+			vmx_deliver_nmi();
+	}
+	return reason;
+}
+
+/*
+ * The inner loop: enter, handle in the kernel what can be, until an exit
+ * needs userspace or an event's wait, the task must reschedule, a signal
+ * is pending or the listener went away.
+ * Return: 1 to go on (after rescheduling), TVX_EXIT_WAIT_EVENT to wait
+ * for an event (then go on), 0 to return to userspace, or a negative
+ * errno.
+ */
+static int tvx_run_stretch(struct tvx_vcpu *v)
+{
+	struct tvx_host_state host;
+	bool settled;
+	int ret = 1;
+	u32 reason;
+
+	preempt_disable();
+	ret = tvx_vcpu_load(v);
+	if (ret) {
+		preempt_enable();
+		return ret;
+	}
+	/* Another task may have run here: its data may be in the L1D. */
+	v->l1d_flush_needed = true;
+	ret = tvx_complete_pending(v);
+	if (ret <= 0)
+		goto out_preempt;
+	settled = READ_ONCE(v->trap.paused) && tvx_trap_unpause(v);
+	if (v->ev.state == TVX_EV_ANSWERED)
+		tvx_event_resume(v, settled);
+
+	tvx_swap_in(v, &host);
+	WRITE_ONCE(v->running_cpu, smp_processor_id());
+	/*
+	 * Before the loop reads what a kicker published (monitor_gen, a
+	 * queued trap): pairs with the barrier in tvx_vcpu_kick(), so that
+	 * either the kicker sees this CPU or the loop sees the change.
+	 */
+	smp_mb();
+	for (;;) {
+		local_irq_disable();
+		/*
+		 * With interrupts off, as the kernel does on its way to user
+		 * mode: a softirq using the FPU between the restore and the
+		 * flag being cleared would leave its registers as ours.
+		 */
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
+		if (need_resched() || signal_pending(current)) {
+			local_irq_enable();
+			ret = 1;
+			break;
+		}
+		if (unlikely(READ_ONCE(v->dom->monitor_gen) != v->ev.monitor_gen)) {
+			/* a listener that went away is let go outside */
+			if (tvx_vcpu_listener_gone(v)) {
+				local_irq_enable();
+				ret = 1;
+				break;
+			}
+			tvx_monitor_refresh(v);
+		}
+		tvx_deliver_trap(v);
+		reason = tvx_enter(v);
+		/* pending host interrupts are taken here */
+		local_irq_enable();
+		ret = tvx_handle_exit(v, reason);
+		if (ret != 1)
+			break;
+	}
+	/* a trap injected while it waits is settled against this state */
+	if (ret == TVX_EXIT_WAIT_EVENT)
+		tvx_trap_pause(v);
+	WRITE_ONCE(v->running_cpu, -1);
+	tvx_swap_out(v, &host);
+out_preempt:
+	preempt_enable();
+	return ret;
+}
+
+long tvx_vcpu_run(struct tvx_vcpu *v)
+{
+	long ret;
+
+	if (v->stopped) {
+		v->run->exit_reason = v->stop_reason;
+		return -EIO;
+	}
+	fpu_swap_kvm_fpstate(&v->gfpu, true);
+	for (;;) {
+		/* an event waiting for room or an answer, a listener gone */
+		if (v->ev.lsn && tvx_event_wait(v)) {
+			v->run->exit_reason = THINVMX_EXIT_NONE;
+			ret = -EINTR;
+			break;
+		}
+		if (signal_pending(current)) {
+			v->run->exit_reason = THINVMX_EXIT_NONE;
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		ret = tvx_run_stretch(v);
+		if (ret <= 0)
+			break;
+	}
+	fpu_swap_kvm_fpstate(&v->gfpu, false);
+	v->run->exits = v->exits;
+	return ret;
+}

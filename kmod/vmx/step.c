@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's own single step of one guest instruction: to discard a
+ * write through the scratch page, to let a denied access happen once, or
+ * because a listener's answer asked for it. With the monitor trap flag
+ * where the CPU has it, else under RFLAGS.TF with #DB intercepted. The
+ * EPT leaf changed for the step is ept/violation.c's.
+ */
+#include <linux/mm.h>
+#include <asm/debugreg.h>
+#include <asm/trapnr.h>
+
+#include "ept/violation.h"
+#include "memevent/event.h"
+#include "vcpu.h"
+#include "vmx/exit.h"
+#include "vmx/host_caps.h"
+#include "vmx/step.h"
+
+/*
+ * One guest instruction, then an exit: with the monitor trap flag where
+ * the CPU has it, else (Bochs) under RFLAGS.TF with #DB intercepted, where
+ * the guest sees TF in a PUSHF of that one instruction and a guest
+ * stepping itself gets its own #DB afterwards. handle_single_step() ends
+ * it.
+ */
+void tvx_step_arm(struct tvx_vcpu *v)
+{
+	unsigned long rflags;
+
+	v->step.active = true;
+	v->step.mtf = tvx_host_caps->features & THINVMX_FEAT_MTF;
+	if (v->step.mtf) {
+		vmcs_set_bits32(CPU_BASED_VM_EXEC_CONTROL,
+				VMX_PROC_MONITOR_TRAP_FLAG);
+		return;
+	}
+	rflags = vmcs_readl(GUEST_RFLAGS);
+	v->step.guest_tf = rflags & X86_EFLAGS_TF;
+	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
+	vmcs_set_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+}
+
+/*
+ * A write by an instruction the decoder does not know (string moves,
+ * XCHG, read-modify-write...): point the frame's leaf at the domain's
+ * scratch page, let the guest execute that one instruction single-stepped,
+ * then put the leaf back (handle_single_step()). The write lands in the
+ * scratch page; the device or the read-only RAM never sees it. Only 4 KiB
+ * leaves are swapped: a ram_ro superpage written this way stops the vCPU
+ * instead.
+ */
+int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
+{
+	/* one instruction writing two read-only frames: give up safely */
+	if (v->step.swap.active || ept_swap_leaf(v->dom, &v->step.swap, gpa, true))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	/* a step an answer asked for is this one */
+	if (!v->step.active)
+		tvx_step_arm(v);
+	return 1;
+}
+
+/*
+ * Execute the instruction at a mem_access violation once with the access
+ * allowed: an async event's vCPU goes on, or an answer asked for the step.
+ * Other vCPUs can reach the frame during that one instruction too.
+ */
+void tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
+{
+	if (v->step.swap.active || ept_swap_leaf(v->dom, &v->step.swap, gpa, false))
+		return;		/* the access retries and faults again */
+	if (!v->step.active)
+		tvx_step_arm(v);
+}
+
+/* The single step is done: undo it, and report it if an answer asked. */
+int handle_single_step(struct tvx_vcpu *v)
+{
+	struct thinvmx_event *ev;
+
+	ept_unswap_leaf(v->dom, &v->step.swap);
+	v->step.active = false;
+	if (v->step.mtf) {
+		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,
+				  VMX_PROC_MONITOR_TRAP_FLAG);
+	} else if (!v->step.guest_tf) {
+		vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
+	} else {
+		vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
+		/* the guest was single-stepping itself: its #DB is due now */
+		v->dr6 |= DR_STEP;
+		tvx_inject_exception(v, X86_TRAP_DB, false, 0);
+	}
+	if (!v->step.report)
+		return 1;
+	v->step.report = false;
+	ev = tvx_event_begin(v, THINVMX_EVENT_SINGLESTEP, MONITOR_SYNC);
+	return ev ? tvx_event_send(v) : 1;
+}
+
+int handle_mtf(struct tvx_vcpu *v)
+{
+	if (!v->step.active || !v->step.mtf)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	return handle_single_step(v);
+}
