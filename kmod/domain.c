@@ -45,7 +45,7 @@ static LIST_HEAD(tvx_domains);
  */
 void tvx_call_each_domain(tvx_domain_fn fn, void *arg)
 {
-	struct tvx_domain *dom;
+	struct tvx_dom *dom;
 
 	mutex_lock(&tvx_domains_lock);
 	list_for_each_entry(dom, &tvx_domains, node)
@@ -53,7 +53,7 @@ void tvx_call_each_domain(tvx_domain_fn fn, void *arg)
 	mutex_unlock(&tvx_domains_lock);
 }
 
-static void tvx_reapply_mmio_one(struct tvx_domain *dom, void *unused)
+static void tvx_reapply_mmio_one(struct tvx_dom *dom, void *unused)
 {
 	mutex_lock(&dom->p2m_lock);
 	tvx_domain_reapply_mmio(dom);
@@ -87,7 +87,7 @@ static void tvx_free_chunk(struct page *page, unsigned int order)
 		tvx_free_pages(page, order);
 }
 
-static int tvx_add_chunk(struct tvx_domain *dom, u32 *cap, u64 gfn,
+static int tvx_add_chunk(struct tvx_dom *dom, u32 *cap, u64 gfn,
 			 struct page *page, unsigned int order)
 {
 	if (dom->nr_chunks == *cap) {
@@ -112,7 +112,7 @@ static int tvx_add_chunk(struct tvx_domain *dom, u32 *cap, u64 gfn,
  * CPU's EPT and the allocator allow: 1 GiB (ram1g.c; after one GiB was
  * not to be had, not tried again for this domain), 2 MiB, 4 KiB.
  */
-static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
+static int tvx_populate_range(struct tvx_dom *dom, u32 *cap, u64 start,
 			      u64 end, bool *try_1g)
 {
 	const u64 big = PAGE_SIZE << TVX_CHUNK_ORDER;
@@ -161,7 +161,7 @@ static int tvx_populate_range(struct tvx_domain *dom, u32 *cap, u64 start,
 	return 0;
 }
 
-static int tvx_populate(struct tvx_domain *dom)
+static int tvx_populate(struct tvx_dom *dom)
 {
 	bool try_1g = tvx_ram_1g_enabled() &&
 		      p2m_ept_level_ok(&dom->ept.caps, EPT_LEVEL_1G);
@@ -190,7 +190,7 @@ static int tvx_populate(struct tvx_domain *dom)
 	return 0;
 }
 
-static struct tvx_chunk *tvx_find_chunk(struct tvx_domain *dom, u64 gfn)
+static struct tvx_chunk *tvx_find_chunk(struct tvx_dom *dom, u64 gfn)
 {
 	u32 lo = 0, hi = dom->nr_chunks;
 
@@ -216,7 +216,7 @@ static struct tvx_chunk *tvx_find_chunk(struct tvx_domain *dom, u64 gfn)
  *
  * Return: true if @gpa is guest RAM.
  */
-bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa)
+bool tvx_gpa_to_hpa(struct tvx_dom *dom, u64 gpa, u64 *hpa)
 {
 	struct tvx_chunk *c = tvx_find_chunk(dom, gpa >> PAGE_SHIFT);
 
@@ -225,8 +225,6 @@ bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa)
 	*hpa = page_to_phys(c->page) + (gpa - (c->gfn << PAGE_SHIFT));
 	return true;
 }
-
-/* ------------------------------------------------------------ helpers */
 
 /**
  * tvx_read_guest() - copy from guest physical memory
@@ -237,7 +235,7 @@ bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa)
  *
  * Return: 0, or -EFAULT when part of the range is not RAM.
  */
-int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len)
+int tvx_read_guest(struct tvx_dom *dom, u64 gpa, void *buf, unsigned int len)
 {
 	while (len) {
 		unsigned int n = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
@@ -254,7 +252,7 @@ int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len)
 }
 
 /* The real-mode helpers, when the map has them (reference 003). */
-static void tvx_write_realmode_helpers(struct tvx_domain *dom)
+static void tvx_write_realmode_helpers(struct tvx_dom *dom)
 {
 	u64 hpa;
 
@@ -273,7 +271,7 @@ static void tvx_flush_ept_all_cpus(void *unused)
 
 static void tvx_domain_free(struct kref *ref)
 {
-	struct tvx_domain *dom = container_of(ref, struct tvx_domain, ref);
+	struct tvx_dom *dom = container_of(ref, struct tvx_dom, ref);
 	u32 i;
 
 	mutex_lock(&tvx_domains_lock);
@@ -313,7 +311,7 @@ static void tvx_domain_free(struct kref *ref)
  * tvx_domain_put() - drop a reference; the last frees the domain
  * @dom: the domain
  */
-void tvx_domain_put(struct tvx_domain *dom)
+void tvx_domain_put(struct tvx_dom *dom)
 {
 	kref_put(&dom->ref, tvx_domain_free);
 }
@@ -326,7 +324,7 @@ static int tvx_domain_release(struct inode *inode, struct file *file)
 
 static void tvx_domain_vma_open(struct vm_area_struct *vma)
 {
-	struct tvx_domain *dom = vma->vm_private_data;
+	struct tvx_dom *dom = vma->vm_private_data;
 
 	kref_get(&dom->ref);
 }
@@ -347,7 +345,7 @@ static const struct vm_operations_struct tvx_domain_vm_ops = {
  */
 static int tvx_domain_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct tvx_domain *dom = file->private_data;
+	struct tvx_dom *dom = file->private_data;
 	u64 gpa = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	u64 len = vma->vm_end - vma->vm_start;
 	u64 off = 0;
@@ -377,7 +375,7 @@ static int tvx_domain_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
-static long tvx_get_memmap(struct tvx_domain *dom,
+static long tvx_get_memmap(struct tvx_dom *dom,
 			   struct thinvmx_memmap __user *uarg)
 {
 	struct thinvmx_memmap m;
@@ -399,7 +397,7 @@ static long tvx_get_memmap(struct tvx_domain *dom,
 }
 
 /* Index of the first chunk that ends above @gfn (nr_chunks if none). */
-static u32 tvx_chunk_index_from(struct tvx_domain *dom, u64 gfn)
+static u32 tvx_chunk_index_from(struct tvx_dom *dom, u64 gfn)
 {
 	u32 lo = 0, hi = dom->nr_chunks;
 
@@ -421,7 +419,7 @@ static u32 tvx_chunk_index_from(struct tvx_domain *dom, u64 gfn)
  * many the range needs. Every chunk is at most one extent, so a buffer of
  * min(max_extents, chunks in range) entries is enough.
  */
-static long tvx_get_frame_list(struct tvx_domain *dom,
+static long tvx_get_frame_list(struct tvx_dom *dom,
 			       struct thinvmx_frame_list __user *uarg)
 {
 	struct thinvmx_frame_list fl;
@@ -465,69 +463,10 @@ static long tvx_get_frame_list(struct tvx_domain *dom,
 	return ret;
 }
 
-static long tvx_set_cpuid(struct tvx_domain *dom, struct thinvmx_cpuid __user *uarg)
-{
-	struct thinvmx_cpuid c;
-	struct thinvmx_cpuid_entry *e, *old;
-	int ret;
-
-	if (copy_from_user(&c, uarg, sizeof(c)))
-		return -EFAULT;
-	if (c.pad || c.nr > THINVMX_CPUID_MAX)
-		return -EINVAL;
-	e = kvmalloc_array(max(c.nr, 1U), sizeof(*e), GFP_KERNEL_ACCOUNT);
-	if (!e)
-		return -ENOMEM;
-	if (copy_from_user(e, u64_to_user_ptr(c.entries), c.nr * sizeof(*e))) {
-		kvfree(e);
-		return -EFAULT;
-	}
-	ret = cpuid_validate(e, c.nr);
-	if (ret) {
-		kvfree(e);
-		return ret;
-	}
-	spin_lock(&dom->cpuid_lock);
-	old = dom->cpuid;
-	dom->cpuid = e;
-	dom->nr_cpuid = c.nr;
-	spin_unlock(&dom->cpuid_lock);
-	kvfree(old);
-	return 0;
-}
-
-static long tvx_get_cpuid(struct tvx_domain *dom, struct thinvmx_cpuid __user *uarg)
-{
-	struct thinvmx_cpuid_entry *snap;
-	struct thinvmx_cpuid c;
-	long ret = 0;
-	u32 n, total;
-
-	if (copy_from_user(&c, uarg, sizeof(c)))
-		return -EFAULT;
-	if (c.pad)
-		return -EINVAL;
-	snap = kvmalloc_array(THINVMX_CPUID_MAX, sizeof(*snap), GFP_KERNEL);
-	if (!snap)
-		return -ENOMEM;
-	spin_lock(&dom->cpuid_lock);
-	total = dom->nr_cpuid;
-	memcpy(snap, dom->cpuid, total * sizeof(*snap));
-	spin_unlock(&dom->cpuid_lock);
-	n = min(c.nr, total);
-	if (n && copy_to_user(u64_to_user_ptr(c.entries), snap, n * sizeof(*snap)))
-		ret = -EFAULT;
-	c.nr = total;
-	if (!ret && copy_to_user(uarg, &c, sizeof(c)))
-		ret = -EFAULT;
-	kvfree(snap);
-	return ret;
-}
-
 static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
-	struct tvx_domain *dom = file->private_data;
+	struct tvx_dom *dom = file->private_data;
 	void __user *argp = (void __user *)arg;
 
 	switch (cmd) {
@@ -587,7 +526,7 @@ static const struct file_operations tvx_domain_fops = {
  */
 int tvx_open_domain(struct thinvmx_open_domain __user *uarg)
 {
-	struct tvx_domain *dom = NULL, *d;
+	struct tvx_dom *dom = NULL, *d;
 	struct thinvmx_open_domain od;
 	int ret;
 
@@ -621,96 +560,6 @@ int tvx_open_domain(struct thinvmx_open_domain __user *uarg)
 	return ret;
 }
 
-static void tvx_host_cpuid(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
-			   u32 function, u32 index, bool indexed)
-{
-	u32 a, b, c, d;
-
-	if (*nr >= max)
-		return;
-	cpuid_count(function, index, &a, &b, &c, &d);
-	e[(*nr)++] = (struct thinvmx_cpuid_entry) {
-		.function = function, .index = indexed ? index : 0,
-		.flags = indexed ? THINVMX_CPUID_FLAG_INDEXED : 0,
-		.eax = a, .ebx = b, .ecx = c, .edx = d,
-	};
-}
-
-/* How many sub-leaves a host leaf has, or 0 when it takes no index. */
-static u32 tvx_host_subleaves(u32 function)
-{
-	u32 a, b, c, d, n;
-
-	switch (function) {
-	case 4:		/* deterministic cache parameters: until type 0 */
-		for (n = 0; n < 16; n++) {
-			cpuid_count(4, n, &a, &b, &c, &d);
-			if (!(a & 0x1f))
-				break;
-		}
-		return n + 1;
-	case 0xb:
-	case 0x1f:	/* topology: until level type 0 */
-		for (n = 0; n < 8; n++) {
-			cpuid_count(function, n, &a, &b, &c, &d);
-			if (!((c >> 8) & 0xff))
-				break;
-		}
-		return n + 1;
-	case 7:
-	case 0x14:
-	case 0x17:
-	case 0x18:
-	case 0x1d:	/* sub-leaf 0 EAX is the last sub-leaf */
-		cpuid_count(function, 0, &a, &b, &c, &d);
-		return min(a, 31U) + 1;
-	case 0xd:	/* XSAVE: one sub-leaf per state component */
-		return 64;
-	case 0xf:
-	case 0x10:
-	case 0x12:
-		return 4;
-	default:
-		return 0;
-	}
-}
-
-static int tvx_default_cpuid(struct tvx_domain *dom)
-{
-	struct thinvmx_cpuid_entry *e;
-	static const u32 bases[] = { 0, 0x80000000u };
-	u32 nr = 0, base, max, f, i, b, sub;
-	int ret;
-
-	e = kvmalloc_array(THINVMX_CPUID_MAX, sizeof(*e),
-			   GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!e)
-		return -ENOMEM;
-	for (b = 0; b < ARRAY_SIZE(bases); b++) {
-		base = bases[b];
-		max = cpuid_eax(base);
-		if (max < base || max > base + 0xff)
-			continue;
-		for (f = base; f <= max; f++) {
-			sub = tvx_host_subleaves(f);
-			if (!sub) {
-				tvx_host_cpuid(e, &nr, THINVMX_CPUID_MAX - 1, f, 0, false);
-				continue;
-			}
-			for (i = 0; i < sub; i++)
-				tvx_host_cpuid(e, &nr, THINVMX_CPUID_MAX - 1, f, i, true);
-		}
-	}
-	ret = cpuid_guest_defaults(e, &nr, THINVMX_CPUID_MAX);
-	if (ret) {
-		kvfree(e);
-		return ret;
-	}
-	dom->cpuid = e;
-	dom->nr_cpuid = nr;
-	return 0;
-}
-
 /**
  * tvx_create_domain() - THINVMX_CREATE_DOMAIN
  * @uarg: the caller's struct thinvmx_create_domain
@@ -723,7 +572,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 {
 	struct thinvmx_create_domain cd;
 	struct thinvmx_e820_entry *e820;
-	struct tvx_domain *dom;
+	struct tvx_dom *dom;
 	bool helpers;
 	int ret, i;
 
@@ -765,7 +614,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	dom->map = kzalloc(sizeof(*dom->map), GFP_KERNEL_ACCOUNT);
 	if (!dom->map)
 		goto err_put;
-	helpers = !(tvx_host_caps->features & THINVMX_FEAT_UNRESTRICTED) ||
+	helpers = !cpu_has_vmx_unrestricted_guest() ||
 		  (cd.flags & THINVMX_DOMAIN_REALMODE_HELPERS);
 	ret = memmap_build(e820, cd.nr_e820, cd.mem_bytes, helpers, dom->map);
 	if (ret)

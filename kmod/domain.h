@@ -33,7 +33,7 @@ struct tvx_chunk {
 struct tvx_vcpu;
 struct tvx_listener;
 
-struct tvx_domain {
+struct tvx_dom {
 	struct kref ref;
 	struct mutex lock;		/* vcpus[] */
 	spinlock_t cpuid_lock;		/* cpuid, nr_cpuid: read by exits */
@@ -74,11 +74,14 @@ struct tvx_domain {
 
 int tvx_create_domain(struct thinvmx_create_domain __user *uarg);
 int tvx_open_domain(struct thinvmx_open_domain __user *uarg);
-void tvx_domain_put(struct tvx_domain *dom);
-typedef void (*tvx_domain_fn)(struct tvx_domain *dom, void *arg);
+void tvx_domain_put(struct tvx_dom *dom);
+typedef void (*tvx_domain_fn)(struct tvx_dom *dom, void *arg);
 void tvx_call_each_domain(tvx_domain_fn fn, void *arg);
 void tvx_reapply_mmio_all(void);
-bool tvx_gpa_to_hpa(struct tvx_domain *dom, u64 gpa, u64 *hpa);
-int tvx_read_guest(struct tvx_domain *dom, u64 gpa, void *buf, unsigned int len);
+long tvx_set_cpuid(struct tvx_dom *dom, struct thinvmx_cpuid __user *uarg);
+long tvx_get_cpuid(struct tvx_dom *dom, struct thinvmx_cpuid __user *uarg);
+int tvx_default_cpuid(struct tvx_dom *dom);
+bool tvx_gpa_to_hpa(struct tvx_dom *dom, u64 gpa, u64 *hpa);
+int tvx_read_guest(struct tvx_dom *dom, u64 gpa, void *buf, unsigned int len);
 
 #endif /* _THINVMX_DOMAIN_H */

@@ -93,7 +93,7 @@ struct tvx_nl_find {
 };
 
 /* tvx_call_each_domain() callback: domain list lock held. */
-static void tvx_nl_read_domain(struct tvx_domain *dom, void *arg)
+static void tvx_nl_read_domain(struct tvx_dom *dom, void *arg)
 {
 	struct tvx_nl_find *f = arg;
 	struct tvx_nl_dom *d = f->out;
@@ -148,7 +148,7 @@ struct tvx_nl_ids {
 	u32 *id;
 };
 
-static void tvx_nl_collect_id(struct tvx_domain *dom, void *arg)
+static void tvx_nl_collect_id(struct tvx_dom *dom, void *arg)
 {
 	struct tvx_nl_ids *ids = arg;
 	u32 *n;
@@ -623,7 +623,7 @@ static struct genl_family tvx_nl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(tvx_nl_mcgrps),
 };
 
-static void tvx_nl_notify(u8 cmd, struct tvx_domain *dom, int listener,
+static void tvx_nl_notify(u8 cmd, struct tvx_dom *dom, int listener,
 			  gfp_t gfp)
 {
 	struct sk_buff *msg;
@@ -657,7 +657,7 @@ static void tvx_nl_notify(u8 cmd, struct tvx_domain *dom, int listener,
  *
  * Context: process context; may sleep.
  */
-void tvx_nl_notify_domain(struct tvx_domain *dom, bool created)
+void tvx_nl_notify_domain(struct tvx_dom *dom, bool created)
 {
 	tvx_nl_notify(created ? THINVMX_CMD_DOMAIN_CREATED :
 		      THINVMX_CMD_DOMAIN_DESTROYED, dom, -1, GFP_KERNEL);
@@ -671,7 +671,7 @@ void tvx_nl_notify_domain(struct tvx_domain *dom, bool created)
  * Context: any but hard interrupt; does not sleep (GFP_ATOMIC), so it may
  * be called with the listener's locks held.
  */
-void tvx_nl_notify_listener(struct tvx_domain *dom, bool attached)
+void tvx_nl_notify_listener(struct tvx_dom *dom, bool attached)
 {
 	tvx_nl_notify(attached ? THINVMX_CMD_LISTENER_ATTACHED :
 		      THINVMX_CMD_LISTENER_DETACHED, dom, attached, GFP_ATOMIC);

@@ -9,12 +9,12 @@
 #include <linux/types.h>
 
 struct thinvmx_caps;
-struct tvx_domain;
+struct tvx_dom;
 
 int tvx_nl_init(void);
 void tvx_nl_exit(void);
-void tvx_nl_notify_domain(struct tvx_domain *dom, bool created);
-void tvx_nl_notify_listener(struct tvx_domain *dom, bool attached);
+void tvx_nl_notify_domain(struct tvx_dom *dom, bool created);
+void tvx_nl_notify_listener(struct tvx_dom *dom, bool attached);
 
 /* main.c: what THINVMX_GET_CAPABILITIES reports, for the family too */
 void tvx_read_caps(struct thinvmx_caps *caps);

@@ -134,7 +134,7 @@ static void tvx_stats_fold(struct tvx_vcpu_stats *to,
  */
 void tvx_vcpu_free(struct tvx_vcpu *v)
 {
-	struct tvx_domain *dom = v->dom;
+	struct tvx_dom *dom = v->dom;
 
 	vmx_loaded_vmcs_clear(&v->vmcs);
 	if (v->vpid) {
@@ -183,7 +183,7 @@ static void tvx_vmcs_setup_fn(struct tvx_vcpu *v, void *arg)
  * Return: a new vCPU fd, or -EFAULT, -EINVAL (bad id, flags, reserved),
  * -EEXIST (the id is taken), -ENOMEM, or a VMX failure (-EIO).
  */
-int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *uarg)
+int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg)
 {
 	struct thinvmx_create_vcpu cv;
 	struct tvx_vcpu *v;
@@ -218,7 +218,7 @@ int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *u
 	v->run = page_address(v->run_page);
 	if (!fpu_alloc_guest_fpstate(&v->gfpu))
 		goto err_run;
-	if (tvx_host_caps->features & THINVMX_FEAT_VPID) {
+	if (cpu_has_vmx_vpid()) {
 		ret = ida_alloc_range(&tvx_vpid_ida, 1, 0xffff, GFP_KERNEL);
 		v->vpid = ret < 0 ? 0 : ret;	/* without one: flush on entry */
 	}

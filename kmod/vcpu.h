@@ -30,7 +30,7 @@ enum tvx_reg {
 };
 
 struct tvx_vcpu {
-	struct tvx_domain *dom;
+	struct tvx_dom *dom;
 	u32 id;
 	u16 vpid;
 	struct mutex run_lock;		/* one RUN or register access at a time */
@@ -68,7 +68,7 @@ struct tvx_vcpu {
 	u32 exit_intr_info;
 };
 
-int tvx_create_vcpu(struct tvx_domain *dom, struct thinvmx_create_vcpu __user *uarg);
+int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg);
 void tvx_vcpu_free(struct tvx_vcpu *v);
 
 /*

@@ -51,7 +51,7 @@ static int ept_find_ro(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
  * come with __GFP_NOFAIL: a split that failed would leave the guest
  * writing frames it may only read.
  */
-static void ept_split_ro(struct tvx_domain *dom)
+static void ept_split_ro(struct tvx_dom *dom)
 {
 	struct ept_prealloc pa = { 0 };
 	int found, ret = 0;
@@ -95,7 +95,7 @@ static int ept_reapply_leaf(struct ept *ept, u64 *e, int level, u64 gfn, void *a
  *
  * Context: dom->p2m_lock held; may sleep.
  */
-void tvx_domain_reapply_mmio(struct tvx_domain *dom)
+void tvx_domain_reapply_mmio(struct tvx_dom *dom)
 {
 	struct ept_reapply_arg arg = { 0 };
 

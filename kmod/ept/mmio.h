@@ -7,9 +7,9 @@
 
 #include <linux/types.h>
 
-struct tvx_domain;
+struct tvx_dom;
 
 bool tvx_mmio_ro_leaf(u64 entry, int level);
-void tvx_domain_reapply_mmio(struct tvx_domain *dom);
+void tvx_domain_reapply_mmio(struct tvx_dom *dom);
 
 #endif /* _THINVMX_EPT_MMIO_H */

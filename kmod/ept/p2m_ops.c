@@ -69,7 +69,7 @@ static int tvx_set_apply(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
  * Return: 0, -EFAULT, -EINVAL (bad value, reserved bits, a frame of the
  * range unmapped or, for types, not RAM: nothing changed), -ENOMEM.
  */
-long tvx_set_mem(struct tvx_domain *dom, struct thinvmx_mem_range __user *uarg,
+long tvx_set_mem(struct tvx_dom *dom, struct thinvmx_mem_range __user *uarg,
 		 bool is_type)
 {
 	struct tvx_set_arg arg = { .is_type = is_type };
@@ -115,7 +115,7 @@ out:
  *
  * Return: 0, -EFAULT, -EINVAL (reserved bits, or the frame is unmapped).
  */
-long tvx_get_mem_access(struct tvx_domain *dom,
+long tvx_get_mem_access(struct tvx_dom *dom,
 			struct thinvmx_mem_query __user *uarg)
 {
 	struct thinvmx_mem_query q;
@@ -150,7 +150,7 @@ static int tvx_global_apply(struct ept *ept, u64 *e, int level, u64 gfn, void *a
 	return 0;
 }
 
-static void tvx_change_all(struct tvx_domain *dom, u32 from, u32 to)
+static void tvx_change_all(struct tvx_dom *dom, u32 from, u32 to)
 {
 	struct tvx_global_arg arg = { .from = from, .to = to };
 
@@ -169,7 +169,7 @@ static void tvx_change_all(struct tvx_domain *dom, u32 from, u32 to)
  * Return: 0, -EFAULT, or -EINVAL (reserved bits, or a change p2m.c's
  * rule refuses: to or from mmio_direct unless from == to).
  */
-long tvx_change_type_global(struct tvx_domain *dom,
+long tvx_change_type_global(struct tvx_dom *dom,
 			    struct thinvmx_type_change __user *uarg)
 {
 	struct thinvmx_type_change c;
@@ -209,7 +209,7 @@ static int tvx_count_big(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
  * Dirty logging tracks 4 KiB frames: superpages of RAM are split first,
  * a few at a time (the pool holds EPT_PREALLOC_MAX pages).
  */
-static int tvx_split_all_ram(struct tvx_domain *dom)
+static int tvx_split_all_ram(struct tvx_dom *dom)
 {
 	struct ept_prealloc pa = { 0 };
 	unsigned long big;
@@ -269,7 +269,7 @@ static int tvx_reprotect(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
 	return 0;
 }
 
-static long tvx_dirty_get(struct tvx_domain *dom, struct thinvmx_dirty_log *dl)
+static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl)
 {
 	struct tvx_reprotect_arg arg;
 	unsigned long *bits;
@@ -313,7 +313,7 @@ static long tvx_dirty_get(struct tvx_domain *dom, struct thinvmx_dirty_log *dl)
  * Return: 0, -EFAULT, -EINVAL (bad op or range, reserved bits, GET while
  * not logging, START while logging), -ENOMEM.
  */
-long tvx_dirty_log(struct tvx_domain *dom, struct thinvmx_dirty_log __user *uarg)
+long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg)
 {
 	struct thinvmx_dirty_log dl;
 	unsigned long *old;
@@ -374,7 +374,7 @@ long tvx_dirty_log(struct tvx_domain *dom, struct thinvmx_dirty_log __user *uarg
  *
  * Context: dom->ept.lock held.
  */
-void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn)
+void tvx_logdirty_mark(struct tvx_dom *dom, u64 gfn)
 {
 	if (dom->dirty && gfn < dom->dirty_frames)
 		set_bit(gfn, dom->dirty);
@@ -388,7 +388,7 @@ void tvx_logdirty_mark(struct tvx_domain *dom, u64 gfn)
  * of its host frames is in the read-only set (ro_mmio.c keeps that true
  * of every mmio_direct superpage leaf).
  */
-static int tvx_mmio_level(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
+static int tvx_mmio_level(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
 {
 	int level = p2m_map_level(&dom->ept.caps, gfn, mfn, nr, EPT_LEVEL_1G);
 
@@ -413,7 +413,7 @@ static int tvx_mmio_level(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
  *
  * Return: 0, -EINVAL (nothing mapped then), -ENOMEM.
  */
-int tvx_map_mmio_frames(struct tvx_domain *dom, u64 gfn, u64 mfn, u64 nr)
+int tvx_map_mmio_frames(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
 {
 	u64 i, pages, gpa, hpa = mfn << PAGE_SHIFT, size = nr << PAGE_SHIFT;
 	int ret = 0, level;
@@ -471,7 +471,7 @@ out:
  * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN), or as
  * tvx_map_mmio_frames().
  */
-long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
+long tvx_map_mmio(struct tvx_dom *dom, struct thinvmx_map_mmio __user *uarg)
 {
 	struct thinvmx_map_mmio m;
 
@@ -491,7 +491,7 @@ long tvx_map_mmio(struct tvx_domain *dom, struct thinvmx_map_mmio __user *uarg)
  *
  * Return: 0 or -EFAULT.
  */
-long tvx_get_domain_info(struct tvx_domain *dom,
+long tvx_get_domain_info(struct tvx_dom *dom,
 			 struct thinvmx_domain_info __user *uarg)
 {
 	struct thinvmx_domain_info info;

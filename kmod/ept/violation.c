@@ -34,7 +34,7 @@
  * Return: 0, or -EINVAL when the leaf cannot be swapped (no leaf; scratch
  * needs a 4 KiB leaf).
  */
-int ept_swap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw, u64 gpa,
+int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
 		  bool scratch)
 {
 	int level;
@@ -73,7 +73,7 @@ int ept_swap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw, u64 gpa,
  * The INVEPT is done on every CPU before this returns: any vCPU that used
  * the frame during the step may cache its translation.
  */
-void ept_unswap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw)
+void ept_unswap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw)
 {
 	int level;
 	u64 *e;
@@ -102,7 +102,7 @@ void ept_unswap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw)
 int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
 		   bool final)
 {
-	struct tvx_domain *dom = v->dom;
+	struct tvx_dom *dom = v->dom;
 	struct p2m_violation viol;
 	bool flush = false;
 	int level, ret;
@@ -110,7 +110,8 @@ int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
 
 	spin_lock(&dom->ept.lock);
 	e = ept_find_leaf(&dom->ept, gpa, &level);
-	ret = e ? p2m_ept_violation(&dom->ept.caps, *e, write ? BIT(1) : BIT(0),
+	ret = e ? p2m_ept_violation(&dom->ept.caps, *e, write ? EPT_VIOLATION_ACC_WRITE :
+				      EPT_VIOLATION_ACC_READ,
 				    tvx_mmio_ro(*e & EPT_ADDR_MASK), &viol) : -EACCES;
 	if (!ret) {
 		switch (viol.kind) {
@@ -154,7 +155,7 @@ int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 	    emu_decode(bytes, len, tvx_guest_mode(), &insn) || !insn.is_write)
 		return tvx_discard_by_single_step(v, gpa);
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + insn.len);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 /* The linear address of an EPT violation, when the CPU gave one. */
@@ -225,7 +226,8 @@ static int tvx_ro_mmio_event(struct tvx_vcpu *v, u64 gpa, u64 hpa,
 		return tvx_event_send(v);
 	ret = tvx_discard_write(v, gpa);
 	sent = tvx_event_send(v);
-	return ret == 1 ? sent : ret;	/* 0: the vCPU stopped on the write */
+	/* TO_USER: the vCPU stopped on the write */
+	return ret == TVX_EXIT_RESUME ? sent : ret;
 }
 
 /*
@@ -236,7 +238,7 @@ int handle_ept_violation(struct tvx_vcpu *v)
 {
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
-	struct tvx_domain *dom = v->dom;
+	struct tvx_dom *dom = v->dom;
 	struct thinvmx_run *run = v->run;
 	struct p2m_violation viol;
 	bool flush = false, ro;
@@ -275,10 +277,10 @@ int handle_ept_violation(struct tvx_vcpu *v)
 
 	switch (viol.kind) {
 	case P2M_VIOL_RETRY:
-		return 1;
+		return TVX_EXIT_RESUME;
 	case P2M_VIOL_LOGDIRTY:
 		atomic64_inc(&dom->logdirty_faults);
-		return 1;
+		return TVX_EXIT_RESUME;
 	case P2M_VIOL_ACCESS:
 		atomic64_inc(&dom->mem_access_violations);
 		ret = tvx_mem_access_event(v, gpa, &viol, right);
@@ -295,7 +297,7 @@ int handle_ept_violation(struct tvx_vcpu *v)
 			(viol.gla_valid ? THINVMX_MEM_ACCESS_GLA_VALID : 0) |
 			(viol.in_walk ? THINVMX_MEM_ACCESS_IN_WALK : 0);
 		run->mem_access.pad = 0;
-		return 0;
+		return TVX_EXIT_TO_USER;
 	case P2M_VIOL_RAM_RO_WRITE:
 		atomic64_inc(&dom->ram_ro_writes_discarded);
 		return tvx_discard_write(v, gpa);

@@ -9,14 +9,14 @@
 
 #include "ept_table.h"
 
-struct tvx_domain;
+struct tvx_dom;
 struct tvx_vcpu;
 
 int handle_ept_violation(struct tvx_vcpu *v);
 int tvx_discard_write(struct tvx_vcpu *v, u64 gpa);
 int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write, bool final);
-int ept_swap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw, u64 gpa,
+int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
 		  bool scratch);
-void ept_unswap_leaf(struct tvx_domain *dom, struct ept_leaf_swap *sw);
+void ept_unswap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw);
 
 #endif /* _THINVMX_EPT_VIOLATION_H */

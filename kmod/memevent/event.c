@@ -94,7 +94,7 @@ static bool tvx_answer_ready(struct tvx_listener *l, struct tvx_vcpu_rings *vr,
 struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 				      enum monitor_delivery delivery)
 {
-	struct tvx_domain *dom = v->dom;
+	struct tvx_dom *dom = v->dom;
 	struct tvx_listener *l = v->ev.lsn;
 	struct thinvmx_event *ev = &v->ev.buf;
 	struct ring *req;
@@ -187,9 +187,9 @@ static int tvx_event_publish(struct tvx_vcpu *v, struct tvx_listener *l)
  * A sync event's wait is registered before the record is visible, so
  * that the answer can never come first.
  *
- * Return: 1 (go on: an async event is in the ring) or TVX_EXIT_WAIT_EVENT
- * (leave the stretch: the vCPU waits for room or for the answer in
- * tvx_event_wait()).
+ * Return: TVX_EXIT_RESUME (go on: an async event is in the ring) or
+ * TVX_EXIT_WAIT_EVENT (leave the stretch: the vCPU waits for room or for
+ * the answer in tvx_event_wait()).
  */
 int tvx_event_send(struct tvx_vcpu *v)
 {
@@ -215,7 +215,7 @@ int tvx_event_send(struct tvx_vcpu *v)
 	if (ret || !sync) {
 		/* sent, or the listener broke: tvx_event_wait() resolves it */
 		v->ev.state = ret && sync ? TVX_EV_WAIT : TVX_EV_NONE;
-		return ret ? TVX_EXIT_WAIT_EVENT : 1;
+		return ret ? TVX_EXIT_WAIT_EVENT : TVX_EXIT_RESUME;
 	}
 	v->ev.state = TVX_EV_WAIT;
 	return TVX_EXIT_WAIT_EVENT;
@@ -395,7 +395,7 @@ int handle_int3(struct tvx_vcpu *v)
 								MONITOR_ASYNC);
 	if (!ev) {
 		tvx_reinject_bp(v, len);
-		return 1;
+		return TVX_EXIT_RESUME;
 	}
 	if (tvx_event_rip_gpa(v, &gla, &gpa)) {
 		tvx_event_flag(v, THINVMX_EVENT_F_GFN_VALID);

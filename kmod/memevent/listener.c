@@ -136,7 +136,7 @@ void tvx_listener_vcpu_free(struct tvx_vcpu *v)
  *
  * Return: 0, or -EBUSY when a listener is attached without a ring for @id.
  */
-int tvx_listener_vcpu_allowed(struct tvx_domain *dom, u32 id)
+int tvx_listener_vcpu_allowed(struct tvx_dom *dom, u32 id)
 {
 	struct tvx_listener *l;
 
@@ -149,7 +149,7 @@ int tvx_listener_vcpu_allowed(struct tvx_domain *dom, u32 id)
 /* ------------------------------------------------------------ settings */
 
 /* Make every vCPU of the domain look at the settings at its next entry. */
-static void tvx_monitor_changed(struct tvx_domain *dom)
+static void tvx_monitor_changed(struct tvx_dom *dom)
 {
 	u32 i;
 
@@ -301,7 +301,7 @@ static int tvx_listener_mmap(struct file *file, struct vm_area_struct *vma)
  */
 static void tvx_listener_detach(struct tvx_listener *l)
 {
-	struct tvx_domain *dom = l->dom;
+	struct tvx_dom *dom = l->dom;
 	u32 i;
 
 	mutex_lock(&l->lock);
@@ -338,7 +338,7 @@ static const struct file_operations tvx_listener_fops = {
 };
 
 /* The highest vCPU id of the domain plus one; dom->lock held. */
-static u32 tvx_vcpu_span(struct tvx_domain *dom)
+static u32 tvx_vcpu_span(struct tvx_dom *dom)
 {
 	u32 i, n = 0;
 
@@ -389,7 +389,7 @@ static int tvx_listener_rings(struct tvx_listener *l)
  * nr_vcpus, reserved bits), -EPERM (neither the domain's owner nor
  * CAP_SYS_ADMIN), -EBUSY (a listener is attached), -ENOMEM.
  */
-long tvx_attach_monitor(struct tvx_domain *dom,
+long tvx_attach_monitor(struct tvx_dom *dom,
 			struct thinvmx_attach_monitor __user *uarg)
 {
 	struct thinvmx_attach_monitor a;

@@ -17,7 +17,7 @@
 #include "monitor.h"
 #include "ring.h"
 
-struct tvx_domain;
+struct tvx_dom;
 struct tvx_vcpu;
 
 /* One vCPU's rings, and the answer its sync event waits for. */
@@ -35,7 +35,7 @@ struct tvx_vcpu_rings {
 
 struct tvx_listener {
 	struct kref ref;
-	struct tvx_domain *dom;		/* a reference */
+	struct tvx_dom *dom;		/* a reference */
 	bool closed;			/* the fd is gone, or broke a ring */
 	int error;			/* -EPROTO once a ring index was bad */
 	u32 nr_vcpus;
@@ -56,9 +56,9 @@ void tvx_listener_put(struct tvx_listener *l);
 void tvx_listener_break(struct tvx_listener *l);
 int tvx_rsp_drain(struct tvx_listener *l, struct tvx_vcpu_rings *vr, u32 vcpu);
 
-long tvx_attach_monitor(struct tvx_domain *dom,
+long tvx_attach_monitor(struct tvx_dom *dom,
 			struct thinvmx_attach_monitor __user *uarg);
-int tvx_listener_vcpu_allowed(struct tvx_domain *dom, u32 id);
+int tvx_listener_vcpu_allowed(struct tvx_dom *dom, u32 id);
 void tvx_listener_vcpu_free(struct tvx_vcpu *v);
 
 #endif /* _THINVMX_MEMEVENT_LISTENER_H */

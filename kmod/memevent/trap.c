@@ -111,7 +111,7 @@ bool tvx_trap_unpause(struct tvx_vcpu *v)
  * Return: 0, -EFAULT, -EINVAL (an invalid combination, reserved bits, no
  * such vCPU), -EBUSY (a trap is queued for that vCPU already).
  */
-long tvx_inject_trap(struct tvx_domain *dom,
+long tvx_inject_trap(struct tvx_dom *dom,
 		     struct thinvmx_inject_trap __user *uarg)
 {
 	struct thinvmx_inject_trap t;

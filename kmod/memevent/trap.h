@@ -13,7 +13,7 @@
 #include "inject.h"
 
 struct tvx_vcpu;
-struct tvx_domain;
+struct tvx_dom;
 
 struct tvx_trap_queue {
 	spinlock_t lock;	/* everything below */
@@ -31,7 +31,7 @@ struct tvx_trap_queue {
 };
 
 void tvx_trap_queue_init(struct tvx_trap_queue *q);
-long tvx_inject_trap(struct tvx_domain *dom,
+long tvx_inject_trap(struct tvx_dom *dom,
 		     struct thinvmx_inject_trap __user *uarg);
 void tvx_deliver_trap(struct tvx_vcpu *v);
 void tvx_vcpu_kick(struct tvx_vcpu *v);

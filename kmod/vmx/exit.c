@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * VM exit dispatch: the table, and the handlers that need no room of
- * their own. The return contract is written beside the enum in exit.h.
+ * their own; the others are in the rooms that own their concern (register
+ * exits in exit_reg.c, I/O and MMIO in io.c, the single step in step.c,
+ * EPT violations in ept/violation.c, INT3 in memevent/event.c).
  *
- * Contract of every handle_<reason>() in the table below, and of
- * tvx_handle_exit(): return
- *   1  the exit is dealt with in the kernel: enter the guest again;
- *   0  userspace must act: struct thinvmx_run says what; RUN returns 0;
- *   TVX_EXIT_WAIT_EVENT  an event waits for room in its ring or for the
- *      listener's answer: the run loop sleeps outside the inner loop
- *      (listener.c), then enters again (tvx_event_resume() first);
- *  <0  an errno for RUN to return.
- * Handlers run with preemption disabled and interrupts enabled, the vCPU's
- * VMCS current. They never sleep. An exit nothing handles stops the vCPU
+ * Every handle_<reason>() in the table below, and tvx_handle_exit(),
+ * returns an enum tvx_exit_ret (exit.h: to userspace, resume the guest,
+ * or wait for an event) or a negative errno for RUN to return. Handlers
+ * run with preemption disabled and interrupts enabled, the vCPU's VMCS
+ * current. They never sleep. An exit nothing handles stops the vCPU
  * (internal error), dumps the VMCS once in a while, and leaves the host
  * and every other guest alone.
  */
@@ -59,13 +56,13 @@ void tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
 int tvx_inject_gp(struct tvx_vcpu *v)
 {
 	tvx_inject_exception(v, X86_TRAP_GP, true, 0);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 int tvx_inject_ud(struct tvx_vcpu *v)
 {
 	tvx_inject_exception(v, X86_TRAP_UD, false, 0);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 int tvx_internal_error(struct tvx_vcpu *v, u32 suberror)
@@ -79,7 +76,7 @@ int tvx_internal_error(struct tvx_vcpu *v, u32 suberror)
 	v->stopped = true;
 	v->stop_reason = THINVMX_EXIT_INTERNAL_ERROR;
 	run->exit_reason = THINVMX_EXIT_INTERNAL_ERROR;
-	return 0;
+	return TVX_EXIT_TO_USER;
 }
 
 static void tvx_dump_vmcs(struct tvx_vcpu *v)
@@ -136,7 +133,7 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
 
 	/* NMIs were delivered to the host in tvx_enter() */
 	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
-		return 1;
+		return TVX_EXIT_RESUME;
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB && v->step.active &&
 	    !v->step.mtf)
 		return handle_single_step(v);
@@ -145,7 +142,7 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
 	/* a machine check in the guest is the host's business */
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
 		asm volatile("int $" __stringify(X86_TRAP_MC));
-		return 1;
+		return TVX_EXIT_RESUME;
 	}
 	return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
 }
@@ -157,7 +154,7 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
  */
 static int handle_external_interrupt(struct tvx_vcpu *v)
 {
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 static int handle_triple_fault(struct tvx_vcpu *v)
@@ -165,20 +162,20 @@ static int handle_triple_fault(struct tvx_vcpu *v)
 	v->stopped = true;
 	v->stop_reason = THINVMX_EXIT_SHUTDOWN;
 	v->run->exit_reason = THINVMX_EXIT_SHUTDOWN;
-	return 0;
+	return TVX_EXIT_TO_USER;
 }
 
 static int handle_hlt(struct tvx_vcpu *v)
 {
 	tvx_skip_insn(v);
 	v->run->exit_reason = THINVMX_EXIT_HLT;
-	return 0;
+	return TVX_EXIT_TO_USER;
 }
 
 static int handle_skip(struct tvx_vcpu *v)
 {
 	tvx_skip_insn(v);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 static int handle_ud(struct tvx_vcpu *v)
@@ -247,7 +244,8 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
  * @v:      the vCPU
  * @reason: the exit reason as read from the VMCS, or TVX_EXIT_VMFAIL
  *
- * Return: as the handler contract at the top of this file.
+ * Return: an enum tvx_exit_ret, or a negative errno (the contract at the
+ * top of this file).
  */
 int tvx_handle_exit(struct tvx_vcpu *v, u32 reason)
 {
@@ -270,7 +268,7 @@ int tvx_handle_exit(struct tvx_vcpu *v, u32 reason)
 		v->stopped = true;
 		v->stop_reason = THINVMX_EXIT_FAIL_ENTRY;
 		run->exit_reason = THINVMX_EXIT_FAIL_ENTRY;
-		return 0;
+		return TVX_EXIT_TO_USER;
 	}
 	tvx_reinject_vectoring(v);
 	if (basic < ARRAY_SIZE(tvx_exit_handlers))

@@ -22,7 +22,7 @@
 
 int handle_cpuid(struct tvx_vcpu *v)
 {
-	struct tvx_domain *dom = v->dom;
+	struct tvx_dom *dom = v->dom;
 	u64 cr4 = tvx_guest_cr4(v);
 	u32 out[4];
 
@@ -36,7 +36,7 @@ int handle_cpuid(struct tvx_vcpu *v)
 	v->gprs[TVX_RCX] = out[2];
 	v->gprs[TVX_RDX] = out[3];
 	tvx_skip_insn(v);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 static bool tvx_canonical(u64 a)
@@ -81,7 +81,7 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 		*val = vmcs_readl(GUEST_SYSENTER_EIP);
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!(tvx_host_caps->features & THINVMX_FEAT_PAT))
+		if (!cpu_has_vmx_pat())
 			return -EINVAL;
 		*val = vmcs_read64(GUEST_IA32_PAT);
 		return 0;
@@ -167,7 +167,7 @@ static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 		vmcs_writel(GUEST_SYSENTER_EIP, val);
 		return 0;
 	case MSR_IA32_CR_PAT:
-		if (!(tvx_host_caps->features & THINVMX_FEAT_PAT))
+		if (!cpu_has_vmx_pat())
 			return -EINVAL;
 		vmcs_write64(GUEST_IA32_PAT, val);
 		return 0;
@@ -191,7 +191,7 @@ int handle_msr_read(struct tvx_vcpu *v)
 	v->gprs[TVX_RAX] = (u32)val;
 	v->gprs[TVX_RDX] = val >> 32;
 	tvx_skip_insn(v);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 int handle_msr_write(struct tvx_vcpu *v)
@@ -201,7 +201,7 @@ int handle_msr_write(struct tvx_vcpu *v)
 	if (tvx_msr_write(v, (u32)v->gprs[TVX_RCX], val))
 		return tvx_inject_gp(v);
 	tvx_skip_insn(v);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 /*
@@ -222,7 +222,7 @@ int handle_xsetbv(struct tvx_vcpu *v)
 		return tvx_inject_gp(v);
 	v->xcr0 = val;
 	tvx_skip_insn(v);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 /* Drop the guest's linear translations of this vCPU (a CR3 load, a paging mode change). */
@@ -262,7 +262,7 @@ int tvx_cr_check(struct tvx_vcpu *v, unsigned int cr, u64 *val,
 		    (efer & EFER_LME) && !(cr4 & X86_CR4_PAE))
 			return -EINVAL;
 		if (!(new & X86_CR0_PG) && lma &&
-		    (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13)))
+		    (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_MASK))
 			return -EINVAL;
 		*flush = (cr0 ^ new) & (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE);
 		return 0;
@@ -278,7 +278,7 @@ int tvx_cr_check(struct tvx_vcpu *v, unsigned int cr, u64 *val,
 		*val = new;
 		return 0;
 	case 4:
-		if (new & ~(tvx_host_caps->msr_cr4_fixed1 & ~(u64)X86_CR4_VMXE))
+		if (new & ~vmx_cr4_guest_settable())
 			return -EINVAL;
 		if (lma && !(new & X86_CR4_PAE))
 			return -EINVAL;
@@ -359,7 +359,9 @@ static const u16 tvx_cr_event[5] = {
 int handle_cr(struct tvx_vcpu *v)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
-	unsigned int cr = qual & 15, type = (qual >> 4) & 3, reg = (qual >> 8) & 15;
+	unsigned int cr = qual & VMX_CR_QUAL_NUM_MASK;
+	unsigned int type = (qual & CONTROL_REG_ACCESS_TYPE) >> VMX_CR_QUAL_TYPE_SHIFT;
+	unsigned int reg = (qual & CONTROL_REG_ACCESS_REG) >> VMX_CR_QUAL_REG_SHIFT;
 	enum monitor_delivery d;
 	struct thinvmx_event *ev;
 	u64 old, val;
@@ -370,18 +372,20 @@ int handle_cr(struct tvx_vcpu *v)
 	old = cr == 0 ? tvx_guest_cr0(v) : cr == 4 ? tvx_guest_cr4(v) :
 	      vmcs_readl(GUEST_CR3);
 	switch (type) {
-	case 0:		/* MOV to CR */
+	case VMX_CR_TYPE_MOV_TO:
 		val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
 		if (tvx_guest_mode() != 64)
 			val = (u32)val;
 		break;
-	case 2:		/* CLTS */
+	case VMX_CR_TYPE_CLTS:
 		val = old & ~(u64)X86_CR0_TS;
 		break;
-	case 3:		/* LMSW: the low four bits; PE cannot be cleared */
-		val = (old & ~0xfULL) | ((qual >> 16) & 0xf) | (old & X86_CR0_PE);
+	case VMX_CR_TYPE_LMSW:	/* the low four bits; PE cannot be cleared */
+		val = (old & ~0xfULL) |
+		      (((qual & LMSW_SOURCE_DATA) >> LMSW_SOURCE_DATA_SHIFT) & 0xf) |
+		      (old & X86_CR0_PE);
 		break;
-	default:	/* MOV from CR: never intercepted */
+	default:	/* VMX_CR_TYPE_MOV_FROM: never intercepted */
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
 	}
 	if (type && cr)
@@ -405,7 +409,7 @@ int handle_cr(struct tvx_vcpu *v)
 		tvx_inject_gp(v);
 	else
 		tvx_skip_insn(v);
-	return ev ? tvx_event_send(v) : 1;
+	return ev ? tvx_event_send(v) : TVX_EXIT_RESUME;
 }
 
 /*
@@ -416,8 +420,9 @@ int handle_cr(struct tvx_vcpu *v)
 int handle_dr(struct tvx_vcpu *v)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
-	unsigned int dr = qual & 7, reg = (qual >> 8) & 15;
-	bool to_guest_reg = qual & BIT(4);
+	unsigned int dr = qual & DEBUG_REG_ACCESS_NUM;
+	unsigned int reg = DEBUG_REG_ACCESS_REG(qual);
+	bool to_guest_reg = (qual & DEBUG_REG_ACCESS_TYPE) == TYPE_MOV_FROM_DR;
 	u64 val;
 
 	if (dr == 4 || dr == 5) {
@@ -426,7 +431,7 @@ int handle_dr(struct tvx_vcpu *v)
 		dr += 2;
 	}
 	if (to_guest_reg) {
-		val = dr < 4 ? v->dr[dr] : dr == 6 ? v->dr6 | 0xffff0ff0 :
+		val = dr < 4 ? v->dr[dr] : dr == 6 ? v->dr6 | VMX_DR6_FIXED_1 :
 		      vmcs_readl(GUEST_DR7);
 		if (reg == TVX_RSP)
 			vmcs_writel(GUEST_RSP, val);
@@ -441,8 +446,9 @@ int handle_dr(struct tvx_vcpu *v)
 		else if (dr == 6)
 			v->dr6 = val;
 		else
-			vmcs_writel(GUEST_DR7, (val & ~0xd000ULL) | 0x400);
+			vmcs_writel(GUEST_DR7, (val & ~VMX_DR7_FIXED_0) |
+				    VMX_DR7_FIXED_1);
 	}
 	tvx_skip_insn(v);
-	return 1;
+	return TVX_EXIT_RESUME;
 }

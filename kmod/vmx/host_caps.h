@@ -7,6 +7,7 @@
 #define _THINVMX_VMX_HOST_CAPS_H
 
 #include <linux/types.h>
+#include <asm/processor-flags.h>
 
 #include "../../uapi/thinvmx.h"
 #include "vmx_bits.h"
@@ -55,9 +56,10 @@ static inline bool cpu_has_vmx_preemption_timer(void)
 	return tvx_host_caps->pin_ctls & VMX_PIN_PREEMPTION_TIMER;
 }
 
-static inline bool cpu_has_vmx_xsaves(void)
+/* CR4 bits a guest may set: what VMX allows in non-root, but VMXE */
+static inline u64 vmx_cr4_guest_settable(void)
 {
-	return tvx_host_caps->proc2_ctls & VMX_PROC2_XSAVES;
+	return tvx_host_caps->msr_cr4_fixed1 & ~(u64)X86_CR4_VMXE;
 }
 
 /* the preemption timer counts TSC ticks >> this (SDM A.6) */

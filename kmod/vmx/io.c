@@ -27,15 +27,15 @@ int handle_io(struct tvx_vcpu *v)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	struct thinvmx_run *run = v->run;
-	unsigned int size = (qual & 7) + 1;
+	unsigned int size = (qual & VMX_IO_QUAL_SIZE_MASK) + 1;
 
-	if (qual & BIT(4))
+	if (qual & VMX_IO_QUAL_STRING)
 		return tvx_string_io(v, qual);
 	run->exit_reason = THINVMX_EXIT_IO;
 	run->io.port = qual >> 16;
 	run->io.size = size;
 	run->io.pad = 0;
-	if (qual & BIT(3)) {
+	if (qual & VMX_IO_QUAL_IN) {
 		run->io.direction = THINVMX_IO_IN;
 		run->io.data = 0;
 		v->io.pending = TVX_PENDING_IO_IN;
@@ -45,7 +45,7 @@ int handle_io(struct tvx_vcpu *v)
 		v->io.pending = TVX_PENDING_SKIP;
 	}
 	v->io.len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	return 0;
+	return TVX_EXIT_TO_USER;
 }
 
 /* 16, 32 or 64: the default operand size of the code the guest runs */
@@ -56,9 +56,9 @@ unsigned int tvx_mode_of(u64 cr0, u64 rflags)
 	if (!(cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
 		return 16;
 	cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & BIT(13)))
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L_MASK))
 		return 64;
-	return cs_ar & BIT(14) ? 32 : 16;
+	return cs_ar & VMX_AR_DB_MASK ? 32 : 16;
 }
 
 unsigned int tvx_guest_mode(void)
@@ -103,7 +103,7 @@ int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,
 		pdptes[3] = vmcs_read64(GUEST_PDPTR3);
 	}
 	/* CPL is SS.DPL (SDM 25.4.1) */
-	access = acc | (((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ?
+	access = acc | (VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES)) == 3 ?
 			GWALK_ACC_USER : 0);
 	return gwalk_translate(&regs, lin, access, tvx_gwalk_read, v->dom, res);
 }
@@ -130,21 +130,21 @@ int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
 static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 {
 	struct thinvmx_run *run = v->run;
-	unsigned int size = (qual & 7) + 1, asize;
-	bool in = qual & BIT(3), rep = qual & BIT(5);
+	unsigned int size = (qual & VMX_IO_QUAL_SIZE_MASK) + 1, asize;
+	bool in = qual & VMX_IO_QUAL_IN, rep = qual & VMX_IO_QUAL_REP;
 	struct gwalk_result res;
 	u64 lin, mask, data = 0;
 	int ret;
 
-	if (!(tvx_host_caps->msr_basic & VMXCAP_BASIC_INOUT))
+	if (!cpu_has_vmx_ins_outs_info())
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
-	asize = (vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7;
+	asize = VMX_INSN_INFO_ADDR_SIZE(vmcs_read32(VMX_INSTRUCTION_INFO));
 	if (asize > 2)
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
 	mask = asize == 2 ? ~0ULL : GENMASK_ULL((16 << asize) - 1, 0);
 	if (rep && !(v->gprs[TVX_RCX] & mask)) {
 		tvx_skip_insn(v);
-		return 1;
+		return TVX_EXIT_RESUME;
 	}
 
 	lin = vmcs_readl(GUEST_LINEAR_ADDRESS);
@@ -153,7 +153,7 @@ static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 	if (ret == -EFAULT) {
 		v->cr2 = lin;
 		tvx_inject_exception(v, X86_TRAP_PF, true, res.pf_error);
-		return 1;
+		return TVX_EXIT_RESUME;
 	}
 	if (ret == -EINVAL)
 		return tvx_inject_gp(v);
@@ -177,7 +177,7 @@ static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 		      -(s64)size : size;
 	v->io.pending = in ? TVX_PENDING_STR_IN : TVX_PENDING_STR_OUT;
 	v->io.len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
-	return 0;
+	return TVX_EXIT_TO_USER;
 }
 
 /* Move a string register by one element, in its address size. */
@@ -283,15 +283,16 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 		run->mmio.data = 0;
 		v->io.pending = TVX_PENDING_MMIO_READ;
 	}
-	return 0;
+	return TVX_EXIT_TO_USER;
 }
 
 /**
  * tvx_complete_pending() - finish what userspace answered
  * @v: the vCPU, its VMCS current
  *
- * Return: 1 (enter the guest), or 0 with an internal error in v->run (the
- * element of an INS may no longer be stored where the guest wanted it).
+ * Return: TVX_EXIT_RESUME (enter the guest), or TVX_EXIT_TO_USER with an
+ * internal error in v->run (the element of an INS may no longer be stored
+ * where the guest wanted it).
  */
 int tvx_complete_pending(struct tvx_vcpu *v)
 {
@@ -302,7 +303,7 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 
 	switch (v->io.pending) {
 	case TVX_PENDING_NONE:
-		return 1;
+		return TVX_EXIT_RESUME;
 	case TVX_PENDING_IO_IN:
 		/* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends */
 		mask = GENMASK_ULL(run->io.size * 8 - 1, 0);
@@ -320,14 +321,15 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 	case TVX_PENDING_STR_IN:
 	case TVX_PENDING_STR_OUT:
 		ret = tvx_string_io_done(v);
-		if (ret <= 0) {
+		if (ret <= 0) {	/* tvx_string_io_done(): not a handler's value */
 			v->io.pending = TVX_PENDING_NONE;
-			return ret ? tvx_internal_error(v, THINVMX_INTERNAL_EMULATION) : 1;
+			return ret ? tvx_internal_error(v, THINVMX_INTERNAL_EMULATION) :
+				     TVX_EXIT_RESUME;
 		}
 		break;
 	}
 	rip = vmcs_readl(GUEST_RIP);
 	vmcs_writel(GUEST_RIP, rip + v->io.len);
 	v->io.pending = TVX_PENDING_NONE;
-	return 1;
+	return TVX_EXIT_RESUME;
 }

@@ -197,10 +197,10 @@ int tvx_check_sregs(const struct thinvmx_sregs *s)
 	 * and paging on (SDM 26.3.1.1); real mode and unpaged protected mode
 	 * would need the identity-map and VM86 helpers, not done yet.
 	 */
-	if (!(tvx_host_caps->features & THINVMX_FEAT_UNRESTRICTED) &&
+	if (!cpu_has_vmx_unrestricted_guest() &&
 	    (!(s->cr0 & X86_CR0_PE) || !(s->cr0 & X86_CR0_PG)))
 		return -EOPNOTSUPP;
-	if (s->cr0 >> 32 || (s->cr4 & ~(tvx_host_caps->msr_cr4_fixed1 & ~X86_CR4_VMXE)))
+	if (s->cr0 >> 32 || (s->cr4 & ~vmx_cr4_guest_settable()))
 		return -EINVAL;
 	if (s->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
 		return -EINVAL;

@@ -179,16 +179,16 @@ static u32 tvx_enter(struct tvx_vcpu *v)
  * The inner loop: enter, handle in the kernel what can be, until an exit
  * needs userspace or an event's wait, the task must reschedule, a signal
  * is pending or the listener went away.
- * Return: 1 to go on (after rescheduling), TVX_EXIT_WAIT_EVENT to wait
- * for an event (then go on), 0 to return to userspace, or a negative
- * errno.
+ * Return: TVX_EXIT_RESUME to go on (after rescheduling),
+ * TVX_EXIT_WAIT_EVENT to wait for an event (then go on), TVX_EXIT_TO_USER
+ * to return to userspace, or a negative errno.
  */
 static int tvx_run_stretch(struct tvx_vcpu *v)
 {
 	struct tvx_host_state host;
 	bool settled;
-	int ret = 1;
 	u32 reason;
+	int ret;
 
 	preempt_disable();
 	ret = tvx_vcpu_load(v);
@@ -199,7 +199,7 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 	/* Another task may have run here: its data may be in the L1D. */
 	v->l1d_flush_needed = true;
 	ret = tvx_complete_pending(v);
-	if (ret <= 0)
+	if (ret != TVX_EXIT_RESUME)
 		goto out_preempt;
 	settled = READ_ONCE(v->trap.paused) && tvx_trap_unpause(v);
 	if (v->ev.state == TVX_EV_ANSWERED)
@@ -224,7 +224,7 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			switch_fpu_return();
 		if (need_resched() || signal_pending(current)) {
 			local_irq_enable();
-			ret = 1;
+			ret = TVX_EXIT_RESUME;
 			break;
 		}
 		if (unlikely(READ_ONCE(v->dom->monitor_gen) != v->ev.monitor_gen)) {
@@ -241,7 +241,7 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		/* pending host interrupts are taken here */
 		local_irq_enable();
 		ret = tvx_handle_exit(v, reason);
-		if (ret != 1)
+		if (ret != TVX_EXIT_RESUME)
 			break;
 	}
 	/* a trap injected while it waits is settled against this state */
@@ -254,6 +254,14 @@ out_preempt:
 	return ret;
 }
 
+/**
+ * tvx_vcpu_run() - THINVMX_RUN
+ * @v: the vCPU, its run_lock held
+ *
+ * Return: 0 (struct thinvmx_run says why), -EINTR (a signal, or a wait
+ * for an event cut short; run->exit_reason is NONE), -EIO (the vCPU is
+ * stopped), or another errno from loading its VMCS.
+ */
 long tvx_vcpu_run(struct tvx_vcpu *v)
 {
 	long ret;

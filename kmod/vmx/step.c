@@ -29,7 +29,7 @@ void tvx_step_arm(struct tvx_vcpu *v)
 	unsigned long rflags;
 
 	v->step.active = true;
-	v->step.mtf = tvx_host_caps->features & THINVMX_FEAT_MTF;
+	v->step.mtf = cpu_has_vmx_mtf();
 	if (v->step.mtf) {
 		vmcs_set_bits32(CPU_BASED_VM_EXEC_CONTROL,
 				VMX_PROC_MONITOR_TRAP_FLAG);
@@ -58,7 +58,7 @@ int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
 	/* a step an answer asked for is this one */
 	if (!v->step.active)
 		tvx_step_arm(v);
-	return 1;
+	return TVX_EXIT_RESUME;
 }
 
 /*
@@ -94,10 +94,10 @@ int handle_single_step(struct tvx_vcpu *v)
 		tvx_inject_exception(v, X86_TRAP_DB, false, 0);
 	}
 	if (!v->step.report)
-		return 1;
+		return TVX_EXIT_RESUME;
 	v->step.report = false;
 	ev = tvx_event_begin(v, THINVMX_EVENT_SINGLESTEP, MONITOR_SYNC);
-	return ev ? tvx_event_send(v) : 1;
+	return ev ? tvx_event_send(v) : TVX_EXIT_RESUME;
 }
 
 int handle_mtf(struct tvx_vcpu *v)

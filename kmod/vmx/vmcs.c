@@ -30,7 +30,7 @@ u64 tvx_cr0_guest_owned_fixed(void)
 	u64 fixed0 = tvx_host_caps->msr_cr0_fixed0;
 
 	/* Unrestricted guest exempts PE and PG (SDM 26.3.1.1). */
-	if (tvx_host_caps->proc2_ctls & VMX_PROC2_UNRESTRICTED_GUEST)
+	if (cpu_has_vmx_unrestricted_guest())
 		fixed0 &= ~(u64)(X86_CR0_PE | X86_CR0_PG);
 	return fixed0;
 }
@@ -123,7 +123,7 @@ void tvx_set_cr_masks(struct tvx_vcpu *v, u64 cr0_mask, u64 cr4_mask)
  */
 static u32 tvx_preemption_ticks(void)
 {
-	u64 ticks = (u64)tsc_khz >> (tvx_host_caps->msr_misc & 0x1f);
+	u64 ticks = (u64)tsc_khz >> vmx_preemption_timer_shift();
 
 	return clamp_t(u64, ticks, 1, U32_MAX);
 }
@@ -182,7 +182,7 @@ void tvx_vmcs_host_dynamic(struct tvx_vcpu *v)
 void tvx_vmcs_setup(struct tvx_vcpu *v)
 {
 	const struct thinvmx_caps *c = tvx_host_caps;
-	struct tvx_domain *dom = v->dom;
+	struct tvx_dom *dom = v->dom;
 	u32 proc2 = c->proc2_ctls;
 	u64 msr;
 	int i;
@@ -207,7 +207,7 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	 */
 	if (proc2 & VMX_PROC2_XSAVES)
 		vmcs_write64(XSS_EXIT_BITMAP, ~0ULL);
-	if (c->pin_ctls & VMX_PIN_PREEMPTION_TIMER)
+	if (cpu_has_vmx_preemption_timer())
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, tvx_preemption_ticks());
 	/* #MC always goes to the host's handler */
 	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_MC));
@@ -274,7 +274,7 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	tvx_set_guest_cr4(v, 0);
 	vmcs_writel(GUEST_CR3, 0);
 	vmcs_write64(GUEST_IA32_EFER, 0);
-	vmcs_writel(GUEST_DR7, 0x400);
+	vmcs_writel(GUEST_DR7, VMX_DR7_FIXED_1);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RIP, 0xfff0);

@@ -122,4 +122,32 @@
 #define VMXCAP_VPID_INVVPID_SINGLE		BIT_ULL(41)
 #define VMXCAP_VPID_INVVPID_ALL		BIT_ULL(42)
 
+/*
+ * Exit qualification of I/O instructions (SDM table 28-5); the kernel's
+ * <asm/vmx.h> names those of CR and DR accesses, not these.
+ */
+#define VMX_IO_QUAL_SIZE_MASK		0x7	/* 2:0, bytes - 1 */
+#define VMX_IO_QUAL_IN			BIT(3)
+#define VMX_IO_QUAL_STRING		BIT(4)
+#define VMX_IO_QUAL_REP			BIT(5)
+#define VMX_IO_QUAL_PORT_SHIFT		16	/* 31:16 */
+
+/* Exit qualification of CR accesses: the register is 3:0 (CR8 is 8) */
+#define VMX_CR_QUAL_NUM_MASK		0xf
+#define VMX_CR_QUAL_TYPE_SHIFT		4
+#define VMX_CR_TYPE_MOV_TO		0
+#define VMX_CR_TYPE_MOV_FROM		1
+#define VMX_CR_TYPE_CLTS		2
+#define VMX_CR_TYPE_LMSW		3
+#define VMX_CR_QUAL_REG_SHIFT		8
+
+/* VM-exit instruction information of INS/OUTS: the address size, 9:7 */
+#define VMX_INSN_INFO_ADDR_SIZE(info)	(((info) >> 7) & 7)
+
+/* DR6 and DR7 bits that read as 1 (SDM 18.2.3, 18.2.4) */
+#define VMX_DR6_FIXED_1			0xffff0ff0ULL
+#define VMX_DR7_FIXED_1			0x400ULL
+/* DR7 bits a guest cannot set: 15:14 and 12 read as 0 */
+#define VMX_DR7_FIXED_0			0xd000ULL
+
 #endif /* _THINVMX_VMX_BITS_H */
