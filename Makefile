@@ -101,7 +101,7 @@ $(O)/.kernel-tools:
 
 LIB_PURE	:= kmod/vmx/caps.c kmod/memevent/ring.c
 LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/ro.c lib/monitor.c lib/nl.c $(LIB_PURE)
-LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h uapi/thinvmx_netlink.h $(wildcard kmod/*.h kmod/*/*.h)
+LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h $(wildcard kmod/*.h kmod/*/*.h)
 # libnl-3 for the generic netlink client (lib/nl.c); static for the tools
 NL_CFLAGS	= $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS		= $(shell pkg-config --libs --static libnl-genl-3.0)
@@ -142,12 +142,12 @@ TOOLS		:= thinvmx-ctl thinvmx-monitor thinvmx-run
 
 # Tools link libthinvmx statically: they also run in the nested VM's
 # initramfs, which has no C library.
-$(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_netlink.h
+$(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
 # JSON lines come from tools/json.c (unit-tested on its own)
-$(O)/tools/thinvmx-ctl $(O)/tools/thinvmx-monitor: $(O)/tools/%: tools/%.c tools/json.c tools/json.h $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_netlink.h
+$(O)/tools/thinvmx-ctl $(O)/tools/thinvmx-monitor: $(O)/tools/%: tools/%.c tools/json.c tools/json.h $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -static -o $@ $< tools/json.c \
 		$(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
@@ -171,6 +171,7 @@ install: all
 	install -D -m 0644 lib/libthinvmx.h $(DESTDIR)$(PREFIX)/include/libthinvmx.h
 	install -D -m 0644 lib/tvx_guest.h $(DESTDIR)$(PREFIX)/include/tvx_guest.h
 	install -D -m 0644 uapi/thinvmx.h $(DESTDIR)$(PREFIX)/include/thinvmx.h
+	install -D -m 0644 uapi/thinvmx_introspect.h $(DESTDIR)$(PREFIX)/include/thinvmx_introspect.h
 	install -D -m 0644 uapi/thinvmx_netlink.h $(DESTDIR)$(PREFIX)/include/thinvmx_netlink.h
 	for t in $(TOOLS); do install -D -m 0755 $(O)/tools/$$t $(DESTDIR)$(PREFIX)/sbin/$$t; done
 	for m in doc/man/*.8; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
@@ -192,7 +193,7 @@ unit: $(addprefix $(O)/unit/,$(UNIT_TESTS))
 SELFTESTS	:= $(patsubst selftests/thinvmx/%.c,%,$(wildcard selftests/thinvmx/*.c))
 KSFT_CFLAGS	= $(CFLAGS_USER) $(NL_CFLAGS) -I$(O)/ksft -Wno-sign-compare -Wno-missing-field-initializers
 
-$(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools $(wildcard selftests/thinvmx/*.h) uapi/thinvmx.h uapi/thinvmx_netlink.h
+$(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools $(wildcard selftests/thinvmx/*.h) uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KSFT_CFLAGS) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
@@ -200,7 +201,7 @@ selftests: $(addprefix $(O)/selftests/,$(SELFTESTS))
 
 BENCHES		:= $(patsubst selftests/bench/%.c,%,$(wildcard selftests/bench/*.c))
 
-$(O)/bench/%: selftests/bench/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h
+$(O)/bench/%: selftests/bench/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_introspect.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libthinvmx: the introspection listener's side (uapi/thinvmx.h,
- * "Introspection"). Attach to a domain, choose what is monitored, and
+ * libthinvmx: the introspection listener's side
+ * (uapi/thinvmx_introspect.h). Attach to a domain, choose what is monitored, and
  * serve the per-vCPU event rings: read events in batches, hand each to a
  * callback, write the answers of sync events into the response rings and
  * ring the doorbell once per batch. The ring arithmetic is the module's

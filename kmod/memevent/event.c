@@ -417,7 +417,7 @@ int handle_int3(struct tvx_vcpu *v)
  * @v: the vCPU, its VMCS current, before its next entry
  * @trap_settled: a trap injected during the wait goes in at this entry
  *
- * In the order uapi/thinvmx.h gives: the answer's registers, then the
+ * In the order uapi/thinvmx_introspect.h gives: the answer's registers, then the
  * event's instruction (a held CR write done or dropped, an INT3 skipped or
  * delivered, a read-only MMIO write discarded), then a single step that
  * ends in a SINGLESTEP event. For MEM_ACCESS the step is the access

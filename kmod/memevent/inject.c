@@ -102,7 +102,7 @@ static bool inject_insn_len_valid(u8 len)
  * @t: the request, copied from the listener
  * @ev: the event to queue, on success
  *
- * The rules are the table in uapi/thinvmx.h. An error code is required where
+ * The rules are the table in uapi/thinvmx_introspect.h. An error code is required where
  * the exception pushes one, not merely allowed: without it the guest's
  * handler would pop the wrong words off its stack.
  *

@@ -283,7 +283,7 @@ void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
 	memset(&ev->u, 0, sizeof(ev->u));
 }
 
-/* The answer flags each reason accepts (the table in uapi/thinvmx.h). */
+/* The answer flags each reason accepts (the table in uapi/thinvmx_introspect.h). */
 static u32 monitor_response_allowed(u16 reason)
 {
 	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP;

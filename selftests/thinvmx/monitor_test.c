@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Introspection events (uapi/thinvmx.h, "Introspection"): every event kind
+ * Introspection events (uapi/thinvmx_introspect.h): every event kind
  * in async and sync mode with each answer, on-change-only, INT3 reaching
  * the guest's own #BP handler, a CR4 write clearing SMEP denied, a
  * listener killed while a vCPU waits on it, 100,000 async events with

@@ -309,7 +309,7 @@ static void test_event_init(void **state)
 	assert_int_equal(0, ev.flags);
 }
 
-/* The answer flags each reason takes (the table in uapi/thinvmx.h). */
+/* The answer flags each reason takes (the table in uapi/thinvmx_introspect.h). */
 static u32 allowed(u16 reason)
 {
 	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP;
