@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * CPUID for guests: pure logic over a table of leaves. The table starts as
- * the host's answers (read in domain.c) with what a guest must not see
+ * the host's answers (read in domain_cpuid.c) with what a guest must not see
  * taken out and thinvmx's own leaf added; the VMM may replace it.
  */
 #include "cpuid.h"

@@ -15,7 +15,7 @@
 #include "../uapi/thinvmx.h"
 #include "../uapi/thinvmx_netlink.h"
 
-/* TVX_NR_EXIT_REASONS (tvx.h; netlink.c checks that they agree) */
+/* TVX_NR_EXIT_REASONS (vcpu_stats.h; netlink.c checks that they agree) */
 #define NLSTATS_EXIT_REASONS	80
 
 /**

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The only header the pure decision logic includes. Unit tests provide a
- * substitute with the same include guard (selftests/unit/pure.h), so the very
+ * substitute with the same include guard (lib/pure.h), so the very
  * same .c files compile into the module and into the cmocka tests.
  */
 #ifndef _THINVMX_PURE_H

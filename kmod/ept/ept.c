@@ -13,7 +13,7 @@
 #include <linux/mm.h>
 #include <linux/smp.h>
 
-#include "../pages.h"
+#include "pages.h"
 #include "ept_table.h"
 #include "vmx/vmx_ops.h"
 

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#include "../ept/ept_table.h"
+#include "ept/ept_table.h"
 
 struct tvx_vcpu;
 
