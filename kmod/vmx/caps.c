@@ -308,23 +308,7 @@ bool vmx_msrs_equal(const struct vmx_msrs *a, const struct vmx_msrs *b)
 {
 	return a->cpuid1_ecx == b->cpuid1_ecx &&
 	       a->fault_msr == b->fault_msr &&
-	       a->feature_control == b->feature_control &&
-	       a->basic == b->basic &&
-	       a->pinbased == b->pinbased &&
-	       a->procbased == b->procbased &&
-	       a->procbased2 == b->procbased2 &&
-	       a->exit == b->exit &&
-	       a->entry == b->entry &&
-	       a->true_pinbased == b->true_pinbased &&
-	       a->true_procbased == b->true_procbased &&
-	       a->true_exit == b->true_exit &&
-	       a->true_entry == b->true_entry &&
-	       a->misc == b->misc &&
-	       a->ept_vpid_cap == b->ept_vpid_cap &&
-	       a->cr0_fixed0 == b->cr0_fixed0 &&
-	       a->cr0_fixed1 == b->cr0_fixed1 &&
-	       a->cr4_fixed0 == b->cr4_fixed0 &&
-	       a->cr4_fixed1 == b->cr4_fixed1;
+	       !memcmp(a->msrs, b->msrs, sizeof(a->msrs));
 }
 
 static const char *const vmx_status_names[] = {

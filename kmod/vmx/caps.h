@@ -10,27 +10,38 @@
 #include "../pure.h"
 #include "../../uapi/thinvmx.h"
 
-/* One CPU's view, as read by vmx_read_msrs() (detect.c). */
+#define VMX_NR_CAP_MSRS		17
+
+/*
+ * One CPU's view, as read by vmx_read_msrs() (detect.c). The capability
+ * MSRs are also @msrs, so that two CPUs compare as one block; the uapi
+ * struct thinvmx_caps names each in its own field (vmx_copy_msrs()).
+ */
 struct vmx_msrs {
 	u32 cpuid1_ecx;
 	u32 fault_msr;		/* index of the first MSR whose read faulted, or 0 */
-	u64 feature_control;
-	u64 basic;
-	u64 pinbased;
-	u64 procbased;
-	u64 procbased2;
-	u64 exit;
-	u64 entry;
-	u64 true_pinbased;
-	u64 true_procbased;
-	u64 true_exit;
-	u64 true_entry;
-	u64 misc;
-	u64 ept_vpid_cap;
-	u64 cr0_fixed0;
-	u64 cr0_fixed1;
-	u64 cr4_fixed0;
-	u64 cr4_fixed1;
+	union {
+		struct {
+			u64 feature_control;
+			u64 basic;
+			u64 pinbased;
+			u64 procbased;
+			u64 procbased2;
+			u64 exit;
+			u64 entry;
+			u64 true_pinbased;
+			u64 true_procbased;
+			u64 true_exit;
+			u64 true_entry;
+			u64 misc;
+			u64 ept_vpid_cap;
+			u64 cr0_fixed0;
+			u64 cr0_fixed1;
+			u64 cr4_fixed0;
+			u64 cr4_fixed1;
+		};
+		u64 msrs[VMX_NR_CAP_MSRS];
+	};
 };
 
 /*
