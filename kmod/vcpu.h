@@ -66,6 +66,7 @@ struct tvx_vcpu {
 	/* the exit being handled */
 	u32 exit_reason;
 	u32 exit_intr_info;
+	u32 exit_idt_info;		/* IDT-vectoring information */
 };
 
 int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg);

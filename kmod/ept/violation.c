@@ -141,9 +141,16 @@ int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
 	return ret < 0 ? -EACCES : ret;
 }
 
-/*
- * A write thinvmx drops (ram_ro, read-only MMIO): a MOV is skipped after
- * decoding; anything else goes through the scratch page.
+/**
+ * tvx_discard_write() - drop a guest write to a read-only frame
+ * @v:   the vCPU, in the exit of the write (or resuming from its event)
+ * @gpa: the frame written (ram_ro, read-only MMIO)
+ *
+ * A MOV is skipped after decoding; anything else goes through the scratch
+ * page; a write of the CPU's own event delivery is no instruction's
+ * (tvx_discard_delivery_write()).
+ *
+ * Return: as an exit handler.
  */
 int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 {
@@ -151,6 +158,9 @@ int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 	unsigned int len;
 	u8 bytes[EMU_MAX_LEN];
 
+	/* the CPU's own write, delivering an event: no instruction's */
+	if (v->exit_idt_info & VECTORING_INFO_VALID_MASK)
+		return tvx_discard_delivery_write(v, gpa);
 	if (tvx_fetch_insn(v, bytes, &len) ||
 	    emu_decode(bytes, len, tvx_guest_mode(), &insn) || !insn.is_write)
 		return tvx_discard_by_single_step(v, gpa);

@@ -457,7 +457,7 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 	case THINVMX_EVENT_RO_MMIO_WRITE:
 		/* only the write reported: not what new registers point at */
 		if (vmcs_readl(GUEST_RIP) == v->ev.rip &&
-		    tvx_discard_write(v, v->ev.gpa) != 1)
+		    tvx_discard_write(v, v->ev.gpa) != TVX_EXIT_RESUME)
 			return;		/* stopped */
 		break;
 	case THINVMX_EVENT_MEM_ACCESS:

@@ -113,6 +113,7 @@ static void tvx_reinject_vectoring(struct tvx_vcpu *v)
 {
 	u32 idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 
+	v->exit_idt_info = idt;
 	if (!(idt & VECTORING_INFO_VALID_MASK))
 		return;
 	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
@@ -269,6 +270,12 @@ int tvx_handle_exit(struct tvx_vcpu *v, u32 reason)
 		v->stop_reason = THINVMX_EXIT_FAIL_ENTRY;
 		run->exit_reason = THINVMX_EXIT_FAIL_ENTRY;
 		return TVX_EXIT_TO_USER;
+	}
+	/* the step of an event delivery ends at the first exit after it */
+	if (unlikely(v->step.delivery)) {
+		tvx_delivery_step_done(v);
+		if (basic == EXIT_REASON_MONITOR_TRAP_FLAG)
+			return TVX_EXIT_RESUME;
 	}
 	tvx_reinject_vectoring(v);
 	if (basic < ARRAY_SIZE(tvx_exit_handlers))

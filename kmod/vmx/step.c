@@ -61,6 +61,62 @@ int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
 	return TVX_EXIT_RESUME;
 }
 
+/**
+ * tvx_discard_delivery_write() - discard a write of the CPU's own event
+ *				  delivery
+ * @v:   the vCPU, in the exit of an EPT violation during event delivery
+ * @gpa: the read-only frame written
+ *
+ * An exception frame pushed onto a read-only stack (say) is no
+ * instruction's write: there is nothing to decode and nothing to skip --
+ * skipping the instruction at RIP would lose a guest instruction and put
+ * a wrong RIP in the frame. The event goes in again (the exit put it
+ * back), with the frame's leaf on the scratch page, so the delivery's
+ * writes land there, and the first exit after it puts the leaf back: the
+ * monitor trap flag's, which comes after the injected event is delivered
+ * and before the handler's first instruction (SDM 26.7.2), or, on CPUs
+ * without it (Bochs), the VMX-preemption timer's at zero for that one
+ * entry, which comes at the same boundary (SDM 26.7.4).
+ *
+ * Return: TVX_EXIT_RESUME, or TVX_EXIT_TO_USER with an internal error when
+ * this cannot be done (a step in progress already, a superpage, neither
+ * exit available).
+ */
+int tvx_discard_delivery_write(struct tvx_vcpu *v, u64 gpa)
+{
+	bool mtf = cpu_has_vmx_mtf();
+
+	if (v->step.active || v->step.swap.active ||
+	    (!mtf && !cpu_has_vmx_preemption_timer()) ||
+	    ept_swap_leaf(v->dom, &v->step.swap, gpa, true))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	v->step.active = true;
+	v->step.delivery = true;
+	v->step.mtf = mtf;
+	if (mtf)
+		vmcs_set_bits32(CPU_BASED_VM_EXEC_CONTROL,
+				VMX_PROC_MONITOR_TRAP_FLAG);
+	else
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0);
+	return TVX_EXIT_RESUME;
+}
+
+/**
+ * tvx_delivery_step_done() - the exit after a delivery step: undo it
+ * @v: the vCPU, its VMCS current
+ */
+void tvx_delivery_step_done(struct tvx_vcpu *v)
+{
+	ept_unswap_leaf(v->dom, &v->step.swap);
+	if (v->step.mtf)
+		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,
+				  VMX_PROC_MONITOR_TRAP_FLAG);
+	else
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, tvx_preemption_ticks());
+	v->step.active = false;
+	v->step.delivery = false;
+}
+
 /*
  * Execute the instruction at a mem_access violation once with the access
  * allowed: an async event's vCPU goes on, or an answer asked for the step.

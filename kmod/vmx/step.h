@@ -18,11 +18,14 @@ struct tvx_step {
 	bool guest_tf;		/* the guest had RFLAGS.TF itself */
 	bool mtf;		/* by the monitor trap flag, not TF */
 	bool report;		/* a SINGLESTEP event follows the step */
+	bool delivery;		/* of the CPU's event delivery, not an instruction */
 	struct ept_leaf_swap swap;	/* a leaf changed for the step */
 };
 
 void tvx_step_arm(struct tvx_vcpu *v);
 int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa);
+int tvx_discard_delivery_write(struct tvx_vcpu *v, u64 gpa);
+void tvx_delivery_step_done(struct tvx_vcpu *v);
 void tvx_allow_once(struct tvx_vcpu *v, u64 gpa);
 int handle_single_step(struct tvx_vcpu *v);
 int handle_mtf(struct tvx_vcpu *v);

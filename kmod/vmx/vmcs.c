@@ -115,13 +115,17 @@ void tvx_set_cr_masks(struct tvx_vcpu *v, u64 cr0_mask, u64 cr4_mask)
 			&v->cr.cr4_mask, &v->cr.cr4_shadow, cr4_mask);
 }
 
-/*
- * The VMX preemption timer, reloaded at every entry, ends an entry after
- * about a millisecond: a guest can never keep the CPU longer than that
- * without the host looking at signals and the scheduler. It counts down
- * at the TSC rate divided by 2^IA32_VMX_MISC[4:0] (SDM 26.5.1).
+/**
+ * tvx_preemption_ticks() - the VMX-preemption timer's value for an entry
+ *
+ * The timer, reloaded at every entry, ends an entry after about a
+ * millisecond: a guest can never keep the CPU longer than that without the
+ * host looking at signals and the scheduler. It counts down at the TSC
+ * rate divided by 2^IA32_VMX_MISC[4:0] (SDM 26.5.1).
+ *
+ * Return: a millisecond's worth of ticks, at least 1.
  */
-static u32 tvx_preemption_ticks(void)
+u32 tvx_preemption_ticks(void)
 {
 	u64 ticks = (u64)tsc_khz >> vmx_preemption_timer_shift();
 

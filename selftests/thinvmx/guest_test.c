@@ -169,6 +169,27 @@ static void guest_ud(void)
 	GUEST_DONE();
 }
 
+/*
+ * A #GP whose frame the CPU pushes across a page boundary: SS, RSP, RFLAGS
+ * and CS onto the page above it, which the test makes ram_ro, RIP and the
+ * error code onto the page below it, RAM (64-bit delivery aligns RSP to 16
+ * and pushes 8-byte slots downwards from there).
+ */
+extern const char guest_ro_frame_insn[];
+static __u8 frame_stack[2 * 4096] __attribute__((aligned(4096)));
+
+static void guest_gp_frame_on_ram_ro(void)
+{
+	asm volatile("mov %%rsp, %%rbx\n\t"
+		     "mov %0, %%rsp\n\t"
+		     ".globl guest_ro_frame_insn\n"
+		     "guest_ro_frame_insn: mov %%eax, (%1)\n\t"	/* #GP */
+		     "mov %%rbx, %%rsp"
+		     : : "r" (frame_stack + 4096 + 32),
+		       "r" (0x8000000000000000ULL), "a" (0) : "rbx", "memory");
+	GUEST_DONE();
+}
+
 static void guest_pf(void)
 {
 	asm volatile(".globl guest_pf_insn\n"
@@ -740,6 +761,40 @@ TEST_F(guest, string_io_into_ram_ro_is_dropped)
 	EXPECT_EQ(0xdead, buf[2]);
 	ASSERT_EQ(0, tvx_domain_info(self->d, &info));
 	EXPECT_EQ(3, info.ram_ro_writes_discarded);
+}
+
+/*
+ * A write the CPU itself makes while delivering an event -- here part of
+ * a #GP frame pushed onto a ram_ro page -- is discarded like any write to
+ * ram_ro, but it is no instruction's: the instruction at RIP is neither
+ * decoded nor skipped, the #GP is delivered with its own RIP, and the
+ * page's mapping is back as it was once the delivery is done.
+ */
+TEST_F(guest, event_delivery_write_to_ram_ro_skips_no_instruction)
+{
+	__u64 ro_gpa = (__u64)(uintptr_t)frame_stack + 4096;
+	struct thinvmx_domain_info info;
+	__u64 *ro = tvx_gpa(self->d, ro_gpa);
+	int i;
+
+	ASSERT_EQ(0, tvx_set_mem_type(self->d, ro_gpa >> 12, 1, THINVMX_P2M_RAM_RO));
+	start64(_metadata, self, guest_gp_frame_on_ram_ro, 0, 0, 0);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(13, self->uc.args[0]);
+	EXPECT_EQ(0, self->uc.args[1]);
+	/* the frame's RIP is the faulting MOV's, not the next instruction's */
+	EXPECT_EQ((__u64)(uintptr_t)guest_ro_frame_insn, self->uc.args[2]);
+	/* the part of the frame on the read-only page never reached it */
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(0, ro[i]);
+	ASSERT_EQ(0, tvx_domain_info(self->d, &info));
+	EXPECT_LE(1, info.ram_ro_writes_discarded);
+
+	/* the page's own frame is mapped again: a guest read sees its data */
+	ro[0] = 0x5a5a5a5a12345678ULL;
+	start64(_metadata, self, tvx_guest_read64, ro_gpa, 0, 0);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(0x5a5a5a5a12345678ULL, self->uc.args[0]);
 }
 
 TEST_F(guest, elf_loader_loads_and_runs)
