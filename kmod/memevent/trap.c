@@ -155,6 +155,19 @@ long tvx_inject_trap(struct tvx_dom *dom,
 	return copy_to_user(uarg, &t, sizeof(t)) ? -EFAULT : 0;
 }
 
+/* Two decoded VM-entry events (or their absence) are the same. */
+static bool tvx_same_event(bool a_valid, const struct inject_event *a,
+			   bool b_valid, const struct inject_event *b)
+{
+	if (a_valid != b_valid)
+		return false;
+	return !a_valid ||
+	       (a->vector == b->vector && a->type == b->type &&
+		a->insn_len == b->insn_len &&
+		a->has_error_code == b->has_error_code &&
+		(!a->has_error_code || a->error_code == b->error_code));
+}
+
 /**
  * tvx_deliver_trap() - put a queued trap into the VMCS before an entry
  * @v: the vCPU, its VMCS current, interrupts off
@@ -162,7 +175,10 @@ long tvx_inject_trap(struct tvx_dom *dom,
  * An event the vCPU was delivering when it left the guest (already in the
  * VM-entry fields) is never overwritten: the two combine into #DF where
  * the SDM says so, a fault while delivering #DF leaves the #DF to end in a
- * triple fault, and otherwise the new trap waits for a later entry.
+ * triple fault, and otherwise the new trap waits for a later entry. A
+ * trap settled while the vCPU was paused replaces the event it was
+ * settled against -- unless the answer's resume raised an exception since
+ * (a CR write that failed then): it is merged with that like any other.
  */
 void tvx_deliver_trap(struct tvx_vcpu *v)
 {
@@ -176,16 +192,20 @@ void tvx_deliver_trap(struct tvx_vcpu *v)
 	spin_lock(&v->trap.lock);
 	if (!v->trap.queued)
 		goto unlock;
-	if (v->trap.settled) {
-		/* combined with the pending event already: it replaces it */
-		out = *ev;
-		v->trap.settled = false;
-		goto write;
-	}
 	have_pending = inject_decode(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
 				     vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE),
 				     vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
 				     &pending);
+	if (v->trap.settled) {
+		v->trap.settled = false;
+		/* combined with the pending event already: it replaces it */
+		if (tvx_same_event(have_pending, &pending,
+				   v->trap.paused_has_event,
+				   &v->trap.paused_event)) {
+			out = *ev;
+			goto write;
+		}
+	}
 	switch (inject_merge(have_pending ? &pending : NULL, ev, &out)) {
 	case INJECT_WAIT:
 		goto unlock;

@@ -19,6 +19,7 @@
 
 #include "ept/violation.h"
 #include "memevent/event.h"
+#include "memevent/inject.h"
 #include "vcpu.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reg.h"
@@ -39,30 +40,68 @@ void tvx_skip_insn(struct tvx_vcpu *v)
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-/* Queue a hardware exception for the next entry (SDM 26.6.1). */
-void tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
-			  u32 error)
-{
-	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+static int handle_triple_fault(struct tvx_vcpu *v);
 
-	/* real mode delivers no error code */
-	if (has_error && (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+/**
+ * tvx_inject_exception() - raise a hardware exception for the next entry
+ * @v:         the vCPU, its VMCS current
+ * @vector:    the exception
+ * @has_error: it pushes @error (real mode delivers none)
+ * @error:     the error code
+ *
+ * An event already in the VM-entry fields -- the one the exit interrupted
+ * (tvx_reinject_vectoring() put it back), or one raised earlier on the way
+ * to this entry -- is never overwritten: the two combine as an
+ * INJECT_TRAP's do (inject_merge(): SDM 6.15, tables 6-4 and 6-5), two
+ * contributory exceptions or a page fault and either into #DF, a fault
+ * while delivering #DF into a shutdown. Where the tables say to handle
+ * them serially the new exception goes in and the old event is dropped,
+ * as the CPU does when delivering the first raises the second (and as KVM
+ * does): a fault comes again when its instruction runs again.
+ *
+ * Return: TVX_EXIT_RESUME, or TVX_EXIT_TO_USER when the vCPU shut down.
+ */
+int tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
+			 u32 error)
+{
+	struct inject_event pending, out, ev = {
+		.vector = vector,
+		.type = INJECT_TYPE_HW_EXCEPTION,
+		.has_error_code = has_error,
+		.error_code = error,
+	};
+	bool have_pending;
+	u32 info, code;
+
+	have_pending = inject_decode(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
+				     vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE),
+				     vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
+				     &pending);
+	switch (inject_merge(have_pending ? &pending : NULL, &ev, &out)) {
+	case INJECT_SHUTDOWN:
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		return handle_triple_fault(v);
+	case INJECT_WAIT:
+		out = ev;
+		break;
+	default:
+		break;
 	}
+	info = inject_encode(&out, vmcs_readl(GUEST_CR0) & X86_CR0_PE, &code);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, out.insn_len);
+	return TVX_EXIT_RESUME;
 }
 
 int tvx_inject_gp(struct tvx_vcpu *v)
 {
-	tvx_inject_exception(v, X86_TRAP_GP, true, 0);
-	return TVX_EXIT_RESUME;
+	return tvx_inject_exception(v, X86_TRAP_GP, true, 0);
 }
 
 int tvx_inject_ud(struct tvx_vcpu *v)
 {
-	tvx_inject_exception(v, X86_TRAP_UD, false, 0);
-	return TVX_EXIT_RESUME;
+	return tvx_inject_exception(v, X86_TRAP_UD, false, 0);
 }
 
 int tvx_internal_error(struct tvx_vcpu *v, u32 suberror)

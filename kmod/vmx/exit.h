@@ -32,8 +32,8 @@ enum tvx_exit_ret {
 
 int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
 void tvx_skip_insn(struct tvx_vcpu *v);
-void tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
-			  u32 error);
+int tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
+			 u32 error);
 int tvx_inject_gp(struct tvx_vcpu *v);
 int tvx_inject_ud(struct tvx_vcpu *v);
 int tvx_internal_error(struct tvx_vcpu *v, u32 suberror);

@@ -364,6 +364,7 @@ int handle_cr(struct tvx_vcpu *v)
 	unsigned int reg = (qual & CONTROL_REG_ACCESS_REG) >> VMX_CR_QUAL_REG_SHIFT;
 	enum monitor_delivery d;
 	struct thinvmx_event *ev;
+	int ret, sent;
 	u64 old, val;
 	bool flush;
 
@@ -405,11 +406,15 @@ int handle_cr(struct tvx_vcpu *v)
 			return tvx_event_send(v);
 		}
 	}
-	if (tvx_cr_write(v, cr, val, flush))
-		tvx_inject_gp(v);
-	else
+	if (tvx_cr_write(v, cr, val, flush)) {
+		ret = tvx_inject_gp(v);
+	} else {
 		tvx_skip_insn(v);
-	return ev ? tvx_event_send(v) : TVX_EXIT_RESUME;
+		ret = TVX_EXIT_RESUME;
+	}
+	/* an event begun is sent, even for a vCPU that shut down */
+	sent = ev ? tvx_event_send(v) : TVX_EXIT_RESUME;
+	return ret == TVX_EXIT_RESUME ? sent : ret;
 }
 
 /*

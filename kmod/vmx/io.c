@@ -152,8 +152,7 @@ static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 			    in ? GWALK_ACC_WRITE : 0, &res);
 	if (ret == -EFAULT) {
 		v->cr2 = lin;
-		tvx_inject_exception(v, X86_TRAP_PF, true, res.pf_error);
-		return TVX_EXIT_RESUME;
+		return tvx_inject_exception(v, X86_TRAP_PF, true, res.pf_error);
 	}
 	if (ret == -EINVAL)
 		return tvx_inject_gp(v);

@@ -202,8 +202,14 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 	if (ret != TVX_EXIT_RESUME)
 		goto out_preempt;
 	settled = READ_ONCE(v->trap.paused) && tvx_trap_unpause(v);
-	if (v->ev.state == TVX_EV_ANSWERED)
+	if (v->ev.state == TVX_EV_ANSWERED) {
 		tvx_event_resume(v, settled);
+		/* an exception the answer raised can end in a shutdown */
+		if (v->stopped) {
+			ret = TVX_EXIT_TO_USER;
+			goto out_preempt;
+		}
+	}
 
 	tvx_swap_in(v, &host);
 	WRITE_ONCE(v->running_cpu, smp_processor_id());

@@ -134,6 +134,7 @@ void tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
 int handle_single_step(struct tvx_vcpu *v)
 {
 	struct thinvmx_event *ev;
+	int ret;
 
 	ept_unswap_leaf(v->dom, &v->step.swap);
 	v->step.active = false;
@@ -147,7 +148,9 @@ int handle_single_step(struct tvx_vcpu *v)
 		vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 		/* the guest was single-stepping itself: its #DB is due now */
 		v->dr6 |= DR_STEP;
-		tvx_inject_exception(v, X86_TRAP_DB, false, 0);
+		ret = tvx_inject_exception(v, X86_TRAP_DB, false, 0);
+		if (ret != TVX_EXIT_RESUME)
+			return ret;
 	}
 	if (!v->step.report)
 		return TVX_EXIT_RESUME;

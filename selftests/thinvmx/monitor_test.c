@@ -881,6 +881,150 @@ TEST_F(mon, trap_meets_the_pending_exception_as_a_double_fault)
 	EXPECT_EQ(THINVMX_EVENT_ACCESS_W, self->dm.evs[0].u.mem_access.access);
 }
 
+/*
+ * A 32-bit guest with PAE paging, as raw code in low memory: it loads CR3
+ * with a second PDPT; every exception handler writes its vector to
+ * PAE_PORT and halts.
+ */
+#define PAE_CODE	0x10000
+#define PAE_IDT		0x11000
+#define PAE_STUBS	0x12000
+#define PAE_GDT		0x13000
+#define PAE_PDPT_A	0x14000
+#define PAE_PDPT_B	0x14020
+#define PAE_PD		0x15000
+#define PAE_TSS		0x16000
+#define PAE_STACK	0x17000
+#define PAE_PORT	0x80
+
+static void pae_seg(struct thinvmx_segment *s, __u16 sel, __u64 base,
+		    __u32 limit, __u32 ar)
+{
+	s->selector = sel;
+	s->base = base;
+	s->limit = limit;
+	s->ar = ar;
+}
+
+static int pae_guest_start(struct tvx_domain *d, struct tvx_vcpu *v)
+{
+	static const __u8 code[] = {
+		0xb8, PAE_PDPT_B & 0xff, (PAE_PDPT_B >> 8) & 0xff,
+		PAE_PDPT_B >> 16, 0,		/* mov $PAE_PDPT_B, %eax */
+		0x0f, 0x22, 0xd8,		/* mov %eax, %cr3 */
+		0xb0, 0x77,			/* mov $0x77, %al */
+		0xe6, PAE_PORT,			/* out %al, $PAE_PORT */
+		0xf4,				/* hlt */
+	};
+	const __u64 gdt[3] = { 0, 0x00cf9b000000ffffULL, 0x00cf93000000ffffULL };
+	struct thinvmx_sregs s = { 0 };
+	struct thinvmx_regs r = { 0 };
+	__u8 *mem = tvx_gpa(d, 0);
+	__u32 vec;
+	int ret;
+
+	memcpy(mem + PAE_CODE, code, sizeof(code));
+	memcpy(mem + PAE_GDT, gdt, sizeof(gdt));
+	for (vec = 0; vec < 32; vec++) {
+		__u32 addr = PAE_STUBS + vec * 16;
+		__u8 stub[] = {
+			0xb0, vec,		/* mov $vec, %al */
+			0xe6, PAE_PORT,		/* out %al, $PAE_PORT */
+			0xf4,			/* 1: hlt */
+			0xeb, 0xfd,		/* jmp 1b */
+		};
+		__u32 gate[2] = {
+			(addr & 0xffff) | (8 << 16),
+			(addr & 0xffff0000) | 0x8e00,	/* 32-bit interrupt gate */
+		};
+
+		memcpy(mem + addr, stub, sizeof(stub));
+		memcpy(mem + PAE_IDT + vec * 8, gate, sizeof(gate));
+	}
+	((__u64 *)(mem + PAE_PD))[0] = 0x83;		/* 2 MiB at 0, writable */
+	((__u64 *)(mem + PAE_PDPT_A))[0] = PAE_PD | 1;
+	((__u64 *)(mem + PAE_PDPT_B))[0] = PAE_PD | 1;
+
+	pae_seg(&s.cs, 8, 0, 0xffffffff, 0xc09b);
+	pae_seg(&s.ds, 0x10, 0, 0xffffffff, 0xc093);
+	s.es = s.ds;
+	s.ss = s.ds;
+	s.fs = s.ds;
+	s.gs = s.ds;
+	pae_seg(&s.tr, 0x18, PAE_TSS, 0x67, 0x8b);
+	pae_seg(&s.ldt, 0, 0, 0, 0x10000);
+	s.gdt.base = PAE_GDT;
+	s.gdt.limit = 0x1f;
+	s.idt.base = PAE_IDT;
+	s.idt.limit = 32 * 8 - 1;
+	s.cr0 = 0x80000031;		/* PG, NE, ET, PE */
+	s.cr3 = PAE_PDPT_A;
+	s.cr4 = 0x20;			/* PAE */
+	ret = tvx_set_sregs(v, &s);
+	if (ret)
+		return ret;
+	r.rip = PAE_CODE;
+	r.rsp = PAE_STACK;
+	r.rflags = 2;
+	return tvx_set_regs(v, &r);
+}
+
+/*
+ * On the CR3 event: the new PDPT is made unusable (a reserved bit in a
+ * present entry) and a #UD injected while the vCPU waits; the answer lets
+ * the write happen, if it can.
+ */
+static void break_pdpt_inject_ud(struct daemon *dm, const struct thinvmx_event *ev,
+				 struct thinvmx_response *rsp)
+{
+	struct thinvmx_inject_trap t = {
+		.vcpu = ev->vcpu, .vector = 6, .type = THINVMX_TRAP_HW_EXCEPTION,
+	};
+	__u64 *pdpt = tvx_gpa(dm->d, PAE_PDPT_B);
+
+	if (ev->reason != THINVMX_EVENT_CR3)
+		return;
+	pdpt[0] |= 1ULL << 1;		/* reserved in a PAE PDPTE */
+	dm->error = tvx_monitor_inject(dm->m, &t);
+	inject_result = t.result;
+	rsp->flags = 0;
+}
+
+/*
+ * The answer's CR3 write fails when it is done (the PDPT changed while the
+ * vCPU waited): its #GP meets the #UD settled during the wait. The #GP,
+ * the MOV's own fault, is not overwritten: the two are merged as the SDM
+ * says (contributory, then benign: one after the other), #GP first.
+ */
+TEST_F(mon, exception_of_an_answer_meets_the_trap_settled_meanwhile)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	struct thinvmx_run first = { 0 }, second = { 0 };
+	int ret1, ret2 = -1;
+
+	SET(CR3, SYNC, 0);
+	ASSERT_EQ(0, pae_guest_start(self->d, self->v));
+	self->dm.policy = break_pdpt_inject_ud;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	ret1 = tvx_vcpu_run(self->v);
+	first = *run;
+	if (!ret1 && run->exit_reason == THINVMX_EXIT_IO) {
+		ret2 = tvx_vcpu_run(self->v);
+		second = *run;
+	}
+	daemon_stop(&self->dm);
+	ASSERT_EQ(0, ret1);
+	ASSERT_EQ(THINVMX_EXIT_IO, first.exit_reason);
+	EXPECT_EQ(PAE_PORT, first.io.port);
+	EXPECT_EQ(13, first.io.data & 0xff);		/* the MOV's #GP */
+	ASSERT_EQ(0, ret2);
+	ASSERT_EQ(THINVMX_EXIT_IO, second.exit_reason);
+	EXPECT_EQ(6, second.io.data & 0xff);		/* then the #UD */
+	EXPECT_EQ(0, self->dm.error);
+	EXPECT_EQ(THINVMX_TRAP_RESULT_DELIVERED, inject_result);
+	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_CR3]);
+}
+
 /* ------------------------------------------------------------ safety */
 
 TEST_F(mon, guest_cannot_reach_its_monitoring)
