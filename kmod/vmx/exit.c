@@ -28,18 +28,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-void tvx_skip_insn(struct tvx_vcpu *v)
-{
-	unsigned long rip = vmcs_readl(GUEST_RIP);
-	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-
-	vmcs_writel(GUEST_RIP, rip + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-	/* the instruction completed: STI/MOV SS blocking ends with it */
-	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-}
-
 static int handle_triple_fault(struct tvx_vcpu *v);
 
 /**

@@ -7,6 +7,8 @@
 
 #include <linux/types.h>
 
+#include "vmx_ops.h"
+
 struct tvx_vcpu;
 
 /*
@@ -31,11 +33,26 @@ enum tvx_exit_ret {
 #define TVX_EXIT_VMFAIL		0xffffffffu
 
 int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
-void tvx_skip_insn(struct tvx_vcpu *v);
 int tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
 			 u32 error);
 int tvx_inject_gp(struct tvx_vcpu *v);
 int tvx_inject_ud(struct tvx_vcpu *v);
 int tvx_internal_error(struct tvx_vcpu *v, u32 suberror);
+
+/*
+ * Past the instruction that exited. Inline: the exits handled in the
+ * kernel (CPUID, MSRs, CR, DR) all end here.
+ */
+static inline void tvx_skip_insn(struct tvx_vcpu *v)
+{
+	unsigned long rip = vmcs_readl(GUEST_RIP);
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_writel(GUEST_RIP, rip + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	/* the instruction completed: STI/MOV SS blocking ends with it */
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
 
 #endif /* _THINVMX_VMX_EXIT_H */

@@ -48,24 +48,6 @@ int handle_io(struct tvx_vcpu *v)
 	return TVX_EXIT_TO_USER;
 }
 
-/* 16, 32 or 64: the default operand size of the code the guest runs */
-unsigned int tvx_mode_of(u64 cr0, u64 rflags)
-{
-	u32 cs_ar;
-
-	if (!(cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
-		return 16;
-	cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L_MASK))
-		return 64;
-	return cs_ar & VMX_AR_DB_MASK ? 32 : 16;
-}
-
-unsigned int tvx_guest_mode(void)
-{
-	return tvx_mode_of(vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_RFLAGS));
-}
-
 static int tvx_gwalk_read(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
 	return tvx_read_guest(ctx, gpa, buf, len);
@@ -106,12 +88,6 @@ int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,
 	access = acc | (VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES)) == 3 ?
 			GWALK_ACC_USER : 0);
 	return gwalk_translate(&regs, lin, access, tvx_gwalk_read, v->dom, res);
-}
-
-int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
-			struct gwalk_result *res)
-{
-	return tvx_translate(v, lin, cr0, GWALK_ACC_FETCH, res);
 }
 
 /*
@@ -220,13 +196,6 @@ static int tvx_string_io_done(struct tvx_vcpu *v)
 		return 1;
 	tvx_string_advance(v, TVX_RCX, -1);
 	return !(v->gprs[TVX_RCX] & v->io.str.mask);
-}
-
-u64 tvx_rip_linear(u64 rip, unsigned int mode)
-{
-	u64 lin = vmcs_readl(GUEST_CS_BASE) + rip;
-
-	return mode == 64 ? lin : (u32)lin;
 }
 
 /* Fetch up to 15 instruction bytes at the guest's CS:RIP. */

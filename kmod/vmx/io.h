@@ -7,9 +7,13 @@
 #define _THINVMX_VMX_IO_H
 
 #include <linux/types.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/vmx.h>
 
 #include "emulate.h"
 #include "gwalk.h"
+#include "vmx_ops.h"
 
 struct tvx_vcpu;
 
@@ -40,13 +44,45 @@ int handle_io(struct tvx_vcpu *v);
 int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa);
 int tvx_complete_pending(struct tvx_vcpu *v);
 
-unsigned int tvx_guest_mode(void);
-unsigned int tvx_mode_of(u64 cr0, u64 rflags);
-u64 tvx_rip_linear(u64 rip, unsigned int mode);
 int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,
 		  struct gwalk_result *res);
-int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
-			struct gwalk_result *res);
 int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len);
+
+/*
+ * The guest's view that decoding and events need, inline: an INT3 event
+ * asks for its instruction's linear address and frame every time.
+ *
+ * tvx_mode_of(): 16, 32 or 64, the default operand size of the code the
+ * guest runs.
+ */
+static inline unsigned int tvx_mode_of(u64 cr0, u64 rflags)
+{
+	u32 cs_ar;
+
+	if (!(cr0 & X86_CR0_PE) || (rflags & X86_EFLAGS_VM))
+		return 16;
+	cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L_MASK))
+		return 64;
+	return cs_ar & VMX_AR_DB_MASK ? 32 : 16;
+}
+
+static inline unsigned int tvx_guest_mode(void)
+{
+	return tvx_mode_of(vmcs_readl(GUEST_CR0), vmcs_readl(GUEST_RFLAGS));
+}
+
+static inline u64 tvx_rip_linear(u64 rip, unsigned int mode)
+{
+	u64 lin = vmcs_readl(GUEST_CS_BASE) + rip;
+
+	return mode == 64 ? lin : (u32)lin;
+}
+
+static inline int tvx_translate_fetch(struct tvx_vcpu *v, u64 lin, u64 cr0,
+				      struct gwalk_result *res)
+{
+	return tvx_translate(v, lin, cr0, GWALK_ACC_FETCH, res);
+}
 
 #endif /* _THINVMX_VMX_IO_H */

@@ -21,6 +21,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
+#include <asm/tlbflush.h>
 
 #include "vcpu.h"
 #include "vmx/exit.h"
@@ -135,6 +136,25 @@ static void tvx_xcr0_host(struct tvx_vcpu *v)
 {
 	if (tvx_host_xcr0 && xgetbv(XCR_XFEATURE_ENABLED_MASK) != tvx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, tvx_host_xcr0);
+}
+
+/*
+ * Host state that may change between entries on the same CPU: CR3 (a TLB
+ * flush may reload it with another PCID) and CR4. The FS base is the
+ * task's, the same for a whole stretch: tvx_swap_in() takes it.
+ */
+static void tvx_vmcs_host_dynamic(struct tvx_vcpu *v)
+{
+	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
+
+	if (unlikely(cr3 != v->host.cr3)) {
+		vmcs_writel(HOST_CR3, cr3);
+		v->host.cr3 = cr3;
+	}
+	if (unlikely(cr4 != v->host.cr4)) {
+		vmcs_writel(HOST_CR4, cr4);
+		v->host.cr4 = cr4;
+	}
 }
 
 /*

@@ -164,25 +164,6 @@ static void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 	v->host.cpu = smp_processor_id();
 }
 
-/*
- * Host state that may change between entries on the same CPU: CR3 (a TLB
- * flush may reload it with another PCID) and CR4. The FS base is the
- * task's, the same for a whole stretch: tvx_swap_in() takes it.
- */
-void tvx_vmcs_host_dynamic(struct tvx_vcpu *v)
-{
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
-
-	if (unlikely(cr3 != v->host.cr3)) {
-		vmcs_writel(HOST_CR3, cr3);
-		v->host.cr3 = cr3;
-	}
-	if (unlikely(cr4 != v->host.cr4)) {
-		vmcs_writel(HOST_CR4, cr4);
-		v->host.cr4 = cr4;
-	}
-}
-
 void tvx_vmcs_setup(struct tvx_vcpu *v)
 {
 	const struct thinvmx_caps *c = tvx_host_caps;
