@@ -8,6 +8,7 @@
 #define _THINVMX_VCPU_H
 
 #include <linux/mutex.h>
+#include <linux/smp.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 
@@ -86,6 +87,22 @@ static inline u64 tvx_guest_cr4(struct tvx_vcpu *v)
 {
 	return (vmcs_readl(GUEST_CR4) & ~v->cr.cr4_mask) |
 	       (v->cr.cr4_shadow & v->cr.cr4_mask);
+}
+
+/*
+ * Make the vCPU's VMCS current on this CPU, with this CPU's host state
+ * (vmx/vmcs.c). Context: preemption disabled. Inline: every RUN starts
+ * here.
+ */
+static inline int tvx_vcpu_load(struct tvx_vcpu *v)
+{
+	int ret = vmx_loaded_vmcs_load(&v->vmcs);
+
+	if (ret)
+		return ret;
+	if (v->host.cpu != smp_processor_id())
+		tvx_vmcs_host_cpu(v);
+	return 0;
 }
 
 /* Add THINVMX_EVENT_F_* to the record tvx_event_begin() started. */

@@ -358,7 +358,7 @@ bool tvx_vcpu_listener_gone(const struct tvx_vcpu *v)
  * Where an event's instruction is: its linear address, and its frame if
  * the guest maps it. From the registers the record holds already.
  */
-bool tvx_event_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa)
+static bool tvx_event_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa)
 {
 	struct gwalk_result res;
 

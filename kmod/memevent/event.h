@@ -55,7 +55,6 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 int tvx_event_send(struct tvx_vcpu *v);
 int tvx_event_wait(struct tvx_vcpu *v);
 void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled);
-bool tvx_event_rip_gpa(struct tvx_vcpu *v, u64 *gla, u64 *gpa);
 void tvx_monitor_refresh(struct tvx_vcpu *v);
 bool tvx_vcpu_listener_gone(const struct tvx_vcpu *v);
 int handle_int3(struct tvx_vcpu *v);

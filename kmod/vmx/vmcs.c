@@ -132,8 +132,12 @@ u32 tvx_preemption_ticks(void)
 	return clamp_t(u64, ticks, 1, U32_MAX);
 }
 
-/* Host state that is the same for every entry on this CPU. */
-static void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
+/**
+ * tvx_vmcs_host_cpu() - the host state that is the same for every entry
+ *			 on this CPU
+ * @v: the vCPU, its VMCS current here, which last held another CPU's
+ */
+void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 {
 	struct desc_ptr gdt, idt;
 	struct desc_struct *d;
@@ -279,21 +283,6 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	 * by reading XCR0 before it writes it.
 	 */
 	v->xcr0 = tvx_host_xcr0 ? tvx_host_xcr0 : XFEATURE_MASK_FP;
-}
-
-/*
- * Make the vCPU's VMCS current on this CPU, with this CPU's host state.
- * Context: preemption disabled.
- */
-int tvx_vcpu_load(struct tvx_vcpu *v)
-{
-	int ret = vmx_loaded_vmcs_load(&v->vmcs);
-
-	if (ret)
-		return ret;
-	if (v->host.cpu != smp_processor_id())
-		tvx_vmcs_host_cpu(v);
-	return 0;
 }
 
 /* Run @fn with the vCPU's VMCS current, for register access from ioctls. */
