@@ -46,6 +46,7 @@ struct tvx_vcpu {
 	u64 xcr0;
 	u64 kernel_gs_base;
 	u64 cr2;
+	u64 cr8;			/* its own TPR (CR8), never the host APIC's */
 	u64 star, lstar, cstar, sfmask;
 	u64 dr[4], dr6;
 	u64 mtrr_def_type;

@@ -30,7 +30,11 @@ static const struct vmx_ctl_spec vmx_pin_spec = {
 /*
  * Everything that could reach host state exits: port I/O unconditionally
  * (the VMM emulates all of it), MSRs through a bitmap, MOV DR (the debug
- * registers are the host's), RDPMC (host counters), MONITOR/MWAIT. CR3
+ * registers are the host's), RDPMC (host counters), MONITOR/MWAIT, and MOV
+ * to and from CR8: without a TPR shadow a guest's CR8 is the physical
+ * local APIC's TPR, and a guest writing 15 there would block every
+ * interrupt of the host CPU (KVM never runs a guest without one or the
+ * other either). CR3
  * load/store exiting is absent here: it is toggled only while CR3 is
  * monitored (reference 002), and TRUE_PROCBASED_CTLS lets it be 0.
  */
@@ -38,7 +42,8 @@ static const struct vmx_ctl_spec vmx_proc_spec = {
 	.required = VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING |
 		    VMX_PROC_RDPMC_EXITING | VMX_PROC_MOV_DR_EXITING |
 		    VMX_PROC_UNCOND_IO_EXITING | VMX_PROC_USE_MSR_BITMAPS |
-		    VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CONTROLS,
+		    VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CONTROLS |
+		    VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING,
 };
 
 /*

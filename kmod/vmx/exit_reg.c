@@ -349,6 +349,38 @@ static const u16 tvx_cr_event[5] = {
 };
 
 /*
+ * MOV to and from CR8 (64-bit code only: the CPU raises #UD elsewhere)
+ * always exits: the guest's task priority is its own, kept in the vCPU,
+ * never the host CPU's local APIC TPR (vmx/caps.c). CR8[3:0] is TPR[7:4]
+ * and bits 63:4 are reserved (SDM 10.8.6.1, 2.5). Nothing consults it
+ * yet -- the guest has no local APIC of its own -- so it is what the guest
+ * wrote, read back.
+ */
+static int handle_cr8(struct tvx_vcpu *v, unsigned int type, unsigned int reg)
+{
+	u64 val;
+
+	switch (type) {
+	case VMX_CR_TYPE_MOV_FROM:
+		if (reg == TVX_RSP)
+			vmcs_writel(GUEST_RSP, v->cr8);
+		else
+			v->gprs[reg] = v->cr8;
+		break;
+	case VMX_CR_TYPE_MOV_TO:
+		val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
+		if (val & ~0xfULL)
+			return tvx_inject_gp(v);
+		v->cr8 = val;
+		break;
+	default:
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	}
+	tvx_skip_insn(v);
+	return TVX_EXIT_RESUME;
+}
+
+/*
  * MOV to CR0/CR4 exits for the bits the host owns (the guest/host masks:
  * the fixed bits, CR4.VMXE, and every bit while the register is
  * monitored), so do CLTS and LMSW then; MOV to CR3 exits while CR3 is
@@ -368,6 +400,8 @@ int handle_cr(struct tvx_vcpu *v)
 	u64 old, val;
 	bool flush;
 
+	if (cr == 8)
+		return handle_cr8(v, type, reg);
 	if (cr != 0 && cr != 3 && cr != 4)
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
 	old = cr == 0 ? tvx_guest_cr0(v) : cr == 4 ? tvx_guest_cr4(v) :

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile guests: guest code that tries to hang, reset or read the host
+ * through what VMX leaves it, one case per way. After each the host's side
+ * is checked: the host CPU the vCPU ran on still takes timer interrupts
+ * (its LOC count in /proc/interrupts rises while the guest runs, and a
+ * thread pinned to that CPU wakes from 10 ms sleeps on time), and a new
+ * domain still runs. The rig fails the whole run on an oops, WARN or BUG
+ * in the kernel log.
+ *
+ * Requires: root, the thinvmx module loaded, usable VMX (Bochs). SKIPs
+ * otherwise.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "tvx_test.h"
+#include "libthinvmx.h"
+#include "tvx_guest.h"
+
+#define MEM_BYTES	(64ULL << 20)
+#define HOST_CPU	0		/* the vCPU's thread is pinned here */
+#define SPIN_LOOPS	3000000UL	/* a few hundred ms of guest time in Bochs */
+#define SLEEP_NS	10000000L	/* the pinned thread's sleeps: 10 ms */
+#define LATE_MAX_US	500000L		/* "on time", in an emulated machine */
+
+/* ------------------------------------------------------------ host side */
+
+/* CPU @cpu's local timer interrupts so far (/proc/interrupts, LOC), or 0. */
+static unsigned long loc_count(int cpu)
+{
+	unsigned long n = 0;
+	char line[4096];
+	FILE *f;
+
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "LOC:");
+		int i;
+
+		if (!p)
+			continue;
+		p += 4;
+		for (i = 0; i <= cpu; i++)
+			n = strtoul(p, &p, 10);
+		break;
+	}
+	fclose(f);
+	return n;
+}
+
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* What the host did while a guest ran. */
+struct host_watch {
+	pthread_t thread;
+	volatile int stop;
+	int wakeups;
+	long max_late_us;
+	unsigned long loc_before, loc_after;
+};
+
+static long ns_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000000L + (b->tv_nsec - a->tv_nsec);
+}
+
+/* Sleeps 10 ms at a time on the vCPU's CPU, noting how late it wakes. */
+static void *sleeper(void *arg)
+{
+	const struct timespec d = { .tv_nsec = SLEEP_NS };
+	struct host_watch *w = arg;
+
+	pin_to(HOST_CPU);
+	while (!w->stop) {
+		struct timespec t0, t1;
+		long late;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		nanosleep(&d, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		late = (ns_between(&t0, &t1) - SLEEP_NS) / 1000;
+		if (late > w->max_late_us)
+			w->max_late_us = late;
+		w->wakeups++;
+	}
+	return NULL;
+}
+
+static int watch_start(struct host_watch *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (pin_to(HOST_CPU))
+		return -errno;
+	w->loc_before = loc_count(HOST_CPU);
+	return -pthread_create(&w->thread, NULL, sleeper, w);
+}
+
+static void watch_stop(struct host_watch *w)
+{
+	w->stop = 1;
+	pthread_join(w->thread, NULL);
+	w->loc_after = loc_count(HOST_CPU);
+}
+
+#define EXPECT_HOST_ALIVE(w) do {					\
+	EXPECT_LT((w)->loc_before, (w)->loc_after)			\
+		TH_LOG("no timer interrupt on CPU %d", HOST_CPU);	\
+	EXPECT_LE(1, (w)->wakeups);					\
+	EXPECT_GT(LATE_MAX_US, (w)->max_late_us);			\
+} while (0)
+
+static void guest_spin(__u64 loops)
+{
+	unsigned long i;
+
+	for (i = 0; i < loops; i++)
+		asm volatile("" : : : "memory");
+	GUEST_DONE();
+}
+
+/*
+ * After each case: a new domain's guest spins to its end while the host
+ * CPU takes its timer interrupts and the pinned thread wakes on time.
+ */
+static void expect_host_fine(struct __test_metadata *_metadata,
+			     struct tvx_handle *h)
+{
+	struct host_watch w;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	struct tvx_ucall uc;
+	int ret;
+
+	ASSERT_EQ(0, tvx_domain_create_simple(h, MEM_BYTES, &d));
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+	ASSERT_EQ(0, tvx_guest_load_self(d));
+	ASSERT_EQ(0, tvx_start_fn(v, d, guest_spin, SPIN_LOOPS / 2, 0));
+	ASSERT_EQ(0, watch_start(&w));
+	ret = tvx_run_until_ucall(v, d, &uc);
+	watch_stop(&w);
+	EXPECT_EQ(TVX_UCALL_DONE, ret);
+	EXPECT_HOST_ALIVE(&w);
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+}
+
+/* ------------------------------------------------------------ fixture */
+
+FIXTURE(hostile) {
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	struct tvx_ucall uc;
+	struct host_watch w;
+};
+
+FIXTURE_SETUP(hostile)
+{
+	const char *why;
+	int err;
+
+	why = tvx_test_open(&self->h, false, &err);
+	if (why)
+		TVX_SETUP_SKIP("%s", why);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, tvx_domain_create_simple(self->h, MEM_BYTES, &self->d));
+	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v));
+	ASSERT_EQ(0, tvx_guest_load_self(self->d));
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	tvx_vcpu_destroy(self->v);
+	tvx_domain_destroy(self->d);
+	tvx_close(self->h);
+}
+
+#define RUN_EXPECT(want) TVX_RUN_EXPECT((want), self->v, self->d, &self->uc)
+#define START(fn, a0) ASSERT_EQ(0, tvx_start_fn(self->v, self->d, (fn), (a0), 0))
+
+/* ------------------------------------------------------------ CR8 */
+
+/*
+ * Task priority 15 blocks every interrupt class: written to the host
+ * CPU's APIC it would stop the timer, IPIs, everything. The guest's CR8
+ * is its own: it reads back what it wrote, and a reserved bit is #GP.
+ */
+static void guest_cr8(void)
+{
+	unsigned long i;
+	__u64 back;
+
+	asm volatile("mov %0, %%cr8" : : "r" (15ULL));
+	for (i = 0; i < SPIN_LOOPS; i++)
+		asm volatile("" : : : "memory");
+	asm volatile("mov %%cr8, %0" : "=r" (back));
+	GUEST_SYNC(back);
+	asm volatile("mov %0, %%cr8" : : "r" (16ULL));	/* #GP */
+	GUEST_DONE();
+}
+
+TEST_F_TIMEOUT(hostile, cr8_is_the_guests_own, 120)
+{
+	ASSERT_EQ(0, watch_start(&self->w));
+	START(guest_cr8, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	watch_stop(&self->w);
+	EXPECT_EQ(15, self->uc.args[0]);
+	EXPECT_HOST_ALIVE(&self->w);
+	TH_LOG("LOC %lu -> %lu, %d wakeups, latest %ld us late",
+	       self->w.loc_before, self->w.loc_after, self->w.wakeups,
+	       self->w.max_late_us);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(13, self->uc.args[0]);
+	expect_host_fine(_metadata, self->h);
+}
+
+TEST_HARNESS_MAIN
