@@ -18,6 +18,7 @@
 #include "vmx/exit_reg.h"
 #include "vmx/host_caps.h"
 #include "vmx/io.h"
+#include "vmx/msr_rules.h"
 #include "vmx/regs.h"
 
 int handle_cpuid(struct tvx_vcpu *v)
@@ -37,11 +38,6 @@ int handle_cpuid(struct tvx_vcpu *v)
 	v->gprs[TVX_RDX] = out[3];
 	tvx_skip_insn(v);
 	return TVX_EXIT_RESUME;
-}
-
-static bool tvx_canonical(u64 a)
-{
-	return (u64)((s64)(a << 16) >> 16) == a;
 }
 
 static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
@@ -104,15 +100,21 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 	}
 }
 
+/*
+ * A guest WRMSR: the value passes msr_write_check()'s rules (reserved
+ * bits, memory types, canonical addresses) or is #GP, before anything is
+ * written -- a PAT with a reserved type would otherwise reach the VMCS and
+ * fail the next VM entry.
+ */
 static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 {
+	if (msr_write_check(msr, val))
+		return -EINVAL;
 	switch (msr) {
 	case MSR_EFER: {
 		u64 old = vmcs_read64(GUEST_IA32_EFER);
 		bool paging = vmcs_readl(GUEST_CR0) & X86_CR0_PG;
 
-		if (val & ~(u64)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX))
-			return -EINVAL;
 		/* LME cannot change while paging is on; LMA is read-only */
 		if (paging && ((val ^ old) & EFER_LME))
 			return -EINVAL;
@@ -120,18 +122,6 @@ static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 		vmcs_write64(GUEST_IA32_EFER, val);
 		return 0;
 	}
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_KERNEL_GS_BASE:
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-	case MSR_IA32_SYSENTER_ESP:
-	case MSR_IA32_SYSENTER_EIP:
-		if (!tvx_canonical(val))
-			return -EINVAL;
-		break;
-	}
-	switch (msr) {
 	case MSR_FS_BASE:
 		vmcs_writel(GUEST_FS_BASE, val);
 		return 0;
@@ -154,7 +144,7 @@ static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 		wrmsrl(MSR_CSTAR, val);
 		return 0;
 	case MSR_SYSCALL_MASK:
-		v->sfmask = val & 0xffffffff;
+		v->sfmask = val;
 		wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
 		return 0;
 	case MSR_IA32_SYSENTER_CS:

@@ -228,4 +228,67 @@ TEST_F_TIMEOUT(hostile, cr8_is_the_guests_own, 120)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* ------------------------------------------------------------ MSRs */
+
+/* WRMSR @val to @msr, then report what RDMSR gives. */
+static void guest_wrmsr(__u64 msr, __u64 val)
+{
+	__u32 lo, hi;
+
+	asm volatile("wrmsr" : : "c" ((__u32)msr), "a" ((__u32)val),
+		     "d" ((__u32)(val >> 32)) : "memory");
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" ((__u32)msr));
+	GUEST_SYNC(((__u64)hi << 32) | lo);
+	GUEST_DONE();
+}
+
+#define MSR_PAT			0x277
+#define MSR_MTRR_DEF_TYPE	0x2ff
+#define MSR_EFER		0xc0000080
+#define MSR_FMASK		0xc0000084
+
+/*
+ * Values the SDM reserves are #GP, never written: a PAT entry of type 2
+ * (or 3, or bits 7:3 set) would otherwise fail the next VM entry and kill
+ * the vCPU; MTRRdefType, EFER and FMASK keep their reserved bits clear.
+ * Valid values are written and read back.
+ */
+TEST_F(hostile, reserved_msr_values_are_gp)
+{
+	static const struct {
+		__u32 msr;
+		__u64 val;
+	} bad[] = {
+		{ MSR_PAT, 0x0007040600070402ULL },	/* type 2 */
+		{ MSR_PAT, 0x0007040600070403ULL },	/* type 3 */
+		{ MSR_PAT, 0x0007040600070446ULL },	/* bit 6 of an entry */
+		{ MSR_MTRR_DEF_TYPE, 0xc07 },		/* UC- is no MTRR type */
+		{ MSR_MTRR_DEF_TYPE, 0x106 },		/* bit 8 */
+		{ MSR_EFER, 1ULL << 2 },
+		{ MSR_FMASK, 1ULL << 32 },
+	}, good[] = {
+		{ MSR_PAT, 0x0007010600070106ULL },
+		{ MSR_MTRR_DEF_TYPE, 0xc06 },
+		{ MSR_FMASK, 0x47700 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_wrmsr,
+					  bad[i].msr, bad[i].val));
+		RUN_EXPECT(TVX_UCALL_UNHANDLED);
+		EXPECT_EQ(13, self->uc.args[0])
+			TH_LOG("MSR %#x <- %#llx", bad[i].msr,
+			       (unsigned long long)bad[i].val);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_wrmsr,
+					  good[i].msr, good[i].val));
+		RUN_EXPECT(TVX_UCALL_SYNC);
+		EXPECT_EQ(good[i].val, self->uc.args[0]);
+		RUN_EXPECT(TVX_UCALL_DONE);
+	}
+	expect_host_fine(_metadata, self->h);
+}
+
 TEST_HARNESS_MAIN
