@@ -103,7 +103,7 @@ int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,
  * tvx_ept_access()); anything else stops the vCPU as emulation
  * thinvmx does not do.
  */
-static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
+static noinline int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 {
 	struct thinvmx_run *run = v->run;
 	unsigned int size = (qual & VMX_IO_QUAL_SIZE_MASK) + 1, asize;
