@@ -291,7 +291,7 @@ struct thinvmx_response {
 #define THINVMX_TRAP_RESULT_DELIVERED	1  /* nothing pending: delivered as asked */
 #define THINVMX_TRAP_RESULT_MERGED_DF	2  /* with the pending event: #DF(0) */
 #define THINVMX_TRAP_RESULT_WAIT	3  /* the pending event first, then this */
-#define THINVMX_TRAP_RESULT_SHUTDOWN	4  /* a fault while delivering #DF: triple fault */
+#define THINVMX_TRAP_RESULT_SHUTDOWN	4  /* meets a pending #DF: the vCPU shuts down */
 
 struct thinvmx_inject_trap {
 	__u32 vcpu;		/* vCPU id */

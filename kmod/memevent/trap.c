@@ -48,7 +48,8 @@ void tvx_vcpu_kick(struct tvx_vcpu *v)
  * next entry delivers anyway (v->trap.paused_event), so that the caller learns the
  * outcome. Delivered or merged into #DF: the result goes in at the entry
  * as it is (trap_settled). WAIT: queued as usual, after the pending event.
- * SHUTDOWN: dropped, the pending #DF ends in a triple fault.
+ * SHUTDOWN: the vCPU shuts down at its next entry, as the CPU does when a
+ * fault meets the delivery of #DF (tvx_deliver_trap()).
  */
 static u32 tvx_trap_settle(struct tvx_vcpu *v, struct inject_event *ev)
 {
@@ -140,10 +141,11 @@ long tvx_inject_trap(struct tvx_dom *dom,
 	} else {
 		if (v->trap.paused)
 			t.result = tvx_trap_settle(v, &ev);
-		if (t.result != THINVMX_TRAP_RESULT_SHUTDOWN) {
+		if (t.result == THINVMX_TRAP_RESULT_SHUTDOWN)
+			v->trap.shutdown = true;
+		else
 			v->trap.trap = ev;
-			WRITE_ONCE(v->trap.queued, true);
-		}
+		WRITE_ONCE(v->trap.queued, true);
 	}
 	spin_unlock(&v->trap.lock);
 	if (!ret)
@@ -174,24 +176,33 @@ static bool tvx_same_event(bool a_valid, const struct inject_event *a,
  *
  * An event the vCPU was delivering when it left the guest (already in the
  * VM-entry fields) is never overwritten: the two combine into #DF where
- * the SDM says so, a fault while delivering #DF leaves the #DF to end in a
- * triple fault, and otherwise the new trap waits for a later entry. A
- * trap settled while the vCPU was paused replaces the event it was
- * settled against -- unless the answer's resume raised an exception since
- * (a CR write that failed then): it is merged with that like any other.
+ * the SDM says so, a fault meeting the delivery of #DF shuts the vCPU
+ * down (a triple fault), and otherwise the new trap waits for a later
+ * entry. A trap settled while the vCPU was paused replaces the event it
+ * was settled against -- unless the answer's resume raised an exception
+ * since (a CR write that failed then): it is merged with that like any
+ * other.
+ *
+ * Return: true when the vCPU must shut down instead of entering.
  */
-void tvx_deliver_trap(struct tvx_vcpu *v)
+bool tvx_deliver_trap(struct tvx_vcpu *v)
 {
 	struct inject_event pending, out, *ev = &v->trap.trap;
-	bool have_pending, pm;
+	bool have_pending, pm, shutdown = false;
 	u32 info, code;
 
 	/* every entry comes here: the lock only when a trap is queued */
 	if (!READ_ONCE(v->trap.queued))
-		return;
+		return false;
 	spin_lock(&v->trap.lock);
 	if (!v->trap.queued)
 		goto unlock;
+	if (v->trap.shutdown) {
+		v->trap.shutdown = false;
+		v->trap.queued = false;
+		shutdown = true;
+		goto unlock;
+	}
 	have_pending = inject_decode(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD),
 				     vmcs_read32(VM_ENTRY_EXCEPTION_ERROR_CODE),
 				     vmcs_read32(VM_ENTRY_INSTRUCTION_LEN),
@@ -210,8 +221,8 @@ void tvx_deliver_trap(struct tvx_vcpu *v)
 	case INJECT_WAIT:
 		goto unlock;
 	case INJECT_SHUTDOWN:
-		/* the pending #DF goes in; the new trap is dropped */
 		v->trap.queued = false;
+		shutdown = true;
 		goto unlock;
 	default:
 		break;
@@ -228,4 +239,5 @@ write:
 	v->stats.traps_injected++;
 unlock:
 	spin_unlock(&v->trap.lock);
+	return shutdown;
 }

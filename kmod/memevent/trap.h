@@ -27,13 +27,19 @@ struct tvx_trap_queue {
 	bool paused;
 	bool paused_has_event;
 	struct inject_event paused_event;
+	/*
+	 * A trap met a pending #DF while paused: the vCPU shuts down at its
+	 * next entry, as the CPU does (@queued is set too, so that the entry
+	 * looks).
+	 */
+	bool shutdown;
 	struct inject_event trap;
 };
 
 void tvx_trap_queue_init(struct tvx_trap_queue *q);
 long tvx_inject_trap(struct tvx_dom *dom,
 		     struct thinvmx_inject_trap __user *uarg);
-void tvx_deliver_trap(struct tvx_vcpu *v);
+bool tvx_deliver_trap(struct tvx_vcpu *v);
 void tvx_vcpu_kick(struct tvx_vcpu *v);
 void tvx_trap_pause(struct tvx_vcpu *v);
 bool tvx_trap_unpause(struct tvx_vcpu *v);

@@ -28,8 +28,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static int handle_triple_fault(struct tvx_vcpu *v);
-
 /**
  * tvx_inject_exception() - raise a hardware exception for the next entry
  * @v:         the vCPU, its VMCS current
@@ -68,7 +66,7 @@ int tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
 	switch (inject_merge(have_pending ? &pending : NULL, &ev, &out)) {
 	case INJECT_SHUTDOWN:
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
-		return handle_triple_fault(v);
+		return tvx_vcpu_shutdown(v);
 	case INJECT_WAIT:
 		out = ev;
 		break;
@@ -185,12 +183,24 @@ static int handle_external_interrupt(struct tvx_vcpu *v)
 	return TVX_EXIT_RESUME;
 }
 
-static int handle_triple_fault(struct tvx_vcpu *v)
+/**
+ * tvx_vcpu_shutdown() - the vCPU shuts down, as after a triple fault
+ * @v: the vCPU
+ *
+ * Return: TVX_EXIT_TO_USER: RUN returns with a SHUTDOWN exit, and every
+ * later RUN fails with -EIO.
+ */
+int tvx_vcpu_shutdown(struct tvx_vcpu *v)
 {
 	v->stopped = true;
 	v->stop_reason = THINVMX_EXIT_SHUTDOWN;
 	v->run->exit_reason = THINVMX_EXIT_SHUTDOWN;
 	return TVX_EXIT_TO_USER;
+}
+
+static int handle_triple_fault(struct tvx_vcpu *v)
+{
+	return tvx_vcpu_shutdown(v);
 }
 
 static int handle_hlt(struct tvx_vcpu *v)

@@ -38,6 +38,7 @@ int tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
 int tvx_inject_gp(struct tvx_vcpu *v);
 int tvx_inject_ud(struct tvx_vcpu *v);
 int tvx_internal_error(struct tvx_vcpu *v, u32 suberror);
+int tvx_vcpu_shutdown(struct tvx_vcpu *v);
 
 /*
  * Past the instruction that exited. Inline: the exits handled in the

@@ -257,12 +257,16 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			/* a listener that went away is let go outside */
 			if (tvx_vcpu_listener_gone(v)) {
 				local_irq_enable();
-				ret = 1;
+				ret = TVX_EXIT_RESUME;
 				break;
 			}
 			tvx_monitor_refresh(v);
 		}
-		tvx_deliver_trap(v);
+		if (unlikely(tvx_deliver_trap(v))) {
+			local_irq_enable();
+			ret = tvx_vcpu_shutdown(v);
+			break;
+		}
 		reason = tvx_enter(v);
 		/* pending host interrupts are taken here */
 		local_irq_enable();

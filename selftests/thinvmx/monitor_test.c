@@ -882,6 +882,64 @@ TEST_F(mon, trap_meets_the_pending_exception_as_a_double_fault)
 }
 
 /*
+ * The same #GP, now with the #DF stack (IST1) read-only too: the #GP
+ * injected on the first event meets the pending #GP as #DF, whose
+ * delivery faults in turn; a second #GP injected then meets the pending
+ * #DF, and the vCPU shuts down as the CPU would (a triple fault). From a
+ * third event on -- only without the shutdown -- both stacks are made
+ * writable and the #DF reaches the guest's handler.
+ */
+static __u64 df_stack_gfn;
+static __u32 df_results[2];
+
+static void inject_gp_twice(struct daemon *dm, const struct thinvmx_event *ev,
+			    struct thinvmx_response *rsp)
+{
+	struct thinvmx_inject_trap t = {
+		.vcpu = ev->vcpu, .vector = 13, .type = THINVMX_TRAP_HW_EXCEPTION,
+		.flags = THINVMX_TRAP_F_ERROR_CODE,
+	};
+
+	if (ev->reason != THINVMX_EVENT_MEM_ACCESS)
+		return;
+	if (dm->count[THINVMX_EVENT_MEM_ACCESS] <= 2) {
+		dm->error = tvx_monitor_inject(dm->m, &t);
+		df_results[dm->count[THINVMX_EVENT_MEM_ACCESS] - 1] = t.result;
+		return;
+	}
+	tvx_set_mem_access(dm->d, (__u64)(uintptr_t)fault_stack >> 12, 1,
+			   THINVMX_ACCESS_RWX);
+	tvx_set_mem_access(dm->d, df_stack_gfn, 1, THINVMX_ACCESS_RWX);
+}
+
+TEST_F(mon, trap_meeting_a_pending_double_fault_shuts_the_vcpu_down)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	struct tvx_guest_layout l;
+	int ret;
+
+	ASSERT_EQ(0, tvx_guest_layout(self->d, &l));
+	df_stack_gfn = (l.ist - 8) >> 12;
+	SET(MEM_ACCESS, SYNC, 0);
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, (__u64)(uintptr_t)fault_stack >> 12,
+					1, THINVMX_ACCESS_R));
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, df_stack_gfn, 1, THINVMX_ACCESS_R));
+	self->dm.policy = inject_gp_twice;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_gp_on_a_read_only_stack, 0);
+	ret = tvx_vcpu_run(self->v);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(0, self->dm.error);
+	EXPECT_EQ(THINVMX_TRAP_RESULT_MERGED_DF, df_results[0]);
+	EXPECT_EQ(THINVMX_TRAP_RESULT_SHUTDOWN, df_results[1]);
+	EXPECT_EQ(2, self->dm.count[THINVMX_EVENT_MEM_ACCESS]);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(THINVMX_EXIT_SHUTDOWN, run->exit_reason);
+	/* a vCPU that shut down stays down */
+	EXPECT_EQ(-EIO, tvx_vcpu_run(self->v));
+}
+
+/*
  * A 32-bit guest with PAE paging, as raw code in low memory: it loads CR3
  * with a second PDPT; every exception handler writes its vector to
  * PAE_PORT and halts.
