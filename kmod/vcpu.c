@@ -24,8 +24,6 @@ static DEFINE_IDA(tvx_vpid_ida);
 
 /* ------------------------------------------------------------ the fd */
 
-/* ------------------------------------------------------------ the fd */
-
 static long tvx_vcpu_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {

@@ -78,8 +78,6 @@ void tvx_listener_break(struct tvx_listener *l)
 
 /* ------------------------------------------------------------ answers */
 
-/* ------------------------------------------------------------ answers */
-
 /*
  * Read every answer in @vr's response ring, under its lock. An answer
  * that fits the vCPU's wait is kept for it; any other is counted and
@@ -146,8 +144,6 @@ int tvx_listener_vcpu_allowed(struct tvx_dom *dom, u32 id)
 
 /* ------------------------------------------------------------ settings */
 
-/* ------------------------------------------------------------ settings */
-
 /* Make every vCPU of the domain look at the settings at its next entry. */
 static void tvx_monitor_changed(struct tvx_dom *dom)
 {
@@ -194,8 +190,6 @@ static long tvx_get_monitor(struct tvx_listener *l,
 		return ret;
 	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
 }
-
-/* ------------------------------------------------------------ the fd */
 
 /* ------------------------------------------------------------ the fd */
 
