@@ -50,6 +50,7 @@ struct tvx_vcpu {
 	u64 star, lstar, cstar, sfmask;
 	u64 dr[4], dr6;
 	u64 mtrr_def_type;
+	u64 tsc_aux;			/* IA32_TSC_AUX, what RDTSCP returns */
 	struct tvx_cr_shadow cr;	/* vmx/vmcs.c */
 
 	struct tvx_io io;		/* vmx/io.c: an instruction at the VMM */

@@ -92,6 +92,11 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_UCODE_REV:
 		*val = 0;
 		return 0;
+	case MSR_TSC_AUX:
+		if (!cpu_has_vmx_rdtscp())
+			return -EINVAL;
+		*val = v->tsc_aux;
+		return 0;
 	case MSR_MTRRdefType:
 		*val = v->mtrr_def_type;
 		return 0;
@@ -160,6 +165,13 @@ static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 		if (!cpu_has_vmx_pat())
 			return -EINVAL;
 		vmcs_write64(GUEST_IA32_PAT, val);
+		return 0;
+	case MSR_TSC_AUX:
+		if (!cpu_has_vmx_rdtscp())
+			return -EINVAL;
+		/* the guest's is live during the stretch (vmx/run.c) */
+		v->tsc_aux = val;
+		wrmsrl(MSR_TSC_AUX, val);
 		return 0;
 	case MSR_MTRRdefType:
 		v->mtrr_def_type = val;

@@ -34,6 +34,11 @@ static inline bool cpu_has_vmx_unrestricted_guest(void)
 	return tvx_has_feature(THINVMX_FEAT_UNRESTRICTED);
 }
 
+static inline bool cpu_has_vmx_rdtscp(void)
+{
+	return tvx_has_feature(THINVMX_FEAT_RDTSCP);
+}
+
 static inline bool cpu_has_vmx_pat(void)
 {
 	return tvx_has_feature(THINVMX_FEAT_PAT);

@@ -14,6 +14,7 @@
  *   EFER          SCE, LME, LMA, NXE; the rest is reserved here (no SVM,
  *                 no FFXSR, LMSLE) (Vol. 4, table 2-2).
  *   FMASK         the low 32 bits mask RFLAGS; 63:32 are reserved.
+ *   TSC_AUX       32 bits; 63:32 are reserved.
  *   bases         FS/GS/KERNEL_GS base, LSTAR, CSTAR and the SYSENTER
  *                 ESP/EIP must be canonical (48-bit linear addresses).
  *
@@ -91,6 +92,8 @@ static const struct {
 	{ .index = MSR_RULES_EFER, .rule = MSR_RULE_RESERVED,
 	  .reserved = ~MSR_RULES_EFER_ALLOWED },
 	{ .index = MSR_RULES_FMASK, .rule = MSR_RULE_RESERVED,
+	  .reserved = 0xffffffff00000000ULL },
+	{ .index = MSR_RULES_TSC_AUX, .rule = MSR_RULE_RESERVED,
 	  .reserved = 0xffffffff00000000ULL },
 	{ .index = MSR_RULES_FS_BASE, .rule = MSR_RULE_CANONICAL },
 	{ .index = MSR_RULES_GS_BASE, .rule = MSR_RULE_CANONICAL },

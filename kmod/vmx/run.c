@@ -25,20 +25,33 @@
 
 #include "vcpu.h"
 #include "vmx/exit.h"
+#include "vmx/host_caps.h"
 #include "vmx/run.h"
 
 /*
  * What the guest borrows from the host CPU while it runs, and what a VM
  * exit does not restore by itself (SDM 28.5): the SYSCALL MSRs and
- * KERNEL_GS_BASE (SYSCALL and SWAPGS do not exit), the data segment
- * selectors (zeroed by the exit), and the GDT limit (set to 0xffff).
+ * KERNEL_GS_BASE (SYSCALL and SWAPGS do not exit), IA32_TSC_AUX (RDTSCP
+ * reads it), the data segment selectors (zeroed by the exit), the LDT (the
+ * exit leaves LDTR unusable: a task with an LDT would fault on its next
+ * selector load), the GDT limit (set to 0xffff) and the TSS limit (set to
+ * 0x67, which cuts off the I/O bitmap of a task that has ioperm()). Done
+ * as kvm_intel does (vmx_prepare_switch_to_host()).
  */
 struct tvx_host_state {
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
-	u16 ds, es, fs, gs;
+	u64 tsc_aux;
+	u16 ds, es, fs, gs, ldt;
 };
 
-/* The host's state the guest's replaces, for a stretch (VMCS current). */
+/* The host's IA32_TSC_AUX on this CPU: what Linux put there for getcpu(). */
+static u64 tvx_host_tsc_aux(void)
+{
+	int cpu = smp_processor_id();
+
+	return vdso_encode_cpunode(cpu, cpu_to_node(cpu));
+}
+
 /* The host's state the guest's replaces, for a stretch (VMCS current). */
 static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
 {
@@ -54,6 +67,7 @@ static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
+	asm volatile("sldt %0" : "=r" (h->ldt));
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	rdmsrl(MSR_STAR, h->star);
 	rdmsrl(MSR_LSTAR, h->lstar);
@@ -64,6 +78,13 @@ static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
 	wrmsrl(MSR_LSTAR, v->lstar);
 	wrmsrl(MSR_CSTAR, v->cstar);
 	wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
+	/* RDTSCP runs in the guest without an exit: it reads the guest's */
+	h->tsc_aux = 0;
+	if (cpu_has_vmx_rdtscp()) {
+		h->tsc_aux = tvx_host_tsc_aux();
+		if (v->tsc_aux != h->tsc_aux)
+			wrmsrl(MSR_TSC_AUX, v->tsc_aux);
+	}
 }
 
 static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
@@ -94,11 +115,14 @@ static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
 		load_gs_index(h->gs);
 		wrmsrl(MSR_GS_BASE, gsbase);
 	}
+	if (cpu_has_vmx_rdtscp() && v->tsc_aux != h->tsc_aux)
+		wrmsrl(MSR_TSC_AUX, h->tsc_aux);
+	if (h->ldt)
+		asm volatile("lldt %0" : : "r" (h->ldt));
 	load_fixmap_gdt(smp_processor_id());
+	invalidate_tss_limit();
 	local_irq_restore(flags);
 }
-
-/* ------------------------------------------------------------ entry */
 
 /* ------------------------------------------------------------ entry */
 

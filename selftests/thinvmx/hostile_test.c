@@ -11,10 +11,14 @@
  * Requires: root, the thinvmx module loaded, usable VMX (Bochs). SKIPs
  * otherwise.
  */
+#include <asm/ldt.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/io.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "tvx_test.h"
@@ -288,6 +292,88 @@ TEST_F(hostile, reserved_msr_values_are_gp)
 		EXPECT_EQ(good[i].val, self->uc.args[0]);
 		RUN_EXPECT(TVX_UCALL_DONE);
 	}
+	expect_host_fine(_metadata, self->h);
+}
+
+/* ------------------------------------------------------------ host state */
+
+/*
+ * The VMM thread's own state after RUN: a VM exit cuts the TSS limit to
+ * 0x67 (cutting off the I/O bitmap) and leaves LDTR unusable; both must
+ * be the task's again before it returns to userspace.
+ */
+TEST_F(hostile, vmm_ioperm_and_ldt_survive_run)
+{
+	struct user_desc d = {
+		.entry_number = 0, .base_addr = 0, .limit = 0xfffff,
+		.seg_32bit = 1, .contents = 0, .limit_in_pages = 1,
+		.useable = 1,
+	};
+	unsigned short es, sel = (0 << 3) | 4 | 3;	/* LDT entry 0, RPL 3 */
+
+	ASSERT_EQ(0, ioperm(0x80, 1, 1));
+	ASSERT_EQ(0, syscall(SYS_modify_ldt, 1, &d, sizeof(d)));
+	/* both work before */
+	outb(0, 0x80);
+	asm volatile("mov %%es, %0\n\tmov %1, %%es\n\tmov %0, %%es"
+		     : "=&r" (es) : "r" (sel));
+
+	START(guest_spin, 1000);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	/* a #GP here (SIGSEGV) is a limit or an LDT the exit took away */
+	outb(0, 0x80);
+	asm volatile("mov %%es, %0\n\tmov %1, %%es\n\tmov %0, %%es"
+		     : "=&r" (es) : "r" (sel));
+	expect_host_fine(_metadata, self->h);
+}
+
+/* IA32_TSC_AUX: write @val, then RDTSCP's ECX and RDMSR's value. */
+static void guest_tsc_aux(__u64 val)
+{
+	__u32 aux, lo, hi;
+
+	asm volatile("wrmsr" : : "c" (0xc0000103), "a" ((__u32)val), "d" (0));
+	asm volatile("rdtscp" : "=c" (aux) : : "rax", "rdx");
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (0xc0000103));
+	GUEST_SYNC(aux, ((__u64)hi << 32) | lo);
+	GUEST_DONE();
+}
+
+static __u32 host_rdtscp_aux(void)
+{
+	__u32 aux;
+
+	asm volatile("rdtscp" : "=c" (aux) : : "rax", "rdx");
+	return aux;
+}
+
+/*
+ * RDTSCP runs in the guest without an exit: what it returns is the
+ * guest's IA32_TSC_AUX, and the host CPU's (getcpu()'s encoding of CPU
+ * and node) is back when RUN returns.
+ */
+TEST_F(hostile, tsc_aux_is_the_guests_own)
+{
+	struct thinvmx_caps caps;
+	__u32 host_aux;
+
+	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
+	if (!(caps.features & THINVMX_FEAT_RDTSCP))
+		SKIP(return, "no RDTSCP for guests");
+	ASSERT_EQ(0, pin_to(HOST_CPU));
+	host_aux = host_rdtscp_aux();
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_tsc_aux, 0x1234, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x1234, self->uc.args[0]);
+	EXPECT_EQ(0x1234, self->uc.args[1]);
+	EXPECT_EQ(host_aux, host_rdtscp_aux());
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(host_aux, host_rdtscp_aux());
+	/* bits 63:32 are reserved */
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_wrmsr, 0xc0000103,
+				  1ULL << 32));
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(13, self->uc.args[0]);
 	expect_host_fine(_metadata, self->h);
 }
 

@@ -72,6 +72,8 @@ static void test_efer_and_fmask(void **state)
 				 msr_write_check(MSR_RULES_EFER, BIT_ULL(bit)));
 		assert_int_equal(bit < 32 ? 0 : -EINVAL,
 				 msr_write_check(MSR_RULES_FMASK, BIT_ULL(bit)));
+		assert_int_equal(bit < 32 ? 0 : -EINVAL,
+				 msr_write_check(MSR_RULES_TSC_AUX, BIT_ULL(bit)));
 	}
 	assert_int_equal(0, msr_write_check(MSR_RULES_EFER, 0xd01));
 }
