@@ -51,17 +51,26 @@ u64 tvx_cr0_hw(u64 guest)
  * tvx_cr4_hw() - the CR4 the hardware runs with for a guest value
  * @guest: what the guest wrote (the read shadow)
  *
- * Return: @guest with CR4.VMXE and the other fixed-1 bits set.
+ * CR4.MCE is always set in the hardware: with it clear, a machine check
+ * while the guest runs shuts the processor down instead of reaching the
+ * host's handler (KVM keeps it set the same way). The guest sees its own
+ * MCE in the read shadow (tvx_cr4_mask() owns the bit).
+ *
+ * Return: @guest with CR4.VMXE, CR4.MCE and the other fixed-1 bits set.
  */
 u64 tvx_cr4_hw(u64 guest)
 {
-	return guest | tvx_host_caps->msr_cr4_fixed0;
+	return guest | tvx_host_caps->msr_cr4_fixed0 | X86_CR4_MCE;
 }
 
-/* CR4 bits the guest never owns: VMXE, and what VMX forbids in non-root. */
+/**
+ * tvx_cr4_mask() - the CR4 bits the guest never owns
+ *
+ * Return: VMXE, MCE (tvx_cr4_hw()), and what VMX forbids in non-root.
+ */
 u64 tvx_cr4_mask(void)
 {
-	return X86_CR4_VMXE | ~tvx_host_caps->msr_cr4_fixed1 |
+	return X86_CR4_VMXE | X86_CR4_MCE | ~tvx_host_caps->msr_cr4_fixed1 |
 	       tvx_host_caps->msr_cr4_fixed0;
 }
 

@@ -232,6 +232,54 @@ TEST_F_TIMEOUT(hostile, cr8_is_the_guests_own, 120)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* ------------------------------------------------------------ CR4.MCE */
+
+#define CR4_MCE		(1ULL << 6)
+
+/* Clear and set CR4.MCE @loops times, then clear it and read CR4 back. */
+static void guest_cr4_mce(__u64 loops)
+{
+	__u64 cr4, seen;
+	unsigned long i;
+
+	asm volatile("mov %%cr4, %0" : "=r" (cr4));
+	for (i = 0; i < loops; i++) {
+		asm volatile("mov %0, %%cr4" : : "r" (cr4 & ~CR4_MCE));
+		asm volatile("mov %0, %%cr4" : : "r" (cr4 | CR4_MCE));
+	}
+	asm volatile("mov %0, %%cr4" : : "r" (cr4 & ~CR4_MCE));
+	asm volatile("mov %%cr4, %0" : "=r" (seen));
+	GUEST_SYNC(seen, cr4);
+	GUEST_DONE();
+}
+
+/*
+ * CR4.MCE clear in the hardware would turn a machine check during guest
+ * execution into a processor shutdown: the bit belongs to the host, set
+ * always, and the guest sees its own value. (No machine check can be
+ * raised in the emulated machine; what shows that the host owns the bit
+ * is that every guest write of it exits, none does while the guest owns
+ * it.)
+ */
+TEST_F(hostile, cr4_mce_stays_with_the_host)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	const __u64 loops = 100;
+	__u64 exits;
+
+	START(guest_cr4_mce, loops);
+	exits = run->exits;
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_LE(exits + 2 * loops, run->exits)
+		TH_LOG("%llu exits for %llu writes of CR4.MCE",
+		       (unsigned long long)(run->exits - exits),
+		       (unsigned long long)(2 * loops));
+	EXPECT_EQ(0, self->uc.args[0] & CR4_MCE);	/* its own value */
+	EXPECT_EQ(self->uc.args[1] & ~CR4_MCE, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	expect_host_fine(_metadata, self->h);
+}
+
 /* ------------------------------------------------------------ MSRs */
 
 /* WRMSR @val to @msr, then report what RDMSR gives. */
