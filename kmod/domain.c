@@ -16,6 +16,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -588,6 +589,16 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	e820 = memdup_user(u64_to_user_ptr(cd.e820), cd.nr_e820 * sizeof(*e820));
 	if (IS_ERR(e820))
 		return PTR_ERR(e820);
+	/* memmap_build() checks 2^48; the host's address width is EPT's too */
+	for (i = 0; i < cd.nr_e820; i++) {
+		u64 end;
+
+		if (check_add_overflow(e820[i].addr, e820[i].size, &end) ||
+		    end > ept_gfn_limit() << PAGE_SHIFT) {
+			kfree(e820);
+			return -EINVAL;
+		}
+	}
 
 	ret = -ENOMEM;
 	dom = kzalloc(sizeof(*dom), GFP_KERNEL_ACCOUNT);

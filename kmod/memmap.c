@@ -67,7 +67,7 @@ static u64 memmap_align_and_cap(struct memmap *map, u64 cap)
 		struct thinvmx_e820_entry e = map->e820[i];
 
 		if (e.type == THINVMX_E820_RAM) {
-			/* both below 2^52 + 4 KiB: validated, cannot wrap */
+			/* both below 2^48 + 4 KiB: validated, cannot wrap */
 			u64 start = (e.addr + MEMMAP_PAGE_SIZE - 1) & MEMMAP_PAGE_MASK;
 			u64 end = memmap_end(&e) & MEMMAP_PAGE_MASK;
 

@@ -15,8 +15,11 @@
 #define MEMMAP_PAGE_SIZE	BIT_ULL(MEMMAP_PAGE_SHIFT)
 #define MEMMAP_PAGE_MASK	(~(MEMMAP_PAGE_SIZE - 1))
 
-/* Guest physical addresses are 52 bits wide; every entry ends at or below. */
-#define MEMMAP_GPA_LIMIT	BIT_ULL(52)
+/*
+ * Every entry ends at or below 2^48: a 4-level EPT maps 48 bits of
+ * guest-physical address, and one above would alias a frame below.
+ */
+#define MEMMAP_GPA_LIMIT	BIT_ULL(48)
 
 /* The real-mode helpers must sit below 4 GiB (see memmap.c). */
 #define MEMMAP_HELPERS_LIMIT	BIT_ULL(32)

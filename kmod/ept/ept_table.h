@@ -8,6 +8,7 @@
 #include <linux/gfp.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <asm/processor.h>
 
 #include "../../uapi/thinvmx.h"
 #include "ept.h"
@@ -46,6 +47,16 @@ struct ept_leaf_swap {
 /* A leaf visitor: the entry, its level and the first guest frame it maps. */
 typedef int (*ept_leaf_fn)(struct ept *ept, u64 *e, int level, u64 gfn,
 			   void *arg);
+
+/*
+ * Guest frames EPT maps: below 2^48 (four levels of tables; the index of
+ * a wider address would wrap onto a lower one) and below the host's
+ * MAXPHYADDR, which the guest is told and cannot address beyond.
+ */
+static inline u64 ept_gfn_limit(void)
+{
+	return BIT_ULL(min_t(int, 48, boot_cpu_data.x86_phys_bits) - PAGE_SHIFT);
+}
 
 int ept_init(struct ept *ept, const struct thinvmx_caps *caps);
 void ept_destroy(struct ept *ept);

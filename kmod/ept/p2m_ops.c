@@ -419,8 +419,8 @@ int tvx_map_mmio_frames(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
 	int ret = 0, level;
 
 	if (!nr || nr > (1ULL << 40) >> PAGE_SHIFT || gfn + nr < gfn ||
-	    mfn + nr < mfn || gfn + nr > 1ULL << (52 - PAGE_SHIFT) ||
-	    mfn + nr > 1ULL << (52 - PAGE_SHIFT))
+	    mfn + nr < mfn || gfn + nr > ept_gfn_limit() ||
+	    mfn + nr > BIT_ULL(boot_cpu_data.x86_phys_bits - PAGE_SHIFT))
 		return -EINVAL;
 	/* device memory the host knows of, and never RAM */
 	if (region_intersects(hpa, size, IORESOURCE_SYSTEM_RAM,

@@ -425,4 +425,79 @@ TEST_F(hostile, tsc_aux_is_the_guests_own)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* ------------------------------------------------------------ address width */
+
+/* The host's MAXPHYADDR, from /proc/cpuinfo; 0 if it does not say. */
+static unsigned int host_phys_bits(void)
+{
+	const char *s = tvx_read_file("/proc/cpuinfo");
+	unsigned int bits = 0;
+
+	s = s ? strstr(s, "address sizes") : NULL;
+	if (s)
+		sscanf(strchr(s, ':') + 1, " %u bits physical", &bits);
+	return bits;
+}
+
+/* CREATE_DOMAIN's answer; a domain created by mistake is destroyed. */
+static int try_create(struct tvx_handle *h, const struct thinvmx_e820_entry *e,
+		      unsigned int nr, __u64 bytes)
+{
+	struct tvx_domain *d;
+	int ret = tvx_domain_create(h, e, nr, bytes, 0, &d);
+
+	if (!ret)
+		tvx_domain_destroy(d);
+	return ret;
+}
+
+/*
+ * Guest-physical addresses a 4-level EPT cannot map (2^48 and up, whose
+ * table index would wrap onto a lower frame) or the guest cannot address
+ * (at or above the host's MAXPHYADDR) are -EINVAL wherever an ioctl takes
+ * one, and nothing is mapped at the frame they would have wrapped onto.
+ */
+TEST_F(hostile, guest_physical_addresses_ept_cannot_map_are_einval)
+{
+	const __u64 past_ram = (128ULL << 20) >> 12;	/* unmapped */
+	unsigned int bits = host_phys_bits();
+	struct thinvmx_e820_entry e820[2] = {
+		{ .addr = 0, .size = 16 << 20, .type = THINVMX_E820_RAM },
+		{ .size = 2 << 20, .type = THINVMX_E820_RAM },
+	};
+	__u64 limit, mfn;
+	__u32 type, access;
+	char name[96];
+
+	ASSERT_NE(0, bits);
+	limit = 1ULL << ((bits < 48 ? bits : 48) - 12);
+	TH_LOG("MAXPHYADDR %u: guest frames below %#llx", bits,
+	       (unsigned long long)limit);
+
+	/* RAM at 2^48, and at the host's address width */
+	e820[1].addr = 1ULL << 48;
+	EXPECT_EQ(-EINVAL, try_create(self->h, e820, 2, 18 << 20));
+	e820[1].addr = limit << 12;
+	EXPECT_EQ(-EINVAL, try_create(self->h, e820, 2, 18 << 20));
+	e820[1].addr = (limit << 12) - 4096;	/* runs past it */
+	EXPECT_EQ(-EINVAL, try_create(self->h, e820, 2, 18 << 20));
+
+	/* device memory mapped at 2^48 + 128 MiB would land on 128 MiB */
+	mfn = tvx_iomem_mmio_frame(name, sizeof(name));
+	if (mfn) {
+		EXPECT_EQ(-EINVAL, tvx_map_mmio(self->d, (1ULL << 36) + past_ram,
+						mfn, 1));
+		EXPECT_EQ(-EINVAL, tvx_map_mmio(self->d, limit, mfn, 1));
+		EXPECT_EQ(-EINVAL, tvx_get_mem_access(self->d, past_ram, &type,
+						      &access));
+	} else {
+		TH_LOG("no MMIO frame in /proc/iomem: MAP_MMIO not tried");
+	}
+	EXPECT_EQ(-EINVAL, tvx_set_mem_access(self->d, 1ULL << 36, 1,
+					      THINVMX_ACCESS_R));
+	EXPECT_EQ(-EINVAL, tvx_set_mem_type(self->d, limit, 1, THINVMX_P2M_RAM_RO));
+	EXPECT_EQ(-EINVAL, tvx_get_mem_access(self->d, 1ULL << 36, &type, &access));
+	expect_host_fine(_metadata, self->h);
+}
+
 TEST_HARNESS_MAIN

@@ -856,36 +856,6 @@ TEST_F(p2m, bad_arguments_are_einval_and_change_nothing)
 	expect_p2m(_metadata, c, 0, THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX);
 }
 
-/* The first frame of a /proc/iomem resource that is MMIO, not RAM; 0 if none. */
-static __u64 iomem_mmio_frame(char *name, size_t len)
-{
-	static const char *const wanted[] = {
-		"Video RAM area", "IOAPIC", "Local APIC", "HPET",
-	};
-	const char *text = tvx_read_file("/proc/iomem");
-	unsigned int i;
-
-	if (!text)
-		return 0;
-	for (i = 0; i < ARRAY_SIZE(wanted); i++) {
-		const char *line = text;
-
-		while (line && *line) {
-			const char *end = strchr(line, '\n');
-			unsigned long long s, e;
-			int n = 0;
-
-			if (sscanf(line, " %llx-%llx : %n", &s, &e, &n) == 2 && n &&
-			    !strncmp(line + n, wanted[i], strlen(wanted[i])) && s) {
-				snprintf(name, len, "%s at %#llx", wanted[i], s);
-				return (s + 0xfff) >> 12;
-			}
-			line = end ? end + 1 : NULL;
-		}
-	}
-	return 0;
-}
-
 /* The host frame behind guest frame gfn (THINVMX_GET_FRAME_LIST). */
 static int host_frame(struct p2m_ctx *c, __u64 gfn, __u64 *mfn)
 {
@@ -919,7 +889,7 @@ TEST_F(p2m, map_mmio_maps_device_frames_and_refuses_ram)
 	char name[96];
 	int ret;
 
-	mfn = iomem_mmio_frame(name, sizeof(name));
+	mfn = tvx_iomem_mmio_frame(name, sizeof(name));
 	if (!mfn)
 		SKIP(return, "no MMIO resource found in /proc/iomem");
 	TH_LOG("MMIO frame %#llx: %s", (unsigned long long)mfn, name);

@@ -155,6 +155,36 @@ static inline int tvx_start_fn(struct tvx_vcpu *v, struct tvx_domain *d,
 	return ret ? ret : tvx_vcpu_set_args(v, a0, a1, 0);
 }
 
+/* The first frame of a /proc/iomem resource that is MMIO, not RAM; 0 if none. */
+static inline __u64 tvx_iomem_mmio_frame(char *name, size_t len)
+{
+	static const char *const wanted[] = {
+		"Video RAM area", "IOAPIC", "Local APIC", "HPET",
+	};
+	const char *text = tvx_read_file("/proc/iomem");
+	unsigned int i;
+
+	if (!text)
+		return 0;
+	for (i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		const char *line = text;
+
+		while (line && *line) {
+			const char *end = strchr(line, '\n');
+			unsigned long long s, e;
+			int n = 0;
+
+			if (sscanf(line, " %llx-%llx : %n", &s, &e, &n) == 2 && n &&
+			    !strncmp(line + n, wanted[i], strlen(wanted[i])) && s) {
+				snprintf(name, len, "%s at %#llx", wanted[i], s);
+				return (s + 0xfff) >> 12;
+			}
+			line = end ? end + 1 : NULL;
+		}
+	}
+	return 0;
+}
+
 /* "bochs", "tcg", "kvm" from thinvmx.tier= on the command line, or "host". */
 static inline const char *tvx_tier(void)
 {

@@ -245,9 +245,9 @@ static void test_malformed_entry_refused(void **state)
 	/* addr + size wraps around 2^64 */
 	TRY(-EINVAL, size, ~0ULL - 1 * MIB + 2);
 	TRY(-EINVAL, size, ~0ULL);
-	/* ends above 2^52 without wrapping */
+	/* ends above the limit (2^48) without wrapping */
 	TRY(-EINVAL, size, MEMMAP_GPA_LIMIT - 1 * MIB + 1);
-	TRY(0, size, MEMMAP_GPA_LIMIT - 1 * MIB);	/* ends exactly at 2^52 */
+	TRY(0, size, MEMMAP_GPA_LIMIT - 1 * MIB);	/* ends exactly at the limit */
 	TRY(-EINVAL, addr, MEMMAP_GPA_LIMIT);
 	TRY(-EINVAL, addr, ~0ULL - 0x1000);
 #undef TRY
