@@ -136,7 +136,7 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 
 	vmx_loaded_vmcs_clear(&v->vmcs);
 	if (v->vpid) {
-		__invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, v->vpid, 0);
+		vmx_flush_vpid(v->vpid);
 		ida_free(&tvx_vpid_ida, v->vpid);
 	}
 	fpu_free_guest_fpstate(&v->gfpu);

@@ -231,7 +231,7 @@ int handle_xsetbv(struct tvx_vcpu *v)
 static void tvx_flush_guest_tlb(struct tvx_vcpu *v)
 {
 	if (v->vpid)
-		__invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, v->vpid, 0);
+		vmx_flush_vpid(v->vpid);
 	/* without a VPID every entry and exit flushes them anyway */
 }
 

@@ -11,6 +11,7 @@
 
 #include "../../uapi/thinvmx.h"
 #include "vmx_bits.h"
+#include "vmx_ops.h"
 
 extern const struct thinvmx_caps *tvx_host_caps;
 
@@ -27,6 +28,11 @@ static inline bool cpu_has_vmx_mtf(void)
 static inline bool cpu_has_vmx_vpid(void)
 {
 	return tvx_has_feature(THINVMX_FEAT_VPID);
+}
+
+static inline bool cpu_has_vmx_invvpid_single(void)
+{
+	return tvx_has_feature(THINVMX_FEAT_INVVPID_SINGLE);
 }
 
 static inline bool cpu_has_vmx_unrestricted_guest(void)
@@ -71,6 +77,20 @@ static inline u64 vmx_cr4_guest_settable(void)
 static inline unsigned int vmx_preemption_timer_shift(void)
 {
 	return tvx_host_caps->msr_misc & 0x1f;
+}
+
+/*
+ * Drop this CPU's linear translations tagged with @vpid: single-context
+ * INVVPID where the CPU has it, else all contexts (every CPU with VPID
+ * has one of the two: vmx/caps.c requires it), as KVM's vpid_sync_context()
+ * does -- an emulated CR3 load must never leave stale translations.
+ */
+static inline void vmx_flush_vpid(u16 vpid)
+{
+	if (cpu_has_vmx_invvpid_single())
+		__invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vpid, 0);
+	else
+		__invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
 }
 
 #endif /* _THINVMX_VMX_HOST_CAPS_H */
