@@ -64,9 +64,10 @@ cpuid_find(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function, u32 index)
  * @nr:  entries in @e; updated
  * @max: room in @e
  *
- * Hides VMX (thinvmx offers no nested virtualization), sets the hypervisor
- * present bit and makes leaf 0x40000000 name thinvmx (replacing what the
- * host had there and dropping the leaves above it in that range).
+ * Hides VMX (thinvmx offers no nested virtualization) and AMX (a guest may
+ * not enable its state: vmx/xcr0.c), sets the hypervisor present bit and
+ * makes leaf 0x40000000 name thinvmx (replacing what the host had there
+ * and dropping the leaves above it in that range).
  *
  * Return: 0, or -ENOSPC when the leaf cannot be added.
  */
@@ -78,11 +79,22 @@ int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max)
 		if (e[i].function > CPUID_LEAF_HYPERVISOR &&
 		    e[i].function < CPUID_LEAF_HYPERVISOR + 0x100)
 			continue;
-		if (e[i].function == CPUID_LEAF_HYPERVISOR)
+		if (e[i].function == CPUID_LEAF_HYPERVISOR ||
+		    e[i].function == CPUID_LEAF_TILE_INFO ||
+		    e[i].function == CPUID_LEAF_TMUL_INFO)
+			continue;
+		if (e[i].function == 0xd && e[i].index < 32 &&
+		    (BIT(e[i].index) & CPUID_D_0_EAX_AMX))
 			continue;
 		if (e[i].function == 1) {
 			e[i].ecx &= ~CPUID_1_ECX_VMX;
 			e[i].ecx |= CPUID_1_ECX_HYPERVISOR;
+		} else if (e[i].function == 7 && e[i].index == 0) {
+			e[i].edx &= ~CPUID_7_EDX_AMX;
+		} else if (e[i].function == 0xd && e[i].index == 0) {
+			e[i].eax &= ~CPUID_D_0_EAX_AMX;
+		} else if (e[i].function == 0xd && e[i].index == 1) {
+			e[i].eax &= ~CPUID_D_1_EAX_XFD;
 		}
 		e[out++] = e[i];
 	}

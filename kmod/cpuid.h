@@ -19,6 +19,12 @@
 #define CPUID_1_ECX_OSXSAVE	BIT(27)
 #define CPUID_1_ECX_HYPERVISOR	BIT(31)
 #define CPUID_7_ECX_OSPKE	BIT(4)
+/* AMX, hidden from guests (vmx/xcr0.c says why) */
+#define CPUID_7_EDX_AMX		(BIT(22) | BIT(24) | BIT(25))	/* BF16, TILE, INT8 */
+#define CPUID_D_0_EAX_AMX	(BIT(17) | BIT(18))		/* XTILECFG, XTILEDATA */
+#define CPUID_D_1_EAX_XFD	BIT(4)
+#define CPUID_LEAF_TILE_INFO	0x1du
+#define CPUID_LEAF_TMUL_INFO	0x1eu
 
 int cpuid_validate(const struct thinvmx_cpuid_entry *e, u32 nr);
 const struct thinvmx_cpuid_entry *

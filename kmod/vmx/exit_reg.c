@@ -19,6 +19,7 @@
 #include "vmx/host_caps.h"
 #include "vmx/io.h"
 #include "vmx/msr_rules.h"
+#include "vmx/xcr0.h"
 #include "vmx/regs.h"
 
 int handle_cpuid(struct tvx_vcpu *v)
@@ -207,20 +208,16 @@ int handle_msr_write(struct tvx_vcpu *v)
 }
 
 /*
- * XSETBV (SDM Vol. 1 13.3): only XCR0, with x87 on, AVX only with SSE,
- * and nothing the host itself did not enable. The guest's XCR0 is loaded
- * around each entry.
+ * XSETBV: only XCR0, and only values xcr0_valid() accepts (the SDM's
+ * rules, within what the host enabled less AMX). The guest's XCR0 is
+ * loaded around each entry.
  */
 int handle_xsetbv(struct tvx_vcpu *v)
 {
 	u64 val = (u32)v->gprs[TVX_RAX] | (v->gprs[TVX_RDX] << 32);
 
 	if ((u32)v->gprs[TVX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
-	    !(val & XFEATURE_MASK_FP) || (val & ~tvx_host_xcr0) ||
-	    ((val & XFEATURE_MASK_YMM) && !(val & XFEATURE_MASK_SSE)) ||
-	    ((val & XFEATURE_MASK_AVX512) &&
-	     (val & XFEATURE_MASK_AVX512) != XFEATURE_MASK_AVX512) ||
-	    ((val & XFEATURE_MASK_AVX512) && !(val & XFEATURE_MASK_YMM)))
+	    !xcr0_valid(val, xcr0_guest_allowed(tvx_host_xcr0)))
 		return tvx_inject_gp(v);
 	v->xcr0 = val;
 	tvx_skip_insn(v);

@@ -21,6 +21,7 @@
 #include "vmx/regs.h"
 #include "vmx/run.h"
 #include "vmx/vmx_bits.h"
+#include "vmx/xcr0.h"
 
 u64 tvx_host_xcr0;
 
@@ -289,9 +290,11 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	 * switch (1 -> 7 around every exit) was followed, in about one run
 	 * of four, by a failed XRSTORS of some host task's FPU state; with
 	 * no switching, none in many runs. A guest sees the difference only
-	 * by reading XCR0 before it writes it.
+	 * by reading XCR0 before it writes it. Never more than a guest may
+	 * enable (no AMX: vmx/xcr0.c).
 	 */
-	v->xcr0 = tvx_host_xcr0 ? tvx_host_xcr0 : XFEATURE_MASK_FP;
+	v->xcr0 = tvx_host_xcr0 ? xcr0_guest_allowed(tvx_host_xcr0) :
+				  XFEATURE_MASK_FP;
 }
 
 /* Run @fn with the vCPU's VMCS current, for register access from ioctls. */

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of a guest's default CPUID (kmod/cpuid.c), compiled from the
+ * module's own source file: what is hidden from the host's leaves.
+ */
+#include "../../lib/pure.h"
+#include <stdarg.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "../../kmod/cpuid.c"
+
+/* every leaf here indexed, as the host's 7, 0xd and 0x1d are */
+#define E(f, i, a, b, c, d) { .function = (f), .index = (i), .eax = (a), \
+			      .ebx = (b), .ecx = (c), .edx = (d), \
+			      .flags = THINVMX_CPUID_FLAG_INDEXED }
+
+/* A host with AMX (a Sapphire Rapids-like subset of its leaves). */
+static void test_amx_and_vmx_hidden(void **state)
+{
+	struct thinvmx_cpuid_entry e[16] = {
+		E(0, 0, 0x20, 0, 0, 0),
+		E(1, 0, 0x806f8, 0, 0xfffaf3bf, 0xbfebfbff),
+		E(7, 0, 2, 0xf3bfbfbf, 0x1b417ffe, 0xffdd4432),
+		E(0xd, 0, 0x602e7, 0x2b00, 0x2b00, 0),
+		E(0xd, 1, 0x1f, 0, 0x1900, 0),
+		E(0xd, 2, 0x100, 0x240, 0, 0),
+		E(0xd, 17, 0x40, 0xac0, 2, 0),
+		E(0xd, 18, 0x2000, 0xb00, 6, 0),
+		E(0x1d, 0, 1, 0, 0, 0),
+		E(0x1d, 1, 0x4002000, 0x80040, 0x10, 0),
+		E(0x1e, 0, 0, 0x4010, 0, 0),
+		E(0x40000000, 0, 0x40000001, 1, 2, 3),
+		E(0x40000001, 0, 5, 6, 7, 8),
+	};
+	const struct thinvmx_cpuid_entry *f;
+	u32 nr = 13;
+
+	(void)state;
+	assert_int_equal(0, cpuid_guest_defaults(e, &nr, 16));
+	/* five dropped (0xd.17, 0xd.18, 0x1d x2, 0x1e), two of 0x4000000x, one added */
+	assert_int_equal(13 - 5 - 2 + 1, nr);
+	f = cpuid_find(e, nr, 1, 0);
+	assert_non_null(f);
+	assert_int_equal(0, f->ecx & CPUID_1_ECX_VMX);
+	assert_int_equal(CPUID_1_ECX_HYPERVISOR, f->ecx & CPUID_1_ECX_HYPERVISOR);
+	f = cpuid_find(e, nr, 7, 0);
+	assert_int_equal(0, f->edx & CPUID_7_EDX_AMX);
+	assert_int_equal(0xffdd4432 & ~CPUID_7_EDX_AMX, f->edx);
+	f = cpuid_find(e, nr, 0xd, 0);
+	assert_int_equal(0x2e7, f->eax);
+	f = cpuid_find(e, nr, 0xd, 1);
+	assert_int_equal(0xf, f->eax);			/* no XFD */
+	assert_non_null(cpuid_find(e, nr, 0xd, 2));
+	assert_null(cpuid_find(e, nr, 0xd, 17));
+	assert_null(cpuid_find(e, nr, 0xd, 18));
+	assert_null(cpuid_find(e, nr, 0x1d, 0));
+	assert_null(cpuid_find(e, nr, 0x1e, 0));
+	f = cpuid_find(e, nr, CPUID_LEAF_HYPERVISOR, 0);
+	assert_int_equal(CPUID_SIG_EBX, f->ebx);
+	assert_null(cpuid_find(e, nr, 0x40000001, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_amx_and_vmx_hidden),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
