@@ -40,17 +40,8 @@
  */
 struct tvx_host_state {
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
-	u64 tsc_aux;
 	u16 ds, es, fs, gs, ldt;
 };
-
-/* The host's IA32_TSC_AUX on this CPU: what Linux put there for getcpu(). */
-static u64 tvx_host_tsc_aux(void)
-{
-	int cpu = smp_processor_id();
-
-	return vdso_encode_cpunode(cpu, cpu_to_node(cpu));
-}
 
 /* The host's state the guest's replaces, for a stretch (VMCS current). */
 static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
@@ -79,12 +70,8 @@ static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
 	wrmsrl(MSR_CSTAR, v->cstar);
 	wrmsrl(MSR_SYSCALL_MASK, v->sfmask);
 	/* RDTSCP runs in the guest without an exit: it reads the guest's */
-	h->tsc_aux = 0;
-	if (cpu_has_vmx_rdtscp()) {
-		h->tsc_aux = tvx_host_tsc_aux();
-		if (v->tsc_aux != h->tsc_aux)
-			wrmsrl(MSR_TSC_AUX, v->tsc_aux);
-	}
+	if (unlikely(v->tsc_aux != v->host.tsc_aux))
+		wrmsrl(MSR_TSC_AUX, v->tsc_aux);
 }
 
 static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
@@ -115,8 +102,8 @@ static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
 		load_gs_index(h->gs);
 		wrmsrl(MSR_GS_BASE, gsbase);
 	}
-	if (cpu_has_vmx_rdtscp() && v->tsc_aux != h->tsc_aux)
-		wrmsrl(MSR_TSC_AUX, h->tsc_aux);
+	if (unlikely(v->tsc_aux != v->host.tsc_aux))
+		wrmsrl(MSR_TSC_AUX, v->host.tsc_aux);
 	if (h->ldt)
 		asm volatile("lldt %0" : : "r" (h->ldt));
 	load_fixmap_gdt(smp_processor_id());

@@ -176,6 +176,10 @@ void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 	 */
 	ept_flush_this_cpu(&v->dom->ept);
 	v->host.cpu = smp_processor_id();
+	/* what Linux put in IA32_TSC_AUX for getcpu() (setup_getcpu()) */
+	v->host.tsc_aux = cpu_has_vmx_rdtscp() ?
+			  vdso_encode_cpunode(v->host.cpu,
+					      cpu_to_node(v->host.cpu)) : 0;
 }
 
 void tvx_vmcs_setup(struct tvx_vcpu *v)

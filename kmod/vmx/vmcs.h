@@ -14,6 +14,11 @@ struct tvx_vcpu;
 struct tvx_vmcs_host {
 	int cpu;		/* the CPU whose per-CPU state it holds, or -1 */
 	unsigned long cr3, cr4, fs_base;
+	/*
+	 * That CPU's IA32_TSC_AUX (getcpu()'s encoding), 0 without RDTSCP
+	 * for guests: vmx/run.c switches it only when the guest's differs.
+	 */
+	u64 tsc_aux;
 };
 
 /*
