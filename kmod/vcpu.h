@@ -48,7 +48,7 @@ struct tvx_vcpu {
 	u64 cr2;
 	u64 cr8;			/* its own TPR (CR8), never the host APIC's */
 	u64 star, lstar, cstar, sfmask;
-	u64 dr[4], dr6;
+	u64 dr[4], dr6, dr7;		/* what MOV DR reads back */
 	u64 mtrr_def_type;
 	u64 tsc_aux;			/* IA32_TSC_AUX, what RDTSCP returns */
 	struct tvx_cr_shadow cr;	/* vmx/vmcs.c */

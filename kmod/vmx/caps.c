@@ -60,16 +60,21 @@ static const struct vmx_ctl_spec vmx_proc2_spec = {
 		    VMX_PROC2_WBINVD_EXITING,
 };
 
-/* The host is 64-bit and has its own EFER; PAT is switched when possible. */
+/*
+ * The host is 64-bit and has its own EFER; PAT is switched when possible.
+ * DR7 and IA32_DEBUGCTL are switched too (the debug controls): without
+ * them the guest ran with the host's, the VMM thread's hardware
+ * breakpoints armed in it.
+ */
 static const struct vmx_ctl_spec vmx_exit_spec = {
 	.required = VMX_EXIT_HOST_ADDR_SPACE_SIZE | VMX_EXIT_SAVE_IA32_EFER |
-		    VMX_EXIT_LOAD_IA32_EFER,
+		    VMX_EXIT_LOAD_IA32_EFER | VMX_EXIT_SAVE_DEBUG_CONTROLS,
 	.optional = VMX_EXIT_SAVE_IA32_PAT | VMX_EXIT_LOAD_IA32_PAT,
 };
 
 /* IA32E_MODE is set per vCPU while its guest runs in long mode. */
 static const struct vmx_ctl_spec vmx_entry_spec = {
-	.required = VMX_ENTRY_LOAD_IA32_EFER,
+	.required = VMX_ENTRY_LOAD_IA32_EFER | VMX_ENTRY_LOAD_DEBUG_CONTROLS,
 	.optional = VMX_ENTRY_LOAD_IA32_PAT,
 	.toggled = VMX_ENTRY_IA32E_MODE,
 };

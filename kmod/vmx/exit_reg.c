@@ -452,8 +452,11 @@ int handle_cr(struct tvx_vcpu *v)
 
 /*
  * MOV DR: the debug registers are the host's; the guest gets a private
- * copy it can read back (DR7 lives in the VMCS). Hardware breakpoints in
- * the guest are not armed.
+ * copy it can read back, DR7 included. Hardware breakpoints in the guest
+ * are not armed: the guest runs with the VMCS's DR7 (the load debug
+ * controls), which stays 0x400 -- with the guest's enables there, DR0-3
+ * would still be the host's, and a guest could make its own #DB delivery
+ * fault into itself forever (CVE-2015-8104).
  */
 int handle_dr(struct tvx_vcpu *v)
 {
@@ -470,7 +473,7 @@ int handle_dr(struct tvx_vcpu *v)
 	}
 	if (to_guest_reg) {
 		val = dr < 4 ? v->dr[dr] : dr == 6 ? v->dr6 | VMX_DR6_FIXED_1 :
-		      vmcs_readl(GUEST_DR7);
+		      v->dr7;
 		if (reg == TVX_RSP)
 			vmcs_writel(GUEST_RSP, val);
 		else
@@ -484,8 +487,7 @@ int handle_dr(struct tvx_vcpu *v)
 		else if (dr == 6)
 			v->dr6 = val;
 		else
-			vmcs_writel(GUEST_DR7, (val & ~VMX_DR7_FIXED_0) |
-				    VMX_DR7_FIXED_1);
+			v->dr7 = (val & ~VMX_DR7_FIXED_0) | VMX_DR7_FIXED_1;
 	}
 	tvx_skip_insn(v);
 	return TVX_EXIT_RESUME;

@@ -16,6 +16,7 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
@@ -34,12 +35,16 @@
  * KERNEL_GS_BASE (SYSCALL and SWAPGS do not exit), IA32_TSC_AUX (RDTSCP
  * reads it), the data segment selectors (zeroed by the exit), the LDT (the
  * exit leaves LDTR unusable: a task with an LDT would fault on its next
- * selector load), the GDT limit (set to 0xffff) and the TSS limit (set to
- * 0x67, which cuts off the I/O bitmap of a task that has ioperm()). Done
- * as kvm_intel does (vmx_prepare_switch_to_host()).
+ * selector load), the GDT limit (set to 0xffff), the TSS limit (set to
+ * 0x67, which cuts off the I/O bitmap of a task that has ioperm()), DR7
+ * (0x400: the task's hardware breakpoints off) and IA32_DEBUGCTL (0). Done
+ * as kvm_intel does (vmx_prepare_switch_to_host(), and after each run),
+ * here once per stretch: between the exits of a stretch the host runs
+ * with its breakpoints off.
  */
 struct tvx_host_state {
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+	unsigned long debugctl;
 	u16 ds, es, fs, gs, ldt;
 };
 
@@ -59,6 +64,7 @@ static void tvx_swap_in(struct tvx_vcpu *v, struct tvx_host_state *h)
 	savesegment(fs, h->fs);
 	savesegment(gs, h->gs);
 	asm volatile("sldt %0" : "=r" (h->ldt));
+	h->debugctl = get_debugctlmsr();
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	rdmsrl(MSR_STAR, h->star);
 	rdmsrl(MSR_LSTAR, h->lstar);
@@ -108,6 +114,11 @@ static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
 		asm volatile("lldt %0" : : "r" (h->ldt));
 	load_fixmap_gdt(smp_processor_id());
 	invalidate_tss_limit();
+	/* an exit leaves DR7 = 0x400 and DEBUGCTL = 0 (SDM 28.5.1) */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	if (h->debugctl)
+		update_debugctlmsr(h->debugctl);
 	local_irq_restore(flags);
 }
 

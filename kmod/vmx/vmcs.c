@@ -277,7 +277,8 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	tvx_set_guest_cr4(v, 0);
 	vmcs_writel(GUEST_CR3, 0);
 	vmcs_write64(GUEST_IA32_EFER, 0);
-	vmcs_writel(GUEST_DR7, VMX_DR7_FIXED_1);
+	vmcs_writel(GUEST_DR7, VMX_DR7_FIXED_1);	/* never anything else */
+	v->dr7 = VMX_DR7_FIXED_1;
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RIP, 0xfff0);

@@ -12,6 +12,8 @@
  * otherwise.
  */
 #include <asm/ldt.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -372,6 +374,63 @@ TEST_F(hostile, vmm_ioperm_and_ldt_survive_run)
 	outb(0, 0x80);
 	asm volatile("mov %%es, %0\n\tmov %1, %%es\n\tmov %0, %%es"
 		     : "=&r" (es) : "r" (sel));
+	expect_host_fine(_metadata, self->h);
+}
+
+/* A word the VMM watches with a hardware breakpoint; the guest, running
+ * this binary's image at the same addresses, writes it too. */
+static volatile __u64 bp_target;
+
+/* The guest arms its own breakpoint on the word, then writes it. */
+static void guest_debug_registers(void)
+{
+	__u64 dr7;
+
+	asm volatile("mov %0, %%dr0" : : "r" (&bp_target));
+	asm volatile("mov %0, %%dr7" : : "r" (0x000d0403ULL));	/* L0 G0, write, 8 */
+	bp_target = 1;
+	asm volatile("mov %%dr7, %0" : "=r" (dr7));
+	GUEST_SYNC(dr7);
+	GUEST_DONE();
+}
+
+/*
+ * DR7 and DEBUGCTL are switched by the debug controls: the VMM thread's
+ * hardware breakpoint does not fire in the guest, which writes the same
+ * linear address (it ran with the host's DR7 before), the guest's own
+ * breakpoint is not armed (DR0-3 are the host's) though it reads its DR7
+ * back, and the VMM's breakpoint fires again after RUN (an exit leaves
+ * DR7 0x400).
+ */
+TEST_F(hostile, debug_registers_stay_apart)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_BREAKPOINT, .size = sizeof(a),
+		.bp_type = HW_BREAKPOINT_W, .bp_len = HW_BREAKPOINT_LEN_8,
+		.bp_addr = (__u64)(uintptr_t)&bp_target,
+		.exclude_kernel = 1, .exclude_hv = 1,
+	};
+	__u64 n0 = 0, n1 = 0;
+	int fd;
+
+	ASSERT_EQ(0, pin_to(HOST_CPU));
+	fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+	if (fd < 0)
+		SKIP(return, "no hardware breakpoint: %s", strerror(errno));
+	bp_target = 2;
+	ASSERT_EQ(sizeof(n0), read(fd, &n0, sizeof(n0)));
+	if (!n0) {
+		close(fd);
+		SKIP(return, "this machine fires no data breakpoint");
+	}
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_debug_registers, 0, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x000d0403ULL, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	bp_target = 3;
+	ASSERT_EQ(sizeof(n1), read(fd, &n1, sizeof(n1)));
+	EXPECT_EQ(n0 + 1, n1);
+	close(fd);
 	expect_host_fine(_metadata, self->h);
 }
 

@@ -47,8 +47,8 @@ static const struct thinvmx_caps bochs_skylake_x_expected = {
 	.pin_ctls	= 0x0000007f,
 	.proc_ctls	= 0xb5986df2,	/* with CR8 load and store exiting */
 	.proc2_ctls	= 0x001010ea,
-	.exit_ctls	= 0x003f6ffb,
-	.entry_ctls	= 0x0000d1fb,
+	.exit_ctls	= 0x003f6fff,	/* with save debug controls */
+	.entry_ctls	= 0x0000d1ff,	/* with load debug controls */
 	.features	= THINVMX_FEAT_EPT | THINVMX_FEAT_EPT_2M |
 			  THINVMX_FEAT_EPT_1G | THINVMX_FEAT_EPT_AD |
 			  THINVMX_FEAT_EPT_EXEC_ONLY | THINVMX_FEAT_VPID |
