@@ -153,6 +153,28 @@ static void tvx_reinject_vectoring(struct tvx_vcpu *v)
 
 /* ------------------------------------------------------------ handlers */
 
+/*
+ * #AC, intercepted always (as KVM does): reflected to the guest -- unless
+ * it came while the CPU was delivering an #AC, which the CPU would do
+ * forever without reaching an instruction boundary, so without an
+ * interrupt or a preemption-timer exit ever stopping it (a 32-bit guest at
+ * CPL 3 with alignment checks on and a misaligned stack: CVE-2015-5307).
+ * That vCPU shuts down instead.
+ */
+static int handle_ac(struct tvx_vcpu *v)
+{
+	u32 idt = v->exit_idt_info;
+
+	if ((idt & VECTORING_INFO_VALID_MASK) &&
+	    (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
+	    (idt & VECTORING_INFO_VECTOR_MASK) == X86_TRAP_AC) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		return tvx_vcpu_shutdown(v);
+	}
+	/* the error code of #AC is always 0 */
+	return tvx_inject_exception(v, X86_TRAP_AC, true, 0);
+}
+
 static int handle_exception_nmi(struct tvx_vcpu *v)
 {
 	u32 intr = v->exit_intr_info;
@@ -165,6 +187,8 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
 		return handle_single_step(v);
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_BP)
 		return handle_int3(v);
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_AC)
+		return handle_ac(v);
 	/* a machine check in the guest is the host's business */
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC) {
 		asm volatile("int $" __stringify(X86_TRAP_MC));

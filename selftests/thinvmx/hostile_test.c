@@ -282,6 +282,109 @@ TEST_F(hostile, cr4_mce_stays_with_the_host)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* ------------------------------------------------------------ #AC */
+
+/*
+ * A 32-bit guest at CPL 3, raw code in low memory, with CR0.AM and
+ * EFLAGS.AC set: a misaligned load raises #AC, whose gate leads to a
+ * CPL 3 handler, so the CPU pushes its frame on the same stack. The
+ * handler writes 0x11 to port 0x80.
+ */
+#define AC_CODE		0x10000
+#define AC_HANDLER	0x10100
+#define AC_GDT		0x11000
+#define AC_IDT		0x12000
+#define AC_STACK	0x13000
+#define AC_TSS		0x14000
+
+static void ac_seg(struct thinvmx_segment *s, __u16 sel, __u64 base,
+		   __u32 limit, __u32 ar)
+{
+	s->selector = sel;
+	s->base = base;
+	s->limit = limit;
+	s->ar = ar;
+}
+
+static int ac_guest_start(struct tvx_domain *d, struct tvx_vcpu *v, __u32 esp)
+{
+	static const __u8 code[] = {
+		0xb8, 0x01, 0x00, 0x01, 0x00,	/* mov $0x10001, %eax */
+		0x8b, 0x18,			/* mov (%eax), %ebx: #AC */
+		0xeb, 0xfe,			/* jmp . */
+	};
+	static const __u8 handler[] = {
+		0xb0, 0x11,			/* mov $0x11, %al */
+		0xe6, 0x80,			/* out %al, $0x80 (IOPL 3) */
+		0xeb, 0xfe,			/* jmp . */
+	};
+	const __u64 gdt[6] = {
+		0, 0x00cf9b000000ffffULL, 0x00cf93000000ffffULL,
+		0x00cffb000000ffffULL, 0x00cff3000000ffffULL, 0,
+	};
+	const __u32 gate[2] = {
+		(AC_HANDLER & 0xffff) | (0x1b << 16),
+		(AC_HANDLER & 0xffff0000) | 0xee00,	/* 32-bit interrupt gate */
+	};
+	struct thinvmx_sregs s = { 0 };
+	struct thinvmx_regs r = { 0 };
+	__u8 *mem = tvx_gpa(d, 0);
+	int ret;
+
+	memcpy(mem + AC_CODE, code, sizeof(code));
+	memcpy(mem + AC_HANDLER, handler, sizeof(handler));
+	memcpy(mem + AC_GDT, gdt, sizeof(gdt));
+	memcpy(mem + AC_IDT + 17 * 8, gate, sizeof(gate));
+	ac_seg(&s.cs, 0x1b, 0, 0xffffffff, 0xc0fb);	/* CPL 3 code */
+	ac_seg(&s.ds, 0x23, 0, 0xffffffff, 0xc0f3);
+	s.es = s.ds;
+	s.ss = s.ds;
+	s.fs = s.ds;
+	s.gs = s.ds;
+	ac_seg(&s.tr, 0x28, AC_TSS, 0x67, 0x8b);
+	ac_seg(&s.ldt, 0, 0, 0, 0x10000);
+	s.gdt.base = AC_GDT;
+	s.gdt.limit = sizeof(gdt) - 1;
+	s.idt.base = AC_IDT;
+	s.idt.limit = 32 * 8 - 1;
+	s.cr0 = 0x40031;			/* AM, NE, ET, PE */
+	ret = tvx_set_sregs(v, &s);
+	if (ret)
+		return ret;
+	r.rip = AC_CODE;
+	r.rsp = esp;
+	r.rflags = 0x2 | 0x3000 | (1 << 18);	/* IOPL 3, AC */
+	return tvx_set_regs(v, &r);
+}
+
+/*
+ * #AC is the host's to see: reflected, it reaches the guest's handler;
+ * raised again by its own delivery -- the frame pushed on a misaligned
+ * stack -- it would keep the CPU delivering #AC forever, never at an
+ * instruction boundary where an interrupt or the preemption timer could
+ * end it (CVE-2015-5307): the vCPU shuts down instead.
+ */
+TEST_F(hostile, ac_delivery_loop_ends_in_shutdown)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	struct thinvmx_caps caps;
+
+	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
+	if (!(caps.features & THINVMX_FEAT_UNRESTRICTED))
+		SKIP(return, "no unrestricted guest: protected mode without paging");
+	/* an aligned stack: the #AC reaches the guest's handler */
+	ASSERT_EQ(0, ac_guest_start(self->d, self->v, AC_STACK));
+	ASSERT_EQ(0, tvx_vcpu_run(self->v));
+	ASSERT_EQ(THINVMX_EXIT_IO, run->exit_reason);
+	EXPECT_EQ(0x80, run->io.port);
+	EXPECT_EQ(0x11, run->io.data & 0xff);
+	/* a misaligned one: the #AC's own delivery raises #AC */
+	ASSERT_EQ(0, ac_guest_start(self->d, self->v, AC_STACK + 1));
+	ASSERT_EQ(0, tvx_vcpu_run(self->v));
+	EXPECT_EQ(THINVMX_EXIT_SHUTDOWN, run->exit_reason);
+	expect_host_fine(_metadata, self->h);
+}
+
 /* ------------------------------------------------------------ MSRs */
 
 /* WRMSR @val to @msr, then report what RDMSR gives. */
