@@ -114,9 +114,21 @@ static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
 		asm volatile("lldt %0" : : "r" (h->ldt));
 	load_fixmap_gdt(smp_processor_id());
 	invalidate_tss_limit();
-	/* an exit leaves DR7 = 0x400 and DEBUGCTL = 0 (SDM 28.5.1) */
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	/*
+	 * An exit leaves DR7 = 0x400 and DEBUGCTL = 0 (SDM 28.5.1), and DR6
+	 * as a #DB delivered to the guest left it: VMX does not switch DR6,
+	 * and a stale B0-B3 or BS there makes the host's next #DB look like
+	 * more than it was (a VMM with a breakpoint got SIGTRAP for it).
+	 */
+	if (hw_breakpoint_active()) {
+		hw_breakpoint_restore();	/* DR6 too */
+	} else {
+		unsigned long dr6;
+
+		get_debugreg(dr6, 6);
+		if (dr6 != DR6_RESERVED)
+			set_debugreg(DR6_RESERVED, 6);
+	}
 	if (h->debugctl)
 		update_debugctlmsr(h->debugctl);
 	local_irq_restore(flags);

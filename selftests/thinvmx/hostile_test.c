@@ -537,6 +537,48 @@ TEST_F(hostile, debug_registers_stay_apart)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* A single step the guest takes itself: its #DB goes to its own handler. */
+static void guest_single_step(void)
+{
+	asm volatile("pushf\n\t"
+		     "orl $0x100, (%%rsp)\n\t"
+		     "popf\n\t"
+		     "nop" : : : "memory", "cc");
+	GUEST_DONE();
+}
+
+/*
+ * DR6 is not switched by VMX: a #DB the guest takes itself sets DR6.BS in
+ * the CPU. Left there, the VMM's next hardware breakpoint hit looked like
+ * a breakpoint and a single step, and the VMM got SIGTRAP.
+ */
+TEST_F(hostile, guest_dr6_does_not_reach_the_vmm)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_BREAKPOINT, .size = sizeof(a),
+		.bp_type = HW_BREAKPOINT_W, .bp_len = HW_BREAKPOINT_LEN_8,
+		.bp_addr = (__u64)(uintptr_t)&bp_target,
+		.exclude_kernel = 1, .exclude_hv = 1,
+	};
+	__u64 n = 0;
+	int fd;
+
+	ASSERT_EQ(0, pin_to(HOST_CPU));
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_single_step, 0, 0));
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(1, self->uc.args[0]);		/* its own #DB */
+	fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+	if (fd < 0)
+		SKIP(return, "no hardware breakpoint: %s", strerror(errno));
+	bp_target = 4;				/* SIGTRAP here without the fix */
+	ASSERT_EQ(sizeof(n), read(fd, &n, sizeof(n)));
+	close(fd);
+	if (!n)
+		SKIP(return, "this machine fires no data breakpoint");
+	EXPECT_EQ(1, n);
+	expect_host_fine(_metadata, self->h);
+}
+
 /* IA32_TSC_AUX: write @val, then RDTSCP's ECX and RDMSR's value. */
 static void guest_tsc_aux(__u64 val)
 {
