@@ -297,15 +297,6 @@ TEST_F(hostile, cr4_mce_stays_with_the_host)
 #define AC_STACK	0x13000
 #define AC_TSS		0x14000
 
-static void ac_seg(struct thinvmx_segment *s, __u16 sel, __u64 base,
-		   __u32 limit, __u32 ar)
-{
-	s->selector = sel;
-	s->base = base;
-	s->limit = limit;
-	s->ar = ar;
-}
-
 static int ac_guest_start(struct tvx_domain *d, struct tvx_vcpu *v, __u32 esp)
 {
 	static const __u8 code[] = {
@@ -335,14 +326,14 @@ static int ac_guest_start(struct tvx_domain *d, struct tvx_vcpu *v, __u32 esp)
 	memcpy(mem + AC_HANDLER, handler, sizeof(handler));
 	memcpy(mem + AC_GDT, gdt, sizeof(gdt));
 	memcpy(mem + AC_IDT + 17 * 8, gate, sizeof(gate));
-	ac_seg(&s.cs, 0x1b, 0, 0xffffffff, 0xc0fb);	/* CPL 3 code */
-	ac_seg(&s.ds, 0x23, 0, 0xffffffff, 0xc0f3);
+	tvx_test_seg(&s.cs, 0x1b, 0, 0xffffffff, 0xc0fb);	/* CPL 3 code */
+	tvx_test_seg(&s.ds, 0x23, 0, 0xffffffff, 0xc0f3);
 	s.es = s.ds;
 	s.ss = s.ds;
 	s.fs = s.ds;
 	s.gs = s.ds;
-	ac_seg(&s.tr, 0x28, AC_TSS, 0x67, 0x8b);
-	ac_seg(&s.ldt, 0, 0, 0, 0x10000);
+	tvx_test_seg(&s.tr, 0x28, AC_TSS, 0x67, 0x8b);
+	tvx_test_seg(&s.ldt, 0, 0, 0, 0x10000);
 	s.gdt.base = AC_GDT;
 	s.gdt.limit = sizeof(gdt) - 1;
 	s.idt.base = AC_IDT;

@@ -955,15 +955,6 @@ TEST_F(mon, trap_meeting_a_pending_double_fault_shuts_the_vcpu_down)
 #define PAE_STACK	0x17000
 #define PAE_PORT	0x80
 
-static void pae_seg(struct thinvmx_segment *s, __u16 sel, __u64 base,
-		    __u32 limit, __u32 ar)
-{
-	s->selector = sel;
-	s->base = base;
-	s->limit = limit;
-	s->ar = ar;
-}
-
 static int pae_guest_start(struct tvx_domain *d, struct tvx_vcpu *v)
 {
 	static const __u8 code[] = {
@@ -1003,14 +994,14 @@ static int pae_guest_start(struct tvx_domain *d, struct tvx_vcpu *v)
 	((__u64 *)(mem + PAE_PDPT_A))[0] = PAE_PD | 1;
 	((__u64 *)(mem + PAE_PDPT_B))[0] = PAE_PD | 1;
 
-	pae_seg(&s.cs, 8, 0, 0xffffffff, 0xc09b);
-	pae_seg(&s.ds, 0x10, 0, 0xffffffff, 0xc093);
+	tvx_test_seg(&s.cs, 8, 0, 0xffffffff, 0xc09b);
+	tvx_test_seg(&s.ds, 0x10, 0, 0xffffffff, 0xc093);
 	s.es = s.ds;
 	s.ss = s.ds;
 	s.fs = s.ds;
 	s.gs = s.ds;
-	pae_seg(&s.tr, 0x18, PAE_TSS, 0x67, 0x8b);
-	pae_seg(&s.ldt, 0, 0, 0, 0x10000);
+	tvx_test_seg(&s.tr, 0x18, PAE_TSS, 0x67, 0x8b);
+	tvx_test_seg(&s.ldt, 0, 0, 0, 0x10000);
 	s.gdt.base = PAE_GDT;
 	s.gdt.limit = 0x1f;
 	s.idt.base = PAE_IDT;

@@ -185,6 +185,16 @@ static inline __u64 tvx_iomem_mmio_frame(char *name, size_t len)
 	return 0;
 }
 
+/* A segment register as THINVMX_SET_SREGS takes it (raw guests). */
+static inline void tvx_test_seg(struct thinvmx_segment *s, __u16 sel,
+				__u64 base, __u32 limit, __u32 ar)
+{
+	s->selector = sel;
+	s->base = base;
+	s->limit = limit;
+	s->ar = ar;
+}
+
 /* "bochs", "tcg", "kvm" from thinvmx.tier= on the command line, or "host". */
 static inline const char *tvx_tier(void)
 {
