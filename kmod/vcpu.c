@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 
+#include "ept/violation.h"
 #include "memevent/listener.h"
 #include "vcpu.h"
 #include "vmx/host_caps.h"
@@ -134,6 +135,8 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 {
 	struct tvx_dom *dom = v->dom;
 
+	/* a step a signal cut short: its leaf is the domain's again */
+	ept_unswap_leaf(dom, &v->step.swap);
 	vmx_loaded_vmcs_clear(&v->vmcs);
 	if (v->vpid) {
 		vmx_flush_vpid(v->vpid);

@@ -24,6 +24,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "ept/violation.h"
 #include "vcpu.h"
 #include "vmx/exit.h"
 #include "vmx/host_caps.h"
@@ -353,6 +354,14 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 			break;
 	}
 	fpu_swap_kvm_fpstate(&v->gfpu, false);
+	/*
+	 * A vCPU stopped in the middle of a step (its instruction wrote a
+	 * second read-only frame, say) never takes the exit that ends it:
+	 * the leaf it swapped goes back now, or other vCPUs would go on
+	 * using the scratch page or the access it allowed once.
+	 */
+	if (v->stopped)
+		ept_unswap_leaf(v->dom, &v->step.swap);
 	v->run->exits = v->exits;
 	return ret;
 }

@@ -797,6 +797,62 @@ TEST_F(guest, event_delivery_write_to_ram_ro_skips_no_instruction)
 	EXPECT_EQ(0x5a5a5a5a12345678ULL, self->uc.args[0]);
 }
 
+/*
+ * One MOVSW whose two bytes land on two ram_ro frames: the first write
+ * swaps its frame's leaf onto the scratch page for a single step, the
+ * second finds a step in progress and stops the vCPU with an internal
+ * error. The swapped leaf must not outlive that vCPU: a new vCPU reads the
+ * frames' own data, not the scratch page.
+ */
+static __u8 two_ro[2 * 4096] __attribute__((aligned(4096)));
+
+static void guest_movsw_across(void)
+{
+	__u16 val = 0x2222;
+
+	asm volatile("movsw"
+		     : : "D" (two_ro + 4095), "S" (&val) : "memory");
+	GUEST_DONE();
+}
+
+static void guest_read_across(void)
+{
+	GUEST_SYNC(*(volatile __u8 *)(two_ro + 4095),
+		   *(volatile __u8 *)(two_ro + 4096));
+	GUEST_DONE();
+}
+
+TEST_F(guest, a_vcpu_stopped_mid_step_leaves_no_leaf_swapped)
+{
+	__u64 gpa = (__u64)(uintptr_t)two_ro;
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	__u8 *ro = tvx_gpa(self->d, gpa);
+	struct tvx_vcpu *v;
+	unsigned int id;
+
+	memset(ro, 0x11, 2 * 4096);
+	ASSERT_EQ(0, tvx_set_mem_type(self->d, gpa >> 12, 2, THINVMX_P2M_RAM_RO));
+	start64(_metadata, self, guest_movsw_across, 0, 0, 0);
+	ASSERT_EQ(0, tvx_vcpu_run(self->v));
+	ASSERT_EQ(THINVMX_EXIT_INTERNAL_ERROR, run->exit_reason);
+	EXPECT_EQ(THINVMX_INTERNAL_EMULATION, run->internal.suberror);
+	EXPECT_EQ(-EIO, tvx_vcpu_run(self->v));
+
+	/* while the stopped vCPU is still there, and after it is gone */
+	for (id = 1; id <= 2; id++) {
+		ASSERT_EQ(0, tvx_vcpu_create(self->d, id, &v));
+		ASSERT_EQ(0, tvx_start_fn(v, self->d, guest_read_across, 0, 0));
+		TVX_RUN_EXPECT(TVX_UCALL_SYNC, v, self->d, &self->uc);
+		EXPECT_EQ(0x11, self->uc.args[0]) TH_LOG("vCPU %u", id);
+		EXPECT_EQ(0x11, self->uc.args[1]) TH_LOG("vCPU %u", id);
+		tvx_vcpu_destroy(v);
+		tvx_vcpu_destroy(self->v);
+		self->v = NULL;
+	}
+	EXPECT_EQ(0x11, ro[4095]);
+	EXPECT_EQ(0x11, ro[4096]);
+}
+
 TEST_F(guest, elf_loader_loads_and_runs)
 {
 	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
