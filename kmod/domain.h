@@ -59,6 +59,8 @@ struct tvx_dom {
 	atomic64_t logdirty_faults;
 	atomic64_t ram_ro_writes_discarded;
 	atomic64_t mmio_ro_writes_discarded;
+	atomic64_t l1d_flushes;
+	bool direct_mmio;		/* MMIO_DIRECT mapped: VERW before entry */
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	struct tvx_vcpu_stats stats_gone;	/* of vCPUs freed, under @lock */

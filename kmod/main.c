@@ -25,6 +25,7 @@
 #include "vmx/enable.h"
 #include "vmx/host_caps.h"
 #include "vmx/run.h"
+#include "vmx/spec.h"
 #include "vmx/vmcs.h"
 
 /* Evaluated once at load; read-only afterwards. */
@@ -168,6 +169,7 @@ static int __init tvx_init(void)
 
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		tvx_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	tvx_spec_init();
 	ret = tvx_l1d_init();
 	if (ret)
 		return ret;

@@ -51,6 +51,8 @@ struct tvx_vcpu {
 	u64 dr[4], dr6, dr7;		/* what MOV DR reads back */
 	u64 mtrr_def_type;
 	u64 tsc_aux;			/* IA32_TSC_AUX, what RDTSCP returns */
+	u64 spec_ctrl;			/* IA32_SPEC_CTRL (vmx/spec.c) */
+	u32 pkru;			/* live only while it runs */
 	struct tvx_cr_shadow cr;	/* vmx/vmcs.c */
 
 	struct tvx_io io;		/* vmx/io.c: an instruction at the VMM */

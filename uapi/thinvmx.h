@@ -443,7 +443,8 @@ struct thinvmx_domain_info {
 	__u64 logdirty_faults;
 	__u64 ram_ro_writes_discarded;	/* one per write access: each */
 	__u64 mmio_ro_writes_discarded;	/* iteration of a REP string write */
-	__u64 reserved[8];
+	__u64 l1d_flushes;		/* before VM entries (L1TF) */
+	__u64 reserved[7];
 };
 
 static_assert(sizeof(struct thinvmx_mem_range) == 40,
@@ -456,7 +457,7 @@ static_assert(sizeof(struct thinvmx_dirty_log) == 48,
 	      "struct thinvmx_dirty_log layout");
 static_assert(sizeof(struct thinvmx_map_mmio) == 40,
 	      "struct thinvmx_map_mmio layout");
-static_assert(sizeof(struct thinvmx_domain_info) == 8 + 9 * 8 + 64,
+static_assert(sizeof(struct thinvmx_domain_info) == 8 + 10 * 8 + 56,
 	      "struct thinvmx_domain_info layout");
 
 #define THINVMX_SET_MEM_TYPE \

@@ -438,6 +438,8 @@ int tvx_map_mmio_frames(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
 			goto out;
 		}
 	}
+	/* before any vCPU can reach the device (vmx/spec.c) */
+	WRITE_ONCE(dom->direct_mmio, true);
 	for (i = 0; i < nr; i += pages) {
 		level = tvx_mmio_level(dom, gfn + i, mfn + i, nr - i);
 		pages = BIT_ULL(9 * level);
@@ -514,5 +516,6 @@ long tvx_get_domain_info(struct tvx_dom *dom,
 	info.logdirty_faults = atomic64_read(&dom->logdirty_faults);
 	info.ram_ro_writes_discarded = atomic64_read(&dom->ram_ro_writes_discarded);
 	info.mmio_ro_writes_discarded = atomic64_read(&dom->mmio_ro_writes_discarded);
+	info.l1d_flushes = atomic64_read(&dom->l1d_flushes);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }

@@ -175,8 +175,10 @@ static int tvx_event_publish(struct tvx_vcpu *v, struct tvx_listener *l)
 	v->stats.events[array_index_nospec(v->ev.reason,
 					   THINVMX_EVENT_NR_REASONS)][sync]++;
 	/* pairs with the barrier in poll_wait()'s add_wait_queue */
-	if (wq_has_sleeper(&l->poll_wq))
+	if (wq_has_sleeper(&l->poll_wq)) {
 		wake_up_interruptible_poll(&l->poll_wq, EPOLLIN | EPOLLRDNORM);
+		v->l1d_flush_needed = true;	/* the scheduler ran: vmx/spec.c */
+	}
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include <linux/reboot.h>
 #include <linux/smp.h>
 #include <linux/syscore_ops.h>
+#include <asm/nospec-branch.h>
 #include <asm/tlbflush.h>
 
 #include "enable.h"
@@ -308,7 +309,10 @@ void vmx_loaded_vmcs_clear(struct vmx_loaded_vmcs *lv)
  * A VMCS active on another CPU is VMCLEARed there first (SDM 25.11.1: a
  * VMCS must not be active on two CPUs), which also resets its launch state.
  * One already active here only needs VMPTRLD if another VMCS became
- * current since.
+ * current since. Making a VMCS current that was not is followed by an
+ * IBPB (where the host uses it), as kvm_intel does: what the guest of
+ * another VMCS trained must not steer this guest's indirect branches
+ * (vmx/spec.c).
  *
  * Context: preemption disabled, interrupts enabled (may send an IPI).
  * Return: 0, or the VMPTRLD failure.
@@ -334,6 +338,8 @@ int vmx_loaded_vmcs_load(struct vmx_loaded_vmcs *lv)
 		vc->current_vmcs = lv;
 	}
 	local_irq_restore(flags);
+	if (!ret)
+		indirect_branch_prediction_barrier();
 	return ret;
 }
 

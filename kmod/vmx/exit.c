@@ -301,6 +301,27 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
 };
 
+/*
+ * Exits handled with the vCPU's own state and VMCS alone: the L1D holds
+ * nothing new of the host's after them. Every other exit -- an EPT
+ * violation walking the p2m, emulation reading guest memory through the
+ * host's mappings, port I/O, a vCPU stopped -- arms the L1D flush before
+ * the next entry, as kvm_intel arms it after its MMU and its emulator; an
+ * event that wakes the listener arms it too (memevent/event.c). The
+ * policy: vmx/spec.c.
+ */
+#define TVX_EXITS_OWN_STATE						\
+	(BIT_ULL(EXIT_REASON_EXCEPTION_NMI) |				\
+	 BIT_ULL(EXIT_REASON_EXTERNAL_INTERRUPT) |			\
+	 BIT_ULL(EXIT_REASON_CPUID) |					\
+	 BIT_ULL(EXIT_REASON_CR_ACCESS) |				\
+	 BIT_ULL(EXIT_REASON_DR_ACCESS) |				\
+	 BIT_ULL(EXIT_REASON_MSR_READ) |				\
+	 BIT_ULL(EXIT_REASON_MSR_WRITE) |				\
+	 BIT_ULL(EXIT_REASON_MONITOR_TRAP_FLAG) |			\
+	 BIT_ULL(EXIT_REASON_XSETBV) |					\
+	 BIT_ULL(EXIT_REASON_PREEMPTION_TIMER))
+
 /**
  * tvx_handle_exit() - dispatch one VM exit
  * @v:      the vCPU
@@ -332,6 +353,8 @@ int tvx_handle_exit(struct tvx_vcpu *v, u32 reason)
 		run->exit_reason = THINVMX_EXIT_FAIL_ENTRY;
 		return TVX_EXIT_TO_USER;
 	}
+	if (basic >= 64 || !(TVX_EXITS_OWN_STATE & BIT_ULL(basic)))
+		v->l1d_flush_needed = true;
 	/* the step of an event delivery ends at the first exit after it */
 	if (unlikely(v->step.delivery)) {
 		tvx_delivery_step_done(v);

@@ -21,6 +21,7 @@
 #include "vmx/msr_rules.h"
 #include "vmx/xcr0.h"
 #include "vmx/regs.h"
+#include "vmx/spec.h"
 
 int handle_cpuid(struct tvx_vcpu *v)
 {
@@ -101,6 +102,9 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 	case MSR_MTRRdefType:
 		*val = v->mtrr_def_type;
 		return 0;
+	case MSR_IA32_SPEC_CTRL:
+	case MSR_IA32_ARCH_CAPABILITIES:
+		return tvx_spec_msr_read(v, msr, val);
 	default:
 		return -EINVAL;
 	}
@@ -177,6 +181,10 @@ static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 	case MSR_MTRRdefType:
 		v->mtrr_def_type = val;
 		return 0;
+	case MSR_IA32_SPEC_CTRL:
+	case MSR_IA32_PRED_CMD:
+	case MSR_IA32_FLUSH_CMD:
+		return tvx_spec_msr_write(v, msr, val);
 	case MSR_IA32_TSC:
 	case MSR_IA32_MISC_ENABLE:
 		return 0;	/* accepted, without effect */

@@ -19,6 +19,23 @@
  *                 ESP/EIP must be canonical (48-bit linear addresses).
  *
  * Everything else written through the table in msr_write_check() is free.
+ *
+ * The speculation controls are the guest's where the host CPU has them,
+ * and #GP where it has not -- a guest is told about them by the host's
+ * own CPUID bits, and must find what CPUID promises:
+ *
+ *   SPEC_CTRL     read and write; bits the host CPU implements (IBRS with
+ *                 the MSR itself, STIBP, SSBD, RRSBA_DIS_S, BHI_DIS_S),
+ *                 the rest reserved.
+ *   PRED_CMD      write only: IBPB (bit 0) or nothing.
+ *   FLUSH_CMD     write only: L1D_FLUSH (bit 0) or nothing.
+ *   ARCH_CAPS     read only: the host's bits that describe the hardware,
+ *                 with the "not affected" bits the host kernel knows to
+ *                 be true, and PSCHANGE_MC_NO: the guest has no VMX of its
+ *                 own to protect from iTLB multihit, and thinvmx protects
+ *                 the host (nx_huge_pages). Bits naming further MSRs
+ *                 (TSX_CTRL, the L1D-flush skip meant for nested
+ *                 hypervisors) are withheld.
  */
 #include "msr_rules.h"
 
@@ -131,4 +148,96 @@ int msr_write_check(u32 index, u64 val)
 		}
 	}
 	return 0;
+}
+
+/**
+ * msr_spec_ctrl_bits() - the IA32_SPEC_CTRL bits a guest may set
+ * @host: MSR_HOST_* flags of the host CPU
+ *
+ * Return: the bits; 0 when the host has no IA32_SPEC_CTRL (then every
+ * access is #GP).
+ */
+u64 msr_spec_ctrl_bits(u32 host)
+{
+	u64 bits = MSR_SPEC_CTRL_IBRS;
+
+	if (!(host & MSR_HOST_SPEC_CTRL))
+		return 0;
+	if (host & MSR_HOST_STIBP)
+		bits |= MSR_SPEC_CTRL_STIBP;
+	if (host & MSR_HOST_SSBD)
+		bits |= MSR_SPEC_CTRL_SSBD;
+	if (host & MSR_HOST_RRSBA_CTRL)
+		bits |= MSR_SPEC_CTRL_RRSBA_DIS_S;
+	if (host & MSR_HOST_BHI_CTRL)
+		bits |= MSR_SPEC_CTRL_BHI_DIS_S;
+	return bits;
+}
+
+/**
+ * msr_spec_read_check() - may a guest RDMSR this speculation MSR?
+ * @index: the MSR
+ * @host:  MSR_HOST_* flags of the host CPU
+ *
+ * Return: 0, or -EINVAL for #GP (absent on the host, or write-only).
+ */
+int msr_spec_read_check(u32 index, u32 host)
+{
+	switch (index) {
+	case MSR_RULES_SPEC_CTRL:
+		return host & MSR_HOST_SPEC_CTRL ? 0 : -EINVAL;
+	case MSR_RULES_ARCH_CAPS:
+		return host & MSR_HOST_ARCH_CAPS ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * msr_spec_write_check() - may a guest WRMSR @val to this speculation MSR?
+ * @index: the MSR
+ * @val:   the value
+ * @host:  MSR_HOST_* flags of the host CPU
+ *
+ * Return: 0, or -EINVAL for #GP (absent on the host, read-only, or a
+ * reserved bit set).
+ */
+int msr_spec_write_check(u32 index, u64 val, u32 host)
+{
+	switch (index) {
+	case MSR_RULES_SPEC_CTRL:
+		if (!(host & MSR_HOST_SPEC_CTRL))
+			return -EINVAL;
+		return val & ~msr_spec_ctrl_bits(host) ? -EINVAL : 0;
+	case MSR_RULES_PRED_CMD:
+		if (!(host & MSR_HOST_IBPB))
+			return -EINVAL;
+		return val & ~MSR_PRED_CMD_IBPB ? -EINVAL : 0;
+	case MSR_RULES_FLUSH_CMD:
+		if (!(host & MSR_HOST_FLUSH_L1D))
+			return -EINVAL;
+		return val & ~MSR_FLUSH_CMD_L1D ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/**
+ * msr_arch_caps_guest() - the IA32_ARCH_CAPABILITIES a guest reads
+ * @host_val: the host CPU's value
+ * @host:     MSR_HOST_* flags of the host CPU
+ *
+ * Return: the value (only meaningful when @host has MSR_HOST_ARCH_CAPS).
+ */
+u64 msr_arch_caps_guest(u64 host_val, u32 host)
+{
+	u64 val = (host_val & MSR_ARCH_CAP_GUEST) | MSR_ARCH_CAP_PSCHANGE_MC_NO;
+
+	if (host & MSR_HOST_NO_MELTDOWN)
+		val |= MSR_ARCH_CAP_RDCL_NO;
+	if (host & MSR_HOST_NO_SSB)
+		val |= MSR_ARCH_CAP_SSB_NO;
+	if (host & MSR_HOST_NO_MDS)
+		val |= MSR_ARCH_CAP_MDS_NO;
+	return val;
 }

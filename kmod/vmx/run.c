@@ -21,6 +21,7 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
@@ -141,13 +142,20 @@ static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
  * L1D flush before entry (L1TF, SDM-independent: Intel's L1TF guidance),
  * following the host's mitigation: the parameter vmentry_l1d_flush says
  * cond (flush when the host ran other code since the last entry), always,
- * or never.
+ * or never. Without a flush, a domain with a device's MMIO mapped gets the
+ * CPU buffers cleared where the host asks for it (MMIO stale data): the
+ * L1D flush does that too. The policy: vmx/spec.c.
  */
 static void tvx_l1d_flush(struct tvx_vcpu *v)
 {
-	if (!tvx_l1d_flush_wanted(v))
+	if (!tvx_l1d_flush_wanted(v)) {
+		if (static_branch_unlikely(&mmio_stale_data_clear) &&
+		    READ_ONCE(v->dom->direct_mmio))
+			x86_clear_cpu_buffers();
 		return;
+	}
 	v->l1d_flush_needed = false;
+	atomic64_inc(&v->dom->l1d_flushes);
 	if (static_cpu_has(X86_FEATURE_FLUSH_L1D)) {
 		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
 		return;
@@ -171,6 +179,35 @@ static void tvx_xcr0_host(struct tvx_vcpu *v)
 {
 	if (tvx_host_xcr0 && xgetbv(XCR_XFEATURE_ENABLED_MASK) != tvx_host_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, tvx_host_xcr0);
+}
+
+/*
+ * PKRU is no part of the guest FPU state the kernel swaps
+ * (fpu_swap_kvm_fpstate() leaves it live as the task's): a guest's WRPKRU
+ * or XRSTOR would stay in force for the VMM thread, and for every kernel
+ * access to its user pages. Switched around each entry by what the
+ * register holds, whatever the guest's CR4.PKE and XCR0 say by then (the
+ * guest may have changed them without an exit).
+ */
+static u32 tvx_pkru_guest(struct tvx_vcpu *v)
+{
+	u32 host;
+
+	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
+		return 0;
+	host = rdpkru();
+	if (host != v->pkru)
+		wrpkru(v->pkru);
+	return host;
+}
+
+static void tvx_pkru_host(struct tvx_vcpu *v, u32 host)
+{
+	if (!cpu_feature_enabled(X86_FEATURE_OSPKE))
+		return;
+	v->pkru = rdpkru();
+	if (v->pkru != host)
+		wrpkru(host);
 }
 
 /*
@@ -198,19 +235,21 @@ static void tvx_vmcs_host_dynamic(struct tvx_vcpu *v)
  */
 static u32 tvx_enter(struct tvx_vcpu *v)
 {
-	u32 reason, intr;
+	u32 reason, intr, pkru;
 	int failed;
 
 	tvx_vmcs_host_dynamic(v);
 	tvx_xcr0_guest(v);
+	pkru = tvx_pkru_guest(v);
 	/* CR2 is not in the VMCS: the guest's own, never the host's */
 	if (native_read_cr2() != v->cr2)
 		native_write_cr2(v->cr2);
 	tvx_l1d_flush(v);
 
-	failed = vmx_vcpu_enter(v->gprs, v->vmcs.launched);
+	failed = vmx_vcpu_enter(v->gprs, v->vmcs.launched, v->spec_ctrl);
 
 	v->cr2 = native_read_cr2();
+	tvx_pkru_host(v, pkru);
 	tvx_xcr0_host(v);
 	if (failed)
 		return TVX_EXIT_VMFAIL;
@@ -220,12 +259,17 @@ static u32 tvx_enter(struct tvx_vcpu *v)
 	v->exit_reason = reason;
 	if ((u16)reason < TVX_NR_EXIT_REASONS)
 		v->stats.exits[(u16)reason]++;
+	/* the VMM's userspace gets an IBPB before it runs (VMSCAPE) */
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_EXIT_TO_USER))
+		this_cpu_write(x86_ibpb_exit_to_user, true);
 	/* An NMI that caused the exit is the host's: deliver it now. */
 	if ((u16)reason == EXIT_REASON_EXCEPTION_NMI) {
 		intr = vmcs_read32(VM_EXIT_INTR_INFO);
 		v->exit_intr_info = intr;
-		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
 			vmx_deliver_nmi();
+			v->l1d_flush_needed = true;
+		}
 	}
 	return reason;
 }

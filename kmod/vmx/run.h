@@ -13,7 +13,7 @@ struct tvx_vcpu;
 long tvx_vcpu_run(struct tvx_vcpu *v);
 
 /* vmenter.S */
-int vmx_vcpu_enter(u64 *gprs, bool launched);
+int vmx_vcpu_enter(u64 *gprs, bool launched, u64 spec_ctrl);
 void vmx_vcpu_exit(void);
 void vmx_deliver_nmi(void);
 

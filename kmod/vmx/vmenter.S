@@ -9,13 +9,14 @@
  * where MDS-class bugs need it; after exit every guest value is wiped from
  * the registers, the return stack buffer is refilled where the kernel asks
  * for it on VM exit, and the branch history is cleared where BHI needs it.
- * The L1D flush is done in C before this function. IA32_SPEC_CTRL needs
- * no switching: every guest MSR access exits and thinvmx does not let the
- * guest write it, so the guest runs with the host's value and the host
- * finds it unchanged after the exit.
+ * The L1D flush is done in C before this function. IA32_SPEC_CTRL is
+ * switched here, the guest's right before entry and the host's before the
+ * first RET after the exit. The whole policy: vmx/spec.c.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
+#include <asm/percpu.h>
 #include <asm/nospec-branch.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
@@ -35,7 +36,10 @@
 .section .noinstr.text, "ax"
 
 /*
- * int vmx_vcpu_enter(u64 *gprs, bool launched)
+ * int vmx_vcpu_enter(u64 *gprs, bool launched, u64 spec_ctrl)
+ *
+ * @spec_ctrl is the guest's IA32_SPEC_CTRL, loaded where the CPU has the
+ * MSR and the host's value differs.
  *
  * Return: 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed (VMfail, or
  * a fault caught by the exception table); the guest registers are then
@@ -49,6 +53,7 @@ SYM_FUNC_START(vmx_vcpu_enter)
 	push %r13
 	push %r12
 	push %rbx
+	push %rdx			/* @spec_ctrl, for the exit */
 	/* @gprs stays on top of the stack: HOST_RSP points at it */
 	push %rdi
 
@@ -57,6 +62,16 @@ SYM_FUNC_START(vmx_vcpu_enter)
 1:	vmwrite %rsp, %rax
 	jna .Lfail
 	_ASM_EXTABLE(1b, .Lfail)
+
+	/* the guest's IA32_SPEC_CTRL; no RET from here to the entry */
+	ALTERNATIVE "jmp .Lspec_ctrl_done", "", X86_FEATURE_MSR_SPEC_CTRL
+	cmp PER_CPU_VAR(x86_spec_ctrl_current), %rdx
+	je .Lspec_ctrl_done
+	mov $MSR_IA32_SPEC_CTRL, %ecx
+	mov %edx, %eax
+	shr $32, %rdx
+	wrmsr
+.Lspec_ctrl_done:
 
 	/* CF = @launched, kept until the jump below; no flag-writing insn between */
 	bt $0, %esi
@@ -140,10 +155,15 @@ SYM_INNER_LABEL(vmx_vcpu_exit, SYM_L_GLOBAL)
 
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT,\
 			   X86_FEATURE_RSB_VMEXIT_LITE
+	/* the host's IA32_SPEC_CTRL, before the first RET */
+	mov REG(1)(%rsp), %rdi		/* @spec_ctrl */
+	call tvx_spec_ctrl_restore_host
+
 	CLEAR_BRANCH_HISTORY_VMEXIT
 
 	mov %ebx, %eax
 	pop %rdi			/* @gprs */
+	pop %rdx			/* @spec_ctrl */
 	pop %rbx
 	pop %r12
 	pop %r13

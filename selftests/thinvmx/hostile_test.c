@@ -12,6 +12,7 @@
  * otherwise.
  */
 #include <asm/ldt.h>
+#include <cpuid.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
@@ -436,6 +437,218 @@ TEST_F(hostile, reserved_msr_values_are_gp)
 		EXPECT_EQ(good[i].val, self->uc.args[0]);
 		RUN_EXPECT(TVX_UCALL_DONE);
 	}
+	expect_host_fine(_metadata, self->h);
+}
+
+/* ------------------------------------------------------------ speculation */
+
+static void guest_cpuid7_edx(void)
+{
+	__u32 a, b, c, d;
+
+	tvx_cpuid(7, 0, &a, &b, &c, &d);
+	GUEST_SYNC(d);
+	GUEST_DONE();
+}
+
+static void guest_wrmsr_only(__u64 msr, __u64 val)
+{
+	asm volatile("wrmsr" : : "c" ((__u32)msr), "a" ((__u32)val),
+		     "d" ((__u32)(val >> 32)) : "memory");
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+static void guest_rdmsr(__u64 msr)
+{
+	__u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" ((__u32)msr));
+	GUEST_SYNC(((__u64)hi << 32) | lo);
+	GUEST_DONE();
+}
+
+#define MSR_SPEC_CTRL		0x48
+#define MSR_PRED_CMD		0x49
+#define MSR_ARCH_CAPS		0x10a
+#define MSR_FLUSH_CMD		0x10b
+#define CPUID7_EDX_IBRS_IBPB	(1u << 26)
+#define CPUID7_EDX_L1D_FLUSH	(1u << 28)
+#define CPUID7_EDX_ARCH_CAPS	(1u << 29)
+#define CPUID7_EDX_SSBD		(1u << 31)
+#define ARCH_CAP_PSCHANGE_MC_NO	(1ULL << 6)
+
+/*
+ * Run @fn(@a0, @a1): with @ok it must report @want (unless @want is ~0:
+ * anything), else take #GP.
+ */
+static void expect_msr(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(hostile) *self, void *fn, __u64 a0,
+		       __u64 a1, bool ok, __u64 want)
+{
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, fn, a0, a1));
+	if (!ok) {
+		RUN_EXPECT(TVX_UCALL_UNHANDLED);
+		EXPECT_EQ(13, self->uc.args[0])
+			TH_LOG("MSR %#llx, %#llx: #GP expected",
+			       (unsigned long long)a0, (unsigned long long)a1);
+		return;
+	}
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	if (want != ~0ULL)
+		EXPECT_EQ(want, self->uc.args[0])
+			TH_LOG("MSR %#llx, %#llx", (unsigned long long)a0,
+			       (unsigned long long)a1);
+	RUN_EXPECT(TVX_UCALL_DONE);
+}
+
+/*
+ * The speculation controls are what CPUID tells the guest: with
+ * CPUID.7.EDX's IBRS/IBPB, SPEC_CTRL holds the guest's own value and
+ * PRED_CMD takes an IBPB; with L1D_FLUSH, FLUSH_CMD takes a flush; with
+ * ARCH_CAPABILITIES, the MSR reads (PSCHANGE_MC_NO set: thinvmx keeps
+ * iTLB multihit off the host). Without them, #GP -- and reserved bits,
+ * reads of the commands and writes of ARCH_CAPABILITIES are #GP always.
+ * (Bochs's CPU models have none of them: there, only the #GP side runs.)
+ */
+TEST_F(hostile, speculation_msrs_are_what_cpuid_promises)
+{
+	bool spec, flush, arch, ssbd;
+	__u32 edx;
+
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_cpuid7_edx, 0, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	edx = self->uc.args[0];
+	RUN_EXPECT(TVX_UCALL_DONE);
+	spec = edx & CPUID7_EDX_IBRS_IBPB;
+	flush = edx & CPUID7_EDX_L1D_FLUSH;
+	arch = edx & CPUID7_EDX_ARCH_CAPS;
+	ssbd = edx & CPUID7_EDX_SSBD;
+	TH_LOG("CPUID.7.EDX %#x: SPEC_CTRL %d L1D_FLUSH %d ARCH_CAPS %d SSBD %d",
+	       edx, spec, flush, arch, ssbd);
+
+	expect_msr(_metadata, self, guest_wrmsr, MSR_SPEC_CTRL, 1, spec, 1);
+	expect_msr(_metadata, self, guest_wrmsr, MSR_SPEC_CTRL, 0, spec, 0);
+	expect_msr(_metadata, self, guest_wrmsr, MSR_SPEC_CTRL, 4, spec && ssbd, 4);
+	expect_msr(_metadata, self, guest_wrmsr, MSR_SPEC_CTRL, 1ULL << 3, false, 0);
+	expect_msr(_metadata, self, guest_wrmsr_only, MSR_PRED_CMD, 1, spec, 1);
+	expect_msr(_metadata, self, guest_wrmsr_only, MSR_PRED_CMD, 2, false, 0);
+	expect_msr(_metadata, self, guest_rdmsr, MSR_PRED_CMD, 0, false, 0);
+	expect_msr(_metadata, self, guest_wrmsr_only, MSR_FLUSH_CMD, 1, flush, 1);
+	expect_msr(_metadata, self, guest_wrmsr_only, MSR_FLUSH_CMD, 2, false, 0);
+	expect_msr(_metadata, self, guest_rdmsr, MSR_FLUSH_CMD, 0, false, 0);
+	expect_msr(_metadata, self, guest_wrmsr_only, MSR_ARCH_CAPS, 0, false, 0);
+	if (arch) {
+		ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_rdmsr,
+					  MSR_ARCH_CAPS, 0));
+		RUN_EXPECT(TVX_UCALL_SYNC);
+		EXPECT_TRUE(self->uc.args[0] & ARCH_CAP_PSCHANGE_MC_NO);
+		RUN_EXPECT(TVX_UCALL_DONE);
+	} else {
+		expect_msr(_metadata, self, guest_rdmsr, MSR_ARCH_CAPS, 0, false, 0);
+	}
+	expect_host_fine(_metadata, self->h);
+}
+
+/* ------------------------------------------------------------ PKRU */
+
+#define CR4_PKE			(1ULL << 22)
+#define CPUID7_ECX_OSPKE	(1u << 4)
+#define GUEST_PKRU		0xfffffffcu	/* keys 1-15: no access */
+
+static __u32 rdpkru(void)
+{
+	__u32 eax, edx;
+
+	asm volatile("rdpkru" : "=a" (eax), "=d" (edx) : "c" (0));
+	return eax;
+}
+
+static void guest_pkru(void)
+{
+	asm volatile("mov %0, %%cr4" : : "r" (tvx_read_cr4() | CR4_PKE));
+	asm volatile("wrpkru" : : "a" (GUEST_PKRU), "c" (0), "d" (0));
+	GUEST_SYNC(rdpkru());
+	/* after the VMM ran: still the guest's own */
+	GUEST_SYNC(rdpkru());
+	GUEST_DONE();
+}
+
+/*
+ * The guest's PKRU never stays live in the VMM thread: after a guest
+ * WRPKRU the VMM's own PKRU is what it was, and its read() into its
+ * buffer works; the guest finds its value again when it goes on. SKIPs
+ * where the host has no protection keys enabled (Bochs has none).
+ */
+TEST_F(hostile, pkru_stays_with_the_guest)
+{
+	__u32 a, b, c, d, before;
+	char buf[64] = "";
+	int fds[2];
+
+	__cpuid_count(7, 0, a, b, c, d);
+	if (!(c & CPUID7_ECX_OSPKE))
+		SKIP(return, "the host has no protection keys enabled");
+	before = rdpkru();
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_pkru, 0, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(GUEST_PKRU, self->uc.args[0]);
+	EXPECT_EQ(before, rdpkru());
+	ASSERT_EQ(5, write(fds[1], "pkru", 5));
+	EXPECT_EQ(5, read(fds[0], buf, sizeof(buf)));
+	EXPECT_STREQ("pkru", buf);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(GUEST_PKRU, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(before, rdpkru());
+	close(fds[0]);
+	close(fds[1]);
+	expect_host_fine(_metadata, self->h);
+}
+
+#define DIRTY_GPA	(32ULL << 20)	/* free guest RAM */
+#define DIRTY_FRAMES	64
+
+static void guest_write_frames(__u64 base, __u64 n)
+{
+	__u64 i;
+
+	for (i = 0; i < n; i++)
+		*(volatile __u64 *)(uintptr_t)(base + i * 4096) = i;
+	GUEST_DONE();
+}
+
+/*
+ * The conditional L1D flush (L1TF) is armed not only by a new RUN but by
+ * every exit handled in the kernel beyond the vCPU's own state: here 64
+ * dirty-logging faults, each an EPT violation handled without leaving the
+ * kernel, each followed by a flush before the guest goes on. A host that
+ * does not flush at all (not affected, or vmentry_l1d_flush=never) SKIPs.
+ */
+TEST_F(hostile, l1d_flush_follows_exits_that_touch_host_data)
+{
+	struct thinvmx_domain_info before, after;
+
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_spin, 1000, 0));
+	RUN_EXPECT(TVX_UCALL_DONE);
+	ASSERT_EQ(0, tvx_domain_info(self->d, &before));
+	if (!before.l1d_flushes)
+		SKIP(return, "no L1D flush before entries on this host");
+	ASSERT_EQ(0, tvx_dirty_log_start(self->d));
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_write_frames,
+				  DIRTY_GPA, DIRTY_FRAMES));
+	ASSERT_EQ(0, tvx_domain_info(self->d, &before));
+	RUN_EXPECT(TVX_UCALL_DONE);
+	ASSERT_EQ(0, tvx_domain_info(self->d, &after));
+	ASSERT_EQ(0, tvx_dirty_log_stop(self->d));
+	/* the frames, and the guest's stack */
+	EXPECT_LE(DIRTY_FRAMES, after.logdirty_faults - before.logdirty_faults);
+	EXPECT_LE(after.logdirty_faults - before.logdirty_faults,
+		  after.l1d_flushes - before.l1d_flushes);
+	TH_LOG("%llu L1D flushes for %llu dirty-logging faults",
+	       (unsigned long long)(after.l1d_flushes - before.l1d_flushes),
+	       (unsigned long long)(after.logdirty_faults - before.logdirty_faults));
 	expect_host_fine(_metadata, self->h);
 }
 

@@ -105,6 +105,90 @@ static void test_no_rule(void **state)
 	assert_int_equal(0, msr_write_check(0x10, ~0ULL));
 }
 
+/* IA32_SPEC_CTRL: IBRS with the MSR, the other bits with their features */
+static void test_spec_ctrl(void **state)
+{
+	const u32 all = MSR_HOST_SPEC_CTRL | MSR_HOST_STIBP | MSR_HOST_SSBD |
+			MSR_HOST_RRSBA_CTRL | MSR_HOST_BHI_CTRL;
+	int bit;
+
+	(void)state;
+	assert_int_equal(0, msr_spec_ctrl_bits(0));
+	assert_int_equal(0, msr_spec_ctrl_bits(all & (u32)~MSR_HOST_SPEC_CTRL));
+	assert_int_equal(1, msr_spec_ctrl_bits(MSR_HOST_SPEC_CTRL));
+	assert_int_equal(0x447, msr_spec_ctrl_bits(all));
+	assert_int_equal(5, msr_spec_ctrl_bits(MSR_HOST_SPEC_CTRL | MSR_HOST_SSBD));
+	for (bit = 0; bit < 64; bit++) {
+		bool ok = BIT_ULL(bit) & 0x447;
+
+		assert_int_equal(ok ? 0 : -EINVAL,
+				 msr_spec_write_check(MSR_RULES_SPEC_CTRL,
+						      BIT_ULL(bit), all));
+		/* absent on the host: even 0 is #GP */
+		assert_int_equal(-EINVAL,
+				 msr_spec_write_check(MSR_RULES_SPEC_CTRL,
+						      BIT_ULL(bit), 0));
+	}
+	assert_int_equal(0, msr_spec_write_check(MSR_RULES_SPEC_CTRL, 0, all));
+	assert_int_equal(-EINVAL, msr_spec_write_check(MSR_RULES_SPEC_CTRL, 0, 0));
+	assert_int_equal(-EINVAL, msr_spec_write_check(MSR_RULES_SPEC_CTRL, 2,
+						       MSR_HOST_SPEC_CTRL));
+	assert_int_equal(0, msr_spec_read_check(MSR_RULES_SPEC_CTRL, all));
+	assert_int_equal(-EINVAL, msr_spec_read_check(MSR_RULES_SPEC_CTRL,
+						      all & (u32)~MSR_HOST_SPEC_CTRL));
+}
+
+/* The two commands: write-only, bit 0 or nothing, where the host has them */
+static void test_commands(void **state)
+{
+	static const struct { u32 msr, host; } cmd[] = {
+		{ MSR_RULES_PRED_CMD, MSR_HOST_IBPB },
+		{ MSR_RULES_FLUSH_CMD, MSR_HOST_FLUSH_L1D },
+	};
+	size_t i;
+	int bit;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cmd); i++) {
+		assert_int_equal(0, msr_spec_write_check(cmd[i].msr, 0, cmd[i].host));
+		assert_int_equal(0, msr_spec_write_check(cmd[i].msr, 1, cmd[i].host));
+		for (bit = 1; bit < 64; bit++)
+			assert_int_equal(-EINVAL,
+					 msr_spec_write_check(cmd[i].msr, BIT_ULL(bit),
+							      ~0u));
+		assert_int_equal(-EINVAL, msr_spec_write_check(cmd[i].msr, 1,
+							       ~cmd[i].host));
+		assert_int_equal(-EINVAL, msr_spec_read_check(cmd[i].msr, ~0u));
+	}
+	/* ARCH_CAPABILITIES is read-only */
+	assert_int_equal(-EINVAL, msr_spec_write_check(MSR_RULES_ARCH_CAPS, 0, ~0u));
+	assert_int_equal(0, msr_spec_read_check(MSR_RULES_ARCH_CAPS,
+						MSR_HOST_ARCH_CAPS));
+	assert_int_equal(-EINVAL, msr_spec_read_check(MSR_RULES_ARCH_CAPS,
+						      (u32)~MSR_HOST_ARCH_CAPS));
+	/* not a speculation MSR */
+	assert_int_equal(-EINVAL, msr_spec_read_check(0x10, ~0u));
+	assert_int_equal(-EINVAL, msr_spec_write_check(0x10, 0, ~0u));
+}
+
+/* ARCH_CAPABILITIES: descriptive bits pass, MSR-naming bits do not */
+static void test_arch_caps(void **state)
+{
+	(void)state;
+	/* PSCHANGE_MC_NO always: the guest has no VMX of its own */
+	assert_int_equal(MSR_ARCH_CAP_PSCHANGE_MC_NO, msr_arch_caps_guest(0, 0));
+	/* TSX_CTRL (7) and SKIP_VMENTRY_L1DFLUSH (3) withheld, FB_CLEAR kept */
+	assert_int_equal(MSR_ARCH_CAP_PSCHANGE_MC_NO | BIT_ULL(17),
+			 msr_arch_caps_guest(BIT_ULL(7) | BIT_ULL(3) | BIT_ULL(17), 0));
+	assert_int_equal(0, msr_arch_caps_guest(~0ULL, 0) &
+			 (BIT_ULL(3) | BIT_ULL(7) | BIT_ULL(63) | BIT_ULL(9)));
+	/* what the host kernel knows it is not affected by */
+	assert_int_equal(MSR_ARCH_CAP_PSCHANGE_MC_NO | MSR_ARCH_CAP_RDCL_NO |
+			 MSR_ARCH_CAP_SSB_NO | MSR_ARCH_CAP_MDS_NO,
+			 msr_arch_caps_guest(0, MSR_HOST_NO_MELTDOWN |
+					     MSR_HOST_NO_SSB | MSR_HOST_NO_MDS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +198,9 @@ int main(void)
 		cmocka_unit_test(test_efer_and_fmask),
 		cmocka_unit_test(test_canonical_bases),
 		cmocka_unit_test(test_no_rule),
+		cmocka_unit_test(test_spec_ctrl),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_arch_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
