@@ -15,6 +15,7 @@
  */
 #include <linux/nospec.h>
 #include <linux/ratelimit.h>
+#include <asm/debugreg.h>
 #include <asm/trapnr.h>
 
 #include "ept/violation.h"
@@ -175,6 +176,44 @@ static int handle_ac(struct tvx_vcpu *v)
 	return tvx_inject_exception(v, X86_TRAP_AC, true, 0);
 }
 
+/* the DR6 bits a #DB exit qualification carries: B0-B3, BD, BS */
+#define TVX_DB_QUAL_DR6	(DR_TRAP_BITS | BIT(13) | DR_STEP)
+
+/*
+ * #DB, intercepted always (as KVM does), and reflected: the guest's DR6
+ * is thinvmx's copy (MOV DR exits), so the causes the exit qualification
+ * gives go there, as the CPU would have set them. The guest's own #DBs
+ * come from RFLAGS.TF and ICEBP -- its breakpoints are not armed (MOV DR,
+ * vmx/exit_reg.c) -- but a #DB raised while the CPU delivered a #DB ends
+ * the vCPU rather than being delivered again (CVE-2015-8104).
+ */
+static int handle_db(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	u32 idt = v->exit_idt_info, intr = v->exit_intr_info;
+
+	if ((idt & VECTORING_INFO_VALID_MASK) &&
+	    (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
+	    (idt & VECTORING_INFO_VECTOR_MASK) == X86_TRAP_DB) {
+		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+		return tvx_vcpu_shutdown(v);
+	}
+	v->dr6 = (v->dr6 & ~(u64)DR_TRAP_BITS) | (qual & TVX_DB_QUAL_DR6);
+	/* ICEBP: a trap after the instruction */
+	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		tvx_skip_insn(v);
+	/*
+	 * A single step after STI or MOV SS: the entry with the #DB queued
+	 * needs the pending BS as the CPU would have it (SDM 27.3.1.5).
+	 */
+	else if ((vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+		 (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+		  (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR_STEP);
+	return tvx_inject_exception(v, X86_TRAP_DB, false, 0);
+}
+
 static int handle_exception_nmi(struct tvx_vcpu *v)
 {
 	u32 intr = v->exit_intr_info;
@@ -182,9 +221,11 @@ static int handle_exception_nmi(struct tvx_vcpu *v)
 	/* NMIs were delivered to the host in tvx_enter() */
 	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return TVX_EXIT_RESUME;
-	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB && v->step.active &&
-	    !v->step.mtf)
-		return handle_single_step(v);
+	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_DB) {
+		if (v->step.active && !v->step.mtf)
+			return handle_single_step(v);
+		return handle_db(v);
+	}
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_BP)
 		return handle_int3(v);
 	if ((intr & INTR_INFO_VECTOR_MASK) == X86_TRAP_AC)

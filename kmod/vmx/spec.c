@@ -133,14 +133,13 @@ int tvx_spec_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
  * tvx_spec_ctrl_restore_host() - the host's IA32_SPEC_CTRL after an exit
  * @guest: the value the guest ran with
  *
- * Called by vmenter.S after the RSB is refilled and before its first RET.
+ * Called by vmenter.S, where the CPU has the MSR, after the RSB is
+ * refilled and before its first RET.
  */
 noinstr void tvx_spec_ctrl_restore_host(u64 guest)
 {
 	u64 host = this_cpu_read(x86_spec_ctrl_current);
 
-	if (!cpu_feature_enabled(X86_FEATURE_MSR_SPEC_CTRL))
-		return;
 	if (cpu_feature_enabled(X86_FEATURE_KERNEL_IBRS) || guest != host)
 		native_wrmsrl(MSR_IA32_SPEC_CTRL, host);
 	barrier_nospec();

@@ -19,7 +19,8 @@
 
 /*
  * One guest instruction, then an exit: with the monitor trap flag where
- * the CPU has it, else (Bochs) under RFLAGS.TF with #DB intercepted, where
+ * the CPU has it, else (Bochs) under RFLAGS.TF (#DB is always
+ * intercepted: vmx/exit.c), where
  * the guest sees TF in a PUSHF of that one instruction and a guest
  * stepping itself gets its own #DB afterwards. handle_single_step() ends
  * it.
@@ -38,7 +39,6 @@ void tvx_step_arm(struct tvx_vcpu *v)
 	rflags = vmcs_readl(GUEST_RFLAGS);
 	v->step.guest_tf = rflags & X86_EFLAGS_TF;
 	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
-	vmcs_set_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 }
 
 /*
@@ -142,10 +142,8 @@ int handle_single_step(struct tvx_vcpu *v)
 		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,
 				  VMX_PROC_MONITOR_TRAP_FLAG);
 	} else if (!v->step.guest_tf) {
-		vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
 	} else {
-		vmcs_clear_bits32(EXCEPTION_BITMAP, BIT(X86_TRAP_DB));
 		/* the guest was single-stepping itself: its #DB is due now */
 		v->dr6 |= DR_STEP;
 		ret = tvx_inject_exception(v, X86_TRAP_DB, false, 0);

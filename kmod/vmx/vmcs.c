@@ -213,7 +213,8 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	if (cpu_has_vmx_preemption_timer())
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, tvx_preemption_ticks());
 	/* #MC always goes to the host's handler; #AC is vmx/exit.c's */
-	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_AC));
+	vmcs_write32(EXCEPTION_BITMAP, BIT(X86_TRAP_MC) | BIT(X86_TRAP_AC) |
+		     BIT(X86_TRAP_DB));
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);

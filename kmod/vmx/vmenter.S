@@ -156,8 +156,10 @@ SYM_INNER_LABEL(vmx_vcpu_exit, SYM_L_GLOBAL)
 	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT,\
 			   X86_FEATURE_RSB_VMEXIT_LITE
 	/* the host's IA32_SPEC_CTRL, before the first RET */
+	ALTERNATIVE "jmp .Lspec_ctrl_host_done", "", X86_FEATURE_MSR_SPEC_CTRL
 	mov REG(1)(%rsp), %rdi		/* @spec_ctrl */
 	call tvx_spec_ctrl_restore_host
+.Lspec_ctrl_host_done:
 
 	CLEAR_BRANCH_HISTORY_VMEXIT
 

@@ -783,6 +783,79 @@ TEST_F(hostile, guest_dr6_does_not_reach_the_vmm)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* The guest's own #DB handler: reports DR6 and where the #DB came. */
+void guest_db_report(__u64 dr6, __u64 rip);
+void guest_db_report(__u64 dr6, __u64 rip)
+{
+	GUEST_SYNC(dr6, rip);
+	GUEST_DONE();
+}
+
+extern const char guest_db_handler[], guest_db_after_step[], guest_db_after_icebp[];
+asm(".pushsection .text\n"
+    "guest_db_handler:\n\t"
+    "mov %dr6, %rdi\n\t"
+    "mov (%rsp), %rsi\n\t"		/* the frame's RIP */
+    "sub $8, %rsp\n\t"
+    "call guest_db_report\n"
+    ".popsection");
+
+static void guest_db_gate(void)
+{
+	struct { __u16 limit; __u64 base; } __attribute__((packed)) idtr;
+	__u64 h = (__u64)(uintptr_t)guest_db_handler;
+	__u32 *gate;
+
+	asm volatile("sidt %0" : "=m" (idtr));
+	gate = (__u32 *)(uintptr_t)(idtr.base + 16);
+	gate[0] = (0x08 << 16) | (h & 0xffff);
+	gate[1] = (h & 0xffff0000) | 0x8e00;
+	gate[2] = h >> 32;
+	gate[3] = 0;
+}
+
+/* @icebp: an ICEBP (INT1); else a single step over a NOP */
+static void guest_own_db(__u64 icebp)
+{
+	guest_db_gate();
+	asm volatile("mov %0, %%dr6" : : "r" (0UL));
+	if (icebp)
+		asm volatile(".byte 0xf1\n"
+			     ".globl guest_db_after_icebp\n"
+			     "guest_db_after_icebp: nop" : : : "memory");
+	else
+		asm volatile("pushf\n\t"
+			     "orl $0x100, (%%rsp)\n\t"
+			     "popf\n\t"
+			     "nop\n"
+			     ".globl guest_db_after_step\n"
+			     "guest_db_after_step: nop" : : : "memory", "cc");
+	GUEST_DONE();
+}
+
+/*
+ * #DB is intercepted always and reflected: the guest's handler finds in
+ * DR6 what the CPU would have put there -- BS for a single step (the
+ * guest's DR6 is thinvmx's copy, and before the intercept it never
+ * learnt of the step), nothing for an ICEBP -- and the #DB comes after
+ * the instruction in both.
+ */
+TEST_F(hostile, guest_db_is_reflected_with_its_dr6)
+{
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_own_db, 0, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0xffff0ff0ULL | 0x4000, self->uc.args[0]);	/* BS */
+	EXPECT_EQ((__u64)(uintptr_t)guest_db_after_step, self->uc.args[1]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_own_db, 1, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0xffff0ff0ULL, self->uc.args[0]);		/* no cause bit */
+	EXPECT_EQ((__u64)(uintptr_t)guest_db_after_icebp, self->uc.args[1]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	expect_host_fine(_metadata, self->h);
+}
+
 /* IA32_TSC_AUX: write @val, then RDTSCP's ECX and RDMSR's value. */
 static void guest_tsc_aux(__u64 val)
 {
