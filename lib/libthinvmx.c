@@ -69,6 +69,7 @@ static const char *const tvx_feature_names[64] = {
 	[7] = "mtf", [8] = "virtual-nmi", [9] = "true-ctls", [10] = "pml",
 	[11] = "rdtscp", [12] = "invpcid", [13] = "xsaves", [14] = "pat",
 	[15] = "hlt-activity", [16] = "invept-single", [17] = "invvpid-single",
+	[18] = "notify",
 };
 
 const char *tvx_feature_name(unsigned int bit)

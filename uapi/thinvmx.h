@@ -108,6 +108,7 @@
 #define THINVMX_FEAT_ACT_HLT		_BITULL(15) /* HLT activity state */
 #define THINVMX_FEAT_INVEPT_SINGLE	_BITULL(16)
 #define THINVMX_FEAT_INVVPID_SINGLE	_BITULL(17)
+#define THINVMX_FEAT_NOTIFY		_BITULL(18) /* notify VM exits */
 
 /*
  * THINVMX_GET_CAPABILITIES: the host's VMX capabilities, the control values

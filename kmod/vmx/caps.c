@@ -51,13 +51,15 @@ static const struct vmx_ctl_spec vmx_proc_spec = {
  * optional: without it real mode needs the identity page table and VM86 TSS
  * helpers (DESIGN.md, reference 003). RDTSCP, INVPCID and XSAVES are enabled
  * when offered because a guest that sees them in CPUID and executes them
- * would otherwise get #UD.
+ * would otherwise get #UD. Notify VM exits, where the CPU has them, end a
+ * guest's stretch without an instruction boundary (a microcode loop of
+ * event deliveries) that no interrupt could otherwise break.
  */
 static const struct vmx_ctl_spec vmx_proc2_spec = {
 	.required = VMX_PROC2_EPT,
 	.optional = VMX_PROC2_VPID | VMX_PROC2_UNRESTRICTED_GUEST |
 		    VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID | VMX_PROC2_XSAVES |
-		    VMX_PROC2_WBINVD_EXITING,
+		    VMX_PROC2_WBINVD_EXITING | VMX_PROC2_NOTIFY_EXITING,
 };
 
 /*
@@ -211,6 +213,7 @@ static u64 vmx_features(const struct vmx_msrs *m, const struct thinvmx_caps *cap
 	FEAT_IF((caps->exit_ctls & VMX_EXIT_LOAD_IA32_PAT) &&
 		(caps->entry_ctls & VMX_ENTRY_LOAD_IA32_PAT), THINVMX_FEAT_PAT);
 	FEAT_IF(m->misc & VMXCAP_MISC_ACT_HLT, THINVMX_FEAT_ACT_HLT);
+	FEAT_IF(caps->proc2_ctls & VMX_PROC2_NOTIFY_EXITING, THINVMX_FEAT_NOTIFY);
 #undef FEAT_IF
 	return f;
 }

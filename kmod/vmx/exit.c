@@ -24,6 +24,7 @@
 #include "vcpu.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reg.h"
+#include "vmx/host_caps.h"
 #include "vmx/io.h"
 #include "vmx/step.h"
 
@@ -291,6 +292,26 @@ static int handle_gp(struct tvx_vcpu *v)
 	return tvx_inject_gp(v);
 }
 
+/*
+ * A notify VM exit: the guest went the notify window without reaching an
+ * instruction boundary (a microcode loop of event deliveries, say), where
+ * no interrupt could have stopped it. With its context intact it goes on,
+ * after the run loop's look at signals and the scheduler; with the
+ * context lost the vCPU cannot, and shuts down.
+ */
+static int handle_notify(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+
+	if (qual & NOTIFY_VM_CONTEXT_INVALID)
+		return tvx_vcpu_shutdown(v);
+	/* an exit in the IRET of an NMI handler: the guest's NMIs blocked */
+	if ((qual & INTR_INFO_UNBLOCK_NMI) &&
+	    tvx_has_feature(THINVMX_FEAT_VIRTUAL_NMI))
+		vmcs_set_bits32(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+	return TVX_EXIT_RESUME;
+}
+
 static int handle_ept_misconfig(struct tvx_vcpu *v)
 {
 	tvx_dump_vmcs(v);
@@ -340,6 +361,7 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_XSAVES]			= handle_gp,
 	[EXIT_REASON_XRSTORS]			= handle_gp,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_external_interrupt,
+	[EXIT_REASON_NOTIFY]			= handle_notify,
 };
 
 /*

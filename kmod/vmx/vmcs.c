@@ -197,6 +197,9 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write32(VM_EXIT_CONTROLS, c->exit_ctls);
 	vmcs_write32(VM_ENTRY_CONTROLS, c->entry_ctls);
+	/* the CPU's own threshold, and nothing on top: as kvm_intel's default */
+	if (proc2 & VMX_PROC2_NOTIFY_EXITING)
+		vmcs_write32(NOTIFY_WINDOW, 0);
 	if (v->vpid)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
 	vmcs_write64(EPT_POINTER, dom->ept.eptp);

@@ -90,6 +90,7 @@
 #define VMX_PROC2_INVPCID		BIT(12)
 #define VMX_PROC2_PML			BIT(17)
 #define VMX_PROC2_XSAVES		BIT(20)
+#define VMX_PROC2_NOTIFY_EXITING	BIT(31)
 
 /* VM-exit controls (SDM 25.7.1) */
 #define VMX_EXIT_SAVE_DEBUG_CONTROLS	BIT(2)

@@ -261,6 +261,23 @@ static void test_optional_controls_dropped_when_absent(void **state)
 	assert_true(caps.features & THINVMX_FEAT_EPT);
 }
 
+/* Notify VM exits: used where offered (not in Bochs's models) */
+static void test_notify_exits_when_offered(void **state)
+{
+	struct vmx_msrs m = full_cpu();
+	struct thinvmx_caps caps;
+
+	(void)state;
+	m.procbased2 |= (u64)VMX_PROC2_NOTIFY_EXITING << 32;
+	assert_int_equal(0, vmx_caps_evaluate(&m, &caps));
+	assert_true(caps.proc2_ctls & VMX_PROC2_NOTIFY_EXITING);
+	assert_true(caps.features & THINVMX_FEAT_NOTIFY);
+	m.procbased2 &= ~((u64)VMX_PROC2_NOTIFY_EXITING << 32);
+	assert_int_equal(0, vmx_caps_evaluate(&m, &caps));
+	assert_false(caps.proc2_ctls & VMX_PROC2_NOTIFY_EXITING);
+	assert_false(caps.features & THINVMX_FEAT_NOTIFY);
+}
+
 static void expect_missing_ept(u64 clear, u64 detail)
 {
 	struct vmx_msrs m = full_cpu();
@@ -389,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_bad_basic),
 		cmocka_unit_test(test_missing_required_controls),
 		cmocka_unit_test(test_optional_controls_dropped_when_absent),
+		cmocka_unit_test(test_notify_exits_when_offered),
 		cmocka_unit_test(test_missing_ept_caps),
 		cmocka_unit_test(test_one_invept_type_is_enough),
 		cmocka_unit_test(test_ept_page_size_features),
