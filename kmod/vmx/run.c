@@ -88,32 +88,34 @@ static void tvx_swap_out(struct tvx_vcpu *v, struct tvx_host_state *h)
 
 	local_irq_save(flags);
 	rdmsrl(MSR_KERNEL_GS_BASE, v->kernel_gs_base);
-	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	wrmsrl(MSR_STAR, h->star);
 	wrmsrl(MSR_LSTAR, h->lstar);
 	wrmsrl(MSR_CSTAR, h->cstar);
 	wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	/*
+	 * The LDT before the selectors, which may name it: loading one
+	 * with LDTR still unusable faults, and the fixup leaves a null
+	 * selector (a VMM's GS selector and base were lost so).
+	 */
+	if (h->ldt)
+		asm volatile("lldt %0" : : "r" (h->ldt));
 	loadsegment(ds, h->ds);
 	loadsegment(es, h->es);
 	/*
 	 * A nonzero FS/GS selector (rare in 64-bit processes) reloads the
-	 * base from the descriptor: put back the bases the task had.
+	 * base from the descriptor: the bases the task had go back after
+	 * it. The task's GS base is KERNEL_GS_BASE here, under the kernel's
+	 * (load_gs_index() loads the selector between two SWAPGS).
 	 */
 	if (h->fs) {
 		loadsegment(fs, h->fs);
 		wrmsrl(MSR_FS_BASE, v->host.fs_base);
 	}
-	if (h->gs) {
-		unsigned long gsbase;
-
-		rdmsrl(MSR_GS_BASE, gsbase);
+	if (h->gs)
 		load_gs_index(h->gs);
-		wrmsrl(MSR_GS_BASE, gsbase);
-	}
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	if (unlikely(v->tsc_aux != v->host.tsc_aux))
 		wrmsrl(MSR_TSC_AUX, v->host.tsc_aux);
-	if (h->ldt)
-		asm volatile("lldt %0" : : "r" (h->ldt));
 	load_fixmap_gdt(smp_processor_id());
 	invalidate_tss_limit();
 	/*

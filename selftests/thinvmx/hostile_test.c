@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <sys/auxv.h>
 #include <sys/io.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -681,6 +682,39 @@ TEST_F(hostile, vmm_ioperm_and_ldt_survive_run)
 	outb(0, 0x80);
 	asm volatile("mov %%es, %0\n\tmov %1, %%es\n\tmov %0, %%es"
 		     : "=&r" (es) : "r" (sel));
+	expect_host_fine(_metadata, self->h);
+}
+
+#define HWCAP2_FSGSBASE_BIT	(1ul << 1)	/* <asm/hwcap2.h> */
+
+/*
+ * A VMM thread with a nonzero GS selector and a GS base of its own
+ * (WRGSBASE after the selector load, as a runtime with FSGSBASE may do)
+ * finds both after RUN: the selector is reloaded before the base is put
+ * back, or the descriptor's base replaces the thread's.
+ */
+TEST_F(hostile, vmm_gs_selector_keeps_its_base)
+{
+	struct user_desc d = {
+		.entry_number = 1, .base_addr = 0x1000, .limit = 0xfffff,
+		.seg_32bit = 1, .contents = 0, .limit_in_pages = 1,
+		.useable = 1,
+	};
+	unsigned short gs, sel = (1 << 3) | 4 | 3;	/* LDT entry 1, RPL 3 */
+	unsigned long base = 0x00007f0000123000UL, got;
+
+	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE_BIT))
+		SKIP(return, "no FSGSBASE for user space");
+	ASSERT_EQ(0, syscall(SYS_modify_ldt, 1, &d, sizeof(d)));
+	START(guest_spin, 1000);
+	asm volatile("mov %0, %%gs" : : "r" (sel));
+	asm volatile("wrgsbase %0" : : "r" (base));
+	RUN_EXPECT(TVX_UCALL_DONE);
+	asm volatile("mov %%gs, %0" : "=r" (gs));
+	asm volatile("rdgsbase %0" : "=r" (got));
+	asm volatile("mov %0, %%gs" : : "r" (0));
+	EXPECT_EQ(sel, gs);
+	EXPECT_EQ(base, got);
 	expect_host_fine(_metadata, self->h);
 }
 
