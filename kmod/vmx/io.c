@@ -35,6 +35,7 @@ int handle_io(struct tvx_vcpu *v)
 	run->io.port = qual >> 16;
 	run->io.size = size;
 	run->io.pad = 0;
+	v->io.size = size;
 	if (qual & VMX_IO_QUAL_IN) {
 		run->io.direction = THINVMX_IO_IN;
 		run->io.data = 0;
@@ -145,6 +146,7 @@ static noinline int tvx_string_io(struct tvx_vcpu *v, unsigned long qual)
 	run->io.pad = 0;
 	run->io.direction = in ? THINVMX_IO_IN : THINVMX_IO_OUT;
 	run->io.data = data;
+	v->io.size = size;
 	v->io.str.gpa = res.gpa;
 	v->io.str.mask = mask;
 	v->io.str.rep = rep;
@@ -177,17 +179,18 @@ static void tvx_string_advance(struct tvx_vcpu *v, int reg, s64 by)
  */
 static int tvx_string_io_done(struct tvx_vcpu *v)
 {
-	struct thinvmx_run *run = v->run;
+	u64 hpa, data;
 	int ret;
-	u64 hpa;
 
 	if (v->io.pending == TVX_PENDING_STR_IN) {
 		ret = tvx_ept_access(v, v->io.str.gpa, true, true);
 		if (ret < 0)
 			return ret;
+		/* one element, of the size the exit gave, in its frame */
+		data = READ_ONCE(v->run->io.data);
 		/* RAM stays RAM while the domain lives */
 		if (!ret && tvx_gpa_to_hpa(v->dom, v->io.str.gpa, &hpa))
-			memcpy(phys_to_virt(hpa), &run->io.data, run->io.size);
+			memcpy(phys_to_virt(hpa), &data, v->io.size);
 		tvx_string_advance(v, TVX_RDI, v->io.str.step);
 	} else {
 		tvx_string_advance(v, TVX_RSI, v->io.str.step);
@@ -264,9 +267,8 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
  */
 int tvx_complete_pending(struct tvx_vcpu *v)
 {
-	struct thinvmx_run *run = v->run;
 	unsigned long rip;
-	u64 mask;
+	u64 mask, data;
 	int ret;
 
 	switch (v->io.pending) {
@@ -274,15 +276,18 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 		return TVX_EXIT_RESUME;
 	case TVX_PENDING_IO_IN:
 		/* IN to AL/AX keeps the rest of RAX; IN to EAX zero-extends */
-		mask = GENMASK_ULL(run->io.size * 8 - 1, 0);
-		if (run->io.size == 4)
-			v->gprs[TVX_RAX] = (u32)run->io.data;
+		data = READ_ONCE(v->run->io.data);
+		mask = GENMASK_ULL(v->io.size * 8 - 1, 0);
+		if (v->io.size == 4)
+			v->gprs[TVX_RAX] = (u32)data;
 		else
 			v->gprs[TVX_RAX] = (v->gprs[TVX_RAX] & ~mask) |
-					   (run->io.data & mask);
+					   (data & mask);
 		break;
 	case TVX_PENDING_MMIO_READ:
-		emu_complete_load(&v->io.mmio, run->mmio.data, v->gprs);
+		/* the decoded load's size and register, the VMM's data */
+		emu_complete_load(&v->io.mmio, READ_ONCE(v->run->mmio.data),
+				  v->gprs);
 		break;
 	case TVX_PENDING_SKIP:
 		break;

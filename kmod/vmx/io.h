@@ -28,9 +28,15 @@ enum tvx_pending {
 };
 
 /* An I/O or MMIO instruction in flight at the VMM. */
+/*
+ * What the exit sent to the VMM, as the kernel's own copy: the run page is
+ * the VMM's to write while it holds the exit, so the next RUN reads only
+ * the VMM's answer (the data) from it, never the size or the address.
+ */
 struct tvx_io {
 	enum tvx_pending pending;
 	u8 len;			/* length of the instruction to skip */
+	u8 size;		/* of the port access or the INS element */
 	struct emu_insn mmio;	/* the decoded load, for TVX_PENDING_MMIO_READ */
 	struct {		/* the element of INS/OUTS at the VMM */
 		u64 gpa;	/* INS: where it goes */
