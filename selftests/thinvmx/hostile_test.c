@@ -441,6 +441,66 @@ TEST_F(hostile, reserved_msr_values_are_gp)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* ------------------------------------------------------------ XCR0 */
+
+static __u64 xgetbv0(void)
+{
+	__u32 lo, hi;
+
+	asm volatile("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	return ((__u64)hi << 32) | lo;
+}
+
+/* @val 0: report XCR0; else XSETBV @val and report what XGETBV says. */
+static void guest_xsetbv(__u64 val)
+{
+	if (val)
+		asm volatile("xsetbv" : : "a" ((__u32)val),
+			     "d" ((__u32)(val >> 32)), "c" (0));
+	GUEST_SYNC(xgetbv0());
+	GUEST_DONE();
+}
+
+/*
+ * XSETBV values the SDM's rules refuse -- without x87, AVX without SSE,
+ * part of the AVX-512 trio, reserved and supervisor bits -- are #GP to
+ * the guest, never handed to the host's XSETBV (which would fault in the
+ * host); sound values are the guest's XCR0.
+ */
+TEST_F(hostile, xsetbv_values_the_host_would_fault_on_are_gp)
+{
+	__u64 bad[] = {
+		0x1ULL << 1,		/* SSE without x87 */
+		0x1ULL | 0x4,		/* AVX without SSE */
+		0x3ULL | (1ULL << 8),	/* PT: a supervisor state */
+		0x3ULL | (1ULL << 63),	/* reserved */
+		0x7ULL | 0x20,		/* opmask alone of AVX-512 */
+	};
+	__u64 xcr0;
+	size_t i;
+
+	START(guest_xsetbv, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	xcr0 = self->uc.args[0];
+	RUN_EXPECT(TVX_UCALL_DONE);
+	ASSERT_EQ(0x3, xcr0 & 0x3) TH_LOG("XCR0 %#llx", (unsigned long long)xcr0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		START(guest_xsetbv, bad[i]);
+		RUN_EXPECT(TVX_UCALL_UNHANDLED);
+		EXPECT_EQ(13, self->uc.args[0])
+			TH_LOG("XCR0 %#llx", (unsigned long long)bad[i]);
+	}
+	START(guest_xsetbv, 0x3);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x3, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	START(guest_xsetbv, xcr0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(xcr0, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	expect_host_fine(_metadata, self->h);
+}
+
 /* ------------------------------------------------------------ speculation */
 
 static void guest_cpuid7_edx(void)
