@@ -501,6 +501,8 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 		return tvx_attach_monitor(dom, argp);
 	case THINVMX_INJECT_TRAP:
 		return tvx_inject_trap(dom, argp);
+	case THINVMX_DETACH_MONITOR:
+		return tvx_detach_monitor(dom);
 	default:
 		return -ENOTTY;
 	}

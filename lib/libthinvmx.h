@@ -364,6 +364,12 @@ int tvx_monitor_doorbell(struct tvx_monitor *m, __u64 vcpu_mask);
 __u64 tvx_monitor_full_waits(const struct tvx_monitor *m, unsigned int vcpu);
 /* how many of vCPU @vcpu's answers the module refused (and skipped) */
 __u64 tvx_monitor_refused(const struct tvx_monitor *m, unsigned int vcpu);
+/* how many of vCPU @vcpu's waits the sync timeout ended */
+__u64 tvx_monitor_timeouts(const struct tvx_monitor *m, unsigned int vcpu);
+/* a vCPU waits at most @ns for room or an answer (0: for ever) */
+int tvx_monitor_set_sync_timeout(struct tvx_monitor *m, __u64 ns);
+/* the domain's owner detaches whatever listener is attached */
+int tvx_domain_detach_monitor(struct tvx_domain *d);
 
 /*
  * Called for every event, in ring order per vCPU. @rsp is prepared for

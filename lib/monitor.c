@@ -171,6 +171,23 @@ __u64 tvx_monitor_refused(const struct tvx_monitor *m, unsigned int vcpu)
 	return __atomic_load_n(&m->vc[vcpu].rsp.hdr->refused, __ATOMIC_RELAXED);
 }
 
+__u64 tvx_monitor_timeouts(const struct tvx_monitor *m, unsigned int vcpu)
+{
+	if (vcpu >= m->nr_vcpus)
+		return 0;
+	return __atomic_load_n(&m->vc[vcpu].req.hdr->timeouts, __ATOMIC_RELAXED);
+}
+
+int tvx_monitor_set_sync_timeout(struct tvx_monitor *m, __u64 ns)
+{
+	return ioctl(m->fd, THINVMX_SET_SYNC_TIMEOUT, &ns) < 0 ? -errno : 0;
+}
+
+int tvx_domain_detach_monitor(struct tvx_domain *d)
+{
+	return ioctl(tvx_domain_fd(d), THINVMX_DETACH_MONITOR) < 0 ? -errno : 0;
+}
+
 static __u64 tvx_monitor_mask(const struct tvx_monitor *m, __u64 mask)
 {
 	return m->nr_vcpus >= 64 ? mask : mask & ((1ULL << m->nr_vcpus) - 1);

@@ -41,6 +41,8 @@
  *   0x32  listener   THINVMX_SET_MONITOR        struct thinvmx_monitor (in)
  *   0x33  listener   THINVMX_GET_MONITOR        struct thinvmx_monitor (in/out)
  *   0x34  listener   THINVMX_MONITOR_DOORBELL   struct thinvmx_doorbell (in)
+ *   0x35  domain     THINVMX_DETACH_MONITOR     -
+ *   0x36  listener   THINVMX_SET_SYNC_TIMEOUT   __u64 (in)
  *
  * THINVMX_INJECT_TRAP is taken on a listener fd as well.
  *

@@ -83,7 +83,12 @@ struct thinvmx_monitor {
  * are copied out before they are checked.
  *
  * A full request ring makes the vCPU wait for room, async events too; no
- * event is ever dropped. full_waits counts those waits.
+ * event is dropped -- unless the listener set a sync timeout
+ * (THINVMX_SET_SYNC_TIMEOUT): a vCPU that waited that long for room or
+ * for an answer goes on with the event's default answer (as if no
+ * listener were attached), and the request ring's timeouts counts it; an
+ * answer that comes later is refused. full_waits counts the waits for
+ * room.
  */
 #define THINVMX_RING_PAGE_SIZE		4096
 #define THINVMX_RING_SLOTS_LOG2_MIN	12	/* 4096 slots */
@@ -106,7 +111,8 @@ struct thinvmx_ring_header {
 	__u32 pad;
 	__u64 full_waits;	/* request ring: times the vCPU waited for room */
 	__u64 refused;		/* response ring: answers refused and skipped */
-	__u64 reserved[4];
+	__u64 timeouts;		/* request ring: waits the sync timeout ended */
+	__u64 reserved[3];
 };
 
 /* THINVMX_ATTACH_MONITOR */
@@ -338,5 +344,16 @@ static_assert(sizeof(struct thinvmx_inject_trap) == 40,
 	_IOWR(THINVMX_IOC_MAGIC, 0x33, struct thinvmx_monitor)
 #define THINVMX_MONITOR_DOORBELL \
 	_IOW(THINVMX_IOC_MAGIC, 0x34, struct thinvmx_doorbell)
+/*
+ * On the domain fd, for its owner (or CAP_SYS_ADMIN): detach whatever
+ * listener is attached, as if its fd were closed; that fd then fails
+ * every call with -ENODEV and polls EPOLLERR. -ENOENT without a listener.
+ */
+#define THINVMX_DETACH_MONITOR \
+	_IO(THINVMX_IOC_MAGIC, 0x35)
+/* On the listener fd: the sync timeout in ns, 0 for none (the default) */
+#define THINVMX_SET_SYNC_TIMEOUT \
+	_IOW(THINVMX_IOC_MAGIC, 0x36, __u64)
+#define THINVMX_SYNC_TIMEOUT_MAX	(3600ULL * 1000000000ULL)	/* an hour */
 
 #endif /* _UAPI_LINUX_THINVMX_INTROSPECT_H */

@@ -208,19 +208,63 @@ int tvx_event_send(struct tvx_vcpu *v)
 		spin_unlock(&vr->rsp_lock);
 	}
 	ret = tvx_event_publish(v, l);
+	if (ret != -ENOSPC && !sync) {
+		/* sent, or the listener broke: tvx_event_wait() resolves it */
+		v->ev.state = TVX_EV_NONE;
+		return ret ? TVX_EXIT_WAIT_EVENT : TVX_EXIT_RESUME;
+	}
+	/* a wait, for room or for the answer: as long as the listener allows */
+	v->ev.deadline = READ_ONCE(l->sync_timeout_ns);
+	if (v->ev.deadline)
+		v->ev.deadline += ktime_get_ns();
 	if (ret == -ENOSPC) {
 		v->stats.ring_waits++;
 		WRITE_ONCE(vr->req.hdr->full_waits, vr->req.hdr->full_waits + 1);
 		v->ev.state = TVX_EV_UNSENT;
 		return TVX_EXIT_WAIT_EVENT;
 	}
-	if (ret || !sync) {
-		/* sent, or the listener broke: tvx_event_wait() resolves it */
-		v->ev.state = ret && sync ? TVX_EV_WAIT : TVX_EV_NONE;
-		return ret ? TVX_EXIT_WAIT_EVENT : TVX_EXIT_RESUME;
-	}
+	/* sent, or the listener broke: tvx_event_wait() resolves it */
 	v->ev.state = TVX_EV_WAIT;
 	return TVX_EXIT_WAIT_EVENT;
+}
+
+/*
+ * The listener's sync timeout ran out: the vCPU goes on as if nothing
+ * watched, and an answer that comes later is refused (the wait is
+ * forgotten under the lock that answers take). Counted in the request
+ * ring's header.
+ */
+static void tvx_event_timeout(struct tvx_vcpu *v, struct tvx_vcpu_rings *vr)
+{
+	bool sync = v->ev.flags & THINVMX_EVENT_F_SYNC;
+
+	spin_lock(&vr->rsp_lock);
+	if (vr->answered) {	/* it came after all */
+		spin_unlock(&vr->rsp_lock);
+		return;
+	}
+	vr->wait.seq = 0;
+	spin_unlock(&vr->rsp_lock);
+	WRITE_ONCE(vr->req.hdr->timeouts, vr->req.hdr->timeouts + 1);
+	if (sync) {
+		v->ev.actions = monitor_default_actions(v->ev.reason);
+		v->ev.state = TVX_EV_ANSWERED;
+	} else {
+		v->ev.state = TVX_EV_NONE;
+	}
+}
+
+/* What is left of the wait, in jiffies (at least 1); 0 when it is over. */
+static long tvx_event_wait_left(const struct tvx_vcpu *v)
+{
+	u64 now;
+
+	if (!v->ev.deadline)
+		return MAX_SCHEDULE_TIMEOUT;
+	now = ktime_get_ns();
+	if (now >= v->ev.deadline)
+		return 0;
+	return nsecs_to_jiffies(v->ev.deadline - now) + 1;
 }
 
 /* Nobody will answer: resume as if nothing watched. */
@@ -255,6 +299,15 @@ static bool tvx_answer_spin(struct tvx_listener *l, struct tvx_vcpu_rings *vr,
 	return false;
 }
 
+/* Sleep until the answer, for @left jiffies at most. */
+static long tvx_answer_wait(struct tvx_listener *l, struct tvx_vcpu_rings *vr,
+			    u32 vcpu, long left)
+{
+	return wait_event_interruptible_timeout(vr->wq,
+						tvx_answer_ready(l, vr, vcpu),
+						left);
+}
+
 static bool tvx_room_ready(struct tvx_listener *l, struct tvx_vcpu_rings *vr)
 {
 	int ret;
@@ -283,20 +336,25 @@ int tvx_event_wait(struct tvx_vcpu *v)
 	struct tvx_listener *l = v->ev.lsn;
 	struct tvx_vcpu_rings *vr;
 	u32 spin_min, spin_max;
-	long ret;
+	long ret, left;
 	u64 start;
 
 	while (l && !tvx_listener_dead(l)) {
 		vr = &l->vc[v->id];
 		switch (v->ev.state) {
 		case TVX_EV_UNSENT:
+			left = tvx_event_wait_left(v);
+			if (!left) {
+				tvx_event_timeout(v, vr);
+				continue;
+			}
 			/*
 			 * The doorbell wakes us; the timeout covers a listener
 			 * that consumes records without ringing it.
 			 */
 			ret = wait_event_interruptible_timeout(vr->wq,
 							       tvx_room_ready(l, vr),
-							       HZ / 100);
+							       min(left, HZ / 100L));
 			if (ret < 0)
 				return -EINTR;
 			if (tvx_listener_dead(l))
@@ -315,9 +373,15 @@ int tvx_event_wait(struct tvx_vcpu *v)
 			/* an answer the poll catches leaves the window as it is */
 			start = ktime_get_ns();
 			if (!tvx_answer_spin(l, vr, v->id, v->ev.spin_ns, start)) {
-				if (wait_event_interruptible(vr->wq,
-							     tvx_answer_ready(l, vr, v->id)))
+				left = tvx_event_wait_left(v);
+				if (left)
+					left = tvx_answer_wait(l, vr, v->id, left);
+				if (left < 0)
 					return -EINTR;
+				if (!left) {
+					tvx_event_timeout(v, vr);
+					continue;
+				}
 				v->ev.spin_ns = monitor_spin_next(v->ev.spin_ns, spin_min,
 								  spin_max,
 							       ktime_get_ns() - start);

@@ -35,6 +35,7 @@ struct tvx_vcpu_event {
 	u32 actions;			/* MONITOR_ACT_* of the answer */
 	u32 spin_ns;			/* how long to poll for the next answer */
 	u64 seq;
+	u64 deadline;			/* ktime ns the wait ends at; 0: never */
 	u64 rip, rflags, cr0;		/* at the event */
 	u64 cr_new;			/* CR events: the held value */
 	u64 gpa;			/* MEM_ACCESS, RO_MMIO_WRITE */

@@ -21,7 +21,9 @@
  * from sleepable context, once it sees the listener closed. Closing the fd
  * switches monitoring off, unpublishes the listener and wakes every
  * waiting vCPU, which resumes as if answered "continue" (INT3 re-injected,
- * CR writes done); a new listener can attach at once.
+ * CR writes done); a new listener can attach at once. The domain's owner
+ * can do the same to a listener whose fd it does not hold
+ * (THINVMX_DETACH_MONITOR): that fd stays, and fails with -ENODEV.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -144,6 +146,27 @@ int tvx_listener_vcpu_allowed(struct tvx_dom *dom, u32 id)
 
 /* ------------------------------------------------------------ settings */
 
+/* What a call on a listener that is no longer attached gets. */
+static int tvx_listener_error(struct tvx_listener *l)
+{
+	return READ_ONCE(l->error) ?: -ENODEV;
+}
+
+static long tvx_set_sync_timeout(struct tvx_listener *l, u64 __user *uarg)
+{
+	u64 ns;
+
+	if (get_user(ns, uarg))
+		return -EFAULT;
+	if (ns > THINVMX_SYNC_TIMEOUT_MAX)
+		return -EINVAL;
+	if (READ_ONCE(l->closed))
+		return tvx_listener_error(l);
+	/* events sent from now on */
+	WRITE_ONCE(l->sync_timeout_ns, ns);
+	return 0;
+}
+
 /* Make every vCPU of the domain look at the settings at its next entry. */
 static void tvx_monitor_changed(struct tvx_dom *dom)
 {
@@ -168,7 +191,8 @@ static long tvx_set_monitor(struct tvx_listener *l,
 	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
 	mutex_lock(&l->lock);
-	ret = monitor_set(&l->dom->monitor, &m);
+	/* a detached listener's settings are no longer the domain's */
+	ret = l->closed ? tvx_listener_error(l) : monitor_set(&l->dom->monitor, &m);
 	if (!ret)
 		tvx_monitor_changed(l->dom);
 	mutex_unlock(&l->lock);
@@ -184,7 +208,7 @@ static long tvx_get_monitor(struct tvx_listener *l,
 	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
 	mutex_lock(&l->lock);
-	ret = monitor_get(&l->dom->monitor, &m);
+	ret = l->closed ? tvx_listener_error(l) : monitor_get(&l->dom->monitor, &m);
 	mutex_unlock(&l->lock);
 	if (ret)
 		return ret;
@@ -206,8 +230,8 @@ static long tvx_doorbell(struct tvx_listener *l,
 	if (db.reserved[0] || db.reserved[1] || db.reserved[2] ||
 	    (l->nr_vcpus < 64 && db.vcpu_mask >> l->nr_vcpus))
 		return -EINVAL;
-	if (l->error)
-		return l->error;
+	if (READ_ONCE(l->closed))
+		return tvx_listener_error(l);
 	mask = db.vcpu_mask;
 	for_each_set_bit(i, &mask, l->nr_vcpus) {
 		struct tvx_vcpu_rings *vr = &l->vc[i];
@@ -237,7 +261,11 @@ static long tvx_listener_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_GET_MONITOR:
 		return tvx_get_monitor(l, uarg);
 	case THINVMX_INJECT_TRAP:
+		if (READ_ONCE(l->closed))
+			return tvx_listener_error(l);
 		return tvx_inject_trap(l->dom, uarg);
+	case THINVMX_SET_SYNC_TIMEOUT:
+		return tvx_set_sync_timeout(l, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -289,17 +317,22 @@ static int tvx_listener_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 /*
- * The fd is gone: monitoring off, the listener unpublished, every waiting
- * vCPU woken to resume unwatched. A new listener may attach as soon as
- * this returns.
+ * The fd is gone (@why 0), or the domain's owner detached the listener
+ * (@why -ENODEV): monitoring off, the listener unpublished, every waiting
+ * vCPU woken to resume unwatched. Once only; a new listener may attach as
+ * soon as this returns. The caller's reference stays its own.
  */
-static void tvx_listener_detach(struct tvx_listener *l)
+static void tvx_listener_detach(struct tvx_listener *l, int why)
 {
 	struct tvx_dom *dom = l->dom;
 	u32 i;
 
+	if (xchg(&l->detached, true))
+		return;
 	mutex_lock(&l->lock);
 	WRITE_ONCE(l->closed, true);
+	if (why)
+		cmpxchg(&l->error, 0, why);
 	monitor_reset(&dom->monitor);
 	tvx_monitor_changed(dom);
 	mutex_unlock(&l->lock);
@@ -309,15 +342,18 @@ static void tvx_listener_detach(struct tvx_listener *l)
 	mutex_unlock(&dom->lock);
 	for (i = 0; i < l->nr_vcpus; i++)
 		wake_up_all(&l->vc[i].wq);
+	wake_up_all(&l->poll_wq);
 	tvx_nl_notify_listener(dom, false);
 	/* no vCPU can find it any more once readers are done */
 	synchronize_rcu();
-	tvx_listener_put(l);
 }
 
 static int tvx_listener_release(struct inode *inode, struct file *file)
 {
-	tvx_listener_detach(file->private_data);
+	struct tvx_listener *l = file->private_data;
+
+	tvx_listener_detach(l, 0);
+	tvx_listener_put(l);
 	return 0;
 }
 
@@ -465,14 +501,45 @@ long tvx_attach_monitor(struct tvx_dom *dom,
 	a.mmap_size = l->area_size;
 	if (copy_to_user(uarg, &a, sizeof(a))) {
 		tvx_nl_notify_listener(dom, true);
-		tvx_listener_detach(l);
+		tvx_listener_detach(l, 0);
+		tvx_listener_put(l);
 		return -EFAULT;
 	}
 	/* before the fd exists: its close is always told after this */
 	tvx_nl_notify_listener(dom, true);
 	fd = anon_inode_getfd("thinvmx-listener", &tvx_listener_fops, l,
 			      O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		tvx_listener_detach(l);
+	if (fd < 0) {
+		tvx_listener_detach(l, 0);
+		tvx_listener_put(l);
+	}
 	return fd;
+}
+
+/**
+ * tvx_detach_monitor() - THINVMX_DETACH_MONITOR
+ * @dom: the domain
+ *
+ * Whoever attached the listener: a daemon that hangs, or left its fd to a
+ * process that will never answer, does not keep the domain's vCPUs.
+ *
+ * Return: 0, -EPERM (neither the domain's owner nor CAP_SYS_ADMIN), or
+ * -ENOENT (no listener attached).
+ */
+long tvx_detach_monitor(struct tvx_dom *dom)
+{
+	struct tvx_listener *l;
+
+	if (!uid_eq(current_euid(), dom->owner_uid) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	mutex_lock(&dom->lock);
+	l = rcu_dereference_protected(dom->listener, lockdep_is_held(&dom->lock));
+	if (l)
+		kref_get(&l->ref);
+	mutex_unlock(&dom->lock);
+	if (!l)
+		return -ENOENT;
+	tvx_listener_detach(l, -ENODEV);
+	tvx_listener_put(l);
+	return 0;
 }

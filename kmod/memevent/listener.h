@@ -36,8 +36,10 @@ struct tvx_vcpu_rings {
 struct tvx_listener {
 	struct kref ref;
 	struct tvx_dom *dom;		/* a reference */
-	bool closed;			/* the fd is gone, or broke a ring */
-	int error;			/* -EPROTO once a ring index was bad */
+	bool closed;			/* detached, or broke a ring */
+	bool detached;			/* unpublished, monitoring off */
+	int error;			/* -EPROTO (a bad ring index), -ENODEV */
+	u64 sync_timeout_ns;		/* 0: wait for answers for ever */
 	u32 nr_vcpus;
 	u32 slots_log2;
 	void *area;			/* the rings (__vmalloc, zeroed) */
@@ -58,6 +60,7 @@ int tvx_rsp_drain(struct tvx_listener *l, struct tvx_vcpu_rings *vr, u32 vcpu);
 
 long tvx_attach_monitor(struct tvx_dom *dom,
 			struct thinvmx_attach_monitor __user *uarg);
+long tvx_detach_monitor(struct tvx_dom *dom);
 int tvx_listener_vcpu_allowed(struct tvx_dom *dom, u32 id);
 void tvx_listener_vcpu_free(struct tvx_vcpu *v);
 

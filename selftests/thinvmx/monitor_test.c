@@ -693,6 +693,126 @@ TEST_F(mon, daemon_killed_while_the_vcpu_waits_on_an_int3)
 	silent_daemon_reap(_metadata, pid, killer);
 }
 
+/* ------------------------------------------------------------ a daemon that never answers */
+
+static void *detach_later(void *arg)
+{
+	usleep(300 * 1000);
+	return (void *)(uintptr_t)-tvx_domain_detach_monitor(arg);
+}
+
+/*
+ * The domain's owner detaches a listener that never answers, whoever
+ * attached it -- here another process, which keeps its fd: the waiting
+ * vCPU resumes unwatched. A listener detached so fails every call with
+ * -ENODEV and polls EPOLLERR, and does not stop a new one attaching.
+ */
+TEST_F(mon, owner_detaches_a_listener_that_never_answers)
+{
+	struct tvx_monitor *second;
+	struct pollfd pfd;
+	pthread_t detacher;
+	void *ret;
+	int status, pipefd[2];
+	pid_t pid;
+	char c = 0;
+
+	tvx_monitor_detach(self->m);
+	self->m = NULL;
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		silent_daemon(tvx_domain_fd(self->d), pipefd[1], THINVMX_MONITOR_INT3);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ(1, c);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	ASSERT_EQ(0, pthread_create(&detacher, NULL, detach_later, self->d));
+	START(guest_int3, 0);
+	/* waits for the child's answer until the owner detaches it */
+	EXPECT_GUEST_BP();
+	pthread_join(detacher, &ret);
+	EXPECT_EQ(0, (int)(uintptr_t)ret);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+
+	/* in this process: a listener, detached while its fd stays open */
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &self->m));
+	SET(INT3, SYNC, 0);
+	ASSERT_EQ(0, tvx_domain_detach_monitor(self->d));
+	EXPECT_EQ(-ENOENT, tvx_domain_detach_monitor(self->d));
+	EXPECT_EQ(-ENODEV, tvx_monitor_doorbell(self->m, 1));
+	EXPECT_EQ(-ENODEV, tvx_monitor_set(self->m, THINVMX_MONITOR_CR0,
+					   THINVMX_MONITOR_MODE_SYNC, 0));
+	EXPECT_EQ(-ENODEV, tvx_monitor_set_sync_timeout(self->m, 1000));
+	pfd = (struct pollfd){ .fd = tvx_monitor_fd(self->m), .events = POLLIN };
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLERR);
+	/* monitoring went with it; a new listener attaches */
+	START(guest_int3, 0);
+	EXPECT_GUEST_BP();
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &second));
+	tvx_monitor_detach(second);
+}
+
+/*
+ * A listener's sync timeout: a vCPU that waited that long goes on with
+ * the default answer (the INT3 reaches the guest), the timeout is
+ * counted, and the answer that comes later is refused, never taken for
+ * the next event's.
+ */
+TEST_F(mon, sync_timeout_resumes_with_the_default_answer)
+{
+	struct timespec t0, t1;
+	long ms;
+
+	EXPECT_EQ(-EINVAL, tvx_monitor_set_sync_timeout(self->m, ~0ULL));
+	ASSERT_EQ(0, tvx_monitor_set_sync_timeout(self->m, 200 * 1000000ULL));
+	SET(INT3, SYNC, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	START(guest_int3, 0);
+	EXPECT_GUEST_BP();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_LE(190, ms);
+	EXPECT_EQ(1, tvx_monitor_timeouts(self->m, 0));
+
+	/* the daemon answers late (SKIP), then the next event in time */
+	self->dm.answer[THINVMX_EVENT_INT3] = THINVMX_RESPONSE_SKIP;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_int3, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x33, self->uc.args[0]);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(2, self->dm.count[THINVMX_EVENT_INT3]);
+	EXPECT_EQ(1, tvx_monitor_refused(self->m, 0));
+	EXPECT_EQ(1, tvx_monitor_timeouts(self->m, 0));
+}
+
+/* A VMM killed while its vCPU waits for an answer dies: RUN ends. */
+TEST_F(mon, sigkill_ends_a_run_waiting_for_an_answer)
+{
+	struct tvx_ucall uc;
+	int status, i;
+	pid_t pid;
+
+	SET(INT3, SYNC, 0);
+	START(guest_int3, 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(tvx_run_until_ucall(self->v, self->d, &uc) + 100);
+	usleep(300 * 1000);
+	ASSERT_EQ(0, waitpid(pid, &status, WNOHANG));	/* still waiting */
+	kill(pid, SIGKILL);
+	for (i = 0; i < 100 && waitpid(pid, &status, WNOHANG) != pid; i++)
+		usleep(50 * 1000);
+	ASSERT_GT(100, i) TH_LOG("the killed VMM did not die in 5 s");
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGKILL, WTERMSIG(status));
+}
+
 /* ------------------------------------------------------------ volume */
 
 TEST_F_TIMEOUT(mon, async_cr3_100000_events_in_order, 600)
@@ -1234,6 +1354,7 @@ TEST_F(mon, bad_answers_are_refused)
 	int fd = tvx_monitor_fd(self->m);
 	void *area;
 
+	SET(INT3, SYNC, 0);
 	area = mmap(NULL, THINVMX_RING_VCPU_SIZE(12), PROT_READ | PROT_WRITE,
 		    MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, area);
@@ -1251,8 +1372,9 @@ TEST_F(mon, bad_answers_are_refused)
 	EXPECT_EQ(-1, ioctl(fd, THINVMX_MONITOR_DOORBELL, &db));
 	EXPECT_EQ(EPROTO, errno);
 	munmap(area, THINVMX_RING_VCPU_SIZE(12));
-	/* the guest is not stuck on a broken listener */
-	SET(INT3, SYNC, 0);
+	/* every call on it fails so; the guest is not stuck on it */
+	EXPECT_EQ(-EPROTO, tvx_monitor_set(self->m, THINVMX_MONITOR_CR0,
+					   THINVMX_MONITOR_MODE_SYNC, 0));
 	START(guest_int3, 0);
 	EXPECT_GUEST_BP();
 }
