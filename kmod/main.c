@@ -80,19 +80,46 @@ static void tvx_log_caps(const struct thinvmx_caps *c)
 	}
 }
 
+/*
+ * Whether another hypervisor keeps a CPU in VMX operation takes an IPI to
+ * every CPU to learn: for netlink's GET_CAPS, open to every user, it is
+ * learnt again at most once a second, however often anyone asks. The
+ * ioctl (the device's users) looks now.
+ */
+static DEFINE_MUTEX(tvx_busy_lock);
+static unsigned long tvx_busy_checked;	/* jiffies of the last look */
+static bool tvx_busy_known;
+static int tvx_busy_cpu;
+
+static int tvx_foreign_cpu(bool now)
+{
+	int cpu;
+
+	mutex_lock(&tvx_busy_lock);
+	if (now || !tvx_busy_known || time_after(jiffies, tvx_busy_checked + HZ)) {
+		tvx_busy_cpu = vmx_foreign_owner_cpu();
+		tvx_busy_checked = jiffies;
+		tvx_busy_known = true;
+	}
+	cpu = tvx_busy_cpu;
+	mutex_unlock(&tvx_busy_lock);
+	return cpu;
+}
+
 /**
  * tvx_read_caps() - the capabilities as THINVMX_GET_CAPABILITIES reports them
  * @caps: filled in
+ * @now:  THINVMX_VMX_BUSY as it is now, else as seen within the last second
  *
- * What was evaluated at load, with THINVMX_VMX_BUSY checked now.
+ * What was evaluated at load, with THINVMX_VMX_BUSY checked.
  */
-void tvx_read_caps(struct thinvmx_caps *caps)
+void tvx_read_caps(struct thinvmx_caps *caps, bool now)
 {
 	int cpu;
 
 	*caps = tvx_caps;
 	if (caps->vmx_status == THINVMX_VMX_OK) {
-		cpu = vmx_foreign_owner_cpu();
+		cpu = tvx_foreign_cpu(now);
 		if (cpu >= 0) {
 			caps->vmx_status = THINVMX_VMX_BUSY;
 			caps->detail_cpu = cpu;
@@ -104,7 +131,7 @@ static long tvx_ioctl_get_caps(void __user *argp)
 {
 	struct thinvmx_caps caps;
 
-	tvx_read_caps(&caps);
+	tvx_read_caps(&caps, true);
 	if (copy_to_user(argp, &caps, sizeof(caps)))
 		return -EFAULT;
 	return 0;

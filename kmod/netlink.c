@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generic netlink family "thinvmx" (uapi/thinvmx_netlink.h): domains,
- * their counters, the read-only MMIO set and the capabilities for any
- * reader; changes of the read-only set for administrators; notifications
- * of domains and listeners coming and going for privileged sockets.
+ * The generic netlink family "thinvmx" (uapi/thinvmx_netlink.h): the
+ * capabilities for any reader; domains and their counters in full for
+ * CAP_NET_ADMIN, and for anyone else only the domains it owns (the others
+ * do not exist for it: -ENOENT, and left out of dumps); the read-only MMIO
+ * set (host frames) for CAP_NET_ADMIN only; changes of the read-only set
+ * for administrators; notifications of domains and listeners coming and
+ * going for privileged sockets.
  *
  * One policy table for every command, validated strictly by the genetlink
  * core (a new family: no GENL_DONT_VALIDATE_* flag, resv_start_op 0). The
@@ -86,9 +89,30 @@ struct tvx_nl_dom {
 	struct nlstats st;
 };
 
+/* Whose domains a request may see: all, or those of one owner. */
+struct tvx_nl_viewer {
+	bool all;
+	kuid_t uid;
+};
+
+static struct tvx_nl_viewer tvx_nl_viewer_of(const struct sk_buff *skb)
+{
+	return (struct tvx_nl_viewer){
+		.all = netlink_capable(skb, CAP_NET_ADMIN),
+		.uid = current_euid(),
+	};
+}
+
+static bool tvx_nl_may_see(const struct tvx_nl_viewer *who,
+			   const struct tvx_dom *dom)
+{
+	return who->all || uid_eq(dom->owner_uid, who->uid);
+}
+
 struct tvx_nl_find {
 	u32 id;
 	bool found;
+	struct tvx_nl_viewer who;
 	struct tvx_nl_dom *out;
 };
 
@@ -100,7 +124,7 @@ static void tvx_nl_read_domain(struct tvx_dom *dom, void *arg)
 	struct tvx_vcpu *v;
 	u32 i;
 
-	if (dom->id != f->id)
+	if (dom->id != f->id || !tvx_nl_may_see(&f->who, dom))
 		return;
 	f->found = true;
 	memset(d, 0, sizeof(*d));
@@ -131,20 +155,22 @@ static void tvx_nl_read_domain(struct tvx_dom *dom, void *arg)
 	mutex_unlock(&dom->lock);
 }
 
-/* Read domain @id into @d. Return: whether it exists. */
-static bool tvx_nl_lookup(u32 id, struct tvx_nl_dom *d)
+/* Read domain @id into @d. Return: whether it exists for @who. */
+static bool tvx_nl_lookup(u32 id, const struct tvx_nl_viewer *who,
+			  struct tvx_nl_dom *d)
 {
-	struct tvx_nl_find f = { .id = id, .out = d };
+	struct tvx_nl_find f = { .id = id, .who = *who, .out = d };
 
 	tvx_call_each_domain(tvx_nl_read_domain, &f);
 	return f.found;
 }
 
-/* The sorted ids of the live domains, for a dump. */
+/* The sorted ids of the live domains the requester may see, for a dump. */
 struct tvx_nl_ids {
 	u32 nr;
 	u32 cap;
 	int err;
+	struct tvx_nl_viewer who;
 	u32 *id;
 };
 
@@ -153,7 +179,7 @@ static void tvx_nl_collect_id(struct tvx_dom *dom, void *arg)
 	struct tvx_nl_ids *ids = arg;
 	u32 *n;
 
-	if (ids->err)
+	if (ids->err || !tvx_nl_may_see(&ids->who, dom))
 		return;
 	if (ids->nr == ids->cap) {
 		n = krealloc_array(ids->id, ids->cap * 2 + 16, sizeof(*n),
@@ -181,6 +207,7 @@ struct tvx_nl_dump {
 	u32 nr;
 	u32 pos;
 	u32 *ids;			/* domain dumps */
+	struct tvx_nl_viewer who;	/* whose, as the dump started */
 	struct thinvmx_ro_entry *ro;	/* RO_LIST */
 	struct tvx_nl_dom dom;
 };
@@ -213,7 +240,7 @@ static int tvx_nl_dump_check(struct netlink_callback *cb)
 
 static int tvx_nl_start_domains(struct netlink_callback *cb)
 {
-	struct tvx_nl_ids ids = { 0 };
+	struct tvx_nl_ids ids = { .who = tvx_nl_viewer_of(cb->skb) };
 	struct tvx_nl_dump *dump;
 
 	dump = kzalloc(sizeof(*dump), GFP_KERNEL);
@@ -228,6 +255,7 @@ static int tvx_nl_start_domains(struct netlink_callback *cb)
 	sort(ids.id, ids.nr, sizeof(*ids.id), tvx_nl_cmp_u32, NULL);
 	dump->ids = ids.id;
 	dump->nr = ids.nr;
+	dump->who = ids.who;
 	cb->args[0] = (long)dump;
 	return 0;
 }
@@ -420,7 +448,7 @@ static int tvx_nl_dump_domains(struct sk_buff *skb, struct netlink_callback *cb)
 		dump->checked = true;
 	}
 	for (; dump->pos < dump->nr; dump->pos++) {
-		if (!tvx_nl_lookup(dump->ids[dump->pos], &dump->dom))
+		if (!tvx_nl_lookup(dump->ids[dump->pos], &dump->who, &dump->dom))
 			continue;
 		ret = tvx_nl_dump_one(skb, cb, cmd, &dump->dom,
 				      cmd == THINVMX_CMD_GET_STATS ?
@@ -480,13 +508,14 @@ static int tvx_nl_get_caps(struct sk_buff *skb, struct genl_info *info)
 {
 	struct thinvmx_caps caps;
 
-	tvx_read_caps(&caps);
+	tvx_read_caps(&caps, false);
 	return tvx_nl_reply(info, &caps, tvx_nl_put_caps_v);
 }
 
 /* GET_DOMAIN and GET_STATS of one domain. */
 static int tvx_nl_get_domain(struct sk_buff *skb, struct genl_info *info)
 {
+	struct tvx_nl_viewer who = tvx_nl_viewer_of(skb);
 	struct nlattr *id = info->attrs[THINVMX_A_DOMAIN_ID];
 	struct tvx_nl_dom *d;
 	int ret;
@@ -498,7 +527,7 @@ static int tvx_nl_get_domain(struct sk_buff *skb, struct genl_info *info)
 	d = kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
-	if (!tvx_nl_lookup(nla_get_u32(id), d)) {
+	if (!tvx_nl_lookup(nla_get_u32(id), &who, d)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, id, "no domain with this id");
 		ret = -ENOENT;
 	} else {
@@ -586,6 +615,7 @@ static const struct genl_ops tvx_nl_ops[] = {
 	},
 	{
 		.cmd	= THINVMX_CMD_RO_LIST,
+		.flags	= GENL_ADMIN_PERM,	/* host frames */
 		.start	= tvx_nl_start_ro,
 		.dumpit	= tvx_nl_dump_ro,
 		.done	= tvx_nl_done,

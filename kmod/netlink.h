@@ -17,6 +17,6 @@ void tvx_nl_notify_domain(struct tvx_dom *dom, bool created);
 void tvx_nl_notify_listener(struct tvx_dom *dom, bool attached);
 
 /* main.c: what THINVMX_GET_CAPABILITIES reports, for the family too */
-void tvx_read_caps(struct thinvmx_caps *caps);
+void tvx_read_caps(struct thinvmx_caps *caps, bool now);
 
 #endif /* _THINVMX_NETLINK_H */

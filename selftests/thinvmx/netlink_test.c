@@ -483,6 +483,99 @@ TEST(unprivileged_socket_can_read_but_not_change_or_listen)
 	tvx_nl_close(nl);
 }
 
+/* What an unprivileged user found: which of two domains, and RO_LIST. */
+struct sight {
+	__u32 mine, others;
+	int saw_mine, saw_others;
+};
+
+static int note_domain(const struct tvx_nl_domain *d, void *arg)
+{
+	struct sight *s = arg;
+
+	s->saw_mine |= d->id == s->mine;
+	s->saw_others |= d->id == s->others;
+	return 0;
+}
+
+static int count_ro(const struct thinvmx_ro_entry *r, void *arg)
+{
+	return 0;
+}
+
+/* Child exit codes for sight_checks() */
+enum { SIGHT_OK, SIGHT_DROP, SIGHT_OPEN, SIGHT_LIST, SIGHT_MINE, SIGHT_OTHERS,
+       SIGHT_GET_MINE, SIGHT_GET_OTHERS, SIGHT_RO, SIGHT_CAPS };
+
+static int sight_checks(struct sight *s)
+{
+	struct thinvmx_caps caps;
+	struct tvx_nl_domain d;
+	struct tvx_nl *nl;
+
+	if (setgid(65534) || setuid(65534))
+		return SIGHT_DROP;
+	if (tvx_nl_open(&nl))
+		return SIGHT_OPEN;
+	if (tvx_nl_list_domains(nl, note_domain, s))
+		return SIGHT_LIST;
+	if (!s->saw_mine)
+		return SIGHT_MINE;
+	if (s->saw_others)
+		return SIGHT_OTHERS;
+	if (tvx_nl_get_domain(nl, s->mine, &d))
+		return SIGHT_GET_MINE;
+	if (tvx_nl_get_domain(nl, s->others, &d) != -ENOENT)
+		return SIGHT_GET_OTHERS;
+	if (tvx_nl_ro_list(nl, count_ro, NULL) != -EPERM)
+		return SIGHT_RO;
+	if (tvx_nl_get_caps(nl, &caps))
+		return SIGHT_CAPS;
+	tvx_nl_close(nl);
+	return SIGHT_OK;
+}
+
+/*
+ * A user without CAP_NET_ADMIN sees its own domains, in full, and no one
+ * else's (-ENOENT, left out of the list), and no host frames of the
+ * read-only set (-EPERM); the capabilities it may read. Root sees all.
+ */
+TEST(unprivileged_user_sees_only_its_own_domains)
+{
+	struct tvx_domain *others, *mine = NULL;
+	struct sight s = { 0 };
+	struct tvx_handle *h;
+	struct tvx_nl *nl;
+	int status;
+	pid_t pid;
+
+	DOMAIN_OR_SKIP(h, others);
+	/* a domain the user nobody owns: created under its euid */
+	ASSERT_EQ(0, seteuid(65534));
+	s.mine = tvx_domain_create_simple(h, MEM_BYTES, &mine);
+	ASSERT_EQ(0, seteuid(0));
+	ASSERT_EQ(0, s.mine);
+	s.mine = domain_id(mine);
+	s.others = domain_id(others);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(sight_checks(&s));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(SIGHT_OK, WEXITSTATUS(status));
+
+	memset(&s.saw_mine, 0, 2 * sizeof(int));
+	ASSERT_EQ(0, tvx_nl_open(&nl));
+	ASSERT_EQ(0, tvx_nl_list_domains(nl, note_domain, &s));
+	EXPECT_TRUE(s.saw_mine && s.saw_others);
+	tvx_nl_close(nl);
+	tvx_domain_destroy(mine);
+	tvx_domain_destroy(others);
+	tvx_close(h);
+}
+
 /* ------------------------------------------------------------ notifications */
 
 #define MAX_EVENTS	16

@@ -258,4 +258,77 @@ TEST(cpu_hotplug_with_a_domain)
 	tvx_close(h);
 }
 
+/* Function-call IPIs taken so far, all CPUs (/proc/interrupts, CAL). */
+static unsigned long cal_ipis(void)
+{
+	unsigned long n = 0, v;
+	char line[4096], *p, *end;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "CAL:");
+		if (!p)
+			continue;
+		for (p += 4;; p = end) {
+			v = strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			n += v;
+		}
+		break;
+	}
+	fclose(f);
+	return n;
+}
+
+static volatile int spin_stop;
+
+/* Keep CPU 1 busy: an idle CPU polling for work takes calls without IPIs. */
+static void *spin_on_cpu1(void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!spin_stop)
+		;
+	return NULL;
+}
+
+/*
+ * netlink's GET_CAPS is open to every user; whether another hypervisor
+ * holds VMX takes an IPI to every CPU to learn, so it is learnt at most
+ * once a second: 200 requests in a row cost a few IPIs, not 200.
+ */
+TEST(get_caps_over_netlink_sends_no_ipi_storm)
+{
+	unsigned long before, after;
+	struct thinvmx_caps caps;
+	struct tvx_nl *nl;
+	pthread_t spinner;
+	cpu_set_t set;
+	int i;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 || access(THINVMX_DEVICE, F_OK))
+		SKIP(return, "needs 2 CPUs and the module");
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, pthread_create(&spinner, NULL, spin_on_cpu1, NULL));
+	usleep(100 * 1000);
+	ASSERT_EQ(0, tvx_nl_open(&nl));
+	ASSERT_EQ(0, tvx_nl_get_caps(nl, &caps));
+	before = cal_ipis();
+	for (i = 0; i < 200; i++)
+		ASSERT_EQ(0, tvx_nl_get_caps(nl, &caps));
+	after = cal_ipis();
+	spin_stop = 1;
+	pthread_join(spinner, NULL);
+	tvx_nl_close(nl);
+	EXPECT_GT(20, after - before) TH_LOG("%lu IPIs", after - before);
+}
+
 TEST_HARNESS_MAIN
