@@ -253,7 +253,7 @@ static int ept_split(struct ept *ept, u64 *e, int level, struct ept_prealloc *pa
 		return -ENOMEM;
 	p = pa->pages[--pa->nr];
 	t = page_address(p);
-	if (p2m_split_leaf(*e, level, t)) {
+	if (p2m_split_leaf(&ept->caps, *e, level, t)) {
 		pa->pages[pa->nr++] = p;
 		return -EINVAL;
 	}

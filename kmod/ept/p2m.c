@@ -21,6 +21,19 @@
  * so the listener sees every access it did not allow, and some it did.
  * Granting R instead would hide the reads the listener asked to see;
  * emulating the write would need a complete instruction emulator.
+ *
+ * iTLB multihit (CVE-2018-12207, KVM's nx_huge_pages): on affected CPUs an
+ * instruction fetch that hits two iTLB entries of different page sizes for
+ * the same address is a machine check, and a guest can make one by
+ * changing the size of its own page over code it runs while the EPT maps
+ * that code with a superpage. With &p2m_ept_caps.nx_huge, no 2 MiB or 1 GiB
+ * leaf allows fetches, whatever its type and access right: every
+ * translation a fetch uses is then 4 KiB, and no page size change leaves
+ * two iTLB entries behind. A fetch from such a leaf is an EPT violation of
+ * its own kind (P2M_VIOL_NX_SPLIT), told apart from a type or an access
+ * right that forbids the fetch, which are reported as ever: the leaf is
+ * split down to 4 KiB and the 4 KiB leaves get X as their type and access
+ * right allow (p2m_split_leaf()).
  */
 #include "p2m.h"
 #include "ept.h"
@@ -84,9 +97,9 @@ static u64 p2m_type_memtype(u32 type)
 	}
 }
 
-/* What a (type, access, read-only) leaf grants in hardware. */
+/* What a (type, access, read-only) leaf at @level grants in hardware. */
 static u32 p2m_rights(const struct p2m_ept_caps *caps, u32 type, u32 access,
-		      bool ro_frame)
+		      bool ro_frame, int level)
 {
 	u32 rights = p2m_type_rights(type, ro_frame) & p2m_access_rights(access);
 
@@ -96,6 +109,9 @@ static u32 p2m_rights(const struct p2m_ept_caps *caps, u32 type, u32 access,
 		if (!caps->exec_only)
 			rights &= ~P2M_X;
 	}
+	/* taking X away never makes a misconfiguration of the rest */
+	if (p2m_nx_huge_leaf(caps, level))
+		rights &= ~P2M_X;
 	return rights;
 }
 
@@ -122,6 +138,19 @@ bool p2m_ept_level_ok(const struct p2m_ept_caps *caps, int level)
 }
 
 /**
+ * p2m_nx_huge_leaf() - whether leaves at @level never allow fetches
+ * @caps:  the CPU's EPT capabilities and the domain's nx_huge setting
+ * @level: EPT_LEVEL_4K, EPT_LEVEL_2M or EPT_LEVEL_1G
+ *
+ * Return: true for 2 MiB and 1 GiB leaves when @caps has nx_huge (see the
+ * top of this file); false for 4 KiB leaves and without nx_huge.
+ */
+bool p2m_nx_huge_leaf(const struct p2m_ept_caps *caps, int level)
+{
+	return caps->nx_huge && level > EPT_LEVEL_4K;
+}
+
+/**
  * p2m_ept_entry() - the EPT leaf of a guest frame
  * @caps:     the CPU's EPT capabilities
  * @old:      the entry being replaced, 0 for a new one
@@ -136,8 +165,9 @@ bool p2m_ept_level_ok(const struct p2m_ept_caps *caps, int level)
  * Every bit of the result is rebuilt from the arguments except the accessed
  * and dirty bits, which are taken from @old when @old maps the same frame
  * (the CPU's record of use of that frame) and cleared otherwise. The result
- * holds: the address; R/W/X of the type less what @access takes away and
- * less what EPT cannot express (see the top of this file); the memory type
+ * holds: the address; R/W/X of the type less what @access takes away,
+ * less what EPT cannot express and, at 2 MiB and 1 GiB with nx_huge, less
+ * X (see the top of this file); the memory type
  * with ignore-PAT for RAM and mmio_direct, none otherwise; the leaf bit at
  * levels above 4 KiB, whether or not the entry is present, so the table
  * code can tell a typed but not-present leaf from a table; @type and
@@ -160,7 +190,7 @@ u64 p2m_ept_entry(const struct p2m_ept_caps *caps, u64 old, u64 hpa,
 		access = THINVMX_ACCESS_N;
 
 	addr = hpa & p2m_addr_mask(level);
-	e = addr | p2m_rights(caps, type, access, ro_frame) |
+	e = addr | p2m_rights(caps, type, access, ro_frame, level) |
 	    p2m_type_memtype(type) | P2M_EPT_SUPPRESS_VE |
 	    ((u64)type << P2M_EPT_TYPE_SHIFT) |
 	    ((u64)access << P2M_EPT_ACCESS_SHIFT);
@@ -263,8 +293,9 @@ u32 p2m_access_after_violation(u32 access)
 
 /**
  * p2m_ept_violation() - what an EPT violation on a leaf is
- * @caps:     the CPU's EPT capabilities
+ * @caps:     the CPU's EPT capabilities and the domain's nx_huge setting
  * @entry:    the leaf that maps the faulting guest-physical address now
+ * @level:    its level, EPT_LEVEL_4K to EPT_LEVEL_1G
  * @qual:     the exit qualification (SDM Vol. 3, Table 28-7)
  * @ro_frame: the leaf's host frame is in the read-only MMIO set now
  * @v:        filled with the decision
@@ -283,14 +314,17 @@ u32 p2m_access_after_violation(u32 access)
  *    (the caller marks the frame dirty), a write to ram_ro or to a
  *    read-only mmio_direct frame is discarded, mmio_dm is emulated and
  *    invalid has nothing mapped;
- * 4. both allow it but EPT cannot express the access right: reported as
+ * 4. both allow it and a 4 KiB leaf would too: a fetch from a superpage
+ *    leaf that nx_huge keeps from executing, split it (so a fetch the
+ *    access right forbids is reported by 2. and never splits anything);
+ * 5. both allow it but EPT cannot express the access right: reported as
  *    an access violation.
  *
  * Return: 0, or -EINVAL when @qual attempts nothing or @entry records an
  * unknown type or access right.
  */
-int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, u64 qual,
-		      bool ro_frame, struct p2m_violation *v)
+int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, int level,
+		      u64 qual, bool ro_frame, struct p2m_violation *v)
 {
 	u32 type = p2m_entry_type(entry);
 	u32 access = p2m_entry_access(entry);
@@ -301,7 +335,7 @@ int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, u64 qual,
 	    access >= THINVMX_NR_ACCESS)
 		return -EINVAL;
 
-	now = p2m_rights(caps, type, access, ro_frame);
+	now = p2m_rights(caps, type, access, ro_frame, level);
 	v->kind = entry ? P2M_VIOL_RETRY : P2M_VIOL_UNMAPPED;
 	v->attempted = tried;
 	v->type = type;
@@ -314,7 +348,11 @@ int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, u64 qual,
 			v->kind = P2M_VIOL_ACCESS;
 			v->access = p2m_access_after_violation(access);
 		} else if (!(tried & ~p2m_type_rights(type, ro_frame))) {
-			v->kind = P2M_VIOL_ACCESS;	/* 4. */
+			if (!(tried & ~p2m_rights(caps, type, access, ro_frame,
+						  EPT_LEVEL_4K)))
+				v->kind = P2M_VIOL_NX_SPLIT;	/* 4. */
+			else
+				v->kind = P2M_VIOL_ACCESS;	/* 5. */
 		} else {
 			switch (type) {
 			case THINVMX_P2M_RAM_LOGDIRTY:
@@ -366,6 +404,7 @@ int p2m_change_type_ok(u32 from, u32 to)
 
 /**
  * p2m_split_leaf() - the 512 leaves that replace a superpage leaf
+ * @caps:  the CPU's EPT capabilities and the domain's nx_huge setting
  * @leaf:  a leaf built by p2m_ept_entry() at @level
  * @level: EPT_LEVEL_2M or EPT_LEVEL_1G
  * @out:   P2M_EPT_ENTRIES entries, the table of level @level - 1
@@ -374,14 +413,17 @@ int p2m_change_type_ok(u32 from, u32 to)
  * right, accessed and dirty bits (a dirty superpage makes every part of it
  * dirty, which over-reports and never loses a write) and suppress-#VE; the
  * children map consecutive pages of the smaller size, and have the leaf bit
- * only when they are superpages themselves. A CPU with 1 GiB leaves has
- * 2 MiB leaves. The caller then rebuilds the children that change, and
- * points the parent's slot at the new table.
+ * only when they are superpages themselves. One exception: 4 KiB children
+ * of a leaf that nx_huge kept from executing get X where their type and
+ * access right allow it, as p2m_ept_entry() would build them. A CPU with
+ * 1 GiB leaves has 2 MiB leaves. The caller then rebuilds the children
+ * that change, and points the parent's slot at the new table.
  *
  * Return: 0, or -EINVAL when @level is not a superpage level or @leaf is
  * not a leaf (no leaf bit).
  */
-int p2m_split_leaf(u64 leaf, int level, u64 *out)
+int p2m_split_leaf(const struct p2m_ept_caps *caps, u64 leaf, int level,
+		   u64 *out)
 {
 	u64 addr, bits, step;
 	int i;
@@ -395,6 +437,11 @@ int p2m_split_leaf(u64 leaf, int level, u64 *out)
 	bits = leaf & ~(EPT_ADDR_MASK | EPT_LEAF);
 	if (level - 1 > EPT_LEVEL_4K)
 		bits |= EPT_LEAF;
+	/* X does not depend on the read-only MMIO set: any ro_frame will do */
+	if (p2m_nx_huge_leaf(caps, level) && !p2m_nx_huge_leaf(caps, level - 1))
+		bits |= p2m_rights(caps, p2m_entry_type(leaf),
+				   p2m_entry_access(leaf), false, level - 1) &
+			P2M_X;
 	step = BIT_ULL(EPT_LEVEL_SHIFT(level - 1));
 	for (i = 0; i < P2M_EPT_ENTRIES; i++)
 		out[i] = bits | (addr + i * step);

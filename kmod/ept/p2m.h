@@ -64,11 +64,15 @@
  * @exec_only:	execute-only entries (IA32_VMX_EPT_VPID_CAP bit 0)
  * @page_2m:	2 MiB leaves in a PDE (bit 16)
  * @page_1g:	1 GiB leaves in a PDPTE (bit 17)
+ * @nx_huge:	no 2 MiB or 1 GiB leaf allows instruction fetches (the module
+ *		parameter nx_huge_pages: iTLB multihit, see p2m.c); a
+ *		domain's setting, taken when it is created
  */
 struct p2m_ept_caps {
 	bool exec_only;
 	bool page_2m;
 	bool page_1g;
+	bool nx_huge;
 };
 
 /**
@@ -86,6 +90,10 @@ struct p2m_ept_caps {
  * @P2M_VIOL_RAM_RO_WRITE:	a write to ram_ro: discard it, the guest goes on
  * @P2M_VIOL_RO_MMIO_WRITE:	a write to a read-only MMIO frame (MSI-X table or
  *				PBA, ...): discard it, count it, maybe report it
+ * @P2M_VIOL_NX_SPLIT:	an instruction fetch the type and the access right
+ *			allow, from a superpage leaf that nx_huge_pages keeps
+ *			from executing: split the leaf down to 4 KiB, whose
+ *			leaves may execute, and re-enter
  */
 enum p2m_violation_kind {
 	P2M_VIOL_RETRY,
@@ -95,6 +103,7 @@ enum p2m_violation_kind {
 	P2M_VIOL_UNMAPPED,
 	P2M_VIOL_RAM_RO_WRITE,
 	P2M_VIOL_RO_MMIO_WRITE,
+	P2M_VIOL_NX_SPLIT,
 };
 
 /**
@@ -120,6 +129,7 @@ struct p2m_violation {
 };
 
 bool p2m_ept_level_ok(const struct p2m_ept_caps *caps, int level);
+bool p2m_nx_huge_leaf(const struct p2m_ept_caps *caps, int level);
 u64 p2m_ept_entry(const struct p2m_ept_caps *caps, u64 old, u64 hpa,
 		  int level, u32 type, u32 access, bool ro_frame);
 u32 p2m_entry_type(u64 entry);
@@ -127,10 +137,11 @@ u32 p2m_entry_access(u64 entry);
 u32 p2m_access_rights(u32 access);
 bool p2m_access_allows(u32 access, u32 attempted);
 u32 p2m_access_after_violation(u32 access);
-int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, u64 qual,
-		      bool ro_frame, struct p2m_violation *v);
+int p2m_ept_violation(const struct p2m_ept_caps *caps, u64 entry, int level,
+		      u64 qual, bool ro_frame, struct p2m_violation *v);
 int p2m_change_type_ok(u32 from, u32 to);
-int p2m_split_leaf(u64 leaf, int level, u64 *out);
+int p2m_split_leaf(const struct p2m_ept_caps *caps, u64 leaf, int level,
+		   u64 *out);
 bool p2m_range_covers(u64 gfn, u64 nr, u64 at, int level);
 int p2m_map_level(const struct p2m_ept_caps *caps, u64 gfn, u64 mfn, u64 nr,
 		  int max_level);

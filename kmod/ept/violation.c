@@ -110,8 +110,9 @@ int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
 
 	spin_lock(&dom->ept.lock);
 	e = ept_find_leaf(&dom->ept, gpa, &level);
-	ret = e ? p2m_ept_violation(&dom->ept.caps, *e, write ? EPT_VIOLATION_ACC_WRITE :
-				      EPT_VIOLATION_ACC_READ,
+	ret = e ? p2m_ept_violation(&dom->ept.caps, *e, level,
+				    write ? EPT_VIOLATION_ACC_WRITE :
+				    EPT_VIOLATION_ACC_READ,
 				    tvx_mmio_ro(*e & EPT_ADDR_MASK), &viol) : -EACCES;
 	if (!ret) {
 		switch (viol.kind) {
@@ -273,7 +274,7 @@ int handle_ept_violation(struct tvx_vcpu *v)
 	      (gpa & GENMASK_ULL(EPT_LEVEL_SHIFT(level) - 1, 0));
 	ro = tvx_mmio_ro(hpa);
 	right = p2m_entry_access(*e);
-	ret = p2m_ept_violation(&dom->ept.caps, *e, qual, ro, &viol);
+	ret = p2m_ept_violation(&dom->ept.caps, *e, level, qual, ro, &viol);
 	if (!ret && viol.rebuild)
 		flush = ept_set_leaf(&dom->ept, e, level, viol.type, viol.access,
 				     tvx_mmio_ro(*e & EPT_ADDR_MASK));

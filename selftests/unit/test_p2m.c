@@ -158,6 +158,7 @@ static struct p2m_ept_caps caps_of(unsigned int c)
 {
 	return (struct p2m_ept_caps){
 		.exec_only = c & 1, .page_2m = c & 2, .page_1g = c & 4,
+		.nx_huge = c & 8,
 	};
 }
 
@@ -168,6 +169,23 @@ static const struct p2m_ept_caps full = {
 static const struct p2m_ept_caps no_xo = {
 	.page_2m = true, .page_1g = true,
 };
+
+/* the same with nx_huge_pages on */
+static const struct p2m_ept_caps full_nx = {
+	.exec_only = true, .page_2m = true, .page_1g = true, .nx_huge = true,
+};
+
+static const struct p2m_ept_caps no_xo_nx = {
+	.page_2m = true, .page_1g = true, .nx_huge = true,
+};
+
+/* The R/W/X bits a leaf at @level must have: no X in a superpage with nx. */
+static u32 expect_rights_at(u32 type, u32 access, bool ro,
+			    const struct p2m_ept_caps *c, int level)
+{
+	return expect_rights(type, access, ro, c->exec_only) &
+	       ~(c->nx_huge && level > 0 ? E_X : 0);
+}
 
 static const u64 level_hpa[3] = {
 	0x123400005000ULL, 0x123400600000ULL, 0x123480000000ULL,
@@ -184,7 +202,7 @@ static void test_entry_every_combination(void **state)
 	u32 t, a, ro;
 
 	(void)state;
-	for (c = 0; c < 8; c++) {
+	for (c = 0; c < 16; c++) {
 		struct p2m_ept_caps caps = caps_of(c);
 
 		for (level = -1; level <= 3; level++) {
@@ -197,7 +215,7 @@ static void test_entry_every_combination(void **state)
 			for (a = 0; a < 12; a++)
 			for (ro = 0; ro < 2; ro++) {
 				u64 e = p2m_ept_entry(&caps, 0, hpa, level, t, a, ro);
-				u32 rights = expect_rights(t, a, ro, caps.exec_only);
+				u32 rights = expect_rights_at(t, a, ro, &caps, level);
 				int mt = t < NTYPES ? type_table[t].memtype : -1;
 				const char *why = misconfig(e, level, &caps);
 
@@ -252,7 +270,7 @@ static void test_entry_every_combination(void **state)
 			}
 		}
 	}
-	assert_int_equal(8 * 5 * 8 * 12 * 2, n);
+	assert_int_equal(16 * 5 * 8 * 12 * 2, n);
 }
 
 static void test_entry_table_rows(void **state)
@@ -300,6 +318,20 @@ static void test_entry_table_rows(void **state)
 	e = p2m_ept_entry(&no_xo, 0, 0x7000, 0, THINVMX_P2M_RAM_RW,
 			  THINVMX_ACCESS_X, false);
 	assert_int_equal(0, e & 7);
+	/* nx_huge: superpages lose X and nothing else, 4 KiB leaves keep it */
+	e = p2m_ept_entry(&full_nx, 0, 0x200000, 1, THINVMX_P2M_RAM_RW,
+			  THINVMX_ACCESS_RWX, false);
+	assert_int_equal(0x83900000002000f3ULL, e);
+	e = p2m_ept_entry(&full_nx, 0, 0x40000000, 2, THINVMX_P2M_RAM_RO,
+			  THINVMX_ACCESS_RWX, false);
+	assert_int_equal(0x83a0000040000000ULL | 0xf1, e);
+	e = p2m_ept_entry(&full_nx, 0, 0x5000, 0, THINVMX_P2M_RAM_RW,
+			  THINVMX_ACCESS_RWX, false);
+	assert_int_equal(0x8390000000005077ULL, e);
+	/* execute-only at 2 MiB: nothing left, not present (no misconfig) */
+	e = p2m_ept_entry(&full_nx, 0, 0x200000, 1, THINVMX_P2M_RAM_RW,
+			  THINVMX_ACCESS_X, false);
+	assert_int_equal(0, e & 7);
 }
 
 static void test_decode_zero_and_rights(void **state)
@@ -332,16 +364,23 @@ static const int type_kind[NTYPES] = {
 	[THINVMX_P2M_MMIO_DM]		= P2M_VIOL_MMIO_DM,
 };
 
-static void violate(const struct p2m_ept_caps *caps, u64 e, u32 tried,
-		    bool ro, struct p2m_violation *v)
+static void violate_at(const struct p2m_ept_caps *caps, u64 e, int level,
+		       u32 tried, bool ro, struct p2m_violation *v)
 {
 	u64 qual = tried | (e & 7) << 3 | P2M_QUAL_GLA_VALID | P2M_QUAL_GLA_XLATE;
 
 	memset(v, 0xa5, sizeof(*v));
-	assert_int_equal(0, p2m_ept_violation(caps, e, qual, ro, v));
+	assert_int_equal(0, p2m_ept_violation(caps, e, level, qual, ro, v));
 	assert_int_equal(tried, v->attempted);
 	assert_true(v->gla_valid);
 	assert_false(v->in_walk);
+}
+
+/* a violation on a 4 KiB leaf */
+static void violate(const struct p2m_ept_caps *caps, u64 e, u32 tried,
+		    bool ro, struct p2m_violation *v)
+{
+	violate_at(caps, e, 0, tried, ro, v);
 }
 
 static void test_violation_every_combination(void **state)
@@ -562,13 +601,13 @@ static void test_violation_qualification(void **state)
 	struct p2m_violation v;
 
 	(void)state;
-	assert_int_equal(0, p2m_ept_violation(&full, e, E_W | 0x08, false, &v));
+	assert_int_equal(0, p2m_ept_violation(&full, e, 0, E_W | 0x08, false, &v));
 	assert_false(v.gla_valid);
 	assert_false(v.in_walk);
-	assert_int_equal(0, p2m_ept_violation(&full, e, E_W | BIT(7), false, &v));
+	assert_int_equal(0, p2m_ept_violation(&full, e, 0, E_W | BIT(7), false, &v));
 	assert_true(v.gla_valid);
 	assert_true(v.in_walk);		/* A/D update of a guest PTE */
-	assert_int_equal(0, p2m_ept_violation(&full, e, E_W | BIT(7) | BIT(8) |
+	assert_int_equal(0, p2m_ept_violation(&full, e, 0, E_W | BIT(7) | BIT(8) |
 					      BIT(12), false, &v));
 	assert_true(v.gla_valid);
 	assert_false(v.in_walk);
@@ -576,13 +615,13 @@ static void test_violation_qualification(void **state)
 	assert_int_equal(E_W, v.attempted);
 
 	/* nothing attempted, or fields p2m_ept_entry() never writes */
-	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e, 0x38 | BIT(7),
+	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e, 0, 0x38 | BIT(7),
 						    false, &v));
-	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e | 7ULL << 52, E_R,
+	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e | 7ULL << 52, 0, E_R,
 						    false, &v));
-	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e | 15ULL << 55, E_R,
+	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e | 15ULL << 55, 0, E_R,
 						    false, &v));
-	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e | 10ULL << 55, E_R,
+	assert_int_equal(-EINVAL, p2m_ept_violation(&full, e | 10ULL << 55, 0, E_R,
 						    false, &v));
 }
 
@@ -623,26 +662,32 @@ static void test_split_keeps_everything(void **state)
 	u32 t, a, ro, i;
 
 	(void)state;
-	for (xo = 0; xo < 2; xo++)
+	for (xo = 0; xo < 4; xo++)
 	for (level = 1; level <= 2; level++)
 	for (ad = 0; ad < 4; ad++)
 	for (t = 0; t < NTYPES; t++)
 	for (a = 0; a < NACCESS; a++)
 	for (ro = 0; ro < 2; ro++) {
-		const struct p2m_ept_caps *caps = xo ? &full : &no_xo;
+		static const struct p2m_ept_caps *const all[] = {
+			&no_xo, &full, &no_xo_nx, &full_nx,
+		};
+		const struct p2m_ept_caps *caps = all[xo];
 		u64 hpa = level_hpa[level];
 		u64 old = hpa | (ad & 1 ? E_A : 0) | (ad & 2 ? E_D : 0);
 		u64 leaf = p2m_ept_entry(caps, old, hpa, level, t, a, ro);
 		u64 step = level == 2 ? 0x200000 : 0x1000;
+		/* a 2 MiB leaf kept from executing: its 4 KiB parts may */
+		u64 gain = caps->nx_huge && level == 1 ?
+			   expect_rights_at(t, a, ro, caps, 0) & E_X : 0;
 
 		assert_int_equal(old & (E_A | E_D), leaf & (E_A | E_D));
-		assert_int_equal(0, p2m_split_leaf(leaf, level, out));
+		assert_int_equal(0, p2m_split_leaf(caps, leaf, level, out));
 		for (i = 0; i < P2M_EPT_ENTRIES; i++) {
 			u64 c = out[i], addr = hpa + i * step;
 
 			assert_int_equal(addr, c & E_ADDR);
 			assert_int_equal(level == 2, !!(c & E_LEAF));
-			assert_int_equal(leaf & 7, c & 7);
+			assert_int_equal((leaf & 7) | gain, c & 7);
 			assert_int_equal(leaf & 0x78, c & 0x78);	/* MT, IPAT */
 			assert_int_equal(leaf & (E_A | E_D | E_SVE),
 					 c & (E_A | E_D | E_SVE));
@@ -656,6 +701,140 @@ static void test_split_keeps_everything(void **state)
 	}
 }
 
+/*
+ * nx_huge_pages: a fetch from a superpage its type and access right let
+ * execute splits it (down to 4 KiB, where the same fetch is allowed); a
+ * fetch the access right forbids is a mem_access violation as on 4 KiB,
+ * one the type forbids is the type's, and reads and writes are what they
+ * were without nx_huge. Every combination, against the tables.
+ */
+static void test_violation_nx_huge(void **state)
+{
+	static const u32 tries[] = { E_R, E_W, E_X, E_R | E_W };
+	static u64 out[P2M_EPT_ENTRIES], out2[P2M_EPT_ENTRIES];
+	unsigned int xo, i, splits = 0;
+	int level;
+	u32 t, a, ro;
+
+	(void)state;
+	for (xo = 0; xo < 2; xo++)
+	for (level = 1; level <= 2; level++)
+	for (t = 0; t < NTYPES; t++)
+	for (a = 0; a < NACCESS; a++)
+	for (ro = 0; ro < 2; ro++)
+	for (i = 0; i < ARRAY_SIZE(tries); i++) {
+		const struct p2m_ept_caps *caps = xo ? &full_nx : &no_xo_nx;
+		const struct p2m_ept_caps *plain = xo ? &full : &no_xo;
+		u64 hpa = level_hpa[level];
+		u64 e = p2m_ept_entry(caps, 0, hpa, level, t, a, ro);
+		u32 tried = tries[i], has = expect_rights_at(t, a, ro, caps, level);
+		u32 small = expect_rights_at(t, a, ro, caps, 0);
+		u32 acc = rights_of(access_table[a]);
+		u32 typ = rights_of(type_table[t].rights[ro]);
+		struct p2m_violation v, w;
+		int kind, l;
+		u64 c;
+
+		if (!(tried & ~has))
+			kind = P2M_VIOL_RETRY;
+		else if (tried & ~acc)
+			kind = P2M_VIOL_ACCESS;
+		else if (tried & ~typ)
+			kind = type_kind[t];
+		else if (!(tried & ~small))
+			kind = P2M_VIOL_NX_SPLIT;
+		else
+			kind = P2M_VIOL_ACCESS;	/* EPT cannot express it */
+
+		violate_at(caps, e, level, tried, ro, &v);
+		CHECK((int)v.kind == kind,
+		      "xo %u level %d type %u access %u ro %u tried %u: kind %d, want %d\n",
+		      xo, level, t, a, ro, tried, v.kind, kind);
+		/* the entry is as it should be: rebuilt only for a new right */
+		if (v.type == t && v.access == a)
+			assert_false(v.rebuild);
+		if (kind != P2M_VIOL_NX_SPLIT) {
+			/*
+			 * The same decision as without nx_huge: a plain
+			 * superpage would have allowed only the fetches
+			 * that split here.
+			 */
+			u64 p = p2m_ept_entry(plain, 0, hpa, level, t, a, ro);
+
+			violate_at(plain, p, level, tried, ro, &w);
+			assert_int_equal(w.kind, v.kind);
+			assert_int_equal(w.type, v.type);
+			assert_int_equal(w.access, v.access);
+			continue;
+		}
+		/* only fetches, only what nx_huge took */
+		assert_int_equal(E_X, tried);
+		assert_false(v.rebuild);
+		assert_int_equal(t, v.type);
+		assert_int_equal(a, v.access);
+		splits++;
+		/* split down to 4 KiB: the fetch goes through there */
+		c = e;
+		for (l = level; l > 0; l--) {
+			u64 *o = l == level ? out : out2;
+
+			assert_int_equal(0, p2m_split_leaf(caps, c, l, o));
+			c = o[3];
+			violate_at(caps, c, l - 1, tried, ro, &w);
+			assert_int_equal(l - 1 ? P2M_VIOL_NX_SPLIT : P2M_VIOL_RETRY,
+					 w.kind);
+			assert_false(w.rebuild);
+		}
+		assert_true(c & E_X);
+	}
+	/* ram_rw, ram_ro, ram_logdirty, mmio_direct (both ro) under x-rights */
+	assert_true(splits > 0);
+}
+
+/* The listener's x-less right on a superpage under nx: its event, no split. */
+static void test_violation_nx_huge_access(void **state)
+{
+	struct p2m_violation v;
+	u64 e;
+
+	(void)state;
+	e = p2m_ept_entry(&full_nx, 0, 0x200000, 1, THINVMX_P2M_RAM_RW,
+			  THINVMX_ACCESS_RW, false);
+	violate_at(&full_nx, e, 1, E_X, false, &v);
+	assert_int_equal(P2M_VIOL_ACCESS, v.kind);
+	assert_int_equal(THINVMX_ACCESS_RW, v.access);
+	assert_false(v.rebuild);
+	/* n2rwx: reported first, then moved on to rwx, which splits */
+	e = p2m_ept_entry(&full_nx, 0, 0x200000, 1, THINVMX_P2M_RAM_RW,
+			  THINVMX_ACCESS_N2RWX, false);
+	violate_at(&full_nx, e, 1, E_X, false, &v);
+	assert_int_equal(P2M_VIOL_ACCESS, v.kind);
+	assert_int_equal(THINVMX_ACCESS_RWX, v.access);
+	assert_true(v.rebuild);
+	e = p2m_ept_entry(&full_nx, e, 0x200000, 1, v.type, v.access, false);
+	assert_int_equal(E_R | E_W, e & 7);
+	violate_at(&full_nx, e, 1, E_X, false, &v);
+	assert_int_equal(P2M_VIOL_NX_SPLIT, v.kind);
+	/* the same rights on 4 KiB: plain execution */
+	e = p2m_ept_entry(&full_nx, 0, 0x201000, 0, THINVMX_P2M_RAM_RW,
+			  THINVMX_ACCESS_RWX, false);
+	violate_at(&full_nx, e, 0, E_X, false, &v);
+	assert_int_equal(P2M_VIOL_RETRY, v.kind);
+	/* mmio_dm and invalid: the type's, as ever */
+	e = p2m_ept_entry(&full_nx, 0, 0, 1, THINVMX_P2M_MMIO_DM,
+			  THINVMX_ACCESS_RWX, false);
+	violate_at(&full_nx, e, 1, E_X, false, &v);
+	assert_int_equal(P2M_VIOL_MMIO_DM, v.kind);
+	/* without nx_huge nothing ever splits for a fetch */
+	e = p2m_ept_entry(&full, 0, 0x200000, 1, THINVMX_P2M_RAM_RW,
+			  THINVMX_ACCESS_RWX, false);
+	assert_int_equal(E_R | E_W | E_X, e & 7);
+	assert_false(p2m_nx_huge_leaf(&full, 1));
+	assert_false(p2m_nx_huge_leaf(&full_nx, 0));
+	assert_true(p2m_nx_huge_leaf(&full_nx, 1));
+	assert_true(p2m_nx_huge_leaf(&full_nx, 2));
+}
+
 static void test_split_refuses(void **state)
 {
 	static u64 out[P2M_EPT_ENTRIES];
@@ -665,11 +844,11 @@ static void test_split_refuses(void **state)
 
 	(void)state;
 	memset(out, 0xee, sizeof(out));
-	assert_int_equal(-EINVAL, p2m_split_leaf(leaf, 0, out));
-	assert_int_equal(-EINVAL, p2m_split_leaf(leaf, 3, out));
-	assert_int_equal(-EINVAL, p2m_split_leaf(leaf, -1, out));
-	assert_int_equal(-EINVAL, p2m_split_leaf(0x40000000 | 7, 1, out));
-	assert_int_equal(-EINVAL, p2m_split_leaf(0, 2, out));
+	assert_int_equal(-EINVAL, p2m_split_leaf(&full, leaf, 0, out));
+	assert_int_equal(-EINVAL, p2m_split_leaf(&full, leaf, 3, out));
+	assert_int_equal(-EINVAL, p2m_split_leaf(&full, leaf, -1, out));
+	assert_int_equal(-EINVAL, p2m_split_leaf(&full, 0x40000000 | 7, 1, out));
+	assert_int_equal(-EINVAL, p2m_split_leaf(&full, 0, 2, out));
 	for (i = 0; i < P2M_EPT_ENTRIES; i++)
 		assert_int_equal(0xeeeeeeeeeeeeeeeeULL, out[i]);
 }
@@ -754,6 +933,8 @@ int main(void)
 		cmocka_unit_test(test_change_type),
 		cmocka_unit_test(test_split_keeps_everything),
 		cmocka_unit_test(test_split_refuses),
+		cmocka_unit_test(test_violation_nx_huge),
+		cmocka_unit_test(test_violation_nx_huge_access),
 		cmocka_unit_test(test_range_covers),
 		cmocka_unit_test(test_map_level),
 	};
