@@ -61,6 +61,7 @@ struct tvx_dom {
 	atomic64_t mmio_ro_writes_discarded;
 	atomic64_t l1d_flushes;
 	bool direct_mmio;		/* MMIO_DIRECT mapped: VERW before entry */
+	atomic64_t nx_huge_splits;	/* leaves split for nx_huge (ept/violation.c) */
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	struct tvx_vcpu_stats stats_gone;	/* of vCPUs freed, under @lock */

@@ -137,6 +137,7 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 
 	/* a step a signal cut short: its leaf is the domain's again */
 	ept_unswap_leaf(dom, &v->step.swap);
+	ept_prealloc_free(&v->split_pool);
 	vmx_loaded_vmcs_clear(&v->vmcs);
 	if (v->vpid) {
 		vmx_flush_vpid(v->vpid);

@@ -447,7 +447,8 @@ struct thinvmx_domain_info {
 	__u64 ram_ro_writes_discarded;	/* one per write access: each */
 	__u64 mmio_ro_writes_discarded;	/* iteration of a REP string write */
 	__u64 l1d_flushes;		/* before VM entries (L1TF) */
-	__u64 reserved[7];
+	__u64 nx_huge_splits;		/* superpage leaves split by fetches */
+	__u64 reserved[6];
 };
 
 static_assert(sizeof(struct thinvmx_mem_range) == 40,
@@ -460,7 +461,7 @@ static_assert(sizeof(struct thinvmx_dirty_log) == 48,
 	      "struct thinvmx_dirty_log layout");
 static_assert(sizeof(struct thinvmx_map_mmio) == 40,
 	      "struct thinvmx_map_mmio layout");
-static_assert(sizeof(struct thinvmx_domain_info) == 8 + 10 * 8 + 56,
+static_assert(sizeof(struct thinvmx_domain_info) == 8 + 11 * 8 + 48,
 	      "struct thinvmx_domain_info layout");
 
 #define THINVMX_SET_MEM_TYPE \

@@ -292,6 +292,43 @@ int ept_split_at(struct ept *ept, u64 gfn, struct ept_prealloc *pa)
 }
 
 /**
+ * ept_split_down() - split the superpage leaf that maps @gfn down to 4 KiB
+ * @ept: the EPT, its lock held
+ * @gfn: a guest frame the leaf maps
+ * @pa:  the pool, with a page for each level to split: two for a 1 GiB
+ *	 leaf, one for a 2 MiB leaf
+ *
+ * One level at a time, each split as ept_split_at() does it; a pool too
+ * small for all of them splits nothing. No INVEPT: every translation stays
+ * the same, and where the split gives X back (nx_huge, p2m_split_leaf())
+ * a fetch through a stale superpage translation faults again and that EPT
+ * violation invalidates it (SDM Vol. 3, 29.4.3.1).
+ *
+ * Return: the number of leaves split (0 when a 4 KiB leaf maps @gfn),
+ * -ENOENT (@gfn is not mapped) or -ENOMEM (the pool is too small).
+ */
+int ept_split_down(struct ept *ept, u64 gfn, struct ept_prealloc *pa)
+{
+	int level, n = 0, ret;
+	u64 *e;
+
+	lockdep_assert_held(&ept->lock);
+	e = ept_find_leaf(ept, gfn << PAGE_SHIFT, &level);
+	if (!e)
+		return -ENOENT;
+	if (pa->nr < level)
+		return -ENOMEM;
+	while (level > EPT_LEVEL_4K) {
+		ret = ept_split(ept, e, level, pa);
+		if (ret)
+			return ret;
+		n++;
+		e = ept_find_leaf(ept, gfn << PAGE_SHIFT, &level);
+	}
+	return n;
+}
+
+/**
  * ept_for_range() - visit every leaf mapping [gfn, gfn + nr)
  * @ept:   the EPT, its lock held
  * @gfn:   first guest frame

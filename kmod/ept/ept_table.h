@@ -26,6 +26,8 @@ struct ept {
 
 /* Pages for the splits of one update, allocated before the lock. */
 #define EPT_PREALLOC_MAX	4
+/* what ept_split_down() of a 1 GiB leaf takes */
+#define EPT_SPLIT_DOWN_PAGES	2
 struct ept_prealloc {
 	unsigned int nr;
 	struct page *pages[EPT_PREALLOC_MAX];
@@ -68,6 +70,7 @@ u64 ept_eptp(const struct ept *ept, bool ad);
 int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n, gfp_t extra);
 void ept_prealloc_free(struct ept_prealloc *pa);
 int ept_split_at(struct ept *ept, u64 gfn, struct ept_prealloc *pa);
+int ept_split_down(struct ept *ept, u64 gfn, struct ept_prealloc *pa);
 int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
 		  struct ept_prealloc *pa, ept_leaf_fn fn, void *arg);
 int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg);

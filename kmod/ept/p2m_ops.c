@@ -517,5 +517,6 @@ long tvx_get_domain_info(struct tvx_dom *dom,
 	info.ram_ro_writes_discarded = atomic64_read(&dom->ram_ro_writes_discarded);
 	info.mmio_ro_writes_discarded = atomic64_read(&dom->mmio_ro_writes_discarded);
 	info.l1d_flushes = atomic64_read(&dom->l1d_flushes);
+	info.nx_huge_splits = atomic64_read(&dom->nx_huge_splits);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }

@@ -4,8 +4,9 @@
  * from the leaf and the exit qualification; this carries it out -- a
  * logdirty frame logged, a mem_access violation reported or handed to
  * the VMM, a write to ram_ro or read-only MMIO discarded, anything else
- * emulated MMIO. Also the one place outside the p2m ioctls that changes a
- * leaf: the swap for one single-stepped instruction.
+ * emulated MMIO, a fetch from a superpage nx_huge keeps from executing
+ * split. Also the one place outside the p2m ioctls that changes a leaf:
+ * the swap for one single-stepped instruction.
  */
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -27,21 +28,36 @@
  * @gpa:     the guest-physical address whose leaf changes
  * @scratch: point it at the domain's scratch page (a write to discard
  *	     lands there); else allow every access to its own frame
+ * @pa:      pages to split a superpage with (not for @scratch)
  *
  * ept_unswap_leaf() puts it back, unless a p2m ioctl replaced it
- * meanwhile.
+ * meanwhile. Under nx_huge a superpage is first split down to the 4 KiB
+ * leaf of @gpa, which is swapped: the access allowed once may be a fetch,
+ * which a superpage never allows there, and a fetch from a swapped
+ * superpage would split it (P2M_VIOL_NX_SPLIT) into 512 leaves with the
+ * step's rights, which never go back.
  *
- * Return: 0, or -EINVAL when the leaf cannot be swapped (no leaf; scratch
- * needs a 4 KiB leaf).
+ * Return: 0, -EINVAL when the leaf cannot be swapped (no leaf; scratch
+ * needs a 4 KiB leaf), or -ENOMEM (@pa too small for the split).
  */
 int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
-		  bool scratch)
+		  bool scratch, struct ept_prealloc *pa)
 {
-	int level;
+	int level, split;
 	u64 *e, hpa;
 
 	spin_lock(&dom->ept.lock);
 	e = ept_find_leaf(&dom->ept, gpa, &level);
+	if (e && !scratch && p2m_nx_huge_leaf(&dom->ept.caps, level)) {
+		split = pa ? ept_split_down(&dom->ept, gpa >> PAGE_SHIFT, pa) :
+			     -ENOMEM;
+		if (split < 0) {
+			spin_unlock(&dom->ept.lock);
+			return split;
+		}
+		atomic64_add(split, &dom->nx_huge_splits);
+		e = ept_find_leaf(&dom->ept, gpa, &level);
+	}
 	if (!e || (scratch && level != EPT_LEVEL_4K)) {
 		spin_unlock(&dom->ept.lock);
 		return -EINVAL;
@@ -140,6 +156,40 @@ int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
 	if (flush)
 		ept_flush_all_cpus(&dom->ept);
 	return ret < 0 ? -EACCES : ret;
+}
+
+/**
+ * tvx_ept_topup() - fill a vCPU's pool for the splits of its exits
+ * @v: the vCPU
+ *
+ * Exit handlers run with preemption off and cannot allocate. Under
+ * nx_huge, a fetch from a superpage and the single step of a mem_access
+ * violation on one split it with pages of this pool, at most
+ * EPT_SPLIT_DOWN_PAGES at a time (a 1 GiB leaf down to 4 KiB). The run
+ * loop calls this before each stretch; an exit that finds the pool short
+ * changes nothing and leaves the stretch (TVX_EXIT_REFILL). The pages
+ * are charged to the VMM's memory cgroup, as the domain's tables are.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int tvx_ept_topup(struct tvx_vcpu *v)
+{
+	if (!v->dom->ept.caps.nx_huge)
+		return 0;
+	return ept_prealloc_fill(&v->split_pool, EPT_SPLIT_DOWN_PAGES, 0);
+}
+
+/*
+ * Whether carrying out @viol on the leaf at @level may split it: a fetch
+ * nx_huge keeps from a superpage, or a mem_access violation on one, whose
+ * allowed single step (tvx_allow_once()) splits it (ept_swap_leaf()).
+ */
+static bool tvx_ept_may_split(const struct ept *ept,
+			      const struct p2m_violation *viol, int level)
+{
+	return p2m_nx_huge_leaf(&ept->caps, level) &&
+	       (viol->kind == P2M_VIOL_NX_SPLIT || viol->kind == P2M_VIOL_ACCESS);
 }
 
 /**
@@ -253,7 +303,7 @@ int handle_ept_violation(struct tvx_vcpu *v)
 	struct thinvmx_run *run = v->run;
 	struct p2m_violation viol;
 	bool flush = false, ro;
-	int level, ret;
+	int level, ret, split = 0;
 	u64 *e, hpa;
 	u32 right;
 
@@ -275,11 +325,29 @@ int handle_ept_violation(struct tvx_vcpu *v)
 	ro = tvx_mmio_ro(hpa);
 	right = p2m_entry_access(*e);
 	ret = p2m_ept_violation(&dom->ept.caps, *e, level, qual, ro, &viol);
+	/*
+	 * A split takes a page per level from the vCPU's pool. Too few: do
+	 * nothing of the decision (rx2rw and n2rwx stay, no event goes out),
+	 * refill outside the stretch, and the access faults again.
+	 */
+	if (!ret && tvx_ept_may_split(&dom->ept, &viol, level) &&
+	    v->split_pool.nr < level) {
+		spin_unlock(&dom->ept.lock);
+		return TVX_EXIT_REFILL;
+	}
 	if (!ret && viol.rebuild)
 		flush = ept_set_leaf(&dom->ept, e, level, viol.type, viol.access,
 				     tvx_mmio_ro(*e & EPT_ADDR_MASK));
 	if (!ret && viol.kind == P2M_VIOL_LOGDIRTY)
 		tvx_logdirty_mark(dom, gpa >> PAGE_SHIFT);
+	/*
+	 * Decided under the lock on the leaf as it is now: a vCPU that
+	 * faulted on the same superpage and comes second finds the 4 KiB
+	 * leaf the first made, and retries.
+	 */
+	if (!ret && viol.kind == P2M_VIOL_NX_SPLIT)
+		split = ept_split_down(&dom->ept, gpa >> PAGE_SHIFT,
+				       &v->split_pool);
 	spin_unlock(&dom->ept.lock);
 	if (ret)
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
@@ -291,6 +359,12 @@ int handle_ept_violation(struct tvx_vcpu *v)
 		return TVX_EXIT_RESUME;
 	case P2M_VIOL_LOGDIRTY:
 		atomic64_inc(&dom->logdirty_faults);
+		return TVX_EXIT_RESUME;
+	case P2M_VIOL_NX_SPLIT:
+		/* the pool was checked above: never fails */
+		if (split <= 0)
+			return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+		atomic64_add(split, &dom->nx_huge_splits);
 		return TVX_EXIT_RESUME;
 	case P2M_VIOL_ACCESS:
 		atomic64_inc(&dom->mem_access_violations);

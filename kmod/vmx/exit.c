@@ -7,7 +7,7 @@
  *
  * Every handle_<reason>() in the table below, and tvx_handle_exit(),
  * returns an enum tvx_exit_ret (exit.h: to userspace, resume the guest,
- * or wait for an event) or a negative errno for RUN to return. Handlers
+ * wait for an event or refill) or a negative errno for RUN to return. Handlers
  * run with preemption disabled and interrupts enabled, the vCPU's VMCS
  * current. They never sleep. An exit nothing handles stops the vCPU
  * (internal error), dumps the VMCS once in a while, and leaves the host

@@ -27,6 +27,13 @@ enum tvx_exit_ret {
 	 * (tvx_event_resume() first)
 	 */
 	TVX_EXIT_WAIT_EVENT = 2,
+	/*
+	 * the exit needs pages its vCPU's pool lacks (ept/violation.c): the
+	 * run loop leaves the stretch, refills the pool where it may sleep
+	 * (tvx_ept_topup()) and enters again, where the access that exited,
+	 * left undone, faults again
+	 */
+	TVX_EXIT_REFILL = 3,
 };
 
 /* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */

@@ -281,8 +281,9 @@ static u32 tvx_enter(struct tvx_vcpu *v)
  * needs userspace or an event's wait, the task must reschedule, a signal
  * is pending or the listener went away.
  * Return: TVX_EXIT_RESUME to go on (after rescheduling),
- * TVX_EXIT_WAIT_EVENT to wait for an event (then go on), TVX_EXIT_TO_USER
- * to return to userspace, or a negative errno.
+ * TVX_EXIT_WAIT_EVENT to wait for an event (then go on), TVX_EXIT_REFILL
+ * to refill the vCPU's page pool (then go on), TVX_EXIT_TO_USER to return
+ * to userspace, or a negative errno.
  */
 static int tvx_run_stretch(struct tvx_vcpu *v)
 {
@@ -371,7 +372,8 @@ out_preempt:
  *
  * Return: 0 (struct thinvmx_run says why), -EINTR (a signal, or a wait
  * for an event cut short; run->exit_reason is NONE), -EIO (the vCPU is
- * stopped), or another errno from loading its VMCS.
+ * stopped), -ENOMEM (no pages for EPT splits; exit_reason NONE, RUN may
+ * be retried), or another errno from loading its VMCS.
  */
 long tvx_vcpu_run(struct tvx_vcpu *v)
 {
@@ -395,6 +397,12 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 			break;
 		}
 		cond_resched();
+		/* pages the stretch's exits may split EPT leaves with */
+		ret = tvx_ept_topup(v);
+		if (ret) {
+			v->run->exit_reason = THINVMX_EXIT_NONE;
+			break;
+		}
 		ret = tvx_run_stretch(v);
 		if (ret <= 0)
 			break;

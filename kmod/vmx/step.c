@@ -53,7 +53,8 @@ void tvx_step_arm(struct tvx_vcpu *v)
 int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
 {
 	/* one instruction writing two read-only frames: give up safely */
-	if (v->step.swap.active || ept_swap_leaf(v->dom, &v->step.swap, gpa, true))
+	if (v->step.swap.active ||
+	    ept_swap_leaf(v->dom, &v->step.swap, gpa, true, NULL))
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
 	/* a step an answer asked for is this one */
 	if (!v->step.active)
@@ -88,7 +89,7 @@ int tvx_discard_delivery_write(struct tvx_vcpu *v, u64 gpa)
 
 	if (v->step.active || v->step.swap.active ||
 	    (!mtf && !cpu_has_vmx_preemption_timer()) ||
-	    ept_swap_leaf(v->dom, &v->step.swap, gpa, true))
+	    ept_swap_leaf(v->dom, &v->step.swap, gpa, true, NULL))
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
 	v->step.active = true;
 	v->step.delivery = true;
@@ -124,7 +125,8 @@ void tvx_delivery_step_done(struct tvx_vcpu *v)
  */
 void tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
 {
-	if (v->step.swap.active || ept_swap_leaf(v->dom, &v->step.swap, gpa, false))
+	if (v->step.swap.active ||
+	    ept_swap_leaf(v->dom, &v->step.swap, gpa, false, &v->split_pool))
 		return;		/* the access retries and faults again */
 	if (!v->step.active)
 		tvx_step_arm(v);
