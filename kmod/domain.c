@@ -25,6 +25,7 @@
 #include "cpuid.h"
 #include "domain.h"
 #include "ept/mmio.h"
+#include "ept/nx_huge.h"
 #include "ept/p2m_ops.h"
 #include "memevent/listener.h"
 #include "memevent/trap.h"
@@ -638,7 +639,8 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 		goto err_put;
 	dom->vmx_held = true;
 
-	ret = ept_init(&dom->ept, tvx_host_caps);
+	/* nx_huge_pages as it is now, for the domain's life (ept/nx_huge.c) */
+	ret = ept_init(&dom->ept, tvx_host_caps, tvx_nx_huge_pages());
 	if (ret)
 		goto err_put;
 	ret = tvx_populate(dom);

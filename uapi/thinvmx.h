@@ -433,7 +433,16 @@ struct thinvmx_map_mmio {
 	__u64 reserved[2];	/* zero */
 };
 
-/* THINVMX_GET_DOMAIN_INFO: sizes and counters of a domain. */
+/*
+ * THINVMX_GET_DOMAIN_INFO: sizes and counters of a domain.
+ *
+ * THINVMX_INFO_NX_HUGE_PAGES: the domain was created with the module
+ * parameter nx_huge_pages on (iTLB multihit, CVE-2018-12207): no 2 MiB or
+ * 1 GiB leaf of its EPT allows instruction fetches, and a fetch splits
+ * the leaf down to 4 KiB (counted in nx_huge_splits, the leaves split).
+ */
+#define THINVMX_INFO_NX_HUGE_PAGES	_BITULL(0)
+
 struct thinvmx_domain_info {
 	__u32 id;
 	__u32 nr_vcpus;
@@ -448,7 +457,8 @@ struct thinvmx_domain_info {
 	__u64 mmio_ro_writes_discarded;	/* iteration of a REP string write */
 	__u64 l1d_flushes;		/* before VM entries (L1TF) */
 	__u64 nx_huge_splits;		/* superpage leaves split by fetches */
-	__u64 reserved[6];
+	__u64 flags;			/* THINVMX_INFO_* */
+	__u64 reserved[5];
 };
 
 static_assert(sizeof(struct thinvmx_mem_range) == 40,
@@ -461,7 +471,7 @@ static_assert(sizeof(struct thinvmx_dirty_log) == 48,
 	      "struct thinvmx_dirty_log layout");
 static_assert(sizeof(struct thinvmx_map_mmio) == 40,
 	      "struct thinvmx_map_mmio layout");
-static_assert(sizeof(struct thinvmx_domain_info) == 8 + 11 * 8 + 48,
+static_assert(sizeof(struct thinvmx_domain_info) == 8 + 12 * 8 + 40,
 	      "struct thinvmx_domain_info layout");
 
 #define THINVMX_SET_MEM_TYPE \

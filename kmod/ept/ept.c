@@ -46,18 +46,21 @@ static u64 ept_index(u64 gpa, int level)
 
 /**
  * ept_init() - an empty EPT (a zeroed PML4)
- * @ept:  the structure to initialise
- * @caps: the host's VMX capabilities
+ * @ept:     the structure to initialise
+ * @caps:    the host's VMX capabilities
+ * @nx_huge: no superpage leaf will allow fetches (nx_huge_pages), for the
+ *	     EPT's whole life
  *
  * Return: 0 or -ENOMEM.
  */
-int ept_init(struct ept *ept, const struct thinvmx_caps *caps)
+int ept_init(struct ept *ept, const struct thinvmx_caps *caps, bool nx_huge)
 {
 	memset(ept, 0, sizeof(*ept));
 	spin_lock_init(&ept->lock);
 	ept->caps.exec_only = caps->features & THINVMX_FEAT_EPT_EXEC_ONLY;
 	ept->caps.page_2m = caps->features & THINVMX_FEAT_EPT_2M;
 	ept->caps.page_1g = caps->features & THINVMX_FEAT_EPT_1G;
+	ept->caps.nx_huge = nx_huge;
 	ept->invept_single = caps->features & THINVMX_FEAT_INVEPT_SINGLE;
 	ept->root = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
 	if (!ept->root)

@@ -60,7 +60,7 @@ static inline u64 ept_gfn_limit(void)
 	return BIT_ULL(min_t(int, 48, boot_cpu_data.x86_phys_bits) - PAGE_SHIFT);
 }
 
-int ept_init(struct ept *ept, const struct thinvmx_caps *caps);
+int ept_init(struct ept *ept, const struct thinvmx_caps *caps, bool nx_huge);
 void ept_destroy(struct ept *ept);
 int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u32 type,
 	    u32 access, bool ro);

@@ -518,5 +518,7 @@ long tvx_get_domain_info(struct tvx_dom *dom,
 	info.mmio_ro_writes_discarded = atomic64_read(&dom->mmio_ro_writes_discarded);
 	info.l1d_flushes = atomic64_read(&dom->l1d_flushes);
 	info.nx_huge_splits = atomic64_read(&dom->nx_huge_splits);
+	if (dom->ept.caps.nx_huge)
+		info.flags |= THINVMX_INFO_NX_HUGE_PAGES;
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
