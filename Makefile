@@ -228,10 +228,14 @@ NESTED_1G_ARGS	?= --mem 3072 --cmdline 'memmap=1G!1G'
 # kernel image (reserved pages) out of it, and init_on_alloc=0 leaves the
 # zeroing of the GiB to thinvmx alone, so that the test sees it; a boot of
 # its own.
-NESTED_RAM1G_TESTS ?= ram1g_test
+# nx_huge_test runs in both boots: its 2 MiB cases anywhere, its 1 GiB case
+# (guest RAM in a GiB) only here.
+NESTED_RAM1G_TESTS ?= ram1g_test nx_huge_test
 NESTED_RAM1G_ARGS ?= --mem 3072 --cmdline 'movablecore=2G nokaslr init_on_alloc=0'
+NESTED_BOTH_TESTS ?= nx_huge_test
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*.sh))
-NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) $(NESTED_RAM1G_TESTS),$(SELFTESTS)) \
+NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) \
+			$(filter-out $(NESTED_BOTH_TESTS),$(NESTED_RAM1G_TESTS)),$(SELFTESTS)) \
 		   $(SELFTEST_SCRIPTS)
 NESTED_TIMEOUT	?= 900
 
