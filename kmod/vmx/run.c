@@ -398,10 +398,13 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 		}
 		cond_resched();
 		/* pages the stretch's exits may split EPT leaves with */
-		ret = tvx_ept_topup(v);
-		if (ret) {
-			v->run->exit_reason = THINVMX_EXIT_NONE;
-			break;
+		if (unlikely(v->dom->ept.caps.nx_huge &&
+			     v->split_pool.nr < EPT_SPLIT_DOWN_PAGES)) {
+			ret = tvx_ept_topup(v);
+			if (ret) {
+				v->run->exit_reason = THINVMX_EXIT_NONE;
+				break;
+			}
 		}
 		ret = tvx_run_stretch(v);
 		if (ret <= 0)
