@@ -4,6 +4,25 @@
  * vCPUs and its introspection settings (domain.c). An object header: it
  * includes the rooms' type headers only, never their function headers,
  * so every room can include it.
+ *
+ * The module's lock order: a lock on the left may be held while the one
+ * on its right is taken, never the other way round.
+ *
+ *   v->run_lock -> any other            a vCPU's RUN or register ioctl
+ *   ro_lock (msix/) -> tvx_domains_lock -> dom->ept.lock
+ *                                       a change of the read-only set
+ *                                       re-applies every domain's leaves
+ *   ro_lock -> dom->p2m_lock            device assignment maps a BAR
+ *   tvx_domains_lock -> dom->lock       netlink reads the vCPUs
+ *   l->lock (memevent/) -> dom->lock    monitor settings kick the vCPUs
+ *   dom->p2m_lock -> dom->ept.lock      the p2m ioctls change leaves
+ *   the spinlocks -- dom->ept.lock, dom->cpuid_lock, a trap queue's, a
+ *   response ring's -- are innermost: nothing sleeps under them.
+ *
+ * No user memory is touched (copy_{to,from}_user, get/put_user) under any
+ * of them but run_lock: a fault takes mmap_lock, under which the munmap
+ * of a domain mapping can drop the domain's last reference. The dirty
+ * log's bits, say, are copied out after p2m_lock is dropped.
  */
 #ifndef _THINVMX_DOMAIN_H
 #define _THINVMX_DOMAIN_H

@@ -269,12 +269,17 @@ static int tvx_reprotect(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
 	return 0;
 }
 
-static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl)
+/*
+ * Take the dirty bits of @dl's range into *@out (kvfree() it), the frames
+ * write-protected again. The caller copies them out once it has dropped
+ * dom->p2m_lock: no user access under it (the lock order, domain.h).
+ */
+static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl,
+			  unsigned long **out)
 {
 	struct tvx_reprotect_arg arg;
 	unsigned long *bits;
 	u64 i, words = dl->nr_frames / BITS_PER_LONG;
-	long ret = 0;
 
 	if (!dom->dirty)
 		return -EINVAL;
@@ -299,10 +304,8 @@ static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl)
 		      tvx_reprotect, &arg);
 	spin_unlock(&dom->ept.lock);
 	ept_flush_all_cpus(&dom->ept);
-	if (copy_to_user(u64_to_user_ptr(dl->bitmap), bits, words * sizeof(*bits)))
-		ret = -EFAULT;
-	kvfree(bits);
-	return ret;
+	*out = bits;
+	return 0;
 }
 
 /**
@@ -316,7 +319,7 @@ static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl)
 long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg)
 {
 	struct thinvmx_dirty_log dl;
-	unsigned long *old;
+	unsigned long *old, *bits = NULL;
 	long ret = 0;
 
 	if (copy_from_user(&dl, uarg, sizeof(dl)))
@@ -344,7 +347,7 @@ long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg)
 		tvx_change_all(dom, THINVMX_P2M_RAM_RW, THINVMX_P2M_RAM_LOGDIRTY);
 		break;
 	case THINVMX_DIRTY_LOG_GET:
-		ret = tvx_dirty_get(dom, &dl);
+		ret = tvx_dirty_get(dom, &dl, &bits);
 		break;
 	case THINVMX_DIRTY_LOG_STOP:
 		if (!dom->dirty) {
@@ -364,6 +367,10 @@ long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg)
 		break;
 	}
 	mutex_unlock(&dom->p2m_lock);
+	if (bits && copy_to_user(u64_to_user_ptr(dl.bitmap), bits,
+				 dl.nr_frames / BITS_PER_BYTE))
+		ret = -EFAULT;
+	kvfree(bits);
 	return ret;
 }
 

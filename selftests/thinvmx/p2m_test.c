@@ -19,6 +19,8 @@
  * /proc/iomem (video RAM, IOAPIC, local APIC or HPET), and SKIPs without.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
@@ -935,6 +937,70 @@ TEST(names_of_types_and_rights)
 	EXPECT_STREQ("wx", tvx_access_str(THINVMX_ACCESS_WX));
 	EXPECT_STREQ("n2rwx", tvx_access_str(THINVMX_ACCESS_N2RWX));
 	EXPECT_EQ(NULL, tvx_access_str(THINVMX_NR_ACCESS));
+}
+
+/* ------------------------------------------------------------ lock order */
+
+#define BUF_GPA		(40ULL << 20)	/* guest RAM the bitmap is read into */
+
+struct remapper {
+	int fd;
+	void *addr;
+	volatile int stop;
+	unsigned long rounds;
+};
+
+/* Unmap and map again, for ever, the page the dirty log is read into. */
+static void *remap_loop(void *arg)
+{
+	struct remapper *r = arg;
+
+	while (!r->stop) {
+		munmap(r->addr, 4096);
+		if (mmap(r->addr, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, r->fd, BUF_GPA) == MAP_FAILED)
+			break;
+		r->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * The dirty log read into a mapping of the domain's own RAM while another
+ * thread unmaps and maps it again: each read copies its bits out or fails
+ * with -EFAULT, and nothing hangs -- the bits go out after the p2m lock is
+ * dropped, never under it (the lock order, kmod/domain.h).
+ */
+TEST_F_TIMEOUT(p2m, dirty_log_read_while_its_buffer_is_unmapped, 120)
+{
+	struct p2m_ctx *c = &self->c;
+	struct remapper r = { .fd = tvx_domain_fd(c->d) };
+	unsigned long ok = 0, fault = 0, i;
+	pthread_t t;
+	int ret;
+
+	r.addr = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, BUF_GPA);
+	ASSERT_NE(MAP_FAILED, r.addr);
+	ASSERT_EQ(0, tvx_dirty_log_start(c->d));
+	ASSERT_EQ(0, pthread_create(&t, NULL, remap_loop, &r));
+	for (i = 0; i < 2000; i++) {
+		ret = tvx_dirty_log_get(c->d, 0, 1024, r.addr);
+		if (ret == -EFAULT)
+			fault++;
+		else if (!ret)
+			ok++;
+		else
+			break;
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(2000, ok + fault);
+	EXPECT_LT(0, ok);
+	EXPECT_LT(0, r.rounds);
+	TH_LOG("%lu reads, %lu of them -EFAULT; %lu remaps", ok + fault, fault,
+	       r.rounds);
+	ASSERT_EQ(0, tvx_dirty_log_stop(c->d));
+	munmap(r.addr, 4096);
 }
 
 TEST_HARNESS_MAIN
