@@ -292,7 +292,7 @@ static void tvx_domain_free(struct kref *ref)
 	if (dom->vmx_held)
 		on_each_cpu(tvx_flush_ept_all_cpus, NULL, 1);
 	ept_destroy(&dom->ept);
-	vfree(dom->dirty);
+	tvx_dirty_free(dom);
 	for (i = 0; i < dom->nr_chunks; i++)
 		tvx_free_chunk(dom->chunks[i].page, dom->chunks[i].order);
 	kvfree(dom->chunks);
@@ -610,6 +610,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	kref_init(&dom->ref);
 	mutex_init(&dom->lock);
 	mutex_init(&dom->p2m_lock);
+	xa_init(&dom->dirty);
 	INIT_LIST_HEAD(&dom->node);
 	spin_lock_init(&dom->cpuid_lock);
 	dom->owner = task_tgid_nr(current);

@@ -34,6 +34,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/xarray.h>
 
 #include "../uapi/thinvmx.h"
 #include "ept/ept_table.h"
@@ -71,8 +72,13 @@ struct tvx_dom {
 	u32 nr_cpuid;
 
 	struct mutex p2m_lock;		/* p2m ioctls, one at a time */
-	unsigned long *dirty;		/* dirty log bitmap, by gfn */
-	u64 dirty_frames;		/* bits in @dirty; 0: not logging */
+	/*
+	 * The dirty log: a bitmap page per TVX_DIRTY_PAGE_FRAMES frames that
+	 * hold RAM, by gfn / TVX_DIRTY_PAGE_FRAMES, so that a sparse domain
+	 * costs its RAM, not its span (ept/p2m_ops.c)
+	 */
+	struct xarray dirty;
+	u64 dirty_frames;		/* the log's span; 0: not logging */
 	u64 max_gfn;			/* above the highest RAM frame */
 	atomic64_t mem_access_violations;
 	atomic64_t logdirty_faults;

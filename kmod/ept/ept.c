@@ -385,25 +385,45 @@ int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
 }
 
 static int ept_for_all_table(struct ept *ept, u64 *table, int level, u64 gfn,
-			     ept_leaf_fn fn, void *arg)
+			     u64 from, ept_leaf_fn fn, void *arg)
 {
+	u64 span = 1ULL << (9 * level);
 	int i, ret;
 
 	for (i = 0; i < P2M_EPT_ENTRIES; i++) {
 		u64 *e = &table[i];
-		u64 g = gfn + ((u64)i << (9 * level));
+		u64 g = gfn + i * span;
 
-		if (!ept_used(*e))
+		if (!ept_used(*e) || g + span <= from)
 			continue;
 		if (ept_is_leaf(*e, level))
 			ret = fn(ept, e, level, g, arg);
 		else
 			ret = ept_for_all_table(ept, ept_table(*e), level - 1,
-						g, fn, arg);
+						g, from, fn, arg);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+/**
+ * ept_for_all_from() - visit the leaves of the EPT in gfn order, from one
+ * @ept:  the EPT, its lock held
+ * @from: the first gfn of interest: tables wholly below it are skipped,
+ *	  and so are holes, so that the walk costs what is mapped, not
+ *	  the span of guest-physical space
+ * @fn:   as for ept_for_range(); called for every leaf that ends above
+ *	  @from (its first gfn may be below)
+ * @arg:  passed to @fn
+ *
+ * Return: 0, or what @fn returned to stop the walk.
+ */
+int ept_for_all_from(struct ept *ept, u64 from, ept_leaf_fn fn, void *arg)
+{
+	lockdep_assert_held(&ept->lock);
+	return ept_for_all_table(ept, page_address(ept->root), 3, 0, from, fn,
+				 arg);
 }
 
 /**
@@ -416,8 +436,7 @@ static int ept_for_all_table(struct ept *ept, u64 *table, int level, u64 gfn,
  */
 int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg)
 {
-	lockdep_assert_held(&ept->lock);
-	return ept_for_all_table(ept, page_address(ept->root), 3, 0, fn, arg);
+	return ept_for_all_from(ept, 0, fn, arg);
 }
 
 /**

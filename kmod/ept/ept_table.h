@@ -74,6 +74,7 @@ int ept_split_down(struct ept *ept, u64 gfn, struct ept_prealloc *pa);
 int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
 		  struct ept_prealloc *pa, ept_leaf_fn fn, void *arg);
 int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg);
+int ept_for_all_from(struct ept *ept, u64 from, ept_leaf_fn fn, void *arg);
 bool ept_set_leaf(struct ept *ept, u64 *e, int level, u32 type, u32 access,
 		  bool ro);
 void ept_flush_this_cpu(struct ept *ept);

@@ -191,78 +191,125 @@ long tvx_change_type_global(struct tvx_dom *dom,
 
 /* ------------------------------------------------------------ dirty log */
 
-/* superpages of RAM; those of MMIO stay whole (dirty logging is RAM's) */
-static int tvx_count_big(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
-{
-	unsigned long *n = a;
+/* The next superpage of RAM at or above @from (MMIO's stay whole). */
+struct tvx_big_arg {
+	u64 from;
+	u64 gfn;
+	bool found;
+};
 
-	if (!tvx_is_ram_type(p2m_entry_type(*e)))
+static int tvx_find_big(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
+{
+	struct tvx_big_arg *arg = a;
+
+	if (level == EPT_LEVEL_4K || gfn < arg->from ||
+	    !tvx_is_ram_type(p2m_entry_type(*e)))
 		return 0;
-	if (level == EPT_LEVEL_2M)
-		*n += 1;
-	else if (level == EPT_LEVEL_1G)
-		*n += 1 + P2M_EPT_ENTRIES;
-	return 0;
+	arg->gfn = gfn;
+	arg->found = true;
+	return 1;
 }
 
 /*
  * Dirty logging tracks 4 KiB frames: superpages of RAM are split first,
- * a few at a time (the pool holds EPT_PREALLOC_MAX pages).
+ * in gfn order, as many a pass as the pool allows (a one-frame range
+ * splits the superpage that holds it down to 4 KiB), with the lock
+ * dropped and the CPU given up between passes. Each pass walks only
+ * what is mapped, from where the last one stopped: a domain with RAM at
+ * 0 and near the top of its address space costs its RAM, not its span.
  */
 static int tvx_split_all_ram(struct tvx_dom *dom)
 {
+	struct tvx_big_arg arg = { 0 };
 	struct ept_prealloc pa = { 0 };
-	unsigned long big;
-	u64 gfn;
-	int ret = 0;
+	int ret;
 
-	for (;;) {
-		big = 0;
-		spin_lock(&dom->ept.lock);
-		ept_for_all(&dom->ept, tvx_count_big, &big);
-		spin_unlock(&dom->ept.lock);
-		if (!big)
-			break;
+	do {
 		ret = ept_prealloc_fill(&pa, EPT_PREALLOC_MAX, 0);
 		if (ret)
 			break;
 		spin_lock(&dom->ept.lock);
-		/* a one-frame range splits the superpage that holds it */
-		for (gfn = 0; gfn < dom->max_gfn && pa.nr; ) {
-			int level;
-			u64 *e = ept_find_leaf(&dom->ept, gfn << PAGE_SHIFT, &level);
-
-			if (e && level > EPT_LEVEL_4K &&
-			    tvx_is_ram_type(p2m_entry_type(*e))) {
-				if (pa.nr < 2)
-					break;
-				ret = ept_for_range(&dom->ept, gfn, 1, true, &pa,
-						    tvx_set_check,
-						    &(struct tvx_set_arg){ 0 });
-				if (ret)
-					break;
-				continue;
-			}
-			gfn += e ? 1ULL << (9 * level) : 1;
+		while (pa.nr >= 2) {	/* a GiB down to 4 KiB takes two */
+			arg.found = false;
+			ept_for_all_from(&dom->ept, arg.from, tvx_find_big, &arg);
+			if (!arg.found)
+				break;
+			ret = ept_for_range(&dom->ept, arg.gfn, 1, true, &pa,
+					    tvx_set_check, &(struct tvx_set_arg){ 0 });
+			if (ret)
+				break;
+			/* the rest of a split GiB is 2 MiB leaves above it */
+			arg.from = arg.gfn;
 		}
 		spin_unlock(&dom->ept.lock);
-		if (ret)
-			break;
-	}
+		cond_resched();
+	} while (!ret && arg.found);
 	ept_prealloc_free(&pa);
 	return ret;
 }
 
+/* The dirty log's bitmap pages: TVX_DIRTY_PAGE_FRAMES frames each. */
+#define TVX_DIRTY_PAGE_FRAMES	(PAGE_SIZE * BITS_PER_BYTE)
+#define TVX_DIRTY_PAGE_WORDS	(PAGE_SIZE / sizeof(unsigned long))
+
+/* A zeroed bitmap page for every RAM chunk's frames. */
+static int tvx_dirty_alloc(struct tvx_dom *dom)
+{
+	u64 idx, last;
+	void *p;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < dom->nr_chunks; i++) {
+		const struct tvx_chunk *c = &dom->chunks[i];
+
+		last = (c->gfn + (1ULL << c->order) - 1) / TVX_DIRTY_PAGE_FRAMES;
+		for (idx = c->gfn / TVX_DIRTY_PAGE_FRAMES; idx <= last; idx++) {
+			if (xa_load(&dom->dirty, idx))
+				continue;
+			p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			if (!p)
+				return -ENOMEM;
+			ret = xa_err(xa_store(&dom->dirty, idx, p,
+					      GFP_KERNEL_ACCOUNT));
+			if (ret) {
+				free_page((unsigned long)p);
+				return ret;
+			}
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * tvx_dirty_free() - give back the dirty log's bitmap pages
+ * @dom: the domain, not logging (or going away)
+ */
+void tvx_dirty_free(struct tvx_dom *dom)
+{
+	unsigned long idx;
+	void *p;
+
+	xa_for_each(&dom->dirty, idx, p)
+		free_page((unsigned long)p);
+	xa_destroy(&dom->dirty);
+}
+
 struct tvx_reprotect_arg {
 	const unsigned long *bits;	/* frames to make logdirty again */
-	u64 first;
+	u64 first, end;
 };
 
+/* ept_for_all_from() callback: holes in the range are skipped. */
 static int tvx_reprotect(struct ept *ept, u64 *e, int level, u64 gfn, void *a)
 {
 	struct tvx_reprotect_arg *arg = a;
 
-	if (level == EPT_LEVEL_4K && test_bit(gfn - arg->first, arg->bits) &&
+	if (gfn >= arg->end)
+		return 1;
+	if (level == EPT_LEVEL_4K && gfn >= arg->first &&
+	    test_bit(gfn - arg->first, arg->bits) &&
 	    p2m_entry_type(*e) == THINVMX_P2M_RAM_RW)
 		ept_set_leaf(ept, e, level, THINVMX_P2M_RAM_LOGDIRTY,
 			     p2m_entry_access(*e), false);
@@ -281,7 +328,7 @@ static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl,
 	unsigned long *bits;
 	u64 i, words = dl->nr_frames / BITS_PER_LONG;
 
-	if (!dom->dirty)
+	if (!dom->dirty_frames)
 		return -EINVAL;
 	if (dl->nr_frames % 64 || dl->first_gfn % 64 ||
 	    dl->first_gfn + dl->nr_frames < dl->first_gfn ||
@@ -295,13 +342,18 @@ static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl,
 	 * invalidate: a write between the first two steps lands in a frame
 	 * reported now; a write after the last faults and is logged again.
 	 */
-	for (i = 0; i < words; i++)
-		bits[i] = xchg(&dom->dirty[dl->first_gfn / BITS_PER_LONG + i], 0);
+	for (i = 0; i < words; i++) {
+		u64 w = dl->first_gfn / BITS_PER_LONG + i;
+		unsigned long *page = xa_load(&dom->dirty,
+					      w / TVX_DIRTY_PAGE_WORDS);
+
+		bits[i] = page ? xchg(&page[w % TVX_DIRTY_PAGE_WORDS], 0) : 0;
+	}
 	arg.bits = bits;
 	arg.first = dl->first_gfn;
+	arg.end = dl->first_gfn + dl->nr_frames;
 	spin_lock(&dom->ept.lock);
-	ept_for_range(&dom->ept, dl->first_gfn, dl->nr_frames, false, NULL,
-		      tvx_reprotect, &arg);
+	ept_for_all_from(&dom->ept, arg.first, tvx_reprotect, &arg);
 	spin_unlock(&dom->ept.lock);
 	ept_flush_all_cpus(&dom->ept);
 	*out = bits;
@@ -319,7 +371,7 @@ static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl,
 long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg)
 {
 	struct thinvmx_dirty_log dl;
-	unsigned long *old, *bits = NULL;
+	unsigned long *bits = NULL;
 	long ret = 0;
 
 	if (copy_from_user(&dl, uarg, sizeof(dl)))
@@ -330,37 +382,36 @@ long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg)
 	mutex_lock(&dom->p2m_lock);
 	switch (dl.op) {
 	case THINVMX_DIRTY_LOG_START:
-		if (dom->dirty) {
+		if (dom->dirty_frames) {
 			ret = -EINVAL;
 			break;
 		}
 		ret = tvx_split_all_ram(dom);
-		if (ret)
-			break;
-		dom->dirty = vzalloc(BITS_TO_LONGS(ALIGN(dom->max_gfn, 64)) *
-				     sizeof(long));
-		if (!dom->dirty) {
-			ret = -ENOMEM;
+		if (!ret)
+			ret = tvx_dirty_alloc(dom);
+		if (ret) {
+			tvx_dirty_free(dom);
 			break;
 		}
+		spin_lock(&dom->ept.lock);
 		dom->dirty_frames = ALIGN(dom->max_gfn, 64);
+		spin_unlock(&dom->ept.lock);
 		tvx_change_all(dom, THINVMX_P2M_RAM_RW, THINVMX_P2M_RAM_LOGDIRTY);
 		break;
 	case THINVMX_DIRTY_LOG_GET:
 		ret = tvx_dirty_get(dom, &dl, &bits);
 		break;
 	case THINVMX_DIRTY_LOG_STOP:
-		if (!dom->dirty) {
+		if (!dom->dirty_frames) {
 			ret = -EINVAL;
 			break;
 		}
 		tvx_change_all(dom, THINVMX_P2M_RAM_LOGDIRTY, THINVMX_P2M_RAM_RW);
+		/* no fault marks a page after this: they mark under the lock */
 		spin_lock(&dom->ept.lock);
-		old = dom->dirty;
-		dom->dirty = NULL;
 		dom->dirty_frames = 0;
 		spin_unlock(&dom->ept.lock);
-		vfree(old);
+		tvx_dirty_free(dom);
 		break;
 	default:
 		ret = -EINVAL;
@@ -383,8 +434,13 @@ long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg)
  */
 void tvx_logdirty_mark(struct tvx_dom *dom, u64 gfn)
 {
-	if (dom->dirty && gfn < dom->dirty_frames)
-		set_bit(gfn, dom->dirty);
+	unsigned long *page;
+
+	if (gfn >= dom->dirty_frames)
+		return;
+	page = xa_load(&dom->dirty, gfn / TVX_DIRTY_PAGE_FRAMES);
+	if (page)
+		set_bit(gfn % TVX_DIRTY_PAGE_FRAMES, page);
 }
 
 /* ------------------------------------------------------------ MMIO */

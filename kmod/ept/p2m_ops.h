@@ -18,6 +18,7 @@ long tvx_get_mem_access(struct tvx_dom *dom,
 long tvx_change_type_global(struct tvx_dom *dom,
 			    struct thinvmx_type_change __user *uarg);
 long tvx_dirty_log(struct tvx_dom *dom, struct thinvmx_dirty_log __user *uarg);
+void tvx_dirty_free(struct tvx_dom *dom);
 long tvx_map_mmio(struct tvx_dom *dom, struct thinvmx_map_mmio __user *uarg);
 long tvx_get_domain_info(struct tvx_dom *dom,
 			 struct thinvmx_domain_info __user *uarg);
