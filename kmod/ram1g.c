@@ -12,11 +12,14 @@
  * memory cgroup (alloc_contig_range() does not charge).
  */
 #include <linux/gfp.h>
+#include <linux/memcontrol.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/page_counter.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 
 #include "pages.h"
@@ -66,12 +69,36 @@ static void tvx_1g_clear(struct page *page)
 	}
 }
 
+/*
+ * A GiB from alloc_contig_range() is charged to no memory cgroup, and 6.1
+ * exports no way to charge it: a task inside a cgroup with a memory limit
+ * (there or in any ancestor) gets none, and its domain's RAM comes in
+ * 2 MiB pages, charged like the rest. So a container cannot take host
+ * memory past its limit through 1 GiB pages.
+ */
+static bool tvx_memcg_limited(void)
+{
+	struct mem_cgroup *memcg;
+	struct page_counter *c;
+	bool limited = false;
+
+	if (mem_cgroup_disabled())
+		return false;
+	rcu_read_lock();
+	memcg = mem_cgroup_from_task(current);
+	for (c = memcg ? &memcg->memory : NULL; c && !limited; c = c->parent)
+		limited = READ_ONCE(c->max) != PAGE_COUNTER_MAX;
+	rcu_read_unlock();
+	return limited;
+}
+
 /**
  * tvx_alloc_1g() - a zeroed, 1 GiB aligned, physically contiguous GiB
  *
  * Tries every 1 GiB aligned range of every populated zone once, highest
  * zone first (ZONE_MOVABLE is where the attempt can succeed). May sleep
- * long: it migrates pages. Gives up on a fatal signal.
+ * long: it migrates pages. Gives up on a fatal signal. Never for a task
+ * in a memory cgroup with a limit (tvx_memcg_limited()).
  *
  * Return: the first page, or NULL.
  */
@@ -79,7 +106,7 @@ struct page *tvx_alloc_1g(void)
 {
 	int nid, z;
 
-	if (!tvx_ram_1g_enabled())
+	if (!tvx_ram_1g_enabled() || tvx_memcg_limited())
 		return NULL;
 	for_each_online_node(nid) {
 		pg_data_t *pgdat = NODE_DATA(nid);

@@ -20,6 +20,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "tvx_test.h"
@@ -338,6 +340,60 @@ TEST_F_TIMEOUT(ram, without_1g_pages_a_guest_too_big_is_enomem, 600)
 	ASSERT_EQ(0, tvx_domain_create_simple(self->h, GIB, &d));
 	tvx_domain_destroy(d);
 	EXPECT_EQ(self->pages_before, tvx_module_pages());
+}
+
+#define CGROOT		"/sys/fs/cgroup"
+#define CGLIMIT		CGROOT "/tvx-limited"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * A GiB of host memory in one page is charged to no memory cgroup (6.1
+ * gives a module no way to), so a task in a cgroup with a memory limit
+ * gets none: here, where only 1 GiB pages can back a GiB of guest RAM,
+ * its domain is ENOMEM; the same task outside the cgroup gets its GiB.
+ * (The limit, 16 GiB, is far above what the domain would need.)
+ */
+TEST_F_TIMEOUT(ram, no_1g_pages_inside_a_limited_memory_cgroup, 600)
+{
+	struct thinvmx_domain_info info;
+	struct tvx_domain *d = NULL;
+	int ret;
+
+	tvx_vcpu_destroy(self->v);
+	self->v = NULL;
+	tvx_domain_destroy(self->d);
+	self->d = NULL;
+	mkdir(CGROOT, 0755);
+	if (mount("none", CGROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		SKIP(return, "no cgroup2: %s", strerror(errno));
+	if (write_str(CGROOT "/cgroup.subtree_control", "+memory"))
+		SKIP(return, "no memory controller");
+	ASSERT_EQ(0, mkdir(CGLIMIT, 0755) && errno != EEXIST ? -errno : 0);
+	ASSERT_EQ(0, write_str(CGLIMIT "/memory.max", "17179869184"));
+	ASSERT_EQ(0, write_str(CGLIMIT "/cgroup.procs", "0"));
+	ret = tvx_domain_create_simple(self->h, GIB, &d);
+	EXPECT_EQ(0, write_str(CGROOT "/cgroup.procs", "0"));
+	EXPECT_EQ(0, rmdir(CGLIMIT));
+	EXPECT_EQ(-ENOMEM, ret);
+	tvx_domain_destroy(d);
+	d = NULL;
+	EXPECT_EQ(self->pages_before, tvx_module_pages());
+
+	ASSERT_EQ(0, tvx_domain_create_simple(self->h, GIB, &d));
+	ASSERT_EQ(0, tvx_domain_info(d, &info));
+	EXPECT_EQ(1, info.ept_leaves_1g);
+	tvx_domain_destroy(d);
 }
 
 TEST_HARNESS_MAIN
