@@ -35,6 +35,7 @@ static const char *const tvx_exit_names[] = {
 	[THINVMX_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
 	[THINVMX_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 	[THINVMX_EXIT_MEM_ACCESS] = "MEM_ACCESS",
+	[THINVMX_EXIT_MMIO_INSN] = "MMIO_INSN",
 };
 
 const char *tvx_exit_reason_str(__u32 reason)
@@ -149,6 +150,14 @@ static int tvx_exit_describe(const struct thinvmx_run *run, char *buf, size_t le
 				run->mem_access.attempted & 4 ? "x" : "",
 				tvx_access_str(run->mem_access.access) ?: "?",
 				tvx_p2m_type_str(run->mem_access.type) ?: "?");
+	case THINVMX_EXIT_MMIO_INSN:
+		return snprintf(buf, len,
+				"exit MMIO_INSN gpa %#llx rip %#llx, %u bytes: %02x %02x %02x %02x",
+				(unsigned long long)run->mmio_insn.gpa,
+				(unsigned long long)run->mmio_insn.rip,
+				run->mmio_insn.len, run->mmio_insn.insn[0],
+				run->mmio_insn.insn[1], run->mmio_insn.insn[2],
+				run->mmio_insn.insn[3]);
 	case THINVMX_EXIT_INTERNAL_ERROR:
 	case THINVMX_EXIT_FAIL_ENTRY:
 		return snprintf(buf, len,

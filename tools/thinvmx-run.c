@@ -153,6 +153,12 @@ static void *vcpu_main(void *arg)
 				 (uint64_t)run->mem_access.gpa);
 			t->status = 1;
 			break;
+		case THINVMX_EXIT_MMIO_INSN:
+			snprintf(t->why, sizeof(t->why),
+				 "MMIO at gpa %#" PRIx64 " by an instruction not emulated, rip %#" PRIx64,
+				 (uint64_t)run->mmio_insn.gpa, (uint64_t)run->mmio_insn.rip);
+			t->status = 1;
+			break;
 		case THINVMX_EXIT_INTERNAL_ERROR:
 		case THINVMX_EXIT_FAIL_ENTRY:
 			snprintf(t->why, sizeof(t->why),

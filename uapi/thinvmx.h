@@ -629,6 +629,7 @@ static_assert(sizeof(struct thinvmx_sregs) == 8 * 24 + 2 * 16 + 9 * 8,
 #define THINVMX_EXIT_INTERNAL_ERROR	5  /* nothing handled the exit: stopped */
 #define THINVMX_EXIT_FAIL_ENTRY		6  /* VM entry failed: stopped */
 #define THINVMX_EXIT_MEM_ACCESS		7  /* an access right was violated */
+#define THINVMX_EXIT_MMIO_INSN		8  /* MMIO by an instruction not emulated */
 
 /* struct thinvmx_run.mem_access.flags */
 #define THINVMX_MEM_ACCESS_GLA_VALID	_BITUL(0)  /* gla holds the linear address */
@@ -676,6 +677,21 @@ struct thinvmx_run {
 			__u8 flags;		/* THINVMX_MEM_ACCESS_* */
 			__u32 pad;
 		} mem_access;
+		/*
+		 * THINVMX_EXIT_MMIO_INSN: an instruction thinvmx does not
+		 * emulate (it decodes the MOV forms drivers use on device
+		 * registers) accessed emulated MMIO at @gpa. Nothing of it
+		 * was done and RIP is still on it: the VMM emulates it from
+		 * its bytes (SET_REGS, RIP moved past it), or RUN again
+		 * executes it again. The vCPU is not stopped.
+		 */
+		struct {
+			__u64 gpa;
+			__u64 rip;		/* RIP of the instruction */
+			__u8 len;		/* bytes fetched at RIP, 0-15 */
+			__u8 pad[7];
+			__u8 insn[16];
+		} mmio_insn;
 		/* THINVMX_EXIT_INTERNAL_ERROR and THINVMX_EXIT_FAIL_ENTRY */
 		struct {
 			__u32 vmx_exit_reason;	/* full basic exit reason */

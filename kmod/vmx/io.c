@@ -226,18 +226,27 @@ int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
  * A guest access to a guest-physical address with nothing mapped, or
  * mapped as mmio_dm: emulated MMIO. The instruction is decoded to learn
  * the direction, size and register; the access goes to userspace and the
- * next RUN completes it.
+ * next RUN completes it. An instruction the decoder does not take goes to
+ * userspace as it is, its bytes with it (THINVMX_EXIT_MMIO_INSN): the
+ * vCPU is not stopped for it, the VMM decides.
  */
 int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 {
 	struct thinvmx_run *run = v->run;
 	struct emu_insn insn;
-	unsigned int len;
+	unsigned int len = 0;
 	u8 bytes[EMU_MAX_LEN];
 
 	if (tvx_fetch_insn(v, bytes, &len) ||
-	    emu_decode(bytes, len, tvx_guest_mode(), &insn))
-		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn)) {
+		memset(&run->mmio_insn, 0, sizeof(run->mmio_insn));
+		run->exit_reason = THINVMX_EXIT_MMIO_INSN;
+		run->mmio_insn.gpa = gpa;
+		run->mmio_insn.rip = vmcs_readl(GUEST_RIP);
+		run->mmio_insn.len = len;
+		memcpy(run->mmio_insn.insn, bytes, len);
+		return TVX_EXIT_TO_USER;
+	}
 
 	v->io.mmio = insn;
 	run->exit_reason = THINVMX_EXIT_MMIO;

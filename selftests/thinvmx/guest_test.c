@@ -853,6 +853,46 @@ TEST_F(guest, a_vcpu_stopped_mid_step_leaves_no_leaf_swapped)
 	EXPECT_EQ(0x11, ro[4096]);
 }
 
+extern const char guest_mmio_xadd[], guest_mmio_xadd_end[];
+
+static void guest_mmio_not_emulated(void)
+{
+	asm volatile(".globl guest_mmio_xadd, guest_mmio_xadd_end\n"
+		     "guest_mmio_xadd: lock xaddl %%eax, (%0)\n"
+		     "guest_mmio_xadd_end:"
+		     : : "r" (UNMAPPED_GPA), "a" (1) : "memory");
+	GUEST_DONE();
+}
+
+/*
+ * MMIO by an instruction thinvmx does not emulate (a locked XADD) is an
+ * exit of its own, with the address and the instruction's bytes, and
+ * does not stop the vCPU: the VMM steps over it and the guest goes on.
+ * (It used to be an internal error, and the vCPU was gone.)
+ */
+TEST_F(guest, mmio_by_an_instruction_not_emulated_is_an_exit_of_its_own)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	__u64 len = guest_mmio_xadd_end - guest_mmio_xadd;
+	struct thinvmx_regs regs;
+
+	start64(_metadata, self, guest_mmio_not_emulated, 0, 0, 0);
+	ASSERT_EQ(0, tvx_vcpu_run(self->v));
+	ASSERT_EQ(THINVMX_EXIT_MMIO_INSN, run->exit_reason);
+	EXPECT_EQ(UNMAPPED_GPA, run->mmio_insn.gpa);
+	EXPECT_EQ((__u64)(uintptr_t)guest_mmio_xadd, run->mmio_insn.rip);
+	EXPECT_LE(len, run->mmio_insn.len);
+	EXPECT_EQ(0, memcmp(run->mmio_insn.insn, guest_mmio_xadd, len));
+	/* nothing was done: RUN again meets it again */
+	ASSERT_EQ(0, tvx_vcpu_run(self->v));
+	ASSERT_EQ(THINVMX_EXIT_MMIO_INSN, run->exit_reason);
+	/* the VMM steps over it */
+	ASSERT_EQ(0, tvx_get_regs(self->v, &regs));
+	regs.rip += len;
+	ASSERT_EQ(0, tvx_set_regs(self->v, &regs));
+	RUN_EXPECT(TVX_UCALL_DONE);
+}
+
 TEST_F(guest, elf_loader_loads_and_runs)
 {
 	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
