@@ -57,6 +57,7 @@ int ept_init(struct ept *ept, const struct thinvmx_caps *caps, bool nx_huge)
 {
 	memset(ept, 0, sizeof(*ept));
 	spin_lock_init(&ept->lock);
+	INIT_LIST_HEAD(&ept->swaps);
 	ept->caps.exec_only = caps->features & THINVMX_FEAT_EPT_EXEC_ONLY;
 	ept->caps.page_2m = caps->features & THINVMX_FEAT_EPT_2M;
 	ept->caps.page_1g = caps->features & THINVMX_FEAT_EPT_1G;
@@ -424,6 +425,53 @@ int ept_for_all_from(struct ept *ept, u64 from, ept_leaf_fn fn, void *arg)
 	lockdep_assert_held(&ept->lock);
 	return ept_for_all_table(ept, page_address(ept->root), 3, 0, from, fn,
 				 arg);
+}
+
+/**
+ * ept_unswap_locked() - put back one leaf a single step swapped
+ * @ept: the EPT, its lock held
+ * @sw:  the swap, active
+ *
+ * Unless an update replaced the leaf meanwhile (then it stays as the
+ * update made it).
+ *
+ * Return: whether the leaf changed (the caller invalidates).
+ */
+bool ept_unswap_locked(struct ept *ept, struct ept_leaf_swap *sw)
+{
+	bool changed;
+	int level;
+	u64 *e;
+
+	lockdep_assert_held(&ept->lock);
+	e = ept_find_leaf(ept, sw->gpa, &level);
+	changed = e && *e == sw->step;
+	if (changed)
+		WRITE_ONCE(*e, sw->saved);
+	list_del_init(&sw->node);
+	WRITE_ONCE(sw->active, false);
+	return changed;
+}
+
+/**
+ * ept_unswap_all() - put back every leaf a single step has swapped
+ * @ept: the EPT, its lock held
+ *
+ * What a p2m update does first: built on a swapped leaf, it would keep
+ * the step's rights or its scratch page for good, and a split would copy
+ * them into all 512 smaller leaves. The step's access faults again and
+ * is decided again, under the new p2m.
+ *
+ * Return: whether a leaf changed (the caller invalidates).
+ */
+bool ept_unswap_all(struct ept *ept)
+{
+	struct ept_leaf_swap *sw, *n;
+	bool changed = false;
+
+	list_for_each_entry_safe(sw, n, &ept->swaps, node)
+		changed |= ept_unswap_locked(ept, sw);
+	return changed;
 }
 
 /**

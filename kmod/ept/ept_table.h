@@ -6,6 +6,7 @@
 #define _THINVMX_EPT_TABLE_H
 
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <asm/processor.h>
@@ -22,6 +23,7 @@ struct ept {
 	bool invept_single;
 	unsigned long table_pages;	/* paging-structure pages, root included */
 	unsigned long leaves[3];	/* leaves per level: 4K, 2M, 1G */
+	struct list_head swaps;		/* active struct ept_leaf_swap */
 };
 
 /* Pages for the splits of one update, allocated before the lock. */
@@ -40,10 +42,11 @@ struct ept_prealloc {
  * replaced it meanwhile.
  */
 struct ept_leaf_swap {
-	bool active;
+	bool active;			/* on the EPT's swaps, under its lock */
 	u64 gpa;
 	u64 saved;
 	u64 step;
+	struct list_head node;
 };
 
 /* A leaf visitor: the entry, its level and the first guest frame it maps. */
@@ -74,6 +77,8 @@ int ept_split_down(struct ept *ept, u64 gfn, struct ept_prealloc *pa);
 int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
 		  struct ept_prealloc *pa, ept_leaf_fn fn, void *arg);
 int ept_for_all(struct ept *ept, ept_leaf_fn fn, void *arg);
+bool ept_unswap_locked(struct ept *ept, struct ept_leaf_swap *sw);
+bool ept_unswap_all(struct ept *ept);
 int ept_for_all_from(struct ept *ept, u64 from, ept_leaf_fn fn, void *arg);
 bool ept_set_leaf(struct ept *ept, u64 *e, int level, u32 type, u32 access,
 		  bool ro);

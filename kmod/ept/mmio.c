@@ -55,16 +55,20 @@ static void ept_split_ro(struct tvx_dom *dom)
 {
 	struct ept_prealloc pa = { 0 };
 	int found, ret = 0;
+	bool flush = false;
 	u64 gfn;
 
 	do {
 		ept_prealloc_fill(&pa, 1, __GFP_NOFAIL);
 		spin_lock(&dom->ept.lock);
+		flush |= ept_unswap_all(&dom->ept);
 		found = ept_for_all(&dom->ept, ept_find_ro, &gfn);
 		if (found)
 			ret = ept_split_at(&dom->ept, gfn, &pa);
 		spin_unlock(&dom->ept.lock);
 	} while (found && !WARN_ON_ONCE(ret));
+	if (flush)
+		ept_flush_all_cpus(&dom->ept);
 	ept_prealloc_free(&pa);
 }
 
@@ -101,6 +105,7 @@ void tvx_domain_reapply_mmio(struct tvx_dom *dom)
 
 	ept_split_ro(dom);
 	spin_lock(&dom->ept.lock);
+	arg.flush = ept_unswap_all(&dom->ept);
 	ept_for_all(&dom->ept, ept_reapply_leaf, &arg);
 	spin_unlock(&dom->ept.lock);
 	if (arg.flush)

@@ -92,6 +92,7 @@ long tvx_set_mem(struct tvx_dom *dom, struct thinvmx_mem_range __user *uarg,
 	if (ret)
 		goto out;
 	spin_lock(&dom->ept.lock);
+	arg.flush = ept_unswap_all(&dom->ept);
 	ret = ept_for_range(&dom->ept, r.first_gfn, r.nr_frames, false, NULL,
 			    tvx_set_check, &arg);
 	if (ret == -ENOENT)
@@ -155,6 +156,7 @@ static void tvx_change_all(struct tvx_dom *dom, u32 from, u32 to)
 	struct tvx_global_arg arg = { .from = from, .to = to };
 
 	spin_lock(&dom->ept.lock);
+	arg.flush = ept_unswap_all(&dom->ept);
 	ept_for_all(&dom->ept, tvx_global_apply, &arg);
 	spin_unlock(&dom->ept.lock);
 	if (arg.flush)
@@ -222,6 +224,7 @@ static int tvx_split_all_ram(struct tvx_dom *dom)
 {
 	struct tvx_big_arg arg = { 0 };
 	struct ept_prealloc pa = { 0 };
+	bool flush = false;
 	int ret;
 
 	do {
@@ -229,6 +232,7 @@ static int tvx_split_all_ram(struct tvx_dom *dom)
 		if (ret)
 			break;
 		spin_lock(&dom->ept.lock);
+		flush |= ept_unswap_all(&dom->ept);
 		while (pa.nr >= 2) {	/* a GiB down to 4 KiB takes two */
 			arg.found = false;
 			ept_for_all_from(&dom->ept, arg.from, tvx_find_big, &arg);
@@ -244,6 +248,8 @@ static int tvx_split_all_ram(struct tvx_dom *dom)
 		spin_unlock(&dom->ept.lock);
 		cond_resched();
 	} while (!ret && arg.found);
+	if (flush)
+		ept_flush_all_cpus(&dom->ept);
 	ept_prealloc_free(&pa);
 	return ret;
 }
@@ -353,6 +359,7 @@ static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl,
 	arg.first = dl->first_gfn;
 	arg.end = dl->first_gfn + dl->nr_frames;
 	spin_lock(&dom->ept.lock);
+	ept_unswap_all(&dom->ept);	/* the INVEPT below covers it */
 	ept_for_all_from(&dom->ept, arg.first, tvx_reprotect, &arg);
 	spin_unlock(&dom->ept.lock);
 	ept_flush_all_cpus(&dom->ept);

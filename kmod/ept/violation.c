@@ -31,7 +31,8 @@
  * @pa:      pages to split a superpage with (not for @scratch)
  *
  * ept_unswap_leaf() puts it back, unless a p2m ioctl replaced it
- * meanwhile. Under nx_huge a superpage is first split down to the 4 KiB
+ * meanwhile; a p2m update puts every swapped leaf back before it changes
+ * anything (ept_unswap_all()). Under nx_huge a superpage is first split down to the 4 KiB
  * leaf of @gpa, which is swapped: the access allowed once may be a fetch,
  * which a superpage never allows there, and a fetch from a swapped
  * superpage would split it (P2M_VIOL_NX_SPLIT) into 512 leaves with the
@@ -76,7 +77,8 @@ int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
 					 tvx_mmio_ro(hpa));
 	}
 	WRITE_ONCE(*e, sw->step);
-	sw->active = true;
+	WRITE_ONCE(sw->active, true);
+	list_add(&sw->node, &dom->ept.swaps);
 	spin_unlock(&dom->ept.lock);
 	return 0;
 }
@@ -91,18 +93,18 @@ int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
  */
 void ept_unswap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw)
 {
-	int level;
-	u64 *e;
+	bool active;
 
-	if (!sw->active)
+	if (!READ_ONCE(sw->active))
 		return;
 	spin_lock(&dom->ept.lock);
-	e = ept_find_leaf(&dom->ept, sw->gpa, &level);
-	if (e && *e == sw->step)
-		WRITE_ONCE(*e, sw->saved);
+	/* a p2m update may have put it back already (ept_unswap_all()) */
+	active = sw->active;
+	if (active)
+		ept_unswap_locked(&dom->ept, sw);
 	spin_unlock(&dom->ept.lock);
-	sw->active = false;
-	ept_flush_all_cpus(&dom->ept);
+	if (active)
+		ept_flush_all_cpus(&dom->ept);
 }
 
 /*

@@ -591,6 +591,111 @@ TEST_F(mon, mem_access_sync_singlestep)
 	EXPECT_EQ(THINVMX_ACCESS_R, access);
 }
 
+/* ------------------------------------------------------------ p2m updates meet a step */
+
+#define NX_PARAM	"/sys/module/thinvmx/parameters/nx_huge_pages"
+#define STEP_R_GPA	(32ULL << 20)	/* a 2 MiB leaf of free RAM */
+#define STEP_MMIO_GPA	(128ULL << 20)	/* nothing there: emulated MMIO */
+#define STEP_R_GFN	(STEP_R_GPA >> 12)
+
+static int nx_param(const char *val, char *was, size_t len)
+{
+	const char *s = tvx_read_file(NX_PARAM);
+	int fd, ret = 0;
+
+	if (!s)
+		return -ENOENT;
+	if (was)
+		snprintf(was, len, "%.*s", (int)strcspn(s, "\n"), s);
+	fd = open(NX_PARAM, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Read the watched 2 MiB page, write emulated MMIO; then read it again. */
+static void guest_movs_to_mmio_then_read(__u64 r, __u64 s)
+{
+	asm volatile("movsb" : "+S" (r), "+D" (s) : : "memory");
+	GUEST_SYNC(*(volatile __u8 *)(uintptr_t)(STEP_R_GPA + 100 * 4096));
+	GUEST_DONE();
+}
+
+static void step_each_access(struct daemon *dm, const struct thinvmx_event *ev,
+			     struct thinvmx_response *rsp)
+{
+	if (ev->reason == THINVMX_EVENT_MEM_ACCESS)
+		rsp->flags = THINVMX_RESPONSE_SINGLESTEP;
+}
+
+/*
+ * A p2m update while a vCPU's single step has a leaf widened puts the
+ * leaf back first. Here (nx_huge_pages off, so that the leaf is a whole
+ * 2 MiB page with no right) a MOVSB reads the page, allowed once, and
+ * its write to emulated MMIO ends RUN in the middle of the step; the VMM
+ * gives one frame of the page a right of its own, which splits it, and
+ * steps over the MOVSB. Every other frame of the page keeps no right: a
+ * read of one is reported. (The split used to copy the step's rwx into
+ * all 512 new leaves, for good.)
+ */
+TEST_F(mon, p2m_update_during_a_step_widens_nothing_for_good)
+{
+	struct thinvmx_regs regs;
+	struct tvx_monitor *m;
+	struct thinvmx_run *run;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	struct daemon dm;
+	struct tvx_ucall uc;
+	char was[8] = "";
+	unsigned int i;
+	int ret, seen = 0;
+
+	ret = nx_param("off", was, sizeof(was));
+	if (ret == -ENOENT)
+		SKIP(return, "no nx_huge_pages parameter");
+	ASSERT_EQ(0, ret);
+	ret = tvx_domain_create_simple(self->h, 64ULL << 20, &d);
+	EXPECT_EQ(0, nx_param(strcmp(was, "on") && strcmp(was, "off") ? "auto" : was,
+			      NULL, 0));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+	ASSERT_EQ(0, tvx_guest_load_self(d));
+	ASSERT_EQ(0, tvx_monitor_attach(d, 0, 0, &m));
+	daemon_init(&dm, m, d, 1);
+	dm.policy = step_each_access;
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_MEM_ACCESS,
+				     THINVMX_MONITOR_MODE_SYNC, 0));
+	ASSERT_EQ(0, tvx_set_mem_access(d, STEP_R_GFN, 512, THINVMX_ACCESS_N));
+	ASSERT_EQ(0, daemon_start(&dm));
+
+	ASSERT_EQ(0, tvx_start_fn(v, d, guest_movs_to_mmio_then_read,
+				  STEP_R_GPA, STEP_MMIO_GPA));
+	run = tvx_vcpu_run_page(v);
+	ASSERT_EQ(0, tvx_vcpu_run(v));
+	ASSERT_EQ(THINVMX_EXIT_MMIO_INSN, run->exit_reason);
+	/* mid-step: a right for one frame splits the widened page */
+	ASSERT_EQ(0, tvx_set_mem_access(d, STEP_R_GFN + 5, 1, THINVMX_ACCESS_RW));
+	/* the VMM does the MOVSB's MMIO write (dropped) and goes on */
+	ASSERT_EQ(0, tvx_get_regs(v, &regs));
+	regs.rip += 1;
+	regs.rsi += 1;
+	regs.rdi += 1;
+	ASSERT_EQ(0, tvx_set_regs(v, &regs));
+	TVX_RUN_EXPECT(TVX_UCALL_SYNC, v, d, &uc);
+	daemon_stop(&dm);
+	for (i = 0; i < dm.nr && i < 32; i++)
+		seen += dm.evs[i].reason == THINVMX_EVENT_MEM_ACCESS &&
+			dm.evs[i].u.mem_access.gfn == STEP_R_GFN + 100;
+	EXPECT_EQ(1, seen) TH_LOG("%u events", dm.nr);
+	tvx_monitor_detach(m);
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+}
+
 /* ------------------------------------------------------------ lifetime */
 
 /* A daemon process that attaches, monitors @kind sync, and never answers. */
