@@ -14,6 +14,7 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
@@ -43,6 +44,16 @@ static bool vmx_wanted;			/* users > 0; read under cpus lock */
 static bool vmx_rebooting;
 static u32 vmx_revision;
 static int vmx_hp_state = -1;
+
+/*
+ * Single-context INVVPID where the CPU has it. Off, every flush of a
+ * guest's linear translations is all-context, as on CPUs without it: the
+ * path those CPUs take, run where it can be tested.
+ */
+bool tvx_invvpid_single = true;
+module_param_named(invvpid_single, tvx_invvpid_single, bool, 0644);
+MODULE_PARM_DESC(invvpid_single,
+		 "use single-context INVVPID where the CPU has it (off: all-context)");
 
 static void vmx_cpu_clear_loaded(struct vmx_cpu *vc)
 {

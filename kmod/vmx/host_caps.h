@@ -14,6 +14,7 @@
 #include "vmx_ops.h"
 
 extern const struct thinvmx_caps *tvx_host_caps;
+extern bool tvx_invvpid_single;		/* vmx/enable.c, a parameter */
 
 static inline bool tvx_has_feature(u64 feat)
 {
@@ -87,7 +88,7 @@ static inline unsigned int vmx_preemption_timer_shift(void)
  */
 static inline void vmx_flush_vpid(u16 vpid)
 {
-	if (cpu_has_vmx_invvpid_single())
+	if (cpu_has_vmx_invvpid_single() && READ_ONCE(tvx_invvpid_single))
 		__invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vpid, 0);
 	else
 		__invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);

@@ -591,6 +591,73 @@ TEST_F(mon, mem_access_sync_singlestep)
 	EXPECT_EQ(THINVMX_ACCESS_R, access);
 }
 
+/* ------------------------------------------------------------ CR3 loads flush */
+
+#define TLB_LIN		(40ULL << 20)	/* a 2 MiB page of the identity map */
+#define TLB_OTHER	(42ULL << 20)	/* where the guest points it for a while */
+#define INVVPID_PARAM	"/sys/module/thinvmx/parameters/invvpid_single"
+
+/* Read a page, point its PDE elsewhere, load CR3 again, read it again. */
+static void guest_remap_and_reload_cr3(void)
+{
+	__u64 cr3 = guest_read_cr3();
+	__u64 *pml4 = (__u64 *)(uintptr_t)(cr3 & ~0xfffULL);
+	__u64 *pdpt = (__u64 *)(uintptr_t)(pml4[0] & 0xffffffffff000ULL);
+	__u64 *pd = (__u64 *)(uintptr_t)(pdpt[0] & 0xffffffffff000ULL);
+	__u64 old = pd[TLB_LIN >> 21], before, after;
+
+	before = *(volatile __u64 *)(uintptr_t)TLB_LIN;
+	pd[TLB_LIN >> 21] = old + (TLB_OTHER - TLB_LIN);
+	asm volatile("mov %0, %%cr3" : : "r" (cr3) : "memory");
+	after = *(volatile __u64 *)(uintptr_t)TLB_LIN;
+	pd[TLB_LIN >> 21] = old;
+	asm volatile("mov %0, %%cr3" : : "r" (cr3) : "memory");
+	GUEST_SYNC(before, after);
+	GUEST_DONE();
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * A CR3 load the module emulates (CR3 monitored) drops the guest's
+ * linear translations: after pointing a page's PDE elsewhere and loading
+ * CR3, the guest reads the new page. With single-context INVVPID, and
+ * with all-context as on CPUs without it (invvpid_single=0): an emulated
+ * load must never leave a stale translation.
+ */
+TEST_F(mon, emulated_cr3_load_flushes_with_either_invvpid)
+{
+	static const char *const modes[] = { "1", "0" };
+	__u64 *lin = tvx_gpa(self->d, TLB_LIN), *other = tvx_gpa(self->d, TLB_OTHER);
+	unsigned int i;
+
+	if (access(INVVPID_PARAM, W_OK))
+		SKIP(return, "no invvpid_single parameter");
+	*lin = 0x1111;
+	*other = 0x2222;
+	SET(CR3, ASYNC, 0);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, write_file(INVVPID_PARAM, modes[i]));
+		START(guest_remap_and_reload_cr3, 0);
+		RUN_EXPECT(TVX_UCALL_SYNC);
+		EXPECT_EQ(0x1111, self->uc.args[0]) TH_LOG("invvpid_single=%s", modes[i]);
+		EXPECT_EQ(0x2222, self->uc.args[1]) TH_LOG("invvpid_single=%s", modes[i]);
+		RUN_EXPECT(TVX_UCALL_DONE);
+		daemon_drain(&self->dm);
+	}
+	EXPECT_EQ(0, write_file(INVVPID_PARAM, "1"));
+}
+
 /* ------------------------------------------------------------ p2m updates meet a step */
 
 #define NX_PARAM	"/sys/module/thinvmx/parameters/nx_huge_pages"
