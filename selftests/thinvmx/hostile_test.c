@@ -1002,18 +1002,6 @@ TEST_F(hostile, tsc_aux_is_the_guests_own)
 
 /* ------------------------------------------------------------ address width */
 
-/* The host's MAXPHYADDR, from /proc/cpuinfo; 0 if it does not say. */
-static unsigned int host_phys_bits(void)
-{
-	const char *s = tvx_read_file("/proc/cpuinfo");
-	unsigned int bits = 0;
-
-	s = s ? strstr(s, "address sizes") : NULL;
-	if (s)
-		sscanf(strchr(s, ':') + 1, " %u bits physical", &bits);
-	return bits;
-}
-
 /* CREATE_DOMAIN's answer; a domain created by mistake is destroyed. */
 static int try_create(struct tvx_handle *h, const struct thinvmx_e820_entry *e,
 		      unsigned int nr, __u64 bytes)
@@ -1035,7 +1023,7 @@ static int try_create(struct tvx_handle *h, const struct thinvmx_e820_entry *e,
 TEST_F(hostile, guest_physical_addresses_ept_cannot_map_are_einval)
 {
 	const __u64 past_ram = (128ULL << 20) >> 12;	/* unmapped */
-	unsigned int bits = host_phys_bits();
+	unsigned int bits = tvx_host_phys_bits();
 	struct thinvmx_e820_entry e820[2] = {
 		{ .addr = 0, .size = 16 << 20, .type = THINVMX_E820_RAM },
 		{ .size = 2 << 20, .type = THINVMX_E820_RAM },

@@ -616,18 +616,6 @@ static void guest_remap_and_reload_cr3(void)
 	GUEST_DONE();
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /*
  * A CR3 load the module emulates (CR3 monitored) drops the guest's
  * linear translations: after pointing a page's PDE elsewhere and loading
@@ -647,7 +635,7 @@ TEST_F(mon, emulated_cr3_load_flushes_with_either_invvpid)
 	*other = 0x2222;
 	SET(CR3, ASYNC, 0);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(0, write_file(INVVPID_PARAM, modes[i]));
+		ASSERT_EQ(0, tvx_write_file(INVVPID_PARAM, modes[i]));
 		START(guest_remap_and_reload_cr3, 0);
 		RUN_EXPECT(TVX_UCALL_SYNC);
 		EXPECT_EQ(0x1111, self->uc.args[0]) TH_LOG("invvpid_single=%s", modes[i]);
@@ -655,7 +643,7 @@ TEST_F(mon, emulated_cr3_load_flushes_with_either_invvpid)
 		RUN_EXPECT(TVX_UCALL_DONE);
 		daemon_drain(&self->dm);
 	}
-	EXPECT_EQ(0, write_file(INVVPID_PARAM, "1"));
+	EXPECT_EQ(0, tvx_write_file(INVVPID_PARAM, "1"));
 }
 
 /* ------------------------------------------------------------ p2m updates meet a step */
@@ -668,19 +656,12 @@ TEST_F(mon, emulated_cr3_load_flushes_with_either_invvpid)
 static int nx_param(const char *val, char *was, size_t len)
 {
 	const char *s = tvx_read_file(NX_PARAM);
-	int fd, ret = 0;
 
 	if (!s)
 		return -ENOENT;
 	if (was)
 		snprintf(was, len, "%.*s", (int)strcspn(s, "\n"), s);
-	fd = open(NX_PARAM, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return tvx_write_file(NX_PARAM, val);
 }
 
 /* Read the watched 2 MiB page, write emulated MMIO; then read it again. */

@@ -90,14 +90,7 @@ static __u64 guest_call(__u64 addr)
 
 static int param_write(const char *val)
 {
-	int fd = open(PARAM, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+	return tvx_write_file(PARAM, val);
 }
 
 /* The parameter's setting, "on" or "off"; "" when unreadable. */

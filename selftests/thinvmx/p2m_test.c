@@ -1076,17 +1076,6 @@ out:
 	ctx_teardown(&c);
 }
 
-static unsigned int host_phys_bits(void)
-{
-	const char *s = tvx_read_file("/proc/cpuinfo");
-	unsigned int bits = 0;
-
-	s = s ? strstr(s, "address sizes") : NULL;
-	if (s)
-		sscanf(strchr(s, ':') + 1, " %u bits physical", &bits);
-	return bits;
-}
-
 /*
  * RAM at 0 and 2 MiB just below the highest guest-physical address the
  * EPT maps here: starting the dirty log costs the RAM, not the span --
@@ -1094,7 +1083,7 @@ static unsigned int host_phys_bits(void)
  */
 TEST(dirty_log_of_a_sparse_domain_starts_at_once)
 {
-	unsigned int bits = host_phys_bits();
+	unsigned int bits = tvx_host_phys_bits();
 	struct p2m_ctx c = { 0 };
 	struct timespec t0, t1;
 	__u64 top, bm[8] = { 0 };

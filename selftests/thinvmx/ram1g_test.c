@@ -345,18 +345,6 @@ TEST_F_TIMEOUT(ram, without_1g_pages_a_guest_too_big_is_enomem, 600)
 #define CGROOT		"/sys/fs/cgroup"
 #define CGLIMIT		CGROOT "/tvx-limited"
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /*
  * A GiB of host memory in one page is charged to no memory cgroup (6.1
  * gives a module no way to), so a task in a cgroup with a memory limit
@@ -377,13 +365,13 @@ TEST_F_TIMEOUT(ram, no_1g_pages_inside_a_limited_memory_cgroup, 600)
 	mkdir(CGROOT, 0755);
 	if (mount("none", CGROOT, "cgroup2", 0, NULL) && errno != EBUSY)
 		SKIP(return, "no cgroup2: %s", strerror(errno));
-	if (write_str(CGROOT "/cgroup.subtree_control", "+memory"))
+	if (tvx_write_file(CGROOT "/cgroup.subtree_control", "+memory"))
 		SKIP(return, "no memory controller");
 	ASSERT_EQ(0, mkdir(CGLIMIT, 0755) && errno != EEXIST ? -errno : 0);
-	ASSERT_EQ(0, write_str(CGLIMIT "/memory.max", "17179869184"));
-	ASSERT_EQ(0, write_str(CGLIMIT "/cgroup.procs", "0"));
+	ASSERT_EQ(0, tvx_write_file(CGLIMIT "/memory.max", "17179869184"));
+	ASSERT_EQ(0, tvx_write_file(CGLIMIT "/cgroup.procs", "0"));
 	ret = tvx_domain_create_simple(self->h, GIB, &d);
-	EXPECT_EQ(0, write_str(CGROOT "/cgroup.procs", "0"));
+	EXPECT_EQ(0, tvx_write_file(CGROOT "/cgroup.procs", "0"));
 	EXPECT_EQ(0, rmdir(CGLIMIT));
 	EXPECT_EQ(-ENOMEM, ret);
 	tvx_domain_destroy(d);

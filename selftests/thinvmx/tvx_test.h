@@ -112,6 +112,31 @@ static inline const char *tvx_read_file(const char *path)
 	return buf;
 }
 
+/* Write @val to @path (a module parameter, a cgroup file): 0 or -errno. */
+static inline int tvx_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+/* The host's physical address width (/proc/cpuinfo), 0 if unknown. */
+static inline unsigned int tvx_host_phys_bits(void)
+{
+	const char *s = tvx_read_file("/proc/cpuinfo");
+	unsigned int bits = 0;
+
+	s = s ? strstr(s, "address sizes") : NULL;
+	if (s)
+		sscanf(strchr(s, ':') + 1, " %u bits physical", &bits);
+	return bits;
+}
+
 /* The module's page count (its "pages" parameter), -1 if unreadable. */
 static inline long tvx_module_pages(void)
 {
