@@ -24,6 +24,7 @@
 #include <asm/tlbflush.h>
 
 #include "enable.h"
+#include "host_caps.h"
 #include "vmx_ops.h"
 
 /*
