@@ -163,16 +163,27 @@ static void tvx_reinject_vectoring(struct tvx_vcpu *v)
  * CPL 3 with alignment checks on and a misaligned stack: CVE-2015-5307).
  * That vCPU shuts down instead.
  */
-static int handle_ac(struct tvx_vcpu *v)
+/*
+ * Did the exception that exited come while the CPU delivered the same
+ * exception? Delivered again, it would fault into itself for ever: the
+ * event the exit put back is dropped, and the caller shuts the vCPU down.
+ */
+static bool tvx_fault_in_own_delivery(struct tvx_vcpu *v, u8 vector)
 {
 	u32 idt = v->exit_idt_info;
 
-	if ((idt & VECTORING_INFO_VALID_MASK) &&
-	    (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
-	    (idt & VECTORING_INFO_VECTOR_MASK) == X86_TRAP_AC) {
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (!(idt & VECTORING_INFO_VALID_MASK) ||
+	    (idt & VECTORING_INFO_TYPE_MASK) != INTR_TYPE_HARD_EXCEPTION ||
+	    (idt & VECTORING_INFO_VECTOR_MASK) != vector)
+		return false;
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	return true;
+}
+
+static int handle_ac(struct tvx_vcpu *v)
+{
+	if (tvx_fault_in_own_delivery(v, X86_TRAP_AC))
 		return tvx_vcpu_shutdown(v);
-	}
 	/* the error code of #AC is always 0 */
 	return tvx_inject_exception(v, X86_TRAP_AC, true, 0);
 }
@@ -191,14 +202,10 @@ static int handle_ac(struct tvx_vcpu *v)
 static int handle_db(struct tvx_vcpu *v)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
-	u32 idt = v->exit_idt_info, intr = v->exit_intr_info;
+	u32 intr = v->exit_intr_info;
 
-	if ((idt & VECTORING_INFO_VALID_MASK) &&
-	    (idt & VECTORING_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
-	    (idt & VECTORING_INFO_VECTOR_MASK) == X86_TRAP_DB) {
-		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (tvx_fault_in_own_delivery(v, X86_TRAP_DB))
 		return tvx_vcpu_shutdown(v);
-	}
 	v->dr6 = (v->dr6 & ~(u64)DR_TRAP_BITS) | (qual & TVX_DB_QUAL_DR6);
 	/* ICEBP: a trap after the instruction */
 	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
