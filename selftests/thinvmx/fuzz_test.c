@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Malformed ioctls never take the host down: two threads throw random
- * commands with random arguments at every kind of thinvmx fd at once
- * (/dev/thinvmx, a domain, a vCPU, a listener): known command numbers and
- * unknown ones, arguments that are random bytes, a valid struct with a
- * few bytes changed, NULL, a kernel address, or a struct that runs into
- * an unmapped page; THINVMX_RUN of whatever state that left, cut short by
- * a timer; mmap of random ranges. Every call must return 0 or -1 with an
- * errno from the documented set; fds that calls return are closed. Then:
- * every page the module took comes back once the fds are closed, a new
- * guest still runs, and the rig fails the boot if the kernel printed a
- * warning or an oops.
+ * Malformed ioctls never take the host down: two threads throw a million
+ * random commands (FUZZ_CALLS=N for another count) at every kind of
+ * thinvmx fd at once (/dev/thinvmx, a domain, a vCPU, a listener): known
+ * command numbers and unknown ones, arguments that are random bytes,
+ * boundary values in every field, a valid (zero) struct with a few fields
+ * made hostile, NULL, a kernel address, or a struct that runs into an
+ * unmapped page; THINVMX_RUN of whatever state that left, cut short by a
+ * timer; mmap of random ranges. Every call must return 0 or -1 with an
+ * errno from the documented set; fds that calls return are closed. A
+ * summary gives the calls, the errors by code, the fds and argument
+ * shapes, and what the kernel log gained meanwhile (no warning, BUG or
+ * oops). Then: every page the module took comes back once the fds are
+ * closed, and a new guest still runs.
  *
  * Left out: MAP_MMIO, ASSIGN_DEVICE_BAR, RO_ADD and RO_REMOVE with random
  * arguments (root maps or protects real host device memory with them, on
@@ -28,6 +30,7 @@
  *
  * FUZZ_SEED=N in the environment replays a run (the seed is logged).
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,10 +42,38 @@
 #include "tvx_test.h"
 #include "libthinvmx.h"
 
-#define ITERATIONS	15000
+#define CALLS		1000000		/* over both threads; FUZZ_CALLS=N */
 #define BUF		4096
+#define MAX_ERRNO	256
 
 enum fd_kind { FD_DEV, FD_DOM, FD_VCPU, FD_LSN, NR_FD_KINDS };
+
+/* what the argument is */
+enum shape {
+	SHAPE_RANDOM,		/* random bytes */
+	SHAPE_BOUNDARY,		/* every word a boundary value */
+	SHAPE_HOSTILE,		/* zero (valid for most) but a few fields */
+	SHAPE_NULL,
+	SHAPE_KERNEL,		/* a kernel address */
+	SHAPE_CROSSING,		/* runs into an unmapped page */
+	NR_SHAPES
+};
+
+static const char *const shape_names[NR_SHAPES] = {
+	"random", "boundary", "valid-but-hostile", "null", "kernel-address",
+	"crossing",
+};
+
+/* values where checks go wrong: signs, widths, page and table sizes */
+static const uint64_t boundary[] = {
+	0, 1, 2, 3, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x1001,
+	0x7fff, 0x8000, 0xffff, 0x10000, 0x1ff, 0x200, 0x3ff, 0x400,
+	0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL, 0xfffff,
+	0x100000, 1ULL << 30, 1ULL << 36, (1ULL << 40) - 1, 1ULL << 47,
+	(1ULL << 48) - 1, 1ULL << 52, (1ULL << 52) - 1, 0x7fffffffffffffffULL,
+	0x8000000000000000ULL, ~0ULL, ~0ULL - 1, ~0ULL - 0xfff,
+	THINVMX_MAX_VCPUS - 1, THINVMX_MAX_VCPUS, THINVMX_MAX_VCPUS + 1,
+};
 
 struct cmd {
 	unsigned long nr;
@@ -77,7 +108,7 @@ static const struct cmd cmds[] = {
 	{ THINVMX_SET_REGS, FD_VCPU },
 	{ THINVMX_GET_SREGS, FD_VCPU },
 	{ THINVMX_SET_SREGS, FD_VCPU },
-	{ THINVMX_RUN, FD_VCPU },
+	{ THINVMX_RUN, FD_VCPU },	/* last: fuzz() picks it apart */
 };
 
 /* what a malformed call may say */
@@ -108,7 +139,11 @@ struct fuzzer {
 	int fds[NR_FD_KINDS];
 	uint64_t seed;
 	unsigned char *page;		/* BUF bytes, then a PROT_NONE page */
+	unsigned long iterations;
 	unsigned long calls, ok, failed_as_expected, runs;
+	unsigned long by_errno[MAX_ERRNO];
+	unsigned long by_kind[NR_FD_KINDS];
+	unsigned long by_shape[NR_SHAPES];
 	int bad_errno, bad_cmd;
 	unsigned long bad_nr;
 };
@@ -117,14 +152,14 @@ static void on_alarm(int sig)
 {
 }
 
-/* THINVMX_RUN for at most 5 ms of this thread's time */
+/* THINVMX_RUN for at most 2 ms of this thread's time */
 static long run_briefly(int fd)
 {
 	struct sigevent sev = {
 		.sigev_notify = SIGEV_THREAD_ID,
 		.sigev_signo = SIGALRM,
 	};
-	struct itimerspec its = { .it_value.tv_nsec = 5 * 1000 * 1000 };
+	struct itimerspec its = { .it_value.tv_nsec = 2 * 1000 * 1000 };
 	timer_t t;
 	long ret;
 
@@ -143,12 +178,15 @@ static void *fuzz(void *arg)
 	unsigned char *buf = f->page;
 	unsigned long i, k;
 
-	for (i = 0; i < ITERATIONS; i++) {
+	for (i = 0; i < f->iterations; i++) {
 		uint64_t r = next(&f->seed);
-		const struct cmd *c = &cmds[r % ARRAY_SIZE(cmds)];
+		/* RUN, the slowest call by far, one call in 256 */
+		const struct cmd *c = (r >> 56) == 0 ? &cmds[ARRAY_SIZE(cmds) - 1] :
+				      &cmds[r % (ARRAY_SIZE(cmds) - 1)];
 		unsigned long nr = c->nr;
 		enum fd_kind on = c->on;
 		unsigned int how = (r >> 8) % 100;
+		enum shape shape;
 		void *argp = buf;
 		long ret;
 
@@ -159,23 +197,43 @@ static void *fuzz(void *arg)
 				nr = _IOC((r >> 26) & 3, THINVMX_IOC_MAGIC,
 					  (r >> 28) & 0x3f, (r >> 34) & 0x3fff);
 		}
-		if (how < 40) {
-			for (k = 0; k < BUF; k += 8)
+		if (how < 30) {
+			shape = SHAPE_RANDOM;
+			/* the structs are small: the whole page now and then */
+			for (k = 0; k < ((r >> 32) % 16 ? 512 : BUF); k += 8)
 				*(uint64_t *)(buf + k) = next(&f->seed);
+		} else if (how < 50) {
+			shape = SHAPE_BOUNDARY;
+			for (k = 0; k < 256; k += 8) {
+				uint64_t b = next(&f->seed);
+				uint64_t val = boundary[b % ARRAY_SIZE(boundary)];
+
+				/* a 32-bit field's value in either half */
+				if ((b >> 32) % 4 == 0)
+					val = (val << 32) | boundary[(b >> 8) % ARRAY_SIZE(boundary)];
+				*(uint64_t *)(buf + k) = val;
+			}
 		} else if (how < 85) {
-			/* mostly zero, a few bytes anywhere in the first 64 */
-			memset(buf, 0, BUF);
+			shape = SHAPE_HOSTILE;
+			/* mostly zero, a few fields anywhere in the first 64 bytes */
+			memset(buf, 0, 256);
 			for (k = next(&f->seed) % 8; k; k--) {
 				uint64_t b = next(&f->seed);
 
-				buf[b % 64] = b >> 8;
+				if (b & 1)
+					buf[(b >> 1) % 64] = b >> 8;
+				else
+					*(uint32_t *)(buf + ((b >> 1) % 16) * 4) =
+						boundary[(b >> 8) % ARRAY_SIZE(boundary)];
 			}
 		} else if (how < 90) {
+			shape = SHAPE_NULL;
 			argp = NULL;
 		} else if (how < 95) {
+			shape = SHAPE_KERNEL;
 			argp = (void *)0xffffffff81000000UL;
 		} else {
-			/* the struct crosses into the PROT_NONE page */
+			shape = SHAPE_CROSSING;
 			argp = buf + BUF - 1 - next(&f->seed) % 16;
 		}
 		if (nr == THINVMX_RUN) {
@@ -185,6 +243,10 @@ static void *fuzz(void *arg)
 			ret = ioctl(f->fds[on], nr, argp);
 		}
 		f->calls++;
+		f->by_kind[on]++;
+		f->by_shape[shape]++;
+		if (ret < 0 && errno > 0 && errno < MAX_ERRNO)
+			f->by_errno[errno]++;
 		if (ret >= 0) {
 			f->ok++;
 			if (c->returns_fd && nr == c->nr && ret > 2 &&
@@ -211,6 +273,49 @@ static void *fuzz(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* FUZZ_CALLS=N in the environment: how many calls, over both threads */
+static unsigned long pick_calls(void)
+{
+	const char *e = getenv("FUZZ_CALLS");
+
+	return e ? strtoul(e, NULL, 0) : CALLS;
+}
+
+/*
+ * What the kernel complained of since @fd was opened at the end of the
+ * log: warnings, BUGs, oopses, lockdep and sanitizer reports.
+ */
+static int kernel_complaints(int fd)
+{
+	static const char *const marks[] = {
+		"WARNING:", "BUG:", "Oops", "general protection", "UBSAN:",
+		"KASAN:", "refcount_t:", "possible circular locking",
+		"sleeping function called", "stack-protector",
+	};
+	char rec[8192];
+	int n = 0;
+	ssize_t len;
+	size_t i;
+
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;	/* overwritten records: read on */
+		if (len <= 0)
+			break;
+		rec[len] = 0;
+		for (i = 0; i < ARRAY_SIZE(marks); i++) {
+			if (strstr(rec, marks[i])) {
+				fprintf(stderr, "# kernel: %s",
+					strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
 }
 
 static uint64_t pick_seed(void)
@@ -253,27 +358,37 @@ FIXTURE_TEARDOWN(fuzz)
 	tvx_close(self->h);
 }
 
-TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
+TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 900)
 {
 	static const unsigned char hlt[] = { 0xf4 };
 	struct tvx_handle *h = self->h;
 	long before = self->pages_before;
-	struct fuzzer fz[2];
+	unsigned long calls = pick_calls(), total = 0, ok = 0, runs = 0;
+	unsigned long by_errno[MAX_ERRNO] = { 0 }, by_kind[NR_FD_KINDS] = { 0 };
+	unsigned long by_shape[NR_SHAPES] = { 0 };
+	char line[2048];
+	struct fuzzer *fz;
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
 	struct tvx_monitor *m;
 	pthread_t thread;
-	int i;
+	int i, e, kmsg, complaints;
+	size_t len;
 
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, kmsg);
+	lseek(kmsg, 0, SEEK_END);
+	fz = calloc(2, sizeof(*fz));
+	ASSERT_NE(NULL, fz);
 	ASSERT_EQ(0, tvx_domain_create_simple(h, 4 << 20, &d));
 	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
 	ASSERT_EQ(0, tvx_monitor_attach(d, 0, 0, &m));
 	for (i = 0; i < 2; i++) {
-		memset(&fz[i], 0, sizeof(fz[i]));
 		fz[i].fds[FD_DEV] = tvx_fd(h);
 		fz[i].fds[FD_DOM] = tvx_domain_fd(d);
 		fz[i].fds[FD_VCPU] = tvx_vcpu_fd(v);
 		fz[i].fds[FD_LSN] = tvx_monitor_fd(m);
+		fz[i].iterations = (calls + 1 - i) / 2;
 		fz[i].seed = self->seed + i * 0x1234567ULL + 1;
 		fz[i].page = mmap(NULL, 2 * BUF, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -284,14 +399,45 @@ TEST_F_TIMEOUT(fuzz, random_ioctls_from_two_threads_leave_the_host_whole, 300)
 	fuzz(&fz[0]);
 	pthread_join(thread, NULL);
 	for (i = 0; i < 2; i++) {
-		TH_LOG("thread %d: %lu calls, %lu succeeded, %lu refused, %lu runs",
-		       i, fz[i].calls, fz[i].ok, fz[i].failed_as_expected, fz[i].runs);
 		EXPECT_EQ(0, fz[i].bad_errno)
 			TH_LOG("thread %d: ioctl %#lx on fd kind %d: unexpected errno %d (%s)",
 			       i, fz[i].bad_nr, fz[i].bad_cmd, fz[i].bad_errno,
 			       strerror(fz[i].bad_errno));
+		total += fz[i].calls;
+		ok += fz[i].ok;
+		runs += fz[i].runs;
+		for (e = 0; e < MAX_ERRNO; e++)
+			by_errno[e] += fz[i].by_errno[e];
+		for (e = 0; e < NR_FD_KINDS; e++)
+			by_kind[e] += fz[i].by_kind[e];
+		for (e = 0; e < NR_SHAPES; e++)
+			by_shape[e] += fz[i].by_shape[e];
 		munmap(fz[i].page, 2 * BUF);
 	}
+	free(fz);
+	complaints = kernel_complaints(kmsg);
+	close(kmsg);
+
+	/* the summary: calls, errors by code, fds and shapes, complaints */
+	len = snprintf(line, sizeof(line), "%lu calls, %lu succeeded, %lu runs; errors:",
+		       total, ok, runs);
+	for (e = 1; e < MAX_ERRNO && len < sizeof(line) - 32; e++)
+		if (by_errno[e])
+			len += snprintf(line + len, sizeof(line) - len, " %s %lu",
+					strerrorname_np(e) ?: "?", by_errno[e]);
+	TH_LOG("%s", line);
+	TH_LOG("by fd: dev %lu, domain %lu, vcpu %lu, listener %lu", by_kind[FD_DEV],
+	       by_kind[FD_DOM], by_kind[FD_VCPU], by_kind[FD_LSN]);
+	len = snprintf(line, sizeof(line), "by argument:");
+	for (e = 0; e < NR_SHAPES; e++)
+		len += snprintf(line + len, sizeof(line) - len, " %s %lu",
+				shape_names[e], by_shape[e]);
+	TH_LOG("%s", line);
+	TH_LOG("kernel complaints: %d", complaints);
+	EXPECT_EQ(calls, total);
+	EXPECT_EQ(0, complaints);
+	for (e = 0; e < NR_FD_KINDS; e++)
+		EXPECT_LT(0, by_kind[e]);
 
 	tvx_monitor_detach(m);
 	tvx_vcpu_destroy(v);
