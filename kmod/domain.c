@@ -302,6 +302,7 @@ static void tvx_domain_free(struct kref *ref)
 		tvx_free_pages(dom->scratch, 0);
 	kvfree(dom->cpuid);
 	kfree(dom->map);
+	free_cpumask_var(dom->stretch_cpus);
 	if (dom->vmx_held)
 		vmx_put();
 	ida_free(&tvx_domain_ida, dom->id);
@@ -613,6 +614,8 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	xa_init(&dom->dirty);
 	INIT_LIST_HEAD(&dom->node);
 	spin_lock_init(&dom->cpuid_lock);
+	atomic_set(&dom->step_owner, -1);
+	init_waitqueue_head(&dom->step_wq);
 	dom->owner = task_tgid_nr(current);
 	dom->owner_uid = current_euid();
 	__module_get(THIS_MODULE);
@@ -626,6 +629,8 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 
 	/* From here tvx_domain_put() undoes whatever was done. */
 	ret = -ENOMEM;
+	if (!zalloc_cpumask_var(&dom->stretch_cpus, GFP_KERNEL_ACCOUNT))
+		goto err_put;
 	dom->map = kzalloc(sizeof(*dom->map), GFP_KERNEL_ACCOUNT);
 	if (!dom->map)
 		goto err_put;

@@ -28,12 +28,14 @@
 #define _THINVMX_DOMAIN_H
 
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "../uapi/thinvmx.h"
@@ -89,6 +91,15 @@ struct tvx_dom {
 	atomic64_t nx_huge_splits;	/* leaves split for nx_huge (ept/violation.c) */
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
+	/*
+	 * The step gate (vmx/step.c): the vCPU whose single step has a leaf
+	 * swapped, -1 if none; no other vCPU of the domain enters the guest
+	 * while one holds it. @stretch_cpus: where a vCPU of the domain is in
+	 * its run loop's stretch now.
+	 */
+	atomic_t step_owner;
+	wait_queue_head_t step_wq;
+	cpumask_var_t stretch_cpus;
 	struct tvx_vcpu_stats stats_gone;	/* of vCPUs freed, under @lock */
 	/* the attached introspection listener (memevent/), NULL if none */
 	struct tvx_listener __rcu *listener;

@@ -528,8 +528,8 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 		break;
 	case THINVMX_EVENT_MEM_ACCESS:
 		if (act & MONITOR_ACT_SINGLESTEP) {
-			tvx_allow_once(v, v->ev.gpa);
-			v->step.report = v->step.swap.active;
+			v->step.report = tvx_allow_once(v, v->ev.gpa) ||
+					 v->step.swap.active;
 			return;
 		}
 		break;

@@ -276,6 +276,14 @@ static u32 tvx_enter(struct tvx_vcpu *v)
 	return reason;
 }
 
+/* Another vCPU of the domain holds the step gate: this one stays out. */
+static bool tvx_step_gate_shut(const struct tvx_vcpu *v)
+{
+	int owner = atomic_read(&v->dom->step_owner);
+
+	return owner >= 0 && owner != v->id;
+}
+
 /*
  * The inner loop: enter, handle in the kernel what can be, until an exit
  * needs userspace or an event's wait, the task must reschedule, a signal
@@ -315,13 +323,21 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 
 	tvx_swap_in(v, &host);
 	WRITE_ONCE(v->running_cpu, smp_processor_id());
+	cpumask_set_cpu(smp_processor_id(), v->dom->stretch_cpus);
 	/*
 	 * Before the loop reads what a kicker published (monitor_gen, a
-	 * queued trap): pairs with the barrier in tvx_vcpu_kick(), so that
-	 * either the kicker sees this CPU or the loop sees the change.
+	 * queued trap, the step gate): pairs with the barrier in
+	 * tvx_vcpu_kick() and tvx_step_gate_take(), so that either the
+	 * kicker sees this CPU or the loop sees the change.
 	 */
 	smp_mb();
 	for (;;) {
+		/* a step's swap waiting for the gate: take it, or wait outside */
+		if (unlikely(v->step.want)) {
+			ret = tvx_step_redo(v);
+			if (ret != TVX_EXIT_RESUME || v->step.want)
+				break;
+		}
 		local_irq_disable();
 		/*
 		 * With interrupts off, as the kernel does on its way to user
@@ -330,7 +346,8 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		 */
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
-		if (need_resched() || signal_pending(current)) {
+		if (need_resched() || signal_pending(current) ||
+		    tvx_step_gate_shut(v)) {
 			local_irq_enable();
 			ret = TVX_EXIT_RESUME;
 			break;
@@ -356,9 +373,18 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		if (ret != TVX_EXIT_RESUME)
 			break;
 	}
+	/*
+	 * A step cut short keeps the gate only when the task comes straight
+	 * back (it must reschedule): the others would wait on a vCPU that
+	 * waits itself, or never runs again.
+	 */
+	if (unlikely(v->step.gate) &&
+	    (ret != TVX_EXIT_RESUME || signal_pending(current)))
+		tvx_step_gate_drop(v);
 	/* a trap injected while it waits is settled against this state */
 	if (ret == TVX_EXIT_WAIT_EVENT)
 		tvx_trap_pause(v);
+	cpumask_clear_cpu(smp_processor_id(), v->dom->stretch_cpus);
 	WRITE_ONCE(v->running_cpu, -1);
 	tvx_swap_out(v, &host);
 out_preempt:
@@ -397,6 +423,14 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 			break;
 		}
 		cond_resched();
+		/* another vCPU of the domain steps with a leaf swapped */
+		if (unlikely(tvx_step_gate_shut(v)) &&
+		    wait_event_interruptible(v->dom->step_wq,
+					     !tvx_step_gate_shut(v))) {
+			v->run->exit_reason = THINVMX_EXIT_NONE;
+			ret = -EINTR;
+			break;
+		}
 		/* pages the stretch's exits may split EPT leaves with */
 		if (unlikely(v->dom->ept.caps.nx_huge &&
 			     v->split_pool.nr < EPT_SPLIT_DOWN_PAGES)) {
@@ -417,6 +451,7 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 	 * the leaf it swapped goes back now, or other vCPUs would go on
 	 * using the scratch page or the access it allowed once.
 	 */
+	tvx_step_gate_drop(v);
 	if (v->stopped)
 		ept_unswap_leaf(v->dom, &v->step.swap);
 	v->run->exits = v->exits;

@@ -7,6 +7,8 @@
  * EPT leaf changed for the step is ept/violation.c's.
  */
 #include <linux/mm.h>
+#include <linux/smp.h>
+#include <linux/wait.h>
 #include <asm/debugreg.h>
 #include <asm/trapnr.h>
 
@@ -41,6 +43,133 @@ void tvx_step_arm(struct tvx_vcpu *v)
 	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
 }
 
+/* ------------------------------------------------------------ the gate */
+
+/*
+ * While a leaf is swapped for one vCPU's step (an access allowed once, a
+ * write let onto the scratch page), every other vCPU of the domain would
+ * use it too: a watched frame read or written with nobody told, a write
+ * to read-only MMIO lost in the scratch page uncounted. So a vCPU holds
+ * the domain's step gate while its leaf is swapped. It publishes itself
+ * as the owner, then waits until every other CPU in a stretch of the
+ * domain has taken an interrupt (a vCPU in the guest exits on it); the
+ * others read the owner before every entry (tvx_run_stretch()) and wait
+ * outside the stretch until the gate opens. Each side writes (owner,
+ * stretch_cpus), has a full barrier, then reads the other's: one of them
+ * sees the other.
+ */
+static void tvx_step_gate_nop(void *unused)
+{
+	/* the interrupt alone makes a guest on that CPU exit */
+}
+
+/* Take the gate, or see that another vCPU holds it (false). */
+static bool tvx_step_gate_take(struct tvx_vcpu *v)
+{
+	struct tvx_dom *dom = v->dom;
+
+	if (v->step.gate)
+		return true;
+	/* a cmpxchg that succeeds is a full barrier: owner, then the mask */
+	if (atomic_cmpxchg(&dom->step_owner, -1, v->id) != -1)
+		return false;
+	v->step.gate = true;
+	smp_call_function_many(dom->stretch_cpus, tvx_step_gate_nop, NULL, true);
+	return true;
+}
+
+/* Open the gate; the leaf is back already. */
+static void tvx_step_gate_put(struct tvx_vcpu *v)
+{
+	struct tvx_dom *dom = v->dom;
+
+	if (!v->step.gate)
+		return;
+	v->step.gate = false;
+	atomic_set_release(&dom->step_owner, -1);
+	/* wq_has_sleeper() orders the store before the waiters' test */
+	if (wq_has_sleeper(&dom->step_wq))
+		wake_up_all(&dom->step_wq);
+}
+
+/**
+ * tvx_step_gate_drop() - leave a step unfinished, the gate open
+ * @v: the vCPU, leaving its run loop (or its stretch for good)
+ *
+ * The leaf goes back: the step's access faults again when the vCPU is
+ * back in the guest and is decided again, as after a p2m update
+ * (ept_unswap_all()).
+ */
+void tvx_step_gate_drop(struct tvx_vcpu *v)
+{
+	if (!v->step.gate)
+		return;
+	ept_unswap_leaf(v->dom, &v->step.swap);
+	tvx_step_gate_put(v);
+}
+
+/*
+ * Swap the leaf of @gpa for a step, under the gate. While another vCPU
+ * holds it the swap waits (v->step.want) for tvx_step_redo() before the
+ * next entry. Return: 0 (swapped, or waiting), or ept_swap_leaf()'s error.
+ */
+static int tvx_step_swap(struct tvx_vcpu *v, u64 gpa, bool scratch)
+{
+	int ret;
+
+	if (!tvx_step_gate_take(v)) {
+		v->step.want = true;
+		v->step.want_gpa = gpa;
+		v->step.want_scratch = scratch;
+		return 0;
+	}
+	ret = ept_swap_leaf(v->dom, &v->step.swap, gpa, scratch,
+			    scratch ? NULL : &v->split_pool);
+	if (ret)
+		tvx_step_gate_put(v);
+	return ret;
+}
+
+/* Undo tvx_step_arm() for an access that will fault again instead. */
+static void tvx_step_disarm(struct tvx_vcpu *v)
+{
+	if (v->step.mtf)
+		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,
+				  VMX_PROC_MONITOR_TRAP_FLAG);
+	else if (!v->step.guest_tf)
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
+	v->step.active = false;
+	v->step.report = false;
+}
+
+/**
+ * tvx_step_redo() - the swap a step waits for, before the vCPU's next entry
+ * @v: the vCPU, in its stretch, v->step.want set
+ *
+ * Return: TVX_EXIT_RESUME (swapped; or the gate is still shut and
+ * v->step.want stays: wait outside the stretch), or as
+ * tvx_internal_error() when a write to discard cannot be.
+ */
+int tvx_step_redo(struct tvx_vcpu *v)
+{
+	bool scratch = v->step.want_scratch;
+
+	if (!tvx_step_gate_take(v))
+		return TVX_EXIT_RESUME;
+	v->step.want = false;
+	if (!ept_swap_leaf(v->dom, &v->step.swap, v->step.want_gpa, scratch,
+			   scratch ? NULL : &v->split_pool))
+		return TVX_EXIT_RESUME;
+	tvx_step_gate_put(v);
+	if (scratch)
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	/* the access retries with whatever right the frame has then */
+	tvx_step_disarm(v);
+	return TVX_EXIT_RESUME;
+}
+
+/* ------------------------------------------------------------ the steps */
+
 /*
  * A write by an instruction the decoder does not know (string moves,
  * XCHG, read-modify-write...): point the frame's leaf at the domain's
@@ -53,8 +182,7 @@ void tvx_step_arm(struct tvx_vcpu *v)
 int tvx_discard_by_single_step(struct tvx_vcpu *v, u64 gpa)
 {
 	/* one instruction writing two read-only frames: give up safely */
-	if (v->step.swap.active ||
-	    ept_swap_leaf(v->dom, &v->step.swap, gpa, true, NULL))
+	if (v->step.swap.active || v->step.want || tvx_step_swap(v, gpa, true))
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
 	/* a step an answer asked for is this one */
 	if (!v->step.active)
@@ -87,9 +215,9 @@ int tvx_discard_delivery_write(struct tvx_vcpu *v, u64 gpa)
 {
 	bool mtf = cpu_has_vmx_mtf();
 
-	if (v->step.active || v->step.swap.active ||
+	if (v->step.active || v->step.swap.active || v->step.want ||
 	    (!mtf && !cpu_has_vmx_preemption_timer()) ||
-	    ept_swap_leaf(v->dom, &v->step.swap, gpa, true, NULL))
+	    tvx_step_swap(v, gpa, true))
 		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
 	v->step.active = true;
 	v->step.delivery = true;
@@ -109,6 +237,7 @@ int tvx_discard_delivery_write(struct tvx_vcpu *v, u64 gpa)
 void tvx_delivery_step_done(struct tvx_vcpu *v)
 {
 	ept_unswap_leaf(v->dom, &v->step.swap);
+	tvx_step_gate_put(v);
 	if (v->step.mtf)
 		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,
 				  VMX_PROC_MONITOR_TRAP_FLAG);
@@ -118,18 +247,24 @@ void tvx_delivery_step_done(struct tvx_vcpu *v)
 	v->step.delivery = false;
 }
 
-/*
- * Execute the instruction at a mem_access violation once with the access
- * allowed: an async event's vCPU goes on, or an answer asked for the step.
- * Other vCPUs can reach the frame during that one instruction too.
+/**
+ * tvx_allow_once() - let the access of a mem_access violation happen once
+ * @v:   the vCPU, in the exit (or resuming from its event)
+ * @gpa: the frame accessed
+ *
+ * The instruction runs single-stepped with every right on the frame: an
+ * async event's vCPU goes on, or an answer asked for the step. The other
+ * vCPUs of the domain stay out of the guest meanwhile (the step gate).
+ *
+ * Return: whether the step will be (else the access faults again).
  */
-void tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
+bool tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
 {
-	if (v->step.swap.active ||
-	    ept_swap_leaf(v->dom, &v->step.swap, gpa, false, &v->split_pool))
-		return;		/* the access retries and faults again */
+	if (v->step.swap.active || v->step.want || tvx_step_swap(v, gpa, false))
+		return false;
 	if (!v->step.active)
 		tvx_step_arm(v);
+	return true;
 }
 
 /* The single step is done: undo it, and report it if an answer asked. */
@@ -139,6 +274,7 @@ int handle_single_step(struct tvx_vcpu *v)
 	int ret;
 
 	ept_unswap_leaf(v->dom, &v->step.swap);
+	tvx_step_gate_put(v);
 	v->step.active = false;
 	if (v->step.mtf) {
 		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,

@@ -14,6 +14,12 @@
  * counters never move until the host gives rwx back, after which they
  * advance again. Three rounds.
  *
+ * An access allowed once is allowed to that vCPU alone: with the frame
+ * watched (access n, async mem_access events), both vCPUs read it
+ * thousands of times at once, each read single-stepped with the right
+ * widened for it; every read of each vCPU is reported, none slips through
+ * in the other's step.
+ *
  * Requires: root, the thinvmx module with the p2m ioctls, usable VMX with
  * EPT (Bochs) and at least two online CPUs (the rig's SMP boot). SKIPs
  * otherwise.
@@ -48,6 +54,16 @@ static __u64 guest_count(__u64 slot, __u64 stop)
 		i++;
 		asm volatile("movq %0, (%1)" : : "r" (i), "r" (slot) : "memory");
 	}
+	return i;
+}
+
+/* Read *slot @n times, one load each; return how many. */
+static __u64 guest_read(__u64 slot, __u64 n)
+{
+	__u64 i, val;
+
+	for (i = 0; i < n; i++)
+		asm volatile("movq (%1), %0" : "=r" (val) : "r" (slot) : "memory");
 	return i;
 }
 
@@ -270,6 +286,68 @@ TEST_F_TIMEOUT(smp, write_revoked_under_running_vcpus_stops_them_at_once, 600)
 		EXPECT_EQ(counter(self, i), s->uc.args[0]);
 		EXPECT_LT(floor[i], s->uc.args[0]);
 	}
+}
+
+#define READS		3000
+#define RING_LOG2	12	/* room for every event: no vCPU waits */
+
+static int count_reads(struct tvx_monitor *m, const struct thinvmx_event *ev,
+		       struct thinvmx_response *rsp, void *arg)
+{
+	unsigned long *n = arg;
+
+	if (ev->reason == THINVMX_EVENT_MEM_ACCESS && ev->vcpu < NR_VCPUS &&
+	    ev->u.mem_access.gfn == PAGE_GFN)
+		n[ev->vcpu]++;
+	else
+		n[NR_VCPUS]++;
+	return 0;
+}
+
+TEST_F_TIMEOUT(smp, every_access_is_reported_while_another_vcpu_steps, 600)
+{
+	unsigned long events[NR_VCPUS + 1] = { 0 };
+	struct thinvmx_domain_info info;
+	struct tvx_guest_layout l;
+	struct tvx_monitor *m;
+	char desc[512];
+	int i, ret;
+
+	ASSERT_EQ(0, tvx_guest_layout(self->d, &l));
+	for (i = 0; i < NR_VCPUS; i++) {
+		ASSERT_EQ(0, tvx_vcpu_setup_long_mode(self->s[i].v, self->d,
+						      (__u64)(uintptr_t)guest_read,
+						      l.stack_top[i]));
+		ASSERT_EQ(0, tvx_vcpu_set_args(self->s[i].v, SLOT_GPA(i), READS, 0));
+	}
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, RING_LOG2, 0, &m));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_MEM_ACCESS,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, PAGE_GFN, 1, THINVMX_ACCESS_N));
+	for (i = 0; i < NR_VCPUS; i++) {
+		ASSERT_EQ(0, pthread_create(&self->t[i], NULL, spin, &self->s[i]));
+		self->started++;
+	}
+	for (i = 0; i < NR_VCPUS; i++) {
+		struct spinner *s = &self->s[i];
+
+		ASSERT_EQ(0, wait_sem(&s->exited, WAIT_S));
+		tvx_ucall_describe(&s->uc, desc, sizeof(desc));
+		ASSERT_EQ(TVX_UCALL_DONE, s->ret) TH_LOG("vCPU %d: %s", i, desc);
+		EXPECT_EQ(READS, s->uc.args[0]);
+	}
+	do
+		ret = tvx_monitor_serve(m, ~0ULL, 0, 0, count_reads, events);
+	while (ret > 0);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tvx_domain_info(self->d, &info));
+	TH_LOG("events: vCPU 0 %lu, vCPU 1 %lu, other %lu; violations %llu",
+	       events[0], events[1], events[NR_VCPUS],
+	       (unsigned long long)info.mem_access_violations);
+	EXPECT_EQ(READS, events[0]);
+	EXPECT_EQ(READS, events[1]);
+	EXPECT_EQ(0, events[NR_VCPUS]);
+	tvx_monitor_detach(m);
 }
 
 TEST_HARNESS_MAIN
