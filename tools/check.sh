@@ -59,7 +59,22 @@ one_check() {
 	if [ "$1" = 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
+# What failed, with its assertion lines, where the end of the output shows
+# it: CI keeps only the tail of a long run.
+show_failures() {
+	local f
+
+	[ "$failed" = 0 ] && return
+	echo
+	echo "=== failures"
+	for f in "$LOG"/*.log; do
+		grep -a -E '^(# )*not ok |\.c:[0-9]+:.*(Expected|expected|terminated|FAIL)|# FAIL|TIMEOUT|\[  FAILED  \]' "$f" |
+			grep -a -v -E '# (SKIP|TODO)' | sed "s|^|$(basename "$f" .log): |" | head -40
+	done
+}
+
 finish() {
+	show_failures
 	echo
 	echo "=== summary"
 	printf '%s\n' "${summary[@]}"
