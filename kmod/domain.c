@@ -25,6 +25,7 @@
 #include "cpuid.h"
 #include "domain.h"
 #include "ept/mmio.h"
+#include "ept/mmio_allow.h"
 #include "ept/nx_huge.h"
 #include "ept/p2m_ops.h"
 #include "memevent/listener.h"
@@ -73,9 +74,21 @@ void tvx_reapply_mmio_all(void)
 	tvx_call_each_domain(tvx_reapply_mmio_one, NULL);
 }
 
+/*
+ * ASSIGN_DEVICE_BAR maps one whole BAR (page sized and aligned: ro_mmio.c
+ * checks): the gate grants exactly it, and still refuses it where the
+ * host keeps something of its own (a BAR inside e820 reserved memory).
+ */
 static int tvx_map_mmio_cb(void *ctx, u64 gfn, u64 mfn, u64 nr)
 {
-	return tvx_map_mmio_frames(ctx, gfn, mfn, nr);
+	struct tvx_dom *dom = ctx;
+	struct mmio_span bar = {
+		.s = mfn << PAGE_SHIFT, .e = ((mfn + nr) << PAGE_SHIFT) - 1,
+	};
+	int ret;
+
+	ret = tvx_mmio_gate(dom->id, mfn, nr, &bar);
+	return ret ?: tvx_map_mmio_frames(dom, gfn, mfn, nr);
 }
 
 /* 2 MiB: the largest page the buddy allocator hands out that EPT maps. */

@@ -4,9 +4,10 @@
  * capabilities for any reader; domains and their counters in full for
  * CAP_NET_ADMIN, and for anyone else only the domains it owns (the others
  * do not exist for it: -ENOENT, and left out of dumps); the read-only MMIO
- * set (host frames) for CAP_NET_ADMIN only; changes of the read-only set
- * for administrators; notifications of domains and listeners coming and
- * going for privileged sockets.
+ * set and the MMIO allow-list (host frames) for CAP_NET_ADMIN only; changes
+ * of the read-only set and the allow-list for administrators;
+ * notifications of domains and listeners coming and going for privileged
+ * sockets.
  *
  * One policy table for every command, validated strictly by the genetlink
  * core (a new family: no GENL_DONT_VALIDATE_* flag, resv_start_op 0). The
@@ -42,6 +43,7 @@
 #include "netlink.h"
 #include "nlstats.h"
 #include "domain.h"
+#include "ept/mmio_allow.h"
 #include "msix/ro_mmio.h"
 #include "vcpu.h"
 #include "vmx/host_caps.h"
@@ -58,6 +60,8 @@ static const struct nla_policy tvx_nl_policy[THINVMX_A_MAX + 1] = {
 	[THINVMX_A_DOMAIN_ID]	= { .type = NLA_U32 },
 	[THINVMX_A_RO_FIRST_MFN] = NLA_POLICY_FULL_RANGE(NLA_U64, &tvx_nl_mfn_range),
 	[THINVMX_A_RO_LAST_MFN]	= NLA_POLICY_FULL_RANGE(NLA_U64, &tvx_nl_mfn_range),
+	[THINVMX_A_MMIO_FIRST_MFN] = NLA_POLICY_FULL_RANGE(NLA_U64, &tvx_nl_mfn_range),
+	[THINVMX_A_MMIO_LAST_MFN] = NLA_POLICY_FULL_RANGE(NLA_U64, &tvx_nl_mfn_range),
 	/* every other attribute appears in replies only: NLA_UNSPEC refuses it */
 };
 
@@ -69,6 +73,10 @@ static const u64 tvx_nl_takes[THINVMX_CMD_MAX + 1] = {
 					  BIT_ULL(THINVMX_A_RO_LAST_MFN),
 	[THINVMX_CMD_RO_REMOVE]		= BIT_ULL(THINVMX_A_RO_FIRST_MFN) |
 					  BIT_ULL(THINVMX_A_RO_LAST_MFN),
+	[THINVMX_CMD_MMIO_ALLOW_ADD]	= BIT_ULL(THINVMX_A_MMIO_FIRST_MFN) |
+					  BIT_ULL(THINVMX_A_MMIO_LAST_MFN),
+	[THINVMX_CMD_MMIO_ALLOW_REMOVE]	= BIT_ULL(THINVMX_A_MMIO_FIRST_MFN) |
+					  BIT_ULL(THINVMX_A_MMIO_LAST_MFN),
 };
 
 static_assert(THINVMX_A_MAX < 64);
@@ -209,6 +217,7 @@ struct tvx_nl_dump {
 	u32 *ids;			/* domain dumps */
 	struct tvx_nl_viewer who;	/* whose, as the dump started */
 	struct thinvmx_ro_entry *ro;	/* RO_LIST */
+	struct tvx_mmio_allow_entry *allow;	/* MMIO_ALLOW_LIST */
 	struct tvx_nl_dom dom;
 };
 
@@ -276,6 +285,22 @@ static int tvx_nl_start_ro(struct netlink_callback *cb)
 	return 0;
 }
 
+static int tvx_nl_start_allow(struct netlink_callback *cb)
+{
+	struct tvx_nl_dump *dump;
+
+	dump = kzalloc(sizeof(*dump), GFP_KERNEL);
+	if (!dump)
+		return -ENOMEM;
+	dump->allow = tvx_mmio_allow_entries(&dump->nr);
+	if (!dump->allow) {
+		kfree(dump);
+		return -ENOMEM;
+	}
+	cb->args[0] = (long)dump;
+	return 0;
+}
+
 static int tvx_nl_done(struct netlink_callback *cb)
 {
 	struct tvx_nl_dump *dump = tvx_nl_dump_of(cb);
@@ -283,6 +308,7 @@ static int tvx_nl_done(struct netlink_callback *cb)
 	if (dump) {
 		kfree(dump->ids);
 		kvfree(dump->ro);
+		kfree(dump->allow);
 		kfree(dump);
 	}
 	return 0;
@@ -385,6 +411,18 @@ static int tvx_nl_put_ro(struct sk_buff *skb, const struct thinvmx_ro_entry *r)
 	return 0;
 }
 
+static int tvx_nl_put_allow(struct sk_buff *skb, const void *obj)
+{
+	const struct tvx_mmio_allow_entry *a = obj;
+
+	if (nla_put_u64_64bit(skb, THINVMX_A_MMIO_FIRST_MFN, a->first_mfn,
+			      THINVMX_A_PAD) ||
+	    nla_put_u64_64bit(skb, THINVMX_A_MMIO_LAST_MFN, a->last_mfn,
+			      THINVMX_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int tvx_nl_put_caps(struct sk_buff *skb, const struct thinvmx_caps *c)
 {
 	if (nla_put_u32(skb, THINVMX_A_CAPS_VMX_STATUS, c->vmx_status) ||
@@ -473,6 +511,26 @@ static int tvx_nl_dump_ro(struct sk_buff *skb, struct netlink_callback *cb)
 	for (; dump->pos < dump->nr; dump->pos++) {
 		ret = tvx_nl_dump_one(skb, cb, THINVMX_CMD_RO_LIST,
 				      &dump->ro[dump->pos], tvx_nl_put_ro_v);
+		if (ret)
+			return skb->len ? skb->len : ret;
+	}
+	return skb->len;
+}
+
+static int tvx_nl_dump_allow(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct tvx_nl_dump *dump = tvx_nl_dump_of(cb);
+	int ret;
+
+	if (!dump->checked) {
+		ret = tvx_nl_dump_check(cb);
+		if (ret)
+			return ret;
+		dump->checked = true;
+	}
+	for (; dump->pos < dump->nr; dump->pos++) {
+		ret = tvx_nl_dump_one(skb, cb, THINVMX_CMD_MMIO_ALLOW_LIST,
+				      &dump->allow[dump->pos], tvx_nl_put_allow);
 		if (ret)
 			return skb->len ? skb->len : ret;
 	}
@@ -577,6 +635,47 @@ static int tvx_nl_ro_change(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/*
+ * MMIO_ALLOW_ADD and MMIO_ALLOW_REMOVE: as RO_ADD, CAP_NET_ADMIN lets the
+ * request in and CAP_SYS_ADMIN (of opener and sender) is what mapping
+ * host MMIO needs. Each refusal of an add is also in dmesg, with why.
+ */
+static int tvx_nl_allow_change(struct sk_buff *skb, struct genl_info *info)
+{
+	bool add = info->genlhdr->cmd == THINVMX_CMD_MMIO_ALLOW_ADD;
+	struct nlattr *first = info->attrs[THINVMX_A_MMIO_FIRST_MFN];
+	struct nlattr *last = info->attrs[THINVMX_A_MMIO_LAST_MFN];
+	int ret;
+
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		GENL_SET_ERR_MSG(info, "changing the MMIO allow-list needs CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, THINVMX_A_MMIO_FIRST_MFN)) {
+		GENL_SET_ERR_MSG(info, "THINVMX_A_MMIO_FIRST_MFN is required");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, THINVMX_A_MMIO_LAST_MFN)) {
+		GENL_SET_ERR_MSG(info, "THINVMX_A_MMIO_LAST_MFN is required");
+		return -EINVAL;
+	}
+	if (nla_get_u64(last) < nla_get_u64(first)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, last,
+				    "last frame below the first");
+		return -EINVAL;
+	}
+	ret = tvx_mmio_allow_change(nla_get_u64(first), nla_get_u64(last), add);
+	if (ret == -ENOENT)
+		GENL_SET_ERR_MSG(info, "no allowed range with these frames");
+	else if (ret == -EEXIST)
+		GENL_SET_ERR_MSG(info, "the range is on the allow-list already");
+	else if (ret == -ENOSPC)
+		GENL_SET_ERR_MSG(info, "the allow-list is full");
+	else if (ret == -EPERM || ret == -EINVAL)
+		GENL_SET_ERR_MSG(info, "the host range may not be mapped (see dmesg)");
+	return ret;
+}
+
 /* Refuse an attribute the command does not take, naming it. */
 static int tvx_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			   struct genl_info *info)
@@ -629,6 +728,23 @@ static const struct genl_ops tvx_nl_ops[] = {
 		.cmd	= THINVMX_CMD_RO_REMOVE,
 		.flags	= GENL_ADMIN_PERM,
 		.doit	= tvx_nl_ro_change,
+	},
+	{
+		.cmd	= THINVMX_CMD_MMIO_ALLOW_LIST,
+		.flags	= GENL_ADMIN_PERM,	/* host frames */
+		.start	= tvx_nl_start_allow,
+		.dumpit	= tvx_nl_dump_allow,
+		.done	= tvx_nl_done,
+	},
+	{
+		.cmd	= THINVMX_CMD_MMIO_ALLOW_ADD,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= tvx_nl_allow_change,
+	},
+	{
+		.cmd	= THINVMX_CMD_MMIO_ALLOW_REMOVE,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= tvx_nl_allow_change,
 	},
 };
 

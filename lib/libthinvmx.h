@@ -471,6 +471,17 @@ int tvx_nl_list_stats(struct tvx_nl *nl, tvx_nl_stats_fn fn, void *arg);
 int tvx_nl_ro_list(struct tvx_nl *nl, tvx_nl_ro_fn fn, void *arg);
 int tvx_nl_ro_add(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn);
 int tvx_nl_ro_remove(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn);
+/*
+ * The MMIO allow-list: host frames (inclusive) any domain may map with
+ * tvx_map_mmio() besides its assigned devices' BARs. Add and remove need
+ * CAP_NET_ADMIN and CAP_SYS_ADMIN; an add of a range the host keeps for
+ * itself is refused (-EPERM, -EINVAL; the reason is in dmesg).
+ */
+typedef int (*tvx_nl_allow_fn)(__u64 first_mfn, __u64 last_mfn, void *arg);
+int tvx_nl_mmio_allow_list(struct tvx_nl *nl, tvx_nl_allow_fn fn, void *arg);
+int tvx_nl_mmio_allow_add(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn);
+int tvx_nl_mmio_allow_remove(struct tvx_nl *nl, __u64 first_mfn,
+			     __u64 last_mfn);
 
 /* A notification of the "notify" group */
 struct tvx_nl_event {

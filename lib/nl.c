@@ -63,6 +63,8 @@ static struct nla_policy tvx_nl_policy[THINVMX_A_MAX + 1] = {
 	[THINVMX_A_CAPS_NR_CPUS]	= { .type = NLA_U32 },
 	[THINVMX_A_CAPS_VMCS_REVISION]	= { .type = NLA_U32 },
 	[THINVMX_A_CAPS_STRUCT]		= { .minlen = sizeof(struct thinvmx_caps) },
+	[THINVMX_A_MMIO_FIRST_MFN]	= { .type = NLA_U64 },
+	[THINVMX_A_MMIO_LAST_MFN]	= { .type = NLA_U64 },
 };
 
 static struct nla_policy tvx_nl_stat_policy[THINVMX_A_STAT_MAX + 1] = {
@@ -553,6 +555,42 @@ int tvx_nl_ro_remove(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn)
 	return tvx_nl_simple(nl, THINVMX_CMD_RO_REMOVE, 0, 0, 0,
 			     THINVMX_A_RO_FIRST_MFN, first_mfn,
 			     THINVMX_A_RO_LAST_MFN, last_mfn, NULL, NULL);
+}
+
+/* ------------------------------------------------------------ MMIO allow-list */
+
+static int tvx_nl_each_allow(struct nlattr **tb, void *arg)
+{
+	struct tvx_nl_each *each = arg;
+	tvx_nl_allow_fn fn = (tvx_nl_allow_fn)each->fn;
+
+	if (!tb[THINVMX_A_MMIO_FIRST_MFN] || !tb[THINVMX_A_MMIO_LAST_MFN])
+		return -EBADMSG;
+	return fn(get_u64(tb, THINVMX_A_MMIO_FIRST_MFN),
+		  get_u64(tb, THINVMX_A_MMIO_LAST_MFN), each->arg);
+}
+
+int tvx_nl_mmio_allow_list(struct tvx_nl *nl, tvx_nl_allow_fn fn, void *arg)
+{
+	struct tvx_nl_each each = { .fn = (void *)fn, .arg = arg };
+
+	return tvx_nl_simple(nl, THINVMX_CMD_MMIO_ALLOW_LIST, 1, 0, 0, 0, 0, 0,
+			     0, tvx_nl_each_allow, &each);
+}
+
+int tvx_nl_mmio_allow_add(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn)
+{
+	return tvx_nl_simple(nl, THINVMX_CMD_MMIO_ALLOW_ADD, 0, 0, 0,
+			     THINVMX_A_MMIO_FIRST_MFN, first_mfn,
+			     THINVMX_A_MMIO_LAST_MFN, last_mfn, NULL, NULL);
+}
+
+int tvx_nl_mmio_allow_remove(struct tvx_nl *nl, __u64 first_mfn,
+			     __u64 last_mfn)
+{
+	return tvx_nl_simple(nl, THINVMX_CMD_MMIO_ALLOW_REMOVE, 0, 0, 0,
+			     THINVMX_A_MMIO_FIRST_MFN, first_mfn,
+			     THINVMX_A_MMIO_LAST_MFN, last_mfn, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ notifications */

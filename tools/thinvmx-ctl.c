@@ -40,6 +40,14 @@ static const char usage_text[] =
 "                      add or remove an administrator's range of host frame\n"
 "                      numbers (inclusive; decimal or 0x hex); needs\n"
 "                      CAP_NET_ADMIN and CAP_SYS_ADMIN\n"
+"  mmio-allow list     the MMIO allow-list: host frame ranges any domain\n"
+"                      may map besides its assigned devices' BARs\n"
+"  mmio-allow add FIRST LAST\n"
+"  mmio-allow remove FIRST LAST\n"
+"                      add or remove a range of host frame numbers\n"
+"                      (inclusive); refused for RAM, interrupt controllers,\n"
+"                      ECAM, IOMMU and firmware regions, and ranges that\n"
+"                      cut a PCI BAR; needs CAP_NET_ADMIN and CAP_SYS_ADMIN\n"
 "  watch               print a line for each domain created or destroyed\n"
 "                      and each listener attached or detached, until\n"
 "                      interrupted (SIGINT, SIGTERM); needs CAP_SYS_ADMIN\n"
@@ -646,6 +654,64 @@ static int cmd_ro(const struct opts *o, int argc, char **argv)
 	return ret;
 }
 
+/* ------------------------------------------------------------ mmio-allow */
+
+static int print_allow(__u64 first, __u64 last, void *arg)
+{
+	const struct opts *o = arg;
+	struct json j;
+
+	if (o->json) {
+		json_begin(&j, stdout);
+		json_hex(&j, "first_mfn", first);
+		json_hex(&j, "last_mfn", last);
+		json_end(&j);
+		return 0;
+	}
+	printf("%#-14" PRIx64 " %#" PRIx64 "\n", (uint64_t)first, (uint64_t)last);
+	return 0;
+}
+
+static int cmd_allow(const struct opts *o, int argc, char **argv)
+{
+	uint64_t first, last;
+	struct tvx_nl *nl;
+	struct json j;
+	int add, ret;
+
+	if (argc == 1 && !strcmp(argv[0], "list")) {
+		if (nl_connect(&nl))
+			return 1;
+		if (!o->json)
+			printf("%-14s %s\n", "FIRST_MFN", "LAST_MFN");
+		ret = tvx_nl_mmio_allow_list(nl, print_allow, (void *)o);
+		if (ret)
+			ret = nl_fail(nl, "mmio-allow list", ret);
+		tvx_nl_close(nl);
+		return ret;
+	}
+	if (argc != 3 || (strcmp(argv[0], "add") && strcmp(argv[0], "remove")) ||
+	    parse_u64(argv[1], &first) || parse_u64(argv[2], &last))
+		return usage();
+	add = !strcmp(argv[0], "add");
+	if (nl_connect(&nl))
+		return 1;
+	ret = add ? tvx_nl_mmio_allow_add(nl, first, last) :
+		    tvx_nl_mmio_allow_remove(nl, first, last);
+	if (ret) {
+		ret = nl_fail(nl, add ? "mmio-allow add" : "mmio-allow remove", ret);
+	} else if (o->json) {
+		json_begin(&j, stdout);
+		json_str(&j, "op", argv[0]);
+		json_hex(&j, "first_mfn", first);
+		json_hex(&j, "last_mfn", last);
+		json_bool(&j, "ok", 1);
+		json_end(&j);
+	}
+	tvx_nl_close(nl);
+	return ret;
+}
+
 /* ------------------------------------------------------------ watch */
 
 static int print_event(const struct tvx_nl_event *e, void *arg)
@@ -784,6 +850,8 @@ int main(int argc, char **argv)
 		return cmd_stats(&o, nargs, args);
 	if (!strcmp(cmd, "ro-ranges"))
 		return cmd_ro(&o, nargs, args);
+	if (!strcmp(cmd, "mmio-allow"))
+		return cmd_allow(&o, nargs, args);
 	if (!strcmp(cmd, "watch"))
 		return nargs ? usage() : cmd_watch(&o);
 	fprintf(stderr, "%s: unknown command '%s' (see --help)\n", prog, cmd);

@@ -421,10 +421,16 @@ struct thinvmx_dirty_log {
 
 /*
  * THINVMX_MAP_MMIO (root only): map host MMIO frames [mfn, mfn + nr) at
- * guest frames [gfn, gfn + nr) as MMIO_DIRECT. The host range must lie in
- * the host's iomem resources and never touch RAM; the guest range must be
- * neither RAM nor mapped already. Frames in the read-only MMIO set get no
- * write permission.
+ * guest frames [gfn, gfn + nr) as MMIO_DIRECT. The host range must lie
+ * wholly inside one memory BAR of a device assigned to the domain or one
+ * range of the administrator's MMIO allow-list (thinvmx_netlink.h), else
+ * -EPERM; it is refused whatever the list says for RAM, the local APIC and
+ * IOAPIC windows, the HPET, PCIe ECAM, IOMMU registers, e820-reserved, ACPI
+ * and EFI runtime regions (-EPERM), a range that overlaps a PCI memory BAR
+ * without lying inside it (-EINVAL), and under kernel lockdown (-EPERM);
+ * each refusal is logged with its reason. The guest range must be neither
+ * RAM nor mapped already. Frames in the read-only MMIO set get no write
+ * permission.
  */
 struct thinvmx_map_mmio {
 	__u64 gfn;

@@ -21,6 +21,19 @@
  *   THINVMX_CMD_RO_ADD            do: RO_FIRST_MFN,     ack; CAP_NET_ADMIN and
  *   THINVMX_CMD_RO_REMOVE             RO_LAST_MFN       CAP_SYS_ADMIN (as the
  *                                                       RO_ADD/RO_REMOVE ioctls)
+ *   THINVMX_CMD_MMIO_ALLOW_LIST   dump: -               THINVMX_A_MMIO_*, one per
+ *                                                       range; CAP_NET_ADMIN
+ *   THINVMX_CMD_MMIO_ALLOW_ADD    do: MMIO_FIRST_MFN,   ack; CAP_NET_ADMIN and
+ *   THINVMX_CMD_MMIO_ALLOW_REMOVE     MMIO_LAST_MFN     CAP_SYS_ADMIN
+ *
+ * The MMIO allow-list: host frames any domain may map with THINVMX_MAP_MMIO
+ * besides its assigned devices' memory BARs. An add is refused (-EPERM)
+ * for RAM, the local APIC and IOAPIC windows, the HPET, PCIe ECAM, IOMMU
+ * registers, e820-reserved, ACPI and EFI runtime regions, and under kernel
+ * lockdown; (-EINVAL) for a range that overlaps a PCI memory BAR without
+ * lying inside it; -EEXIST for a range on the list already. A remove
+ * names the frames of an add exactly (-ENOENT otherwise) and leaves the
+ * mappings made meanwhile in place.
  *
  * Reading needs no privilege. Notifications go to the multicast group
  * THINVMX_GENL_MCGRP_NOTIFY, which only CAP_SYS_ADMIN may join:
@@ -52,6 +65,9 @@ enum thinvmx_nl_cmd {
 	THINVMX_CMD_DOMAIN_DESTROYED,
 	THINVMX_CMD_LISTENER_ATTACHED,
 	THINVMX_CMD_LISTENER_DETACHED,
+	THINVMX_CMD_MMIO_ALLOW_LIST,
+	THINVMX_CMD_MMIO_ALLOW_ADD,
+	THINVMX_CMD_MMIO_ALLOW_REMOVE,
 
 	__THINVMX_CMD_MAX,
 	THINVMX_CMD_MAX = __THINVMX_CMD_MAX - 1
@@ -103,6 +119,10 @@ enum thinvmx_nl_attr {
 	THINVMX_A_CAPS_NR_CPUS,		/* u32 */
 	THINVMX_A_CAPS_VMCS_REVISION,	/* u32 */
 	THINVMX_A_CAPS_STRUCT,		/* binary: struct thinvmx_caps, whole */
+
+	/* the MMIO allow-list */
+	THINVMX_A_MMIO_FIRST_MFN,	/* u64: request and reply */
+	THINVMX_A_MMIO_LAST_MFN,	/* u64, inclusive: request and reply */
 
 	__THINVMX_A_MAX,
 	THINVMX_A_MAX = __THINVMX_A_MAX - 1

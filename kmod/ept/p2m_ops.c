@@ -18,6 +18,7 @@
 
 #include "domain.h"
 #include "ept/mmio.h"
+#include "ept/mmio_allow.h"
 #include "ept/p2m_ops.h"
 #include "msix/ro_mmio.h"
 
@@ -468,6 +469,20 @@ static int tvx_mmio_level(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
 	return level;
 }
 
+/*
+ * The arguments alone: sizes, wrap-around, guest and host address widths.
+ * Checked before the gate, so that a range no domain could take is
+ * -EINVAL whatever the host has there.
+ */
+static int tvx_map_mmio_check(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
+{
+	if (!nr || nr > (1ULL << 40) >> PAGE_SHIFT || gfn + nr < gfn ||
+	    mfn + nr < mfn || gfn + nr > ept_gfn_limit() ||
+	    mfn + nr > BIT_ULL(boot_cpu_data.x86_phys_bits - PAGE_SHIFT))
+		return -EINVAL;
+	return 0;
+}
+
 /**
  * tvx_map_mmio_frames() - map host device frames as MMIO_DIRECT
  * @dom: the domain
@@ -475,8 +490,9 @@ static int tvx_mmio_level(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
  * @mfn: first host frame
  * @nr:  frames
  *
- * The host range must be device memory the host knows of, never RAM; the
- * guest range neither RAM nor mapped. Frames in the read-only set get no
+ * The caller has asked the gate (tvx_mmio_gate()). The host range must
+ * also be device memory the host knows of, never RAM; the guest range
+ * neither RAM nor mapped. Frames in the read-only set get no
  * write permission. Each part of the range is mapped with the largest leaf
  * that fits it (tvx_mmio_level()): a 1 GiB-aligned GiB of guest frames on
  * a 1 GiB-aligned GiB of host frames is one 1 GiB leaf.
@@ -486,12 +502,11 @@ static int tvx_mmio_level(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
 int tvx_map_mmio_frames(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr)
 {
 	u64 i, pages, gpa, hpa = mfn << PAGE_SHIFT, size = nr << PAGE_SHIFT;
-	int ret = 0, level;
+	int ret, level;
 
-	if (!nr || nr > (1ULL << 40) >> PAGE_SHIFT || gfn + nr < gfn ||
-	    mfn + nr < mfn || gfn + nr > ept_gfn_limit() ||
-	    mfn + nr > BIT_ULL(boot_cpu_data.x86_phys_bits - PAGE_SHIFT))
-		return -EINVAL;
+	ret = tvx_map_mmio_check(dom, gfn, mfn, nr);
+	if (ret)
+		return ret;
 	/* device memory the host knows of, and never RAM */
 	if (region_intersects(hpa, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT ||
@@ -540,12 +555,18 @@ out:
  * @dom:  the domain
  * @uarg: struct thinvmx_map_mmio
  *
- * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN), or as
- * tvx_map_mmio_frames().
+ * The host range must pass the gate (ept/mmio_allow.c): inside a memory
+ * BAR of a device assigned to the domain or an administrator's allowed
+ * range, and nothing the host keeps for itself.
+ *
+ * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN, kernel lockdown, a
+ * range the gate refuses), -EINVAL (reserved bits, a range that cuts a
+ * BAR), or as tvx_map_mmio_frames().
  */
 long tvx_map_mmio(struct tvx_dom *dom, struct thinvmx_map_mmio __user *uarg)
 {
 	struct thinvmx_map_mmio m;
+	int ret;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -553,6 +574,12 @@ long tvx_map_mmio(struct tvx_dom *dom, struct thinvmx_map_mmio __user *uarg)
 		return -EFAULT;
 	if (m.reserved[0] || m.reserved[1])
 		return -EINVAL;
+	ret = tvx_map_mmio_check(dom, m.gfn, m.mfn, m.nr_frames);
+	if (ret)
+		return ret;
+	ret = tvx_mmio_gate(dom->id, m.mfn, m.nr_frames, NULL);
+	if (ret)
+		return ret;
 	return tvx_map_mmio_frames(dom, m.gfn, m.mfn, m.nr_frames);
 }
 

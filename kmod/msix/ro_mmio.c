@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "../ept/mmio_gate.h"
 #include "pci_decode.h"
 #include "rangeset.h"
 #include "ro_mmio.h"
@@ -412,7 +413,8 @@ long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg)
  * step undoes the earlier ones.
  *
  * Return: 0, -EFAULT, -EPERM, -EINVAL (reserved bits, not a memory BAR, a
- * table or PBA BAR that cannot be decoded: logged, naming the BAR),
+ * BAR smaller than a page or not page aligned, a table or PBA BAR that
+ * cannot be decoded: logged, naming the BAR), or what @map returns,
  * -ENODEV, -EEXIST (this device is assigned to this domain already),
  * -ENOSPC, -ENOMEM.
  */
@@ -448,6 +450,13 @@ long tvx_assign_device_bar(u32 domain, struct thinvmx_device_bar __user *uarg,
 	}
 	start = pci_resource_start(pdev, b.bar);
 	len = pci_resource_len(pdev, b.bar);
+	/* its frame would map the neighbour's registers too */
+	if (mmio_gate_bar_too_small(start, len, PAGE_SIZE)) {
+		pr_warn_ratelimited("%s: BAR %u (%#llx bytes at %#llx) is smaller than a page or not page aligned\n",
+				    pci_name(pdev), b.bar, len, start);
+		ret = -EINVAL;
+		goto out_put;
+	}
 
 	mutex_lock(&ro_lock);
 	list_for_each_entry(r, &ro_recs, node)
@@ -494,6 +503,43 @@ out_unlock:
 out_put:
 	pci_dev_put(pdev);
 	return ret;
+}
+
+/**
+ * tvx_ro_assigned_bars() - the memory BARs of a domain's assigned devices
+ * @domain: the domain's id
+ * @fn:     called with each BAR's first and last byte
+ * @ctx:    for @fn
+ *
+ * The devices ASSIGN_DEVICE_BAR gave the domain: every memory BAR of
+ * theirs is what MAP_MMIO may map for it (ept/mmio_allow.c).
+ *
+ * Context: takes ro_lock; @fn must not sleep on it.
+ */
+void tvx_ro_assigned_bars(u32 domain, void (*fn)(void *ctx, u64 s, u64 e),
+			  void *ctx)
+{
+	struct pci_dev *pdev;
+	struct ro_rec *r;
+	int i;
+
+	mutex_lock(&ro_lock);
+	list_for_each_entry(r, &ro_recs, node) {
+		if (r->kind != RO_ASSIGNED || r->domain != domain)
+			continue;
+		pdev = pci_get_domain_bus_and_slot(r->sbdf >> 16,
+						   (r->sbdf >> 8) & 0xff,
+						   r->sbdf & 0xff);
+		if (!pdev)
+			continue;
+		for (i = 0; i < PCI_STD_NUM_BARS; i++)
+			if ((pci_resource_flags(pdev, i) & IORESOURCE_MEM) &&
+			    pci_resource_len(pdev, i))
+				fn(ctx, pci_resource_start(pdev, i),
+				   pci_resource_end(pdev, i));
+		pci_dev_put(pdev);
+	}
+	mutex_unlock(&ro_lock);
 }
 
 /**

@@ -19,6 +19,8 @@ long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg);
 typedef int (*tvx_ro_map_fn)(void *ctx, u64 gfn, u64 mfn, u64 nr);
 long tvx_assign_device_bar(u32 domain, struct thinvmx_device_bar __user *uarg,
 			   tvx_ro_map_fn map, void *ctx);
+void tvx_ro_assigned_bars(u32 domain, void (*fn)(void *ctx, u64 s, u64 e),
+			  void *ctx);
 void tvx_ro_domain_gone(u32 id);
 void tvx_ro_exit(void);
 

@@ -85,6 +85,7 @@ static int bench_mmio_gib(struct tvx_handle *h)
 	struct thinvmx_domain_info a, b, c;
 	unsigned long long t0, map, split, beside, whole;
 	struct tvx_domain *d;
+	struct tvx_nl *nl = NULL;
 	__u64 mfn = legacy_pmem_gib();
 	int ret;
 
@@ -92,9 +93,17 @@ static int bench_mmio_gib(struct tvx_handle *h)
 		printf("# 1 GiB MMIO: no 1 GiB-aligned GiB of legacy persistent memory (memmap=1G!1G): skipped\n");
 		return 0;
 	}
+	/* MAP_MMIO maps only what the administrator allowed */
+	ret = tvx_nl_open(&nl);
+	ret = ret ?: tvx_nl_mmio_allow_add(nl, mfn, mfn + 0x40000 - 1);
+	if (ret) {
+		if (nl)
+			tvx_nl_close(nl);
+		return ret;
+	}
 	ret = tvx_domain_create_simple(h, 64ULL << 20, &d);
 	if (ret)
-		return ret;
+		goto out_allow;
 	ret = tvx_domain_info(d, &a);
 	t0 = __rdtsc();
 	ret = ret ?: tvx_map_mmio(d, gfn, mfn, 0x40000);
@@ -105,6 +114,9 @@ static int bench_mmio_gib(struct tvx_handle *h)
 	ret = ret ?: timed_access(d, mid + 1, 1, THINVMX_ACCESS_R, &beside);
 	ret = ret ?: timed_access(d, gfn, 0x40000, THINVMX_ACCESS_RWX, &whole);
 	tvx_domain_destroy(d);
+out_allow:
+	tvx_nl_mmio_allow_remove(nl, mfn, mfn + 0x40000 - 1);
+	tvx_nl_close(nl);
 	if (ret)
 		return ret;
 	printf("# 1 GiB MMIO at host %#llx: MAP_MMIO %llu cycles; EPT table pages +%llu, 1G leaves +%llu (4 KiB leaves would need 513 tables, 2 MiB ones 1)\n",

@@ -95,6 +95,7 @@ FIXTURE(gib) {
 	struct tvx_ucall uc;
 	__u64 mfn;			/* the host GiB's first frame */
 	bool ro_added;
+	bool allowed;			/* the GiB is on the MMIO allow-list */
 };
 
 FIXTURE_SETUP(gib)
@@ -114,6 +115,9 @@ FIXTURE_SETUP(gib)
 	if (!self->mfn)
 		TVX_SETUP_SKIP("no 1 GiB-aligned GiB of \"Persistent Memory (legacy)\" in /proc/iomem (boot with memmap=1G!1G)");
 	TH_LOG("host GiB at %#llx", (unsigned long long)self->mfn << 12);
+	/* MAP_MMIO maps only what the administrator allowed (mmio_gate_test) */
+	ASSERT_EQ(0, tvx_mmio_allow(true, self->mfn, self->mfn + GIB_FRAMES - 1));
+	self->allowed = true;
 	ASSERT_EQ(0, tvx_domain_create_simple(self->h, MEM_BYTES, &self->d));
 	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v));
 	ASSERT_EQ(0, tvx_guest_load_self(self->d));
@@ -128,6 +132,9 @@ FIXTURE_SETUP(gib)
 
 FIXTURE_TEARDOWN(gib)
 {
+	if (self->allowed)
+		EXPECT_EQ(0, tvx_mmio_allow(false, self->mfn,
+					    self->mfn + GIB_FRAMES - 1));
 	if (self->ro_added)
 		EXPECT_EQ(0, tvx_ro_remove(self->h, self->mfn + TARGET,
 					   self->mfn + TARGET));

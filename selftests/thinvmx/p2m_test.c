@@ -15,8 +15,8 @@
  * Requires: root; the thinvmx module with the p2m ioctls (SET_MEM_TYPE to
  * GET_DOMAIN_INFO); usable VMX with EPT (Bochs). SKIPs without the device,
  * without usable VMX (QEMU TCG), and when the module answers ENOTTY (p2m
- * ioctls not there). The MAP_MMIO test also needs a non-RAM resource in
- * /proc/iomem (video RAM, IOAPIC, local APIC or HPET), and SKIPs without.
+ * ioctls not there). The MAP_MMIO test also needs a PCI device with a
+ * memory BAR of two pages (the Bochs VGA), and SKIPs without.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -880,26 +880,34 @@ static int host_frame(struct p2m_ctx *c, __u64 gfn, __u64 *mfn)
  * MAP_MMIO maps a host MMIO frame as mmio_direct past RAM; it refuses a
  * host RAM frame, a guest RAM frame and a guest frame already mapped.
  * mmio_direct frames take access rights but no RAM type, and
- * mmio_direct -> mmio_direct keeps them.
+ * mmio_direct -> mmio_direct keeps them. The host frame is a PCI BAR's,
+ * on the administrator's allow-list (mmio_gate_test: the gate itself).
  */
 TEST_F(p2m, map_mmio_maps_device_frames_and_refuses_ram)
 {
 	struct p2m_ctx *c = &self->c;
 	const __u64 gfn = (128ULL << 20) >> 12;	/* past RAM */
 	struct thinvmx_domain_info info;
+	/* static: the harness's longjmp may clobber what the lookup sets */
+	static __u64 start, size;
+	static char dev[300];
+	static __u32 sbdf;
+	static int bar;
 	__u64 mfn, ram_mfn = 0;
-	char name[96];
 	int ret;
 
-	mfn = tvx_iomem_mmio_frame(name, sizeof(name));
-	if (!mfn)
-		SKIP(return, "no MMIO resource found in /proc/iomem");
-	TH_LOG("MMIO frame %#llx: %s", (unsigned long long)mfn, name);
+	if (!tvx_pci_mem_bar(dev, sizeof(dev), &sbdf, &bar, &start, &size))
+		SKIP(return, "no PCI device with a memory BAR of two pages");
+	mfn = start >> 12;
+	TH_LOG("MMIO frame %#llx: %s BAR %d", (unsigned long long)mfn, dev, bar);
 	ASSERT_EQ(0, host_frame(c, 0, &ram_mfn));
 
 	ret = tvx_map_mmio(c->d, gfn, ram_mfn, 1);
 	EXPECT_TRUE(ret < 0 && ret != -ENOTTY) TH_LOG("host RAM frame %#llx: %d",
 						     (unsigned long long)ram_mfn, ret);
+	/* not allowed yet */
+	EXPECT_EQ(-EPERM, tvx_map_mmio(c->d, gfn, mfn, 1));
+	ASSERT_EQ(0, tvx_mmio_allow(true, mfn, mfn));
 	ret = tvx_map_mmio(c->d, 16, mfn, 1);
 	EXPECT_TRUE(ret < 0 && ret != -ENOTTY) TH_LOG("at guest RAM: %d", ret);
 	ret = tvx_map_mmio(c->d, RAM_FRAMES - 1, mfn, 2);
@@ -907,7 +915,9 @@ TEST_F(p2m, map_mmio_maps_device_frames_and_refuses_ram)
 	expect_p2m(_metadata, c, 16, THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX);
 	expect_p2m(_metadata, c, RAM_FRAMES - 1, THINVMX_P2M_RAM_RW, THINVMX_ACCESS_RWX);
 
-	ASSERT_EQ(0, tvx_map_mmio(c->d, gfn, mfn, 1));
+	ret = tvx_map_mmio(c->d, gfn, mfn, 1);
+	EXPECT_EQ(0, tvx_mmio_allow(false, mfn, mfn));
+	ASSERT_EQ(0, ret);
 	expect_p2m(_metadata, c, gfn, THINVMX_P2M_MMIO_DIRECT, THINVMX_ACCESS_RWX);
 	ret = tvx_map_mmio(c->d, gfn, mfn, 1);
 	EXPECT_TRUE(ret < 0 && ret != -ENOTTY) TH_LOG("mapped twice: %d", ret);

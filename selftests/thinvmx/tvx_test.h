@@ -7,6 +7,7 @@
 #ifndef _THINVMX_SELFTEST_H
 #define _THINVMX_SELFTEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -208,6 +209,98 @@ static inline __u64 tvx_iomem_mmio_frame(char *name, size_t len)
 		}
 	}
 	return 0;
+}
+
+/*
+ * A PCI device with a memory BAR of at least two pages, page aligned (the
+ * Bochs VGA's framebuffer, a QEMU NIC's registers): its sysfs path, sbdf,
+ * BAR number, start and size. Return: true if one was found.
+ */
+static inline bool tvx_pci_mem_bar(char *dev, size_t len, __u32 *sbdf,
+				   int *bar, __u64 *start, __u64 *size)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	bool found = false;
+
+	if (!dir)
+		return false;
+	while (!found && (de = readdir(dir))) {
+		unsigned int seg, bus, slot, fn;
+		unsigned long long s, e, f;
+		const char *res;
+		char p[300];
+		int i;
+
+		if (sscanf(de->d_name, "%x:%x:%x.%x", &seg, &bus, &slot, &fn) != 4)
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource", de->d_name);
+		res = tvx_read_file(p);
+		for (i = 0; res && i < 6 && !found; i++) {
+			if (sscanf(res, "%llx %llx %llx", &s, &e, &f) == 3 &&
+			    (f & 0x200) && s && !(s & 0xfff) &&
+			    e - s + 1 >= 0x2000 && !((e + 1) & 0xfff)) {
+				snprintf(dev, len, "/sys/bus/pci/devices/%s", de->d_name);
+				*sbdf = THINVMX_PCI_SBDF(seg, bus, slot, fn);
+				*bar = i;
+				*start = s;
+				*size = e - s + 1;
+				found = true;
+			}
+			res = strchr(res, '\n');
+			if (res)
+				res++;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+/* Add (or remove) host frames [first, last] on the MMIO allow-list. */
+static inline int tvx_mmio_allow(bool add, __u64 first, __u64 last)
+{
+	struct tvx_nl *nl;
+	int ret = tvx_nl_open(&nl);
+
+	if (ret)
+		return ret;
+	ret = add ? tvx_nl_mmio_allow_add(nl, first, last) :
+		    tvx_nl_mmio_allow_remove(nl, first, last);
+	tvx_nl_close(nl);
+	return ret;
+}
+
+/* /dev/kmsg positioned at its end: what the kernel logs from now on. */
+static inline int tvx_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/*
+ * Whether a record logged since tvx_kmsg_open() (or the last call)
+ * contains @needle; reads every record there is.
+ */
+static inline bool tvx_kmsg_find(int fd, const char *needle)
+{
+	char rec[2048];
+	bool seen = false;
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) != 0) {
+		if (n < 0) {
+			if (errno == EPIPE)	/* overwritten: go on */
+				continue;
+			break;
+		}
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			seen = true;
+	}
+	return seen;
 }
 
 /* A segment register as THINVMX_SET_SREGS takes it (raw guests). */
