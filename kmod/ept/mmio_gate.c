@@ -26,6 +26,27 @@ static bool mmio_inside(const struct mmio_span *sp, u64 s, u64 e)
 	return sp->s <= s && e <= sp->e;
 }
 
+/* A span of no known kind still refuses, as firmware's. */
+static u32 mmio_kind(u32 kind)
+{
+	return kind > MMIO_GATE_OK && kind < MMIO_GATE_PARTIAL_BAR ?
+	       kind : MMIO_GATE_FIRMWARE;
+}
+
+/*
+ * Which reason a refusal names when several spans overlap the range: the
+ * most specific. Firmware's reservations hold ECAM, the IOAPIC, the HPET
+ * (e820 reserves them), so "firmware-reserved" comes last; MMIO_GATE_OK
+ * ranks below every reason.
+ */
+static u32 mmio_rank(u32 kind)
+{
+	if (kind == MMIO_GATE_OK)
+		return U32_MAX;
+	kind = mmio_kind(kind);
+	return kind == MMIO_GATE_FIRMWARE ? MMIO_GATE_PARTIAL_BAR : kind;
+}
+
 /**
  * mmio_gate_check() - whether host bytes [@s, @e] may be mapped
  * @in:    the spans to decide against
@@ -35,6 +56,9 @@ static bool mmio_inside(const struct mmio_span *sp, u64 s, u64 e)
  *         @in->forbidden, or @in->bars for MMIO_GATE_PARTIAL_BAR; -1 for
  *         an architectural window); untouched otherwise. May be NULL.
  *
+ * Of several forbidden spans, the most specific names the reason (ECAM
+ * rather than the e820 reservation that holds it).
+ *
  * With @in->allowed NULL, only the forbidden spans and the BARs decide:
  * whether an administrator may add the range to the allow-list.
  *
@@ -43,7 +67,7 @@ static bool mmio_inside(const struct mmio_span *sp, u64 s, u64 e)
  */
 u32 mmio_gate_check(const struct mmio_gate_in *in, u64 s, u64 e, u32 *which)
 {
-	u32 i;
+	u32 i, why = MMIO_GATE_OK;
 
 	if (e < s)
 		return MMIO_GATE_NOT_ALLOWED;
@@ -57,15 +81,15 @@ u32 mmio_gate_check(const struct mmio_gate_in *in, u64 s, u64 e, u32 *which)
 	for (i = 0; i < in->nr_forbidden; i++) {
 		const struct mmio_span *f = &in->forbidden[i];
 
-		if (mmio_overlaps(f, s, e)) {
+		if (mmio_overlaps(f, s, e) &&
+		    mmio_rank(f->kind) < mmio_rank(why)) {
+			why = mmio_kind(f->kind);
 			if (which)
 				*which = i;
-			/* a span of no known kind still refuses */
-			return f->kind > MMIO_GATE_OK &&
-			       f->kind < MMIO_GATE_PARTIAL_BAR ?
-			       f->kind : MMIO_GATE_FIRMWARE;
 		}
 	}
+	if (why != MMIO_GATE_OK)
+		return why;
 	for (i = 0; i < in->nr_bars; i++) {
 		const struct mmio_span *b = &in->bars[i];
 

@@ -104,6 +104,33 @@ static void test_forbidden_wins_over_allowed(void **state)
 	assert_int_equal(-EPERM, mmio_gate_errno(MMIO_GATE_IOAPIC));
 }
 
+/* ECAM inside an e820 reservation: the specific reason, either order */
+static void test_most_specific_reason(void **state)
+{
+	static const struct mmio_span nested[2][2] = {
+		{ { 0xb0000000ULL, 0xbfffffffULL, MMIO_GATE_FIRMWARE, 0 },
+		  { 0xb0000000ULL, 0xbfffffffULL, MMIO_GATE_ECAM, 0 } },
+		{ { 0xb0000000ULL, 0xbfffffffULL, MMIO_GATE_ECAM, 0 },
+		  { 0xa0000000ULL, 0xbfffffffULL, MMIO_GATE_FIRMWARE, 0 } },
+	};
+	struct mmio_gate_in x = { .nr_forbidden = 2 };
+	u32 which = 99;
+	int k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		x.forbidden = nested[k];
+		assert_int_equal(MMIO_GATE_ECAM, mmio_gate_check(&x, 0xb0000000ULL,
+								 0xb0000fffULL, &which));
+		assert_int_equal(k ? 0 : 1, which);
+	}
+	/* where only the reservation is */
+	x.forbidden = nested[1];
+	assert_int_equal(MMIO_GATE_FIRMWARE, mmio_gate_check(&x, 0xa0000000ULL,
+							     0xa0000fffULL, &which));
+	assert_int_equal(1, which);
+}
+
 static void test_forbidden_before_bar(void **state)
 {
 	static const struct mmio_span bar_in_ecam[] = {
@@ -199,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_inside_an_assigned_bar),
 		cmocka_unit_test(test_cutting_a_bar_is_einval),
 		cmocka_unit_test(test_forbidden_wins_over_allowed),
+		cmocka_unit_test(test_most_specific_reason),
 		cmocka_unit_test(test_forbidden_before_bar),
 		cmocka_unit_test(test_allowed_means_inside_one_span),
 		cmocka_unit_test(test_no_allowed_list_asks_only_the_host),
