@@ -28,6 +28,7 @@
 #include "ept/mmio_allow.h"
 #include "ept/nx_huge.h"
 #include "ept/p2m_ops.h"
+#include "iommu/assign.h"
 #include "memevent/listener.h"
 #include "memevent/trap.h"
 #include "msix/ro_mmio.h"
@@ -296,6 +297,8 @@ static void tvx_domain_free(struct kref *ref)
 	}
 	mutex_unlock(&tvx_domains_lock);
 	tvx_ro_domain_gone(dom->id);
+	/* before the RAM goes: the IOMMU stops translating to it first */
+	tvx_assign_domain_gone(dom->id);
 
 	/*
 	 * Translations tagged with this EPTP may be cached on any CPU; the
@@ -518,6 +521,9 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 		return tvx_inject_trap(dom, argp);
 	case THINVMX_DETACH_MONITOR:
 		return tvx_detach_monitor(dom);
+	case THINVMX_ASSIGN_DEVICE:
+	case THINVMX_DEASSIGN_DEVICE:
+		return tvx_assign_device(dom, argp, cmd == THINVMX_ASSIGN_DEVICE);
 	default:
 		return -ENOTTY;
 	}

@@ -18,6 +18,7 @@
 
 #include "../uapi/thinvmx.h"
 #include "domain.h"
+#include "iommu/assign.h"
 #include "msix/ro_mmio.h"
 #include "netlink.h"
 #include "vmx/caps.h"
@@ -153,6 +154,8 @@ static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return tvx_ro_admin(argp, cmd == THINVMX_RO_ADD);
 	case THINVMX_RO_LIST:
 		return tvx_ro_list(argp);
+	case THINVMX_IOMMU_PROBE:
+		return tvx_iommu_probe(argp);
 	case THINVMX_PCI_MSIX_INFO:
 		return tvx_pci_msix_info(argp);
 	default:

@@ -336,6 +336,20 @@ int tvx_assign_device_bar(struct tvx_domain *d, __u32 sbdf, __u32 bar,
 			  __u64 gfn);
 const char *tvx_ro_kind_str(__u32 kind);	/* NULL if unknown */
 
+/*
+ * Device assignment (root only): give a PCI function to a domain, its DMA
+ * confined by the IOMMU to the domain's RAM (THINVMX_ASSIGN_DEVICE), and
+ * take it back. tvx_iommu_probe() builds the IOMMU domain an assignment
+ * would, with nr_pages of the caller's pages at addr as guest RAM at gpa,
+ * and reports the translations (hpa[nr_pages], and the pages before and
+ * after: 0 when not mapped); it needs neither VMX nor a domain.
+ */
+int tvx_assign_device(struct tvx_domain *d, __u32 sbdf);
+int tvx_deassign_device(struct tvx_domain *d, __u32 sbdf);
+int tvx_iommu_probe(struct tvx_handle *h, __u32 sbdf, void *addr,
+		    __u32 nr_pages, __u64 gpa, __u64 *hpa, __u64 *hpa_before,
+		    __u64 *hpa_after);
+
 /* ------------------------------------------------------------------------
  * Introspection (monitor.c): the domain's one listener. Attach, choose
  * each event kind's mode (THINVMX_MONITOR_*), and serve the event rings.

@@ -56,6 +56,41 @@ int tvx_assign_device_bar(struct tvx_domain *d, __u32 sbdf, __u32 bar,
 	       -errno : 0;
 }
 
+int tvx_assign_device(struct tvx_domain *d, __u32 sbdf)
+{
+	struct thinvmx_assign_device a = { .sbdf = sbdf };
+
+	return ioctl(tvx_domain_fd(d), THINVMX_ASSIGN_DEVICE, &a) < 0 ?
+	       -errno : 0;
+}
+
+int tvx_deassign_device(struct tvx_domain *d, __u32 sbdf)
+{
+	struct thinvmx_assign_device a = { .sbdf = sbdf };
+
+	return ioctl(tvx_domain_fd(d), THINVMX_DEASSIGN_DEVICE, &a) < 0 ?
+	       -errno : 0;
+}
+
+int tvx_iommu_probe(struct tvx_handle *h, __u32 sbdf, void *addr,
+		    __u32 nr_pages, __u64 gpa, __u64 *hpa, __u64 *hpa_before,
+		    __u64 *hpa_after)
+{
+	struct thinvmx_iommu_probe p = {
+		.sbdf = sbdf, .nr_pages = nr_pages,
+		.addr = (__u64)(uintptr_t)addr, .gpa = gpa,
+		.hpa = (__u64)(uintptr_t)hpa,
+	};
+
+	if (ioctl(tvx_fd(h), THINVMX_IOMMU_PROBE, &p) < 0)
+		return -errno;
+	if (hpa_before)
+		*hpa_before = p.hpa_before;
+	if (hpa_after)
+		*hpa_after = p.hpa_after;
+	return 0;
+}
+
 const char *tvx_ro_kind_str(__u32 kind)
 {
 	switch (kind) {

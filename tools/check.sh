@@ -3,7 +3,8 @@
 #
 # `make check`: every tier of thinvmx's tests, in order of cost:
 #   setup, build, unit (cmocka), kbuild (W=1 + sparse), checkpatch,
-#   nested QEMU TCG (no VMX), nested Bochs (VMX + EPT), Bochs with two
+#   nested QEMU TCG (no VMX), QEMU TCG with an emulated IOMMU (device
+#   assignment, kernel lockdown), nested Bochs (VMX + EPT), Bochs with two
 #   CPUs for the tests that need them, and Bochs with a GiB of host memory
 #   that is not RAM for the 1 GiB EPT page test.
 # Every stage runs even when an earlier one failed (except setup and build,
@@ -104,7 +105,7 @@ one_check $?
 stage checkpatch make -s checkpatch
 one_check $?
 
-for vm in tcg bochs bochs-smp bochs-1g bochs-ram1g; do
+for vm in tcg tcg-iommu bochs bochs-smp bochs-1g bochs-ram1g; do
 	stage "nested-$vm" make -s "nested-$vm"
 	rc=$?
 	count_tap "$LOG/nested-$vm.log"

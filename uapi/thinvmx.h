@@ -43,6 +43,9 @@
  *   0x34  listener   THINVMX_MONITOR_DOORBELL   struct thinvmx_doorbell (in)
  *   0x35  domain     THINVMX_DETACH_MONITOR     -
  *   0x36  listener   THINVMX_SET_SYNC_TIMEOUT   __u64 (in)
+ *   0x40  domain     THINVMX_ASSIGN_DEVICE      struct thinvmx_assign_device (in)
+ *   0x41  domain     THINVMX_DEASSIGN_DEVICE    struct thinvmx_assign_device (in)
+ *   0x42  /dev       THINVMX_IOMMU_PROBE        struct thinvmx_iommu_probe (in/out)
  *
  * THINVMX_INJECT_TRAP is taken on a listener fd as well.
  *
@@ -578,6 +581,61 @@ static_assert(sizeof(struct thinvmx_msix_info) == 64,
 #define THINVMX_RO_REMOVE	_IOW(THINVMX_IOC_MAGIC, 0x21, struct thinvmx_ro_range)
 #define THINVMX_RO_LIST		_IOWR(THINVMX_IOC_MAGIC, 0x22, struct thinvmx_ro_list)
 #define THINVMX_PCI_MSIX_INFO	_IOWR(THINVMX_IOC_MAGIC, 0x23, struct thinvmx_msix_info)
+
+/*
+ * THINVMX_ASSIGN_DEVICE (root only): give a PCI function to the domain.
+ * Refused unless no host driver is bound to it or it is bound to pci-stub
+ * or vfio-pci (-EBUSY), if a memory BAR of it is smaller than a page or
+ * not page aligned (-EINVAL), if it is assigned already (-EEXIST) or
+ * shares its IOMMU group with another device (-EBUSY). Its DMA is then
+ * confined by an IOMMU domain holding exactly the domain's guest RAM at
+ * guest-physical addresses. A device no IOMMU covers is refused (-EPERM)
+ * unless the module parameter allow_unsafe_assignment is set, which
+ * taints the kernel. Its memory BARs become what THINVMX_MAP_MMIO may map
+ * for the domain. Each refusal is logged with its reason.
+ *
+ * THINVMX_DEASSIGN_DEVICE: give it back (-ENOENT if the domain does not
+ * have it); the domain's death does the same for every device it has.
+ */
+struct thinvmx_assign_device {
+	__u32 sbdf;		/* THINVMX_PCI_SBDF() */
+	__u32 flags;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+/*
+ * THINVMX_IOMMU_PROBE (root only): build, attach, read back and tear
+ * down the IOMMU domain THINVMX_ASSIGN_DEVICE would build for a device,
+ * with guest RAM made of the caller's own pages: nr_pages pages from
+ * user address addr at guest-physical gpa. Reports what the IOMMU
+ * translates each of those guest pages to (hpa[], nr_pages entries) and
+ * the page before and after them (0: not mapped). Checks the device as
+ * THINVMX_ASSIGN_DEVICE does; needs no VMX and no domain, so that hosts
+ * without VMX can check device assignment. -ENODEV if no IOMMU covers the
+ * device.
+ */
+struct thinvmx_iommu_probe {
+	__u32 sbdf;		/* in */
+	__u32 nr_pages;		/* in: 1 to 512 */
+	__u64 addr;		/* in: user address, page aligned */
+	__u64 gpa;		/* in: page aligned */
+	__u64 hpa;		/* in: user pointer to __u64[nr_pages], out */
+	__u64 hpa_before;	/* out: translation of gpa - 4096 */
+	__u64 hpa_after;	/* out: of gpa + nr_pages * 4096 */
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_assign_device) == 24,
+	      "struct thinvmx_assign_device layout");
+static_assert(sizeof(struct thinvmx_iommu_probe) == 64,
+	      "struct thinvmx_iommu_probe layout");
+
+#define THINVMX_ASSIGN_DEVICE \
+	_IOW(THINVMX_IOC_MAGIC, 0x40, struct thinvmx_assign_device)
+#define THINVMX_DEASSIGN_DEVICE \
+	_IOW(THINVMX_IOC_MAGIC, 0x41, struct thinvmx_assign_device)
+#define THINVMX_IOMMU_PROBE \
+	_IOWR(THINVMX_IOC_MAGIC, 0x42, struct thinvmx_iommu_probe)
 
 /* vCPU registers */
 struct thinvmx_regs {

@@ -40,6 +40,7 @@
 #include <asm/apicdef.h>
 #include <asm/msr.h>
 
+#include "iommu/assign.h"
 #include "mmio_allow.h"
 #include "msix/ro_mmio.h"
 
@@ -289,6 +290,7 @@ static void gate_allowed(struct gate_ctx *g, u32 domain)
 				((allow_list[i].last_mfn + 1) << PAGE_SHIFT) - 1);
 	mutex_unlock(&allow_lock);
 	tvx_ro_assigned_bars(domain, gate_allowed_cb, g);
+	tvx_assigned_bars(domain, gate_allowed_cb, g);
 }
 
 /*

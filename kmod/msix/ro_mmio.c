@@ -21,6 +21,7 @@
 #include <linux/uaccess.h>
 
 #include "../ept/mmio_gate.h"
+#include "../iommu/assign.h"
 #include "pci_decode.h"
 #include "rangeset.h"
 #include "ro_mmio.h"
@@ -448,6 +449,10 @@ long tvx_assign_device_bar(u32 domain, struct thinvmx_device_bar __user *uarg,
 		ret = -EINVAL;
 		goto out_put;
 	}
+	/* not from under a host driver that drives it (iommu/assign.c) */
+	ret = tvx_assign_driver_ok(pdev);
+	if (ret)
+		goto out_put;
 	start = pci_resource_start(pdev, b.bar);
 	len = pci_resource_len(pdev, b.bar);
 	/* its frame would map the neighbour's registers too */

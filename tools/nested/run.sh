@@ -14,7 +14,10 @@ usage() {
 usage: $PROG --vm bochs|tcg|kvm|auto --kroot DIR --kver KVER --module FILE.ko
               --tests-dir DIR --list "NAME ..." --out DIR
               [--cpus N] [--mem MB] [--timeout SECONDS] [--test-timeout SECONDS]
-              [--cmdline "ARGS"] [--files "SRC:DST ..."] [--quiet]
+              [--cmdline "ARGS"] [--files "SRC:DST ..."] [--qemu-args "ARGS"]
+              [--quiet]
+--qemu-args: more QEMU options (tcg, kvm), before the default devices, so
+that e.g. "-device intel-iommu" comes before the devices it covers
 exit: 0 pass, 1 test failed, 2 usage/host error, 3 kernel complained,
       4 VM type unavailable (skip), 5 no verdict (no boot, crash, time limit)
 EOF
@@ -38,6 +41,7 @@ BOCHS_IPS=50000000
 
 VM='' KROOT='' KVER='' MODULE='' TESTS_DIR='' LIST='' OUT=''
 CPUS=1 MEM=256 TIMEOUT=600 TEST_TIMEOUT=300 CMDLINE_EXTRA='' FILES='' QUIET=0
+QEMU_EXTRA=
 
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -63,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) TEST_TIMEOUT=$val ;;
 	--cmdline) CMDLINE_EXTRA=$val ;;
 	--files) FILES=$val ;;
+	--qemu-args) QEMU_EXTRA=$val ;;
 	*) warn "unknown option: $opt"; usage ;;
 	esac
 done
@@ -327,6 +332,9 @@ bochs)
 tcg | kvm)
 	# A PCI device with MSI-X and no driver in the cloud kernel (README).
 	QEMU_DEVICES=(-device 'e1000e,addr=02.0')
+	# word-split on purpose: options and their values, no spaces inside
+	# shellcheck disable=SC2206
+	[ -n "$QEMU_EXTRA" ] && QEMU_DEVICES=($QEMU_EXTRA "${QEMU_DEVICES[@]}")
 	if [ "$VM" = kvm ]; then accel=(-accel kvm -cpu host); else accel=(-accel tcg -cpu max); fi
 	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -machine q35 \
 		-smp "$CPUS" -m "$MEM" -nodefaults -no-reboot -display none \
