@@ -14,9 +14,9 @@
  * oops). Then: every page the module took comes back once the fds are
  * closed, and a new guest still runs.
  *
- * Left out: MAP_MMIO, ASSIGN_DEVICE_BAR, RO_ADD and RO_REMOVE with random
- * arguments (root maps or protects real host device memory with them, on
- * purpose), and CREATE_DOMAIN with a random size (it would take all of the
+ * Left out: MAP_MMIO, ASSIGN_DEVICE_BAR, ASSIGN_DEVICE, IOMMU_PROBE, RO_ADD
+ * and RO_REMOVE with random arguments (root maps, takes or protects real
+ * host devices with them, on purpose), and CREATE_DOMAIN with a random size (it would take all of the
  * host's memory, by design of the caller); their argument checks have
  * tests of their own.
  *
@@ -100,6 +100,7 @@ static const struct cmd cmds[] = {
 	{ THINVMX_ATTACH_MONITOR, FD_DOM, true },
 	{ THINVMX_INJECT_TRAP, FD_DOM },
 	{ THINVMX_DETACH_MONITOR, FD_DOM },
+	{ THINVMX_DEASSIGN_DEVICE, FD_DOM },
 	{ THINVMX_SET_MONITOR, FD_LSN },
 	{ THINVMX_SET_SYNC_TIMEOUT, FD_LSN },
 	{ THINVMX_GET_MONITOR, FD_LSN },
