@@ -35,6 +35,7 @@
 #include "netlink.h"
 #include "ram1g.h"
 #include "vcpu.h"
+#include "vmx/enable.h"
 #include "vmx/host_caps.h"
 #include "vmx/vmx_ops.h"
 
@@ -282,7 +283,9 @@ static void tvx_write_realmode_helpers(struct tvx_dom *dom)
 
 static void tvx_flush_ept_all_cpus(void *unused)
 {
-	__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
+	/* a CPU on its way down or up flushes at its next VMXON */
+	if (vmx_this_cpu_on())
+		__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
 }
 
 static void tvx_domain_free(struct kref *ref)

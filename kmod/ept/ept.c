@@ -15,6 +15,7 @@
 
 #include "pages.h"
 #include "ept_table.h"
+#include "vmx/enable.h"
 #include "vmx/vmx_ops.h"
 
 #define EPT_TABLE_BITS		(EPT_RWX)	/* non-leaf: the leaf decides */
@@ -528,15 +529,17 @@ void ept_flush_this_cpu(struct ept *ept)
 
 static void ept_invept_cpu(void *arg)
 {
-	ept_flush_this_cpu(arg);
+	/* a CPU on its way down or up flushes at its next VMXON */
+	if (vmx_this_cpu_on())
+		ept_flush_this_cpu(arg);
 }
 
 /**
  * ept_flush_all_cpus() - invalidate this EPT's cached translations
  * @ept: the EPT
  *
- * On every online CPU (all are in VMX operation while a domain exists),
- * and waits for them: once it returns, no CPU uses the old permissions; a
+ * On every online CPU in VMX operation (all but one going down or coming
+ * up, vmx_this_cpu_on()), and waits for them: once it returns, no CPU uses the old permissions; a
  * vCPU running in the guest elsewhere is made to exit by the IPI.
  */
 void ept_flush_all_cpus(struct ept *ept)

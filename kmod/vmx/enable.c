@@ -273,6 +273,25 @@ int vmx_foreign_owner_cpu(void)
 }
 
 /**
+ * vmx_this_cpu_on() - whether this CPU is in VMX operation for thinvmx
+ *
+ * Not every online CPU is. A CPU going down leaves VMX operation from its
+ * cpuhp callback but stays in cpu_online_mask, taking IPIs, until
+ * __cpu_disable() much later; a CPU coming up is online before its cpuhp
+ * callback enters VMX operation. A VMX instruction there raises #UD, so
+ * whatever reaches every online CPU (an INVEPT broadcast) asks first. Such
+ * a CPU holds no translation of a domain: the VMXON that brings it back
+ * flushes them all.
+ *
+ * Context: preemption or interrupts disabled.
+ * Return: true if VMX instructions may run on this CPU.
+ */
+bool vmx_this_cpu_on(void)
+{
+	return this_cpu_read(vmx_cpus.on);
+}
+
+/**
  * vmx_loaded_vmcs_init() - a VMCS that is not loaded anywhere yet
  * @lv:   the tracking structure
  * @vmcs: a zeroed page; its revision identifier is written here
@@ -326,8 +345,13 @@ void vmx_loaded_vmcs_clear(struct vmx_loaded_vmcs *lv)
  * another VMCS trained must not steer this guest's indirect branches
  * (vmx/spec.c).
  *
+ * A task runs on a CPU out of VMX operation only on its way off a CPU
+ * going down (balance_push() moves it at its next schedule) or after a
+ * reboot or crash began: -EAGAIN asks the caller to reschedule and try
+ * again, -EIO says VMX is gone for good.
+ *
  * Context: preemption disabled, interrupts enabled (may send an IPI).
- * Return: 0, or the VMPTRLD failure.
+ * Return: 0, -EAGAIN or -EIO (see above), or the VMPTRLD failure.
  */
 int vmx_loaded_vmcs_load(struct vmx_loaded_vmcs *lv)
 {
@@ -336,6 +360,8 @@ int vmx_loaded_vmcs_load(struct vmx_loaded_vmcs *lv)
 	unsigned long flags;
 	int ret;
 
+	if (unlikely(!vc->on))
+		return READ_ONCE(vmx_rebooting) ? -EIO : -EAGAIN;
 	if (lv->cpu == cpu && vc->current_vmcs == lv)
 		return 0;
 	if (lv->cpu >= 0 && lv->cpu != cpu)

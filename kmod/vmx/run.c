@@ -304,7 +304,11 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 	ret = tvx_vcpu_load(v);
 	if (ret) {
 		preempt_enable();
-		return ret;
+		if (ret != -EAGAIN)
+			return ret;
+		/* a CPU going down: schedule() moves this task off it */
+		schedule();
+		return TVX_EXIT_RESUME;
 	}
 	/* Another task may have run here: its data may be in the L1D. */
 	v->l1d_flush_needed = true;

@@ -7,6 +7,7 @@
  */
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
 #include <asm/desc.h>
 #include <asm/fpu/xcr.h>
@@ -312,10 +313,15 @@ int tvx_vcpu_with_vmcs(struct tvx_vcpu *v,
 {
 	int ret;
 
-	preempt_disable();
-	ret = tvx_vcpu_load(v);
-	if (!ret)
-		fn(v, arg);
-	preempt_enable();
-	return ret;
+	for (;;) {
+		preempt_disable();
+		ret = tvx_vcpu_load(v);
+		if (!ret)
+			fn(v, arg);
+		preempt_enable();
+		if (ret != -EAGAIN)
+			return ret;
+		/* a CPU going down: schedule() moves this task off it */
+		schedule();
+	}
 }
