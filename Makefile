@@ -38,7 +38,7 @@ KMOD_SRCS	:= Kbuild $(shell find kmod uapi -name '*.[chS]' 2>/dev/null)
 # ---------------------------------------------------------------- defaults
 
 .PHONY: all module lib tools setup setup-nested unit kbuild-check sparse \
-	checkpatch selftests benches nested-tcg nested-tcg-iommu nested-bochs nested-bochs-smp nested-bochs-1g \
+	checkpatch selftests benches nested-tcg nested-tcg-iommu nested-bochs nested-bochs-smp nested-bochs-kdump nested-bochs-1g \
 	nested-bochs-ram1g \
 	nested-kvm check demo bench \
 	clean install help
@@ -241,8 +241,13 @@ NESTED_BOTH_TESTS ?= nx_huge_test
 # for good: it runs last, in this boot of its own.
 NESTED_IOMMU_TESTS ?= assign_test lockdown_test
 NESTED_IOMMU_ARGS ?= --cmdline 'intel_iommu=on' --qemu-args '-machine kernel-irqchip=split -device intel-iommu -device pcie-root-port,id=rp1,chassis=1,addr=03.0 -device i6300esb,addr=04.0'
+# kdump_test crashes the nested kernel into a kdump kernel (the same
+# kernel, 192 MiB reserved) and checks VMX there; 2 CPUs: a boot of its own.
+NESTED_KDUMP_TESTS ?= kdump_test
+NESTED_KDUMP_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M' \
+		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*.sh))
-NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) lockdown_test \
+NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) $(NESTED_KDUMP_TESTS) lockdown_test \
 			$(filter-out $(NESTED_BOTH_TESTS),$(NESTED_RAM1G_TESTS)),$(SELFTESTS)) \
 		   $(SELFTEST_SCRIPTS)
 NESTED_TIMEOUT	?= 900
@@ -276,6 +281,9 @@ nested-bochs: nested-prep
 
 nested-bochs-smp: nested-prep
 	$(call nested_run,bochs,$(NESTED_SMP_TESTS),$(NESTED_SMP_ARGS),bochs-smp)
+
+nested-bochs-kdump: nested-prep
+	$(call nested_run,bochs,$(NESTED_KDUMP_TESTS),$(NESTED_KDUMP_ARGS),bochs-kdump)
 
 nested-bochs-1g: nested-prep
 	$(call nested_run,bochs,$(NESTED_1G_TESTS),$(NESTED_1G_ARGS),bochs-1g)

@@ -105,7 +105,7 @@ one_check $?
 stage checkpatch make -s checkpatch
 one_check $?
 
-for vm in tcg tcg-iommu bochs bochs-smp bochs-1g bochs-ram1g; do
+for vm in tcg tcg-iommu bochs bochs-smp bochs-1g bochs-ram1g bochs-kdump; do
 	stage "nested-$vm" make -s "nested-$vm"
 	rc=$?
 	count_tap "$LOG/nested-$vm.log"

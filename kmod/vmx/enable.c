@@ -3,7 +3,9 @@
  * VMX operation per CPU: VMXON on every online CPU while at least one user
  * (a domain) exists, VMXOFF when the last one goes. CPUs coming online in
  * between enter VMX operation from a cpuhp callback; suspend and resume go
- * through syscore ops; a reboot or kexec leaves VMX operation first.
+ * through syscore ops; a reboot or kexec leaves VMX operation first, and
+ * so does a crash (kdump) or an emergency restart, through the kernel's
+ * emergency callback (vmx_emergency_disable(), vmx/emergency.c).
  *
  * A CPU whose CR4.VMXE is already set belongs to another hypervisor
  * (kvm_intel sets it while one of its VMs exists and makes the same check
@@ -77,6 +79,8 @@ static int vmx_cpu_on(void)
 
 	if (vc->on)
 		return 0;
+	if (READ_ONCE(vmx_rebooting))
+		return -EBUSY;
 	if (cr4_read_shadow() & X86_CR4_VMXE)
 		return -EBUSY;
 	*(u32 *)page_address(vc->vmxon_region) = vmx_revision;
@@ -159,6 +163,44 @@ static struct syscore_ops vmx_syscore_ops = {
 	.suspend = vmx_suspend,
 	.resume = vmx_resume,
 };
+
+/**
+ * vmx_emergency_disable() - leave VMX operation on this CPU, in an emergency
+ *
+ * The kernel's emergency callback (vmx/emergency.c registers it): on the
+ * CPU that crashed or restarts, and in NMI context on every other CPU
+ * during kdump's shootdown or an emergency restart, interrupting whatever
+ * ran there. So: no locks, no printk, nothing but this CPU's own state.
+ * The VMCSs loaded here are VMCLEARed, which writes their cached state to
+ * memory (a crash dump then holds it; SDM 25.11.1: VMXOFF does not), then
+ * VMXOFF, which lets INIT through again (the kdump kernel's SIPI
+ * bring-up of the other CPUs) and lets the next kernel clear CR4.VMXE
+ * (in VMX operation that #GPs). The NMI may have interrupted
+ * vmx_cpu_on() or vmx_cpu_off() half way: the stubs' fault fixups eat
+ * the #UD of a VMCLEAR or VMXOFF outside VMX operation, quietly. A CPU
+ * that another hypervisor keeps in VMX operation leaves it too, as the
+ * kernel did itself before the callback existed. Afterwards VMX is
+ * refused for good (vmx_rebooting).
+ */
+void vmx_emergency_disable(void)
+{
+	struct vmx_cpu *vc = raw_cpu_ptr(&vmx_cpus);
+	struct vmx_loaded_vmcs *lv;
+	u64 phys;
+
+	WRITE_ONCE(vmx_rebooting, true);
+	if (!(__read_cr4() & X86_CR4_VMXE))
+		return;
+	if (READ_ONCE(vc->on)) {
+		list_for_each_entry(lv, &vc->loaded, node) {
+			phys = page_to_phys(lv->vmcs);
+			__vmx_clear(&phys);
+		}
+	}
+	__vmx_off();
+	cr4_clear_bits(X86_CR4_VMXE);
+	WRITE_ONCE(vc->on, false);
+}
 
 static int vmx_reboot(struct notifier_block *nb, unsigned long code, void *p)
 {
@@ -413,6 +455,11 @@ int vmx_enable_init(const struct thinvmx_caps *caps)
 	vmx_hp_state = ret;
 	register_syscore_ops(&vmx_syscore_ops);
 	register_reboot_notifier(&vmx_reboot_nb);
+	ret = vmx_emergency_init();
+	if (ret) {
+		vmx_enable_exit();
+		return ret;
+	}
 	return 0;
 
 err_free:
@@ -436,6 +483,7 @@ void vmx_enable_exit(void)
 	if (vmx_hp_state < 0)
 		return;
 	WARN_ON(vmx_users);
+	vmx_emergency_exit();
 	unregister_reboot_notifier(&vmx_reboot_nb);
 	unregister_syscore_ops(&vmx_syscore_ops);
 	cpuhp_remove_state_nocalls(vmx_hp_state);

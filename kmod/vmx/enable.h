@@ -27,6 +27,11 @@ void vmx_put(void);
 unsigned int vmx_users_now(void);
 int vmx_foreign_owner_cpu(void);
 bool vmx_this_cpu_on(void);
+void vmx_emergency_disable(void);
+
+/* vmx/emergency.c */
+int vmx_emergency_init(void);
+void vmx_emergency_exit(void);
 
 void vmx_loaded_vmcs_init(struct vmx_loaded_vmcs *lv, struct page *vmcs);
 int vmx_loaded_vmcs_load(struct vmx_loaded_vmcs *lv);

@@ -15,9 +15,13 @@ usage: $PROG --vm bochs|tcg|kvm|auto --kroot DIR --kver KVER --module FILE.ko
               --tests-dir DIR --list "NAME ..." --out DIR
               [--cpus N] [--mem MB] [--timeout SECONDS] [--test-timeout SECONDS]
               [--cmdline "ARGS"] [--files "SRC:DST ..."] [--qemu-args "ARGS"]
-              [--quiet]
+              [--quiet] [--kdump]
 --qemu-args: more QEMU options (tcg, kvm), before the default devices, so
 that e.g. "-device intel-iommu" comes before the devices it covers
+--kdump: a test crashes the kernel into a kdump kernel on purpose; the run
+is judged from the crash kernel's tests, and the panic between the test's
+"THINVMX-RIG: KDUMP" line (or the kernel's "sysrq: Trigger a crash") and
+the crash kernel's banner is no complaint
 exit: 0 pass, 1 test failed, 2 usage/host error, 3 kernel complained,
       4 VM type unavailable (skip), 5 no verdict (no boot, crash, time limit)
 EOF
@@ -40,13 +44,14 @@ BOCHS_CPU=${THINVMX_BOCHS_CPU:-corei7_haswell_4770}
 BOCHS_IPS=50000000
 
 VM='' KROOT='' KVER='' MODULE='' TESTS_DIR='' LIST='' OUT=''
-CPUS=1 MEM=256 TIMEOUT=600 TEST_TIMEOUT=300 CMDLINE_EXTRA='' FILES='' QUIET=0
+CPUS=1 MEM=256 TIMEOUT=600 TEST_TIMEOUT=300 CMDLINE_EXTRA='' FILES='' QUIET=0 KDUMP=0
 QEMU_EXTRA=
 
 while [ $# -gt 0 ]; do
 	opt=$1
 	case $opt in
 	--quiet) QUIET=1; shift; continue ;;
+	--kdump) KDUMP=1; shift; continue ;;
 	-h | --help) usage ;;
 	--*) [ $# -ge 2 ] || die "$opt needs a value" ;;
 	*) warn "unexpected argument: $opt"; usage ;;
@@ -458,9 +463,20 @@ progress "$VM exited (rc $VMRC)"
 # --- verdict ---------------------------------------------------------------
 
 TAP=() COMPLAINTS=() RESULTS=0
+# --kdump: 0 before the crash, 1 from the test's KDUMP line to the crash
+# kernel's banner (the deliberate panic), 2 in the crash kernel
+KDUMP_PHASE=0
 declare -A SEEN_COMPLAINT=()
 while IFS= read -r line; do
 	classify "$line"
+	if [ $KDUMP = 1 ]; then
+		if [ $KDUMP_PHASE = 0 ] && [[ $TEXT == THINVMX-RIG:\ KDUMP* || $TEXT == "sysrq: Trigger a crash" ]]; then
+			KDUMP_PHASE=1 TAP=() RESULTS=0
+		elif [ $KDUMP_PHASE = 1 ] && [[ $TEXT == "Linux version"* ]]; then
+			KDUMP_PHASE=2
+		fi
+		[ $KDUMP_PHASE = 1 ] && continue
+	fi
 	case $KIND in
 	rig)
 		[[ $TEXT == THINVMX-RIG:* ]] && continue
@@ -490,6 +506,14 @@ if [ ${#COMPLAINTS[@]} -gt 0 ]; then
 	CODE=$E_KERNEL
 	REASONS+=("the kernel complained (${#COMPLAINTS[@]} line(s)):")
 	for l in "${COMPLAINTS[@]:0:40}"; do REASONS+=("  $l"); done
+fi
+if [ $KDUMP = 1 ] && [ $KDUMP_PHASE != 2 ]; then
+	[ $CODE = $E_PASS ] && CODE=$E_FAIL
+	if [ $KDUMP_PHASE = 0 ]; then
+		REASONS+=("--kdump: no test crashed the kernel (no THINVMX-RIG: KDUMP or sysrq line)")
+	else
+		REASONS+=("--kdump: the crash kernel did not start")
+	fi
 fi
 if [ -z "$VERDICT" ]; then
 	[ $CODE = $E_PASS ] && CODE=$E_NOVERDICT
