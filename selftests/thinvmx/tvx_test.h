@@ -126,6 +126,32 @@ static inline int tvx_write_file(const char *path, const char *val)
 	return ret;
 }
 
+#define TVX_UNSAFE_ASSIGN_PARAM \
+	"/sys/module/thinvmx/parameters/allow_unsafe_assignment"
+
+/*
+ * THINVMX_ASSIGN_DEVICE also where no IOMMU covers the device (the Bochs
+ * tier has none), as THINVMX_ASSIGN_DEVICE_BAR requires: the module's
+ * allow_unsafe_assignment is set for this one call (the kernel is then
+ * tainted) and put back as it was. Return: 0 or -errno.
+ */
+static inline int tvx_assign_device_unsafe(struct tvx_domain *d, __u32 sbdf)
+{
+	const char *v = tvx_read_file(TVX_UNSAFE_ASSIGN_PARAM);
+	bool was_set = v && (v[0] == 'Y' || v[0] == '1');
+	int ret;
+
+	if (!was_set) {
+		ret = tvx_write_file(TVX_UNSAFE_ASSIGN_PARAM, "1");
+		if (ret)
+			return ret;
+	}
+	ret = tvx_assign_device(d, sbdf);
+	if (!was_set)
+		tvx_write_file(TVX_UNSAFE_ASSIGN_PARAM, "0");
+	return ret;
+}
+
 /* The host's physical address width (/proc/cpuinfo), 0 if unknown. */
 static inline unsigned int tvx_host_phys_bits(void)
 {
