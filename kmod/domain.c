@@ -299,8 +299,10 @@ static void tvx_domain_free(struct kref *ref)
 		tvx_nl_notify_domain(dom, false);
 	}
 	mutex_unlock(&tvx_domains_lock);
-	tvx_ro_domain_gone(dom->id);
-	/* before the RAM goes: the IOMMU stops translating to it first */
+	/*
+	 * Before the RAM goes: the IOMMU stops translating to it first. The
+	 * devices' BAR registrations of the read-only set go with them.
+	 */
 	tvx_assign_domain_gone(dom->id);
 
 	/*
@@ -516,8 +518,7 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_GET_DOMAIN_INFO:
 		return tvx_get_domain_info(dom, argp);
 	case THINVMX_ASSIGN_DEVICE_BAR:
-		return tvx_assign_device_bar(dom->id, argp, tvx_map_mmio_cb,
-					     dom);
+		return tvx_assign_device_bar(dom, argp, tvx_map_mmio_cb, dom);
 	case THINVMX_ATTACH_MONITOR:
 		return tvx_attach_monitor(dom, argp);
 	case THINVMX_INJECT_TRAP:

@@ -323,8 +323,10 @@ const char *tvx_access_str(__u32 access);
 /*
  * The read-only MMIO set (root only): an administrator's ranges of host
  * frames, the list of what each range serves, how thinvmx decodes a
- * device's MSI-X, and mapping a device's BAR into a domain (its MSI-X
- * table and PBA then join the set).
+ * device's MSI-X, and mapping a BAR of a device assigned to the domain
+ * with tvx_assign_device() into it (its MSI-X table and PBA then join the
+ * set until the device is given back; -EPERM for a device not assigned
+ * to that domain).
  */
 int tvx_ro_add(struct tvx_handle *h, __u64 first_mfn, __u64 last_mfn);
 int tvx_ro_remove(struct tvx_handle *h, __u64 first_mfn, __u64 last_mfn);

@@ -508,7 +508,18 @@ static_assert(sizeof(struct thinvmx_domain_info) == 8 + 12 * 8 + 40,
 #define THINVMX_PCI_SBDF(seg, bus, dev, fn) \
 	(((__u32)(seg) << 16) | ((__u32)(bus) << 8) | ((dev) << 3) | (fn))
 
-/* THINVMX_ASSIGN_DEVICE_BAR (root only): map a device's memory BAR. */
+/*
+ * THINVMX_ASSIGN_DEVICE_BAR (root only): map a memory BAR of a device
+ * assigned to this domain with THINVMX_ASSIGN_DEVICE (so its DMA is
+ * confined by the IOMMU, or allow_unsafe_assignment was set) at guest
+ * frame gfn, its MSI-X table and PBA made read-only first. Any other
+ * device is refused with -EPERM and a rate-limited kernel message naming
+ * it (a guest programs a device's DMA through its BARs); -EEXIST if a BAR
+ * of the device is mapped for the domain already. THINVMX_DEASSIGN_DEVICE
+ * and the domain's death drop the table and PBA from the read-only set
+ * (the guest mapping of the BAR itself stays until the domain dies: there
+ * is no MMIO unmap).
+ */
 struct thinvmx_device_bar {
 	__u32 sbdf;		/* THINVMX_PCI_SBDF() */
 	__u32 bar;		/* 0-5 */
@@ -595,7 +606,8 @@ static_assert(sizeof(struct thinvmx_msix_info) == 64,
  * for the domain. Each refusal is logged with its reason.
  *
  * THINVMX_DEASSIGN_DEVICE: give it back (-ENOENT if the domain does not
- * have it); the domain's death does the same for every device it has.
+ * have it), with what THINVMX_ASSIGN_DEVICE_BAR registered for it; the
+ * domain's death does the same for every device it has.
  */
 struct thinvmx_assign_device {
 	__u32 sbdf;		/* THINVMX_PCI_SBDF() */

@@ -289,7 +289,6 @@ static void gate_allowed(struct gate_ctx *g, u32 domain)
 		gate_allowed_cb(g, allow_list[i].first_mfn << PAGE_SHIFT,
 				((allow_list[i].last_mfn + 1) << PAGE_SHIFT) - 1);
 	mutex_unlock(&allow_lock);
-	tvx_ro_assigned_bars(domain, gate_allowed_cb, g);
 	tvx_assigned_bars(domain, gate_allowed_cb, g);
 }
 
@@ -336,8 +335,8 @@ static bool gate_frames_valid(u64 first, u64 nr)
  *
  * Every refusal is logged (rate-limited) with its reason.
  *
- * Context: process; may sleep; called without ro_lock or p2m_lock when
- * @grant is NULL (the assigned devices are read under ro_lock).
+ * Context: process; may sleep; called without assign_lock or p2m_lock
+ * when @grant is NULL (the assigned devices are read under assign_lock).
  * Return: 0, -EPERM (lockdown, a forbidden or not allowed range), -EINVAL
  * (a range that cuts a BAR, an invalid range), -ENOMEM.
  */

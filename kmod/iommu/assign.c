@@ -20,7 +20,14 @@
  * not need VMX: THINVMX_IOMMU_PROBE runs it with the caller's own pages as
  * the RAM, so that hosts and test machines without VMX can check it.
  *
- * Lock order: assign_lock, then a group's own locks (iommu core). The
+ * THINVMX_ASSIGN_DEVICE_BAR maps a BAR only of a device assigned here to
+ * the same domain (a guest programs the device's DMA through its BARs),
+ * and giving the device back drops what that registered (its MSI-X table
+ * and PBA in the read-only set), under the same hold of assign_lock, so
+ * that no registration outlives its assignment.
+ *
+ * Lock order: assign_lock, then a group's own locks (iommu core), and
+ * then the read-only set's (msix/ro_mmio.c) and what it takes. The
  * domain's RAM is fixed at creation, so it is read without its locks;
  * tvx_assign_domain_gone() runs before the domain frees its RAM.
  */
@@ -36,6 +43,7 @@
 #include "assign.h"
 #include "domain.h"
 #include "ept/mmio_gate.h"
+#include "msix/ro_mmio.h"
 
 static bool allow_unsafe_assignment;
 module_param(allow_unsafe_assignment, bool, 0644);
@@ -212,6 +220,7 @@ static struct assigned *assign_find(u32 sbdf)
 
 static void assign_release(struct assigned *a)
 {
+	tvx_ro_device_gone(a->sbdf, a->domain);
 	if (a->group)
 		assign_iommu_put(a->group, a->iodom);
 	pci_info(a->pdev, "thinvmx: given back by domain %u\n", a->domain);
@@ -304,6 +313,9 @@ out:
  * @uarg:   struct thinvmx_assign_device
  * @assign: assign, else give back
  *
+ * Giving back drops what THINVMX_ASSIGN_DEVICE_BAR registered for the
+ * device (tvx_ro_device_gone()).
+ *
  * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN, no IOMMU), -EINVAL
  * (flags or reserved bits, a BAR smaller than a page), -ENODEV (no such
  * device), -EBUSY (a host driver is bound, the group is shared or in
@@ -331,6 +343,50 @@ long tvx_assign_device(struct tvx_dom *dom,
 		assign_release(a);
 	else
 		ret = -ENOENT;
+	mutex_unlock(&assign_lock);
+	return ret;
+}
+
+/**
+ * tvx_assign_device_bar() - THINVMX_ASSIGN_DEVICE_BAR
+ * @dom:  the domain
+ * @uarg: struct thinvmx_device_bar
+ * @map:  maps the BAR's frames MMIO_DIRECT into the domain
+ * @ctx:  for @map
+ *
+ * Only a device assigned to @dom (THINVMX_ASSIGN_DEVICE: its DMA confined
+ * by the IOMMU, or allow_unsafe_assignment) has a BAR mapped: the rest is
+ * msix/ro_mmio.c's, done while the assignment is held.
+ *
+ * Return: 0, -EFAULT, -EPERM (not CAP_SYS_ADMIN; the device is not
+ * assigned to @dom: logged, naming the device), -ENODEV (no such device),
+ * or what tvx_ro_device_bar() returns.
+ */
+long tvx_assign_device_bar(struct tvx_dom *dom,
+			   struct thinvmx_device_bar __user *uarg,
+			   tvx_ro_map_fn map, void *ctx)
+{
+	struct thinvmx_device_bar b;
+	struct pci_dev *pdev;
+	struct assigned *a;
+	long ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&b, uarg, sizeof(b)))
+		return -EFAULT;
+	mutex_lock(&assign_lock);
+	a = assign_find(b.sbdf);
+	if (a && a->domain == dom->id) {
+		ret = tvx_ro_device_bar(dom->id, &b, map, ctx);
+	} else {
+		pdev = assign_get_pdev(b.sbdf);
+		ret = pdev ? -EPERM : -ENODEV;
+		if (pdev)
+			dev_warn_ratelimited(&pdev->dev, "thinvmx: ASSIGN_DEVICE_BAR refused: not assigned to domain %u (THINVMX_ASSIGN_DEVICE first)\n",
+					     dom->id);
+		pci_dev_put(pdev);
+	}
 	mutex_unlock(&assign_lock);
 	return ret;
 }

@@ -11,8 +11,9 @@
  * mappings of every domain, and their INVEPT, before it returns: the hook
  * tvx_ro_init() sets (ept/mmio.c does the work, domain.c the fan-out).
  *
- * Lock order: ro_lock, then the domain list, then a domain's p2m_lock and
- * EPT lock.
+ * Lock order: assign_lock (iommu/assign.c: a device's BAR is registered
+ * and dropped while its assignment is held), then ro_lock, then the domain
+ * list, then a domain's p2m_lock and EPT lock.
  */
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -36,8 +37,10 @@ struct ro_snap {
 };
 
 /*
- * One registration: what a range serves. RO_ASSIGNED records a device
- * assigned to a domain (with or without MSI-X) and holds no frames.
+ * One registration: what a range serves. RO_ASSIGNED records that
+ * ASSIGN_DEVICE_BAR mapped a BAR of a device for a domain (with or without
+ * MSI-X), so that a second is -EEXIST; it holds no frames and grants
+ * nothing (what a domain may map follows iommu/assign.c).
  */
 #define RO_ASSIGNED		0
 
@@ -403,26 +406,27 @@ long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg)
 }
 
 /**
- * tvx_assign_device_bar() - THINVMX_ASSIGN_DEVICE_BAR
+ * tvx_ro_device_bar() - the read-only set's part of THINVMX_ASSIGN_DEVICE_BAR
  * @domain: the domain's id
- * @uarg:   struct thinvmx_device_bar
+ * @b:      what the caller asked for, copied in
  * @map:    maps the BAR's frames MMIO_DIRECT into the domain
  * @ctx:    for @map
  *
  * The device's MSI-X table and PBA (if it has MSI-X) join the read-only
  * set for this domain first, then @map maps the BAR; a failure at any
- * step undoes the earlier ones.
+ * step undoes the earlier ones. tvx_ro_device_gone() drops them again.
  *
- * Return: 0, -EFAULT, -EPERM, -EINVAL (reserved bits, not a memory BAR, a
- * BAR smaller than a page or not page aligned, a table or PBA BAR that
- * cannot be decoded: logged, naming the BAR), or what @map returns,
- * -ENODEV, -EEXIST (this device is assigned to this domain already),
- * -ENOSPC, -ENOMEM.
+ * Context: the caller (iommu/assign.c) has checked CAP_SYS_ADMIN and holds
+ * the device's assignment to @domain; may sleep.
+ * Return: 0, -EINVAL (reserved bits, not a memory BAR, a BAR smaller than
+ * a page or not page aligned, a table or PBA BAR that cannot be decoded:
+ * logged, naming the BAR), or what @map returns, -ENODEV, -EBUSY (a host
+ * driver is bound), -EEXIST (a BAR of this device is mapped for this
+ * domain already), -ENOSPC, -ENOMEM.
  */
-long tvx_assign_device_bar(u32 domain, struct thinvmx_device_bar __user *uarg,
-			   tvx_ro_map_fn map, void *ctx)
+int tvx_ro_device_bar(u32 domain, const struct thinvmx_device_bar *b,
+		      tvx_ro_map_fn map, void *ctx)
 {
-	struct thinvmx_device_bar b;
 	struct pci_msix_info info;
 	struct ro_rec *tab = NULL, *pba = NULL, *mark = NULL, *r;
 	struct pci_dev *pdev = NULL;
@@ -430,65 +434,61 @@ long tvx_assign_device_bar(u32 domain, struct thinvmx_device_bar __user *uarg,
 	bool msix;
 	int ret;
 
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	if (copy_from_user(&b, uarg, sizeof(b)))
-		return -EFAULT;
-	if (b.reserved[0] || b.reserved[1] || b.bar >= PCI_STD_NUM_BARS)
+	if (b->reserved[0] || b->reserved[1] || b->bar >= PCI_STD_NUM_BARS)
 		return -EINVAL;
-	ret = ro_decode_device(b.sbdf, &pdev, &info);
+	ret = ro_decode_device(b->sbdf, &pdev, &info);
 	if (ret == -ENODEV)
 		return ret;
 	msix = !ret;
 	if (ret && ret != -ENOENT)
 		goto out_put;
-	if (!(pci_resource_flags(pdev, b.bar) & IORESOURCE_MEM) ||
-	    !pci_resource_len(pdev, b.bar)) {
+	if (!(pci_resource_flags(pdev, b->bar) & IORESOURCE_MEM) ||
+	    !pci_resource_len(pdev, b->bar)) {
 		pr_warn_ratelimited("%s: BAR %u is not a memory BAR\n",
-				    pci_name(pdev), b.bar);
+				    pci_name(pdev), b->bar);
 		ret = -EINVAL;
 		goto out_put;
 	}
-	/* not from under a host driver that drives it (iommu/assign.c) */
+	/* with no IOMMU, nothing kept host drivers off since ASSIGN_DEVICE */
 	ret = tvx_assign_driver_ok(pdev);
 	if (ret)
 		goto out_put;
-	start = pci_resource_start(pdev, b.bar);
-	len = pci_resource_len(pdev, b.bar);
+	start = pci_resource_start(pdev, b->bar);
+	len = pci_resource_len(pdev, b->bar);
 	/* its frame would map the neighbour's registers too */
 	if (mmio_gate_bar_too_small(start, len, PAGE_SIZE)) {
 		pr_warn_ratelimited("%s: BAR %u (%#llx bytes at %#llx) is smaller than a page or not page aligned\n",
-				    pci_name(pdev), b.bar, len, start);
+				    pci_name(pdev), b->bar, len, start);
 		ret = -EINVAL;
 		goto out_put;
 	}
 
 	mutex_lock(&ro_lock);
 	list_for_each_entry(r, &ro_recs, node)
-		if (r->sbdf == b.sbdf && r->domain == domain &&
+		if (r->sbdf == b->sbdf && r->domain == domain &&
 		    r->kind != THINVMX_RO_ADMIN) {
-			pr_warn_ratelimited("%s is assigned to domain %u already\n",
+			pr_warn_ratelimited("%s: a BAR is mapped for domain %u already\n",
 					    pci_name(pdev), domain);
 			ret = -EEXIST;
 			goto out_unlock;
 		}
 	if (msix) {
 		ret = ro_register(THINVMX_RO_MSIX_TABLE, info.table_first_frame,
-				  info.table_last_frame, b.sbdf, domain);
+				  info.table_last_frame, b->sbdf, domain);
 		if (ret)
 			goto out_unlock;
 		tab = list_last_entry(&ro_recs, struct ro_rec, node);
 		ret = ro_register(THINVMX_RO_MSIX_PBA, info.pba_first_frame,
-				  info.pba_last_frame, b.sbdf, domain);
+				  info.pba_last_frame, b->sbdf, domain);
 		if (ret)
 			goto out_undo;
 		pba = list_last_entry(&ro_recs, struct ro_rec, node);
 	}
-	ret = ro_mark_assigned(b.sbdf, domain);
+	ret = ro_mark_assigned(b->sbdf, domain);
 	if (ret)
 		goto out_undo;
 	mark = list_last_entry(&ro_recs, struct ro_rec, node);
-	ret = map(ctx, b.gfn, start >> PAGE_SHIFT,
+	ret = map(ctx, b->gfn, start >> PAGE_SHIFT,
 		  PAGE_ALIGN(len) >> PAGE_SHIFT);
 	if (ret)
 		goto out_undo;
@@ -511,56 +511,26 @@ out_put:
 }
 
 /**
- * tvx_ro_assigned_bars() - the memory BARs of a domain's assigned devices
- * @domain: the domain's id
- * @fn:     called with each BAR's first and last byte
- * @ctx:    for @fn
+ * tvx_ro_device_gone() - drop what ASSIGN_DEVICE_BAR registered for a device
+ * @sbdf:   the device
+ * @domain: the domain it is given back by (or that dies)
  *
- * The devices ASSIGN_DEVICE_BAR gave the domain: every memory BAR of
- * theirs is what MAP_MMIO may map for it (ept/mmio_allow.c).
+ * Its MSI-X table and PBA leave the read-only set (every domain's
+ * MMIO_DIRECT mappings follow before this returns) and nothing records
+ * its BAR as mapped for @domain any more.
  *
- * Context: takes ro_lock; @fn must not sleep on it.
+ * Context: iommu/assign.c, the device's assignment held until this
+ * returns; may sleep.
  */
-void tvx_ro_assigned_bars(u32 domain, void (*fn)(void *ctx, u64 s, u64 e),
-			  void *ctx)
-{
-	struct pci_dev *pdev;
-	struct ro_rec *r;
-	int i;
-
-	mutex_lock(&ro_lock);
-	list_for_each_entry(r, &ro_recs, node) {
-		if (r->kind != RO_ASSIGNED || r->domain != domain)
-			continue;
-		pdev = pci_get_domain_bus_and_slot(r->sbdf >> 16,
-						   (r->sbdf >> 8) & 0xff,
-						   r->sbdf & 0xff);
-		if (!pdev)
-			continue;
-		for (i = 0; i < PCI_STD_NUM_BARS; i++)
-			if ((pci_resource_flags(pdev, i) & IORESOURCE_MEM) &&
-			    pci_resource_len(pdev, i))
-				fn(ctx, pci_resource_start(pdev, i),
-				   pci_resource_end(pdev, i));
-		pci_dev_put(pdev);
-	}
-	mutex_unlock(&ro_lock);
-}
-
-/**
- * tvx_ro_domain_gone() - drop a dying domain's registrations
- * @id: the domain's id
- *
- * Context: the domain is off the domain list already.
- */
-void tvx_ro_domain_gone(u32 id)
+void tvx_ro_device_gone(u32 sbdf, u32 domain)
 {
 	struct ro_rec *r, *tmp;
 	bool changed = false;
 
 	mutex_lock(&ro_lock);
 	list_for_each_entry_safe(r, tmp, &ro_recs, node) {
-		if (r->kind != THINVMX_RO_ADMIN && r->domain == id) {
+		if (r->kind != THINVMX_RO_ADMIN && r->sbdf == sbdf &&
+		    r->domain == domain) {
 			changed |= r->kind != RO_ASSIGNED;
 			ro_unregister(r);
 		}

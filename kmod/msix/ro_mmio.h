@@ -17,11 +17,9 @@ long tvx_ro_list(struct thinvmx_ro_list __user *uarg);
 long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg);
 /* maps @nr host frames from @mfn at guest frame @gfn: 0 or -errno */
 typedef int (*tvx_ro_map_fn)(void *ctx, u64 gfn, u64 mfn, u64 nr);
-long tvx_assign_device_bar(u32 domain, struct thinvmx_device_bar __user *uarg,
-			   tvx_ro_map_fn map, void *ctx);
-void tvx_ro_assigned_bars(u32 domain, void (*fn)(void *ctx, u64 s, u64 e),
-			  void *ctx);
-void tvx_ro_domain_gone(u32 id);
+int tvx_ro_device_bar(u32 domain, const struct thinvmx_device_bar *b,
+		      tvx_ro_map_fn map, void *ctx);
+void tvx_ro_device_gone(u32 sbdf, u32 domain);
 void tvx_ro_exit(void);
 
 #endif /* _THINVMX_MSIX_RO_MMIO_H */

@@ -8,8 +8,9 @@
  * Each refusal returns -EPERM or -EINVAL and says why in dmesg.
  *
  * Requires: root, the thinvmx module, usable VMX (a domain to map into)
- * and a PCI device with a memory BAR of two pages or more (the Bochs tier
- * has its VGA). ECAM, HPET and DMAR cases need those ACPI tables, the
+ * and a PCI device with a memory BAR of two pages or more and no driver
+ * (the Bochs tier has its VGA; it is assigned with allow_unsafe_assignment
+ * set for the moment where no IOMMU covers it, which taints the kernel). ECAM, HPET and DMAR cases need those ACPI tables, the
  * firmware case a page-aligned "Reserved" region in /proc/iomem, the
  * lockdown case a kernel already locked down; each is skipped, and says
  * so, without.
@@ -290,9 +291,14 @@ TEST_F(gate, an_allowed_range_maps_and_the_guest_reads_it)
 	munmap((void *)host, 2 * PAGE);
 }
 
-/* The BARs of a device assigned to the domain need no allow-list. */
+/*
+ * The BARs of a device assigned to the domain need no allow-list, mapped
+ * by ASSIGN_DEVICE_BAR or by MAP_MMIO (no IOMMU in the Bochs tier: the
+ * device is assigned with allow_unsafe_assignment set for the moment).
+ */
 TEST_F(gate, an_assigned_device_bar_may_be_mapped)
 {
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
 	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, self->bar,
 					   MAP_GFN));
 	EXPECT_EQ(0, tvx_map_mmio(self->d, MAP_GFN + self->bar_frames,

@@ -4,8 +4,13 @@
  * when they join or leave it while the guest runs; MSI-X decoding of a real
  * (emulated) device matches what lspci reports.
  *
+ * ASSIGN_DEVICE_BAR maps only a device given to the domain with
+ * ASSIGN_DEVICE, and giving it back undoes what the BAR registered.
+ *
  * Requires: root and the thinvmx module. The guest tests need usable VMX
- * and a PCI VGA with a memory BAR (the Bochs tier has one); the MSI-X test
+ * and a PCI VGA with a memory BAR and no driver (the Bochs tier has one);
+ * where no IOMMU covers it they assign it with allow_unsafe_assignment
+ * set for the moment (which taints the kernel); the MSI-X test
  * needs a device with MSI-X and lspci (the QEMU tier has both). Each
  * SKIPs without what it needs.
  */
@@ -185,6 +190,7 @@ TEST_F(ro, guest_writes_never_reach_read_only_frames)
 	unsigned int nr, i;
 	bool seen = false;
 
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
 	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
 	EXPECT_EQ(-EEXIST, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
 	ASSERT_EQ(0, tvx_ro_add(self->h, mfn + 1, mfn + 1));
@@ -237,6 +243,7 @@ static void ro_reported_setup(struct __test_metadata *_metadata,
 {
 	__u64 mfn = self->bar >> 12;
 
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
 	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
 	ASSERT_EQ(0, tvx_ro_add(self->h, mfn + 1, mfn + 1));
 	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, m));
@@ -345,10 +352,106 @@ TEST_F(ro, counted_users_and_bad_ranges)
 	EXPECT_EQ(-ENOENT, tvx_ro_remove(self->h, mfn, mfn));
 	/* RAM is never device memory (mmio_gate_test: every refusal) */
 	EXPECT_EQ(-EPERM, tvx_map_mmio(self->d, BAR_GFN, 0x100, 1));
-	/* an I/O BAR or a BAR that is not there */
+	/* an I/O BAR or a BAR that is not there, of a device it has */
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
 	EXPECT_EQ(-EINVAL, tvx_assign_device_bar(self->d, self->sbdf, 6, BAR_GFN));
 	EXPECT_EQ(-ENODEV, tvx_assign_device_bar(self->d, THINVMX_PCI_SBDF(0, 0xfe, 31, 7),
 						 0, BAR_GFN));
+}
+
+static __u32 domain_id(struct tvx_domain *d)
+{
+	struct thinvmx_domain_info info;
+
+	return tvx_domain_info(d, &info) ? ~0U : info.id;
+}
+
+/* Registrations of the read-only set for device @sbdf (its table, PBA). */
+static int device_records(struct tvx_handle *h, __u32 sbdf, __u32 domain)
+{
+	struct thinvmx_ro_entry e[64];
+	unsigned int nr, i;
+	int n = 0;
+
+	if (tvx_ro_list(h, e, 64, &nr))
+		return -1;
+	for (i = 0; i < nr && i < 64; i++)
+		if (e[i].kind != THINVMX_RO_ADMIN && e[i].sbdf == sbdf &&
+		    e[i].domain == domain)
+			n++;
+	return n;
+}
+
+/*
+ * ASSIGN_DEVICE_BAR maps only a device given to the same domain with
+ * ASSIGN_DEVICE, whose DMA is then confined (or the administrator said
+ * allow_unsafe_assignment): a guest programs DMA through its BAR. Else
+ * -EPERM, the device named in dmesg, and nothing registered or mapped.
+ */
+TEST_F(ro, a_bar_of_a_device_not_assigned_here_is_refused)
+{
+	const char *bdf = strrchr(self->dev, '/') + 1;
+	__u32 id = domain_id(self->d), other_id;
+	struct tvx_domain *other;
+	char want[200];
+	int kmsg;
+
+	kmsg = tvx_kmsg_open();
+	ASSERT_LE(0, kmsg);
+	EXPECT_EQ(-EPERM, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	snprintf(want, sizeof(want),
+		 "%s: thinvmx: ASSIGN_DEVICE_BAR refused: not assigned to domain %u",
+		 bdf, id);
+	EXPECT_TRUE(tvx_kmsg_find(kmsg, want)) TH_LOG("dmesg lacks '%s'", want);
+	EXPECT_EQ(0, device_records(self->h, self->sbdf, id));
+	EXPECT_EQ(-EPERM, tvx_map_mmio(self->d, BAR_GFN, self->bar >> 12, 1));
+
+	/* given to another domain: not this one's either */
+	ASSERT_EQ(0, tvx_domain_create_simple(self->h, MEM_BYTES, &other));
+	other_id = domain_id(other);
+	EXPECT_EQ(0, tvx_assign_device_unsafe(other, self->sbdf));
+	EXPECT_EQ(-EPERM, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	EXPECT_EQ(0, device_records(self->h, self->sbdf, id));
+	EXPECT_EQ(0, tvx_assign_device_bar(other, self->sbdf, 0, BAR_GFN));
+	tvx_domain_destroy(other);
+	EXPECT_EQ(0, device_records(self->h, self->sbdf, other_id));
+	/* the dead domain gave it back, and nothing of it stays */
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
+	EXPECT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	close(kmsg);
+}
+
+/*
+ * DEASSIGN_DEVICE undoes what ASSIGN_DEVICE_BAR registered: the device's
+ * MSI-X table and PBA leave the read-only set (RO_LIST) and nothing says
+ * the domain still has the device (its BARs no longer pass MAP_MMIO, a
+ * new ASSIGN_DEVICE_BAR is refused, and allowed again, not -EEXIST, once
+ * it is assigned again). The Bochs VGA has no MSI-X, so there the
+ * records are zero throughout; a device with MSI-X makes that count two.
+ */
+TEST_F(ro, deassign_device_drops_what_the_bar_registered)
+{
+	__u32 id = domain_id(self->d);
+	struct thinvmx_msix_info info;
+	__u64 mfn = self->bar >> 12;
+	int want;
+
+	want = tvx_pci_msix_info(self->h, self->sbdf, &info) ? 0 : 2;
+	TH_LOG("the device has %s", want ? "MSI-X" : "no MSI-X");
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
+	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	EXPECT_EQ(want, device_records(self->h, self->sbdf, id));
+
+	ASSERT_EQ(0, tvx_deassign_device(self->d, self->sbdf));
+	EXPECT_EQ(0, device_records(self->h, self->sbdf, id));
+	EXPECT_EQ(-EPERM, tvx_map_mmio(self->d, BAR_GFN + 0x2000, mfn, 1));
+	EXPECT_EQ(-EPERM, tvx_assign_device_bar(self->d, self->sbdf, 0,
+						BAR_GFN + 0x1000));
+
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
+	EXPECT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0,
+					   BAR_GFN + 0x1000));
+	EXPECT_EQ(want, device_records(self->h, self->sbdf, id));
 }
 
 /* ------------------------------------------------------------ MSI-X */
