@@ -516,9 +516,9 @@ static_assert(sizeof(struct thinvmx_domain_info) == 8 + 12 * 8 + 40,
  * device is refused with -EPERM and a rate-limited kernel message naming
  * it (a guest programs a device's DMA through its BARs); -EEXIST if a BAR
  * of the device is mapped for the domain already. THINVMX_DEASSIGN_DEVICE
- * and the domain's death drop the table and PBA from the read-only set
- * (the guest mapping of the BAR itself stays until the domain dies: there
- * is no MMIO unmap).
+ * and the domain's death drop the table and PBA from the read-only set;
+ * THINVMX_DEASSIGN_DEVICE also unmaps every memory BAR of the device from
+ * the domain (those guest frames become emulated MMIO).
  */
 struct thinvmx_device_bar {
 	__u32 sbdf;		/* THINVMX_PCI_SBDF() */
@@ -606,8 +606,10 @@ static_assert(sizeof(struct thinvmx_msix_info) == 64,
  * for the domain. Each refusal is logged with its reason.
  *
  * THINVMX_DEASSIGN_DEVICE: give it back (-ENOENT if the domain does not
- * have it), with what THINVMX_ASSIGN_DEVICE_BAR registered for it; the
- * domain's death does the same for every device it has.
+ * have it), with what THINVMX_ASSIGN_DEVICE_BAR registered for it, and
+ * unmap its memory BARs from the domain (MAP_MMIO or ASSIGN_DEVICE_BAR
+ * mappings alike: the guest no longer reaches the device); the domain's
+ * death does the same for every device it has.
  */
 struct thinvmx_assign_device {
 	__u32 sbdf;		/* THINVMX_PCI_SBDF() */

@@ -550,6 +550,58 @@ out:
 	return ret;
 }
 
+struct tvx_unmap_arg {
+	u64 first, last;	/* host bytes */
+	u64 frames;		/* unmapped */
+};
+
+static int tvx_unmap_mmio_leaf(struct ept *ept, u64 *e, int level, u64 gfn,
+			       void *p)
+{
+	struct tvx_unmap_arg *a = p;
+	u64 size = 1ULL << EPT_LEVEL_SHIFT(level);
+	u64 hpa = *e & GENMASK_ULL(51, EPT_LEVEL_SHIFT(level));
+
+	if (p2m_entry_type(*e) != THINVMX_P2M_MMIO_DIRECT ||
+	    hpa > a->last || hpa + size - 1 < a->first)
+		return 0;
+	/* a superpage over more than the range goes whole: never less */
+	WRITE_ONCE(*e, 0);
+	ept->leaves[level]--;
+	a->frames += size >> PAGE_SHIFT;
+	return 0;
+}
+
+/**
+ * tvx_unmap_mmio_host() - take host device memory out of a domain's p2m
+ * @dom:   the domain
+ * @first: first host byte
+ * @last:  last host byte
+ *
+ * Every mmio_direct leaf that maps any of it is cleared (a superpage
+ * reaching past the range whole), and no CPU caches it when this
+ * returns. The guest frames become emulated MMIO: an access is an exit
+ * to the VMM. For a device given back (iommu/assign.c), whose DMA the
+ * guest must not program any more, and a mapping the gate no longer
+ * allows.
+ *
+ * Return: the guest frames unmapped.
+ */
+u64 tvx_unmap_mmio_host(struct tvx_dom *dom, u64 first, u64 last)
+{
+	struct tvx_unmap_arg a = { .first = first, .last = last };
+
+	mutex_lock(&dom->p2m_lock);
+	spin_lock(&dom->ept.lock);
+	ept_unswap_all(&dom->ept);
+	ept_for_all(&dom->ept, tvx_unmap_mmio_leaf, &a);
+	spin_unlock(&dom->ept.lock);
+	/* unconditionally: ept_unswap_all() may have changed a leaf too */
+	ept_flush_all_cpus(&dom->ept);
+	mutex_unlock(&dom->p2m_lock);
+	return a.frames;
+}
+
 /**
  * tvx_map_mmio() - THINVMX_MAP_MMIO
  * @dom:  the domain
@@ -580,7 +632,20 @@ long tvx_map_mmio(struct tvx_dom *dom, struct thinvmx_map_mmio __user *uarg)
 	ret = tvx_mmio_gate(dom->id, m.mfn, m.nr_frames, NULL);
 	if (ret)
 		return ret;
-	return tvx_map_mmio_frames(dom, m.gfn, m.mfn, m.nr_frames);
+	ret = tvx_map_mmio_frames(dom, m.gfn, m.mfn, m.nr_frames);
+	if (ret)
+		return ret;
+	/*
+	 * The device whose BAR allowed it may have been given back since the
+	 * gate: DEASSIGN_DEVICE unmaps its BARs after it drops the device, so
+	 * either that unmap saw this mapping or this second look sees the
+	 * device gone.
+	 */
+	ret = tvx_mmio_gate(dom->id, m.mfn, m.nr_frames, NULL);
+	if (ret)
+		tvx_unmap_mmio_host(dom, m.mfn << PAGE_SHIFT,
+				    ((m.mfn + m.nr_frames) << PAGE_SHIFT) - 1);
+	return ret;
 }
 
 /**

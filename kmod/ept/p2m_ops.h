@@ -24,5 +24,6 @@ long tvx_get_domain_info(struct tvx_dom *dom,
 			 struct thinvmx_domain_info __user *uarg);
 void tvx_logdirty_mark(struct tvx_dom *dom, u64 gfn);
 int tvx_map_mmio_frames(struct tvx_dom *dom, u64 gfn, u64 mfn, u64 nr);
+u64 tvx_unmap_mmio_host(struct tvx_dom *dom, u64 first, u64 last);
 
 #endif /* _THINVMX_EPT_P2M_OPS_H */

@@ -43,6 +43,7 @@
 #include "assign.h"
 #include "domain.h"
 #include "ept/mmio_gate.h"
+#include "ept/p2m_ops.h"
 #include "msix/ro_mmio.h"
 
 static bool allow_unsafe_assignment;
@@ -326,8 +327,9 @@ long tvx_assign_device(struct tvx_dom *dom,
 		       struct thinvmx_assign_device __user *uarg, bool assign)
 {
 	struct thinvmx_assign_device ad;
+	struct pci_dev *pdev = NULL;
 	struct assigned *a;
-	int ret = 0;
+	int ret = 0, bar;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -339,12 +341,23 @@ long tvx_assign_device(struct tvx_dom *dom,
 		return assign_one(dom, ad.sbdf);
 	mutex_lock(&assign_lock);
 	a = assign_find(ad.sbdf);
-	if (a && a->domain == dom->id)
+	if (a && a->domain == dom->id) {
+		pdev = pci_dev_get(a->pdev);
 		assign_release(a);
-	else
+	} else {
 		ret = -ENOENT;
+	}
 	mutex_unlock(&assign_lock);
-	return ret;
+	if (ret)
+		return ret;
+	/* the guest must not program its DMA through the BARs any more */
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		if ((pci_resource_flags(pdev, bar) & IORESOURCE_MEM) &&
+		    pci_resource_len(pdev, bar))
+			tvx_unmap_mmio_host(dom, pci_resource_start(pdev, bar),
+					    pci_resource_end(pdev, bar));
+	pci_dev_put(pdev);
+	return 0;
 }
 
 /**

@@ -434,6 +434,7 @@ TEST_F(ro, deassign_device_drops_what_the_bar_registered)
 	__u32 id = domain_id(self->d);
 	struct thinvmx_msix_info info;
 	__u64 mfn = self->bar >> 12;
+	__u32 type;
 	int want;
 
 	want = tvx_pci_msix_info(self->h, self->sbdf, &info) ? 0 : 2;
@@ -441,9 +442,18 @@ TEST_F(ro, deassign_device_drops_what_the_bar_registered)
 	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
 	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
 	EXPECT_EQ(want, device_records(self->h, self->sbdf, id));
+	/* the BAR's first frame once more, through MAP_MMIO */
+	ASSERT_EQ(0, tvx_map_mmio(self->d, BAR_GFN + 0x3000, mfn, 1));
+	ASSERT_EQ(0, tvx_get_mem_access(self->d, BAR_GFN, &type, NULL));
+	EXPECT_EQ(THINVMX_P2M_MMIO_DIRECT, type);
+	ASSERT_EQ(0, tvx_get_mem_access(self->d, BAR_GFN + 0x3000, &type, NULL));
+	EXPECT_EQ(THINVMX_P2M_MMIO_DIRECT, type);
 
 	ASSERT_EQ(0, tvx_deassign_device(self->d, self->sbdf));
 	EXPECT_EQ(0, device_records(self->h, self->sbdf, id));
+	/* the guest reaches the device through neither mapping any more */
+	EXPECT_EQ(-EINVAL, tvx_get_mem_access(self->d, BAR_GFN, &type, NULL));
+	EXPECT_EQ(-EINVAL, tvx_get_mem_access(self->d, BAR_GFN + 0x3000, &type, NULL));
 	EXPECT_EQ(-EPERM, tvx_map_mmio(self->d, BAR_GFN + 0x2000, mfn, 1));
 	EXPECT_EQ(-EPERM, tvx_assign_device_bar(self->d, self->sbdf, 0,
 						BAR_GFN + 0x1000));
