@@ -1322,6 +1322,8 @@ TEST_F(mon, exception_of_an_answer_meets_the_trap_settled_meanwhile)
 {
 	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
 	struct thinvmx_run first = { 0 }, second = { 0 };
+	struct thinvmx_sregs s1 = { 0 };
+	struct thinvmx_regs r1 = { 0 };
 	int ret1, ret2 = -1;
 
 	SET(CR3, SYNC, 0);
@@ -1330,11 +1332,24 @@ TEST_F(mon, exception_of_an_answer_meets_the_trap_settled_meanwhile)
 	ASSERT_EQ(0, daemon_start(&self->dm));
 	ret1 = tvx_vcpu_run(self->v);
 	first = *run;
+	tvx_get_sregs(self->v, &s1);
+	tvx_get_regs(self->v, &r1);
 	if (!ret1 && run->exit_reason == THINVMX_EXIT_IO) {
 		ret2 = tvx_vcpu_run(self->v);
 		second = *run;
 	}
 	daemon_stop(&self->dm);
+	TH_LOG("first: ret %d exit %u data %#x, cr3 %#llx rip %#llx; second: ret %d exit %u data %#x",
+	       ret1, first.exit_reason, first.io.data, (unsigned long long)s1.cr3,
+	       (unsigned long long)r1.rip, ret2, second.exit_reason, second.io.data);
+	TH_LOG("events %u (cr3 %u), error %d, inject result %u, pdpt_b[0] %#llx",
+	       self->dm.nr, self->dm.count[THINVMX_EVENT_CR3], self->dm.error,
+	       inject_result, (unsigned long long)*(__u64 *)tvx_gpa(self->d, PAE_PDPT_B));
+	if (self->dm.nr)
+		TH_LOG("event 1: reason %u seq %llu cr %#llx -> %#llx", self->dm.evs[0].reason,
+		       (unsigned long long)self->dm.evs[0].seq,
+		       (unsigned long long)self->dm.evs[0].u.cr.old_value,
+		       (unsigned long long)self->dm.evs[0].u.cr.new_value);
 	ASSERT_EQ(0, ret1);
 	ASSERT_EQ(THINVMX_EXIT_IO, first.exit_reason);
 	EXPECT_EQ(PAE_PORT, first.io.port);
