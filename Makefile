@@ -20,7 +20,14 @@ CFLAGS_USER	:= -O2 -g -Wall -Wextra -Wno-unused-parameter -std=gnu11 \
 		   -I$(SRC)/uapi -I$(SRC)/lib -D_GNU_SOURCE
 NPROC		:= $(shell nproc 2>/dev/null || echo 2)
 VERSION		:= 0.1.0
+# make install / uninstall: every directory under PREFIX can be moved, and
+# DESTDIR stages the whole tree (the Debian packages install with
+# PREFIX=/usr LIBDIR=/usr/lib/<multiarch>)
 PREFIX		?= /usr/local
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
 
 RUNNING_KDIR	:= /lib/modules/$(shell uname -r)/build
 CLOUD_KVER	= $(shell apt-cache depends linux-image-cloud-amd64 2>/dev/null | \
@@ -41,7 +48,7 @@ KMOD_SRCS	:= Kbuild $(shell find kmod uapi -name '*.[chS]' 2>/dev/null)
 	checkpatch selftests benches nested-tcg nested-tcg-iommu nested-bochs nested-bochs-smp nested-bochs-kdump nested-bochs-1g \
 	nested-bochs-ram1g \
 	nested-kvm check demo bench \
-	clean install help
+	clean install uninstall deb help
 
 all: module lib tools
 
@@ -105,6 +112,10 @@ LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h uapi/thinvmx_introspect.h
 # libnl-3 for the generic netlink client (lib/nl.c); static for the tools
 NL_CFLAGS	= $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS		= $(shell pkg-config --libs --static libnl-genl-3.0)
+# json-c for the tools' JSON lines (tools/tvx_json.c)
+JSONC_CFLAGS	= $(shell pkg-config --cflags json-c)
+JSONC_LIBS	= $(shell pkg-config --libs --static json-c)
+SONAME		:= libthinvmx.so.1
 LIB_OBJS	:= $(patsubst %.c,$(O)/lib/obj/%.o,$(LIB_SRCS))
 LIB_PIC_OBJS	:= $(patsubst %.c,$(O)/lib/pic/%.o,$(LIB_SRCS))
 
@@ -120,37 +131,46 @@ $(O)/lib/libthinvmx.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(O)/lib/libthinvmx.so.0: $(LIB_PIC_OBJS) lib/libthinvmx.map
-	$(CC) -shared -Wl,-soname,libthinvmx.so.0 \
+# SONAME libthinvmx.so.1: the Debian package is libthinvmx1
+$(O)/lib/$(SONAME): $(LIB_PIC_OBJS) lib/libthinvmx.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,relro -Wl,-z,now \
 		-Wl,--version-script=lib/libthinvmx.map -o $@ $(LIB_PIC_OBJS) \
-		$(shell pkg-config --libs libnl-genl-3.0)
+		$(shell pkg-config --libs libnl-genl-3.0) $(LDFLAGS)
 
-$(O)/lib/libthinvmx.so: $(O)/lib/libthinvmx.so.0
-	ln -sf libthinvmx.so.0 $@
+$(O)/lib/libthinvmx.so: $(O)/lib/$(SONAME)
+	ln -sf $(SONAME) $@
 
-# the prefix is baked in: regenerate when PREFIX changes
-$(O)/lib/libthinvmx.pc: lib/libthinvmx.pc.in FORCE
+# the directories are baked in: regenerate when they change
+$(O)/lib/thinvmx.pc: lib/thinvmx.pc.in FORCE
 	@mkdir -p $(dir $@)
-	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 FORCE:
 
-lib: $(O)/lib/libthinvmx.a $(O)/lib/libthinvmx.so $(O)/lib/libthinvmx.pc
+lib: $(O)/lib/libthinvmx.a $(O)/lib/libthinvmx.so $(O)/lib/thinvmx.pc
 
 TOOLS		:= thinvmx-ctl thinvmx-monitor thinvmx-run
 
-# Tools link libthinvmx statically: they also run in the nested VM's
-# initramfs, which has no C library.
-$(O)/tools/%: tools/%.c $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
+# Tools link libthinvmx and json-c statically: they also run in the nested
+# VM's initramfs, which has no C library. TOOLS_LINK=shared links them
+# against build/lib/libthinvmx.so and the system's json-c and libnl (the
+# Debian package: thinvmx-tools depends on libthinvmx1).
+TOOLS_LINK	?= static
+ifeq ($(TOOLS_LINK),shared)
+TOOLS_LDLIBS	= -L$(O)/lib -lthinvmx $(shell pkg-config --libs json-c libnl-genl-3.0)
+TOOLS_LIBDEP	:= $(O)/lib/libthinvmx.so
+else
+TOOLS_LDLIBS	= -static $(O)/lib/libthinvmx.a $(JSONC_LIBS) $(NL_LIBS) -lpthread
+TOOLS_LIBDEP	:= $(O)/lib/libthinvmx.a
+endif
 
-# JSON lines come from tools/json.c (unit-tested on its own)
-$(O)/tools/thinvmx-ctl $(O)/tools/thinvmx-monitor: $(O)/tools/%: tools/%.c tools/json.c tools/json.h $(O)/lib/libthinvmx.a lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
+# JSON lines come from json-c, through tools/tvx_json.c (unit-tested on its own)
+$(O)/tools/%: tools/%.c tools/tvx_json.c tools/tvx_json.h $(TOOLS_LIBDEP) lib/libthinvmx.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) -static -o $@ $< tools/json.c \
-		$(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
+	$(CC) $(CFLAGS_USER) $(JSONC_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $< tools/tvx_json.c \
+		$(LDFLAGS) $(TOOLS_LDLIBS)
 
 # The demo guest: freestanding 64-bit code linked at 1 MiB.
 $(O)/tools/demo-guest.elf: tools/demo-guest/demo_guest.c
@@ -162,19 +182,52 @@ $(O)/tools/demo-guest.elf: tools/demo-guest/demo_guest.c
 
 tools: $(addprefix $(O)/tools/,$(TOOLS)) $(O)/tools/demo-guest.elf
 
-# The shared library exports only tvx_* (lib/libthinvmx.map).
-install: all
-	install -D -m 0644 $(O)/lib/libthinvmx.a $(DESTDIR)$(PREFIX)/lib/libthinvmx.a
-	install -D -m 0755 $(O)/lib/libthinvmx.so.0 $(DESTDIR)$(PREFIX)/lib/libthinvmx.so.0
-	ln -sf libthinvmx.so.0 $(DESTDIR)$(PREFIX)/lib/libthinvmx.so
-	install -D -m 0644 $(O)/lib/libthinvmx.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libthinvmx.pc
-	install -D -m 0644 lib/libthinvmx.h $(DESTDIR)$(PREFIX)/include/libthinvmx.h
-	install -D -m 0644 lib/tvx_guest.h $(DESTDIR)$(PREFIX)/include/tvx_guest.h
-	install -D -m 0644 uapi/thinvmx.h $(DESTDIR)$(PREFIX)/include/thinvmx.h
-	install -D -m 0644 uapi/thinvmx_introspect.h $(DESTDIR)$(PREFIX)/include/thinvmx_introspect.h
-	install -D -m 0644 uapi/thinvmx_netlink.h $(DESTDIR)$(PREFIX)/include/thinvmx_netlink.h
-	for t in $(TOOLS); do install -D -m 0755 $(O)/tools/$$t $(DESTDIR)$(PREFIX)/sbin/$$t; done
-	for m in doc/man/*.8; do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
+# `make install` puts what the Debian packages hold, less the module and
+# the udev rule, under PREFIX; `make uninstall` removes exactly that (one
+# list, INSTALLED, for both). The shared library exports only tvx_*
+# (lib/libthinvmx.map).
+HEADERS		:= lib/libthinvmx.h lib/tvx_guest.h uapi/thinvmx.h \
+		   uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
+MANPAGES	:= $(wildcard doc/man/*.8)
+INSTALLED	:= $(LIBDIR)/libthinvmx.a $(LIBDIR)/$(SONAME) $(LIBDIR)/libthinvmx.so \
+		   $(LIBDIR)/pkgconfig/thinvmx.pc \
+		   $(addprefix $(INCLUDEDIR)/,$(notdir $(HEADERS))) \
+		   $(addprefix $(SBINDIR)/,$(TOOLS)) \
+		   $(addprefix $(MANDIR)/man8/,$(notdir $(MANPAGES)))
+
+install: lib tools
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(O)/lib/libthinvmx.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(O)/lib/$(SONAME) $(DESTDIR)$(LIBDIR)/
+	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libthinvmx.so
+	install -m 0644 $(O)/lib/thinvmx.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0755 $(addprefix $(O)/tools/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+
+# the directories install created stay when something else is in them
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 2>/dev/null
+
+# ---------------------------------------------------------------- packages
+
+# The Debian packages (debian/), built from a copy of the tree in
+# $(O)/deb/src so that the tree stays clean; the .debs land in $(O)/deb.
+deb:
+	@tools/setup.sh --deb >/dev/null
+	@rm -rf $(O)/deb && mkdir -p $(O)/deb/src
+	@git ls-files -z --cached --others --exclude-standard | \
+		while IFS= read -r -d '' f; do [ -e "$$f" ] && printf '%s\0' "$$f"; done | \
+		xargs -0 cp -a --parents -t $(O)/deb/src
+	cd $(O)/deb/src && dpkg-buildpackage -b -us -uc -j$(NPROC) > ../build.log 2>&1 || \
+		{ tail -40 ../build.log; exit 1; }
+	cd $(O)/deb && lintian --fail-on warning,error --info *.changes \
+		> lintian.log 2>&1 || { cat lintian.log; exit 1; }
+	@cat $(O)/deb/lintian.log
+	@ls $(O)/deb/*.deb
 
 # ---------------------------------------------------------------- unit tests
 
@@ -183,7 +236,7 @@ UNIT_TESTS	:= $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/test_*.c
 $(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c tools/*.[ch])
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -fsanitize=address,undefined -fno-omit-frame-pointer \
-		-o $@ $< -lcmocka
+		-o $@ $< -lcmocka $(shell pkg-config --libs json-c)
 
 unit: $(addprefix $(O)/unit/,$(UNIT_TESTS))
 	@fail=0; for t in $^; do $$t || fail=1; done; exit $$fail
@@ -263,9 +316,11 @@ nested-prep: setup-nested selftests benches tools
 		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(NESTED_DIR)/tests/
 
 # $(call nested_run,VM,TEST LIST,extra args,output name)
+# THINVMX_KO=path boots with that module instead of the one built here
+# (check.sh: the one DKMS built from the thinvmx-dkms package).
 define nested_run
 	tools/nested/run.sh --vm $(1) --kroot $(NESTED_DIR)/kroot --kver $(KV) \
-		--module $(call kbuild_dir,/usr/src/linux-headers-$(KV))/thinvmx.ko \
+		--module $(or $(THINVMX_KO),$(call kbuild_dir,/usr/src/linux-headers-$(KV))/thinvmx.ko) \
 		--tests-dir $(NESTED_DIR)/tests --list "$(2)" \
 		--out $(NESTED_DIR)/run-$(or $(4),$(1)) --timeout $(NESTED_TIMEOUT) $(3)
 endef

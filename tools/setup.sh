@@ -4,11 +4,21 @@
 # Install what building and testing thinvmx needs on Debian 12, by package
 # name. Safe to run again: when everything is there it only checks (< 1 s).
 #
-# usage: tools/setup.sh [--nested]   (--nested: also the nested-VM tools)
+# usage: tools/setup.sh [--nested] [--deb]
+#   --nested: also the nested-VM tools
+#   --deb:    also what building, checking and installing the Debian
+#             packages needs (make deb, check.sh's packages stage)
 set -euo pipefail
 
 want_nested=0
-[ "${1:-}" = "--nested" ] && want_nested=1
+want_deb=0
+for a in "$@"; do
+	case $a in
+	--nested) want_nested=1 ;;
+	--deb) want_deb=1 ;;
+	*) echo "usage: $0 [--nested] [--deb]" >&2; exit 2 ;;
+	esac
+done
 
 export DEBIAN_FRONTEND=noninteractive
 log() { echo "setup: $*" >&2; }
@@ -36,10 +46,15 @@ fi
 
 pkgs=(gcc make libc6-dev pkg-config perl xz-utils
       "linux-headers-$kver" libcmocka-dev libnl-3-dev libnl-genl-3-dev
-      sparse linux-source-6.1)
+      libjson-c-dev sparse linux-source-6.1)
 if [ $want_nested = 1 ]; then
 	pkgs+=(bochs bochs-term bochsbios vgabios qemu-system-x86
 	       busybox-static isolinux syslinux-common xorriso cpio lz4 pciutils)
+fi
+
+if [ $want_deb = 1 ]; then
+	# dh-dkms: debhelper's dh_dkms (Debian 12 splits it out of dkms)
+	pkgs+=(dpkg-dev debhelper dh-dkms dkms lintian)
 fi
 
 missing=()

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "libthinvmx.h"
-#include "json.h"
+#include "tvx_json.h"
 
 #define EXIT_USAGE	2
 
@@ -152,51 +152,50 @@ static void print_features(uint64_t features)
 	}
 }
 
-static void json_features(struct json *j, uint64_t features)
+static void json_features(struct json_object *j, uint64_t features)
 {
+	struct json_object *arr = tj_arr(j, "features");
 	const char *name;
 	unsigned int bit;
 
-	json_arr_begin(j, "features");
 	for (bit = 0; bit < 64; bit++) {
 		name = features & (1ULL << bit) ? tvx_feature_name(bit) : NULL;
 		if (name)
-			json_str(j, NULL, name);
+			tj_str(arr, NULL, name);
 	}
-	json_arr_end(j);
 }
 
 static void caps_json(const struct thinvmx_caps *c, const struct opts *o)
 {
-	struct json j;
+	struct json_object *j;
 	size_t i;
 
-	json_begin(&j, stdout);
-	json_u64(&j, "vmx_status", c->vmx_status);
-	json_str(&j, "vmx_status_name", tvx_vmx_status_str(c->vmx_status));
-	json_bool(&j, "usable", c->vmx_status == THINVMX_VMX_OK);
-	json_str(&j, "detail_ctl", tvx_ctl_str(c->detail_ctl));
-	json_hex(&j, "detail_bits", c->detail_bits);
-	json_u64(&j, "detail_cpu", c->detail_cpu);
-	json_u64(&j, "nr_cpus", c->nr_cpus);
-	json_u64(&j, "vmcs_revision", c->vmcs_revision);
-	json_u64(&j, "vmcs_size", c->vmcs_size);
-	json_features(&j, c->features);
-	json_hex(&j, "pin_ctls", c->pin_ctls);
-	json_hex(&j, "proc_ctls", c->proc_ctls);
-	json_hex(&j, "proc2_ctls", c->proc2_ctls);
-	json_hex(&j, "exit_ctls", c->exit_ctls);
-	json_hex(&j, "entry_ctls", c->entry_ctls);
-	json_hex(&j, "cpuid1_ecx", c->cpuid1_ecx);
+	j = json_object_new_object();
+	tj_u64(j, "vmx_status", c->vmx_status);
+	tj_str(j, "vmx_status_name", tvx_vmx_status_str(c->vmx_status));
+	tj_bool(j, "usable", c->vmx_status == THINVMX_VMX_OK);
+	tj_str(j, "detail_ctl", tvx_ctl_str(c->detail_ctl));
+	tj_hex(j, "detail_bits", c->detail_bits);
+	tj_u64(j, "detail_cpu", c->detail_cpu);
+	tj_u64(j, "nr_cpus", c->nr_cpus);
+	tj_u64(j, "vmcs_revision", c->vmcs_revision);
+	tj_u64(j, "vmcs_size", c->vmcs_size);
+	json_features(j, c->features);
+	tj_hex(j, "pin_ctls", c->pin_ctls);
+	tj_hex(j, "proc_ctls", c->proc_ctls);
+	tj_hex(j, "proc2_ctls", c->proc2_ctls);
+	tj_hex(j, "exit_ctls", c->exit_ctls);
+	tj_hex(j, "entry_ctls", c->entry_ctls);
+	tj_hex(j, "cpuid1_ecx", c->cpuid1_ecx);
 	if (o->raw) {
 		for (i = 0; i < sizeof(raw_msrs) / sizeof(raw_msrs[0]); i++) {
 			char key[32];
 
 			snprintf(key, sizeof(key), "msr_%s", raw_msrs[i].name);
-			json_hex(&j, key, raw_msr(c, i));
+			tj_hex(j, key, raw_msr(c, i));
 		}
 	}
-	json_end(&j);
+	tj_print(j, stdout);
 }
 
 static void caps_text(const struct thinvmx_caps *c, const struct opts *o)
@@ -314,15 +313,15 @@ static int cmd_status(const struct opts *o)
 	struct thinvmx_caps caps;
 	struct tvx_nl *nl;
 	long long pages;
-	struct json j;
+	struct json_object *j;
 	int ret;
 
 	ret = tvx_nl_open(&nl);
 	if (ret == -ENOENT) {
 		if (o->json) {
-			json_begin(&j, stdout);
-			json_bool(&j, "loaded", 0);
-			json_end(&j);
+			j = json_object_new_object();
+			tj_bool(j, "loaded", 0);
+			tj_print(j, stdout);
 		} else {
 			printf("module:     not loaded\n");
 		}
@@ -347,21 +346,21 @@ static int cmd_status(const struct opts *o)
 	}
 	pages = module_pages();
 	if (o->json) {
-		json_begin(&j, stdout);
-		json_bool(&j, "loaded", 1);
-		json_u64(&j, "vmx_status", caps.vmx_status);
-		json_str(&j, "vmx_status_name", tvx_vmx_status_str(caps.vmx_status));
-		json_bool(&j, "usable", caps.vmx_status == THINVMX_VMX_OK);
-		json_u64(&j, "nr_cpus", caps.nr_cpus);
-		json_features(&j, caps.features);
-		json_u64(&j, "domains", c.domains);
-		json_u64(&j, "running", c.running);
-		json_u64(&j, "vcpus", c.vcpus);
-		json_u64(&j, "listeners", c.listeners);
-		json_u64(&j, "ro_ranges", c.ro_ranges);
+		j = json_object_new_object();
+		tj_bool(j, "loaded", 1);
+		tj_u64(j, "vmx_status", caps.vmx_status);
+		tj_str(j, "vmx_status_name", tvx_vmx_status_str(caps.vmx_status));
+		tj_bool(j, "usable", caps.vmx_status == THINVMX_VMX_OK);
+		tj_u64(j, "nr_cpus", caps.nr_cpus);
+		json_features(j, caps.features);
+		tj_u64(j, "domains", c.domains);
+		tj_u64(j, "running", c.running);
+		tj_u64(j, "vcpus", c.vcpus);
+		tj_u64(j, "listeners", c.listeners);
+		tj_u64(j, "ro_ranges", c.ro_ranges);
 		if (pages >= 0)
-			json_u64(&j, "pages", pages);
-		json_end(&j);
+			tj_u64(j, "pages", pages);
+		tj_print(j, stdout);
 	} else {
 		printf("module:     loaded\n");
 		printf("VMX:        %s on %u CPUs\n",
@@ -389,17 +388,17 @@ out:
 static int print_domain(const struct tvx_nl_domain *d, void *arg)
 {
 	const struct opts *o = arg;
-	struct json j;
+	struct json_object *j;
 
 	if (o->json) {
-		json_begin(&j, stdout);
-		json_u64(&j, "id", d->id);
-		json_u64(&j, "owner", d->owner);
-		json_u64(&j, "vcpus", d->nr_vcpus);
-		json_u64(&j, "mem_bytes", d->mem_bytes);
-		json_str(&j, "state", tvx_domain_state_str(d->state));
-		json_bool(&j, "listener", d->listener);
-		json_end(&j);
+		j = json_object_new_object();
+		tj_u64(j, "id", d->id);
+		tj_u64(j, "owner", d->owner);
+		tj_u64(j, "vcpus", d->nr_vcpus);
+		tj_u64(j, "mem_bytes", d->mem_bytes);
+		tj_str(j, "state", tvx_domain_state_str(d->state));
+		tj_bool(j, "listener", d->listener);
+		tj_print(j, stdout);
 		return 0;
 	}
 	printf("%-6u %-8u %-5u ", d->id, d->owner, d->nr_vcpus);
@@ -451,37 +450,34 @@ static const char *event_name(unsigned int reason, char *buf, size_t len)
 static void stats_json(const struct tvx_nl_stats *s)
 {
 	unsigned int i, sync;
-	struct json j;
+	struct json_object *j, *c, *ev;
 	char buf[24];
 
-	json_begin(&j, stdout);
-	json_u64(&j, "domain", s->domain);
-	json_u64(&j, "exits_total", s->exits_total);
-	json_obj_begin(&j, "exits");
+	j = json_object_new_object();
+	tj_u64(j, "domain", s->domain);
+	tj_u64(j, "exits_total", s->exits_total);
+	c = tj_obj(j, "exits");
 	for (i = 0; i < TVX_NL_EXIT_REASONS; i++)
 		if (s->exits[i])
-			json_u64(&j, exit_name(i, buf, sizeof(buf)), s->exits[i]);
-	json_obj_end(&j);
-	json_arr_begin(&j, "events");
+			tj_u64(c, exit_name(i, buf, sizeof(buf)), s->exits[i]);
+	c = tj_arr(j, "events");
 	for (i = 0; i < THINVMX_EVENT_NR_REASONS; i++) {
 		for (sync = 0; sync < 2; sync++) {
 			if (!s->events[i][sync])
 				continue;
-			json_obj_begin(&j, NULL);
-			json_str(&j, "kind", event_name(i, buf, sizeof(buf)));
-			json_str(&j, "mode", sync ? "sync" : "async");
-			json_u64(&j, "count", s->events[i][sync]);
-			json_obj_end(&j);
+			ev = tj_obj(c, NULL);
+			tj_str(ev, "kind", event_name(i, buf, sizeof(buf)));
+			tj_str(ev, "mode", sync ? "sync" : "async");
+			tj_u64(ev, "count", s->events[i][sync]);
 		}
 	}
-	json_arr_end(&j);
-	json_u64(&j, "ring_waits", s->ring_waits);
-	json_u64(&j, "traps_injected", s->traps_injected);
-	json_u64(&j, "mem_access_violations", s->mem_access_violations);
-	json_u64(&j, "logdirty_faults", s->logdirty_faults);
-	json_u64(&j, "ram_ro_writes_discarded", s->ram_ro_writes_discarded);
-	json_u64(&j, "mmio_ro_writes_discarded", s->mmio_ro_writes_discarded);
-	json_end(&j);
+	tj_u64(j, "ring_waits", s->ring_waits);
+	tj_u64(j, "traps_injected", s->traps_injected);
+	tj_u64(j, "mem_access_violations", s->mem_access_violations);
+	tj_u64(j, "logdirty_faults", s->logdirty_faults);
+	tj_u64(j, "ram_ro_writes_discarded", s->ram_ro_writes_discarded);
+	tj_u64(j, "mmio_ro_writes_discarded", s->mmio_ro_writes_discarded);
+	tj_print(j, stdout);
 }
 
 static void stats_text(const struct tvx_nl_stats *s)
@@ -581,24 +577,24 @@ static int print_ro(const struct thinvmx_ro_entry *r, void *arg)
 	const struct opts *o = arg;
 	const char *kind = tvx_ro_kind_str(r->kind) ?: "?";
 	int msix = r->kind != THINVMX_RO_ADMIN;
-	struct json j;
+	struct json_object *j;
 
 	if (o->json) {
-		json_begin(&j, stdout);
-		json_hex(&j, "first_mfn", r->first_mfn);
-		json_hex(&j, "last_mfn", r->last_mfn);
-		json_str(&j, "kind", kind);
+		j = json_object_new_object();
+		tj_hex(j, "first_mfn", r->first_mfn);
+		tj_hex(j, "last_mfn", r->last_mfn);
+		tj_str(j, "kind", kind);
 		if (msix) {
 			char sbdf[16];
 
 			snprintf(sbdf, sizeof(sbdf), "%04x:%02x:%02x.%x",
 				 r->sbdf >> 16, (r->sbdf >> 8) & 0xff,
 				 (r->sbdf >> 3) & 0x1f, r->sbdf & 7);
-			json_str(&j, "device", sbdf);
-			json_u64(&j, "domain", r->domain);
+			tj_str(j, "device", sbdf);
+			tj_u64(j, "domain", r->domain);
 		}
-		json_u64(&j, "users", r->users);
-		json_end(&j);
+		tj_u64(j, "users", r->users);
+		tj_print(j, stdout);
 		return 0;
 	}
 	printf("%#-14" PRIx64 " %#-14" PRIx64 " %-10s ", (uint64_t)r->first_mfn,
@@ -617,7 +613,7 @@ static int cmd_ro(const struct opts *o, int argc, char **argv)
 {
 	uint64_t first, last;
 	struct tvx_nl *nl;
-	struct json j;
+	struct json_object *j;
 	int add, ret;
 
 	if (argc == 1 && !strcmp(argv[0], "list")) {
@@ -643,12 +639,12 @@ static int cmd_ro(const struct opts *o, int argc, char **argv)
 	if (ret) {
 		ret = nl_fail(nl, add ? "ro-ranges add" : "ro-ranges remove", ret);
 	} else if (o->json) {
-		json_begin(&j, stdout);
-		json_str(&j, "op", argv[0]);
-		json_hex(&j, "first_mfn", first);
-		json_hex(&j, "last_mfn", last);
-		json_bool(&j, "ok", 1);
-		json_end(&j);
+		j = json_object_new_object();
+		tj_str(j, "op", argv[0]);
+		tj_hex(j, "first_mfn", first);
+		tj_hex(j, "last_mfn", last);
+		tj_bool(j, "ok", 1);
+		tj_print(j, stdout);
 	}
 	tvx_nl_close(nl);
 	return ret;
@@ -659,13 +655,13 @@ static int cmd_ro(const struct opts *o, int argc, char **argv)
 static int print_allow(__u64 first, __u64 last, void *arg)
 {
 	const struct opts *o = arg;
-	struct json j;
+	struct json_object *j;
 
 	if (o->json) {
-		json_begin(&j, stdout);
-		json_hex(&j, "first_mfn", first);
-		json_hex(&j, "last_mfn", last);
-		json_end(&j);
+		j = json_object_new_object();
+		tj_hex(j, "first_mfn", first);
+		tj_hex(j, "last_mfn", last);
+		tj_print(j, stdout);
 		return 0;
 	}
 	printf("%#-14" PRIx64 " %#" PRIx64 "\n", (uint64_t)first, (uint64_t)last);
@@ -676,7 +672,7 @@ static int cmd_allow(const struct opts *o, int argc, char **argv)
 {
 	uint64_t first, last;
 	struct tvx_nl *nl;
-	struct json j;
+	struct json_object *j;
 	int add, ret;
 
 	if (argc == 1 && !strcmp(argv[0], "list")) {
@@ -701,12 +697,12 @@ static int cmd_allow(const struct opts *o, int argc, char **argv)
 	if (ret) {
 		ret = nl_fail(nl, add ? "mmio-allow add" : "mmio-allow remove", ret);
 	} else if (o->json) {
-		json_begin(&j, stdout);
-		json_str(&j, "op", argv[0]);
-		json_hex(&j, "first_mfn", first);
-		json_hex(&j, "last_mfn", last);
-		json_bool(&j, "ok", 1);
-		json_end(&j);
+		j = json_object_new_object();
+		tj_str(j, "op", argv[0]);
+		tj_hex(j, "first_mfn", first);
+		tj_hex(j, "last_mfn", last);
+		tj_bool(j, "ok", 1);
+		tj_print(j, stdout);
 	}
 	tvx_nl_close(nl);
 	return ret;
@@ -721,20 +717,20 @@ static int print_event(const struct tvx_nl_event *e, void *arg)
 	int dom = e->cmd == THINVMX_CMD_DOMAIN_CREATED ||
 		  e->cmd == THINVMX_CMD_DOMAIN_DESTROYED;
 	char buf[24];
-	struct json j;
+	struct json_object *j;
 
 	if (!name) {
 		snprintf(buf, sizeof(buf), "event-%u", e->cmd);
 		name = buf;
 	}
 	if (o->json) {
-		json_begin(&j, stdout);
-		json_str(&j, "event", name);
-		json_u64(&j, "domain", e->domain);
-		json_u64(&j, "owner", e->owner);
+		j = json_object_new_object();
+		tj_str(j, "event", name);
+		tj_u64(j, "domain", e->domain);
+		tj_u64(j, "owner", e->owner);
 		if (dom)
-			json_u64(&j, "mem_bytes", e->mem_bytes);
-		json_end(&j);
+			tj_u64(j, "mem_bytes", e->mem_bytes);
+		tj_print(j, stdout);
 		return 0;
 	}
 	printf("%s domain %u owner %u", name, e->domain, e->owner);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "libthinvmx.h"
-#include "json.h"
+#include "tvx_json.h"
 
 #define EXIT_USAGE	2
 #define MAX_DENY	8
@@ -275,52 +275,52 @@ static void print_text(const struct thinvmx_event *ev, const char *ans)
 
 static void print_json(const struct thinvmx_event *ev, const char *ans)
 {
-	struct json j;
+	struct json_object *j;
 	char acc[4];
 
 	flockfile(stdout);
-	json_begin(&j, stdout);
-	json_u64(&j, "seq", ev->seq);
-	json_u64(&j, "vcpu", ev->vcpu);
-	json_str(&j, "reason", reason_name(ev->reason));
-	json_bool(&j, "sync", !!(ev->flags & THINVMX_EVENT_F_SYNC));
-	json_hex(&j, "rip", ev->regs.rip);
-	json_hex(&j, "cr0", ev->cr0);
-	json_hex(&j, "cr3", ev->cr3);
-	json_hex(&j, "cr4", ev->cr4);
+	j = json_object_new_object();
+	tj_u64(j, "seq", ev->seq);
+	tj_u64(j, "vcpu", ev->vcpu);
+	tj_str(j, "reason", reason_name(ev->reason));
+	tj_bool(j, "sync", !!(ev->flags & THINVMX_EVENT_F_SYNC));
+	tj_hex(j, "rip", ev->regs.rip);
+	tj_hex(j, "cr0", ev->cr0);
+	tj_hex(j, "cr3", ev->cr3);
+	tj_hex(j, "cr4", ev->cr4);
 	switch (ev->reason) {
 	case THINVMX_EVENT_CR0:
 	case THINVMX_EVENT_CR3:
 	case THINVMX_EVENT_CR4:
-		json_hex(&j, "new", ev->u.cr.new_value);
-		json_hex(&j, "old", ev->u.cr.old_value);
+		tj_hex(j, "new", ev->u.cr.new_value);
+		tj_hex(j, "old", ev->u.cr.old_value);
 		break;
 	case THINVMX_EVENT_INT3:
-		json_hex(&j, "gla", ev->u.int3.gla);
+		tj_hex(j, "gla", ev->u.int3.gla);
 		if (ev->flags & THINVMX_EVENT_F_GFN_VALID)
-			json_hex(&j, "gfn", ev->u.int3.gfn);
+			tj_hex(j, "gfn", ev->u.int3.gfn);
 		break;
 	case THINVMX_EVENT_MEM_ACCESS:
 		access_str(ev->u.mem_access.access, acc);
-		json_hex(&j, "gfn", ev->u.mem_access.gfn);
+		tj_hex(j, "gfn", ev->u.mem_access.gfn);
 		if (ev->flags & THINVMX_EVENT_F_GLA_VALID)
-			json_hex(&j, "gla", ev->u.mem_access.gla);
-		json_hex(&j, "offset", ev->u.mem_access.offset);
-		json_str(&j, "access", acc);
-		json_str(&j, "right", tvx_access_str(ev->u.mem_access.right));
-		json_bool(&j, "in_walk", !!(ev->flags & THINVMX_EVENT_F_IN_WALK));
+			tj_hex(j, "gla", ev->u.mem_access.gla);
+		tj_hex(j, "offset", ev->u.mem_access.offset);
+		tj_str(j, "access", acc);
+		tj_str(j, "right", tvx_access_str(ev->u.mem_access.right));
+		tj_bool(j, "in_walk", !!(ev->flags & THINVMX_EVENT_F_IN_WALK));
 		break;
 	case THINVMX_EVENT_RO_MMIO_WRITE:
-		json_hex(&j, "gfn", ev->u.ro_mmio.gfn);
-		json_hex(&j, "mfn", ev->u.ro_mmio.mfn);
+		tj_hex(j, "gfn", ev->u.ro_mmio.gfn);
+		tj_hex(j, "mfn", ev->u.ro_mmio.mfn);
 		if (ev->flags & THINVMX_EVENT_F_GLA_VALID)
-			json_hex(&j, "gla", ev->u.ro_mmio.gla);
-		json_hex(&j, "offset", ev->u.ro_mmio.offset);
+			tj_hex(j, "gla", ev->u.ro_mmio.gla);
+		tj_hex(j, "offset", ev->u.ro_mmio.offset);
 		break;
 	}
 	if (ans)
-		json_str(&j, "answer", ans);
-	json_end(&j);
+		tj_str(j, "answer", ans);
+	tj_print(j, stdout);
 	funlockfile(stdout);
 }
 
@@ -377,8 +377,8 @@ static void *serve_main(void *arg)
 static void print_counters(const char *why)
 {
 	__u64 sync = 0, async = 0, waits = 0;
+	struct json_object *j, *c;
 	unsigned int r, i;
-	struct json j;
 
 	for (r = 0; r < THINVMX_EVENT_NR_REASONS; r++) {
 		async += cnt.events[r][0];
@@ -388,27 +388,25 @@ static void print_counters(const char *why)
 		waits += tvx_monitor_full_waits(mon, i);
 	fflush(stdout);
 	if (opt->json) {
-		json_begin(&j, stdout);
-		json_u64(&j, "domain", opt->id);
-		json_str(&j, "ended", why);
-		json_u64(&j, "events_total", cnt.total);
-		json_u64(&j, "sync", sync);
-		json_u64(&j, "async", async);
-		json_obj_begin(&j, "events");
+		j = json_object_new_object();
+		tj_u64(j, "domain", opt->id);
+		tj_str(j, "ended", why);
+		tj_u64(j, "events_total", cnt.total);
+		tj_u64(j, "sync", sync);
+		tj_u64(j, "async", async);
+		c = tj_obj(j, "events");
 		for (r = 1; r < THINVMX_EVENT_NR_REASONS; r++) {
-			json_obj_begin(&j, reason_name(r));
-			json_u64(&j, "sync", cnt.events[r][1]);
-			json_u64(&j, "async", cnt.events[r][0]);
-			json_obj_end(&j);
+			struct json_object *e = tj_obj(c, reason_name(r));
+
+			tj_u64(e, "sync", cnt.events[r][1]);
+			tj_u64(e, "async", cnt.events[r][0]);
 		}
-		json_obj_end(&j);
-		json_obj_begin(&j, "answers");
-		json_u64(&j, "continue", cnt.continues);
+		c = tj_obj(j, "answers");
+		tj_u64(c, "continue", cnt.continues);
 		for (i = 0; i < NR_ANSWERS; i++)
-			json_u64(&j, answer_names[i], cnt.answers[i]);
-		json_obj_end(&j);
-		json_u64(&j, "ring_full_waits", waits);
-		json_end(&j);
+			tj_u64(c, answer_names[i], cnt.answers[i]);
+		tj_u64(j, "ring_full_waits", waits);
+		tj_print(j, stdout);
 		fflush(stdout);
 		return;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "libthinvmx.h"
+#include "tvx_json.h"
 
 #define EXIT_USAGE	2
 #define COM1		0x3f8
@@ -377,12 +378,16 @@ join:
 			status = 1;
 		if (t[i].status || o.verbose)
 			fprintf(stderr, "thinvmx-run: vCPU %u: %s\n", i, t[i].why);
-		if (o.json)
-			fprintf(stderr, "{\"vcpu\":%u,\"halted\":%s,\"exits\":%" PRIu64
-				",\"exits_to_user\":%" PRIu64 ",\"why\":\"%s\"}\n",
-				i, t[i].status ? "false" : "true",
-				(uint64_t)tvx_vcpu_run_page(t[i].v)->exits,
-				(uint64_t)t[i].exits_to_user, t[i].why);
+		if (o.json) {
+			struct json_object *j = json_object_new_object();
+
+			tj_u64(j, "vcpu", i);
+			tj_bool(j, "halted", !t[i].status);
+			tj_u64(j, "exits", tvx_vcpu_run_page(t[i].v)->exits);
+			tj_u64(j, "exits_to_user", t[i].exits_to_user);
+			tj_str(j, "why", t[i].why);
+			tj_print(j, stderr);
+		}
 	}
 	if (o.hold && started) {
 		sigaddset(&usr1, SIGINT);
