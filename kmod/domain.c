@@ -453,6 +453,9 @@ static long tvx_get_frame_list(struct tvx_dom *dom,
 	u64 end, cap;
 	long ret = 0;
 
+	/* host frame numbers: root's, as /proc/self/pagemap's PFNs are */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (copy_from_user(&fl, uarg, sizeof(fl)))
 		return -EFAULT;
 	if (fl.reserved[0] || fl.reserved[1])

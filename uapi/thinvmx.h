@@ -7,6 +7,10 @@
  * otherwise), a static_assert on the size. New behaviour gets a new command
  * number, never a version field.
  *
+ * Opening /dev/thinvmx needs only the node's permissions (root's; the
+ * thinvmx group's too under the packages' udev rule). A command marked
+ * "root only" also needs CAP_SYS_ADMIN, else -EPERM.
+ *
  * Command table (magic THINVMX_IOC_MAGIC), in numeric order; 0x30-0x34
  * are defined in thinvmx_introspect.h, which this header includes:
  *
@@ -269,7 +273,7 @@ static_assert(sizeof(struct thinvmx_memmap) == 56,
 	_IOWR(THINVMX_IOC_MAGIC, 0x03, struct thinvmx_memmap)
 
 /*
- * THINVMX_GET_FRAME_LIST: the host frames behind guest frames
+ * THINVMX_GET_FRAME_LIST (root only): the host frames behind guest frames
  * [first_gfn, first_gfn + nr_frames), as extents of frames contiguous in
  * both. Fills at most max_extents; nr_extents is how many the range needs.
  * Frames with no RAM behind them are skipped. nr_frames is at most
@@ -549,7 +553,7 @@ struct thinvmx_ro_entry {
 };
 
 /*
- * THINVMX_RO_LIST: one entry per registration (an administrator's range,
+ * THINVMX_RO_LIST (root only): one entry per registration (an administrator's range,
  * a device's table or PBA for one domain). Fills at most max; nr is the
  * full count.
  */
@@ -560,7 +564,7 @@ struct thinvmx_ro_list {
 	__u64 reserved[2];	/* zero */
 };
 
-/* THINVMX_PCI_MSIX_INFO: how thinvmx decodes a device's MSI-X. */
+/* THINVMX_PCI_MSIX_INFO (root only): how thinvmx decodes a device's MSI-X. */
 struct thinvmx_msix_info {
 	__u32 sbdf;		/* in */
 	__u16 nr_entries;	/* out: table entries */

@@ -315,7 +315,11 @@ unlock:
  * tvx_ro_list() - THINVMX_RO_LIST
  * @uarg: struct thinvmx_ro_list
  *
- * Return: 0, -EFAULT, -EINVAL (reserved bits), -ENOMEM.
+ * Host frame numbers are CAP_SYS_ADMIN's, as /proc/self/pagemap's PFNs
+ * are: a member of the device's group sees none.
+ *
+ * Return: 0, -EPERM (not CAP_SYS_ADMIN), -EFAULT, -EINVAL (reserved
+ * bits), -ENOMEM.
  */
 long tvx_ro_list(struct thinvmx_ro_list __user *uarg)
 {
@@ -324,6 +328,8 @@ long tvx_ro_list(struct thinvmx_ro_list __user *uarg)
 	long ret = 0;
 	u32 n;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (copy_from_user(&l, uarg, sizeof(l)))
 		return -EFAULT;
 	if (l.reserved[0] || l.reserved[1])
@@ -377,8 +383,11 @@ static int ro_decode_device(u32 sbdf, struct pci_dev **pdev_out,
  * tvx_pci_msix_info() - THINVMX_PCI_MSIX_INFO
  * @uarg: struct thinvmx_msix_info
  *
- * Return: 0, -EFAULT, -EINVAL (reserved bits, a BAR that does not
- * decode), -ENODEV (no such device), -ENOENT (no MSI-X capability).
+ * Host frame numbers: CAP_SYS_ADMIN only, as for tvx_ro_list().
+ *
+ * Return: 0, -EPERM (not CAP_SYS_ADMIN), -EFAULT, -EINVAL (reserved
+ * bits, a BAR that does not decode), -ENODEV (no such device), -ENOENT
+ * (no MSI-X capability).
  */
 long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg)
 {
@@ -386,6 +395,8 @@ long tvx_pci_msix_info(struct thinvmx_msix_info __user *uarg)
 	struct pci_msix_info info;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
 	if (m.reserved[0] || m.reserved[1])
