@@ -48,7 +48,7 @@ KMOD_SRCS	:= Kbuild $(shell find kmod uapi -name '*.[chS]' 2>/dev/null)
 	checkpatch selftests benches nested-tcg nested-tcg-iommu nested-bochs nested-bochs-smp nested-bochs-kdump nested-bochs-1g \
 	nested-bochs-ram1g \
 	nested-kvm check demo bench \
-	clean install uninstall deb help
+	clean install uninstall install-dkms-source deb help
 
 all: module lib tools
 
@@ -121,11 +121,11 @@ LIB_PIC_OBJS	:= $(patsubst %.c,$(O)/lib/pic/%.o,$(LIB_SRCS))
 
 $(O)/lib/obj/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(NL_CFLAGS) -include lib/pure.h -c $< -o $@
+	$(CC) $(CFLAGS_USER) $(NL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -include lib/pure.h -c $< -o $@
 
 $(O)/lib/pic/%.o: %.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_USER) $(NL_CFLAGS) -fPIC -include lib/pure.h -c $< -o $@
+	$(CC) $(CFLAGS_USER) $(NL_CFLAGS) $(CPPFLAGS) $(CFLAGS) -fPIC -include lib/pure.h -c $< -o $@
 
 $(O)/lib/libthinvmx.a: $(LIB_OBJS)
 	@rm -f $@
@@ -206,11 +206,17 @@ install: lib tools
 	install -m 0755 $(addprefix $(O)/tools/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 
-# the directories install created stay when something else is in them
+# The module's source for DKMS (debian/thinvmx-dkms.dkms is its dkms.conf):
+# what kbuild needs, the uapi headers included.
+DKMS_SRCDIR	?= /usr/src/thinvmx-$(VERSION)
+install-dkms-source:
+	install -d $(DESTDIR)$(DKMS_SRCDIR)
+	cp -a --parents $(KMOD_SRCS) $(DESTDIR)$(DKMS_SRCDIR)/
+
+# Files only: the directories (lib, include, sbin, pkgconfig, man8 under
+# PREFIX) are everyone's and stay, as they would after a package's removal.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir -p --ignore-fail-on-non-empty $(DESTDIR)$(LIBDIR)/pkgconfig \
-		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 2>/dev/null
 
 # ---------------------------------------------------------------- packages
 
@@ -318,9 +324,11 @@ nested-prep: setup-nested selftests benches tools
 # $(call nested_run,VM,TEST LIST,extra args,output name)
 # THINVMX_KO=path boots with that module instead of the one built here
 # (check.sh: the one DKMS built from the thinvmx-dkms package).
+NESTED_KO	= $(or $(THINVMX_KO),$(call kbuild_dir,/usr/src/linux-headers-$(KV))/thinvmx.ko)
 define nested_run
+	$(if $(THINVMX_KO),@echo "nested: module $(THINVMX_KO) (THINVMX_KO)")
 	tools/nested/run.sh --vm $(1) --kroot $(NESTED_DIR)/kroot --kver $(KV) \
-		--module $(or $(THINVMX_KO),$(call kbuild_dir,/usr/src/linux-headers-$(KV))/thinvmx.ko) \
+		--module $(NESTED_KO) \
 		--tests-dir $(NESTED_DIR)/tests --list "$(2)" \
 		--out $(NESTED_DIR)/run-$(or $(4),$(1)) --timeout $(NESTED_TIMEOUT) $(3)
 endef

@@ -3,10 +3,12 @@
 #
 # `make check`: every tier of thinvmx's tests, in order of cost:
 #   setup, build, unit (cmocka), kbuild (W=1 + sparse), checkpatch,
-#   nested QEMU TCG (no VMX), QEMU TCG with an emulated IOMMU (device
-#   assignment, kernel lockdown), nested Bochs (VMX + EPT), Bochs with two
-#   CPUs for the tests that need them, and Bochs with a GiB of host memory
-#   that is not RAM for the 1 GiB EPT page test.
+#   packages (the Debian packages built, installed on this machine, used
+#   and purged: tools/check-packages.sh; root), nested QEMU TCG (no VMX),
+#   QEMU TCG with an emulated IOMMU (device assignment, kernel lockdown),
+#   nested Bochs (VMX + EPT), Bochs with two CPUs for the tests that need
+#   them (loading the module DKMS built in the packages stage), and Bochs
+#   with a GiB of host memory that is not RAM for the 1 GiB EPT page test.
 # Every stage runs even when an earlier one failed (except setup and build,
 # which everything needs). Logs go to build/check/<stage>.log. The last line
 # is "N passed, N failed" over the individual tests.
@@ -105,8 +107,20 @@ one_check $?
 stage checkpatch make -s checkpatch
 one_check $?
 
+stage packages tools/check-packages.sh
+rc=$?
+count_tap "$LOG/packages.log"
+[ $rc = 0 ] || grep -q -E '^not ok ' "$LOG/packages.log" || failed=$((failed + 1))
+
+# One Bochs run loads the module DKMS built from the thinvmx-dkms package
+# for the nested VM's kernel, not the one built here.
+dkms_ko=build/deb/dkms/thinvmx.ko
 for vm in tcg tcg-iommu bochs bochs-smp bochs-1g bochs-ram1g bochs-kdump; do
-	stage "nested-$vm" make -s "nested-$vm"
+	ko=()
+	if [ "$vm" = bochs-smp ] && [ -f "$dkms_ko" ]; then
+		ko=("THINVMX_KO=$(readlink -f "$dkms_ko")")
+	fi
+	stage "nested-$vm" make -s "nested-$vm" "${ko[@]}"
 	rc=$?
 	count_tap "$LOG/nested-$vm.log"
 	# the VM died, hung or the kernel complained: the rig said so
