@@ -219,14 +219,22 @@ u64 ept_lookup(struct ept *ept, u64 gpa, int *level)
  * @extra: GFP flags added to GFP_KERNEL_ACCOUNT (__GFP_NOFAIL where a
  *	   failed split would leave a guest more than it may have)
  *
+ * Short of memory, a p2m ioctl or a vCPU's split gets -ENOMEM rather than
+ * waking the OOM killer, which would kill whatever is largest -- often
+ * not the caller (__GFP_RETRY_MAYFAIL), unless @extra says __GFP_NOFAIL.
+ *
  * Return: 0 or -ENOMEM (the pool then holds what it got; free it).
  */
 int ept_prealloc_fill(struct ept_prealloc *pa, unsigned int n, gfp_t extra)
 {
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | extra;
+
+	if (!(extra & __GFP_NOFAIL))
+		gfp |= __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
 	if (n > EPT_PREALLOC_MAX)
 		return -E2BIG;
 	while (pa->nr < n) {
-		struct page *p = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | extra, 0);
+		struct page *p = tvx_alloc_pages(gfp, 0);
 
 		if (!p)
 			return -ENOMEM;
