@@ -45,7 +45,7 @@ KMOD_SRCS	:= Kbuild $(shell find kmod uapi -name '*.[chS]' 2>/dev/null)
 # ---------------------------------------------------------------- defaults
 
 .PHONY: all module lib tools setup setup-nested unit kbuild-check sparse \
-	checkpatch selftests benches nested-tcg nested-tcg-iommu nested-bochs nested-bochs-smp nested-bochs-kdump nested-bochs-1g \
+	checkpatch selftests benches nested-tcg nested-tcg-iommu nested-bochs nested-bochs-smp nested-bochs-host nested-bochs-kdump nested-bochs-1g \
 	nested-bochs-ram1g \
 	nested-kvm check demo bench \
 	clean install uninstall install-dkms-source deb help
@@ -305,8 +305,12 @@ NESTED_IOMMU_ARGS ?= --cmdline 'intel_iommu=on' --qemu-args '-machine kernel-irq
 NESTED_KDUMP_TESTS ?= kdump_test
 NESTED_KDUMP_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M' \
 		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
+# Host mode virtualises the nested kernel itself on its two CPUs (on/off
+# under load, CPU hotplug, rmmod while on): a boot of its own.
+NESTED_HOST_TESTS ?= host_test
+NESTED_HOST_ARGS ?= --cpus 2
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*.sh))
-NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) $(NESTED_KDUMP_TESTS) lockdown_test \
+NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) $(NESTED_KDUMP_TESTS) $(NESTED_HOST_TESTS) lockdown_test \
 			$(filter-out $(NESTED_BOTH_TESTS),$(NESTED_RAM1G_TESTS)),$(SELFTESTS)) \
 		   $(SELFTEST_SCRIPTS)
 NESTED_TIMEOUT	?= 900
@@ -344,6 +348,9 @@ nested-bochs: nested-prep
 
 nested-bochs-smp: nested-prep
 	$(call nested_run,bochs,$(NESTED_SMP_TESTS),$(NESTED_SMP_ARGS),bochs-smp)
+
+nested-bochs-host: nested-prep
+	$(call nested_run,bochs,$(NESTED_HOST_TESTS),$(NESTED_HOST_ARGS),bochs-host)
 
 nested-bochs-kdump: nested-prep
 	$(call nested_run,bochs,$(NESTED_KDUMP_TESTS),$(NESTED_KDUMP_ARGS),bochs-kdump)

@@ -18,6 +18,7 @@
 
 #include "../uapi/thinvmx.h"
 #include "domain.h"
+#include "host/host.h"
 #include "iommu/assign.h"
 #include "msix/ro_mmio.h"
 #include "netlink.h"
@@ -138,6 +139,16 @@ static long tvx_ioctl_get_caps(void __user *argp)
 	return 0;
 }
 
+static long tvx_ioctl_host_status(void __user *argp)
+{
+	struct thinvmx_host_status st;
+
+	tvx_host_status(&st);
+	if (copy_to_user(argp, &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
 static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
@@ -158,6 +169,13 @@ static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return tvx_iommu_probe(argp);
 	case THINVMX_PCI_MSIX_INFO:
 		return tvx_pci_msix_info(argp);
+	/* host mode reaches the whole host: CAP_SYS_ADMIN, as for the node */
+	case THINVMX_HOST_ENABLE:
+		return capable(CAP_SYS_ADMIN) ? tvx_host_enable() : -EPERM;
+	case THINVMX_HOST_DISABLE:
+		return capable(CAP_SYS_ADMIN) ? tvx_host_disable() : -EPERM;
+	case THINVMX_HOST_STATUS:
+		return capable(CAP_SYS_ADMIN) ? tvx_ioctl_host_status(argp) : -EPERM;
 	default:
 		return -ENOTTY;
 	}
@@ -218,8 +236,14 @@ static int __init tvx_init(void)
 		pr_err("cannot register the generic netlink family: %d\n", ret);
 		goto err_misc;
 	}
+	/* last: host=1 turns host mode on with everything else in place */
+	ret = tvx_host_init();
+	if (ret)
+		goto err_nl;
 	return 0;
 
+err_nl:
+	tvx_nl_exit();
 err_misc:
 	misc_deregister(&tvx_misc);
 err_enable:
@@ -231,6 +255,8 @@ err_l1d:
 
 static void __exit tvx_exit(void)
 {
+	/* host mode off first: every CPU natively again */
+	tvx_host_exit();
 	tvx_nl_exit();
 	misc_deregister(&tvx_misc);
 	tvx_ro_exit();

@@ -53,6 +53,27 @@ int tvx_get_caps(struct tvx_handle *h, struct thinvmx_caps *caps)
 	return 0;
 }
 
+int tvx_host_enable(struct tvx_handle *h)
+{
+	if (ioctl(h->fd, THINVMX_HOST_ENABLE) < 0)
+		return -errno;
+	return 0;
+}
+
+int tvx_host_disable(struct tvx_handle *h)
+{
+	if (ioctl(h->fd, THINVMX_HOST_DISABLE) < 0)
+		return -errno;
+	return 0;
+}
+
+int tvx_host_status(struct tvx_handle *h, struct thinvmx_host_status *st)
+{
+	if (ioctl(h->fd, THINVMX_HOST_STATUS, st) < 0)
+		return -errno;
+	return 0;
+}
+
 const char *tvx_vmx_status_str(__u32 status)
 {
 	return vmx_status_name(status);

@@ -29,6 +29,15 @@ int tvx_fd(const struct tvx_handle *h);
 int tvx_get_caps(struct tvx_handle *h, struct thinvmx_caps *caps);
 
 /*
+ * Host mode: THINVMX_HOST_ENABLE, THINVMX_HOST_DISABLE, THINVMX_HOST_STATUS.
+ * 0 or a negative errno (enable: -EBUSY when on already, while domains
+ * exist or another hypervisor holds VMX; disable: -EINVAL when off).
+ */
+int tvx_host_enable(struct tvx_handle *h);
+int tvx_host_disable(struct tvx_handle *h);
+int tvx_host_status(struct tvx_handle *h, struct thinvmx_host_status *st);
+
+/*
  * A domain: guest memory owned by the module, mapped into this process.
  * tvx_domain_create() maps every RAM entry of the final memory map; guest
  * physical address gpa is then at tvx_gpa(d, gpa).

@@ -7,8 +7,9 @@
 #   and purged: tools/check-packages.sh; root), nested QEMU TCG (no VMX),
 #   QEMU TCG with an emulated IOMMU (device assignment, kernel lockdown),
 #   nested Bochs (VMX + EPT), Bochs with two CPUs for the tests that need
-#   them (loading the module DKMS built in the packages stage), and Bochs
-#   with a GiB of host memory that is not RAM for the 1 GiB EPT page test.
+#   them (loading the module DKMS built in the packages stage), Bochs with
+#   two CPUs in host mode, and Bochs with a GiB of host memory that is not
+#   RAM for the 1 GiB EPT page test.
 # Every stage runs even when an earlier one failed (except setup and build,
 # which everything needs). Logs go to build/check/<stage>.log. The last line
 # is "N passed, N failed" over the individual tests.
@@ -115,7 +116,7 @@ count_tap "$LOG/packages.log"
 # One Bochs run loads the module DKMS built from the thinvmx-dkms package
 # for the nested VM's kernel, not the one built here.
 dkms_ko=build/deb/dkms/thinvmx.ko
-for vm in tcg tcg-iommu bochs bochs-smp bochs-1g bochs-ram1g bochs-kdump; do
+for vm in tcg tcg-iommu bochs bochs-smp bochs-host bochs-1g bochs-ram1g bochs-kdump; do
 	ko=()
 	if [ "$vm" = bochs-smp ] && [ -f "$dkms_ko" ]; then
 		ko=("THINVMX_KO=$(readlink -f "$dkms_ko")")

@@ -51,6 +51,9 @@ static const char usage_text[] =
 "  watch               print a line for each domain created or destroyed\n"
 "                      and each listener attached or detached, until\n"
 "                      interrupted (SIGINT, SIGTERM); needs CAP_SYS_ADMIN\n"
+"  host on|off|status  turn host mode on (the running host becomes a guest\n"
+"                      of thinvmx on every CPU) or off, or show whether it\n"
+"                      is on, on which CPUs, and its VM exits by kind\n"
 "  caps                show whether this host can run guests, why not if it\n"
 "                      cannot, the VMX features thinvmx uses and the control\n"
 "                      values it programs (reads /dev/thinvmx: root only)\n"
@@ -264,6 +267,107 @@ static int cmd_caps(const struct opts *o)
 	else
 		caps_text(&caps, o);
 	return caps.vmx_status == THINVMX_VMX_OK ? 0 : 1;
+}
+
+/* ------------------------------------------------------------ host */
+
+static const char *const host_exit_names[THINVMX_HOST_EXIT_MAX] = {
+	[THINVMX_HOST_EXIT_CPUID] = "cpuid",
+	[THINVMX_HOST_EXIT_XSETBV] = "xsetbv",
+	[THINVMX_HOST_EXIT_INVD] = "invd",
+	[THINVMX_HOST_EXIT_GETSEC] = "getsec",
+	[THINVMX_HOST_EXIT_VMX_INSN] = "vmx_insn",
+	[THINVMX_HOST_EXIT_VMCALL] = "vmcall",
+	[THINVMX_HOST_EXIT_MSR_READ] = "msr_read",
+	[THINVMX_HOST_EXIT_MSR_WRITE] = "msr_write",
+	[THINVMX_HOST_EXIT_CR] = "cr",
+	[THINVMX_HOST_EXIT_EPT] = "ept",
+	[THINVMX_HOST_EXIT_OTHER] = "other",
+};
+
+static void host_status_print(const struct thinvmx_host_status *st,
+			      const struct opts *o)
+{
+	struct json_object *j, *ept, *exits;
+	int i;
+
+	if (o->json) {
+		j = json_object_new_object();
+		tj_bool(j, "on", !!(st->flags & THINVMX_HOST_ON));
+		tj_u64(j, "cpus_on", st->nr_cpus_on);
+		tj_hex(j, "cpu_mask", st->cpus_on);
+		tj_u64(j, "enables", st->enables);
+		tj_u64(j, "disables", st->disables);
+		ept = tj_obj(j, "ept");
+		tj_u64(ept, "pages", st->ept_pages);
+		tj_u64(ept, "leaves_1g", st->ept_leaves_1g);
+		tj_u64(ept, "leaves_2m", st->ept_leaves_2m);
+		tj_u64(ept, "leaves_4k", st->ept_leaves_4k);
+		exits = tj_obj(j, "exits");
+		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
+			if (host_exit_names[i])
+				tj_u64(exits, host_exit_names[i], st->exits[i]);
+		tj_print(j, stdout);
+		return;
+	}
+	printf("host mode: %s", st->flags & THINVMX_HOST_ON ? "on" : "off");
+	if (st->flags & THINVMX_HOST_ON)
+		printf(" (%u CPUs, mask %#llx)", st->nr_cpus_on,
+		       (unsigned long long)st->cpus_on);
+	printf("\nturned on %llu times, off %llu times\n",
+	       (unsigned long long)st->enables, (unsigned long long)st->disables);
+	if (st->ept_pages)
+		printf("identity EPT: %llu pages, leaves 1G %llu, 2M %llu, 4K %llu\n",
+		       (unsigned long long)st->ept_pages,
+		       (unsigned long long)st->ept_leaves_1g,
+		       (unsigned long long)st->ept_leaves_2m,
+		       (unsigned long long)st->ept_leaves_4k);
+	printf("exits:");
+	for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
+		if (host_exit_names[i])
+			printf(" %s %llu", host_exit_names[i],
+			       (unsigned long long)st->exits[i]);
+	printf("\n");
+}
+
+static int cmd_host(const struct opts *o, int argc, char **argv)
+{
+	struct thinvmx_host_status st;
+	struct tvx_handle *h;
+	const char *what;
+	int ret;
+
+	if (argc != 1)
+		return usage();
+	what = argv[0];
+	if (strcmp(what, "on") && strcmp(what, "off") && strcmp(what, "status"))
+		return usage();
+	ret = tvx_open(&h);
+	if (ret) {
+		fprintf(stderr, "%s: cannot open %s: %s%s\n", prog,
+			THINVMX_DEVICE, strerror(-ret),
+			ret == -ENOENT ? " (is the thinvmx module loaded?)" : "");
+		return 1;
+	}
+	if (!strcmp(what, "on")) {
+		ret = tvx_host_enable(h);
+		if (ret)
+			fprintf(stderr, "%s: host on: %s%s\n", prog, strerror(-ret),
+				ret == -EBUSY ? " (already on, guest domains exist, or another hypervisor holds VMX: see dmesg)" : "");
+	} else if (!strcmp(what, "off")) {
+		ret = tvx_host_disable(h);
+		if (ret)
+			fprintf(stderr, "%s: host off: %s%s\n", prog, strerror(-ret),
+				ret == -EINVAL ? " (host mode is off)" : "");
+	} else {
+		ret = tvx_host_status(h, &st);
+		if (ret)
+			fprintf(stderr, "%s: host status: %s\n", prog, strerror(-ret));
+		else
+			host_status_print(&st, o);
+	}
+	tvx_close(h);
+	return ret ? 1 : 0;
 }
 
 /* ------------------------------------------------------------ status */
@@ -836,6 +940,8 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	args = argv + optind + 1;
 	nargs = argc - optind - 1;
+	if (!strcmp(cmd, "host"))
+		return cmd_host(&o, nargs, args);
 	if (!strcmp(cmd, "caps"))
 		return nargs ? usage() : cmd_caps(&o);
 	if (!strcmp(cmd, "status"))

@@ -50,6 +50,9 @@
  *   0x40  domain     THINVMX_ASSIGN_DEVICE      struct thinvmx_assign_device (in)
  *   0x41  domain     THINVMX_DEASSIGN_DEVICE    struct thinvmx_assign_device (in)
  *   0x42  /dev       THINVMX_IOMMU_PROBE        struct thinvmx_iommu_probe (in/out)
+ *   0x50  /dev       THINVMX_HOST_ENABLE        -
+ *   0x51  /dev       THINVMX_HOST_DISABLE       -
+ *   0x52  /dev       THINVMX_HOST_STATUS        struct thinvmx_host_status (out)
  *
  * THINVMX_INJECT_TRAP is taken on a listener fd as well.
  *
@@ -654,6 +657,52 @@ static_assert(sizeof(struct thinvmx_iommu_probe) == 64,
 	_IOW(THINVMX_IOC_MAGIC, 0x41, struct thinvmx_assign_device)
 #define THINVMX_IOMMU_PROBE \
 	_IOWR(THINVMX_IOC_MAGIC, 0x42, struct thinvmx_iommu_probe)
+
+/*
+ * Host mode: the running host itself becomes a VMX guest of thinvmx on
+ * every online CPU (DESIGN.md, "Host mode"). THINVMX_HOST_ENABLE: -EBUSY
+ * when it is on already, while guest domains exist, or when another
+ * hypervisor holds VMX; -EOPNOTSUPP without usable VMX.
+ * THINVMX_HOST_DISABLE: -EINVAL when it is off. All three need
+ * CAP_SYS_ADMIN (-EPERM).
+ */
+#define THINVMX_HOST_ON			_BITUL(0)  /* host mode is on */
+
+/* struct thinvmx_host_status.exits[]: VM exits by kind, summed over CPUs */
+#define THINVMX_HOST_EXIT_CPUID		0
+#define THINVMX_HOST_EXIT_XSETBV	1
+#define THINVMX_HOST_EXIT_INVD		2
+#define THINVMX_HOST_EXIT_GETSEC	3
+#define THINVMX_HOST_EXIT_VMX_INSN	4  /* refused with #UD */
+#define THINVMX_HOST_EXIT_VMCALL	5  /* the module's own (turning off) */
+#define THINVMX_HOST_EXIT_MSR_READ	6
+#define THINVMX_HOST_EXIT_MSR_WRITE	7
+#define THINVMX_HOST_EXIT_CR		8
+#define THINVMX_HOST_EXIT_EPT		9  /* EPT violation or misconfiguration */
+#define THINVMX_HOST_EXIT_OTHER		10 /* anything else (counted, resumed) */
+#define THINVMX_HOST_EXIT_MAX		16
+
+struct thinvmx_host_status {
+	__u32 flags;		/* THINVMX_HOST_* */
+	__u32 nr_cpus_on;	/* CPUs running as guests now */
+	__u64 cpus_on;		/* bit n: CPU n (n < 64) runs as a guest */
+	__u64 enables;		/* times host mode was turned on */
+	__u64 disables;		/* times it was turned off */
+	__u64 ept_pages;	/* pages of the identity EPT, 0 when off */
+	__u64 ept_leaves_1g;	/* leaves of the identity EPT by size */
+	__u64 ept_leaves_2m;
+	__u64 ept_leaves_4k;
+	__u64 exits[THINVMX_HOST_EXIT_MAX];	/* THINVMX_HOST_EXIT_* */
+	__u64 reserved[4];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 32,
+	      "struct thinvmx_host_status layout");
+
+#define THINVMX_HOST_ENABLE	_IO(THINVMX_IOC_MAGIC, 0x50)
+#define THINVMX_HOST_DISABLE	_IO(THINVMX_IOC_MAGIC, 0x51)
+#define THINVMX_HOST_STATUS \
+	_IOR(THINVMX_IOC_MAGIC, 0x52, struct thinvmx_host_status)
 
 /* vCPU registers */
 struct thinvmx_regs {

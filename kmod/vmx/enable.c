@@ -26,6 +26,7 @@
 #include <asm/tlbflush.h>
 
 #include "enable.h"
+#include "host/host.h"
 #include "host_caps.h"
 #include "vmx_ops.h"
 
@@ -43,6 +44,7 @@ struct vmx_cpu {
 static DEFINE_PER_CPU(struct vmx_cpu, vmx_cpus);
 static DEFINE_MUTEX(vmx_users_lock);
 static unsigned int vmx_users;		/* under vmx_users_lock */
+static bool vmx_exclusive;		/* host mode's, under vmx_users_lock */
 static bool vmx_wanted;			/* users > 0; read under cpus lock */
 static bool vmx_rebooting;
 static u32 vmx_revision;
@@ -107,6 +109,7 @@ static void vmx_cpu_off(void)
 	if (!vc->on)
 		return;
 	local_irq_save(flags);
+	tvx_host_cpu_leave();
 	vmx_cpu_clear_loaded(vc);
 	__vmxoff();
 	cr4_clear_bits(X86_CR4_VMXE);
@@ -189,6 +192,13 @@ void vmx_emergency_disable(void)
 	u64 phys;
 
 	WRITE_ONCE(vmx_rebooting, true);
+	/*
+	 * A CPU in host mode runs as a guest: VMCLEAR and VMXOFF there would
+	 * only exit to root mode (and #UD). Root mode puts the guest state
+	 * back natively first; if the crash is in root mode itself, the
+	 * VMCALL is VMfail and the CPU already is where VMXOFF works.
+	 */
+	tvx_host_cpu_leave();
 	if (!(__read_cr4() & X86_CR4_VMXE))
 		return;
 	if (READ_ONCE(vc->on)) {
@@ -214,16 +224,8 @@ static struct notifier_block vmx_reboot_nb = {
 	.notifier_call = vmx_reboot,
 };
 
-/**
- * vmx_get() - take a reference on VMX operation, entering it on first use
- *
- * Return:
- * * 0		- every online CPU is in VMX operation for thinvmx
- * * -EOPNOTSUPP - VMX is not usable on this host (see GET_CAPABILITIES)
- * * -EBUSY	- another hypervisor is in VMX operation on some CPU
- * * -EIO, -EFAULT - VMXON failed on some CPU (logged)
- */
-int vmx_get(void)
+/* vmx_get() and vmx_get_exclusive(), below */
+static int __vmx_get(bool exclusive)
 {
 	struct vmx_on_result res = {
 		.busy = ATOMIC_INIT(0),
@@ -238,6 +240,17 @@ int vmx_get(void)
 		ret = -EBUSY;
 		goto out;
 	}
+	if (vmx_exclusive) {
+		pr_info_ratelimited("host mode is on: no guest domain until it is off\n");
+		ret = -EBUSY;
+		goto out;
+	}
+	if (exclusive && vmx_users) {
+		pr_info("guest domains exist: no host mode while they do\n");
+		ret = -EBUSY;
+		goto out;
+	}
+	vmx_exclusive = exclusive;
 	if (vmx_users++)
 		goto out;
 	cpus_read_lock();
@@ -247,12 +260,41 @@ int vmx_get(void)
 		vmx_wanted = false;
 		on_each_cpu(vmx_cpu_off_ipi, NULL, 1);
 		vmx_users = 0;
+		vmx_exclusive = false;
 		ret = atomic_read(&res.busy) ? -EBUSY : -EIO;
+		if (ret == -EBUSY)
+			pr_info("another hypervisor holds VMX on some CPU\n");
 	}
 	cpus_read_unlock();
 out:
 	mutex_unlock(&vmx_users_lock);
 	return ret;
+}
+
+/**
+ * vmx_get() - take a reference on VMX operation, entering it on first use
+ *
+ * Return:
+ * * 0		- every online CPU is in VMX operation for thinvmx
+ * * -EOPNOTSUPP - VMX is not usable on this host (see GET_CAPABILITIES)
+ * * -EBUSY	- another hypervisor is in VMX operation on some CPU, or
+ *		  host mode is on (logged)
+ * * -EIO, -EFAULT - VMXON failed on some CPU (logged)
+ */
+int vmx_get(void)
+{
+	return __vmx_get(false);
+}
+
+/**
+ * vmx_get_exclusive() - enter VMX operation as its only user (host mode)
+ *
+ * Return: as vmx_get(); -EBUSY also while any other reference exists.
+ * Until the vmx_put() of this reference, vmx_get() fails with -EBUSY.
+ */
+int vmx_get_exclusive(void)
+{
+	return __vmx_get(true);
 }
 
 /**
@@ -262,6 +304,7 @@ void vmx_put(void)
 {
 	mutex_lock(&vmx_users_lock);
 	if (!WARN_ON(!vmx_users) && !--vmx_users) {
+		vmx_exclusive = false;
 		cpus_read_lock();
 		vmx_wanted = false;
 		on_each_cpu(vmx_cpu_off_ipi, NULL, 1);
@@ -359,6 +402,17 @@ static void vmx_clear_ipi(void *arg)
 	list_del_init(&lv->node);
 	lv->cpu = -1;
 	lv->launched = false;
+}
+
+/**
+ * vmx_loaded_vmcs_clear_local() - VMCLEAR a VMCS if this CPU holds it
+ * @lv: the VMCS; loaded here, or nowhere
+ *
+ * Context: interrupts off.
+ */
+void vmx_loaded_vmcs_clear_local(struct vmx_loaded_vmcs *lv)
+{
+	vmx_clear_ipi(lv);
 }
 
 /**

@@ -23,6 +23,7 @@ struct vmx_loaded_vmcs {
 int vmx_enable_init(const struct thinvmx_caps *caps);
 void vmx_enable_exit(void);
 int vmx_get(void);
+int vmx_get_exclusive(void);
 void vmx_put(void);
 unsigned int vmx_users_now(void);
 int vmx_foreign_owner_cpu(void);
@@ -36,5 +37,6 @@ void vmx_emergency_exit(void);
 void vmx_loaded_vmcs_init(struct vmx_loaded_vmcs *lv, struct page *vmcs);
 int vmx_loaded_vmcs_load(struct vmx_loaded_vmcs *lv);
 void vmx_loaded_vmcs_clear(struct vmx_loaded_vmcs *lv);
+void vmx_loaded_vmcs_clear_local(struct vmx_loaded_vmcs *lv);
 
 #endif /* _THINVMX_VMX_ENABLE_H */

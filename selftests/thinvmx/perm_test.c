@@ -6,8 +6,9 @@
  * guest in it, and gets -EPERM for everything that reaches beyond its
  * domain, which stays CAP_SYS_ADMIN's: mapping host MMIO, assigning
  * devices and their BARs, the IOMMU probe, the read-only set and its
- * list, a device's MSI-X frames, a domain's host frames, and over
- * netlink the read-only set and the MMIO allow-list.
+ * list, a device's MSI-X frames, a domain's host frames, host mode (on,
+ * off, status), and over netlink the read-only set and the MMIO
+ * allow-list.
  *
  * The test gives the node to group TEST_GID (mode 0660) for the length of
  * one child that drops to uid 65534 in that group (setgroups, setgid,
@@ -47,7 +48,8 @@ enum {
 	R_MAP_MMIO = R_PRIV, R_ASSIGN_DEVICE, R_DEASSIGN_DEVICE,
 	R_ASSIGN_DEVICE_BAR, R_GET_FRAME_LIST, R_IOMMU_PROBE, R_RO_ADD,
 	R_RO_REMOVE, R_RO_LIST, R_PCI_MSIX_INFO, R_NL_RO_ADD, R_NL_RO_REMOVE,
-	R_NL_ALLOW_ADD, R_NL_ALLOW_REMOVE,
+	R_NL_ALLOW_ADD, R_NL_ALLOW_REMOVE, R_HOST_ENABLE, R_HOST_DISABLE,
+	R_HOST_STATUS,
 	R_NR
 };
 
@@ -57,7 +59,8 @@ static const char * const names[R_NR] = {
 	"ASSIGN_DEVICE_BAR", "GET_FRAME_LIST", "IOMMU_PROBE", "RO_ADD",
 	"RO_REMOVE", "RO_LIST", "PCI_MSIX_INFO", "netlink RO_ADD",
 	"netlink RO_REMOVE", "netlink MMIO_ALLOW_ADD",
-	"netlink MMIO_ALLOW_REMOVE",
+	"netlink MMIO_ALLOW_REMOVE", "HOST_ENABLE", "HOST_DISABLE",
+	"HOST_STATUS",
 };
 
 #define NOT_RUN		1	/* a step after one that failed */
@@ -94,6 +97,7 @@ static void as_member(int *r)
 		struct thinvmx_ro_list rl;
 		struct thinvmx_msix_info msix;
 		struct thinvmx_open_domain od;
+		struct thinvmx_host_status hs;
 	} a;
 	struct thinvmx_domain_info info;
 	struct thinvmx_caps caps;
@@ -150,6 +154,9 @@ static void as_member(int *r)
 	memset(&a, 0, sizeof(a));
 	r[R_RO_LIST] = xioctl(dev, THINVMX_RO_LIST, &a);
 	r[R_PCI_MSIX_INFO] = xioctl(dev, THINVMX_PCI_MSIX_INFO, &a);
+	r[R_HOST_ENABLE] = ioctl(dev, THINVMX_HOST_ENABLE) ? -errno : 0;
+	r[R_HOST_DISABLE] = ioctl(dev, THINVMX_HOST_DISABLE) ? -errno : 0;
+	r[R_HOST_STATUS] = xioctl(dev, THINVMX_HOST_STATUS, &a);
 	if (!tvx_nl_open(&nl)) {
 		r[R_NL_RO_ADD] = tvx_nl_ro_add(nl, 0x100, 0x100);
 		r[R_NL_RO_REMOVE] = tvx_nl_ro_remove(nl, 0x100, 0x100);

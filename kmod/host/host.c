@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host mode: the Linux that is running goes on as a VMX guest of thinvmx
+ * on every online CPU ("blue pill", as SimpleVisor, HyperPlatform and ksm
+ * do it on other systems; DESIGN.md, "Host mode").
+ *
+ * On: VMX operation is taken exclusively (vmx_get_exclusive(): no guest
+ * domain may exist, none may be created while host mode is on), then each
+ * online CPU, interrupts off, writes its own state into its VMCS
+ * (host_vmcs.c) and VMLAUNCHes into it: it resumes at the same place, now
+ * as a guest whose VM exits land on a per-CPU root-mode stack
+ * (host_exit.c). Off: each CPU asks root mode, by a VMCALL only this
+ * module's code can make, to put the guest's state back natively; then
+ * vmx_put() VMCLEARs and leaves VMX operation as for any VMX user.
+ *
+ * Every path that leaves VMX operation on a CPU (vmx_cpu_off(): a CPU
+ * going offline, suspend, reboot and kexec, the last VMX user going; and
+ * the emergency callback: a crash or an emergency restart) first calls
+ * tvx_host_cpu_leave(). A CPU coming online is taken in by a cpuhp
+ * callback that runs after vmx/enable.c's VMXON, and a CPU resuming from
+ * suspend by syscore ops registered after vmx/enable.c's.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/smp.h>
+#include <linux/syscore_ops.h>
+#include <asm/msr-index.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "host/host.h"
+#include "host/host_cpu.h"
+#include "pages.h"
+#include "vmx/caps.h"
+#include "vmx/host_caps.h"
+#include "vmx/vmx_bits.h"
+
+DEFINE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
+struct tvx_host_cfg tvx_host_cfg;
+
+static DEFINE_MUTEX(tvx_host_lock);
+static bool tvx_host_wanted;		/* written under tvx_host_lock and cpus lock */
+static struct tvx_host_ept tvx_host_ept;
+static u64 tvx_host_enables, tvx_host_disables;
+static int tvx_host_hp_state = -1;
+
+static bool tvx_host_param;
+module_param_named(host, tvx_host_param, bool, 0444);
+MODULE_PARM_DESC(host, "turn host mode on at load (the running host as a guest)");
+
+static bool tvx_host_use_ept = true;
+module_param_named(host_ept, tvx_host_use_ept, bool, 0644);
+MODULE_PARM_DESC(host_ept, "host mode with its identity EPT (off: no EPT)");
+
+/*
+ * Host mode's controls: as few exits as the architecture allows. No pin
+ * controls (interrupts and NMIs go straight to the host's IDT), no HLT,
+ * MWAIT, PAUSE, I/O, CR3 or CR8 exits; the MSR bitmap. What the host
+ * kernel may use and would #UD on without its enable bit: RDTSCP (and
+ * RDPID), INVPCID, XSAVES, TPAUSE/UMWAIT. The debug controls keep DR7
+ * and IA32_DEBUGCTL across exits (a VM exit clears them otherwise).
+ */
+static const struct vmx_ctl_spec host_pin_spec = { 0 };
+
+static const struct vmx_ctl_spec host_proc_spec = {
+	.required = VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_SECONDARY_CONTROLS,
+};
+
+#define VMX_PROC2_USER_WAIT_PAUSE	BIT(26)
+
+static const struct vmx_ctl_spec host_proc2_spec = {
+	.optional = VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID | VMX_PROC2_XSAVES |
+		    VMX_PROC2_USER_WAIT_PAUSE,
+};
+
+static const struct vmx_ctl_spec host_exit_spec = {
+	.required = VMX_EXIT_HOST_ADDR_SPACE_SIZE | VMX_EXIT_SAVE_DEBUG_CONTROLS |
+		    VMX_EXIT_SAVE_IA32_EFER | VMX_EXIT_LOAD_IA32_EFER,
+	.optional = VMX_EXIT_SAVE_IA32_PAT | VMX_EXIT_LOAD_IA32_PAT,
+};
+
+static const struct vmx_ctl_spec host_entry_spec = {
+	.required = VMX_ENTRY_IA32E_MODE | VMX_ENTRY_LOAD_DEBUG_CONTROLS |
+		    VMX_ENTRY_LOAD_IA32_EFER,
+	.optional = VMX_ENTRY_LOAD_IA32_PAT,
+};
+
+static int host_adjust(const struct vmx_ctl_spec *spec, u64 msr, u64 true_msr,
+		       const char *name, u32 *out)
+{
+	const struct thinvmx_caps *c = tvx_host_caps;
+	u32 missing;
+
+	if (c->msr_basic & VMXCAP_BASIC_TRUE_CTLS && true_msr)
+		msr = true_msr;
+	if (vmx_adjust_ctl(spec, msr, out, &missing)) {
+		pr_warn("host mode: the %s controls lack bits %#x\n", name, missing);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int host_controls(struct tvx_host_cfg *cfg, bool ept)
+{
+	const struct thinvmx_caps *c = tvx_host_caps;
+	struct vmx_ctl_spec proc2 = host_proc2_spec;
+	int ret;
+
+	if (ept)
+		proc2.required |= VMX_PROC2_EPT;
+	ret = host_adjust(&host_pin_spec, c->msr_pinbased, c->msr_true_pinbased,
+			  "pin-based", &cfg->pin);
+	ret = ret ?: host_adjust(&host_proc_spec, c->msr_procbased,
+				 c->msr_true_procbased, "processor-based", &cfg->proc);
+	ret = ret ?: host_adjust(&proc2, c->msr_procbased2, 0, "secondary",
+				 &cfg->proc2);
+	ret = ret ?: host_adjust(&host_exit_spec, c->msr_exit, c->msr_true_exit,
+				 "VM-exit", &cfg->exit);
+	ret = ret ?: host_adjust(&host_entry_spec, c->msr_entry, c->msr_true_entry,
+				 "VM-entry", &cfg->entry);
+	if (ret)
+		return ret;
+	/* the bits VMX fixes, and no other: they cannot change anyway */
+	cfg->cr0_mask = c->msr_cr0_fixed0 | (u32)~c->msr_cr0_fixed1;
+	cfg->cr4_mask = c->msr_cr4_fixed0 | (u32)~c->msr_cr4_fixed1;
+	return 0;
+}
+
+/* IA32_FEATURE_CONTROL and the VMX MSRs exit, reads and writes. */
+static void host_msr_bitmap(u8 *bitmap)
+{
+	u32 msr;
+
+	__set_bit(VMX_MSR_FEATURE_CONTROL, (unsigned long *)bitmap);
+	__set_bit(VMX_MSR_FEATURE_CONTROL, (unsigned long *)(bitmap + 2048));
+	for (msr = VMX_MSR_BASIC; msr <= MSR_IA32_VMX_PROCBASED_CTLS3; msr++) {
+		__set_bit(msr, (unsigned long *)bitmap);
+		__set_bit(msr, (unsigned long *)(bitmap + 2048));
+	}
+}
+
+static void host_free_cpus(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
+
+		if (hc->vmcs_page)
+			tvx_free_pages(hc->vmcs_page, 0);
+		if (hc->stack)
+			tvx_free_pages(virt_to_page(hc->stack), TVX_HOST_STACK_ORDER);
+		hc->vmcs_page = NULL;
+		hc->stack = NULL;
+	}
+}
+
+static void host_free(void)
+{
+	struct tvx_host_cfg *cfg = &tvx_host_cfg;
+
+	host_free_cpus();
+	tvx_host_ept_free(&tvx_host_ept);
+	if (cfg->msr_bitmap)
+		tvx_free_pages(cfg->msr_bitmap, 0);
+	if (cfg->root_pgd)
+		tvx_free_pages(cfg->root_pgd, 0);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * Root mode's page table: the kernel half of the current one. Every
+ * process's table shares those top-level entries (the kernel's mappings,
+ * vmalloc and modules included), and this copy outlives whichever
+ * process was current here.
+ */
+static struct page *host_root_pgd(void)
+{
+	struct page *p = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	pgd_t *cur = __va(read_cr3_pa());
+
+	if (p)
+		memcpy((pgd_t *)page_address(p) + PTRS_PER_PGD / 2,
+		       cur + PTRS_PER_PGD / 2, PTRS_PER_PGD / 2 * sizeof(pgd_t));
+	return p;
+}
+
+static int host_prepare(void)
+{
+	struct tvx_host_cfg *cfg = &tvx_host_cfg;
+	unsigned int eax, ebx, ecx, edx;
+	int cpu, ret;
+
+	ret = host_controls(cfg, tvx_host_use_ept);
+	if (ret)
+		return ret;
+	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+	cfg->xcr0_supported = eax | ((u64)edx << 32);
+	cfg->msr_bitmap = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	cfg->root_pgd = host_root_pgd();
+	if (!cfg->msr_bitmap || !cfg->root_pgd)
+		goto nomem;
+	host_msr_bitmap(page_address(cfg->msr_bitmap));
+	for_each_possible_cpu(cpu) {
+		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
+		struct page *stack;
+
+		hc->vmcs_page = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+		stack = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, TVX_HOST_STACK_ORDER);
+		hc->stack = stack ? page_address(stack) : NULL;
+		if (!hc->vmcs_page || !hc->stack)
+			goto nomem;
+		vmx_loaded_vmcs_init(&hc->vmcs, hc->vmcs_page);
+	}
+	if (tvx_host_use_ept) {
+		ret = tvx_host_ept_build(&tvx_host_ept);
+		if (ret) {
+			pr_warn("host mode: cannot build the identity EPT: %d\n", ret);
+			goto err;
+		}
+		cfg->eptp = page_to_phys(tvx_host_ept.pml4) | VMX_EPTP_PWL_4 |
+			    VMX_EPTP_MT_WB;
+	}
+	return 0;
+
+nomem:
+	ret = -ENOMEM;
+err:
+	host_free();
+	return ret;
+}
+
+struct host_enter_result {
+	atomic_t failed;
+	int err;		/* the last failure */
+	u32 insn_err;		/* its VM-instruction error, if VMfail */
+};
+
+/* Take this CPU in. Interrupts off; in VMX operation (vmx_cpu_on()). */
+static void host_cpu_enter(struct host_enter_result *res)
+{
+	struct tvx_host_cpu *hc = this_cpu_ptr(&tvx_host_cpus);
+	int ret;
+
+	if (hc->on)
+		return;
+	vmx_loaded_vmcs_clear_local(&hc->vmcs);
+	ret = vmx_loaded_vmcs_load(&hc->vmcs);
+	if (!ret) {
+		tvx_host_vmcs_setup(hc);
+		WRITE_ONCE(hc->on, true);
+		ret = tvx_host_launch();
+	}
+	if (ret) {
+		WRITE_ONCE(hc->on, false);
+		res->err = ret;
+		if (ret == -EIO)
+			res->insn_err = vmcs_read32(VM_INSTRUCTION_ERROR);
+		atomic_inc(&res->failed);
+	}
+}
+
+static void host_cpu_enter_ipi(void *arg)
+{
+	host_cpu_enter(arg);
+}
+
+/**
+ * tvx_host_cpu_leave() - take this CPU out of host mode, if it is in it
+ *
+ * Called before every VMXOFF (vmx/enable.c), in process, IPI or NMI
+ * context (a crash): touches only this CPU. If root mode itself is
+ * interrupted here (an NMI during an exit, a crash in the exit handler),
+ * the VMCALL is VMfail and the CPU simply stays in root mode, where
+ * VMCLEAR and VMXOFF work.
+ *
+ * Context: interrupts off.
+ */
+void tvx_host_cpu_leave(void)
+{
+	struct tvx_host_cpu *hc = raw_cpu_ptr(&tvx_host_cpus);
+
+	if (!READ_ONCE(hc->on))
+		return;
+	tvx_host_vmcall(TVX_HOST_VMCALL_LEAVE);
+	WRITE_ONCE(hc->on, false);
+}
+
+static void host_cpu_leave_ipi(void *arg)
+{
+	tvx_host_cpu_leave();
+}
+
+static void host_report_enter(const struct host_enter_result *res, int cpu)
+{
+	if (res->err == -EIO)
+		pr_err("host mode: VMLAUNCH failed on CPU %d, VM-instruction error %u\n",
+		       cpu, res->insn_err);
+	else
+		pr_err("host mode: cannot take CPU %d in: %d\n", cpu, res->err);
+}
+
+static int host_hp_online(unsigned int cpu)
+{
+	struct host_enter_result res = { .failed = ATOMIC_INIT(0) };
+
+	if (!READ_ONCE(tvx_host_wanted))
+		return 0;
+	local_irq_disable();
+	host_cpu_enter(&res);
+	local_irq_enable();
+	if (atomic_read(&res.failed))
+		host_report_enter(&res, cpu);
+	return 0;
+}
+
+static int host_hp_offline(unsigned int cpu)
+{
+	local_irq_disable();
+	tvx_host_cpu_leave();
+	local_irq_enable();
+	return 0;
+}
+
+static int host_suspend(void)
+{
+	tvx_host_cpu_leave();
+	return 0;
+}
+
+static void host_resume(void)
+{
+	struct host_enter_result res = { .failed = ATOMIC_INIT(0) };
+
+	if (!tvx_host_wanted)
+		return;
+	host_cpu_enter(&res);
+	if (atomic_read(&res.failed))
+		host_report_enter(&res, smp_processor_id());
+}
+
+static struct syscore_ops host_syscore_ops = {
+	.suspend = host_suspend,
+	.resume = host_resume,
+};
+
+/**
+ * tvx_host_enable() - turn host mode on: every online CPU becomes a guest
+ *
+ * Context: process context, may sleep.
+ * Return:
+ * * 0		- every online CPU runs as a guest
+ * * -EBUSY	- host mode is on already, guest domains exist, or another
+ *		  hypervisor holds VMX (logged)
+ * * -EOPNOTSUPP - VMX, or a control host mode needs, is missing
+ * * -ENOMEM, -EIO - allocation, or VMLAUNCH on some CPU, failed (logged)
+ */
+int tvx_host_enable(void)
+{
+	struct host_enter_result res = { .failed = ATOMIC_INIT(0) };
+	int ret;
+
+	if (tvx_host_hp_state < 0)
+		return -EOPNOTSUPP;
+	mutex_lock(&tvx_host_lock);
+	if (tvx_host_wanted) {
+		pr_info("host mode is on already\n");
+		ret = -EBUSY;
+		goto out;
+	}
+	ret = host_prepare();
+	if (ret)
+		goto out;
+	ret = vmx_get_exclusive();
+	if (ret) {
+		host_free();
+		goto out;
+	}
+	cpus_read_lock();
+	tvx_host_wanted = true;
+	on_each_cpu(host_cpu_enter_ipi, &res, 1);
+	if (atomic_read(&res.failed)) {
+		tvx_host_wanted = false;
+		on_each_cpu(host_cpu_leave_ipi, NULL, 1);
+	}
+	cpus_read_unlock();
+	if (atomic_read(&res.failed)) {
+		host_report_enter(&res, -1);
+		vmx_put();
+		host_free();
+		ret = -EIO;
+		goto out;
+	}
+	tvx_host_enables++;
+	pr_info("host mode on: %u CPUs run as guests%s\n", num_online_cpus(),
+		tvx_host_cfg.eptp ? ", identity EPT" : "");
+out:
+	mutex_unlock(&tvx_host_lock);
+	return ret;
+}
+
+/**
+ * tvx_host_disable() - turn host mode off: every CPU goes on natively
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EINVAL when host mode is off.
+ */
+int tvx_host_disable(void)
+{
+	int ret = 0;
+
+	mutex_lock(&tvx_host_lock);
+	if (!tvx_host_wanted) {
+		pr_info("host mode is off already\n");
+		ret = -EINVAL;
+		goto out;
+	}
+	cpus_read_lock();
+	tvx_host_wanted = false;
+	on_each_cpu(host_cpu_leave_ipi, NULL, 1);
+	cpus_read_unlock();
+	vmx_put();
+	host_free();
+	tvx_host_disables++;
+	pr_info("host mode off\n");
+out:
+	mutex_unlock(&tvx_host_lock);
+	return ret;
+}
+
+/**
+ * tvx_host_status() - host mode's state and counters
+ * @st: filled in (reserved fields zero)
+ */
+void tvx_host_status(struct thinvmx_host_status *st)
+{
+	int cpu, i;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&tvx_host_lock);
+	if (tvx_host_wanted)
+		st->flags |= THINVMX_HOST_ON;
+	st->enables = tvx_host_enables;
+	st->disables = tvx_host_disables;
+	st->ept_pages = tvx_host_ept.nr_pages;
+	st->ept_leaves_4k = tvx_host_ept.leaves[0];
+	st->ept_leaves_2m = tvx_host_ept.leaves[1];
+	st->ept_leaves_1g = tvx_host_ept.leaves[2];
+	for_each_possible_cpu(cpu) {
+		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
+
+		if (READ_ONCE(hc->on)) {
+			st->nr_cpus_on++;
+			if (cpu < 64)
+				st->cpus_on |= BIT_ULL(cpu);
+		}
+		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
+			st->exits[i] += READ_ONCE(hc->exits[i]);
+	}
+	mutex_unlock(&tvx_host_lock);
+}
+
+/**
+ * tvx_host_init() - get host mode ready; turn it on if host=1 asked
+ *
+ * After vmx_enable_init(): the cpuhp state and the syscore ops must come
+ * after vmx/enable.c's, so that a CPU is in VMX operation before it is
+ * taken in, and out of host mode before it leaves VMX operation.
+ *
+ * Return: 0, or the error of the registration or of host=1.
+ */
+int tvx_host_init(void)
+{
+	int ret;
+
+	if (tvx_host_caps->vmx_status != THINVMX_VMX_OK) {
+		if (tvx_host_param)
+			pr_err("host=1: VMX is not usable here\n");
+		return tvx_host_param ? -EOPNOTSUPP : 0;
+	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "thinvmx/host:online",
+					host_hp_online, host_hp_offline);
+	if (ret < 0)
+		return ret;
+	tvx_host_hp_state = ret;
+	register_syscore_ops(&host_syscore_ops);
+	if (tvx_host_param) {
+		ret = tvx_host_enable();
+		if (ret) {
+			tvx_host_exit();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * tvx_host_exit() - turn host mode off if it is on; undo tvx_host_init()
+ */
+void tvx_host_exit(void)
+{
+	if (tvx_host_hp_state < 0)
+		return;
+	if (READ_ONCE(tvx_host_wanted))
+		tvx_host_disable();
+	unregister_syscore_ops(&host_syscore_ops);
+	cpuhp_remove_state_nocalls(tvx_host_hp_state);
+	tvx_host_hp_state = -1;
+}

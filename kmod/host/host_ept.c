@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host mode's EPT: the identity map of the whole physical address space
+ * (MAXPHYADDR, boot_cpu_data.x86_phys_bits), guest-physical = host-
+ * physical, read/write/execute, with the memory type the MTRRs give each
+ * range (mtrr_map.c) in the largest leaf the MTRR boundaries allow: a
+ * 1 GiB leaf where the CPU has them and one type covers the GiB, else
+ * 2 MiB, else 4 KiB. Ignore-PAT stays clear, so the host's PAT combines
+ * with the MTRR type exactly as it does natively (SDM 29.3.7.2).
+ */
+#include <linux/io.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/vmx.h>
+
+#include "host/host_cpu.h"
+#include "host/mtrr_map.h"
+#include "pages.h"
+#include "vmx/host_caps.h"
+
+#define EPT_LEAF_LARGE	BIT_ULL(7)
+#define EPT_ENTRIES	512
+
+static u64 *host_ept_page(struct tvx_host_ept *e, u64 *pa)
+{
+	struct page *p = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+
+	if (!p)
+		return NULL;
+	list_add_tail(&p->lru, &e->pages);
+	e->nr_pages++;
+	*pa = page_to_phys(p);
+	return page_address(p);
+}
+
+static u64 host_ept_leaf(u64 pa, int type, bool large)
+{
+	return pa | VMX_EPT_RWX_MASK | ((u64)type << VMX_EPT_MT_EPTE_SHIFT) |
+	       (large ? EPT_LEAF_LARGE : 0);
+}
+
+static void host_read_mtrrs(struct mtrr_map *m)
+{
+	static const u32 fixed[11] = {
+		0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b,
+		0x26c, 0x26d, 0x26e, 0x26f,
+	};
+	unsigned int i, n;
+
+	memset(m, 0, sizeof(*m));
+	m->phys_bits = boot_cpu_data.x86_phys_bits;
+	rdmsrl(MTRRMAP_MSR_CAP, m->cap);
+	rdmsrl(MTRRMAP_MSR_DEF_TYPE, m->def_type);
+	if (m->cap & MTRRMAP_CAP_FIX)
+		for (i = 0; i < ARRAY_SIZE(fixed); i++)
+			rdmsrl(fixed[i], m->fixed[i]);
+	n = min_t(unsigned int, m->cap & MTRRMAP_CAP_VCNT, MTRRMAP_MAX_VAR);
+	for (i = 0; i < n; i++) {
+		rdmsrl(MTRRMAP_MSR_PHYSBASE0 + 2 * i, m->var[i].base);
+		rdmsrl(MTRRMAP_MSR_PHYSBASE0 + 2 * i + 1, m->var[i].mask);
+	}
+}
+
+/* One 2 MiB range at @pa: a leaf, or a table of 4 KiB leaves. */
+static int host_ept_2m(struct tvx_host_ept *e, const struct mtrr_map *m,
+		       u64 *pde, u64 pa)
+{
+	int type = mtrrmap_range_type(m, pa, SZ_2M);
+	u64 *pt, pt_pa;
+	int i;
+
+	if (type != MTRRMAP_MIXED) {
+		*pde = host_ept_leaf(pa, type, true);
+		e->leaves[1]++;
+		return 0;
+	}
+	pt = host_ept_page(e, &pt_pa);
+	if (!pt)
+		return -ENOMEM;
+	for (i = 0; i < EPT_ENTRIES; i++) {
+		u64 a = pa + (u64)i * SZ_4K;
+
+		pt[i] = host_ept_leaf(a, mtrrmap_range_type(m, a, SZ_4K), false);
+	}
+	e->leaves[0] += EPT_ENTRIES;
+	*pde = pt_pa | VMX_EPT_RWX_MASK;
+	return 0;
+}
+
+/* One 1 GiB range at @pa: a leaf, or a table of 2 MiB ranges. */
+static int host_ept_1g(struct tvx_host_ept *e, const struct mtrr_map *m,
+		       u64 *pdpte, u64 pa)
+{
+	int type = MTRRMAP_MIXED;
+	u64 *pd, pd_pa;
+	int i, ret;
+
+	if (tvx_has_feature(THINVMX_FEAT_EPT_1G))
+		type = mtrrmap_range_type(m, pa, SZ_1G);
+	if (type != MTRRMAP_MIXED) {
+		*pdpte = host_ept_leaf(pa, type, true);
+		e->leaves[2]++;
+		return 0;
+	}
+	pd = host_ept_page(e, &pd_pa);
+	if (!pd)
+		return -ENOMEM;
+	for (i = 0; i < EPT_ENTRIES; i++) {
+		ret = host_ept_2m(e, m, &pd[i], pa + (u64)i * SZ_2M);
+		if (ret)
+			return ret;
+	}
+	*pdpte = pd_pa | VMX_EPT_RWX_MASK;
+	return 0;
+}
+
+/**
+ * tvx_host_ept_build() - build the identity EPT from this CPU's MTRRs
+ * @e: empty; on success holds the tables (e->pml4 is the root)
+ *
+ * The MTRRs are the same on every CPU (the kernel checks and warns at
+ * boot otherwise); this CPU's are read.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -ENOMEM (what was built is freed), or -EOPNOTSUPP when the
+ * CPU has no 2 MiB EPT pages or no MTRRs.
+ */
+int tvx_host_ept_build(struct tvx_host_ept *e)
+{
+	u64 top = 1ULL << boot_cpu_data.x86_phys_bits;
+	struct mtrr_map *m;
+	u64 *pml4, *pdpt = NULL, pml4_pa, pdpt_pa, pa;
+	int ret = 0;
+
+	memset(e, 0, sizeof(*e));
+	INIT_LIST_HEAD(&e->pages);
+	if (!tvx_has_feature(THINVMX_FEAT_EPT_2M) || !boot_cpu_has(X86_FEATURE_MTRR))
+		return -EOPNOTSUPP;
+	m = kmalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	host_read_mtrrs(m);
+	pml4 = host_ept_page(e, &pml4_pa);
+	if (!pml4) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	e->pml4 = virt_to_page(pml4);
+	for (pa = 0; pa < top; pa += SZ_1G) {
+		unsigned int i4 = pa >> 39, i3 = (pa >> 30) & 511;
+
+		if (!i3) {
+			pdpt = host_ept_page(e, &pdpt_pa);
+			if (!pdpt) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			pml4[i4] = pdpt_pa | VMX_EPT_RWX_MASK;
+		}
+		ret = host_ept_1g(e, m, &pdpt[i3], pa);
+		if (ret)
+			goto out;
+		cond_resched();
+	}
+out:
+	kfree(m);
+	if (ret)
+		tvx_host_ept_free(e);
+	return ret;
+}
+
+/**
+ * tvx_host_ept_free() - free the tables of tvx_host_ept_build()
+ * @e: built, or empty; left empty
+ */
+void tvx_host_ept_free(struct tvx_host_ept *e)
+{
+	struct page *p, *tmp;
+
+	if (!e->pages.next)
+		return;
+	list_for_each_entry_safe(p, tmp, &e->pages, lru) {
+		list_del(&p->lru);
+		tvx_free_pages(p, 0);
+	}
+	e->pml4 = NULL;
+	e->nr_pages = 0;
+	memset(e->leaves, 0, sizeof(e->leaves));
+}

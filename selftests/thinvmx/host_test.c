@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host mode: the running (nested) kernel becomes a VMX guest of thinvmx
+ * on every CPU and goes on natively again.
+ *
+ * - on and off, with the errors of turning on twice and off when off;
+ * - 100 times on and off while a getpid/mmap/munmap workload runs on
+ *   every CPU, the status counters sane afterwards;
+ * - CPUID inside host mode: the hypervisor leaf says "thinvmx", VMX is
+ *   hidden; outside it, neither;
+ * - VMXON, VMCALL and VMLAUNCH from ring 3 get #UD (SIGILL), counted;
+ * - guest domains and host mode exclude each other (-EBUSY both ways);
+ * - CPU 1 offline and online again while on: it leaves, and is taken in;
+ * - rmmod while on (turns it off first), and insmod host=1.
+ *
+ * The rig fails the run on any oops or WARN in the kernel log.
+ *
+ * Requires: root, usable VMX (Bochs), the module at /thinvmx.ko and loaded;
+ * two CPUs with CPU 1 hot-pluggable for the workload and hotplug cases
+ * (the rig's nested-bochs-host boot). SKIPs otherwise.
+ */
+#include <cpuid.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "tvx_test.h"
+#include "libthinvmx.h"
+
+#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
+#define CYCLES		100
+
+static int host_rmmod(void)
+{
+	return syscall(SYS_delete_module, "thinvmx", O_NONBLOCK) ? -errno : 0;
+}
+
+static int host_insmod(const char *params)
+{
+	int fd = open(TVX_MODULE_PATH, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int nr_online(void)
+{
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+static bool cpuid_says_thinvmx(void)
+{
+	unsigned int a, b, c, d;
+	char sig[13] = { 0 };
+
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	return !strcmp(sig, "thinvmx");
+}
+
+static bool cpuid_vmx(void)
+{
+	unsigned int a, b, c, d;
+
+	__cpuid(1, a, b, c, d);
+	return c & (1U << 5);
+}
+
+/* Run @fn in a child; return the signal that ended it, or 0. */
+static int child_signal(void (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static void do_vmxon(void)
+{
+	__u64 region = 0;
+
+	asm volatile("vmxon %0" : : "m" (region) : "cc", "memory");
+}
+
+static void do_vmcall(void)
+{
+	asm volatile("vmcall" : : "a" (0x7476782d6c656176ULL) : "memory");
+}
+
+static void do_vmlaunch(void)
+{
+	asm volatile("vmlaunch" : : : "cc", "memory");
+}
+
+struct load {
+	volatile int stop;
+	unsigned long loops;
+	int cpu;
+};
+
+/* getpid, and a page mapped, touched and unmapped, again and again */
+static void *load_fn(void *arg)
+{
+	struct load *l = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(l->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!l->stop) {
+		char *p;
+
+		syscall(SYS_getpid);
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED) {
+			p[0] = 1;
+			munmap(p, 4096);
+		}
+		l->loops++;
+	}
+	return NULL;
+}
+
+FIXTURE(host) {
+	struct tvx_handle *h;
+};
+
+FIXTURE_SETUP(host)
+{
+	const char *why;
+	int err;
+
+	why = tvx_test_open(&self->h, false, &err);
+	ASSERT_EQ(0, err);
+	if (why)
+		TVX_SETUP_SKIP("%s", why);
+}
+
+FIXTURE_TEARDOWN(host)
+{
+	struct thinvmx_host_status st;
+
+	if (!self->h)
+		return;
+	/* never leave host mode on behind a failed test */
+	if (!tvx_host_status(self->h, &st) && (st.flags & THINVMX_HOST_ON))
+		tvx_host_disable(self->h);
+	tvx_close(self->h);
+}
+
+TEST_F(host, on_off)
+{
+	struct thinvmx_host_status st;
+
+	ASSERT_EQ(0, tvx_host_status(self->h, &st));
+	ASSERT_EQ(0, st.flags & THINVMX_HOST_ON);
+	EXPECT_EQ(-EINVAL, tvx_host_disable(self->h));
+
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &st));
+	EXPECT_EQ(THINVMX_HOST_ON, st.flags & THINVMX_HOST_ON);
+	EXPECT_EQ(nr_online(), st.nr_cpus_on);
+	EXPECT_EQ(-EBUSY, tvx_host_enable(self->h));
+	TH_LOG("EPT: %llu pages, leaves 1G %llu 2M %llu 4K %llu",
+	       st.ept_pages, st.ept_leaves_1g, st.ept_leaves_2m, st.ept_leaves_4k);
+
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &st));
+	EXPECT_EQ(0, st.flags & THINVMX_HOST_ON);
+	EXPECT_EQ(0, st.nr_cpus_on);
+	EXPECT_EQ(-EINVAL, tvx_host_disable(self->h));
+}
+
+TEST_F(host, cpuid)
+{
+	struct thinvmx_host_status a, b;
+
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_FALSE(cpuid_says_thinvmx());
+	EXPECT_TRUE(cpuid_vmx());
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	EXPECT_TRUE(cpuid_says_thinvmx());
+	EXPECT_FALSE(cpuid_vmx());
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_LE(a.exits[THINVMX_HOST_EXIT_CPUID] + 2,
+		  b.exits[THINVMX_HOST_EXIT_CPUID]);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	EXPECT_FALSE(cpuid_says_thinvmx());
+	EXPECT_TRUE(cpuid_vmx());
+}
+
+TEST_F(host, vmx_insn_ring3)
+{
+	struct thinvmx_host_status a, b;
+
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_EQ(SIGILL, child_signal(do_vmxon));
+	EXPECT_EQ(SIGILL, child_signal(do_vmcall));
+	EXPECT_EQ(SIGILL, child_signal(do_vmlaunch));
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_LE(a.exits[THINVMX_HOST_EXIT_VMX_INSN] + 3,
+		  b.exits[THINVMX_HOST_EXIT_VMX_INSN]);
+	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_VMCALL],
+		  b.exits[THINVMX_HOST_EXIT_VMCALL]);
+	EXPECT_EQ(nr_online(), b.nr_cpus_on);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+TEST_F(host, exclusive_with_domains)
+{
+	struct tvx_domain *d;
+
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	EXPECT_EQ(-EBUSY, tvx_domain_create_simple(self->h, 16 << 20, &d));
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+
+	ASSERT_EQ(0, tvx_domain_create_simple(self->h, 16 << 20, &d));
+	EXPECT_EQ(-EBUSY, tvx_host_enable(self->h));
+	tvx_domain_destroy(d);
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+TEST_F(host, on_off_under_load)
+{
+	struct thinvmx_host_status a, b;
+	struct load l[2] = { { .cpu = 0 }, { .cpu = 1 } };
+	pthread_t t[2];
+	int i, n = nr_online() >= 2 ? 2 : 1;
+
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, load_fn, &l[i]));
+	for (i = 0; i < CYCLES; i++) {
+		ASSERT_EQ(0, tvx_host_enable(self->h)) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, tvx_host_disable(self->h)) TH_LOG("cycle %d", i);
+	}
+	for (i = 0; i < n; i++) {
+		l[i].stop = 1;
+		pthread_join(t[i], NULL);
+		EXPECT_LT(0, l[i].loops);
+	}
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.enables + CYCLES, b.enables);
+	EXPECT_EQ(a.disables + CYCLES, b.disables);
+	/* one leaving VMCALL per CPU per cycle, nothing unexpected */
+	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_VMCALL] + CYCLES * nr_online(),
+		  b.exits[THINVMX_HOST_EXIT_VMCALL]);
+	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_OTHER], b.exits[THINVMX_HOST_EXIT_OTHER]);
+	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_EPT], b.exits[THINVMX_HOST_EXIT_EPT]);
+	TH_LOG("%d cycles; workload loops %lu and %lu", CYCLES, l[0].loops, l[1].loops);
+}
+
+TEST_F(host, cpu_offline_online)
+{
+	struct thinvmx_host_status st;
+
+	if (nr_online() < 2 || access(CPU1_ONLINE, W_OK))
+		SKIP(return, "CPU 1 is not there or not hot-pluggable");
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_write_file(CPU1_ONLINE, "0"));
+	ASSERT_EQ(0, tvx_host_status(self->h, &st));
+	EXPECT_EQ(1, st.nr_cpus_on);
+	EXPECT_EQ(1ULL, st.cpus_on);
+	ASSERT_EQ(0, tvx_write_file(CPU1_ONLINE, "1"));
+	ASSERT_EQ(0, tvx_host_status(self->h, &st));
+	EXPECT_EQ(2, st.nr_cpus_on);
+	EXPECT_EQ(3ULL, st.cpus_on);
+	EXPECT_TRUE(cpuid_says_thinvmx());
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* Last: unloads and loads the module. */
+TEST_F(host, rmmod_while_on)
+{
+	struct thinvmx_host_status st;
+
+	if (access(TVX_MODULE_PATH, R_OK))
+		SKIP(return, "no %s", TVX_MODULE_PATH);
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	tvx_close(self->h);
+	self->h = NULL;
+	ASSERT_EQ(0, host_rmmod());
+	EXPECT_FALSE(cpuid_says_thinvmx());
+
+	/* host=1 at load */
+	ASSERT_EQ(0, host_insmod("host=1"));
+	ASSERT_EQ(0, tvx_open(&self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &st));
+	EXPECT_EQ(THINVMX_HOST_ON, st.flags & THINVMX_HOST_ON);
+	EXPECT_EQ(nr_online(), st.nr_cpus_on);
+	EXPECT_TRUE(cpuid_says_thinvmx());
+	tvx_close(self->h);
+	self->h = NULL;
+	ASSERT_EQ(0, host_rmmod());
+	ASSERT_EQ(0, host_insmod(""));
+	ASSERT_EQ(0, tvx_open(&self->h));
+}
+
+TEST_HARNESS_MAIN
