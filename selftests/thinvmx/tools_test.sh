@@ -29,7 +29,7 @@ skip() {
 [ -x ./thinvmx-ctl ] && [ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] || { echo "1..0 # SKIP tools missing"; exit 4; }
 [ -e /dev/thinvmx ] || { echo "1..0 # SKIP no /dev/thinvmx"; exit 4; }
 echo "TAP version 13"
-echo "1..50"
+echo "1..54"
 
 ./thinvmx-ctl --help | grep -q "^Usage: thinvmx-ctl"
 ok "thinvmx-ctl --help" $?
@@ -75,6 +75,26 @@ ok "thinvmx-ctl status" $?
 out=$(./thinvmx-ctl --json status)
 [ $? = 0 ] && echo "$out" | grep -q '^{"loaded":true,"vmx_status":[0-9]*,.*"domains":[0-9]*,'
 ok "thinvmx-ctl status --json" $?
+# ---- thinvmx-ctl host: host mode on, status, off (this boot's CPUs)
+./thinvmx-ctl host bogus 2>/dev/null
+[ $? = 2 ]
+ok "thinvmx-ctl host bogus: usage error (2)" $?
+if [ $usable = 0 ]; then
+	err=$(./thinvmx-ctl host off 2>&1)
+	[ $? = 1 ] && echo "$err" | grep -q "host mode is off" &&
+		./thinvmx-ctl host status --json | grep -q '^{"on":false,"cpus_on":0,'
+	ok "thinvmx-ctl host status --json, host off when off: exit 1" $?
+	./thinvmx-ctl host on && ./thinvmx-ctl host status | grep -q "^host mode: on ($(nproc) CPUs" &&
+		./thinvmx-ctl --json host status | grep -q '"on":true,.*"exits":{"cpuid":'
+	ok "thinvmx-ctl host on, status" $?
+	! ./thinvmx-ctl host on 2>/dev/null && ./thinvmx-ctl host off &&
+		./thinvmx-ctl host status | grep -q "^host mode: off"
+	ok "thinvmx-ctl host on when on: exit 1; host off" $?
+else
+	skip "thinvmx-ctl host status --json" "VMX not usable"
+	skip "thinvmx-ctl host on, status" "VMX not usable"
+	skip "thinvmx-ctl host on when on" "VMX not usable"
+fi
 out=$(./thinvmx-ctl domains)
 [ $? = 0 ] && echo "$out" | head -1 | grep -q "^ID *OWNER *VCPUS *MEMORY"
 ok "thinvmx-ctl domains: a header line" $?
