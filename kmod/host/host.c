@@ -237,6 +237,7 @@ err:
 struct host_enter_result {
 	atomic_t failed;
 	int err;		/* the last failure */
+	int cpu;		/* where it was */
 	u32 insn_err;		/* its VM-instruction error, if VMfail */
 };
 
@@ -258,6 +259,7 @@ static void host_cpu_enter(struct host_enter_result *res)
 	if (ret) {
 		WRITE_ONCE(hc->on, false);
 		res->err = ret;
+		res->cpu = smp_processor_id();
 		if (ret == -EIO)
 			res->insn_err = vmcs_read32(VM_INSTRUCTION_ERROR);
 		atomic_inc(&res->failed);
@@ -295,8 +297,10 @@ static void host_cpu_leave_ipi(void *arg)
 	tvx_host_cpu_leave();
 }
 
-static void host_report_enter(const struct host_enter_result *res, int cpu)
+static void host_report_enter(const struct host_enter_result *res)
 {
+	int cpu = res->cpu;
+
 	if (res->err == -EIO)
 		pr_err("host mode: VMLAUNCH failed on CPU %d, VM-instruction error %u\n",
 		       cpu, res->insn_err);
@@ -314,7 +318,7 @@ static int host_hp_online(unsigned int cpu)
 	host_cpu_enter(&res);
 	local_irq_enable();
 	if (atomic_read(&res.failed))
-		host_report_enter(&res, cpu);
+		host_report_enter(&res);
 	return 0;
 }
 
@@ -340,7 +344,7 @@ static void host_resume(void)
 		return;
 	host_cpu_enter(&res);
 	if (atomic_read(&res.failed))
-		host_report_enter(&res, smp_processor_id());
+		host_report_enter(&res);
 }
 
 static struct syscore_ops host_syscore_ops = {
@@ -354,8 +358,8 @@ static struct syscore_ops host_syscore_ops = {
  * Context: process context, may sleep.
  * Return:
  * * 0		- every online CPU runs as a guest
- * * -EBUSY	- host mode is on already, guest domains exist, or another
- *		  hypervisor holds VMX (logged)
+ * * -EBUSY	- host mode is on already, guest domains exist, another
+ *		  hypervisor holds VMX, or kvm_intel is loaded (logged)
  * * -EOPNOTSUPP - VMX, or a control host mode needs, is missing
  * * -ENOMEM, -EIO - allocation, or VMLAUNCH on some CPU, failed (logged)
  */
@@ -372,13 +376,16 @@ int tvx_host_enable(void)
 		ret = -EBUSY;
 		goto out;
 	}
-	ret = host_prepare();
+	ret = vmx_emergency_host_begin();
 	if (ret)
 		goto out;
+	ret = host_prepare();
+	if (ret)
+		goto err_emergency;
 	ret = vmx_get_exclusive();
 	if (ret) {
 		host_free();
-		goto out;
+		goto err_emergency;
 	}
 	cpus_read_lock();
 	tvx_host_wanted = true;
@@ -389,15 +396,19 @@ int tvx_host_enable(void)
 	}
 	cpus_read_unlock();
 	if (atomic_read(&res.failed)) {
-		host_report_enter(&res, -1);
+		host_report_enter(&res);
 		vmx_put();
 		host_free();
 		ret = -EIO;
-		goto out;
+		goto err_emergency;
 	}
 	tvx_host_enables++;
 	pr_info("host mode on: %u CPUs run as guests%s\n", num_online_cpus(),
 		tvx_host_cfg.eptp ? ", identity EPT" : "");
+	goto out;
+
+err_emergency:
+	vmx_emergency_host_end();
 out:
 	mutex_unlock(&tvx_host_lock);
 	return ret;
@@ -425,6 +436,7 @@ int tvx_host_disable(void)
 	cpus_read_unlock();
 	vmx_put();
 	host_free();
+	vmx_emergency_host_end();
 	tvx_host_disables++;
 	pr_info("host mode off\n");
 out:

@@ -34,6 +34,13 @@
  * neither; both modules would have to be loading at the same instant.
  * Kernels without the slot (before 6.6, not backported) VMXOFF on their
  * own: the register call there reports false and nothing else changes.
+ *
+ * Host mode (host/host.c) needs the slot to be ours: in a crash only
+ * thinvmx's callback takes a CPU out of host mode before VMXOFF; a
+ * kvm_intel callback's VMXOFF, run inside host mode, would be refused.
+ * So host mode is refused while kvm_intel is loaded, and kvm_intel's
+ * load is refused while host mode is on (its COMING notification fails,
+ * which fails the load).
  */
 #include <linux/kobject.h>
 #include <linux/module.h>
@@ -49,6 +56,7 @@ static DEFINE_MUTEX(vmx_emergency_lock);
 static bool vmx_emergency_held;		/* our callback is in the slot */
 static bool vmx_emergency_rival;	/* kvm_intel is loaded or loading */
 static bool vmx_emergency_nb_on;
+static bool vmx_emergency_host;		/* host mode is on (or turning on) */
 
 /* Under vmx_emergency_lock: hold the slot if nobody else may. */
 static void vmx_emergency_take(void)
@@ -74,6 +82,12 @@ static int vmx_emergency_module(struct notifier_block *nb, unsigned long state,
 	if (strcmp(mod->name, VMX_EMERGENCY_RIVAL))
 		return NOTIFY_DONE;
 	mutex_lock(&vmx_emergency_lock);
+	if (state == MODULE_STATE_COMING && vmx_emergency_host) {
+		mutex_unlock(&vmx_emergency_lock);
+		pr_warn("%s cannot load while host mode is on: turn host mode off first\n",
+			VMX_EMERGENCY_RIVAL);
+		return notifier_from_errno(-EBUSY);
+	}
 	if (state == MODULE_STATE_COMING) {
 		/* before its init registers its own callback */
 		vmx_emergency_rival = true;
@@ -127,6 +141,37 @@ int vmx_emergency_init(void)
 			VMX_EMERGENCY_RIVAL);
 	mutex_unlock(&vmx_emergency_lock);
 	return 0;
+}
+
+/**
+ * vmx_emergency_host_begin() - hold off kvm_intel while host mode is on
+ *
+ * Return: 0, or -EBUSY when kvm_intel is loaded (logged).
+ */
+int vmx_emergency_host_begin(void)
+{
+	int ret = 0;
+
+	mutex_lock(&vmx_emergency_lock);
+	if (vmx_emergency_rival) {
+		pr_info("%s is loaded: its crash callback cannot take CPUs out of host mode; no host mode\n",
+			VMX_EMERGENCY_RIVAL);
+		ret = -EBUSY;
+	} else {
+		vmx_emergency_host = true;
+	}
+	mutex_unlock(&vmx_emergency_lock);
+	return ret;
+}
+
+/**
+ * vmx_emergency_host_end() - host mode is off: kvm_intel may load again
+ */
+void vmx_emergency_host_end(void)
+{
+	mutex_lock(&vmx_emergency_lock);
+	vmx_emergency_host = false;
+	mutex_unlock(&vmx_emergency_lock);
 }
 
 /**

@@ -33,6 +33,8 @@ void vmx_emergency_disable(void);
 /* vmx/emergency.c */
 int vmx_emergency_init(void);
 void vmx_emergency_exit(void);
+int vmx_emergency_host_begin(void);
+void vmx_emergency_host_end(void);
 
 void vmx_loaded_vmcs_init(struct vmx_loaded_vmcs *lv, struct page *vmcs);
 int vmx_loaded_vmcs_load(struct vmx_loaded_vmcs *lv);

@@ -10,6 +10,8 @@
  *   hidden; outside it, neither;
  * - VMXON, VMCALL and VMLAUNCH from ring 3 get #UD (SIGILL), counted;
  * - guest domains and host mode exclude each other (-EBUSY both ways);
+ * - so do kvm_intel and host mode: in a crash only thinvmx's emergency
+ *   callback takes CPUs out of host mode (needs /lib/modules-kvm);
  * - CPU 1 offline and online again while on: it leaves, and is taken in;
  * - rmmod while on (turns it off first), and insmod host=1.
  *
@@ -237,6 +239,36 @@ TEST_F(host, exclusive_with_domains)
 	tvx_domain_destroy(d);
 	ASSERT_EQ(0, tvx_host_enable(self->h));
 	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+TEST_F(host, exclusive_with_kvm_intel)
+{
+	static const char *const mods[] = {
+		"/lib/modules-kvm/irqbypass.ko", "/lib/modules-kvm/kvm.ko",
+	};
+	const char *kvm_intel = "/lib/modules-kvm/kvm-intel.ko";
+	int i, ret;
+
+	if (access("/sys/module/kvm_intel", F_OK) == 0)
+		SKIP(return, "kvm_intel is loaded already");
+	for (i = 0; i < 2; i++) {
+		if (access(mods[i], R_OK))
+			SKIP(return, "no %s", mods[i]);
+		ret = tvx_load_module(mods[i]);
+		ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("%s: %d", mods[i], ret);
+	}
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	EXPECT_EQ(-EBUSY, tvx_load_module(kvm_intel));
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+
+	ASSERT_EQ(0, tvx_load_module(kvm_intel));
+	EXPECT_EQ(-EBUSY, tvx_host_enable(self->h));
+	ASSERT_EQ(0, syscall(SYS_delete_module, "kvm_intel", O_NONBLOCK));
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	EXPECT_TRUE(cpuid_says_thinvmx());
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	syscall(SYS_delete_module, "kvm", O_NONBLOCK);
+	syscall(SYS_delete_module, "irqbypass", O_NONBLOCK);
 }
 
 TEST_F(host, on_off_under_load)
