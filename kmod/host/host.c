@@ -48,6 +48,9 @@ static struct tvx_host_ept tvx_host_ept;
 static u64 tvx_host_enables, tvx_host_disables;
 static int tvx_host_hp_state = -1;
 
+/* root mode's page table: see host_root_pgd() */
+#define HOST_ROOT_PGD_ORDER	1
+
 static bool tvx_host_param;
 module_param_named(host, tvx_host_param, bool, 0444);
 MODULE_PARM_DESC(host, "turn host mode on at load (the running host as a guest)");
@@ -168,7 +171,7 @@ static void host_free(void)
 	if (cfg->msr_bitmap)
 		tvx_free_pages(cfg->msr_bitmap, 0);
 	if (cfg->root_pgd)
-		tvx_free_pages(cfg->root_pgd, 0);
+		tvx_free_pages(cfg->root_pgd, HOST_ROOT_PGD_ORDER);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -177,10 +180,18 @@ static void host_free(void)
  * process's table shares those top-level entries (the kernel's mappings,
  * vmalloc and modules included), and this copy outlives whichever
  * process was current here.
+ *
+ * Two pages, 8 KiB aligned, the table in the first, as the kernel's own
+ * tables are: an NMI (or #DB, #MC) taken in root mode enters the kernel's
+ * paranoid entry, which with page-table isolation takes a CR3 with bit 12
+ * set for a user table and switches to the page below it. A table in a
+ * page with that bit set crashed the machine at the first NMI that hit
+ * root mode (host_test's nmi_backtraces).
  */
 static struct page *host_root_pgd(void)
 {
-	struct page *p = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	struct page *p = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					 HOST_ROOT_PGD_ORDER);
 	pgd_t *cur = __va(read_cr3_pa());
 
 	if (p)

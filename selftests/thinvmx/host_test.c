@@ -4,6 +4,7 @@
  * on every CPU and goes on natively again.
  *
  * - on and off, with the errors of turning on twice and off when off;
+ *   also without the identity EPT (module parameter host_ept=0);
  * - 100 times on and off while a getpid/mmap/munmap workload runs on
  *   every CPU, the status counters sane afterwards;
  * - CPUID inside host mode: the hypervisor leaf says "thinvmx", VMX is
@@ -12,6 +13,9 @@
  * - guest domains and host mode exclude each other (-EBUSY both ways);
  * - so do kvm_intel and host mode: in a crash only thinvmx's emergency
  *   callback takes CPUs out of host mode (needs /lib/modules-kvm);
+ * - NMIs while on (sysrq-l, five times, while CPU 1 exits on CPUID
+ *   without pause): every CPU's backtrace arrives every time (the rig
+ *   takes the backtraces between BACKTRACES BEGIN and END as asked for);
  * - CPU 1 offline and online again while on: it leaves, and is taken in;
  * - rmmod while on (turns it off first), and insmod host=1.
  *
@@ -190,6 +194,27 @@ TEST_F(host, on_off)
 	EXPECT_EQ(-EINVAL, tvx_host_disable(self->h));
 }
 
+TEST_F(host, on_off_without_ept)
+{
+	const char *param = "/sys/module/thinvmx/parameters/host_ept";
+	struct thinvmx_host_status st;
+	int ret;
+
+	if (access(param, W_OK))
+		SKIP(return, "no %s", param);
+	ASSERT_EQ(0, tvx_write_file(param, "0"));
+	ret = tvx_host_enable(self->h);
+	/* read at enable only: back to the default for the other tests */
+	ASSERT_EQ(0, tvx_write_file(param, "1"));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tvx_host_status(self->h, &st));
+	EXPECT_EQ(THINVMX_HOST_ON, st.flags & THINVMX_HOST_ON);
+	EXPECT_EQ(nr_online(), st.nr_cpus_on);
+	EXPECT_EQ(0, st.ept_pages);
+	EXPECT_TRUE(cpuid_says_thinvmx());
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
 TEST_F(host, cpuid)
 {
 	struct thinvmx_host_status a, b;
@@ -241,7 +266,8 @@ TEST_F(host, exclusive_with_domains)
 	ASSERT_EQ(0, tvx_host_disable(self->h));
 }
 
-TEST_F(host, exclusive_with_kvm_intel)
+/* loading kvm and kvm_intel takes a while in Bochs */
+TEST_F_TIMEOUT(host, exclusive_with_kvm_intel, 300)
 {
 	static const char *const mods[] = {
 		"/lib/modules-kvm/irqbypass.ko", "/lib/modules-kvm/kvm.ko",
@@ -299,6 +325,88 @@ TEST_F(host, on_off_under_load)
 	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_OTHER], b.exits[THINVMX_HOST_EXIT_OTHER]);
 	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_EPT], b.exits[THINVMX_HOST_EXIT_EPT]);
 	TH_LOG("%d cycles; workload loops %lu and %lu", CYCLES, l[0].loops, l[1].loops);
+}
+
+static void kmsg_write(const char *msg)
+{
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, msg, strlen(msg)) < 0)
+			perror("/dev/kmsg");
+		close(fd);
+	}
+}
+
+/* Count the records since tvx_kmsg_open() holding each of two needles. */
+static void kmsg_count(int fd, const char *n0, int *c0, const char *n1, int *c1)
+{
+	char rec[2048];
+	ssize_t n;
+
+	*c0 = 0;
+	*c1 = 0;
+	while ((n = read(fd, rec, sizeof(rec) - 1)) != 0) {
+		if (n < 0) {
+			if (errno == EPIPE)
+				continue;
+			break;
+		}
+		rec[n] = '\0';
+		*c0 += !!strstr(rec, n0);
+		*c1 += !!strstr(rec, n1);
+	}
+}
+
+struct spinner {
+	volatile int stop;
+	unsigned long loops;
+};
+
+/* CPUID without pause on CPU 1: a VM exit after every few instructions */
+static void *cpuid_fn(void *arg)
+{
+	struct spinner *s = arg;
+	unsigned int a, b, c, d;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!s->stop) {
+		__cpuid(0, a, b, c, d);
+		s->loops++;
+	}
+	return NULL;
+}
+
+TEST_F(host, nmi_backtraces)
+{
+	struct spinner sp = { 0 };
+	int i, fd, cpu0, cpu1;
+	pthread_t t;
+
+	if (nr_online() < 2)
+		SKIP(return, "one CPU");
+	if (tvx_write_file("/proc/sys/kernel/sysrq", "1"))
+		SKIP(return, "no sysrq");
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, pthread_create(&t, NULL, cpuid_fn, &sp));
+	fd = tvx_kmsg_open();
+	ASSERT_LE(0, fd);
+	kmsg_write("THINVMX-RIG: BACKTRACES BEGIN (host_test: sysrq-l)\n");
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, tvx_write_file("/proc/sysrq-trigger", "l"));
+	kmsg_write("THINVMX-RIG: BACKTRACES END\n");
+	sp.stop = 1;
+	pthread_join(t, NULL);
+	kmsg_count(fd, "NMI backtrace for cpu 0", &cpu0, "NMI backtrace for cpu 1", &cpu1);
+	close(fd);
+	EXPECT_EQ(5, cpu0);
+	EXPECT_EQ(5, cpu1);
+	EXPECT_LT(0, sp.loops);
+	TH_LOG("backtraces: cpu 0 %d, cpu 1 %d; %lu CPUIDs on CPU 1", cpu0, cpu1, sp.loops);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
 }
 
 TEST_F(host, cpu_offline_online)
