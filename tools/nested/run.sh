@@ -364,6 +364,8 @@ VERDICT_RE='THINVMX-RIG: DONE pass=([0-9]+) fail=([0-9]+) skip=([0-9]+)'
 # Kernel messages that mean the kernel is unhappy.  "WARNING:" only at the
 # start of a message (a WARN splat, lockdep, RCU), so that e.g.
 # "RETBleed: WARNING: ... vulnerable" does not count.
+# asked-for backtraces (THINVMX-RIG: BACKTRACES BEGIN ... END, below)
+BACKTRACE_RE='Call Trace|^RIP: '
 COMPLAINT_RE='^WARNING:|WARNING: CPU: [0-9]+ PID:|BUG:|kernel BUG at|Oops|Kernel panic|Call Trace|general protection fault|[Uu]nable to handle|^RIP: |UBSAN:|KASAN:|detected stall|blocked for more than|hard LOCKUP'
 
 # classify LINE: sets KIND (rig, kernel, dmesg-rig, dmesg-kernel) and TEXT.
@@ -388,6 +390,7 @@ classify() {
 }
 
 LINES_SEEN=0 SEEN_BOOTLOADER='' SEEN_KERNEL='' SEEN_USER='' SEEN_DONE=''
+WATCH_BACKTRACES=0
 # watch: report milestones in the lines of the serial log added since the
 # last call (complete lines only).
 watch() {
@@ -404,6 +407,11 @@ watch() {
 			elif [[ $TEXT == THINVMX-RIG:\ BOOT* ]]; then
 				SEEN_USER=1
 				progress "userspace up (${TEXT#THINVMX-RIG: BOOT })"
+			elif [[ $TEXT == "THINVMX-RIG: BACKTRACES BEGIN"* ]]; then
+				WATCH_BACKTRACES=1
+				progress "backtraces asked for (not complaints)"
+			elif [[ $TEXT == "THINVMX-RIG: BACKTRACES END"* ]]; then
+				WATCH_BACKTRACES=0
 			fi
 			;;
 		kernel)
@@ -413,7 +421,8 @@ watch() {
 			elif [ -z "$SEEN_KERNEL" ] && [[ $TEXT == "Linux version"* ]]; then
 				SEEN_KERNEL=1
 				progress "kernel booting"
-			elif [[ $TEXT =~ $COMPLAINT_RE ]]; then
+			elif [[ $TEXT =~ $COMPLAINT_RE ]] &&
+			     ! { [ $WATCH_BACKTRACES = 1 ] && [[ $TEXT =~ $BACKTRACE_RE ]]; }; then
 				progress "kernel: $TEXT"
 			fi
 			;;
@@ -471,7 +480,6 @@ KDUMP_PHASE=0
 # CPU): their "Call Trace" and "RIP:" lines are no complaint there; a
 # WARN, BUG or Oops still is.
 BACKTRACES=0
-BACKTRACE_RE='Call Trace|^RIP: '
 declare -A SEEN_COMPLAINT=()
 while IFS= read -r line; do
 	classify "$line"
