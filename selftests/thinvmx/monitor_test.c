@@ -1370,6 +1370,46 @@ TEST_F(mon, exception_of_an_answer_meets_the_trap_settled_meanwhile)
 	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_CR3]);
 }
 
+/*
+ * The same pair with the stubs' page made non-executable: the #GP is
+ * delivered, and the fetch of its stub's first instruction exits
+ * (MEM_ACCESS, to the VMM) before the stub runs. The #UD waiting behind
+ * the #GP goes in at the next entry, so it is delivered before the #GP
+ * stub's first instruction: the order the stack shows in the test above
+ * when a timer makes that exit.
+ */
+TEST_F(mon, a_trap_waiting_behind_a_fault_comes_before_its_handler_runs)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	struct thinvmx_regs r = { 0 };
+	__u32 frames[7] = { 0 };
+	int ret;
+
+	SET(CR3, SYNC, 0);
+	ASSERT_EQ(0, pae_guest_start(self->d, self->v));
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, PAE_STUBS >> 12, 1, THINVMX_ACCESS_RW));
+	self->dm.policy = break_pdpt_inject_ud;
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	ret = tvx_vcpu_run(self->v);
+	daemon_stop(&self->dm);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(THINVMX_EXIT_MEM_ACCESS, run->exit_reason);
+	EXPECT_EQ(PAE_STUBS + 13 * 16, run->mem_access.gpa);	/* the #GP stub */
+	EXPECT_EQ(THINVMX_TRAP_RESULT_DELIVERED, inject_result);
+
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, PAE_STUBS >> 12, 1, THINVMX_ACCESS_RWX));
+	ASSERT_EQ(0, tvx_vcpu_run(self->v));
+	ASSERT_EQ(THINVMX_EXIT_IO, run->exit_reason);
+	EXPECT_EQ(6, run->io.data & 0xff);
+	ASSERT_EQ(0, tvx_get_regs(self->v, &r));
+	ASSERT_GE(PAE_STACK - sizeof(frames), r.rsp);
+	memcpy(frames, tvx_gpa(self->d, r.rsp), sizeof(frames));
+	EXPECT_EQ(PAE_STUBS + 13 * 16, frames[0]);	/* #UD: to the #GP stub */
+	EXPECT_EQ(0, frames[3]);			/* #GP: error code */
+	EXPECT_EQ(PAE_CODE + 5, frames[4]);		/* #GP: the MOV to CR3 */
+	EXPECT_EQ(0, self->dm.error);
+}
+
 /* ------------------------------------------------------------ safety */
 
 TEST_F(mon, guest_cannot_reach_its_monitoring)
