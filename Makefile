@@ -324,10 +324,13 @@ NESTED_TIMEOUT	?= 900
 nested-prep: setup-nested selftests benches tools
 	$(eval KV := $(NESTED_KVER))
 	$(call kbuild,/usr/src/linux-headers-$(KV),-s)
+	@mkdir -p $(O)/probe && cp -a --update selftests/thinvmx/probe/Kbuild selftests/thinvmx/probe/*.c $(O)/probe/
+	$(MAKE) -s -C /usr/src/linux-headers-$(KV) M=$(abspath $(O)/probe) O= W=1 modules
 	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
 	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
 		$(addprefix $(O)/bench/,$(BENCHES)) $(O)/tools/demo-guest.elf \
-		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(NESTED_DIR)/tests/
+		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(O)/probe/tvx_probe.ko \
+		$(NESTED_DIR)/tests/
 
 # $(call nested_run,VM,TEST LIST,extra args,output name)
 # THINVMX_KO=path boots with that module instead of the one built here

@@ -10,6 +10,8 @@
  * - CPUID inside host mode: the hypervisor leaf says "thinvmx", VMX is
  *   hidden; outside it, neither;
  * - VMXON, VMCALL and VMLAUNCH from ring 3 get #UD (SIGILL), counted;
+ *   VMXOFF, VMXON and a foreign VMCALL from ring 0 (the probe module)
+ *   get #UD too;
  * - guest domains and host mode exclude each other (-EBUSY both ways);
  * - so do kvm_intel and host mode: in a crash only thinvmx's emergency
  *   callback takes CPUs out of host mode (needs /lib/modules-kvm);
@@ -248,6 +250,37 @@ TEST_F(host, vmx_insn_ring3)
 	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_VMCALL],
 		  b.exits[THINVMX_HOST_EXIT_VMCALL]);
 	EXPECT_EQ(nr_online(), b.nr_cpus_on);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/*
+ * The same from ring 0 (the probe module), where a guest kernel would try
+ * them: VMXOFF, VMXON and a VMCALL that is not the module's own are #UD
+ * (the probe's exception table turns that into -EFAULT); the CPU stays in
+ * host mode.
+ */
+TEST_F(host, vmx_insn_ring0)
+{
+	struct thinvmx_host_status a, b;
+	unsigned long long v;
+	int ret;
+
+	ret = tvx_probe(&v, "cr4");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmxoff"));
+	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmxon 0x1000"));
+	/* the module's own RAX, from the wrong instruction */
+	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmcall 0x7476782d6c656176"));
+	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmcall 0"));
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_LE(a.exits[THINVMX_HOST_EXIT_VMX_INSN] + 4,
+		  b.exits[THINVMX_HOST_EXIT_VMX_INSN]);
+	EXPECT_EQ(nr_online(), b.nr_cpus_on);
+	EXPECT_TRUE(cpuid_says_thinvmx());
 	ASSERT_EQ(0, tvx_host_disable(self->h));
 }
 

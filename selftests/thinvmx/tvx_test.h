@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,45 @@ static inline int tvx_load_module(const char *path)
 	if (fd < 0)
 		return -errno;
 	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+#define TVX_PROBE_PATH	"/tests/tvx_probe.ko"
+
+/*
+ * Run one command of the ring-0 probe module (selftests/thinvmx/probe),
+ * loading it first if needed: "NAME [ARG [ARG]]". Return: 0 with the
+ * command's result in *out (may be NULL), or its -errno (-EFAULT: the
+ * instruction faulted; -ENOENT: no such command); -ENODEV if the module
+ * cannot be had.
+ */
+static inline int tvx_probe(unsigned long long *out, const char *fmt, ...)
+{
+	char cmd[128], res[64];
+	va_list ap;
+	ssize_t n;
+	int fd, ret;
+
+	fd = open("/dev/tvx_probe", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = tvx_load_module(TVX_PROBE_PATH);
+		if (ret && ret != -EEXIST)
+			return -ENODEV;
+		fd = open("/dev/tvx_probe", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -ENODEV;
+	}
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ret = write(fd, cmd, strlen(cmd)) < 0 ? -errno : 0;
+	if (!ret) {
+		n = pread(fd, res, sizeof(res) - 1, 0);
+		res[n > 0 ? n : 0] = '\0';
+		if (out)
+			*out = strtoull(res, NULL, 0);
+	}
 	close(fd);
 	return ret;
 }

@@ -202,7 +202,9 @@ build_initramfs() {
 	done
 
 	for f in "$TESTS_DIR"/*; do
-		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+		# executables, and the test modules (*.ko) some tests load
+		if [ ! -f "$f" ]; then continue; fi
+		if [ ! -x "$f" ] && [[ $f != *.ko ]]; then continue; fi
 		cp -L "$f" "$ROOT/tests/"
 		copy_libs "$f"
 	done

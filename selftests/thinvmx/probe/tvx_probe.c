@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tvx_probe: ring-0 instructions on demand, for the kselftests that must
+ * show what thinvmx does when the kernel itself misbehaves (host mode:
+ * a raw MOV clearing CR4.SMEP, a raw WRMSR to LSTAR, VMX instructions
+ * from ring 0, a write into a hypervisor frame through the direct map).
+ * None of this belongs in a production kernel: the module exists only
+ * in the nested VM the tests boot.
+ *
+ * /dev/tvx_probe (root only): write one command line, "NAME [ARG [ARG]]"
+ * (numbers in C notation), get back the byte count or the command's
+ * -errno; read the result line ("0x...\n") of the last command written
+ * on that open file. Faults are caught through the exception table, so
+ * a refused instruction is an error, not an oops.
+ */
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/asm.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+
+struct probe_file {
+	struct mutex lock;
+	char result[64];
+};
+
+struct probe_cmd {
+	const char *name;
+	unsigned int nargs;
+	int (*run)(const u64 *arg, u64 *out);
+};
+
+static int probe_rdmsr(const u64 *arg, u64 *out)
+{
+	return rdmsrl_safe(arg[0], out) ? -EIO : 0;
+}
+
+static int probe_wrmsr(const u64 *arg, u64 *out)
+{
+	if (wrmsrl_safe(arg[0], arg[1]))
+		return -EIO;
+	return rdmsrl_safe(arg[0], out) ? -EIO : 0;
+}
+
+static int probe_cr0(const u64 *arg, u64 *out)
+{
+	*out = read_cr0();
+	return 0;
+}
+
+static int probe_cr4(const u64 *arg, u64 *out)
+{
+	*out = __read_cr4();
+	return 0;
+}
+
+/*
+ * A raw MOV to CR0/CR4, past the kernel's own pinning in
+ * native_write_cr0/cr4: what an exploit would do. The value read back
+ * afterwards is the result.
+ */
+static int probe_cr0_write(const u64 *arg, u64 *out)
+{
+	unsigned long v = arg[0];
+
+	asm volatile("mov %0, %%cr0" : : "r" (v) : "memory");
+	*out = read_cr0();
+	return 0;
+}
+
+static int probe_cr4_write(const u64 *arg, u64 *out)
+{
+	unsigned long v = arg[0];
+
+	asm volatile("mov %0, %%cr4" : : "r" (v) : "memory");
+	*out = __read_cr4();
+	return 0;
+}
+
+/* VMX instructions from ring 0: -EFAULT when they fault (#UD, #GP). */
+static int probe_vmcall(const u64 *arg, u64 *out)
+{
+	unsigned long rax = arg[0];
+
+	asm goto("1: vmcall\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : "a" (rax) : "memory" : fault);
+	*out = 0;
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+static int probe_vmxoff(const u64 *arg, u64 *out)
+{
+	asm goto("1: vmxoff\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : : "cc", "memory" : fault);
+	*out = 0;
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+static int probe_vmxon(const u64 *arg, u64 *out)
+{
+	u64 pa = arg[0];
+
+	asm goto("1: vmxon %0\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : "m" (pa) : "cc", "memory" : fault);
+	*out = 0;
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+/* RAM through the kernel's direct map; -EINVAL for a frame that is not */
+static void *probe_direct(u64 pa)
+{
+	if (!pfn_valid(PHYS_PFN(pa)) || !IS_ALIGNED(pa, 8))
+		return NULL;
+	return phys_to_virt(pa);
+}
+
+static int probe_peek64(const u64 *arg, u64 *out)
+{
+	void *p = probe_direct(arg[0]);
+
+	if (!p)
+		return -EINVAL;
+	return get_kernel_nofault(*out, (u64 *)p) ? -EFAULT : 0;
+}
+
+static int probe_poke64(const u64 *arg, u64 *out)
+{
+	void *p = probe_direct(arg[0]);
+
+	if (!p)
+		return -EINVAL;
+	/* a plain store, its fault caught (copy_to_kernel_nofault is not exported) */
+	asm goto("1: movq %1, %0\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : "m" (*(u64 *)p), "r" (arg[1]) : "memory" : fault);
+	return get_kernel_nofault(*out, (u64 *)p) ? -EFAULT : 0;
+fault:
+	return -EFAULT;
+}
+
+/* MMIO through an uncached ioremap of one page */
+static int probe_io32(u64 pa, const u32 *val, u64 *out)
+{
+	void __iomem *base;
+
+	if (!IS_ALIGNED(pa, 4))
+		return -EINVAL;
+	base = ioremap(pa & PAGE_MASK, PAGE_SIZE);
+	if (!base)
+		return -ENOMEM;
+	if (val)
+		writel(*val, base + offset_in_page(pa));
+	*out = readl(base + offset_in_page(pa));
+	iounmap(base);
+	return 0;
+}
+
+static int probe_ioread32(const u64 *arg, u64 *out)
+{
+	return probe_io32(arg[0], NULL, out);
+}
+
+static int probe_iowrite32(const u64 *arg, u64 *out)
+{
+	u32 v = arg[1];
+
+	return probe_io32(arg[0], &v, out);
+}
+
+static const struct probe_cmd probe_cmds[] = {
+	{ "rdmsr",	1, probe_rdmsr },	/* MSR */
+	{ "wrmsr",	2, probe_wrmsr },	/* MSR VALUE */
+	{ "cr0",	0, probe_cr0 },
+	{ "cr4",	0, probe_cr4 },
+	{ "cr0_write",	1, probe_cr0_write },	/* VALUE, raw MOV */
+	{ "cr4_write",	1, probe_cr4_write },	/* VALUE, raw MOV */
+	{ "vmcall",	1, probe_vmcall },	/* RAX */
+	{ "vmxoff",	0, probe_vmxoff },
+	{ "vmxon",	1, probe_vmxon },	/* PHYS of a VMXON region */
+	{ "peek64",	1, probe_peek64 },	/* PHYS (RAM, direct map) */
+	{ "poke64",	2, probe_poke64 },	/* PHYS VALUE */
+	{ "ioread32",	1, probe_ioread32 },	/* PHYS (ioremap) */
+	{ "iowrite32",	2, probe_iowrite32 },	/* PHYS VALUE */
+};
+
+static int probe_parse(char *line, const struct probe_cmd **cmd, u64 *arg)
+{
+	char *word = strsep(&line, " \t\n");
+	unsigned int i, n;
+
+	for (i = 0; i < ARRAY_SIZE(probe_cmds); i++)
+		if (!strcmp(word, probe_cmds[i].name))
+			break;
+	if (i == ARRAY_SIZE(probe_cmds))
+		return -ENOENT;
+	*cmd = &probe_cmds[i];
+	for (n = 0; n < (*cmd)->nargs; n++) {
+		do {
+			word = strsep(&line, " \t\n");
+		} while (word && !*word);
+		if (!word || kstrtou64(word, 0, &arg[n]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static ssize_t probe_write(struct file *file, const char __user *ubuf,
+			   size_t len, loff_t *ppos)
+{
+	struct probe_file *pf = file->private_data;
+	const struct probe_cmd *cmd;
+	u64 arg[2] = { 0 }, out = 0;
+	char line[128];
+	int ret;
+
+	if (len >= sizeof(line))
+		return -E2BIG;
+	if (copy_from_user(line, ubuf, len))
+		return -EFAULT;
+	line[len] = '\0';
+	ret = probe_parse(line, &cmd, arg);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pf->lock);
+	ret = cmd->run(arg, &out);
+	if (!ret)
+		snprintf(pf->result, sizeof(pf->result), "0x%llx\n", out);
+	else
+		pf->result[0] = '\0';
+	mutex_unlock(&pf->lock);
+	return ret ? ret : len;
+}
+
+static ssize_t probe_read(struct file *file, char __user *ubuf, size_t len,
+			  loff_t *ppos)
+{
+	struct probe_file *pf = file->private_data;
+	ssize_t ret;
+
+	mutex_lock(&pf->lock);
+	ret = simple_read_from_buffer(ubuf, len, ppos, pf->result,
+				      strlen(pf->result));
+	mutex_unlock(&pf->lock);
+	return ret;
+}
+
+static int probe_open(struct inode *inode, struct file *file)
+{
+	struct probe_file *pf = kzalloc(sizeof(*pf), GFP_KERNEL);
+
+	if (!pf)
+		return -ENOMEM;
+	mutex_init(&pf->lock);
+	file->private_data = pf;
+	return 0;
+}
+
+static int probe_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static const struct file_operations probe_fops = {
+	.owner		= THIS_MODULE,
+	.open		= probe_open,
+	.release	= probe_release,
+	.read		= probe_read,
+	.write		= probe_write,
+	.llseek		= default_llseek,
+};
+
+static struct miscdevice probe_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "tvx_probe",
+	.fops	= &probe_fops,
+	.mode	= 0600,
+};
+
+module_misc_device(probe_dev);
+
+MODULE_DESCRIPTION("thinvmx selftests: ring-0 instructions on demand");
+MODULE_LICENSE("GPL");
