@@ -25,7 +25,7 @@
 #include <asm/special_insns.h>
 
 struct probe_file {
-	struct mutex lock;
+	struct mutex lock;	/* result */
 	char result[64];
 };
 
