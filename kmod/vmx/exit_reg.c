@@ -187,6 +187,11 @@ static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 		return tvx_spec_msr_write(v, msr, val);
 	case MSR_IA32_TSC:
 	case MSR_IA32_MISC_ENABLE:
+	/*
+	 * Linux clears the microcode signature before the CPUID that loads
+	 * it (intel_get_microcode_revision()); there is no microcode here.
+	 */
+	case MSR_IA32_UCODE_REV:
 		return 0;	/* accepted, without effect */
 	default:
 		return -EINVAL;

@@ -563,6 +563,20 @@ static void expect_msr(struct __test_metadata *_metadata,
 	RUN_EXPECT(TVX_UCALL_DONE);
 }
 
+#define MSR_UCODE_REV		0x8b
+
+/*
+ * IA32_BIOS_SIGN_ID: Linux writes 0 to it and executes CPUID before it
+ * reads the microcode revision (early_init_intel()); a #GP there is an
+ * "unchecked MSR access" splat in every Linux guest's boot. The write is
+ * taken and the revision reads 0: there is no microcode to report.
+ */
+TEST_F(hostile, microcode_signature_takes_the_write_linux_makes)
+{
+	expect_msr(_metadata, self, guest_wrmsr, MSR_UCODE_REV, 0, true, 0);
+	expect_msr(_metadata, self, guest_rdmsr, MSR_UCODE_REV, 0, true, 0);
+}
+
 /*
  * The speculation controls are what CPUID tells the guest: with
  * CPUID.7.EDX's IBRS/IBPB, SPEC_CTRL holds the guest's own value and
