@@ -107,8 +107,8 @@ $(O)/.kernel-tools:
 # ---------------------------------------------------------------- lib, tools
 
 LIB_PURE	:= kmod/vmx/caps.c kmod/memevent/ring.c
-LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/ro.c lib/monitor.c lib/nl.c $(LIB_PURE)
-LIB_HDRS	:= lib/libthinvmx.h lib/pure.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h $(wildcard kmod/*.h kmod/*/*.h)
+LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/ro.c lib/monitor.c lib/nl.c lib/boot.c lib/linux.c $(LIB_PURE)
+LIB_HDRS	:= lib/libthinvmx.h lib/pure.h lib/boot.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h $(wildcard kmod/*.h kmod/*/*.h)
 # libnl-3 for the generic netlink client (lib/nl.c); static for the tools
 NL_CFLAGS	= $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS		= $(shell pkg-config --libs --static libnl-genl-3.0)
@@ -313,6 +313,8 @@ NESTED_HOST_ARGS ?= --cpus 2
 # another kdump boot of several minutes)
 NESTED_KDUMP_HOST_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M thinvmx.kdump_host' \
 		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
+# The main Bochs boot: linux_boot_test boots this very kernel as a guest
+NESTED_BOCHS_ARGS ?= --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*.sh))
 NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) $(NESTED_KDUMP_TESTS) $(NESTED_HOST_TESTS) lockdown_test \
 			$(filter-out $(NESTED_BOTH_TESTS),$(NESTED_RAM1G_TESTS)),$(SELFTESTS)) \
@@ -351,7 +353,7 @@ nested-tcg-iommu: nested-prep
 	$(call nested_run,tcg,$(NESTED_IOMMU_TESTS),$(NESTED_IOMMU_ARGS),tcg-iommu)
 
 nested-bochs: nested-prep
-	$(call nested_run,bochs,$(NESTED_TESTS),)
+	$(call nested_run,bochs,$(NESTED_TESTS),$(NESTED_BOCHS_ARGS))
 
 nested-bochs-smp: nested-prep
 	$(call nested_run,bochs,$(NESTED_SMP_TESTS),$(NESTED_SMP_ARGS),bochs-smp)

@@ -224,6 +224,35 @@ int tvx_vcpu_setup_real_mode(struct tvx_vcpu *v, __u16 cs, __u16 ip);
 int tvx_vcpu_set_args(struct tvx_vcpu *v, __u64 a0, __u64 a1, __u64 a2);
 
 /* ------------------------------------------------------------------------
+ * Linux guests (linux.c over the pure boot.c): the x86 64-bit boot
+ * protocol of a bzImage, with the ACPI tables that name the CPUs.
+ */
+struct tvx_linux_image {
+	const void *kernel;		/* the bzImage's bytes */
+	size_t kernel_len;
+	const void *initrd;		/* NULL: none */
+	size_t initrd_len;
+	const char *cmdline;		/* NULL: empty */
+	unsigned int nr_cpus;		/* in the MADT: 1..64 */
+	__u32 ioapic_gpa;		/* 0: no IOAPIC in the MADT */
+};
+
+/*
+ * Load a bzImage, its initrd and command line into @d and set @bsp up at
+ * the kernel's 64-bit entry (Documentation/x86/boot.rst): 64-bit mode,
+ * the first 4 GiB identity-mapped, __BOOT_CS/__BOOT_DS, RSI = the zero
+ * page, whose e820 map is the domain's with the legacy hole
+ * [0x9fc00, 1 MiB) reserved; the ACPI tables (RSDP, XSDT, FADT, DSDT,
+ * MADT) at 0xe0000 in that hole. Low memory below 0x9fc00 holds the GDT,
+ * zero page, page tables and command line. Other vCPUs are left alone:
+ * they start when the BSP's INIT/SIPI reach them.
+ * Return: 0; -ENOEXEC, -E2BIG, -ENOSPC, -EINVAL with *why saying what;
+ * the errors of the domain and vCPU calls.
+ */
+int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		   const struct tvx_linux_image *img, const char **why);
+
+/* ------------------------------------------------------------------------
  * ucall: guest -> host calls by port I/O (ucall.c; guest side: tvx_guest.h)
  *
  * The guest writes a struct tvx_ucall_frame in its memory and executes

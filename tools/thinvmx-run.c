@@ -22,6 +22,7 @@
 
 static const char usage_text[] =
 "Usage: thinvmx-run [OPTIONS] IMAGE\n"
+"       thinvmx-run [OPTIONS] --kernel BZIMAGE [--initrd FILE] [--append CMDLINE]\n"
 "\n"
 "Run IMAGE as a thinvmx guest. An ELF64 executable is loaded at its\n"
 "physical addresses and started at its entry point in 64-bit long mode\n"
@@ -30,11 +31,21 @@ static const char usage_text[] =
 "at the entry with its number in RDI. Guest output on the serial port\n"
 "(0x3f8) goes to stdout.\n"
 "\n"
+"With --kernel, a Linux bzImage is booted through the x86 64-bit boot\n"
+"protocol instead (libthinvmx's tvx_linux_boot(): e820 map, command line,\n"
+"initrd, ACPI tables); its power-off (ACPI sleep control, port 0x600)\n"
+"ends thinvmx-run with status 0, its reboot (port 0xcf9) with status 3.\n"
+"\n"
 "Options:\n"
 "  -m, --memory MIB     guest RAM in MiB, at guest physical 0 (default 64)\n"
 "  -c, --vcpus N        vCPUs (default 1, at most 64)\n"
 "  -f, --flat ADDR      IMAGE is a flat binary to load at ADDR\n"
 "  -M, --mode MODE      long, protected or real (flat images; default long)\n"
+"  -k, --kernel FILE    boot FILE, a Linux bzImage (no IMAGE then)\n"
+"  -i, --initrd FILE    with --kernel: the initial ramdisk\n"
+"  -a, --append LINE    with --kernel: the kernel command line\n"
+"  -x, --debug-exit     a write of V to port 0xf4 ends thinvmx-run with\n"
+"                       status (V << 1) | 1 (QEMU's isa-debug-exit)\n"
 "  -p, --paused         create the domain and its vCPUs, say on stderr\n"
 "                       \"thinvmx-run: domain N paused (pid P)\" and start the\n"
 "                       vCPUs only on SIGUSR1: for thinvmx-monitor to attach\n"
@@ -47,9 +58,10 @@ static const char usage_text[] =
 "  -v, --verbose        log every exit that is not serial output on stderr\n"
 "  -h, --help           print this help and exit\n"
 "\n"
-"Exit status: 0 when every vCPU halted; 1 when a vCPU stopped otherwise\n"
-"(shutdown, internal error, an access the run loop cannot serve) or the\n"
-"guest could not be started; 2 on a usage error.\n";
+"Exit status: 0 when every vCPU halted, or a Linux guest powered off; 1\n"
+"when a vCPU stopped otherwise (shutdown, internal error, an access the\n"
+"run loop cannot serve) or the guest could not be started; 2 on a usage\n"
+"error; 3 when a Linux guest rebooted; (V << 1) | 1 with --debug-exit.\n";
 
 struct opts {
 	__u64 mib;
@@ -61,7 +73,21 @@ struct opts {
 	int verbose;
 	int paused;
 	int hold;
+	int debug_exit;
+	const char *kernel, *initrd, *append;
 };
+
+#define EXIT_REBOOT		3
+#define ACPI_SLEEP_CTL_PORT	0x600	/* lib/boot.c's FADT */
+#define ACPI_SLP_EN		0x20
+#define ACPI_SLP_TYP_S5		5
+#define RESET_PORT		0xcf9
+#define DEBUG_EXIT_PORT		0xf4
+#define ACPI_SLEEP_CTL_PORT_S5	((ACPI_SLP_TYP_S5 << 2) | ACPI_SLP_EN)
+
+/* Set once by the vCPU that ends the guest; the others stop on seeing it */
+static volatile int guest_ended;
+static int guest_status;
 
 struct vcpu_thread {
 	pthread_t thread;
@@ -98,12 +124,42 @@ static void serial_out(struct vcpu_thread *t, char c)
 		serial_flush(t);
 }
 
+static void guest_end(struct vcpu_thread *t, int status, const char *why)
+{
+	pthread_mutex_lock(&out_lock);
+	if (!guest_ended) {
+		guest_status = status;
+		guest_ended = 1;
+	}
+	pthread_mutex_unlock(&out_lock);
+	snprintf(t->why, sizeof(t->why), "%s", why);
+}
+
+/* Return: 1 when the guest ended (power-off, reboot, debug exit) */
 static int run_io(struct vcpu_thread *t, struct thinvmx_run *run)
 {
 	if (run->io.direction == THINVMX_IO_OUT) {
-		if (run->io.port == COM1) {
-			serial_out(t, (char)(run->io.data & 0xff));
+		__u64 v = run->io.data;
+
+		switch (run->io.port) {
+		case COM1:
+			serial_out(t, (char)(v & 0xff));
 			return 0;
+		case ACPI_SLEEP_CTL_PORT:
+			if (!t->o->kernel || (v & 0xff) != (ACPI_SLEEP_CTL_PORT_S5))
+				break;
+			guest_end(t, 0, "powered off");
+			return 1;
+		case RESET_PORT:
+			if (!t->o->kernel || (v & 0x04) == 0)
+				break;
+			guest_end(t, EXIT_REBOOT, "rebooted");
+			return 1;
+		case DEBUG_EXIT_PORT:
+			if (!t->o->debug_exit)
+				break;
+			guest_end(t, (int)((v & 0x7f) << 1) | 1, "debug exit");
+			return 1;
 		}
 	} else {
 		run->io.data = run->io.port == COM1_LSR ? LSR_THRE_TEMT : ~0ULL;
@@ -122,6 +178,10 @@ static void *vcpu_main(void *arg)
 	int ret;
 
 	for (;;) {
+		if (guest_ended) {
+			snprintf(t->why, sizeof(t->why), "stopped: the guest ended");
+			break;
+		}
 		ret = tvx_vcpu_run(t->v);
 		if (ret == -EINTR)
 			continue;
@@ -133,7 +193,8 @@ static void *vcpu_main(void *arg)
 		t->exits_to_user++;
 		switch (run->exit_reason) {
 		case THINVMX_EXIT_IO:
-			run_io(t, run);
+			if (run_io(t, run))
+				break;
 			continue;
 		case THINVMX_EXIT_MMIO:
 			/* no device model: reads see all ones, writes vanish */
@@ -233,6 +294,91 @@ static int start_vcpu(struct tvx_vcpu *v, struct tvx_domain *d,
 	}
 }
 
+/* The whole of a file, for --kernel and --initrd; NULL with errno set */
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	void *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+		goto out;
+	buf = malloc(n ? n : 1);
+	if (buf && n && fread(buf, n, 1, f) != 1) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	*len = n;
+out:
+	fclose(f);
+	return buf;
+}
+
+static int boot_linux(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		      const struct opts *o)
+{
+	struct tvx_linux_image img = {
+		.cmdline = o->append,
+		.nr_cpus = o->vcpus,
+	};
+	void *kernel, *initrd = NULL;
+	const char *why = NULL;
+	int ret;
+
+	kernel = read_file(o->kernel, &img.kernel_len);
+	if (!kernel) {
+		fprintf(stderr, "thinvmx-run: cannot read %s: %s\n", o->kernel,
+			strerror(errno));
+		return -errno;
+	}
+	img.kernel = kernel;
+	if (o->initrd) {
+		initrd = read_file(o->initrd, &img.initrd_len);
+		if (!initrd) {
+			ret = -errno;
+			fprintf(stderr, "thinvmx-run: cannot read %s: %s\n", o->initrd,
+				strerror(errno));
+			goto out;
+		}
+		img.initrd = initrd;
+	}
+	ret = tvx_linux_boot(d, bsp, &img, &why);
+	if (ret)
+		fprintf(stderr, "thinvmx-run: cannot boot %s: %s (%s)\n", o->kernel,
+			why ? why : "error", strerror(-ret));
+out:
+	free(kernel);
+	free(initrd);
+	return ret;
+}
+
+/* Wait for a vCPU thread; once the guest has ended, kick it out of RUN */
+static void join_vcpu(struct vcpu_thread *t)
+{
+	struct timespec ts;
+
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 20 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(t->thread, NULL, &ts) != ETIMEDOUT)
+			return;
+		if (guest_ended)
+			pthread_kill(t->thread, SIGUSR2);
+	}
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
 /*
  * Say which domain this is and wait for one of @set (blocked): --paused
  * before the vCPUs start, --hold after they stopped.
@@ -259,6 +405,10 @@ int main(int argc, char **argv)
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "flat", required_argument, NULL, 'f' },
 		{ "mode", required_argument, NULL, 'M' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "debug-exit", no_argument, NULL, 'x' },
 		{ "paused", no_argument, NULL, 'p' },
 		{ "hold", no_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
@@ -276,7 +426,7 @@ int main(int argc, char **argv)
 	__u64 entry;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "m:c:f:M:pHjvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:f:M:k:i:a:xpHjvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			o.mib = strtoull(optarg, &end, 0);
@@ -299,6 +449,18 @@ int main(int argc, char **argv)
 			if (!o.mode)
 				goto usage;
 			break;
+		case 'k':
+			o.kernel = optarg;
+			break;
+		case 'i':
+			o.initrd = optarg;
+			break;
+		case 'a':
+			o.append = optarg;
+			break;
+		case 'x':
+			o.debug_exit = 1;
+			break;
 		case 'p':
 			o.paused = 1;
 			break;
@@ -318,8 +480,16 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind != argc - 1 || (!o.flat && o.mode != 64))
+	if (o.kernel ? optind != argc || o.flat || o.mode != 64 :
+		       optind != argc - 1 || (!o.flat && o.mode != 64) ||
+		       o.initrd || o.append)
 		goto usage;
+	if (o.kernel && o.vcpus > 1) {
+		/* the APs wait for the BSP's INIT/SIPI, which needs the in-module APIC */
+		fprintf(stderr, "thinvmx-run: --kernel boots one vCPU for now\n");
+		return EXIT_USAGE;
+	}
+	sigaction(SIGUSR2, &(struct sigaction){ .sa_handler = kick_handler }, NULL);
 
 	/* SIGUSR1 is waited for, never delivered: blocked in every thread */
 	sigemptyset(&usr1);
@@ -340,7 +510,10 @@ int main(int argc, char **argv)
 			(uint64_t)o.mib, strerror(-ret));
 		goto out;
 	}
-	if (o.flat) {
+	if (o.kernel) {
+		ret = 0;
+		entry = 0;
+	} else if (o.flat) {
 		ret = tvx_load_flat(d, argv[optind], o.flat_addr);
 		entry = o.flat_addr;
 	} else {
@@ -358,7 +531,9 @@ int main(int argc, char **argv)
 		t[i].id = i;
 		t[i].o = &o;
 		ret = tvx_vcpu_create(d, i, &t[i].v);
-		if (!ret)
+		if (!ret && o.kernel)
+			ret = i ? 0 : boot_linux(d, t[i].v, &o);
+		else if (!ret)
 			ret = start_vcpu(t[i].v, d, &o, entry, i);
 		if (ret) {
 			fprintf(stderr, "thinvmx-run: vCPU %u: %s\n", i, strerror(-ret));
@@ -373,7 +548,7 @@ int main(int argc, char **argv)
 	status = started == o.vcpus ? 0 : 1;
 join:
 	for (i = 0; i < started; i++) {
-		pthread_join(t[i].thread, NULL);
+		join_vcpu(&t[i]);
 		if (t[i].status)
 			status = 1;
 		if (t[i].status || o.verbose)
@@ -402,7 +577,7 @@ out:
 	fflush(stdout);
 	tvx_domain_destroy(d);
 	tvx_close(h);
-	return status;
+	return guest_ended ? guest_status : status;
 usage:
 	fputs(usage_text, stderr);
 	return EXIT_USAGE;

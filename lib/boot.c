@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pure half of booting Linux in a domain (lib/boot.h): nothing here
+ * touches a domain, so the unit tests (selftests/unit/test_boot.c) run
+ * all of it on buffers. Every field a guest kernel reads is written
+ * explicitly; an image that does not fit or does not say what we need is
+ * refused with the reason in *why.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "boot.h"
+
+#define GIB		(1ULL << 30)
+#define FOUR_GIB	(4ULL << 30)
+#define MIB2		(2ULL << 20)
+
+static __u16 get16(const __u8 *p, unsigned int off)
+{
+	return p[off] | (__u16)p[off + 1] << 8;
+}
+
+static __u32 get32(const __u8 *p, unsigned int off)
+{
+	return get16(p, off) | (__u32)get16(p, off + 2) << 16;
+}
+
+static __u64 get64(const __u8 *p, unsigned int off)
+{
+	return get32(p, off) | (__u64)get32(p, off + 4) << 32;
+}
+
+static void put16(__u8 *p, unsigned int off, __u16 v)
+{
+	p[off] = v;
+	p[off + 1] = v >> 8;
+}
+
+static void put32(__u8 *p, unsigned int off, __u32 v)
+{
+	put16(p, off, v);
+	put16(p, off + 2, v >> 16);
+}
+
+static void put64(__u8 *p, unsigned int off, __u64 v)
+{
+	put32(p, off, v);
+	put32(p, off + 4, v >> 32);
+}
+
+/**
+ * tvx_bzimage_parse() - read a bzImage's setup header
+ * @img: the file's bytes
+ * @len: its length
+ * @bz: what the boot needs, filled on success
+ * @why: on failure, why (a static string)
+ *
+ * Only what the 64-bit entry needs is accepted: boot protocol 2.12 or
+ * later (the version that has xloadflags) with XLF_KERNEL_64.
+ *
+ * Return: 0; -ENOEXEC (not a bzImage, or one we cannot start).
+ */
+int tvx_bzimage_parse(const void *img, size_t len, struct tvx_bzimage *bz,
+		      const char **why)
+{
+	const __u8 *p = img;
+	unsigned int sects;
+
+	memset(bz, 0, sizeof(*bz));
+	*why = "not a bzImage (too short)";
+	if (len < 0x1000)
+		return -ENOEXEC;
+	*why = "not a bzImage (no HdrS and 0xaa55 signature)";
+	if (get16(p, BOOT_FLAG) != 0xaa55 || get32(p, BOOT_HEADER) != BOOT_HDRS_MAGIC)
+		return -ENOEXEC;
+	bz->version = get16(p, BOOT_VERSION);
+	*why = "boot protocol older than 2.12 (no 64-bit entry)";
+	if (bz->version < 0x020c)
+		return -ENOEXEC;
+	*why = "the kernel has no 64-bit entry (XLF_KERNEL_64 clear)";
+	if (!(get16(p, BOOT_XLOADFLAGS) & BOOT_XLF_KERNEL_64))
+		return -ENOEXEC;
+	*why = "not a bzImage (must be loaded high)";
+	if (!(p[BOOT_LOADFLAGS] & BOOT_LOADED_HIGH))
+		return -ENOEXEC;
+
+	sects = p[BOOT_SETUP_SECTS] ? p[BOOT_SETUP_SECTS] : 4;
+	bz->setup_size = (sects + 1) * 512;
+	bz->hdr_end = BOOT_HEADER + p[BOOT_JUMP + 1];
+	/* at most 0x301, below the smallest setup (two sectors) */
+	*why = "setup header too short for the 2.12 fields";
+	if (bz->hdr_end < BOOT_INIT_SIZE + 4)
+		return -ENOEXEC;
+	*why = "the file is shorter than its setup code";
+	if (bz->setup_size >= len)
+		return -ENOEXEC;
+	bz->kernel_size = len - bz->setup_size;
+	*why = "the file is shorter than the kernel it declares (syssize)";
+	if ((__u64)get32(p, BOOT_SYSSIZE) * 16 > bz->kernel_size)
+		return -ENOEXEC;
+
+	bz->pref_address = get64(p, BOOT_PREF_ADDRESS);
+	bz->init_size = get32(p, BOOT_INIT_SIZE);
+	bz->alignment = get32(p, BOOT_KERNEL_ALIGNMENT);
+	bz->relocatable = p[BOOT_RELOCATABLE];
+	bz->cmdline_size = get32(p, BOOT_CMDLINE_SIZE);
+	bz->initrd_addr_max = get32(p, BOOT_INITRD_ADDR_MAX);
+	*why = "init_size smaller than the kernel";
+	if (bz->init_size < bz->kernel_size)
+		return -ENOEXEC;
+	*why = "kernel_alignment is not a power of two";
+	if (bz->relocatable && (!bz->alignment || (bz->alignment & (bz->alignment - 1))))
+		return -ENOEXEC;
+	*why = NULL;
+	return 0;
+}
+
+/* Is [start, start+size) inside one RAM entry? */
+static bool boot_in_ram(const struct thinvmx_e820_entry *e, unsigned int nr,
+			__u64 start, __u64 size)
+{
+	unsigned int i;
+
+	if (start + size < start)
+		return false;
+	for (i = 0; i < nr; i++)
+		if (e[i].type == THINVMX_E820_RAM && start >= e[i].addr &&
+		    start + size <= e[i].addr + e[i].size)
+			return true;
+	return false;
+}
+
+/**
+ * tvx_boot_plan() - place a bzImage, its initrd and command line
+ * @bz: the parsed image
+ * @e820: the guest's memory map as tvx_boot_e820() gives it
+ * @nr: its entries
+ * @initrd_size: 0 without an initrd
+ * @cmdline_len: without the NUL
+ * @plan: the addresses, filled on success
+ * @why: on failure, why
+ *
+ * The kernel goes where it prefers (pref_address, 16 MiB for Debian's),
+ * the initrd as high as the kernel allows (initrd_addr_max) below 4 GiB
+ * and above the kernel's init_size, page-aligned, as boot loaders do.
+ *
+ * Return: 0; -E2BIG (command line too long); -ENOSPC (does not fit).
+ */
+int tvx_boot_plan(const struct tvx_bzimage *bz,
+		  const struct thinvmx_e820_entry *e820, unsigned int nr,
+		  __u64 initrd_size, __u32 cmdline_len,
+		  struct tvx_boot_plan *plan, const char **why)
+{
+	__u64 load = bz->pref_address, kernel_end, top;
+	unsigned int i;
+
+	memset(plan, 0, sizeof(*plan));
+	*why = "command line longer than the kernel takes";
+	if (cmdline_len > bz->cmdline_size || cmdline_len >= BOOT_CMDLINE_MAX)
+		return -E2BIG;
+	plan->cmdline_gpa = BOOT_CMDLINE_GPA;
+	plan->cmdline_len = cmdline_len;
+
+	if (!load || (bz->relocatable && (load & (bz->alignment - 1))))
+		load = 0x1000000;	/* LOAD_PHYSICAL_ADDR's default */
+	*why = "RAM too small for the kernel's init_size at its load address";
+	if (!boot_in_ram(e820, nr, load, bz->init_size))
+		return -ENOSPC;
+	plan->kernel_gpa = load;
+	plan->entry_gpa = load + 0x200;
+	kernel_end = load + bz->init_size;
+
+	if (!initrd_size)
+		goto done;
+	/* the highest RAM byte the initrd may end at */
+	top = (__u64)bz->initrd_addr_max + 1;
+	if (top > FOUR_GIB)
+		top = FOUR_GIB;
+	*why = "no room for the initrd between the kernel and initrd_addr_max";
+	for (i = 0; i < nr; i++) {
+		__u64 s = e820[i].addr, end = e820[i].addr + e820[i].size, at;
+
+		if (e820[i].type != THINVMX_E820_RAM)
+			continue;
+		if (end > top)
+			end = top;
+		if (end < initrd_size || end - initrd_size < s)
+			continue;
+		at = (end - initrd_size) & ~0xfffULL;
+		if (at < s || at < kernel_end)
+			continue;
+		if (at > plan->initrd_gpa)
+			plan->initrd_gpa = at;
+	}
+	if (!plan->initrd_gpa)
+		return -ENOSPC;
+	plan->initrd_size = initrd_size;
+done:
+	*why = NULL;
+	return 0;
+}
+
+/* Append [start, end) of @type to out[], merging nothing; false if full */
+static bool boot_e820_add(struct thinvmx_e820_entry *out, unsigned int *n,
+			  unsigned int max, __u64 start, __u64 end, __u32 type)
+{
+	if (end <= start)
+		return true;
+	if (*n == max)
+		return false;
+	out[*n].addr = start;
+	out[*n].size = end - start;
+	out[*n].type = type;
+	(*n)++;
+	return true;
+}
+
+/**
+ * tvx_boot_e820() - the memory map a Linux guest is told
+ * @dom: the domain's map (THINVMX_GET_MEMMAP), sorted
+ * @nr: its entries
+ * @out: the guest's map
+ * @max: room in @out
+ *
+ * The domain's map with the legacy hole [0x9fc00, 1 MiB) reserved: the
+ * EBDA and BIOS area a PC has, where the ACPI tables go, and which Linux
+ * scans for them.
+ *
+ * Return: the number of entries in @out (0: it did not fit).
+ */
+unsigned int tvx_boot_e820(const struct thinvmx_e820_entry *dom, unsigned int nr,
+			   struct thinvmx_e820_entry *out, unsigned int max)
+{
+	unsigned int i, n = 0;
+	bool hole = false;
+
+	for (i = 0; i < nr; i++) {
+		__u64 s = dom[i].addr, e = dom[i].addr + dom[i].size;
+		__u32 type = dom[i].type == THINVMX_E820_RAM ? THINVMX_E820_RAM :
+			     THINVMX_E820_RESERVED;
+
+		if (type != THINVMX_E820_RAM || e <= BOOT_EBDA_GPA || s >= BOOT_HIMEM_GPA) {
+			if (!hole && s >= BOOT_HIMEM_GPA) {
+				if (!boot_e820_add(out, &n, max, BOOT_EBDA_GPA,
+						   BOOT_HIMEM_GPA, THINVMX_E820_RESERVED))
+					return 0;
+				hole = true;
+			}
+			if (!boot_e820_add(out, &n, max, s, e, type))
+				return 0;
+			continue;
+		}
+		/* a RAM entry overlapping the hole: split around it */
+		if (!boot_e820_add(out, &n, max, s,
+				   s < BOOT_EBDA_GPA ? BOOT_EBDA_GPA : s, THINVMX_E820_RAM))
+			return 0;
+		if (!hole && !boot_e820_add(out, &n, max, BOOT_EBDA_GPA, BOOT_HIMEM_GPA,
+					    THINVMX_E820_RESERVED))
+			return 0;
+		hole = true;
+		if (!boot_e820_add(out, &n, max, e > BOOT_HIMEM_GPA ? BOOT_HIMEM_GPA : e,
+				   e, THINVMX_E820_RAM))
+			return 0;
+	}
+	if (!hole && !boot_e820_add(out, &n, max, BOOT_EBDA_GPA, BOOT_HIMEM_GPA,
+				    THINVMX_E820_RESERVED))
+		return 0;
+	return n;
+}
+
+/**
+ * tvx_boot_zero_page() - fill struct boot_params for the 64-bit entry
+ * @zp: 4096 bytes, the zero page
+ * @img: the bzImage (its setup header is copied)
+ * @bz: the parsed image
+ * @plan: where things are
+ * @e820: the guest's map (tvx_boot_e820()), at most BP_E820_MAX used
+ * @nr: its entries
+ * @rsdp_gpa: the ACPI RSDP (0: none)
+ */
+void tvx_boot_zero_page(__u8 *zp, const void *img, const struct tvx_bzimage *bz,
+			const struct tvx_boot_plan *plan,
+			const struct thinvmx_e820_entry *e820, unsigned int nr,
+			__u64 rsdp_gpa)
+{
+	const __u8 *p = img;
+	unsigned int i;
+
+	memset(zp, 0, 4096);
+	memcpy(zp + BOOT_SETUP_SECTS, p + BOOT_SETUP_SECTS,
+	       bz->hdr_end - BOOT_SETUP_SECTS);
+	put16(zp, BOOT_VID_MODE, 0xffff);		/* "normal" */
+	zp[BOOT_TYPE_OF_LOADER] = 0xff;			/* undefined loader */
+	zp[BOOT_LOADFLAGS] |= BOOT_CAN_USE_HEAP;
+	put16(zp, BOOT_HEAP_END_PTR, 0xfe00);
+	put32(zp, BOOT_CODE32_START, plan->kernel_gpa);
+	put32(zp, BOOT_CMD_LINE_PTR, plan->cmdline_gpa);
+	put32(zp, BOOT_RAMDISK_IMAGE, plan->initrd_gpa);
+	put32(zp, BOOT_RAMDISK_SIZE, plan->initrd_size);
+	put64(zp, BP_ACPI_RSDP_ADDR, rsdp_gpa);
+
+	if (nr > BP_E820_MAX)
+		nr = BP_E820_MAX;
+	zp[BP_E820_ENTRIES] = nr;
+	for (i = 0; i < nr; i++) {
+		put64(zp, BP_E820_TABLE + i * 20, e820[i].addr);
+		put64(zp, BP_E820_TABLE + i * 20 + 8, e820[i].size);
+		put32(zp, BP_E820_TABLE + i * 20 + 16, e820[i].type);
+	}
+}
+
+/**
+ * tvx_boot_page_tables() - 4 GiB identity map for the 64-bit entry
+ * @pt: BOOT_PT_PAGES pages: PML4, PDPT, four page directories
+ * @gpa: where @pt will be in the guest
+ *
+ * The protocol wants the kernel, the zero page and the command line
+ * identity-mapped; the first 4 GiB in 2 MiB pages cover all of them.
+ */
+void tvx_boot_page_tables(__u8 *pt, __u64 gpa)
+{
+	unsigned int i;
+
+	memset(pt, 0, BOOT_PT_PAGES * 4096);
+	put64(pt, 0, (gpa + 4096) | 0x3);			/* P, RW */
+	for (i = 0; i < 4; i++)
+		put64(pt + 4096, i * 8, (gpa + (2 + i) * 4096) | 0x3);
+	for (i = 0; i < 4 * 512; i++)
+		put64(pt + 2 * 4096, i * 8, (__u64)i * MIB2 | 0x83);	/* PS */
+}
+
+/**
+ * tvx_boot_gdt() - the boot GDT: __BOOT_CS and __BOOT_DS, 4 GiB flat
+ * @gdt: 32 bytes
+ */
+void tvx_boot_gdt(__u8 *gdt)
+{
+	memset(gdt, 0, 32);
+	put64(gdt, BOOT_SEL_CS, 0x00af9b000000ffffULL);	/* 64-bit code */
+	put64(gdt, BOOT_SEL_DS, 0x00cf93000000ffffULL);	/* data */
+}
+
+/* ---------------------------------------------------------------- ACPI */
+
+#define ACPI_HDR_LEN	36
+#define ACPI_OEM_ID	"THINVX"
+#define ACPI_OEM_TABLE	"THINVMX "
+
+static void acpi_checksum(__u8 *t, unsigned int len, unsigned int at)
+{
+	__u8 sum = 0;
+	unsigned int i;
+
+	t[at] = 0;
+	for (i = 0; i < len; i++)
+		sum += t[i];
+	t[at] = -sum;
+}
+
+static void acpi_header(__u8 *t, const char *sig, __u32 len, __u8 rev)
+{
+	memcpy(t, sig, 4);
+	put32(t, 4, len);
+	t[8] = rev;
+	memcpy(t + 10, ACPI_OEM_ID, 6);
+	memcpy(t + 16, ACPI_OEM_TABLE, 8);
+	put32(t, 24, 1);				/* OEM revision */
+	memcpy(t + 28, "TVX ", 4);			/* creator */
+	put32(t, 32, 1);
+}
+
+/* Generic address structure: a byte-wide I/O port */
+static void acpi_gas_io(__u8 *g, __u16 port)
+{
+	g[0] = 1;		/* system I/O */
+	g[1] = 8;		/* bit width */
+	g[2] = 0;
+	g[3] = 1;		/* byte access */
+	put64(g, 4, port);
+}
+
+/*
+ * The DSDT's only object: \_S5 = Package { 5, 0, 0, 0 }, the sleep type
+ * a hardware-reduced power-off writes to the sleep control register.
+ */
+static const __u8 acpi_dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_',		/* NameOp "_S5_" */
+	0x12, 0x07, 0x04,			/* PackageOp, length 7, 4 elements */
+	0x0a, 0x05, 0x00, 0x00, 0x00,		/* Byte 5, Zero, Zero, Zero */
+};
+
+/* Ports the VMM serves: a write of (5 << 2) | SLP_EN is power-off */
+#define ACPI_SLEEP_CTL_PORT	0x600
+#define ACPI_SLEEP_STS_PORT	0x601
+#define ACPI_RESET_PORT		0xcf9
+#define ACPI_RESET_VALUE	0x06
+
+#define FADT_LEN		276
+#define FADT_FLAGS_HW_REDUCED	(1U << 20)
+#define FADT_FLAGS_RESET_REG	(1U << 10)
+#define FADT_BOOT_NO_VGA	(1U << 2)
+#define FADT_BOOT_NO_CMOS_RTC	(1U << 5)
+
+/**
+ * tvx_acpi_build() - the ACPI tables of a guest without firmware
+ * @buf: where to build them (zeroed here)
+ * @size: its size (BOOT_ACPI_SIZE is plenty)
+ * @gpa: where @buf will be in the guest, 16-byte aligned
+ * @cfg: CPUs and interrupt controllers
+ * @used: bytes used, on success
+ *
+ * RSDP (first, so a scan of the BIOS area finds it at @gpa), XSDT, a
+ * hardware-reduced FADT (no PM timer, no SCI, no legacy PIC: the guest's
+ * power-off writes the sleep control register, its reset the reset
+ * register, both I/O ports the VMM serves), a DSDT with \_S5 and a MADT
+ * with one local APIC per CPU and the IOAPIC.
+ *
+ * Return: 0; -EINVAL (bad @cfg or alignment); -ENOSPC (@size too small).
+ */
+int tvx_acpi_build(__u8 *buf, size_t size, __u64 gpa,
+		   const struct tvx_acpi_cfg *cfg, size_t *used)
+{
+	unsigned int rsdp = 0, xsdt = 48, fadt = xsdt + ACPI_HDR_LEN + 16;
+	unsigned int dsdt = fadt + FADT_LEN, madt, end, i, at;
+	unsigned int madt_len;
+
+	if (!cfg->nr_cpus || cfg->nr_cpus > ACPI_MADT_MAX_CPUS || (gpa & 15) ||
+	    gpa + size > FOUR_GIB)
+		return -EINVAL;
+	dsdt = (dsdt + 15) & ~15U;
+	madt = (dsdt + ACPI_HDR_LEN + sizeof(acpi_dsdt_aml) + 15) & ~15U;
+	madt_len = ACPI_HDR_LEN + 8 + cfg->nr_cpus * 8 + 6 +
+		   (cfg->ioapic_gpa ? 12 : 0);
+	end = madt + madt_len;
+	if (end > size)
+		return -ENOSPC;
+	memset(buf, 0, size);
+
+	/* RSDP, ACPI 2.0: the XSDT's address */
+	memcpy(buf + rsdp, "RSD PTR ", 8);
+	memcpy(buf + rsdp + 9, ACPI_OEM_ID, 6);
+	buf[rsdp + 15] = 2;
+	put32(buf, rsdp + 20, 36);
+	put64(buf, rsdp + 24, gpa + xsdt);
+	acpi_checksum(buf + rsdp, 20, 8);
+	acpi_checksum(buf + rsdp, 36, 32);
+
+	acpi_header(buf + xsdt, "XSDT", ACPI_HDR_LEN + 16, 1);
+	put64(buf, xsdt + ACPI_HDR_LEN, gpa + fadt);
+	put64(buf, xsdt + ACPI_HDR_LEN + 8, gpa + madt);
+	acpi_checksum(buf + xsdt, ACPI_HDR_LEN + 16, 9);
+
+	acpi_header(buf + fadt, "FACP", FADT_LEN, 6);
+	put32(buf, fadt + 40, gpa + dsdt);			/* DSDT */
+	put16(buf, fadt + 109, FADT_BOOT_NO_VGA | FADT_BOOT_NO_CMOS_RTC);
+	put32(buf, fadt + 112, FADT_FLAGS_HW_REDUCED | FADT_FLAGS_RESET_REG);
+	acpi_gas_io(buf + fadt + 116, ACPI_RESET_PORT);
+	buf[fadt + 128] = ACPI_RESET_VALUE;
+	buf[fadt + 131] = 3;					/* FADT 6.3 */
+	put64(buf, fadt + 140, gpa + dsdt);			/* X_DSDT */
+	acpi_gas_io(buf + fadt + 220, ACPI_SLEEP_CTL_PORT);
+	acpi_gas_io(buf + fadt + 232, ACPI_SLEEP_STS_PORT);
+	memcpy(buf + fadt + 244, "thinvmx\0", 8);		/* hypervisor id */
+	acpi_checksum(buf + fadt, FADT_LEN, 9);
+
+	acpi_header(buf + dsdt, "DSDT", ACPI_HDR_LEN + sizeof(acpi_dsdt_aml), 2);
+	memcpy(buf + dsdt + ACPI_HDR_LEN, acpi_dsdt_aml, sizeof(acpi_dsdt_aml));
+	acpi_checksum(buf + dsdt, ACPI_HDR_LEN + sizeof(acpi_dsdt_aml), 9);
+
+	acpi_header(buf + madt, "APIC", madt_len, 5);
+	put32(buf, madt + ACPI_HDR_LEN, cfg->lapic_gpa);
+	put32(buf, madt + ACPI_HDR_LEN + 4, 0);		/* no 8259 PICs */
+	at = madt + ACPI_HDR_LEN + 8;
+	for (i = 0; i < cfg->nr_cpus; i++, at += 8) {
+		buf[at] = 0;					/* local APIC */
+		buf[at + 1] = 8;
+		buf[at + 2] = i;				/* processor uid */
+		buf[at + 3] = i;				/* APIC id */
+		put32(buf, at + 4, 1);				/* enabled */
+	}
+	buf[at] = 4;						/* local APIC NMI */
+	buf[at + 1] = 6;
+	buf[at + 2] = 0xff;					/* every CPU */
+	put16(buf, at + 3, 0);
+	buf[at + 5] = 1;					/* LINT1 */
+	at += 6;
+	if (cfg->ioapic_gpa) {
+		buf[at] = 1;					/* IOAPIC */
+		buf[at + 1] = 12;
+		buf[at + 2] = cfg->nr_cpus;			/* its id */
+		put32(buf, at + 4, cfg->ioapic_gpa);
+		put32(buf, at + 8, 0);				/* GSI base */
+	}
+	acpi_checksum(buf + madt, madt_len, 9);
+	*used = end;
+	return 0;
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Booting Linux in a domain: the domain side of lib/boot.c. Everything is
+ * computed in buffers first (boot.c, unit-tested) and written into guest
+ * memory afterwards, so a refused image leaves the domain untouched.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libthinvmx.h"
+#include "boot.h"
+
+#define AR_CODE64	0xa09b		/* G, L, P, S, execute/read accessed */
+#define AR_DATA		0xc093		/* G, B, P, S, read/write accessed */
+#define AR_TSS_BUSY	0x008b		/* P, type 11: busy 32/64-bit TSS */
+#define AR_UNUSABLE	0x10000
+
+#define CR0_PE		(1ULL << 0)
+#define CR0_ET		(1ULL << 4)
+#define CR0_NE		(1ULL << 5)
+#define CR0_PG		(1ULL << 31)
+#define CR4_PAE		(1ULL << 5)
+#define EFER_LME	(1ULL << 8)
+
+static void seg(struct thinvmx_segment *s, __u16 sel, __u32 ar)
+{
+	s->selector = sel;
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->ar = ar;
+}
+
+static int linux_bsp(struct tvx_vcpu *v, __u64 entry)
+{
+	struct thinvmx_regs r = {
+		.rip = entry,
+		.rsi = BOOT_ZERO_PAGE_GPA,
+		.rsp = BOOT_STACK_GPA,
+		.rflags = 2,		/* interrupts off */
+	};
+	struct thinvmx_sregs s = { 0 };
+	int ret;
+
+	seg(&s.cs, BOOT_SEL_CS, AR_CODE64);
+	seg(&s.ds, BOOT_SEL_DS, AR_DATA);
+	s.es = s.ds;
+	s.ss = s.ds;
+	s.fs = s.ds;
+	s.gs = s.ds;
+	seg(&s.tr, 0, AR_TSS_BUSY);
+	s.tr.limit = 0x67;
+	seg(&s.ldt, 0, AR_UNUSABLE);
+	s.ldt.limit = 0;
+	s.gdt.base = BOOT_GDT_GPA;
+	s.gdt.limit = 31;
+	s.idt.limit = 0;
+	s.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+	s.cr3 = BOOT_PML4_GPA;
+	s.cr4 = CR4_PAE;
+	s.efer = EFER_LME;
+	ret = tvx_set_sregs(v, &s);
+	return ret ? ret : tvx_set_regs(v, &r);
+}
+
+int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		   const struct tvx_linux_image *img, const char **why)
+{
+	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX], e820[BP_E820_MAX];
+	const char *cmdline = img->cmdline ? img->cmdline : "";
+	struct tvx_acpi_cfg acpi = {
+		.nr_cpus = img->nr_cpus,
+		.ioapic_gpa = img->ioapic_gpa,
+		.lapic_gpa = 0xfee00000,
+	};
+	struct tvx_boot_plan plan;
+	struct thinvmx_memmap m;
+	struct tvx_bzimage bz;
+	__u8 *acpi_buf = NULL, zp[4096], gdt[32];
+	__u8 *pt = NULL;
+	unsigned int n;
+	size_t used;
+	int ret;
+
+	ret = tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why);
+	if (ret)
+		return ret;
+	ret = tvx_domain_memmap(d, &m, dom, THINVMX_MEMMAP_MAX);
+	if (ret) {
+		*why = "cannot read the domain's memory map";
+		return ret;
+	}
+	n = m.nr_entries < THINVMX_MEMMAP_MAX ? m.nr_entries : THINVMX_MEMMAP_MAX;
+	n = tvx_boot_e820(dom, n, e820, BP_E820_MAX);
+	*why = "the domain's memory map does not fit the zero page";
+	if (!n)
+		return -ENOSPC;
+	ret = tvx_boot_plan(&bz, e820, n, img->initrd ? img->initrd_len : 0,
+			    strlen(cmdline), &plan, why);
+	if (ret)
+		return ret;
+
+	acpi_buf = malloc(BOOT_ACPI_SIZE);
+	pt = malloc(BOOT_PT_PAGES * 4096);
+	ret = -ENOMEM;
+	*why = "out of memory";
+	if (!acpi_buf || !pt)
+		goto out;
+	*why = "bad CPU count for the MADT";
+	ret = tvx_acpi_build(acpi_buf, BOOT_ACPI_SIZE, BOOT_ACPI_GPA, &acpi, &used);
+	if (ret)
+		goto out;
+	tvx_boot_zero_page(zp, img->kernel, &bz, &plan, e820, n, BOOT_ACPI_GPA);
+	tvx_boot_page_tables(pt, BOOT_PML4_GPA);
+	tvx_boot_gdt(gdt);
+
+	*why = "cannot write guest memory";
+	ret = tvx_write_guest(d, plan.kernel_gpa,
+			      (const __u8 *)img->kernel + bz.setup_size, bz.kernel_size);
+	if (!ret && plan.initrd_size)
+		ret = tvx_write_guest(d, plan.initrd_gpa, img->initrd, plan.initrd_size);
+	if (!ret)
+		ret = tvx_write_guest(d, plan.cmdline_gpa, cmdline, plan.cmdline_len + 1);
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_ACPI_GPA, acpi_buf, used);
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_ZERO_PAGE_GPA, zp, sizeof(zp));
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_PML4_GPA, pt, BOOT_PT_PAGES * 4096);
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
+	if (ret)
+		goto out;
+	*why = "cannot set the boot vCPU's registers";
+	ret = linux_bsp(bsp, plan.entry_gpa);
+	if (!ret)
+		*why = NULL;
+out:
+	free(acpi_buf);
+	free(pt);
+	return ret;
+}

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the Linux boot protocol's pure half (lib/boot.c): the
+ * setup header of a synthetic bzImage and of Debian's real one (when the
+ * nested rig has fetched it), placement, the e820 map with the legacy
+ * hole, the zero page, the boot page tables, and the ACPI tables with
+ * their checksums.
+ */
+#include <stdarg.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../lib/boot.c"
+
+#define MIB	(1ULL << 20)
+#define IMG_LEN	(256 * 1024)
+
+static __u8 *img;
+
+/* A bzImage as Debian's 6.1 build writes one, small */
+static void make_image(void)
+{
+	memset(img, 0, IMG_LEN);
+	img[BOOT_SETUP_SECTS] = 27;
+	put32(img, BOOT_SYSSIZE, (IMG_LEN - 28 * 512) / 16);
+	put16(img, BOOT_FLAG, 0xaa55);
+	img[BOOT_JUMP] = 0xeb;
+	img[BOOT_JUMP + 1] = 0x6a;		/* header ends at 0x26c */
+	put32(img, BOOT_HEADER, BOOT_HDRS_MAGIC);
+	put16(img, BOOT_VERSION, 0x020f);
+	img[BOOT_LOADFLAGS] = BOOT_LOADED_HIGH;
+	put32(img, BOOT_INITRD_ADDR_MAX, 0x7fffffff);
+	put32(img, BOOT_KERNEL_ALIGNMENT, 0x200000);
+	img[BOOT_RELOCATABLE] = 1;
+	put16(img, BOOT_XLOADFLAGS, 0x7f);
+	put32(img, BOOT_CMDLINE_SIZE, 2047);
+	put64(img, BOOT_PREF_ADDRESS, 0x1000000);
+	put32(img, BOOT_INIT_SIZE, 0x2000000);
+	img[0x26b] = 0x5a;			/* last header byte, copied */
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	img = malloc(IMG_LEN);
+	if (!img)
+		return -1;
+	make_image();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(img);
+	return 0;
+}
+
+static void test_parse(void **state)
+{
+	struct tvx_bzimage bz;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(0, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	assert_null(why);
+	assert_int_equal(0x020f, bz.version);
+	assert_int_equal(28 * 512, bz.setup_size);
+	assert_int_equal(IMG_LEN - 28 * 512, bz.kernel_size);
+	assert_int_equal(0x1000000, bz.pref_address);
+	assert_int_equal(0x2000000, bz.init_size);
+	assert_int_equal(0x26c, bz.hdr_end);
+	assert_true(bz.relocatable);
+	assert_int_equal(2047, bz.cmdline_size);
+}
+
+static void test_parse_refuses(void **state)
+{
+	struct tvx_bzimage bz;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, 0x800, &bz, &why));
+	assert_non_null(why);
+
+	put32(img, BOOT_HEADER, 0x12345678);
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	make_image();
+	put16(img, BOOT_FLAG, 0);
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	make_image();
+	put16(img, BOOT_VERSION, 0x020b);
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	assert_non_null(strstr(why, "2.12"));
+	make_image();
+	put16(img, BOOT_XLOADFLAGS, 0x7e);
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	make_image();
+	img[BOOT_LOADFLAGS] = 0;
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	make_image();
+	/* the file cut short: syssize says more */
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN - 4096, &bz, &why));
+	assert_non_null(strstr(why, "syssize"));
+	/* a header too short to hold init_size, which we read */
+	make_image();
+	img[BOOT_JUMP + 1] = 0x20;
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	assert_non_null(strstr(why, "header"));
+	make_image();
+	put32(img, BOOT_INIT_SIZE, 4096);
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	make_image();
+	put32(img, BOOT_KERNEL_ALIGNMENT, 0x300000);
+	assert_int_equal(-ENOEXEC, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	make_image();
+}
+
+/* Debian's own bzImage, as the nested rig fetched it: skipped without it */
+static void test_parse_debian(void **state)
+{
+	const char *path = getenv("TVX_BZIMAGE") ?: "build/nested/kroot/boot/vmlinuz-6.1.0-57-cloud-amd64";
+	struct tvx_bzimage bz;
+	const char *why;
+	__u8 *buf;
+	FILE *f;
+	long len;
+
+	(void)state;
+	f = fopen(path, "rb");
+	if (!f)
+		skip();
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc(len);
+	assert_non_null(buf);
+	assert_int_equal(1, fread(buf, len, 1, f));
+	fclose(f);
+	assert_int_equal(0, tvx_bzimage_parse(buf, len, &bz, &why));
+	assert_true(bz.version >= 0x020f);
+	assert_int_equal(0x1000000, bz.pref_address);
+	assert_true(bz.relocatable);
+	assert_true(bz.init_size > bz.kernel_size);
+	assert_true(bz.cmdline_size >= 2047);
+	free(buf);
+}
+
+/* A 256 MiB domain: RAM with the module's two helper pages at its top */
+static const struct thinvmx_e820_entry dom256[] = {
+	{ .addr = 0, .size = 256 * MIB - 8192, .type = THINVMX_E820_RAM },
+	{ .addr = 256 * MIB - 8192, .size = 8192, .type = THINVMX_E820_RESERVED },
+};
+
+static void test_e820(void **state)
+{
+	struct thinvmx_e820_entry out[8];
+	unsigned int n;
+
+	(void)state;
+	n = tvx_boot_e820(dom256, 2, out, 8);
+	assert_int_equal(4, n);
+	assert_int_equal(0, out[0].addr);
+	assert_int_equal(BOOT_EBDA_GPA, out[0].size);
+	assert_int_equal(THINVMX_E820_RAM, out[0].type);
+	assert_int_equal(BOOT_EBDA_GPA, out[1].addr);
+	assert_int_equal(BOOT_HIMEM_GPA - BOOT_EBDA_GPA, out[1].size);
+	assert_int_equal(THINVMX_E820_RESERVED, out[1].type);
+	assert_int_equal(BOOT_HIMEM_GPA, out[2].addr);
+	assert_int_equal(256 * MIB - 8192 - BOOT_HIMEM_GPA, out[2].size);
+	assert_int_equal(THINVMX_E820_RAM, out[2].type);
+	assert_int_equal(256 * MIB - 8192, out[3].addr);
+	assert_int_equal(THINVMX_E820_RESERVED, out[3].type);
+	/* no room: 0, never a partial map */
+	assert_int_equal(0, tvx_boot_e820(dom256, 2, out, 3));
+}
+
+static void test_e820_split_ram(void **state)
+{
+	static const struct thinvmx_e820_entry dom[] = {
+		{ .addr = 0, .size = 0x80000, .type = THINVMX_E820_RAM },
+		{ .addr = 0x200000, .size = 64 * MIB, .type = THINVMX_E820_RAM },
+	};
+	struct thinvmx_e820_entry out[8];
+	unsigned int n;
+
+	(void)state;
+	/* RAM that does not reach the hole: the hole still goes in, in order */
+	n = tvx_boot_e820(dom, 2, out, 8);
+	assert_int_equal(3, n);
+	assert_int_equal(0x80000, out[0].size);
+	assert_int_equal(BOOT_EBDA_GPA, out[1].addr);
+	assert_int_equal(THINVMX_E820_RESERVED, out[1].type);
+	assert_int_equal(0x200000, out[2].addr);
+}
+
+static void test_plan(void **state)
+{
+	struct thinvmx_e820_entry e[8];
+	struct tvx_boot_plan p;
+	struct tvx_bzimage bz;
+	const char *why;
+	unsigned int n;
+
+	(void)state;
+	assert_int_equal(0, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	n = tvx_boot_e820(dom256, 2, e, 8);
+	assert_int_equal(0, tvx_boot_plan(&bz, e, n, 5 * MIB + 123, 40, &p, &why));
+	assert_int_equal(0x1000000, p.kernel_gpa);
+	assert_int_equal(0x1000200, p.entry_gpa);
+	/* the initrd: page-aligned, as high as RAM goes, before the helpers */
+	assert_int_equal(0, p.initrd_gpa & 0xfff);
+	assert_true(p.initrd_gpa + p.initrd_size <= 256 * MIB - 8192);
+	assert_true(p.initrd_gpa + 4096 + p.initrd_size > 256 * MIB - 8192);
+	assert_true(p.initrd_gpa >= p.kernel_gpa + bz.init_size);
+	assert_int_equal(BOOT_CMDLINE_GPA, p.cmdline_gpa);
+
+	/* initrd_addr_max caps it */
+	put32(img, BOOT_INITRD_ADDR_MAX, 128 * MIB - 1);
+	assert_int_equal(0, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	assert_int_equal(0, tvx_boot_plan(&bz, e, n, 5 * MIB, 0, &p, &why));
+	assert_int_equal(123 * MIB, p.initrd_gpa);
+	make_image();
+	assert_int_equal(0, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+
+	/* no initrd */
+	assert_int_equal(0, tvx_boot_plan(&bz, e, n, 0, 0, &p, &why));
+	assert_int_equal(0, p.initrd_gpa);
+
+	/* too big an initrd, too long a command line, too little RAM */
+	assert_int_equal(-ENOSPC, tvx_boot_plan(&bz, e, n, 230 * MIB, 0, &p, &why));
+	assert_int_equal(-E2BIG, tvx_boot_plan(&bz, e, n, 0, 2048, &p, &why));
+	e[2].size = 40 * MIB;
+	assert_int_equal(-ENOSPC, tvx_boot_plan(&bz, e, n, 0, 0, &p, &why));
+	assert_non_null(strstr(why, "init_size"));
+}
+
+static void test_zero_page(void **state)
+{
+	struct thinvmx_e820_entry e[8];
+	struct tvx_boot_plan p;
+	struct tvx_bzimage bz;
+	const char *why;
+	__u8 zp[4096];
+	unsigned int n, i;
+
+	(void)state;
+	assert_int_equal(0, tvx_bzimage_parse(img, IMG_LEN, &bz, &why));
+	n = tvx_boot_e820(dom256, 2, e, 8);
+	assert_int_equal(0, tvx_boot_plan(&bz, e, n, 3 * MIB, 10, &p, &why));
+	memset(zp, 0xee, sizeof(zp));
+	tvx_boot_zero_page(zp, img, &bz, &p, e, n, 0xe0000);
+
+	/* the header copied up to its last byte, nothing after it */
+	assert_int_equal(0x5a, zp[0x26b]);
+	assert_int_equal(0, zp[0x26c]);
+	assert_int_equal(BOOT_HDRS_MAGIC, get32(zp, BOOT_HEADER));
+	assert_int_equal(0x020f, get16(zp, BOOT_VERSION));
+	/* what the loader fills in */
+	assert_int_equal(0xff, zp[BOOT_TYPE_OF_LOADER]);
+	assert_int_equal(BOOT_LOADED_HIGH | BOOT_CAN_USE_HEAP, zp[BOOT_LOADFLAGS]);
+	assert_int_equal(0xffff, get16(zp, BOOT_VID_MODE));
+	assert_int_equal(BOOT_CMDLINE_GPA, get32(zp, BOOT_CMD_LINE_PTR));
+	assert_int_equal(p.initrd_gpa, get32(zp, BOOT_RAMDISK_IMAGE));
+	assert_int_equal(3 * MIB, get32(zp, BOOT_RAMDISK_SIZE));
+	assert_int_equal(0xe0000, get64(zp, BP_ACPI_RSDP_ADDR));
+	assert_int_equal(n, zp[BP_E820_ENTRIES]);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(e[i].addr, get64(zp, BP_E820_TABLE + i * 20));
+		assert_int_equal(e[i].size, get64(zp, BP_E820_TABLE + i * 20 + 8));
+		assert_int_equal(e[i].type, get32(zp, BP_E820_TABLE + i * 20 + 16));
+	}
+	/* the rest of the page is zero: no stale screen_info, no sentinel */
+	assert_int_equal(0, zp[0]);
+	assert_int_equal(0, zp[0x1ef]);
+	assert_int_equal(0, zp[4095]);
+}
+
+/* Walk the boot page tables as the CPU would */
+static __u64 walk(const __u8 *pt, __u64 base, __u64 va)
+{
+	__u64 e = get64(pt, ((va >> 39) & 511) * 8);
+
+	if (!(e & 1))
+		return ~0ULL;
+	e = get64(pt + (e & ~0xfffULL) - base, ((va >> 30) & 511) * 8);
+	if (!(e & 1))
+		return ~0ULL;
+	e = get64(pt + (e & ~0xfffULL) - base, ((va >> 21) & 511) * 8);
+	if (!(e & 1) || !(e & 0x80))
+		return ~0ULL;
+	return (e & ~0x1fffffULL) | (va & 0x1fffff);
+}
+
+static void test_page_tables(void **state)
+{
+	__u8 *pt = malloc(BOOT_PT_PAGES * 4096);
+	__u8 gdt[32];
+
+	(void)state;
+	assert_non_null(pt);
+	tvx_boot_page_tables(pt, BOOT_PML4_GPA);
+	assert_int_equal(0x1000200, walk(pt, BOOT_PML4_GPA, 0x1000200));
+	assert_int_equal(0x7000, walk(pt, BOOT_PML4_GPA, 0x7000));
+	assert_int_equal(0xfffff000ULL, walk(pt, BOOT_PML4_GPA, 0xfffff000ULL));
+	assert_int_equal(0xc0123456ULL, walk(pt, BOOT_PML4_GPA, 0xc0123456ULL));
+	assert_int_equal(~0ULL, walk(pt, BOOT_PML4_GPA, 0x100000000ULL));
+	free(pt);
+
+	tvx_boot_gdt(gdt);
+	assert_int_equal(0, get64(gdt, 0));
+	/* L set, D clear, present, code: the 64-bit __BOOT_CS */
+	assert_int_equal(0x00af9b000000ffffULL, get64(gdt, BOOT_SEL_CS));
+	assert_int_equal(0x00cf93000000ffffULL, get64(gdt, BOOT_SEL_DS));
+}
+
+static __u8 sum(const __u8 *p, unsigned int len)
+{
+	__u8 s = 0;
+
+	while (len--)
+		s += *p++;
+	return s;
+}
+
+static void test_acpi(void **state)
+{
+	struct tvx_acpi_cfg cfg = { .nr_cpus = 2, .ioapic_gpa = 0xfec00000,
+				    .lapic_gpa = 0xfee00000 };
+	__u64 base = BOOT_ACPI_GPA, xsdt, fadt, madt, dsdt;
+	__u8 *buf = malloc(BOOT_ACPI_SIZE);
+	unsigned int at, end, cpus = 0, ioapics = 0;
+	size_t used;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(0, tvx_acpi_build(buf, BOOT_ACPI_SIZE, base, &cfg, &used));
+	assert_true(used < 4096);
+
+	/* RSDP: both checksums, revision 2, the XSDT */
+	assert_memory_equal("RSD PTR ", buf, 8);
+	assert_int_equal(0, sum(buf, 20));
+	assert_int_equal(0, sum(buf, 36));
+	assert_int_equal(2, buf[15]);
+	xsdt = get64(buf, 24) - base;
+
+	assert_memory_equal("XSDT", buf + xsdt, 4);
+	assert_int_equal(0, sum(buf + xsdt, get32(buf + xsdt, 4)));
+	assert_int_equal(36 + 16, get32(buf + xsdt, 4));
+	fadt = get64(buf + xsdt, 36) - base;
+	madt = get64(buf + xsdt, 44) - base;
+
+	assert_memory_equal("FACP", buf + fadt, 4);
+	assert_int_equal(276, get32(buf + fadt, 4));
+	assert_int_equal(0, sum(buf + fadt, 276));
+	assert_true(get32(buf + fadt, 112) & (1U << 20));	/* HW reduced */
+	dsdt = get64(buf + fadt, 140) - base;
+	assert_int_equal(dsdt + base, get32(buf + fadt, 40));
+	assert_int_equal(1, buf[fadt + 220]);			/* sleep ctl: I/O */
+
+	assert_memory_equal("DSDT", buf + dsdt, 4);
+	assert_int_equal(0, sum(buf + dsdt, get32(buf + dsdt, 4)));
+	assert_memory_equal("_S5_", buf + dsdt + 37, 4);
+
+	assert_memory_equal("APIC", buf + madt, 4);
+	end = madt + get32(buf + madt, 4);
+	assert_int_equal(0, sum(buf + madt, end - madt));
+	assert_int_equal(0xfee00000, get32(buf + madt, 36));
+	for (at = madt + 44; at < end; at += buf[at + 1]) {
+		assert_true(buf[at + 1] >= 2);
+		if (buf[at] == 0) {
+			assert_int_equal(cpus, buf[at + 3]);	/* APIC id */
+			assert_int_equal(1, get32(buf + at, 4) & 1);
+			cpus++;
+		} else if (buf[at] == 1) {
+			assert_int_equal(0xfec00000, get32(buf + at, 4));
+			ioapics++;
+		}
+	}
+	assert_int_equal(end, at);
+	assert_int_equal(2, cpus);
+	assert_int_equal(1, ioapics);
+	assert_true(end <= used);
+
+	/* refused: no CPUs, too many, misaligned, too small a buffer */
+	cfg.nr_cpus = 0;
+	assert_int_equal(-EINVAL, tvx_acpi_build(buf, BOOT_ACPI_SIZE, base, &cfg, &used));
+	cfg.nr_cpus = ACPI_MADT_MAX_CPUS + 1;
+	assert_int_equal(-EINVAL, tvx_acpi_build(buf, BOOT_ACPI_SIZE, base, &cfg, &used));
+	cfg.nr_cpus = 1;
+	assert_int_equal(-EINVAL, tvx_acpi_build(buf, BOOT_ACPI_SIZE, base + 4, &cfg, &used));
+	assert_int_equal(-ENOSPC, tvx_acpi_build(buf, 256, base, &cfg, &used));
+	/* 64 CPUs fit */
+	cfg.nr_cpus = ACPI_MADT_MAX_CPUS;
+	assert_int_equal(0, tvx_acpi_build(buf, BOOT_ACPI_SIZE, base, &cfg, &used));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_refuses, setup, teardown),
+		cmocka_unit_test(test_parse_debian),
+		cmocka_unit_test(test_e820),
+		cmocka_unit_test(test_e820_split_ram),
+		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_page, setup, teardown),
+		cmocka_unit_test(test_page_tables),
+		cmocka_unit_test(test_acpi),
+	};
+
+	return cmocka_run_group_tests_name("boot", tests, NULL, NULL);
+}
