@@ -8,6 +8,7 @@
 #   make check      everything: unit, W=1 + sparse + checkpatch, both nested tiers
 #   make demo       boot the nested VM and show thinvmx at work
 #   make bench      benchmarks in the nested VM (thinvmx against kvm_intel)
+#   make bench-host host mode off against on (host_bench alone)
 #
 # KDIR defaults to the running kernel's build tree when it exists, else to
 # the Debian cloud kernel headers that `make setup` installs.
@@ -47,7 +48,7 @@ KMOD_SRCS	:= Kbuild $(shell find kmod uapi -name '*.[chS]' 2>/dev/null)
 .PHONY: all module lib tools setup setup-nested unit kbuild-check sparse \
 	checkpatch selftests benches nested-tcg nested-tcg-iommu nested-bochs nested-bochs-smp nested-bochs-host nested-bochs-kdump nested-bochs-kdump-host nested-bochs-1g \
 	nested-bochs-ram1g \
-	nested-kvm check demo bench \
+	nested-kvm check demo bench bench-host \
 	clean install uninstall install-dkms-source deb help
 
 all: module lib tools
@@ -382,16 +383,24 @@ check:
 	@tools/check.sh
 
 # Benchmarks, in Bochs (VMX); not part of check: they measure, not judge.
-# event_bench wants a second CPU for the daemon: a boot of its own.
+# event_bench wants a second CPU for the daemon: a boot of its own;
+# host_bench turns the whole nested kernel (both CPUs) into a guest and
+# back: another (make bench-host runs it alone).
 # The CPU model is exported, not put before the command: nested_run is
 # two recipe lines (the THINVMX_KO one first), each its own shell.
 BENCHES_SMP	?= event_bench
-bench: export THINVMX_BOCHS_CPU := corei7_skylake_x
+BENCHES_HOST	?= host_bench
+bench bench-host: export THINVMX_BOCHS_CPU := corei7_skylake_x
 bench: nested-prep
-	$(if $(filter-out $(BENCHES_SMP),$(BENCHES)),\
-	$(call nested_run,bochs,$(filter-out $(BENCHES_SMP),$(BENCHES)),--test-timeout 1200 --mem 3072 --cmdline 'memmap=1G!1G',bench))
+	$(if $(filter-out $(BENCHES_SMP) $(BENCHES_HOST),$(BENCHES)),\
+	$(call nested_run,bochs,$(filter-out $(BENCHES_SMP) $(BENCHES_HOST),$(BENCHES)),--test-timeout 1200 --mem 3072 --cmdline 'memmap=1G!1G',bench))
 	$(if $(filter $(BENCHES_SMP),$(BENCHES)),\
 	$(call nested_run,bochs,$(filter $(BENCHES_SMP),$(BENCHES)),--test-timeout 1200 --cpus 2,bench-smp))
+	$(if $(filter $(BENCHES_HOST),$(BENCHES)),\
+	$(call nested_run,bochs,$(filter $(BENCHES_HOST),$(BENCHES)),--test-timeout 1200 --cpus 2,bench-host))
+
+bench-host: nested-prep
+	$(call nested_run,bochs,$(BENCHES_HOST),--test-timeout 1200 --cpus 2,bench-host)
 
 demo: nested-prep
 	$(call nested_run,auto,demo.sh,)
