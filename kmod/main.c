@@ -209,6 +209,13 @@ static struct miscdevice tvx_misc = {
 	.mode	= 0600,
 };
 
+/* After every change of the read-only set: the domains, and host mode. */
+static void tvx_ro_changed(void)
+{
+	tvx_reapply_mmio_all();
+	tvx_host_msix_ro_changed();
+}
+
 static int __init tvx_init(void)
 {
 	int ret;
@@ -222,7 +229,7 @@ static int __init tvx_init(void)
 	ret = tvx_l1d_init();
 	if (ret)
 		return ret;
-	tvx_ro_init(tvx_reapply_mmio_all);
+	tvx_ro_init(tvx_ro_changed);
 	ret = vmx_enable_init(&tvx_caps);
 	if (ret)
 		goto err_l1d;

@@ -693,10 +693,22 @@ struct thinvmx_host_status {
 	__u64 ept_leaves_2m;
 	__u64 ept_leaves_4k;
 	__u64 exits[THINVMX_HOST_EXIT_MAX];	/* THINVMX_HOST_EXIT_* */
+	/*
+	 * MSI-X tables and PBAs of the host's devices, and administrator
+	 * ranges of the read-only set, are read-only to the host: its
+	 * writes there (each also an EPT exit) by outcome, summed over CPUs.
+	 */
+	__u64 msix_written;	/* table writes the validator passed: done */
+	__u64 msix_refused;	/* table writes refused: discarded */
+	__u64 msix_pba;		/* PBA writes: discarded */
+	__u64 msix_passed;	/* beside a table in its frame: done as asked */
+	__u64 msix_undecoded;	/* not a plain MOV store: #GP, nothing done */
+	__u32 msix_regions;	/* tables, PBAs and ranges covered now */
+	__u32 msix_frames;	/* frames read-only to the host now */
 	__u64 reserved[4];	/* zero */
 };
 
-static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 32,
+static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 48 + 32,
 	      "struct thinvmx_host_status layout");
 
 #define THINVMX_HOST_ENABLE	_IO(THINVMX_IOC_MAGIC, 0x50)

@@ -34,6 +34,7 @@
 
 #include "host/host.h"
 #include "host/host_cpu.h"
+#include "host/host_msix.h"
 #include "pages.h"
 #include "vmx/caps.h"
 #include "vmx/host_caps.h"
@@ -42,8 +43,8 @@
 DEFINE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
 struct tvx_host_cfg tvx_host_cfg;
 
-static DEFINE_MUTEX(tvx_host_lock);
-static bool tvx_host_wanted;		/* written under tvx_host_lock and cpus lock */
+DEFINE_MUTEX(tvx_host_lock);
+bool tvx_host_wanted;			/* written under tvx_host_lock and cpus lock */
 static struct tvx_host_ept tvx_host_ept;
 static u64 tvx_host_enables, tvx_host_disables;
 static int tvx_host_hp_state = -1;
@@ -166,6 +167,7 @@ static void host_free(void)
 {
 	struct tvx_host_cfg *cfg = &tvx_host_cfg;
 
+	tvx_host_msix_stop();
 	host_free_cpus();
 	tvx_host_ept_free(&tvx_host_ept);
 	if (cfg->msr_bitmap)
@@ -235,6 +237,7 @@ static int host_prepare(void)
 		}
 		cfg->eptp = page_to_phys(tvx_host_ept.pml4) | VMX_EPTP_PWL_4 |
 			    VMX_EPTP_MT_WB;
+		cfg->invept_single = tvx_has_feature(THINVMX_FEAT_INVEPT_SINGLE);
 	}
 	return 0;
 
@@ -264,6 +267,13 @@ static void host_cpu_enter(struct host_enter_result *res)
 	ret = vmx_loaded_vmcs_load(&hc->vmcs);
 	if (!ret) {
 		tvx_host_vmcs_setup(hc);
+		/*
+		 * Nothing cached from an earlier EPT at this address (an
+		 * earlier host mode, a kexec'd kernel's) may keep a write
+		 * right the identity EPT has taken away (KVM flushes at
+		 * VMXON for the same reason).
+		 */
+		tvx_host_invept();
 		WRITE_ONCE(hc->on, true);
 		ret = tvx_host_launch();
 	}
@@ -306,6 +316,53 @@ void tvx_host_cpu_leave(void)
 static void host_cpu_leave_ipi(void *arg)
 {
 	tvx_host_cpu_leave();
+}
+
+static void host_invept_ipi(void *arg)
+{
+	if (READ_ONCE(this_cpu_ptr(&tvx_host_cpus)->on))
+		tvx_host_vmcall(TVX_HOST_VMCALL_INVEPT);
+}
+
+/**
+ * tvx_host_ept_protect() - change the host's write right to frames
+ * @wp:    frames to make read-only (sorted or not)
+ * @nr_wp: how many
+ * @rw:    frames to make writable again
+ * @nr_rw: how many
+ *
+ * The one place where host-side code changes the identity EPT while
+ * host mode is on, so that it can move behind a hypercall once root
+ * mode's memory is out of the host's reach: the leaves are changed, then
+ * every CPU in host mode does INVEPT through the module's VMCALL. That
+ * round, an IPI to every online CPU, also means that no CPU is still in
+ * an exit handler that began before it (they run with interrupts off).
+ * A frame whose leaf cannot be split (-ENOMEM) keeps its right, logged.
+ *
+ * Context: tvx_host_lock held; may sleep.
+ * Return: 0, or the first error (the other frames are done).
+ */
+int tvx_host_ept_protect(const u64 *wp, u32 nr_wp, const u64 *rw, u32 nr_rw)
+{
+	bool changed = false;
+	int ret = 0, err;
+	u32 i;
+
+	lockdep_assert_held(&tvx_host_lock);
+	if (!tvx_host_cfg.eptp)
+		return 0;
+	for (i = 0; i < nr_wp + nr_rw; i++) {
+		u64 pfn = i < nr_wp ? wp[i] : rw[i - nr_wp];
+
+		err = tvx_host_ept_set_wp(&tvx_host_ept, pfn, i < nr_wp, &changed);
+		if (err) {
+			pr_warn_ratelimited("host mode: frame %#llx keeps its write right: %d\n",
+					    pfn, err);
+			ret = ret ?: err;
+		}
+	}
+	on_each_cpu(host_invept_ipi, NULL, 1);
+	return ret;
 }
 
 static void host_report_enter(const struct host_enter_result *res)
@@ -398,6 +455,12 @@ int tvx_host_enable(void)
 		host_free();
 		goto err_emergency;
 	}
+	ret = tvx_host_msix_start();
+	if (ret) {
+		vmx_put();
+		host_free();
+		goto err_emergency;
+	}
 	cpus_read_lock();
 	tvx_host_wanted = true;
 	on_each_cpu(host_cpu_enter_ipi, &res, 1);
@@ -473,6 +536,10 @@ void tvx_host_status(struct thinvmx_host_status *st)
 	st->ept_leaves_4k = tvx_host_ept.leaves[0];
 	st->ept_leaves_2m = tvx_host_ept.leaves[1];
 	st->ept_leaves_1g = tvx_host_ept.leaves[2];
+	if (tvx_hmsix_current) {
+		st->msix_regions = tvx_hmsix_current->nr;
+		st->msix_frames = tvx_hmsix_current->nr_frames;
+	}
 	for_each_possible_cpu(cpu) {
 		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
 
@@ -483,6 +550,11 @@ void tvx_host_status(struct thinvmx_host_status *st)
 		}
 		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
 			st->exits[i] += READ_ONCE(hc->exits[i]);
+		st->msix_written += READ_ONCE(hc->msix[TVX_HMSIX_WRITTEN]);
+		st->msix_refused += READ_ONCE(hc->msix[TVX_HMSIX_REFUSED]);
+		st->msix_pba += READ_ONCE(hc->msix[TVX_HMSIX_PBA]);
+		st->msix_passed += READ_ONCE(hc->msix[TVX_HMSIX_PASSED]);
+		st->msix_undecoded += READ_ONCE(hc->msix[TVX_HMSIX_UNDECODED]);
 	}
 	mutex_unlock(&tvx_host_lock);
 }
@@ -510,6 +582,12 @@ int tvx_host_init(void)
 	if (ret < 0)
 		return ret;
 	tvx_host_hp_state = ret;
+	ret = tvx_host_msix_init();
+	if (ret) {
+		cpuhp_remove_state_nocalls(tvx_host_hp_state);
+		tvx_host_hp_state = -1;
+		return ret;
+	}
 	register_syscore_ops(&host_syscore_ops);
 	if (tvx_host_param) {
 		ret = tvx_host_enable();
@@ -531,6 +609,7 @@ void tvx_host_exit(void)
 	if (READ_ONCE(tvx_host_wanted))
 		tvx_host_disable();
 	unregister_syscore_ops(&host_syscore_ops);
+	tvx_host_msix_exit();
 	cpuhp_remove_state_nocalls(tvx_host_hp_state);
 	tvx_host_hp_state = -1;
 }

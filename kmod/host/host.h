@@ -16,5 +16,6 @@ int tvx_host_enable(void);
 int tvx_host_disable(void);
 void tvx_host_status(struct thinvmx_host_status *st);
 void tvx_host_cpu_leave(void);
+void tvx_host_msix_ro_changed(void);
 
 #endif /* _THINVMX_HOST_HOST_H */

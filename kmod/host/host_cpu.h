@@ -7,6 +7,7 @@
 #define _THINVMX_HOST_HOST_CPU_H
 
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 
@@ -40,6 +41,18 @@ struct tvx_host_regs {
 
 /* RAX of the module's own VMCALL that takes a CPU out of host mode */
 #define TVX_HOST_VMCALL_LEAVE	0x7476782d6c656176ULL	/* "tvx-leav" */
+/* ... and of the one that invalidates this CPU's EPT mappings */
+#define TVX_HOST_VMCALL_INVEPT	0x7476782d696e7665ULL	/* "tvx-inve" */
+
+/* tvx_host_cpu.msix[]: host writes to read-only MSI-X frames, by outcome */
+enum {
+	TVX_HMSIX_WRITTEN,
+	TVX_HMSIX_REFUSED,
+	TVX_HMSIX_PBA,
+	TVX_HMSIX_PASSED,
+	TVX_HMSIX_UNDECODED,
+	TVX_HMSIX_MAX,
+};
 
 struct tvx_host_cpu {
 	struct vmx_loaded_vmcs vmcs;
@@ -52,6 +65,7 @@ struct tvx_host_cpu {
 	 */
 	bool on;
 	u64 exits[THINVMX_HOST_EXIT_MAX];	/* written in root mode only */
+	u64 msix[TVX_HMSIX_MAX];		/* written in root mode only */
 };
 
 DECLARE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
@@ -61,6 +75,7 @@ struct tvx_host_cfg {
 	u32 pin, proc, proc2, exit, entry;
 	u64 cr0_mask, cr4_mask;
 	u64 eptp;			/* 0: no EPT */
+	bool invept_single;		/* INVEPT single-context (else global) */
 	u64 xcr0_supported;		/* CPUID.(0xd,0):EDX:EAX */
 	struct page *msr_bitmap;
 	struct page *root_pgd;		/* root mode's page table, kernel half */
@@ -80,6 +95,9 @@ void tvx_host_vmcs_setup(struct tvx_host_cpu *hc);
 /* host_exit.c */
 int tvx_host_handle_exit(struct tvx_host_regs *regs);
 int tvx_host_resume_failed(struct tvx_host_regs *regs);
+void tvx_host_skip(unsigned int len);
+void tvx_host_inject(unsigned int vector, bool has_error);
+void tvx_host_invept(void);
 
 /* host_ept.c */
 struct tvx_host_ept {
@@ -91,5 +109,11 @@ struct tvx_host_ept {
 
 int tvx_host_ept_build(struct tvx_host_ept *e);
 void tvx_host_ept_free(struct tvx_host_ept *e);
+int tvx_host_ept_set_wp(struct tvx_host_ept *e, u64 pfn, bool wp, bool *changed);
+
+/* host.c: the one way host-side code changes the EPT while host mode is on */
+extern struct mutex tvx_host_lock;
+extern bool tvx_host_wanted;
+int tvx_host_ept_protect(const u64 *wp, u32 nr_wp, const u64 *rw, u32 nr_rw);
 
 #endif /* _THINVMX_HOST_HOST_CPU_H */

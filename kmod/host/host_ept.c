@@ -22,6 +22,7 @@
 
 #define EPT_LEAF_LARGE	BIT_ULL(7)
 #define EPT_ENTRIES	512
+#define HOST_EPT_ADDR	GENMASK_ULL(51, 12)
 
 static u64 *host_ept_page(struct tvx_host_ept *e, u64 *pa)
 {
@@ -188,4 +189,72 @@ void tvx_host_ept_free(struct tvx_host_ept *e)
 	e->pml4 = NULL;
 	e->nr_pages = 0;
 	memset(e->leaves, 0, sizeof(e->leaves));
+}
+
+/* A table of 512 leaves, each a slice of the superpage leaf at @entry. */
+static int host_ept_split(struct tvx_host_ept *e, u64 *entry, int level)
+{
+	u64 big = *entry, step = level == 2 ? SZ_2M : SZ_4K;
+	u64 base = big & GENMASK_ULL(51, level == 2 ? 30 : 21);
+	int type = (big >> VMX_EPT_MT_EPTE_SHIFT) & 7;
+	u64 *t, t_pa;
+	int i;
+
+	t = host_ept_page(e, &t_pa);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < EPT_ENTRIES; i++)
+		t[i] = host_ept_leaf(base + i * step, type, level == 2);
+	e->leaves[level]--;
+	e->leaves[level - 1] += EPT_ENTRIES;
+	/* the same mappings, smaller: the TLB may keep the big one meanwhile */
+	WRITE_ONCE(*entry, t_pa | VMX_EPT_RWX_MASK);
+	return 0;
+}
+
+/**
+ * tvx_host_ept_set_wp() - take write access to one frame away, or give it back
+ * @e:       the identity EPT, built
+ * @pfn:     the frame
+ * @wp:      true: read and execute only; false: read, write, execute
+ * @changed: set to true when the frame's leaf changed (INVEPT is due on
+ *	     every CPU running on @e); left alone otherwise
+ *
+ * The superpage leaves over @pfn are split down to a 4 KiB leaf first,
+ * with the memory type they had; splits are never undone, a frame given
+ * its write access back stays in a 4 KiB leaf. The caller serialises
+ * changes of @e and does the INVEPT.
+ *
+ * Context: process context, may sleep (allocates table pages).
+ * Return: 0, or -ENOMEM (nothing changed for @pfn then).
+ */
+int tvx_host_ept_set_wp(struct tvx_host_ept *e, u64 pfn, bool wp, bool *changed)
+{
+	u64 pa = pfn << PAGE_SHIFT, *t = page_address(e->pml4), *entry, val;
+	int ret;
+
+	if (pa >> boot_cpu_data.x86_phys_bits)
+		return -EINVAL;
+	t = phys_to_virt(t[(pa >> 39) & 511] & HOST_EPT_ADDR);
+	entry = &t[(pa >> 30) & 511];
+	if (*entry & EPT_LEAF_LARGE) {
+		ret = host_ept_split(e, entry, 2);
+		if (ret)
+			return ret;
+	}
+	t = phys_to_virt(*entry & HOST_EPT_ADDR);
+	entry = &t[(pa >> 21) & 511];
+	if (*entry & EPT_LEAF_LARGE) {
+		ret = host_ept_split(e, entry, 1);
+		if (ret)
+			return ret;
+	}
+	t = phys_to_virt(*entry & HOST_EPT_ADDR);
+	entry = &t[(pa >> 12) & 511];
+	val = wp ? *entry & ~VMX_EPT_WRITABLE_MASK : *entry | VMX_EPT_WRITABLE_MASK;
+	if (val != *entry) {
+		WRITE_ONCE(*entry, val);
+		*changed = true;
+	}
+	return 0;
 }

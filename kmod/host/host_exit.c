@@ -22,6 +22,7 @@
 #include <asm/trapnr.h>
 
 #include "host/host_cpu.h"
+#include "host/host_msix.h"
 #include "vmx/vmx_bits.h"
 #include "vmx/vmx_ops.h"
 #include "vmx/xcr0.h"
@@ -41,7 +42,14 @@ static void host_count(unsigned int kind)
 	this_cpu_inc(tvx_host_cpus.exits[kind]);
 }
 
-static void host_inject(unsigned int vector, bool has_error)
+/**
+ * tvx_host_inject() - deliver a hardware exception to the host at entry
+ * @vector:    the exception
+ * @has_error: with an error code of 0
+ *
+ * Context: root mode.
+ */
+void tvx_host_inject(unsigned int vector, bool has_error)
 {
 	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
 
@@ -52,22 +60,32 @@ static void host_inject(unsigned int vector, bool has_error)
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
-/*
- * Past an instruction done for the guest: the blocking by STI or MOV SS
- * it was under ends, and a single-step trap is due (KVM does the same).
+/**
+ * tvx_host_skip() - go past an instruction done for the host
+ * @len: its length
+ *
+ * The blocking by STI or MOV SS it was under ends, and a single-step
+ * trap is due (KVM does the same).
+ *
+ * Context: root mode.
  */
-static void host_skip(void)
+void tvx_host_skip(unsigned int len)
 {
 	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) +
-		    vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	if (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF)
 		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | HOST_DR6_BS);
+}
+
+/* past an instruction whose exit gave its length */
+static void host_skip(void)
+{
+	tvx_host_skip(vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 
 static unsigned int host_cpl(void)
@@ -116,7 +134,7 @@ static void handle_xsetbv(struct tvx_host_regs *r)
 
 	if ((u32)r->gpr[HREG_RCX] != 0 ||
 	    !xcr0_valid(val, tvx_host_cfg.xcr0_supported)) {
-		host_inject(X86_TRAP_GP, true);
+		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
 	xsetbv(0, val);
@@ -145,7 +163,7 @@ static void handle_msr_read(struct tvx_host_regs *r)
 		rdmsrl(msr, val);
 		val &= ~(VMXCAP_FEATCTL_VMX_INSIDE_SMX | VMXCAP_FEATCTL_VMX_OUTSIDE_SMX);
 	} else if (host_msr_vmx(msr) || rdmsrl_safe(msr, &val)) {
-		host_inject(X86_TRAP_GP, true);
+		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
 	r->gpr[HREG_RAX] = (u32)val;
@@ -159,7 +177,7 @@ static void handle_msr_write(struct tvx_host_regs *r)
 	u64 val = (u32)r->gpr[HREG_RAX] | (r->gpr[HREG_RDX] << 32);
 
 	if (host_msr_vmx(msr) || wrmsrl_safe(msr, val)) {
-		host_inject(X86_TRAP_GP, true);
+		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
 	host_skip();
@@ -197,14 +215,14 @@ static void handle_cr(struct tvx_host_regs *r)
 	}
 	if (type != VMX_CR_TYPE_MOV_TO) {
 		/* LMSW or CLTS touching an owned bit: none of them may change */
-		host_inject(X86_TRAP_GP, true);
+		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
 	val = host_reg_read(r, reg);
 	switch (cr) {
 	case 0:
 		if ((val & cfg->cr0_mask) != (vmcs_readl(CR0_READ_SHADOW) & cfg->cr0_mask)) {
-			host_inject(X86_TRAP_GP, true);
+			tvx_host_inject(X86_TRAP_GP, true);
 			return;
 		}
 		vmcs_writel(GUEST_CR0, val);
@@ -215,14 +233,14 @@ static void handle_cr(struct tvx_host_regs *r)
 		break;
 	case 4:
 		if ((val & cfg->cr4_mask) != (vmcs_readl(CR4_READ_SHADOW) & cfg->cr4_mask)) {
-			host_inject(X86_TRAP_GP, true);
+			tvx_host_inject(X86_TRAP_GP, true);
 			return;
 		}
 		vmcs_writel(GUEST_CR4, val);
 		vmcs_writel(CR4_READ_SHADOW, val);
 		break;
 	default:
-		host_inject(X86_TRAP_GP, true);
+		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
 	host_skip();
@@ -292,17 +310,51 @@ static int host_leave(struct tvx_host_regs *r, bool skip)
 	return 1;
 }
 
-/* The module's own VMCALL asking to leave: from tvx_host_vmcall(), CPL 0. */
+/**
+ * tvx_host_invept() - drop this CPU's cached mappings of the identity EPT
+ *
+ * Single-context where the CPU has it, else all contexts. Both are
+ * always present with EPT in host mode's use (host_prepare() checks), so
+ * a VMfail is not expected; it would leave stale write rights cached, and
+ * nothing here can print: it is not looked at, as KVM's ept_sync does not.
+ *
+ * Context: root mode, or a CPU in VMX root operation before VMLAUNCH.
+ */
+void tvx_host_invept(void)
+{
+	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
+	struct vmx_inv_desc desc = { cfg->eptp, 0 };
+
+	if (!cfg->eptp)
+		return;
+	__vmx_invept(cfg->invept_single ? VMX_EPT_EXTENT_CONTEXT :
+		     VMX_EPT_EXTENT_GLOBAL, &desc);
+}
+
+/*
+ * The module's own VMCALLs: from tvx_host_vmcall(), CPL 0. Leaving host
+ * mode, and INVEPT after host-side code changed a leaf of the identity
+ * EPT (tvx_host_ept_protect()).
+ */
 static int handle_vmcall(struct tvx_host_regs *r)
 {
 	if (vmcs_readl(GUEST_RIP) == (unsigned long)tvx_host_vmcall_insn &&
-	    host_cpl() == 0 && r->gpr[HREG_RAX] == TVX_HOST_VMCALL_LEAVE) {
-		host_count(THINVMX_HOST_EXIT_VMCALL);
-		r->gpr[HREG_RAX] = 0;
-		return host_leave(r, true);
+	    host_cpl() == 0) {
+		switch (r->gpr[HREG_RAX]) {
+		case TVX_HOST_VMCALL_LEAVE:
+			host_count(THINVMX_HOST_EXIT_VMCALL);
+			r->gpr[HREG_RAX] = 0;
+			return host_leave(r, true);
+		case TVX_HOST_VMCALL_INVEPT:
+			host_count(THINVMX_HOST_EXIT_VMCALL);
+			tvx_host_invept();
+			r->gpr[HREG_RAX] = 0;
+			host_skip();
+			return 0;
+		}
 	}
 	host_count(THINVMX_HOST_EXIT_VMX_INSN);
-	host_inject(X86_TRAP_UD, false);
+	tvx_host_inject(X86_TRAP_UD, false);
 	return 0;
 }
 
@@ -334,7 +386,7 @@ int tvx_host_handle_exit(struct tvx_host_regs *r)
 		return 0;
 	case EXIT_REASON_GETSEC:
 		host_count(THINVMX_HOST_EXIT_GETSEC);
-		host_inject(X86_TRAP_UD, false);
+		tvx_host_inject(X86_TRAP_UD, false);
 		return 0;
 	case EXIT_REASON_VMCALL:
 		return handle_vmcall(r);
@@ -351,7 +403,7 @@ int tvx_host_handle_exit(struct tvx_host_regs *r)
 	case EXIT_REASON_INVVPID:
 	case EXIT_REASON_VMFUNC:
 		host_count(THINVMX_HOST_EXIT_VMX_INSN);
-		host_inject(X86_TRAP_UD, false);
+		tvx_host_inject(X86_TRAP_UD, false);
 		return 0;
 	case EXIT_REASON_MSR_READ:
 		host_count(THINVMX_HOST_EXIT_MSR_READ);
@@ -366,10 +418,17 @@ int tvx_host_handle_exit(struct tvx_host_regs *r)
 		handle_cr(r);
 		return 0;
 	case EXIT_REASON_EPT_VIOLATION:
+		/* a write to a read-only MSI-X frame (host_mmio.c) */
+		host_count(THINVMX_HOST_EXIT_EPT);
+		if (!tvx_host_mmio_write(r))
+			return 0;
+		break;
 	case EXIT_REASON_EPT_MISCONFIG:
 		/*
-		 * The identity map covers MAXPHYADDR whole: this is a bug
-		 * of ours. The CPU leaves host mode rather than loop.
+		 * The identity map covers MAXPHYADDR whole, and only the
+		 * write right of 4 KiB leaves ever changes: this (or a
+		 * violation host_mmio.c does not own) is a bug of ours. The
+		 * CPU leaves host mode rather than loop.
 		 */
 		host_count(THINVMX_HOST_EXIT_EPT);
 		break;

@@ -80,9 +80,9 @@ enum msix_verdict msix_check_message(u32 addr_lo, u32 addr_hi, u32 data,
  * Return: MSIX_OK to write @val to the device, or why the write is
  * discarded (enum msix_verdict).
  */
-enum msix_verdict msix_check_write(const struct msix_entry *cur,
+enum msix_verdict msix_check_write(const struct msix_slot *cur,
 				   unsigned int off, unsigned int size, u64 val,
-				   unsigned int flags, struct msix_entry *next)
+				   unsigned int flags, struct msix_slot *next)
 {
 	u32 dw[4] = { cur->addr_lo, cur->addr_hi, cur->data, cur->ctrl };
 	u32 old_rsvd = cur->ctrl & ~MSIX_CTRL_MASKED, new_rsvd;

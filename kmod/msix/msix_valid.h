@@ -60,13 +60,13 @@ enum msix_verdict {
 };
 
 /**
- * struct msix_entry - one MSI-X table entry
+ * struct msix_slot - one MSI-X table entry (the kernel has a msix_entry)
  * @addr_lo:	message address, bits 31:0
  * @addr_hi:	message address, bits 63:32
  * @data:	message data
  * @ctrl:	vector control; bit 0 masks the entry
  */
-struct msix_entry {
+struct msix_slot {
 	u32 addr_lo;
 	u32 addr_hi;
 	u32 data;
@@ -75,9 +75,9 @@ struct msix_entry {
 
 enum msix_verdict msix_check_message(u32 addr_lo, u32 addr_hi, u32 data,
 				     unsigned int flags);
-enum msix_verdict msix_check_write(const struct msix_entry *cur,
+enum msix_verdict msix_check_write(const struct msix_slot *cur,
 				   unsigned int off, unsigned int size, u64 val,
-				   unsigned int flags, struct msix_entry *next);
+				   unsigned int flags, struct msix_slot *next);
 const char *msix_verdict_name(unsigned int v);
 
 #endif /* _THINVMX_MSIX_MSIX_VALID_H */

@@ -99,6 +99,44 @@ bool tvx_mmio_ro_any(u64 hpa, u64 nr)
 	return ro;
 }
 
+/**
+ * tvx_ro_ranges() - a copy of the set's ranges, taken without its lock
+ * @nr: set to the number of ranges copied
+ *
+ * For host mode (host/host_msix.c), which reads the set from the hook
+ * tvx_ro_init() sets, i.e. with ro_lock held by the caller of the hook,
+ * and from under its own lock, which that hook takes: so not ro_lock.
+ * The copy is of the set as published last (RCU).
+ *
+ * Context: process context, may sleep.
+ * Return: an array of *@nr ranges to free with kvfree() (NULL with *@nr
+ * 0 when the set is empty), or an ERR_PTR(-ENOMEM).
+ */
+struct rangeset_range *tvx_ro_ranges(u32 *nr)
+{
+	struct rangeset_range *out;
+	struct ro_snap *s;
+	u32 n = 0;
+
+	*nr = 0;
+	out = kvmalloc_array(RO_MAX_RANGES, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return ERR_PTR(-ENOMEM);
+	rcu_read_lock();
+	s = rcu_dereference(ro_current);
+	if (s) {
+		n = min_t(u32, s->set.nr, RO_MAX_RANGES);
+		memcpy(out, s->set.r, n * sizeof(*out));
+	}
+	rcu_read_unlock();
+	if (!n) {
+		kvfree(out);
+		return NULL;
+	}
+	*nr = n;
+	return out;
+}
+
 /*
  * What follows every change of the set: the domains' MMIO_DIRECT mappings
  * re-applied (their INVEPT done), set by tvx_ro_init(). The set knows

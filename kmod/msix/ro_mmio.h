@@ -3,6 +3,7 @@
 #define _THINVMX_MSIX_RO_MMIO_H
 
 #include "../../uapi/thinvmx.h"
+#include "rangeset.h"
 
 bool tvx_mmio_ro(u64 hpa);
 bool tvx_mmio_ro_any(u64 hpa, u64 nr);
@@ -21,5 +22,6 @@ int tvx_ro_device_bar(u32 domain, const struct thinvmx_device_bar *b,
 		      tvx_ro_map_fn map, void *ctx);
 void tvx_ro_device_gone(u32 sbdf, u32 domain);
 void tvx_ro_exit(void);
+struct rangeset_range *tvx_ro_ranges(u32 *nr);
 
 #endif /* _THINVMX_MSIX_RO_MMIO_H */

@@ -16,11 +16,11 @@
 #define GOOD_ADDR	0xfee01000U
 #define GOOD_DATA	0x00000022U
 
-static const struct msix_entry masked_reset = { 0, 0, 0, MSIX_CTRL_MASKED };
-static const struct msix_entry live = { GOOD_ADDR, 0, GOOD_DATA, 0 };
+static const struct msix_slot masked_reset = { 0, 0, 0, MSIX_CTRL_MASKED };
+static const struct msix_slot live = { GOOD_ADDR, 0, GOOD_DATA, 0 };
 
-static enum msix_verdict wr(const struct msix_entry *cur, unsigned int off,
-			    unsigned int size, u64 val, struct msix_entry *next)
+static enum msix_verdict wr(const struct msix_slot *cur, unsigned int off,
+			    unsigned int size, u64 val, struct msix_slot *next)
 {
 	return msix_check_write(cur, off, size, val, 0, next);
 }
@@ -130,7 +130,7 @@ static void test_remappable_format(void **state)
 /* Linux's order: mask, address low, high, data, unmask: all land. */
 static void test_linux_programming_order(void **state)
 {
-	struct msix_entry e = live, n;
+	struct msix_slot e = live, n;
 
 	(void)state;
 	assert_int_equal(MSIX_OK, wr(&e, 12, 4, MSIX_CTRL_MASKED, &n));
@@ -150,7 +150,7 @@ static void test_linux_programming_order(void **state)
 /* A masked entry's message is not checked until it is unmasked. */
 static void test_masked_entry_takes_anything_until_unmasked(void **state)
 {
-	struct msix_entry e = masked_reset, n;
+	struct msix_slot e = masked_reset, n;
 
 	(void)state;
 	assert_int_equal(MSIX_OK, wr(&e, 0, 4, 0x00100000, &n));
@@ -174,7 +174,7 @@ static void test_masked_entry_takes_anything_until_unmasked(void **state)
 /* Writes to a live entry are checked as they come. */
 static void test_live_entry_checked_at_each_write(void **state)
 {
-	struct msix_entry n;
+	struct msix_slot n;
 
 	(void)state;
 	assert_int_equal(MSIX_OK, wr(&live, 0, 4, 0xfee03000, &n));
@@ -191,7 +191,7 @@ static void test_live_entry_checked_at_each_write(void **state)
 
 static void test_vector_control_reserved_bits(void **state)
 {
-	struct msix_entry tagged = live, n;
+	struct msix_slot tagged = live, n;
 
 	(void)state;
 	assert_int_equal(MSIX_CTRL_RESERVED, wr(&live, 12, 4, 0x2, &n));
@@ -207,7 +207,7 @@ static void test_vector_control_reserved_bits(void **state)
 
 static void test_partial_and_misaligned_writes(void **state)
 {
-	struct msix_entry n;
+	struct msix_slot n;
 	unsigned int off;
 
 	(void)state;
@@ -231,7 +231,7 @@ static void test_partial_and_misaligned_writes(void **state)
 
 static void test_qword_writes(void **state)
 {
-	struct msix_entry e = masked_reset, n;
+	struct msix_slot e = masked_reset, n;
 
 	(void)state;
 	/* the address in one go, then data and unmask in one go */
