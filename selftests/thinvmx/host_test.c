@@ -19,7 +19,11 @@
  *   without pause): every CPU's backtrace arrives every time (the rig
  *   takes the backtraces between BACKTRACES BEGIN and END as asked for);
  * - CPU 1 offline and online again while on: it leaves, and is taken in;
- * - rmmod while on (turns it off first), and insmod host=1.
+ * - rmmod while on (turns it off first), and insmod host=1;
+ * - MSI-X: an administrator's read-only range over the Bochs VGA's
+ *   framebuffer is checked as an MSI-X table: valid writes from user
+ *   space and ring 0 land, invalid ones are refused, a non-MOV write
+ *   gets #GP; the range added and removed while on is followed.
  *
  * The rig fails the run on any oops or WARN in the kernel log.
  *
@@ -282,6 +286,177 @@ TEST_F(host, vmx_insn_ring0)
 	EXPECT_EQ(nr_online(), b.nr_cpus_on);
 	EXPECT_TRUE(cpuid_says_thinvmx());
 	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/*
+ * MSI-X in host mode, through an administrator's range of the read-only
+ * set over the Bochs VGA's framebuffer (BAR0, plain memory that reads
+ * back what was written; Bochs has no MSI-X device): one frame 8 MiB in,
+ * off screen, is read-only to the host and checked as an MSI-X table.
+ */
+#define VGA_DEV		"/sys/bus/pci/devices/0000:00:02.0"
+#define VGA_OFF		(8ULL << 20)
+
+struct vga {
+	volatile __u32 *p;	/* the frame, mapped from user space */
+	void *map;
+	__u64 pa;		/* its physical address */
+};
+
+static int vga_open(struct vga *v)
+{
+	unsigned long long start, end, flags;
+	FILE *f = fopen(VGA_DEV "/resource", "r");
+	int fd, n;
+
+	if (!f)
+		return -ENODEV;
+	n = fscanf(f, "%llx %llx %llx", &start, &end, &flags);
+	fclose(f);
+	if (n != 3 || !start || end - start + 1 < 16ULL << 20)
+		return -ENODEV;
+	fd = open(VGA_DEV "/resource0", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -ENODEV;
+	v->map = mmap(NULL, 16 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (v->map == MAP_FAILED)
+		return -ENODEV;
+	v->p = (volatile __u32 *)((char *)v->map + VGA_OFF);
+	v->pa = start + VGA_OFF;
+	return 0;
+}
+
+/* entry @i's dwords, set while nothing is read-only */
+static void vga_entry(struct vga *v, int i, __u32 lo, __u32 hi, __u32 data,
+		      __u32 ctrl)
+{
+	v->p[4 * i] = lo;
+	v->p[4 * i + 1] = hi;
+	v->p[4 * i + 2] = data;
+	v->p[4 * i + 3] = ctrl;
+}
+
+static void rep_stos(void)
+{
+	struct vga v;
+
+	if (vga_open(&v))
+		_exit(0);
+	asm volatile("rep stosb" : : "D" (v.p + 32), "c" (8), "a" (0) : "memory");
+	_exit(0);
+}
+
+/* writes from user space: land, or are refused, as the validator says */
+TEST_F(host, msix_admin_range_user)
+{
+	struct thinvmx_host_status a, b;
+	struct vga v;
+	__u64 pfn;
+	int i;
+
+	if (vga_open(&v))
+		SKIP(return, "no Bochs VGA at " VGA_DEV);
+	pfn = v.pa >> 12;
+	for (i = 0; i < 8; i++)
+		vga_entry(&v, i, 0, 0, 0, 1);
+	ASSERT_EQ(0, tvx_ro_add(self->h, pfn, pfn));
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_LE(1, a.msix_regions);
+	EXPECT_LE(1, a.msix_frames);
+
+	/* entry 0 as Linux programs one: every write lands */
+	v.p[0] = 0xfee01000;
+	v.p[1] = 0;
+	v.p[2] = 0x22;
+	v.p[3] = 0;
+	EXPECT_EQ(0xfee01000, v.p[0]);
+	EXPECT_EQ(0x22, v.p[2]);
+	EXPECT_EQ(0, v.p[3]);
+	/* now live: NMI delivery, an address outside the APIC window */
+	v.p[2] = 0x422;
+	v.p[0] = 0xfed00000;
+	EXPECT_EQ(0x22, v.p[2]);
+	EXPECT_EQ(0xfee01000, v.p[0]);
+	/* a 2-byte write: refused */
+	*(volatile __u16 *)&v.p[2] = 0x33;
+	EXPECT_EQ(0x22, v.p[2]);
+	/* entry 1: anything while masked, but the unmask is refused */
+	v.p[4] = 0x100000;
+	v.p[7] = 0;
+	EXPECT_EQ(0x100000, v.p[4]);
+	EXPECT_EQ(1, v.p[7]);
+	/* entry 2 by qwords: address, then data with the unmask */
+	*(volatile __u64 *)&v.p[8] = 0xfee00000ULL;
+	*(volatile __u64 *)&v.p[10] = 0x41ULL;
+	EXPECT_EQ(0xfee00000, v.p[8]);
+	EXPECT_EQ(0x41, v.p[10]);
+	EXPECT_EQ(0, v.p[11]);
+	/* not a MOV: #GP, nothing written */
+	EXPECT_EQ(SIGSEGV, child_signal(rep_stos));
+
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.msix_written + 4 + 1 + 2, b.msix_written);
+	EXPECT_EQ(a.msix_refused + 3 + 1, b.msix_refused);
+	EXPECT_EQ(a.msix_undecoded + 1, b.msix_undecoded);
+	EXPECT_LE(a.exits[THINVMX_HOST_EXIT_EPT] + 15, b.exits[THINVMX_HOST_EXIT_EPT]);
+	EXPECT_EQ(nr_online(), b.nr_cpus_on);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	EXPECT_EQ(0, tvx_ro_remove(self->h, pfn, pfn));
+	TH_LOG("written %llu refused %llu undecoded %llu, %u frames",
+	       (unsigned long long)(b.msix_written - a.msix_written),
+	       (unsigned long long)(b.msix_refused - a.msix_refused),
+	       (unsigned long long)(b.msix_undecoded - a.msix_undecoded),
+	       a.msix_frames);
+	munmap(v.map, 16 << 20);
+}
+
+/*
+ * From ring 0 (the probe's ioremap and writel), with the range added and
+ * removed while host mode is on: it is followed both ways.
+ */
+TEST_F(host, msix_admin_range_ring0)
+{
+	struct thinvmx_host_status a, b, c;
+	unsigned long long r;
+	struct vga v;
+	__u64 pfn;
+	int ret;
+
+	if (vga_open(&v))
+		SKIP(return, "no Bochs VGA at " VGA_DEV);
+	ret = tvx_probe(&r, "cr4");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	pfn = v.pa >> 12;
+	vga_entry(&v, 0, 0xfee01000, 0, 0x22, 0);
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_ro_add(self->h, pfn, pfn));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_LE(1, a.msix_frames);
+
+	ASSERT_EQ(0, tvx_probe(&r, "iowrite32 0x%llx 0x31", v.pa + 8));
+	EXPECT_EQ(0x31, r);
+	ASSERT_EQ(0, tvx_probe(&r, "iowrite32 0x%llx 0x500", v.pa + 8)); /* INIT */
+	EXPECT_EQ(0x31, r);
+	ASSERT_EQ(0, tvx_probe(&r, "iowrite32 0x%llx 0xfee0000f", v.pa));
+	EXPECT_EQ(0xfee01000, r);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.msix_written + 1, b.msix_written);
+	EXPECT_EQ(a.msix_refused + 2, b.msix_refused);
+
+	/* the range gone: the frame is the host's again, nothing exits */
+	ASSERT_EQ(0, tvx_ro_remove(self->h, pfn, pfn));
+	ASSERT_EQ(0, tvx_probe(&r, "iowrite32 0x%llx 0x500", v.pa + 8));
+	EXPECT_EQ(0x500, r);
+	ASSERT_EQ(0, tvx_host_status(self->h, &c));
+	EXPECT_EQ(b.msix_written, c.msix_written);
+	EXPECT_EQ(b.msix_refused, c.msix_refused);
+	EXPECT_EQ(a.msix_frames - 1, c.msix_frames);
+	EXPECT_EQ(nr_online(), c.nr_cpus_on);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	munmap(v.map, 16 << 20);
 }
 
 TEST_F(host, exclusive_with_domains)
