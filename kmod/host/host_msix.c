@@ -281,8 +281,8 @@ int tvx_host_msix_start(void)
 {
 	int ret = hmsix_sync();
 
-	if (!ret)
-		pr_info("host mode: %u MSI-X tables, PBAs and ranges read-only, %u frames\n",
+	if (!ret && tvx_hmsix_current->nr)
+		pr_info("host mode: %u MSI-X tables, PBAs and ranges read-only (%u frames)\n",
 			tvx_hmsix_current->nr, tvx_hmsix_current->nr_frames);
 	return ret;
 }
