@@ -288,7 +288,7 @@ static const char *const host_exit_names[THINVMX_HOST_EXIT_MAX] = {
 static void host_status_print(const struct thinvmx_host_status *st,
 			      const struct opts *o)
 {
-	struct json_object *j, *ept, *exits;
+	struct json_object *j, *ept, *exits, *msix;
 	int i;
 
 	if (o->json) {
@@ -307,6 +307,14 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
 			if (host_exit_names[i])
 				tj_u64(exits, host_exit_names[i], st->exits[i]);
+		msix = tj_obj(j, "msix");
+		tj_u64(msix, "regions", st->msix_regions);
+		tj_u64(msix, "frames", st->msix_frames);
+		tj_u64(msix, "written", st->msix_written);
+		tj_u64(msix, "refused", st->msix_refused);
+		tj_u64(msix, "pba", st->msix_pba);
+		tj_u64(msix, "passed", st->msix_passed);
+		tj_u64(msix, "undecoded", st->msix_undecoded);
 		tj_print(j, stdout);
 		return;
 	}
@@ -327,7 +335,13 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		if (host_exit_names[i])
 			printf(" %s %llu", host_exit_names[i],
 			       (unsigned long long)st->exits[i]);
-	printf("\n");
+	printf("\nMSI-X: %u regions in %u read-only frames; table writes %llu done, %llu refused; PBA writes %llu dropped; %llu passed beside tables; %llu undecoded\n",
+	       st->msix_regions, st->msix_frames,
+	       (unsigned long long)st->msix_written,
+	       (unsigned long long)st->msix_refused,
+	       (unsigned long long)st->msix_pba,
+	       (unsigned long long)st->msix_passed,
+	       (unsigned long long)st->msix_undecoded);
 }
 
 static int cmd_host(const struct opts *o, int argc, char **argv)

@@ -43,6 +43,7 @@
 DEFINE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
 struct tvx_host_cfg tvx_host_cfg;
 
+/* on and off, the status, and host-side changes of the EPT (host_msix.c) */
 DEFINE_MUTEX(tvx_host_lock);
 bool tvx_host_wanted;			/* written under tvx_host_lock and cpus lock */
 static struct tvx_host_ept tvx_host_ept;

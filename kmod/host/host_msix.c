@@ -201,8 +201,10 @@ static struct hmsix_set *hmsix_build(void)
 		goto out;
 
 	s = kvzalloc(struct_size(s, r, b.nr), GFP_KERNEL);
-	if (!s || !(s->frames = kvmalloc_array(max_t(u64, b.frames, 1),
-					       sizeof(u64), GFP_KERNEL))) {
+	if (s)
+		s->frames = kvmalloc_array(max_t(u64, b.frames, 1), sizeof(u64),
+					   GFP_KERNEL);
+	if (!s || !s->frames) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -261,6 +263,7 @@ static int hmsix_sync(void)
 		pr_warn("host mode: MSI-X set not rebuilt: %ld\n", PTR_ERR(new));
 		return PTR_ERR(new);
 	}
+	/* root mode reads the pointer, then the set: filled in before */
 	smp_store_release(&tvx_hmsix_current, new);
 	ret = tvx_host_ept_protect(new->frames, new->nr_frames,
 				   old ? old->frames : NULL,
