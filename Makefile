@@ -240,7 +240,7 @@ deb:
 
 UNIT_TESTS	:= $(patsubst selftests/unit/%.c,%,$(wildcard selftests/unit/test_*.c))
 
-$(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c tools/*.[ch])
+$(O)/unit/%: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(LIB_HDRS) $(wildcard kmod/*/*.c kmod/*.c lib/*.[ch] tools/*.[ch])
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_USER) -fsanitize=address,undefined -fno-omit-frame-pointer \
 		-o $@ $< -lcmocka $(shell pkg-config --libs json-c)
