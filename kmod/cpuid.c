@@ -58,14 +58,63 @@ cpuid_find(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function, u32 index)
 	return NULL;
 }
 
+/* Leaves that only describe what a guest is not given */
+static bool cpuid_leaf_unkept(u32 function)
+{
+	switch (function) {
+	case 0xa:	/* architectural PMU: RDPMC and the counters are #GP */
+	case 0xf:	/* RDT monitoring */
+	case 0x10:	/* RDT allocation */
+	case 0x12:	/* SGX */
+	case 0x14:	/* Intel PT */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Take out of @e what CPUID would promise and a domain does not keep.
+ * Leaf 6 keeps only ARAT: its power and thermal features name MSRs
+ * (HWP, EPB, package thermal) a guest cannot reach, while ARAT tells
+ * the guest its local APIC timer never stops.
+ */
+static void cpuid_keep_promises(struct thinvmx_cpuid_entry *e)
+{
+	switch (e->function) {
+	case 1:
+		e->ecx &= ~CPUID_1_ECX_UNKEPT;
+		e->edx &= ~CPUID_1_EDX_UNKEPT;
+		break;
+	case 6:
+		e->eax &= CPUID_6_EAX_ARAT;
+		e->ebx = 0;
+		e->ecx = 0;
+		e->edx = 0;
+		break;
+	case 7:
+		if (e->index == 0) {
+			e->ebx &= ~CPUID_7_EBX_UNKEPT;
+			e->ecx &= ~CPUID_7_ECX_UNKEPT;
+		}
+		break;
+	case 0xd:
+		if (e->index == 1)
+			e->eax &= ~CPUID_D_1_EAX_XSAVES;
+		break;
+	}
+}
+
 /**
  * cpuid_guest_defaults() - turn the host's answers into a guest's
  * @e:   the host's leaves, as read; changed in place, one entry may be added
  * @nr:  entries in @e; updated
  * @max: room in @e
  *
- * Hides VMX (thinvmx offers no nested virtualization) and AMX (a guest may
- * not enable its state: vmx/xcr0.c), sets the hypervisor present bit and
+ * Hides VMX (thinvmx offers no nested virtualization), AMX (a guest may
+ * not enable its state: vmx/xcr0.c) and every feature a domain does not
+ * keep the promise of (cpuid_keep_promises()), sets the hypervisor present
+ * bit and
  * makes leaf 0x40000000 name thinvmx (replacing what the host had there
  * and dropping the leaves above it in that range).
  *
@@ -86,6 +135,9 @@ int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max)
 		if (e[i].function == 0xd && e[i].index < 32 &&
 		    (BIT(e[i].index) & CPUID_D_0_EAX_AMX))
 			continue;
+		if (cpuid_leaf_unkept(e[i].function))
+			continue;
+		cpuid_keep_promises(&e[i]);
 		if (e[i].function == 1) {
 			e[i].ecx &= ~CPUID_1_ECX_VMX;
 			e[i].ecx |= CPUID_1_ECX_HYPERVISOR;

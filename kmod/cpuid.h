@@ -26,6 +26,23 @@
 #define CPUID_LEAF_TILE_INFO	0x1du
 #define CPUID_LEAF_TMUL_INFO	0x1eu
 
+/*
+ * Features the host has and a guest must not be told of, because what
+ * they promise does not work in a domain: their MSRs or instructions are
+ * #GP/#UD here (vmx/exit_reg.c, vmx/exit.c), and a real kernel uses them
+ * once it sees the bit (cpuid_keep_promises()).
+ */
+#define CPUID_1_ECX_UNKEPT	(BIT(2) | BIT(3) | BIT(4) | BIT(7) | BIT(8) | \
+				 BIT(11) | BIT(14) | BIT(15))
+				/* DTES64, MONITOR, DS-CPL, EST, TM2, SDBG, xTPR, PDCM */
+#define CPUID_1_EDX_UNKEPT	(BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31))
+				/* MCA, DS, ACPI (thermal MSRs), TM, PBE */
+#define CPUID_6_EAX_ARAT	BIT(2)	/* the APIC timer runs in deep C-states */
+#define CPUID_7_EBX_UNKEPT	(BIT(1) | BIT(2) | BIT(12) | BIT(15) | BIT(25))
+				/* TSC_ADJUST, SGX, RDT-M, RDT-A, Intel PT */
+#define CPUID_7_ECX_UNKEPT	(BIT(5) | BIT(30))	/* WAITPKG, SGX-LC */
+#define CPUID_D_1_EAX_XSAVES	BIT(3)	/* XSAVES/XRSTORS are #GP here */
+
 int cpuid_validate(const struct thinvmx_cpuid_entry *e, u32 nr);
 const struct thinvmx_cpuid_entry *
 cpuid_find(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function, u32 index);

@@ -565,6 +565,94 @@ static void expect_msr(struct __test_metadata *_metadata,
 
 #define MSR_UCODE_REV		0x8b
 
+/* ------------------------------------------------------------ CPUID's promises */
+
+/* One register of the domain's CPUID(@leaf, @sub): 0 EAX .. 3 EDX */
+static void guest_cpuid_reg(__u64 leaf_sub, __u64 reg)
+{
+	__u32 r[4];
+
+	tvx_cpuid(leaf_sub >> 32, (__u32)leaf_sub, &r[0], &r[1], &r[2], &r[3]);
+	GUEST_SYNC(r[reg & 3]);
+	GUEST_DONE();
+}
+
+#define PROBE_RDMSR	0
+#define PROBE_RDPMC	1
+#define PROBE_MONITOR	2
+
+/* Use a feature: the probe reports 1, or the guest takes #GP/#UD */
+static void guest_probe(__u64 kind, __u64 arg)
+{
+	static char line[64] __attribute__((aligned(64)));
+	__u32 lo, hi;
+
+	switch (kind) {
+	case PROBE_RDMSR:
+		asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" ((__u32)arg));
+		break;
+	case PROBE_RDPMC:
+		asm volatile("rdpmc" : "=a" (lo), "=d" (hi) : "c" ((__u32)arg));
+		break;
+	case PROBE_MONITOR:
+		asm volatile("monitor" : : "a" (line), "c" (0), "d" (0));
+		break;
+	}
+	GUEST_SYNC(1);
+	GUEST_DONE();
+}
+
+/*
+ * Every feature the guest's CPUID advertises works: a real kernel uses a
+ * feature once it sees its bit, and an #GP or #UD there is a crash or a
+ * splat in every boot. For each feature whose MSR or instruction is not
+ * served in a domain, either the bit is clear or using it works.
+ */
+TEST_F(hostile, every_feature_cpuid_advertises_works)
+{
+	static const struct {
+		const char *name;
+		__u32 leaf, sub, reg, mask;
+		__u64 kind, arg;
+	} p[] = {
+		{ "MONITOR",	1, 0, 2, 1u << 3,  PROBE_MONITOR, 0 },
+		{ "PDCM",	1, 0, 2, 1u << 15, PROBE_RDMSR, 0x345 },
+		{ "MCA",	1, 0, 3, 1u << 14, PROBE_RDMSR, 0x179 },
+		{ "DS",		1, 0, 3, 1u << 21, PROBE_RDMSR, 0x600 },
+		{ "ACPI",	1, 0, 3, 1u << 22, PROBE_RDMSR, 0x19c },
+		{ "HWP",	6, 0, 0, 1u << 7,  PROBE_RDMSR, 0x770 },
+		{ "EPB",	6, 0, 2, 1u << 3,  PROBE_RDMSR, 0x1b0 },
+		{ "PTM",	6, 0, 0, 1u << 6,  PROBE_RDMSR, 0x1b1 },
+		{ "TSC_ADJUST",	7, 0, 1, 1u << 1,  PROBE_RDMSR, 0x3b },
+		{ "PT",		7, 0, 1, 1u << 25, PROBE_RDMSR, 0x570 },
+		{ "WAITPKG",	7, 0, 2, 1u << 5,  PROBE_RDMSR, 0xe1 },
+		{ "PMU",	0xa, 0, 0, 0xff,   PROBE_RDPMC, 0 },
+		{ "XSAVES",	0xd, 1, 0, 1u << 3, PROBE_RDMSR, 0xda0 },
+	};
+	unsigned int i, advertised = 0;
+	char desc[512];
+	int r;
+
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_cpuid_reg,
+					  (__u64)p[i].leaf << 32 | p[i].sub, p[i].reg));
+		RUN_EXPECT(TVX_UCALL_SYNC);
+		if (!(self->uc.args[0] & p[i].mask))
+			continue;
+		advertised++;
+		ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_probe,
+					  p[i].kind, p[i].arg));
+		r = tvx_run_until_ucall(self->v, self->d, &self->uc);
+		tvx_ucall_describe(&self->uc, desc, sizeof(desc));
+		EXPECT_EQ(TVX_UCALL_SYNC, r)
+			TH_LOG("%s is advertised (CPUID %#x.%u) but using it fails: %s",
+			       p[i].name, p[i].leaf, p[i].sub, desc);
+	}
+	TH_LOG("%u of %zu probed features advertised", advertised,
+	       sizeof(p) / sizeof(p[0]));
+	expect_host_fine(_metadata, self->h);
+}
+
 /*
  * IA32_BIOS_SIGN_ID: Linux writes 0 to it and executes CPUID before it
  * reads the microcode revision (early_init_intel()); a #GP there is an

@@ -50,7 +50,7 @@ static void test_amx_and_vmx_hidden(void **state)
 	f = cpuid_find(e, nr, 0xd, 0);
 	assert_int_equal(0x2e7, f->eax);
 	f = cpuid_find(e, nr, 0xd, 1);
-	assert_int_equal(0xf, f->eax);			/* no XFD */
+	assert_int_equal(0x7, f->eax);			/* no XFD, no XSAVES */
 	assert_non_null(cpuid_find(e, nr, 0xd, 2));
 	assert_null(cpuid_find(e, nr, 0xd, 17));
 	assert_null(cpuid_find(e, nr, 0xd, 18));
@@ -61,10 +61,69 @@ static void test_amx_and_vmx_hidden(void **state)
 	assert_null(cpuid_find(e, nr, 0x40000001, 0));
 }
 
+/*
+ * What the host has and a domain does not keep is not promised: the
+ * leaves of the PMU, RDT, SGX and PT go, leaf 6 keeps ARAT alone, and the
+ * feature bits naming MSRs or instructions a guest gets #GP/#UD for are
+ * clear; everything else stays as the host has it.
+ */
+static void test_promises_kept(void **state)
+{
+	struct thinvmx_cpuid_entry e[16] = {
+		E(0, 0, 0x20, 0, 0, 0),
+		E(1, 0, 0x906ea, 0, 0xffffffff, 0xffffffff),
+		E(6, 0, 0x77, 2, 9, 0),
+		E(7, 0, 0, 0xffffffff, 0xffffffff, 0xffffffff),
+		E(0xa, 0, 0x07300404, 0, 0, 0x603),
+		E(0xd, 1, 0xf, 0, 0x100, 0),
+		E(0xf, 0, 0, 0xff, 0, 2),
+		E(0x10, 0, 0, 0xa, 0, 0),
+		E(0x12, 0, 1, 0, 0, 0x241f),
+		E(0x14, 0, 1, 0xf, 7, 0),
+		E(0x80000001, 0, 0, 0, 0x121, 0x2c100800),
+	};
+	const struct thinvmx_cpuid_entry *f;
+	u32 nr = 11;
+
+	(void)state;
+	assert_int_equal(0, cpuid_guest_defaults(e, &nr, 16));
+	assert_int_equal(11 - 5 + 1, nr);
+	assert_null(cpuid_find(e, nr, 0xa, 0));
+	assert_null(cpuid_find(e, nr, 0xf, 0));
+	assert_null(cpuid_find(e, nr, 0x10, 0));
+	assert_null(cpuid_find(e, nr, 0x12, 0));
+	assert_null(cpuid_find(e, nr, 0x14, 0));
+
+	f = cpuid_find(e, nr, 1, 0);
+	assert_int_equal(0, f->ecx & (CPUID_1_ECX_UNKEPT | CPUID_1_ECX_VMX));
+	assert_int_equal(0xffffffffu & ~CPUID_1_ECX_UNKEPT & ~CPUID_1_ECX_VMX, f->ecx);
+	assert_int_equal(0xffffffffu & ~CPUID_1_EDX_UNKEPT, f->edx);
+	/* MONITOR is #UD here, PDCM's MSR #GP: neither promised */
+	assert_int_equal(0, f->ecx & (BIT(3) | BIT(15)));
+	/* the MCE exception stays (CR4.MCE works), MCA's banks do not */
+	assert_int_equal(BIT(7), f->edx & (BIT(7) | BIT(14)));
+
+	f = cpuid_find(e, nr, 6, 0);
+	assert_int_equal(CPUID_6_EAX_ARAT, f->eax);
+	assert_int_equal(0, f->ebx | f->ecx | f->edx);
+
+	f = cpuid_find(e, nr, 7, 0);
+	assert_int_equal(0xffffffffu & ~CPUID_7_EBX_UNKEPT, f->ebx);
+	assert_int_equal(0, f->ecx & CPUID_7_ECX_UNKEPT);
+
+	f = cpuid_find(e, nr, 0xd, 1);
+	assert_int_equal(0xf & ~CPUID_D_1_EAX_XSAVES & ~CPUID_D_1_EAX_XFD, f->eax);
+
+	/* untouched */
+	f = cpuid_find(e, nr, 0x80000001, 0);
+	assert_int_equal(0x2c100800, f->edx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_amx_and_vmx_hidden),
+		cmocka_unit_test(test_promises_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
