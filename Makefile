@@ -257,7 +257,24 @@ $(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools
 	@mkdir -p $(dir $@)
 	$(CC) $(KSFT_CFLAGS) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
-selftests: $(addprefix $(O)/selftests/,$(SELFTESTS))
+# The multiboot test kernel (multiboot_test.sh): 32-bit code, an ELF and a
+# flat image with the header's address fields; binutils alone builds it.
+MB_GUESTS	:= $(O)/selftests/mb_guest.elf $(O)/selftests/mb_guest.bin
+MB_LDFLAGS	:= -m elf_i386 -N --no-warn-rwx-segments -Ttext 0x100000 -e _start
+
+$(O)/selftests/mb_guest.elf: selftests/thinvmx/mb_guest.s
+	@mkdir -p $(dir $@)
+	as --32 -o $@.o $<
+	ld $(MB_LDFLAGS) -o $@ $@.o
+
+$(O)/selftests/mb_guest.bin: selftests/thinvmx/mb_guest.s
+	@mkdir -p $(dir $@)
+	as --32 --defsym AOUT_KLUDGE=1 -o $@.o $<
+	ld $(MB_LDFLAGS) -o $@.elf $@.o
+	objcopy -O binary $@.elf $@
+	chmod +x $@
+
+selftests: $(addprefix $(O)/selftests/,$(SELFTESTS)) $(MB_GUESTS)
 
 BENCHES		:= $(patsubst selftests/bench/%.c,%,$(wildcard selftests/bench/*.c))
 
@@ -331,7 +348,7 @@ nested-prep: setup-nested selftests benches tools
 	$(MAKE) -s -C /usr/src/linux-headers-$(KV) M=$(abspath $(O)/probe) O= W=1 modules
 	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
 	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
-		$(addprefix $(O)/bench/,$(BENCHES)) $(O)/tools/demo-guest.elf \
+		$(addprefix $(O)/bench/,$(BENCHES)) $(O)/tools/demo-guest.elf $(MB_GUESTS) \
 		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(O)/probe/tvx_probe.ko \
 		$(NESTED_DIR)/tests/
 

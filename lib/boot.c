@@ -331,14 +331,268 @@ void tvx_boot_page_tables(__u8 *pt, __u64 gpa)
 }
 
 /**
- * tvx_boot_gdt() - the boot GDT: __BOOT_CS and __BOOT_DS, 4 GiB flat
- * @gdt: 32 bytes
+ * tvx_boot_gdt() - the boot GDT: __BOOT_CS and __BOOT_DS, 4 GiB flat, and
+ * a 32-bit code segment for multiboot
+ * @gdt: BOOT_GDT_SIZE bytes
  */
 void tvx_boot_gdt(__u8 *gdt)
 {
-	memset(gdt, 0, 32);
+	memset(gdt, 0, BOOT_GDT_SIZE);
 	put64(gdt, BOOT_SEL_CS, 0x00af9b000000ffffULL);	/* 64-bit code */
 	put64(gdt, BOOT_SEL_DS, 0x00cf93000000ffffULL);	/* data */
+	put64(gdt, BOOT_SEL_CS32, 0x00cf9b000000ffffULL);	/* 32-bit code */
+}
+
+/* ----------------------------------------------------------- multiboot */
+
+/* The ELF program headers' PT_LOAD segments, 32- or 64-bit */
+static int mb_elf(const __u8 *p, size_t len, struct tvx_multiboot *mb,
+		  const char **why)
+{
+	bool is64 = p[4] == 2;
+	__u64 phoff, entry;
+	unsigned int i, phnum, phentsize;
+
+	*why = "no multiboot address fields and not an x86 ELF executable";
+	if (len < 64 || memcmp(p, "\177ELF", 4) || p[5] != 1 || (p[4] != 1 && p[4] != 2))
+		return -ENOEXEC;
+	if (get16(p, 16) != 2 || get16(p, 18) != (is64 ? 62 : 3))	/* ET_EXEC */
+		return -ENOEXEC;
+	entry = is64 ? get64(p, 24) : get32(p, 24);
+	phoff = is64 ? get64(p, 32) : get32(p, 28);
+	phentsize = get16(p, is64 ? 54 : 42);
+	phnum = get16(p, is64 ? 56 : 44);
+	*why = "ELF program headers out of the file";
+	if (phentsize < (is64 ? 56U : 32U) || phoff > len ||
+	    (__u64)phnum * phentsize > len - phoff)
+		return -ENOEXEC;
+	for (i = 0; i < phnum; i++) {
+		const __u8 *ph = p + phoff + (__u64)i * phentsize;
+		struct tvx_mb_segment *s;
+
+		if (get32(ph, 0) != 1)			/* PT_LOAD */
+			continue;
+		*why = "more ELF segments than the loader takes";
+		if (mb->nr_segments == MB_MAX_SEGMENTS)
+			return -ENOEXEC;
+		s = &mb->seg[mb->nr_segments++];
+		if (is64) {
+			s->offset = get64(ph, 8);
+			s->paddr = get64(ph, 24);
+			s->filesz = get64(ph, 32);
+			s->memsz = get64(ph, 40);
+		} else {
+			s->offset = get32(ph, 4);
+			s->paddr = get32(ph, 12);
+			s->filesz = get32(ph, 16);
+			s->memsz = get32(ph, 20);
+		}
+	}
+	*why = "the ELF entry point is above 4 GiB";
+	if (entry >= FOUR_GIB)
+		return -ENOEXEC;
+	mb->entry = entry;
+	return 0;
+}
+
+/* The header's address fields: one segment from the file */
+static int mb_flat(const __u8 *p, size_t len, unsigned int hdr,
+		   struct tvx_multiboot *mb, const char **why)
+{
+	__u32 header_addr, load_addr, load_end, bss_end;
+	struct tvx_mb_segment *s = &mb->seg[0];
+
+	*why = "multiboot address fields run past the file";
+	if (hdr + 32 > len)
+		return -ENOEXEC;
+	header_addr = get32(p, hdr + 12);
+	load_addr = get32(p, hdr + 16);
+	load_end = get32(p, hdr + 20);
+	bss_end = get32(p, hdr + 24);
+	mb->entry = get32(p, hdr + 28);
+	*why = "multiboot load address above its header address, or before the file";
+	if (load_addr > header_addr || header_addr - load_addr > hdr)
+		return -ENOEXEC;
+	s->offset = hdr - (header_addr - load_addr);
+	s->paddr = load_addr;
+	s->filesz = load_end ? (__u64)load_end - load_addr : len - s->offset;
+	*why = "multiboot load_end_addr before load_addr or past the file";
+	if ((load_end && load_end < load_addr) || s->filesz > len - s->offset)
+		return -ENOEXEC;
+	*why = "multiboot bss_end_addr before the end of what is loaded";
+	if (bss_end && bss_end < load_addr + s->filesz)
+		return -ENOEXEC;
+	s->memsz = bss_end ? (__u64)bss_end - load_addr : s->filesz;
+	mb->nr_segments = 1;
+	return 0;
+}
+
+/**
+ * tvx_multiboot_parse() - find and read a multiboot header
+ * @img: the file's bytes
+ * @len: its length
+ * @mb: what to load and where to start, filled on success
+ * @why: on failure, why
+ *
+ * Segments must lie between 1 MiB (below is the loader's: GDT, page
+ * tables, the information) and 4 GiB, and hold the entry point; the
+ * header may ask for page-aligned modules and memory information, never
+ * a video mode or a feature this loader does not know.
+ *
+ * Return: 0; -ENOEXEC (no header, or an image we cannot start).
+ */
+int tvx_multiboot_parse(const void *img, size_t len, struct tvx_multiboot *mb,
+			const char **why)
+{
+	const __u8 *p = img;
+	unsigned int off, i;
+	bool in_seg = false;
+	int ret;
+
+	memset(mb, 0, sizeof(*mb));
+	for (off = 0; off + 12 <= len && off < MB_SEARCH; off += 4)
+		if (get32(p, off) == MB_HEADER_MAGIC &&
+		    (__u32)(get32(p, off) + get32(p, off + 4) + get32(p, off + 8)) == 0)
+			break;
+	*why = "no multiboot header in the first 8 KiB";
+	if (off + 12 > len || off >= MB_SEARCH)
+		return -ENOEXEC;
+	mb->flags = get32(p, off + 4);
+	*why = "the multiboot header asks for a video mode";
+	if (mb->flags & MB_FLAG_VIDEO)
+		return -ENOEXEC;
+	*why = "the multiboot header asks for a feature this loader lacks";
+	if (mb->flags & 0xffff & ~(MB_FLAG_ALIGN | MB_FLAG_MEMINFO))
+		return -ENOEXEC;
+	ret = mb->flags & MB_FLAG_ADDRESS ? mb_flat(p, len, off, mb, why) :
+					    mb_elf(p, len, mb, why);
+	if (ret)
+		return ret;
+
+	*why = "no segment to load";
+	if (!mb->nr_segments)
+		return -ENOEXEC;
+	for (i = 0; i < mb->nr_segments; i++) {
+		const struct tvx_mb_segment *s = &mb->seg[i];
+
+		*why = "a segment runs past the end of the file";
+		if (s->offset > len || s->filesz > len - s->offset || s->memsz < s->filesz)
+			return -ENOEXEC;
+		*why = "a segment below 1 MiB (the loader's) or above 4 GiB";
+		if (s->paddr < BOOT_HIMEM_GPA || s->memsz > FOUR_GIB ||
+		    s->paddr > FOUR_GIB - s->memsz)
+			return -ENOEXEC;
+		if (s->paddr + s->memsz > mb->end)
+			mb->end = s->paddr + s->memsz;
+		if (mb->entry >= s->paddr && mb->entry < s->paddr + s->memsz)
+			in_seg = true;
+	}
+	*why = "the entry point is in no segment";
+	if (!in_seg)
+		return -ENOEXEC;
+	*why = NULL;
+	return 0;
+}
+
+/**
+ * tvx_multiboot_plan() - check the segments fit and place the module
+ * @mb: the parsed image
+ * @e820: the guest's map (tvx_boot_e820())
+ * @nr: its entries
+ * @module_size: 0 without a module
+ * @cmdline_len: without the NUL
+ * @plan: the addresses, filled on success
+ * @why: on failure, why
+ *
+ * The module goes right after the image, page-aligned.
+ *
+ * Return: 0; -E2BIG (command line too long); -ENOSPC (does not fit).
+ */
+int tvx_multiboot_plan(const struct tvx_multiboot *mb,
+		       const struct thinvmx_e820_entry *e820, unsigned int nr,
+		       __u64 module_size, __u32 cmdline_len,
+		       struct tvx_mb_plan *plan, const char **why)
+{
+	unsigned int i;
+
+	memset(plan, 0, sizeof(*plan));
+	*why = "command line too long";
+	if (cmdline_len >= BOOT_CMDLINE_MAX)
+		return -E2BIG;
+	plan->cmdline_gpa = BOOT_CMDLINE_GPA;
+	plan->cmdline_len = cmdline_len;
+	for (i = 0; i < mb->nr_segments; i++) {
+		*why = "a segment is not in guest RAM";
+		if (mb->seg[i].memsz &&
+		    !boot_in_ram(e820, nr, mb->seg[i].paddr, mb->seg[i].memsz))
+			return -ENOSPC;
+	}
+	if (!module_size)
+		goto done;
+	plan->module_gpa = (mb->end + 0xfff) & ~0xfffULL;
+	plan->module_size = module_size;
+	*why = "no room for the module after the image";
+	if (!boot_in_ram(e820, nr, plan->module_gpa, module_size) ||
+	    plan->module_gpa + module_size > FOUR_GIB)
+		return -ENOSPC;
+done:
+	*why = NULL;
+	return 0;
+}
+
+/**
+ * tvx_multiboot_info() - the multiboot information structure
+ * @info: MB_INFO_SIZE bytes, to be written at MB_INFO_GPA
+ * @plan: where the command line and module are
+ * @e820: the guest's map
+ * @nr: its entries (at most what fits before MB_MODNAME_GPA)
+ *
+ * Memory sizes (below 1 MiB and from 1 MiB to the first hole), the
+ * command line, the module, the memory map and the loader's name.
+ */
+void tvx_multiboot_info(__u8 *info, const struct tvx_mb_plan *plan,
+			const struct thinvmx_e820_entry *e820, unsigned int nr)
+{
+	static const char name[] = "thinvmx";
+	unsigned int i, max = (MB_MODNAME_GPA - MB_MMAP_GPA) / 24;
+	__u32 flags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MMAP |
+		      MB_INFO_LOADER;
+	__u64 upper = 0;
+	__u8 *m;
+
+	memset(info, 0, MB_INFO_SIZE);
+	for (i = 0; i < nr; i++)
+		if (e820[i].type == THINVMX_E820_RAM && e820[i].addr <= BOOT_HIMEM_GPA &&
+		    e820[i].addr + e820[i].size > BOOT_HIMEM_GPA)
+			upper = e820[i].addr + e820[i].size - BOOT_HIMEM_GPA;
+	put32(info, 4, BOOT_EBDA_GPA >> 10);			/* mem_lower, KiB */
+	put32(info, 8, upper >> 10);				/* mem_upper */
+	put32(info, 12, 0xffffffff);				/* no boot device */
+	put32(info, 16, plan->cmdline_gpa);
+	if (plan->module_size) {
+		flags |= MB_INFO_MODS;
+		put32(info, 20, 1);
+		put32(info, 24, MB_MODS_GPA);
+		m = info + (MB_MODS_GPA - MB_INFO_GPA);
+		put32(m, 0, plan->module_gpa);
+		put32(m, 4, plan->module_gpa + plan->module_size);
+		put32(m, 8, MB_MODNAME_GPA);
+		memcpy(info + (MB_MODNAME_GPA - MB_INFO_GPA), "initrd", 7);
+	}
+	if (nr > max)
+		nr = max;
+	m = info + (MB_MMAP_GPA - MB_INFO_GPA);
+	for (i = 0; i < nr; i++, m += 24) {
+		put32(m, 0, 20);				/* size, without itself */
+		put64(m, 4, e820[i].addr);
+		put64(m, 12, e820[i].size);
+		put32(m, 20, e820[i].type == THINVMX_E820_RAM ? 1 : 2);
+	}
+	put32(info, 44, nr * 24);				/* mmap_length */
+	put32(info, 48, MB_MMAP_GPA);
+	memcpy(info + (MB_LOADER_GPA - MB_INFO_GPA), name, sizeof(name));
+	put32(info, 64, MB_LOADER_GPA);				/* boot_loader_name */
+	put32(info, 0, flags);
 }
 
 /* ---------------------------------------------------------------- ACPI */

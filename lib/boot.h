@@ -66,7 +66,8 @@ struct tvx_bzimage {
 /*
  * The guest physical addresses of a Linux boot. Low memory holds what the
  * loader builds, below the legacy hole that the e820 map reserves:
- *   0x0500 GDT, 0x7000 zero page, 0x9000-0xdfff page tables (PML4, PDPT,
+ *   0x0500 GDT, 0x6000 multiboot information, 0x7000 zero page,
+ *   0x9000-0xdfff page tables (PML4, PDPT,
  *   four page directories: 4 GiB identity in 2 MiB pages),
  *   0x20000 command line;
  * the ACPI tables sit in the reserved BIOS area at 0xe0000.
@@ -85,6 +86,8 @@ struct tvx_bzimage {
 
 #define BOOT_SEL_CS		0x10		/* __BOOT_CS */
 #define BOOT_SEL_DS		0x18		/* __BOOT_DS */
+#define BOOT_SEL_CS32		0x20		/* 32-bit flat code */
+#define BOOT_GDT_SIZE		40
 
 struct tvx_boot_plan {
 	__u64 kernel_gpa;		/* the protected-mode kernel */
@@ -109,6 +112,66 @@ void tvx_boot_zero_page(__u8 *zp, const void *img, const struct tvx_bzimage *bz,
 			__u64 rsdp_gpa);
 void tvx_boot_page_tables(__u8 *pt, __u64 gpa);
 void tvx_boot_gdt(__u8 *gdt);
+
+/*
+ * Multiboot (version 1, the Multiboot Specification 0.6.96): a header in
+ * the first 8 KiB of the image; the image is an ELF (32- or 64-bit, loaded
+ * by physical address) or, with the header's address fields (flag 16), a
+ * flat file. The kernel starts in 32-bit protected mode, paging off, with
+ * EAX = 0x2badb002 and EBX = the multiboot information.
+ */
+#define MB_HEADER_MAGIC		0x1badb002U
+#define MB_BOOT_MAGIC		0x2badb002U
+#define MB_SEARCH		8192
+#define MB_FLAG_ALIGN		(1U << 0)	/* modules page-aligned */
+#define MB_FLAG_MEMINFO		(1U << 1)
+#define MB_FLAG_VIDEO		(1U << 2)
+#define MB_FLAG_ADDRESS		(1U << 16)
+#define MB_MAX_SEGMENTS		16
+
+#define MB_INFO_MEMORY		(1U << 0)
+#define MB_INFO_CMDLINE		(1U << 2)
+#define MB_INFO_MODS		(1U << 3)
+#define MB_INFO_MMAP		(1U << 6)
+#define MB_INFO_LOADER		(1U << 9)
+
+/* Where the loader puts the multiboot information (low memory) */
+#define MB_INFO_GPA		0x6000ULL
+#define MB_MODS_GPA		0x6080ULL
+#define MB_LOADER_GPA		0x60c0ULL
+#define MB_MMAP_GPA		0x6100ULL	/* up to 0x6f00 */
+#define MB_MODNAME_GPA		0x6f00ULL
+#define MB_INFO_SIZE		0x1000U		/* [0x6000, 0x7000) */
+
+struct tvx_mb_segment {
+	__u64 offset;			/* in the file */
+	__u64 filesz, memsz;		/* memsz - filesz bytes are zeroed */
+	__u64 paddr;
+};
+
+struct tvx_multiboot {
+	__u32 flags;			/* the header's */
+	__u32 entry;
+	unsigned int nr_segments;
+	struct tvx_mb_segment seg[MB_MAX_SEGMENTS];
+	__u64 end;			/* highest loaded byte + 1, bss included */
+};
+
+struct tvx_mb_plan {
+	__u64 module_gpa;		/* 0: no module */
+	__u64 module_size;
+	__u64 cmdline_gpa;
+	__u32 cmdline_len;
+};
+
+int tvx_multiboot_parse(const void *img, size_t len, struct tvx_multiboot *mb,
+			const char **why);
+int tvx_multiboot_plan(const struct tvx_multiboot *mb,
+		       const struct thinvmx_e820_entry *e820, unsigned int nr,
+		       __u64 module_size, __u32 cmdline_len,
+		       struct tvx_mb_plan *plan, const char **why);
+void tvx_multiboot_info(__u8 *info, const struct tvx_mb_plan *plan,
+			const struct thinvmx_e820_entry *e820, unsigned int nr);
 
 /* ACPI: RSDP, XSDT, FADT (hardware-reduced), DSDT, MADT */
 #define ACPI_MADT_MAX_CPUS	64

@@ -73,7 +73,7 @@ int tvx_write_guest(struct tvx_domain *d, __u64 gpa, const void *buf, size_t len
 	return ret ? ret : tvx_guest_walk(d, gpa, len, tvx_copy_in, (void *)buf);
 }
 
-static int tvx_zero_guest(struct tvx_domain *d, __u64 gpa, size_t len)
+int tvx_zero_guest(struct tvx_domain *d, __u64 gpa, size_t len)
 {
 	int ret = tvx_guest_walk(d, gpa, len, NULL, NULL);
 

@@ -85,6 +85,7 @@ int tvx_set_sregs(struct tvx_vcpu *v, const struct thinvmx_sregs *s);
  */
 int tvx_read_guest(const struct tvx_domain *d, __u64 gpa, void *buf, size_t len);
 int tvx_write_guest(struct tvx_domain *d, __u64 gpa, const void *buf, size_t len);
+int tvx_zero_guest(struct tvx_domain *d, __u64 gpa, size_t len);
 
 /*
  * Load the PT_LOAD segments of an ELF64 x86-64 executable (ET_EXEC, no
@@ -251,6 +252,20 @@ struct tvx_linux_image {
  */
 int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		   const struct tvx_linux_image *img, const char **why);
+/*
+ * Load a multiboot (v1) kernel -- an ELF, or a flat image with the
+ * header's address fields -- with @img's initrd as its one module and its
+ * command line, and set @bsp up as multiboot starts a kernel: 32-bit
+ * protected mode, paging off, EAX = 0x2badb002, EBX = the information
+ * (memory sizes and map, command line, module, loader name) at 0x6000.
+ * @img's nr_cpus and ioapic_gpa are not used (no ACPI tables).
+ * Return: as tvx_linux_boot().
+ */
+int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		       const struct tvx_linux_image *img, const char **why);
+/* tvx_linux_boot() for a bzImage, else tvx_multiboot_boot(). */
+int tvx_kernel_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		    const struct tvx_linux_image *img, const char **why);
 
 /* ------------------------------------------------------------------------
  * ucall: guest -> host calls by port I/O (ucall.c; guest side: tvx_guest.h)

@@ -12,6 +12,7 @@
 #include "boot.h"
 
 #define AR_CODE64	0xa09b		/* G, L, P, S, execute/read accessed */
+#define AR_CODE32	0xc09b		/* G, D, P, S, execute/read accessed */
 #define AR_DATA		0xc093		/* G, B, P, S, read/write accessed */
 #define AR_TSS_BUSY	0x008b		/* P, type 11: busy 32/64-bit TSS */
 #define AR_UNUSABLE	0x10000
@@ -53,7 +54,7 @@ static int linux_bsp(struct tvx_vcpu *v, __u64 entry)
 	seg(&s.ldt, 0, AR_UNUSABLE);
 	s.ldt.limit = 0;
 	s.gdt.base = BOOT_GDT_GPA;
-	s.gdt.limit = 31;
+	s.gdt.limit = BOOT_GDT_SIZE - 1;
 	s.idt.limit = 0;
 	s.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
 	s.cr3 = BOOT_PML4_GPA;
@@ -63,10 +64,29 @@ static int linux_bsp(struct tvx_vcpu *v, __u64 entry)
 	return ret ? ret : tvx_set_regs(v, &r);
 }
 
+/* The guest's e820 map: the domain's, with the legacy hole */
+static int boot_memmap(struct tvx_domain *d, struct thinvmx_e820_entry *e820,
+		       unsigned int *n, const char **why)
+{
+	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX];
+	struct thinvmx_memmap m;
+	int ret;
+
+	ret = tvx_domain_memmap(d, &m, dom, THINVMX_MEMMAP_MAX);
+	if (ret) {
+		*why = "cannot read the domain's memory map";
+		return ret;
+	}
+	*n = m.nr_entries < THINVMX_MEMMAP_MAX ? m.nr_entries : THINVMX_MEMMAP_MAX;
+	*n = tvx_boot_e820(dom, *n, e820, BP_E820_MAX);
+	*why = "the domain's memory map does not fit the boot information";
+	return *n ? 0 : -ENOSPC;
+}
+
 int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		   const struct tvx_linux_image *img, const char **why)
 {
-	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX], e820[BP_E820_MAX];
+	struct thinvmx_e820_entry e820[BP_E820_MAX];
 	const char *cmdline = img->cmdline ? img->cmdline : "";
 	struct tvx_acpi_cfg acpi = {
 		.nr_cpus = img->nr_cpus,
@@ -74,9 +94,8 @@ int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		.lapic_gpa = 0xfee00000,
 	};
 	struct tvx_boot_plan plan;
-	struct thinvmx_memmap m;
 	struct tvx_bzimage bz;
-	__u8 *acpi_buf = NULL, zp[4096], gdt[32];
+	__u8 *acpi_buf = NULL, zp[4096], gdt[BOOT_GDT_SIZE];
 	__u8 *pt = NULL;
 	unsigned int n;
 	size_t used;
@@ -85,16 +104,9 @@ int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	ret = tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why);
 	if (ret)
 		return ret;
-	ret = tvx_domain_memmap(d, &m, dom, THINVMX_MEMMAP_MAX);
-	if (ret) {
-		*why = "cannot read the domain's memory map";
+	ret = boot_memmap(d, e820, &n, why);
+	if (ret)
 		return ret;
-	}
-	n = m.nr_entries < THINVMX_MEMMAP_MAX ? m.nr_entries : THINVMX_MEMMAP_MAX;
-	n = tvx_boot_e820(dom, n, e820, BP_E820_MAX);
-	*why = "the domain's memory map does not fit the zero page";
-	if (!n)
-		return -ENOSPC;
 	ret = tvx_boot_plan(&bz, e820, n, img->initrd ? img->initrd_len : 0,
 			    strlen(cmdline), &plan, why);
 	if (ret)
@@ -138,5 +150,102 @@ int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 out:
 	free(acpi_buf);
 	free(pt);
+	return ret;
+}
+
+/* 32-bit protected mode, paging off, as multiboot starts a kernel */
+static int multiboot_bsp(struct tvx_vcpu *v, __u32 entry)
+{
+	struct thinvmx_regs r = {
+		.rax = MB_BOOT_MAGIC,
+		.rbx = MB_INFO_GPA,
+		.rip = entry,
+		.rflags = 2,		/* interrupts off */
+	};
+	struct thinvmx_sregs s = { 0 };
+	int ret;
+
+	seg(&s.cs, BOOT_SEL_CS32, AR_CODE32);
+	seg(&s.ds, BOOT_SEL_DS, AR_DATA);
+	s.es = s.ds;
+	s.ss = s.ds;
+	s.fs = s.ds;
+	s.gs = s.ds;
+	seg(&s.tr, 0, AR_TSS_BUSY);
+	s.tr.limit = 0x67;
+	seg(&s.ldt, 0, AR_UNUSABLE);
+	s.ldt.limit = 0;
+	s.gdt.base = BOOT_GDT_GPA;
+	s.gdt.limit = BOOT_GDT_SIZE - 1;
+	s.cr0 = CR0_PE | CR0_ET | CR0_NE;
+	ret = tvx_set_sregs(v, &s);
+	return ret ? ret : tvx_set_regs(v, &r);
+}
+
+int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		       const struct tvx_linux_image *img, const char **why)
+{
+	struct thinvmx_e820_entry e820[BP_E820_MAX];
+	const char *cmdline = img->cmdline ? img->cmdline : "";
+	const __u8 *file = img->kernel;
+	__u8 info[MB_INFO_SIZE], gdt[BOOT_GDT_SIZE];
+	struct tvx_multiboot mb;
+	struct tvx_mb_plan plan;
+	unsigned int n, i;
+	int ret;
+
+	ret = tvx_multiboot_parse(img->kernel, img->kernel_len, &mb, why);
+	if (ret)
+		return ret;
+	ret = boot_memmap(d, e820, &n, why);
+	if (ret)
+		return ret;
+	ret = tvx_multiboot_plan(&mb, e820, n, img->initrd ? img->initrd_len : 0,
+				 strlen(cmdline), &plan, why);
+	if (ret)
+		return ret;
+	tvx_multiboot_info(info, &plan, e820, n);
+	tvx_boot_gdt(gdt);
+
+	*why = "cannot write guest memory";
+	for (i = 0; i < mb.nr_segments && !ret; i++) {
+		const struct tvx_mb_segment *sg = &mb.seg[i];
+
+		ret = tvx_write_guest(d, sg->paddr, file + sg->offset, sg->filesz);
+		if (!ret && sg->memsz > sg->filesz)
+			ret = tvx_zero_guest(d, sg->paddr + sg->filesz,
+					     sg->memsz - sg->filesz);
+	}
+	if (!ret && plan.module_size)
+		ret = tvx_write_guest(d, plan.module_gpa, img->initrd, plan.module_size);
+	if (!ret)
+		ret = tvx_write_guest(d, plan.cmdline_gpa, cmdline, plan.cmdline_len + 1);
+	if (!ret)
+		ret = tvx_write_guest(d, MB_INFO_GPA, info, sizeof(info));
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
+	if (ret)
+		return ret;
+	*why = "cannot set the boot vCPU's registers";
+	ret = multiboot_bsp(bsp, mb.entry);
+	if (!ret)
+		*why = NULL;
+	return ret;
+}
+
+int tvx_kernel_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		    const struct tvx_linux_image *img, const char **why)
+{
+	struct tvx_bzimage bz;
+	int ret;
+
+	/* a file that says HdrS is a bzImage: if refused, its reason is the one */
+	if (!tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why) ||
+	    (img->kernel_len > BOOT_HEADER + 4 &&
+	     !memcmp((const __u8 *)img->kernel + BOOT_HEADER, "HdrS", 4)))
+		return tvx_linux_boot(d, bsp, img, why);
+	ret = tvx_multiboot_boot(d, bsp, img, why);
+	if (ret == -ENOEXEC && *why && !strncmp(*why, "no multiboot header", 19))
+		*why = "not a bzImage, and no multiboot header in the first 8 KiB";
 	return ret;
 }

@@ -35,13 +35,16 @@ static const char usage_text[] =
 "protocol instead (libthinvmx's tvx_linux_boot(): e820 map, command line,\n"
 "initrd, ACPI tables); its power-off (ACPI sleep control, port 0x600)\n"
 "ends thinvmx-run with status 0, its reboot (port 0xcf9) with status 3.\n"
+"A multiboot (v1) kernel is booted as multiboot says, the initrd its one\n"
+"module (tvx_multiboot_boot()).\n"
 "\n"
 "Options:\n"
 "  -m, --memory MIB     guest RAM in MiB, at guest physical 0 (default 64)\n"
 "  -c, --vcpus N        vCPUs (default 1, at most 64)\n"
 "  -f, --flat ADDR      IMAGE is a flat binary to load at ADDR\n"
 "  -M, --mode MODE      long, protected or real (flat images; default long)\n"
-"  -k, --kernel FILE    boot FILE, a Linux bzImage (no IMAGE then)\n"
+"  -k, --kernel FILE    boot FILE, a Linux bzImage or a multiboot kernel\n"
+"                       (no IMAGE then)\n"
 "  -i, --initrd FILE    with --kernel: the initial ramdisk\n"
 "  -a, --append LINE    with --kernel: the kernel command line\n"
 "  -x, --debug-exit     a write of V to port 0xf4 ends thinvmx-run with\n"
@@ -345,7 +348,7 @@ static int boot_linux(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		}
 		img.initrd = initrd;
 	}
-	ret = tvx_linux_boot(d, bsp, &img, &why);
+	ret = tvx_kernel_boot(d, bsp, &img, &why);
 	if (ret)
 		fprintf(stderr, "thinvmx-run: cannot boot %s: %s (%s)\n", o->kernel,
 			why ? why : "error", strerror(-ret));

@@ -299,7 +299,7 @@ static __u64 walk(const __u8 *pt, __u64 base, __u64 va)
 static void test_page_tables(void **state)
 {
 	__u8 *pt = malloc(BOOT_PT_PAGES * 4096);
-	__u8 gdt[32];
+	__u8 gdt[BOOT_GDT_SIZE];
 
 	(void)state;
 	assert_non_null(pt);
@@ -316,6 +316,8 @@ static void test_page_tables(void **state)
 	/* L set, D clear, present, code: the 64-bit __BOOT_CS */
 	assert_int_equal(0x00af9b000000ffffULL, get64(gdt, BOOT_SEL_CS));
 	assert_int_equal(0x00cf93000000ffffULL, get64(gdt, BOOT_SEL_DS));
+	/* D set, L clear: multiboot's 32-bit code */
+	assert_int_equal(0x00cf9b000000ffffULL, get64(gdt, BOOT_SEL_CS32));
 }
 
 static __u8 sum(const __u8 *p, unsigned int len)
@@ -400,6 +402,199 @@ static void test_acpi(void **state)
 	free(buf);
 }
 
+/* ----------------------------------------------------------- multiboot */
+
+static __u8 mb[16384];
+
+/* A flat multiboot image: header at @at, loaded at 1 MiB, 4 KiB of bss */
+static void mb_flat_image(unsigned int at, __u32 flags)
+{
+	memset(mb, 0, sizeof(mb));
+	put32(mb, at, MB_HEADER_MAGIC);
+	put32(mb, at + 4, flags | MB_FLAG_ADDRESS);
+	put32(mb, at + 8, -(MB_HEADER_MAGIC + (flags | MB_FLAG_ADDRESS)));
+	put32(mb, at + 12, 0x100000 + at);		/* header_addr */
+	put32(mb, at + 16, 0x100000);			/* load_addr */
+	put32(mb, at + 20, 0x100000 + 8192);		/* load_end_addr */
+	put32(mb, at + 24, 0x100000 + 8192 + 4096);	/* bss_end_addr */
+	put32(mb, at + 28, 0x100000 + 0x100);		/* entry_addr */
+}
+
+/* An ELF32 multiboot image: two PT_LOAD segments, header in the first */
+static void mb_elf_image(void)
+{
+	memset(mb, 0, sizeof(mb));
+	memcpy(mb, "\177ELF", 4);
+	mb[4] = 1;			/* ELFCLASS32 */
+	mb[5] = 1;			/* little-endian */
+	put16(mb, 16, 2);		/* ET_EXEC */
+	put16(mb, 18, 3);		/* EM_386 */
+	put32(mb, 24, 0x200010);	/* entry */
+	put32(mb, 28, 52);		/* phoff */
+	put16(mb, 42, 32);		/* phentsize */
+	put16(mb, 44, 3);		/* phnum */
+	/* PT_LOAD: file 0x1000, 0x1000 bytes at 2 MiB */
+	put32(mb, 52, 1);
+	put32(mb, 52 + 4, 0x1000);
+	put32(mb, 52 + 12, 0x200000);
+	put32(mb, 52 + 16, 0x1000);
+	put32(mb, 52 + 20, 0x1000);
+	/* PT_NOTE: skipped */
+	put32(mb, 84, 4);
+	/* PT_LOAD: 0x800 bytes of file, 0x3000 in memory, at 3 MiB */
+	put32(mb, 116, 1);
+	put32(mb, 116 + 4, 0x2000);
+	put32(mb, 116 + 12, 0x300000);
+	put32(mb, 116 + 16, 0x800);
+	put32(mb, 116 + 20, 0x3000);
+	put32(mb, 0x1000, MB_HEADER_MAGIC);
+	put32(mb, 0x1004, MB_FLAG_ALIGN | MB_FLAG_MEMINFO);
+	put32(mb, 0x1008, -(MB_HEADER_MAGIC + 3));
+}
+
+static void test_multiboot_parse(void **state)
+{
+	struct tvx_multiboot m;
+	const char *why;
+
+	(void)state;
+	mb_flat_image(0x40, MB_FLAG_MEMINFO);
+	assert_int_equal(0, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_int_equal(1, m.nr_segments);
+	assert_int_equal(0x40, 0x40 + m.seg[0].offset);	/* file start */
+	assert_int_equal(0x100000, m.seg[0].paddr);
+	assert_int_equal(8192, m.seg[0].filesz);
+	assert_int_equal(8192 + 4096, m.seg[0].memsz);
+	assert_int_equal(0x100100, m.entry);
+	assert_int_equal(0x100000 + 8192 + 4096, m.end);
+	/* load_end 0: the rest of the file */
+	put32(mb, 0x40 + 20, 0);
+	put32(mb, 0x40 + 24, 0);
+	assert_int_equal(0, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_int_equal(sizeof(mb), m.seg[0].filesz);
+	assert_int_equal(sizeof(mb), m.seg[0].memsz);
+
+	mb_elf_image();
+	assert_int_equal(0, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_int_equal(2, m.nr_segments);
+	assert_int_equal(0x1000, m.seg[0].offset);
+	assert_int_equal(0x300000, m.seg[1].paddr);
+	assert_int_equal(0x800, m.seg[1].filesz);
+	assert_int_equal(0x3000, m.seg[1].memsz);
+	assert_int_equal(0x200010, m.entry);
+	assert_int_equal(0x303000, m.end);
+}
+
+static void test_multiboot_refuses(void **state)
+{
+	struct tvx_multiboot m;
+	const char *why;
+
+	(void)state;
+	memset(mb, 0, sizeof(mb));
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_non_null(strstr(why, "no multiboot header"));
+	/* a bad checksum is no header */
+	mb_flat_image(0x40, 0);
+	put32(mb, 0x48, 0);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_non_null(strstr(why, "no multiboot header"));
+	/* past the first 8 KiB is no header either */
+	mb_flat_image(8192, 0);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	/* a video mode, an unknown feature */
+	mb_flat_image(0, MB_FLAG_VIDEO);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_non_null(strstr(why, "video"));
+	mb_flat_image(0, 1U << 5);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	/* load address past the header, load end before the load address */
+	mb_flat_image(0x40, 0);
+	put32(mb, 0x40 + 16, 0x100000 + 0x80);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	mb_flat_image(0x40, 0);
+	put32(mb, 0x40 + 20, 0xff000);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	/* more file than there is */
+	mb_flat_image(0x40, 0);
+	put32(mb, 0x40 + 20, 0x100000 + sizeof(mb) + 1);
+	put32(mb, 0x40 + 24, 0);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	/* below 1 MiB: the loader's own memory */
+	mb_flat_image(0x40, 0);
+	put32(mb, 0x40 + 12, 0x90000 + 0x40);
+	put32(mb, 0x40 + 16, 0x90000);
+	put32(mb, 0x40 + 20, 0);
+	put32(mb, 0x40 + 24, 0);
+	put32(mb, 0x40 + 28, 0x90100);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_non_null(strstr(why, "1 MiB"));
+	/* the entry outside what is loaded */
+	mb_flat_image(0x40, 0);
+	put32(mb, 0x40 + 28, 0x500000);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	assert_non_null(strstr(why, "entry"));
+	/* ELF: wrong machine, segment past the file */
+	mb_elf_image();
+	put16(mb, 18, 40);
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	mb_elf_image();
+	put32(mb, 116 + 16, sizeof(mb));
+	assert_int_equal(-ENOEXEC, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+}
+
+static void test_multiboot_info(void **state)
+{
+	struct thinvmx_e820_entry e[8];
+	struct tvx_multiboot m;
+	struct tvx_mb_plan p;
+	__u8 info[MB_INFO_SIZE];
+	const char *why;
+	unsigned int n, i;
+	const __u8 *mm;
+
+	(void)state;
+	mb_elf_image();
+	assert_int_equal(0, tvx_multiboot_parse(mb, sizeof(mb), &m, &why));
+	n = tvx_boot_e820(dom256, 2, e, 8);
+	assert_int_equal(0, tvx_multiboot_plan(&m, e, n, 5000, 9, &p, &why));
+	/* the module right after the image, page-aligned */
+	assert_int_equal(0x303000, p.module_gpa);
+	assert_int_equal(5000, p.module_size);
+	tvx_multiboot_info(info, &p, e, n);
+
+	assert_int_equal(MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MODS |
+			 MB_INFO_MMAP | MB_INFO_LOADER, get32(info, 0));
+	assert_int_equal(639, get32(info, 4));
+	assert_int_equal((256 * MIB - 8192 - MIB) >> 10, get32(info, 8));
+	assert_int_equal(BOOT_CMDLINE_GPA, get32(info, 16));
+	assert_int_equal(1, get32(info, 20));
+	assert_int_equal(MB_MODS_GPA, get32(info, 24));
+	assert_int_equal(0x303000, get32(info + MB_MODS_GPA - MB_INFO_GPA, 0));
+	assert_int_equal(0x303000 + 5000, get32(info + MB_MODS_GPA - MB_INFO_GPA, 4));
+	assert_string_equal("thinvmx", (char *)info + MB_LOADER_GPA - MB_INFO_GPA);
+	assert_int_equal(MB_LOADER_GPA, get32(info, 64));
+	assert_int_equal(n * 24, get32(info, 44));
+	assert_int_equal(MB_MMAP_GPA, get32(info, 48));
+	mm = info + MB_MMAP_GPA - MB_INFO_GPA;
+	for (i = 0; i < n; i++, mm += 24) {
+		assert_int_equal(20, get32(mm, 0));
+		assert_int_equal(e[i].addr, get64(mm, 4));
+		assert_int_equal(e[i].size, get64(mm, 12));
+		assert_int_equal(e[i].type == THINVMX_E820_RAM ? 1 : 2, get32(mm, 20));
+	}
+
+	/* no module: no flag; too big a module, too long a command line */
+	assert_int_equal(0, tvx_multiboot_plan(&m, e, n, 0, 0, &p, &why));
+	tvx_multiboot_info(info, &p, e, n);
+	assert_int_equal(0, get32(info, 0) & MB_INFO_MODS);
+	assert_int_equal(-ENOSPC, tvx_multiboot_plan(&m, e, n, 300 * MIB, 0, &p, &why));
+	assert_int_equal(-E2BIG, tvx_multiboot_plan(&m, e, n, 0, BOOT_CMDLINE_MAX, &p, &why));
+	/* an image past RAM */
+	e[2].size = MIB;
+	assert_int_equal(-ENOSPC, tvx_multiboot_plan(&m, e, n, 0, 0, &p, &why));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +607,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_page, setup, teardown),
 		cmocka_unit_test(test_page_tables),
 		cmocka_unit_test(test_acpi),
+		cmocka_unit_test(test_multiboot_parse),
+		cmocka_unit_test(test_multiboot_refuses),
+		cmocka_unit_test(test_multiboot_info),
 	};
 
 	return cmocka_run_group_tests_name("boot", tests, NULL, NULL);

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# thinvmx-run --kernel with a multiboot (v1) kernel: mb_guest (mb_guest.s),
+# as an ELF and as a flat image with the header's address fields. The
+# guest checks the boot magic and its zeroed bss, prints what the
+# multiboot information says (memory sizes, command line, loader name,
+# the module's length and byte sum, the memory map's entries) and ends
+# through the isa-debug-exit port; each value is compared with what was
+# given. Requires: root, usable VMX, thinvmx-run, thinvmx-ctl and the
+# mb_guest images next to this script. Prints TAP; exits 0, 1 or 4.
+cd "$(dirname "$0")" || exit 1
+n=0
+fail=0
+
+ok() {	# ok NAME CONDITION-EXIT-STATUS [FILE...]: FILEs shown on failure
+	n=$((n + 1))
+	if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fail=1; fi
+	[ "$2" = 0 ] && return
+	shift 2
+	for f in "$@"; do echo "# --- $f"; sed 's/^/# /' "$f" | tail -40; done
+}
+
+[ -x ./thinvmx-run ] && [ -f ./mb_guest.elf ] && [ -f ./mb_guest.bin ] ||
+	{ echo "1..0 # SKIP thinvmx-run or mb_guest missing"; exit 4; }
+./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
+echo "TAP version 13"
+echo "1..8"
+
+# a module of 3000 bytes, each 7: its sum is 21000
+head -c 3000 /dev/zero | tr '\0' '\007' > /tmp/mb.module
+for img in mb_guest.elf mb_guest.bin; do
+	out=/tmp/mb.$img.out
+	timeout 120 ./thinvmx-run -m 16 --debug-exit --kernel "./$img" \
+		--initrd /tmp/mb.module --append "multiboot says hello" > "$out" 2>&1
+	rc=$?
+	[ $rc = 67 ] && grep -q "^mb: magic ok$" "$out"
+	ok "$img: started with the boot magic, ends through the debug exit (status $rc)" $? "$out"
+	# 16 MiB of RAM: 639 KiB below 1 MiB, 15 MiB above
+	grep -q "^mb: mem_lower=639 mem_upper=15360$" "$out"
+	ok "$img: memory sizes" $? "$out"
+	grep -q "^mb: cmdline=multiboot says hello$" "$out" &&
+		grep -q "^mb: loader=thinvmx$" "$out"
+	ok "$img: command line and loader name" $? "$out"
+	grep -q "^mb: mods=1 len=3000 sum=21000$" "$out" &&
+		grep -Eq "^mb: mmap entries=[3-9]$" "$out"
+	ok "$img: the module, page-aligned, and the memory map" $? "$out"
+done
+rm -f /tmp/mb.module
+exit $fail
