@@ -40,6 +40,11 @@
 				 BIT(INJECT_VEC_GP) | BIT(INJECT_VEC_CP))
 #define INJECT_EXC_PAGE_FAULT	(BIT(INJECT_VEC_PF) | BIT(INJECT_VEC_VE))
 
+/* Table 6-1's classes other than fault: traps #DB, #BP, #OF; aborts #DF, #MC */
+#define INJECT_EXC_NOT_FAULT	(BIT(INJECT_VEC_DB) | BIT(INJECT_VEC_BP) | \
+				 BIT(INJECT_VEC_OF) | BIT(INJECT_VEC_DF) | \
+				 BIT(INJECT_VEC_MC))
+
 /* 27.2.1.3: with bit 11 set, bits 31:16 of the error code must be 0 */
 #define INJECT_ERROR_CODE_MAX	0xffff
 
@@ -89,6 +94,28 @@ enum inject_class inject_exception_class(u8 vector)
 	if (INJECT_EXC_PAGE_FAULT & BIT(vector))
 		return INJECT_PAGE_FAULT;
 	return INJECT_BENIGN;
+}
+
+/**
+ * inject_sets_rf() - whether delivering @ev pushes RFLAGS with RF set
+ * @ev: the event
+ *
+ * The CPU sets RF in the RFLAGS image of a fault, so that IRET to the
+ * faulting instruction does not take its instruction breakpoint again
+ * (SDM Vol. 3, 18.3.1.1); an event injected through VM entry pushes
+ * RFLAGS as the guest state has it, so the injector sets RF for a fault.
+ * Traps (#BP, #OF, and #DB: instruction breakpoints are handled by the
+ * guest's own DRs, the rest of #DB are traps), aborts (#DF, #MC), NMIs,
+ * interrupts and software events keep RF as it is.
+ *
+ * Return: true for a hardware exception of the fault class.
+ */
+bool inject_sets_rf(const struct inject_event *ev)
+{
+	if (ev->type != INJECT_TYPE_HW_EXCEPTION ||
+	    !inject_exception_defined(ev->vector))
+		return false;
+	return !(INJECT_EXC_NOT_FAULT & BIT(ev->vector));
 }
 
 static bool inject_insn_len_valid(u8 len)

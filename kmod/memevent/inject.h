@@ -35,6 +35,7 @@
 
 /* Exception vectors (SDM Vol. 3, Table 6-1) the rules below name */
 #define INJECT_VEC_DE			0
+#define INJECT_VEC_DB			1
 #define INJECT_VEC_NMI			2
 #define INJECT_VEC_BP			3
 #define INJECT_VEC_OF			4
@@ -47,6 +48,7 @@
 #define INJECT_VEC_PF			14
 #define INJECT_VEC_RESERVED15		15
 #define INJECT_VEC_AC			17
+#define INJECT_VEC_MC			18
 #define INJECT_VEC_VE			20
 #define INJECT_VEC_CP			21
 #define INJECT_NR_EXCEPTIONS		32
@@ -83,6 +85,7 @@ enum inject_result {
 bool inject_exception_defined(u8 vector);
 bool inject_exception_has_error_code(u8 vector);
 enum inject_class inject_exception_class(u8 vector);
+bool inject_sets_rf(const struct inject_event *ev);
 
 int inject_trap_check(const struct thinvmx_inject_trap *t,
 		      struct inject_event *ev);

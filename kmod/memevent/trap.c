@@ -11,6 +11,7 @@
 #include "memevent/inject.h"
 #include "memevent/trap.h"
 #include "vcpu.h"
+#include "vmx/exit.h"
 
 /**
  * tvx_trap_queue_init() - an empty queue for a new vCPU
@@ -233,6 +234,7 @@ write:
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 	vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, out.insn_len);
+	tvx_inject_set_rf(&out);
 	if (out.has_cr2)
 		v->cr2 = out.cr2;
 	v->trap.queued = false;

@@ -31,6 +31,16 @@
 /* ------------------------------------------------------------ helpers */
 
 /**
+ * tvx_inject_set_rf() - push RF with a fault, as the CPU does
+ * @ev: the event going into the VM-entry fields (inject_sets_rf())
+ */
+void tvx_inject_set_rf(const struct inject_event *ev)
+{
+	if (inject_sets_rf(ev))
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) | X86_EFLAGS_RF);
+}
+
+/**
  * tvx_inject_exception() - raise a hardware exception for the next entry
  * @v:         the vCPU, its VMCS current
  * @vector:    the exception
@@ -79,6 +89,7 @@ int tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 	vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, code);
 	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, out.insn_len);
+	tvx_inject_set_rf(&out);
 	return TVX_EXIT_RESUME;
 }
 

@@ -10,6 +10,7 @@
 #include "vmx_ops.h"
 
 struct tvx_vcpu;
+struct inject_event;
 
 /*
  * What an exit handler returns, and tvx_handle_exit() with it (an int: a
@@ -40,6 +41,7 @@ enum tvx_exit_ret {
 #define TVX_EXIT_VMFAIL		0xffffffffu
 
 int tvx_handle_exit(struct tvx_vcpu *v, u32 reason);
+void tvx_inject_set_rf(const struct inject_event *ev);
 int tvx_inject_exception(struct tvx_vcpu *v, u8 vector, bool has_error,
 			 u32 error);
 int tvx_inject_gp(struct tvx_vcpu *v);

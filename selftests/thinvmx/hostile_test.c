@@ -441,6 +441,42 @@ TEST_F(hostile, reserved_msr_values_are_gp)
 	expect_host_fine(_metadata, self->h);
 }
 
+/* A #GP the CPU raises itself: a load from a non-canonical address */
+static void guest_noncanonical_load(void)
+{
+	volatile __u64 *p = (volatile __u64 *)0x8000000000000000ULL;
+
+	(void)*p;
+	GUEST_DONE();
+}
+
+#define X86_RFLAGS_RF	(1ULL << 16)
+
+/*
+ * A fault pushes RFLAGS with RF set (SDM 18.3.1.1), so that the IRET
+ * back to the faulting instruction skips its instruction breakpoint: the
+ * frame of a #GP thinvmx injects (a reserved PAT value) has RF like the
+ * frame of a #GP the CPU raises in the guest by itself.
+ */
+TEST_F(hostile, injected_faults_push_rf_as_the_cpu_does)
+{
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_noncanonical_load, 0, 0));
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	ASSERT_EQ(13, self->uc.args[0]);
+	EXPECT_EQ(X86_RFLAGS_RF, self->uc.args[5] & X86_RFLAGS_RF)
+		TH_LOG("the CPU's own #GP: rflags %#llx",
+		       (unsigned long long)self->uc.args[5]);
+
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_wrmsr, MSR_PAT,
+				  0x0007040600070402ULL));
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	ASSERT_EQ(13, self->uc.args[0]);
+	EXPECT_EQ(X86_RFLAGS_RF, self->uc.args[5] & X86_RFLAGS_RF)
+		TH_LOG("thinvmx's #GP: rflags %#llx",
+		       (unsigned long long)self->uc.args[5]);
+	expect_host_fine(_metadata, self->h);
+}
+
 /* ------------------------------------------------------------ XCR0 */
 
 static __u64 xgetbv0(void)

@@ -393,6 +393,32 @@ static void test_merge_not_hw(void **state)
 	}
 }
 
+/* SDM Table 6-1's "Type" column: which injected exceptions push RF = 1 */
+static void test_sets_rf(void **state)
+{
+	static const char type[22] = {
+		'F', 'T', 'I', 'T', 'T', 'F', 'F', 'F', 'A', '-', 'F',
+		'F', 'F', 'F', 'F', '-', 'F', 'F', 'A', 'F', 'F', 'F',
+	};	/* #DB is fault or trap: injected ones are traps here */
+	struct inject_event ev = { .type = INJECT_TYPE_HW_EXCEPTION };
+	unsigned int v;
+
+	(void)state;
+	for (v = 0; v < 256; v++) {
+		ev.vector = v;
+		assert_int_equal(v < 22 && type[v] == 'F', inject_sets_rf(&ev));
+	}
+	/* never for an interrupt, an NMI or a software event */
+	ev.vector = 13;
+	ev.type = INJECT_TYPE_EXT_INTR;
+	assert_false(inject_sets_rf(&ev));
+	ev.type = INJECT_TYPE_SW_EXCEPTION;
+	assert_false(inject_sets_rf(&ev));
+	ev.type = INJECT_TYPE_NMI;
+	ev.vector = 2;
+	assert_false(inject_sets_rf(&ev));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_merge_df_table),
 		cmocka_unit_test(test_merge_named),
 		cmocka_unit_test(test_merge_not_hw),
+		cmocka_unit_test(test_sets_rf),
 	};
 
 	return cmocka_run_group_tests_name("inject", tests, NULL, NULL);
