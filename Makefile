@@ -257,17 +257,23 @@ $(O)/selftests/%: selftests/thinvmx/%.c $(O)/lib/libthinvmx.a $(O)/.kernel-tools
 	@mkdir -p $(dir $@)
 	$(CC) $(KSFT_CFLAGS) -static -o $@ $< $(O)/lib/libthinvmx.a $(NL_LIBS) -lpthread
 
-# The multiboot test kernel (multiboot_test.sh): 32-bit code, an ELF and a
-# flat image with the header's address fields; binutils alone builds it.
-MB_GUESTS	:= $(O)/selftests/mb_guest.elf $(O)/selftests/mb_guest.bin
-MB_LDFLAGS	:= -m elf_i386 -N --no-warn-rwx-segments -Ttext 0x100000 -e _start
+# The multiboot and PVH test kernel (multiboot_test.sh): 32-bit code, an
+# ELF and a flat image with the header's address fields for multiboot, an
+# ELF with the PVH note; binutils alone builds them.
+MB_GUESTS	:= $(O)/selftests/mb_guest.elf $(O)/selftests/mb_guest.bin $(O)/selftests/pvh_guest.elf
+MB_LDFLAGS	:= -m elf_i386 -N --no-warn-rwx-segments -T selftests/thinvmx/mb_guest.ld
 
-$(O)/selftests/mb_guest.elf: selftests/thinvmx/mb_guest.s
+$(O)/selftests/mb_guest.elf: selftests/thinvmx/mb_guest.s selftests/thinvmx/mb_guest.ld
 	@mkdir -p $(dir $@)
 	as --32 -o $@.o $<
 	ld $(MB_LDFLAGS) -o $@ $@.o
 
-$(O)/selftests/mb_guest.bin: selftests/thinvmx/mb_guest.s
+$(O)/selftests/pvh_guest.elf: selftests/thinvmx/mb_guest.s selftests/thinvmx/mb_guest.ld
+	@mkdir -p $(dir $@)
+	as --32 --defsym PVH=1 -o $@.o $<
+	ld $(MB_LDFLAGS) -o $@ $@.o
+
+$(O)/selftests/mb_guest.bin: selftests/thinvmx/mb_guest.s selftests/thinvmx/mb_guest.ld
 	@mkdir -p $(dir $@)
 	as --32 --defsym AOUT_KLUDGE=1 -o $@.o $<
 	ld $(MB_LDFLAGS) -o $@.elf $@.o

@@ -345,20 +345,47 @@ void tvx_boot_gdt(__u8 *gdt)
 
 /* ----------------------------------------------------------- multiboot */
 
-/* The ELF program headers' PT_LOAD segments, 32- or 64-bit */
-static int mb_elf(const __u8 *p, size_t len, struct tvx_multiboot *mb,
-		  const char **why)
+/* The 32-bit entry of a PVH note, if @n (a PT_NOTE segment's bytes) has one */
+static bool boot_pvh_note(const __u8 *n, __u64 size, __u32 *entry)
 {
-	bool is64 = p[4] == 2;
-	__u64 phoff, entry;
+	__u64 off = 0;
+
+	while (size - off >= 12) {
+		__u32 namesz = get32(n, off), descsz = get32(n, off + 4);
+		__u32 type = get32(n, off + 8);
+		__u64 name = off + 12, desc = name + ((namesz + 3ULL) & ~3ULL);
+
+		if (desc > size || ((descsz + 3ULL) & ~3ULL) > size - desc)
+			return false;
+		if (type == PVH_NOTE_PHYS32_ENTRY && namesz == sizeof(PVH_NOTE_NAME) &&
+		    !memcmp(n + name, PVH_NOTE_NAME, sizeof(PVH_NOTE_NAME)) &&
+		    (descsz == 4 || descsz == 8)) {
+			*entry = get32(n, desc);
+			return true;
+		}
+		off = desc + ((descsz + 3ULL) & ~3ULL);
+	}
+	return false;
+}
+
+/*
+ * The PT_LOAD segments of an x86 ELF executable, 32- or 64-bit, its entry
+ * point, and (if @pvh) the PVH entry of its notes, 0 when it has none.
+ */
+static int boot_elf(const __u8 *p, size_t len, struct tvx_mb_segment *seg,
+		    unsigned int *nr, __u64 *entry, __u32 *pvh, const char **why)
+{
+	bool is64;
+	__u64 phoff;
 	unsigned int i, phnum, phentsize;
 
-	*why = "no multiboot address fields and not an x86 ELF executable";
+	*why = "not an x86 ELF executable";
 	if (len < 64 || memcmp(p, "\177ELF", 4) || p[5] != 1 || (p[4] != 1 && p[4] != 2))
 		return -ENOEXEC;
+	is64 = p[4] == 2;
 	if (get16(p, 16) != 2 || get16(p, 18) != (is64 ? 62 : 3))	/* ET_EXEC */
 		return -ENOEXEC;
-	entry = is64 ? get64(p, 24) : get32(p, 24);
+	*entry = is64 ? get64(p, 24) : get32(p, 24);
 	phoff = is64 ? get64(p, 32) : get32(p, 28);
 	phentsize = get16(p, is64 ? 54 : 42);
 	phnum = get16(p, is64 ? 56 : 44);
@@ -366,33 +393,75 @@ static int mb_elf(const __u8 *p, size_t len, struct tvx_multiboot *mb,
 	if (phentsize < (is64 ? 56U : 32U) || phoff > len ||
 	    (__u64)phnum * phentsize > len - phoff)
 		return -ENOEXEC;
+	if (pvh)
+		*pvh = 0;
+	*nr = 0;
 	for (i = 0; i < phnum; i++) {
 		const __u8 *ph = p + phoff + (__u64)i * phentsize;
-		struct tvx_mb_segment *s;
+		__u32 type = get32(ph, 0);
+		struct tvx_mb_segment g;
 
-		if (get32(ph, 0) != 1)			/* PT_LOAD */
+		if (type != 1 && type != 4)		/* PT_LOAD, PT_NOTE */
 			continue;
-		*why = "more ELF segments than the loader takes";
-		if (mb->nr_segments == MB_MAX_SEGMENTS)
-			return -ENOEXEC;
-		s = &mb->seg[mb->nr_segments++];
 		if (is64) {
-			s->offset = get64(ph, 8);
-			s->paddr = get64(ph, 24);
-			s->filesz = get64(ph, 32);
-			s->memsz = get64(ph, 40);
+			g.offset = get64(ph, 8);
+			g.paddr = get64(ph, 24);
+			g.filesz = get64(ph, 32);
+			g.memsz = get64(ph, 40);
 		} else {
-			s->offset = get32(ph, 4);
-			s->paddr = get32(ph, 12);
-			s->filesz = get32(ph, 16);
-			s->memsz = get32(ph, 20);
+			g.offset = get32(ph, 4);
+			g.paddr = get32(ph, 12);
+			g.filesz = get32(ph, 16);
+			g.memsz = get32(ph, 20);
 		}
+		*why = "a segment runs past the end of the file";
+		if (g.offset > len || g.filesz > len - g.offset)
+			return -ENOEXEC;
+		if (type == 4) {
+			if (pvh && !*pvh)
+				boot_pvh_note(p + g.offset, g.filesz, pvh);
+			continue;
+		}
+		*why = "more ELF segments than the loader takes";
+		if (*nr == MB_MAX_SEGMENTS)
+			return -ENOEXEC;
+		seg[(*nr)++] = g;
 	}
-	*why = "the ELF entry point is above 4 GiB";
-	if (entry >= FOUR_GIB)
-		return -ENOEXEC;
-	mb->entry = entry;
 	return 0;
+}
+
+/*
+ * Segments between 1 MiB (below is the loader's: GDT, page tables, the
+ * boot information) and 4 GiB, the entry point in one of them; @end is
+ * the highest byte loaded + 1.
+ */
+static int boot_segments_check(const struct tvx_mb_segment *seg, unsigned int nr,
+			       __u64 entry, __u64 *end, const char **why)
+{
+	bool in_seg = false;
+	unsigned int i;
+
+	*why = "no segment to load";
+	if (!nr)
+		return -ENOEXEC;
+	*end = 0;
+	for (i = 0; i < nr; i++) {
+		const struct tvx_mb_segment *s = &seg[i];
+
+		*why = "a segment's memory size is below its file size";
+		if (s->memsz < s->filesz)
+			return -ENOEXEC;
+		*why = "a segment below 1 MiB (the loader's) or above 4 GiB";
+		if (s->paddr < BOOT_HIMEM_GPA || s->memsz > FOUR_GIB ||
+		    s->paddr > FOUR_GIB - s->memsz)
+			return -ENOEXEC;
+		if (s->paddr + s->memsz > *end)
+			*end = s->paddr + s->memsz;
+		if (entry >= s->paddr && entry < s->paddr + s->memsz)
+			in_seg = true;
+	}
+	*why = "the entry point is in no segment";
+	return in_seg ? 0 : -ENOEXEC;
 }
 
 /* The header's address fields: one segment from the file */
@@ -445,8 +514,8 @@ int tvx_multiboot_parse(const void *img, size_t len, struct tvx_multiboot *mb,
 			const char **why)
 {
 	const __u8 *p = img;
-	unsigned int off, i;
-	bool in_seg = false;
+	unsigned int off;
+	__u64 entry;
 	int ret;
 
 	memset(mb, 0, sizeof(*mb));
@@ -464,34 +533,21 @@ int tvx_multiboot_parse(const void *img, size_t len, struct tvx_multiboot *mb,
 	*why = "the multiboot header asks for a feature this loader lacks";
 	if (mb->flags & 0xffff & ~(MB_FLAG_ALIGN | MB_FLAG_MEMINFO))
 		return -ENOEXEC;
-	ret = mb->flags & MB_FLAG_ADDRESS ? mb_flat(p, len, off, mb, why) :
-					    mb_elf(p, len, mb, why);
+	if (mb->flags & MB_FLAG_ADDRESS) {
+		ret = mb_flat(p, len, off, mb, why);
+	} else {
+		ret = boot_elf(p, len, mb->seg, &mb->nr_segments, &entry, NULL, why);
+		*why = "the ELF entry point is above 4 GiB";
+		if (!ret && entry >= FOUR_GIB)
+			ret = -ENOEXEC;
+		mb->entry = entry;
+	}
 	if (ret)
 		return ret;
-
-	*why = "no segment to load";
-	if (!mb->nr_segments)
-		return -ENOEXEC;
-	for (i = 0; i < mb->nr_segments; i++) {
-		const struct tvx_mb_segment *s = &mb->seg[i];
-
-		*why = "a segment runs past the end of the file";
-		if (s->offset > len || s->filesz > len - s->offset || s->memsz < s->filesz)
-			return -ENOEXEC;
-		*why = "a segment below 1 MiB (the loader's) or above 4 GiB";
-		if (s->paddr < BOOT_HIMEM_GPA || s->memsz > FOUR_GIB ||
-		    s->paddr > FOUR_GIB - s->memsz)
-			return -ENOEXEC;
-		if (s->paddr + s->memsz > mb->end)
-			mb->end = s->paddr + s->memsz;
-		if (mb->entry >= s->paddr && mb->entry < s->paddr + s->memsz)
-			in_seg = true;
-	}
-	*why = "the entry point is in no segment";
-	if (!in_seg)
-		return -ENOEXEC;
-	*why = NULL;
-	return 0;
+	ret = boot_segments_check(mb->seg, mb->nr_segments, mb->entry, &mb->end, why);
+	if (!ret)
+		*why = NULL;
+	return ret;
 }
 
 /**
@@ -749,4 +805,77 @@ int tvx_acpi_build(__u8 *buf, size_t size, __u64 gpa,
 	acpi_checksum(buf + madt, madt_len, 9);
 	*used = end;
 	return 0;
+}
+
+/* -------------------------------------------------------------------- PVH */
+
+/**
+ * tvx_pvh_parse() - read an ELF kernel with a PVH entry note
+ * @img: the file's bytes
+ * @len: its length
+ * @pvh: what to load and where to start, filled on success
+ * @why: on failure, why
+ *
+ * Return: 0; -ENOEXEC (not an ELF executable, no XEN_ELFNOTE_PHYS32_ENTRY,
+ * or segments the loader cannot place: see tvx_multiboot_parse()).
+ */
+int tvx_pvh_parse(const void *img, size_t len, struct tvx_pvh *pvh,
+		  const char **why)
+{
+	__u64 entry;
+	int ret;
+
+	memset(pvh, 0, sizeof(*pvh));
+	ret = boot_elf(img, len, pvh->seg, &pvh->nr_segments, &entry, &pvh->entry, why);
+	if (ret)
+		return ret;
+	*why = "no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY) in the ELF";
+	if (!pvh->entry)
+		return -ENOEXEC;
+	ret = boot_segments_check(pvh->seg, pvh->nr_segments, pvh->entry, &pvh->end, why);
+	if (!ret)
+		*why = NULL;
+	return ret;
+}
+
+/**
+ * tvx_pvh_start_info() - struct hvm_start_info, version 1, and what it
+ * points to
+ * @info: PVH_INFO_SIZE bytes, to be written at PVH_START_GPA
+ * @plan: where the command line and module are (tvx_multiboot_plan())
+ * @e820: the guest's map
+ * @nr: its entries (at most what fits before PVH_MODNAME_GPA)
+ * @rsdp_gpa: the ACPI RSDP
+ */
+void tvx_pvh_start_info(__u8 *info, const struct tvx_mb_plan *plan,
+			const struct thinvmx_e820_entry *e820, unsigned int nr,
+			__u64 rsdp_gpa)
+{
+	unsigned int i, max = (PVH_MODNAME_GPA - PVH_MEMMAP_GPA) / 24;
+	__u8 *m;
+
+	memset(info, 0, PVH_INFO_SIZE);
+	put32(info, 0, PVH_START_MAGIC);
+	put32(info, 4, 1);					/* version */
+	put64(info, 24, plan->cmdline_gpa);
+	put64(info, 32, rsdp_gpa);
+	if (plan->module_size) {
+		put32(info, 12, 1);				/* nr_modules */
+		put64(info, 16, PVH_MODLIST_GPA);
+		m = info + (PVH_MODLIST_GPA - PVH_START_GPA);
+		put64(m, 0, plan->module_gpa);
+		put64(m, 8, plan->module_size);
+		put64(m, 16, PVH_MODNAME_GPA);
+		memcpy(info + (PVH_MODNAME_GPA - PVH_START_GPA), "initrd", 7);
+	}
+	if (nr > max)
+		nr = max;
+	m = info + (PVH_MEMMAP_GPA - PVH_START_GPA);
+	for (i = 0; i < nr; i++, m += 24) {
+		put64(m, 0, e820[i].addr);
+		put64(m, 8, e820[i].size);
+		put32(m, 16, e820[i].type);			/* e820 types */
+	}
+	put64(info, 40, PVH_MEMMAP_GPA);
+	put32(info, 48, nr);
 }

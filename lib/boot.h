@@ -185,4 +185,32 @@ struct tvx_acpi_cfg {
 int tvx_acpi_build(__u8 *buf, size_t size, __u64 gpa,
 		   const struct tvx_acpi_cfg *cfg, size_t *used);
 
+/*
+ * PVH (Xen's docs/misc/pvh.pandoc, also what Linux's CONFIG_PVH and KVM's
+ * qboot-less direct boot use): an ELF kernel whose note XEN_ELFNOTE_PHYS32_ENTRY
+ * names a 32-bit entry point, started in 32-bit protected mode with paging
+ * off and EBX = struct hvm_start_info (version 1: with the memory map).
+ */
+#define PVH_NOTE_NAME		"Xen"
+#define PVH_NOTE_PHYS32_ENTRY	18
+#define PVH_START_MAGIC		0x336ec578U
+#define PVH_START_GPA		0x6000ULL	/* hvm_start_info */
+#define PVH_MODLIST_GPA		0x6040ULL	/* one hvm_modlist_entry */
+#define PVH_MEMMAP_GPA		0x6100ULL	/* hvm_memmap_table_entry[] */
+#define PVH_MODNAME_GPA		0x6f00ULL
+#define PVH_INFO_SIZE		0x1000U		/* [0x6000, 0x7000) */
+
+struct tvx_pvh {
+	__u32 entry;
+	unsigned int nr_segments;
+	struct tvx_mb_segment seg[MB_MAX_SEGMENTS];
+	__u64 end;
+};
+
+int tvx_pvh_parse(const void *img, size_t len, struct tvx_pvh *pvh,
+		  const char **why);
+void tvx_pvh_start_info(__u8 *info, const struct tvx_mb_plan *plan,
+			const struct thinvmx_e820_entry *e820, unsigned int nr,
+			__u64 rsdp_gpa);
+
 #endif /* _THINVMX_LIB_BOOT_H */

@@ -263,7 +263,20 @@ int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
  */
 int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		       const struct tvx_linux_image *img, const char **why);
-/* tvx_linux_boot() for a bzImage, else tvx_multiboot_boot(). */
+/*
+ * Load an ELF kernel with a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY, as
+ * Linux's vmlinux has with CONFIG_PVH) by physical address, with the ACPI
+ * tables of tvx_linux_boot(), and start @bsp at the note's entry in 32-bit
+ * protected mode, paging off, EBX = struct hvm_start_info (version 1: the
+ * memory map, command line, RSDP and the initrd as its one module) at
+ * 0x6000. Return: as tvx_linux_boot().
+ */
+int tvx_pvh_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		 const struct tvx_linux_image *img, const char **why);
+/*
+ * tvx_linux_boot() for a bzImage, tvx_pvh_boot() for an ELF with a PVH
+ * note, else tvx_multiboot_boot().
+ */
 int tvx_kernel_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		    const struct tvx_linux_image *img, const char **why);
 

@@ -153,14 +153,18 @@ out:
 	return ret;
 }
 
-/* 32-bit protected mode, paging off, as multiboot starts a kernel */
-static int multiboot_bsp(struct tvx_vcpu *v, __u32 entry)
+/*
+ * 32-bit protected mode, paging off, flat segments, interrupts off: how
+ * multiboot (EAX = magic, EBX = information) and PVH (EBX = start info)
+ * start a kernel.
+ */
+static int protected_bsp(struct tvx_vcpu *v, __u32 entry, __u32 eax, __u32 ebx)
 {
 	struct thinvmx_regs r = {
-		.rax = MB_BOOT_MAGIC,
-		.rbx = MB_INFO_GPA,
+		.rax = eax,
+		.rbx = ebx,
 		.rip = entry,
-		.rflags = 2,		/* interrupts off */
+		.rflags = 2,
 	};
 	struct thinvmx_sregs s = { 0 };
 	int ret;
@@ -182,16 +186,31 @@ static int multiboot_bsp(struct tvx_vcpu *v, __u32 entry)
 	return ret ? ret : tvx_set_regs(v, &r);
 }
 
+static int boot_write_segments(struct tvx_domain *d, const __u8 *file,
+			       const struct tvx_mb_segment *seg, unsigned int nr)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < nr && !ret; i++) {
+		ret = tvx_write_guest(d, seg[i].paddr, file + seg[i].offset,
+				      seg[i].filesz);
+		if (!ret && seg[i].memsz > seg[i].filesz)
+			ret = tvx_zero_guest(d, seg[i].paddr + seg[i].filesz,
+					     seg[i].memsz - seg[i].filesz);
+	}
+	return ret;
+}
+
 int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		       const struct tvx_linux_image *img, const char **why)
 {
 	struct thinvmx_e820_entry e820[BP_E820_MAX];
 	const char *cmdline = img->cmdline ? img->cmdline : "";
-	const __u8 *file = img->kernel;
 	__u8 info[MB_INFO_SIZE], gdt[BOOT_GDT_SIZE];
 	struct tvx_multiboot mb;
 	struct tvx_mb_plan plan;
-	unsigned int n, i;
+	unsigned int n;
 	int ret;
 
 	ret = tvx_multiboot_parse(img->kernel, img->kernel_len, &mb, why);
@@ -208,14 +227,7 @@ int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	tvx_boot_gdt(gdt);
 
 	*why = "cannot write guest memory";
-	for (i = 0; i < mb.nr_segments && !ret; i++) {
-		const struct tvx_mb_segment *sg = &mb.seg[i];
-
-		ret = tvx_write_guest(d, sg->paddr, file + sg->offset, sg->filesz);
-		if (!ret && sg->memsz > sg->filesz)
-			ret = tvx_zero_guest(d, sg->paddr + sg->filesz,
-					     sg->memsz - sg->filesz);
-	}
+	ret = boot_write_segments(d, img->kernel, mb.seg, mb.nr_segments);
 	if (!ret && plan.module_size)
 		ret = tvx_write_guest(d, plan.module_gpa, img->initrd, plan.module_size);
 	if (!ret)
@@ -227,9 +239,76 @@ int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	if (ret)
 		return ret;
 	*why = "cannot set the boot vCPU's registers";
-	ret = multiboot_bsp(bsp, mb.entry);
+	ret = protected_bsp(bsp, mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA);
 	if (!ret)
 		*why = NULL;
+	return ret;
+}
+
+int tvx_pvh_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		 const struct tvx_linux_image *img, const char **why)
+{
+	struct thinvmx_e820_entry e820[BP_E820_MAX];
+	const char *cmdline = img->cmdline ? img->cmdline : "";
+	struct tvx_acpi_cfg acpi = {
+		.nr_cpus = img->nr_cpus,
+		.ioapic_gpa = img->ioapic_gpa,
+		.lapic_gpa = 0xfee00000,
+	};
+	__u8 info[PVH_INFO_SIZE], gdt[BOOT_GDT_SIZE];
+	struct tvx_multiboot mb = { 0 };
+	__u8 *acpi_buf = NULL;
+	struct tvx_mb_plan plan;
+	struct tvx_pvh pvh;
+	unsigned int n;
+	size_t used;
+	int ret;
+
+	ret = tvx_pvh_parse(img->kernel, img->kernel_len, &pvh, why);
+	if (ret)
+		return ret;
+	ret = boot_memmap(d, e820, &n, why);
+	if (ret)
+		return ret;
+	/* the same placement as multiboot: segments in RAM, module after */
+	mb.nr_segments = pvh.nr_segments;
+	memcpy(mb.seg, pvh.seg, sizeof(pvh.seg));
+	mb.end = pvh.end;
+	ret = tvx_multiboot_plan(&mb, e820, n, img->initrd ? img->initrd_len : 0,
+				 strlen(cmdline), &plan, why);
+	if (ret)
+		return ret;
+	acpi_buf = malloc(BOOT_ACPI_SIZE);
+	*why = "out of memory";
+	if (!acpi_buf)
+		return -ENOMEM;
+	*why = "bad CPU count for the MADT";
+	ret = tvx_acpi_build(acpi_buf, BOOT_ACPI_SIZE, BOOT_ACPI_GPA, &acpi, &used);
+	if (ret)
+		goto out;
+	tvx_pvh_start_info(info, &plan, e820, n, BOOT_ACPI_GPA);
+	tvx_boot_gdt(gdt);
+
+	*why = "cannot write guest memory";
+	ret = boot_write_segments(d, img->kernel, pvh.seg, pvh.nr_segments);
+	if (!ret && plan.module_size)
+		ret = tvx_write_guest(d, plan.module_gpa, img->initrd, plan.module_size);
+	if (!ret)
+		ret = tvx_write_guest(d, plan.cmdline_gpa, cmdline, plan.cmdline_len + 1);
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_ACPI_GPA, acpi_buf, used);
+	if (!ret)
+		ret = tvx_write_guest(d, PVH_START_GPA, info, sizeof(info));
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
+	if (ret)
+		goto out;
+	*why = "cannot set the boot vCPU's registers";
+	ret = protected_bsp(bsp, pvh.entry, 0, PVH_START_GPA);
+	if (!ret)
+		*why = NULL;
+out:
+	free(acpi_buf);
 	return ret;
 }
 
@@ -237,6 +316,7 @@ int tvx_kernel_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		    const struct tvx_linux_image *img, const char **why)
 {
 	struct tvx_bzimage bz;
+	struct tvx_pvh pvh;
 	int ret;
 
 	/* a file that says HdrS is a bzImage: if refused, its reason is the one */
@@ -244,8 +324,10 @@ int tvx_kernel_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	    (img->kernel_len > BOOT_HEADER + 4 &&
 	     !memcmp((const __u8 *)img->kernel + BOOT_HEADER, "HdrS", 4)))
 		return tvx_linux_boot(d, bsp, img, why);
+	if (!tvx_pvh_parse(img->kernel, img->kernel_len, &pvh, why))
+		return tvx_pvh_boot(d, bsp, img, why);
 	ret = tvx_multiboot_boot(d, bsp, img, why);
 	if (ret == -ENOEXEC && *why && !strncmp(*why, "no multiboot header", 19))
-		*why = "not a bzImage, and no multiboot header in the first 8 KiB";
+		*why = "not a bzImage, a PVH ELF or a multiboot kernel";
 	return ret;
 }

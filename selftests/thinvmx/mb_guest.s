@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# A multiboot (v1) test kernel for thinvmx-run --kernel (multiboot_test.sh):
+# A multiboot (v1) and PVH test kernel for thinvmx-run --kernel
+# (multiboot_test.sh):
 # 32-bit code that checks what the loader promised -- EAX = 0x2badb002,
 # the information's flags, memory sizes, command line, module and memory
 # map -- prints it on COM1 and ends with an isa-debug-exit write of 0x21
 # (thinvmx-run --debug-exit: status 67), or of 0x01 on a failed check
-# (status 3). Assembled twice: as an ELF32, and with AOUT_KLUDGE defined
-# as a flat image whose header carries the load addresses (flag 16).
+# (status 3). Assembled three times: as an ELF32, with AOUT_KLUDGE defined
+# as a flat image whose header carries the load addresses (flag 16), and
+# with PVH defined as an ELF32 with a PVH entry note instead, checking
+# struct hvm_start_info (magic, command line, RSDP, module, memory map).
 	.code32
 	.set	MB_MAGIC, 0x1badb002
 	.ifdef	AOUT_KLUDGE
@@ -17,8 +20,18 @@
 	.set	COM1, 0x3f8
 	.set	EXIT_PORT, 0xf4
 
+	.ifdef	PVH
+	# the PVH entry note: name "Xen", type XEN_ELFNOTE_PHYS32_ENTRY
+	.section .note.Xen, "a", @note
+	.balign	4
+	.long	4, 4, 18
+	.asciz	"Xen"
+	.long	_start
+	.endif
+
 	.text
 	.globl	_start
+	.ifndef	PVH
 mb_header:
 	.long	MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
 	.ifdef	AOUT_KLUDGE
@@ -28,11 +41,14 @@ mb_header:
 	.long	bss_end				# bss_end_addr
 	.long	_start				# entry_addr
 	.endif
+	.endif
 
 _start:
 	mov	$stack_top, %esp
+	.ifndef	PVH
 	cmp	$0x2badb002, %eax
 	jne	fail
+	.endif
 	mov	%ebx, %esi			# the information
 
 	# the bss is zero (checked before the first call uses the stack in it)
@@ -42,6 +58,9 @@ _start:
 	add	$4, %edi
 	cmp	$bss_end, %edi
 	jb	1b
+	.ifdef	PVH
+	jmp	pvh_main
+	.endif
 	mov	$s_magic, %edx
 	call	puts
 
@@ -128,6 +147,76 @@ _start:
 	out	%al, $EXIT_PORT
 	hlt
 
+	.ifdef	PVH
+# struct hvm_start_info, version 1
+pvh_main:
+	cmpl	$0x336ec578, (%esi)
+	jne	fail
+	cmpl	$1, 4(%esi)
+	jne	fail
+	mov	$s_magic, %edx
+	call	puts
+
+	mov	$s_cmdline, %edx
+	call	puts
+	mov	24(%esi), %edx			# cmdline_paddr
+	call	puts
+	call	newline
+
+	# the RSDP: its address and its signature
+	mov	$s_rsdp, %edx
+	call	puts
+	mov	32(%esi), %ebx
+	mov	%ebx, %eax
+	call	putdec
+	cmpl	$0x20445352, (%ebx)		# "RSD "
+	jne	fail
+	cmpl	$0x20525450, 4(%ebx)		# "PTR "
+	jne	fail
+	call	newline
+
+	mov	$s_mods, %edx
+	call	puts
+	mov	12(%esi), %eax			# nr_modules
+	call	putdec
+	test	%eax, %eax
+	jz	2f
+	mov	16(%esi), %ebx			# modlist_paddr
+	mov	(%ebx), %ecx			# paddr
+	testl	$0xfff, %ecx
+	jnz	fail
+	mov	8(%ebx), %edi			# size
+	mov	$s_len, %edx
+	call	puts
+	mov	%edi, %eax
+	call	putdec
+	add	%ecx, %edi
+	xor	%eax, %eax
+3:	cmp	%edi, %ecx
+	jae	4f
+	movzbl	(%ecx), %ebx
+	add	%ebx, %eax
+	inc	%ecx
+	jmp	3b
+4:	push	%eax
+	mov	$s_sum, %edx
+	call	puts
+	pop	%eax
+	call	putdec
+2:	call	newline
+
+	# the memory map: entries, and RAM above 1 MiB in KiB
+	mov	$s_mmap, %edx
+	call	puts
+	mov	48(%esi), %eax			# memmap_entries
+	call	putdec
+	call	newline
+
+	mov	$0x21, %al
+	out	%al, $EXIT_PORT
+	hlt
+	.endif
+
 fail:
 	mov	$s_fail, %edx
 	call	puts
@@ -197,6 +286,7 @@ s_mods:		.asciz	"mb: mods="
 s_len:		.asciz	" len="
 s_sum:		.asciz	" sum="
 s_mmap:		.asciz	"mb: mmap entries="
+s_rsdp:		.asciz	"mb: rsdp="
 s_fail:		.asciz	"mb: FAIL\n"
 
 	.bss

@@ -595,6 +595,94 @@ static void test_multiboot_info(void **state)
 	assert_int_equal(-ENOSPC, tvx_multiboot_plan(&m, e, n, 0, 0, &p, &why));
 }
 
+/* An ELF64 like Linux's vmlinux: one PT_LOAD at 16 MiB, a PT_NOTE */
+static void pvh_image(void)
+{
+	memset(mb, 0, sizeof(mb));
+	memcpy(mb, "\177ELF", 4);
+	mb[4] = 2;			/* ELFCLASS64 */
+	mb[5] = 1;
+	put16(mb, 16, 2);		/* ET_EXEC */
+	put16(mb, 18, 62);		/* EM_X86_64 */
+	put64(mb, 24, 0xffffffff81000000ULL);	/* the 64-bit entry: unused */
+	put64(mb, 32, 64);		/* phoff */
+	put16(mb, 54, 56);		/* phentsize */
+	put16(mb, 56, 2);		/* phnum */
+	put32(mb, 64, 1);		/* PT_LOAD */
+	put64(mb, 64 + 8, 0x1000);
+	put64(mb, 64 + 16, 0xffffffff81000000ULL);
+	put64(mb, 64 + 24, 0x1000000);	/* paddr */
+	put64(mb, 64 + 32, 0x2000);
+	put64(mb, 64 + 40, 0x3000);
+	put32(mb, 120, 4);		/* PT_NOTE at 0x3000, two notes */
+	put64(mb, 120 + 8, 0x3000);
+	put64(mb, 120 + 32, 40);
+	/* a GNU note first: skipped */
+	put32(mb, 0x3000, 4);
+	put32(mb, 0x3004, 4);
+	put32(mb, 0x3008, 3);
+	memcpy(mb + 0x300c, "GNU", 4);
+	/* then Xen's PHYS32_ENTRY */
+	put32(mb, 0x3014, 4);
+	put32(mb, 0x3018, 4);
+	put32(mb, 0x301c, PVH_NOTE_PHYS32_ENTRY);
+	memcpy(mb + 0x3020, "Xen", 4);
+	put32(mb, 0x3024, 0x1000400);
+}
+
+static void test_pvh(void **state)
+{
+	struct thinvmx_e820_entry e[8];
+	struct tvx_mb_plan plan = { .cmdline_gpa = BOOT_CMDLINE_GPA,
+				    .module_gpa = 0x1003000, .module_size = 77 };
+	struct tvx_pvh p;
+	__u8 info[PVH_INFO_SIZE];
+	const char *why;
+	unsigned int n, i;
+	const __u8 *m;
+
+	(void)state;
+	pvh_image();
+	assert_int_equal(0, tvx_pvh_parse(mb, sizeof(mb), &p, &why));
+	assert_int_equal(0x1000400, p.entry);
+	assert_int_equal(1, p.nr_segments);
+	assert_int_equal(0x1003000, p.end);
+
+	/* the entry outside the segments, no note, a note cut short */
+	put32(mb, 0x3024, 0x900000);
+	assert_int_equal(-ENOEXEC, tvx_pvh_parse(mb, sizeof(mb), &p, &why));
+	pvh_image();
+	put32(mb, 0x301c, 17);
+	assert_int_equal(-ENOEXEC, tvx_pvh_parse(mb, sizeof(mb), &p, &why));
+	assert_non_null(strstr(why, "PVH"));
+	pvh_image();
+	put64(mb, 120 + 32, 0x24);	/* ends inside the entry's descriptor */
+	assert_int_equal(-ENOEXEC, tvx_pvh_parse(mb, sizeof(mb), &p, &why));
+	pvh_image();
+	put32(mb, 0x3018, 0x7fffffff);	/* descsz past the segment */
+	assert_int_equal(-ENOEXEC, tvx_pvh_parse(mb, sizeof(mb), &p, &why));
+
+	n = tvx_boot_e820(dom256, 2, e, 8);
+	tvx_pvh_start_info(info, &plan, e, n, 0xe0000);
+	assert_int_equal(PVH_START_MAGIC, get32(info, 0));
+	assert_int_equal(1, get32(info, 4));
+	assert_int_equal(1, get32(info, 12));
+	assert_int_equal(PVH_MODLIST_GPA, get64(info, 16));
+	assert_int_equal(BOOT_CMDLINE_GPA, get64(info, 24));
+	assert_int_equal(0xe0000, get64(info, 32));
+	assert_int_equal(PVH_MEMMAP_GPA, get64(info, 40));
+	assert_int_equal(n, get32(info, 48));
+	m = info + PVH_MODLIST_GPA - PVH_START_GPA;
+	assert_int_equal(0x1003000, get64(m, 0));
+	assert_int_equal(77, get64(m, 8));
+	m = info + PVH_MEMMAP_GPA - PVH_START_GPA;
+	for (i = 0; i < n; i++, m += 24) {
+		assert_int_equal(e[i].addr, get64(m, 0));
+		assert_int_equal(e[i].size, get64(m, 8));
+		assert_int_equal(e[i].type, get32(m, 16));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -610,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_multiboot_parse),
 		cmocka_unit_test(test_multiboot_refuses),
 		cmocka_unit_test(test_multiboot_info),
+		cmocka_unit_test(test_pvh),
 	};
 
 	return cmocka_run_group_tests_name("boot", tests, NULL, NULL);
