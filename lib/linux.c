@@ -32,18 +32,20 @@ static void seg(struct thinvmx_segment *s, __u16 sel, __u32 ar)
 	s->ar = ar;
 }
 
-static int linux_bsp(struct tvx_vcpu *v, __u64 entry)
+/*
+ * The boot vCPU at @r's RIP with flat 4 GiB segments from the boot GDT,
+ * interrupts off: in 64-bit mode on the boot page tables (@long_mode, the
+ * Linux 64-bit entry) or in 32-bit protected mode with paging off
+ * (multiboot, PVH). VM entry wants a busy TSS in TR; the kernel loads
+ * its own.
+ */
+static int boot_bsp(struct tvx_vcpu *v, struct thinvmx_regs *r, bool long_mode)
 {
-	struct thinvmx_regs r = {
-		.rip = entry,
-		.rsi = BOOT_ZERO_PAGE_GPA,
-		.rsp = BOOT_STACK_GPA,
-		.rflags = 2,		/* interrupts off */
-	};
 	struct thinvmx_sregs s = { 0 };
 	int ret;
 
-	seg(&s.cs, BOOT_SEL_CS, AR_CODE64);
+	seg(&s.cs, long_mode ? BOOT_SEL_CS : BOOT_SEL_CS32,
+	    long_mode ? AR_CODE64 : AR_CODE32);
 	seg(&s.ds, BOOT_SEL_DS, AR_DATA);
 	s.es = s.ds;
 	s.ss = s.ds;
@@ -55,13 +57,16 @@ static int linux_bsp(struct tvx_vcpu *v, __u64 entry)
 	s.ldt.limit = 0;
 	s.gdt.base = BOOT_GDT_GPA;
 	s.gdt.limit = BOOT_GDT_SIZE - 1;
-	s.idt.limit = 0;
-	s.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
-	s.cr3 = BOOT_PML4_GPA;
-	s.cr4 = CR4_PAE;
-	s.efer = EFER_LME;
+	s.cr0 = CR0_PE | CR0_ET | CR0_NE;
+	if (long_mode) {
+		s.cr0 |= CR0_PG;
+		s.cr3 = BOOT_PML4_GPA;
+		s.cr4 = CR4_PAE;
+		s.efer = EFER_LME;
+	}
+	r->rflags = 2;
 	ret = tvx_set_sregs(v, &s);
-	return ret ? ret : tvx_set_regs(v, &r);
+	return ret ? ret : tvx_set_regs(v, r);
 }
 
 /* The guest's e820 map: the domain's, with the legacy hole */
@@ -144,7 +149,9 @@ int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	if (ret)
 		goto out;
 	*why = "cannot set the boot vCPU's registers";
-	ret = linux_bsp(bsp, plan.entry_gpa);
+	ret = boot_bsp(bsp, &(struct thinvmx_regs){ .rip = plan.entry_gpa,
+						    .rsi = BOOT_ZERO_PAGE_GPA,
+						    .rsp = BOOT_STACK_GPA }, true);
 	if (!ret)
 		*why = NULL;
 out:
@@ -153,37 +160,12 @@ out:
 	return ret;
 }
 
-/*
- * 32-bit protected mode, paging off, flat segments, interrupts off: how
- * multiboot (EAX = magic, EBX = information) and PVH (EBX = start info)
- * start a kernel.
- */
+/* multiboot: EAX = magic, EBX = information; PVH: EBX = start info */
 static int protected_bsp(struct tvx_vcpu *v, __u32 entry, __u32 eax, __u32 ebx)
 {
-	struct thinvmx_regs r = {
-		.rax = eax,
-		.rbx = ebx,
-		.rip = entry,
-		.rflags = 2,
-	};
-	struct thinvmx_sregs s = { 0 };
-	int ret;
+	struct thinvmx_regs r = { .rax = eax, .rbx = ebx, .rip = entry };
 
-	seg(&s.cs, BOOT_SEL_CS32, AR_CODE32);
-	seg(&s.ds, BOOT_SEL_DS, AR_DATA);
-	s.es = s.ds;
-	s.ss = s.ds;
-	s.fs = s.ds;
-	s.gs = s.ds;
-	seg(&s.tr, 0, AR_TSS_BUSY);
-	s.tr.limit = 0x67;
-	seg(&s.ldt, 0, AR_UNUSABLE);
-	s.ldt.limit = 0;
-	s.gdt.base = BOOT_GDT_GPA;
-	s.gdt.limit = BOOT_GDT_SIZE - 1;
-	s.cr0 = CR0_PE | CR0_ET | CR0_NE;
-	ret = tvx_set_sregs(v, &s);
-	return ret ? ret : tvx_set_regs(v, &r);
+	return boot_bsp(v, &r, false);
 }
 
 static int boot_write_segments(struct tvx_domain *d, const __u8 *file,

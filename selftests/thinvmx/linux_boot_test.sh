@@ -11,18 +11,9 @@
 # timeout, never hang. Requires: root, usable VMX, thinvmx-run next to
 # this script. Prints TAP; exits 0, 1 (a check failed) or 4 (nothing ran).
 cd "$(dirname "$0")" || exit 1
-n=0
-fail=0
+. ./tvx_tap.sh
 KERNEL=/boot/vmlinuz
 OUT=/tmp/linux_boot.out
-
-ok() {	# ok NAME CONDITION-EXIT-STATUS [FILE...]: FILEs shown on failure
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fail=1; fi
-	[ "$2" = 0 ] && return
-	shift 2
-	for f in "$@"; do echo "# --- $f"; sed 's/^/# /' "$f" | tail -80; done
-}
 
 [ -x ./thinvmx-run ] || { echo "1..0 # SKIP thinvmx-run missing"; exit 4; }
 [ -r "$KERNEL" ] || { echo "1..0 # SKIP no $KERNEL"; exit 4; }

@@ -103,27 +103,8 @@ _start:
 	je	2f
 	mov	24(%esi), %ebx
 	mov	(%ebx), %ecx			# mod_start
-	testl	$0xfff, %ecx
-	jnz	fail				# page-aligned, as flag 0 asks
 	mov	4(%ebx), %edi			# mod_end
-	mov	$s_len, %edx
-	call	puts
-	mov	%edi, %eax
-	sub	%ecx, %eax
-	call	putdec
-	xor	%eax, %eax
-	xor	%edx, %edx
-3:	cmp	%edi, %ecx
-	jae	4f
-	movzbl	(%ecx), %ebx
-	add	%ebx, %eax
-	inc	%ecx
-	jmp	3b
-4:	push	%eax
-	mov	$s_sum, %edx
-	call	puts
-	pop	%eax
-	call	putdec
+	call	putmodule			# page-aligned, as flag 0 asks
 2:	call	newline
 
 	# the memory map: entries and RAM bytes
@@ -183,26 +164,9 @@ pvh_main:
 	jz	2f
 	mov	16(%esi), %ebx			# modlist_paddr
 	mov	(%ebx), %ecx			# paddr
-	testl	$0xfff, %ecx
-	jnz	fail
 	mov	8(%ebx), %edi			# size
-	mov	$s_len, %edx
-	call	puts
-	mov	%edi, %eax
-	call	putdec
 	add	%ecx, %edi
-	xor	%eax, %eax
-3:	cmp	%edi, %ecx
-	jae	4f
-	movzbl	(%ecx), %ebx
-	add	%ebx, %eax
-	inc	%ecx
-	jmp	3b
-4:	push	%eax
-	mov	$s_sum, %edx
-	call	puts
-	pop	%eax
-	call	putdec
+	call	putmodule
 2:	call	newline
 
 	# the memory map: entries, and RAM above 1 MiB in KiB
@@ -223,6 +187,27 @@ fail:
 	mov	$0x01, %al
 	out	%al, $EXIT_PORT
 	hlt
+
+# putmodule: " len=N sum=S" of the module at [%ecx, %edi), page-aligned
+putmodule:
+	testl	$0xfff, %ecx
+	jnz	fail
+	mov	$s_len, %edx
+	call	puts
+	mov	%edi, %eax
+	sub	%ecx, %eax
+	call	putdec
+	xor	%eax, %eax
+1:	cmp	%edi, %ecx
+	jae	2f
+	movzbl	(%ecx), %ebx
+	add	%ebx, %eax
+	inc	%ecx
+	jmp	1b
+2:	mov	$s_sum, %edx
+	call	puts
+	call	putdec
+	ret
 
 # puts: the NUL-terminated string at %edx
 puts:

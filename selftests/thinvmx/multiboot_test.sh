@@ -11,16 +11,7 @@
 # given. Requires: root, usable VMX, thinvmx-run, thinvmx-ctl and the
 # mb_guest images next to this script. Prints TAP; exits 0, 1 or 4.
 cd "$(dirname "$0")" || exit 1
-n=0
-fail=0
-
-ok() {	# ok NAME CONDITION-EXIT-STATUS [FILE...]: FILEs shown on failure
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fail=1; fi
-	[ "$2" = 0 ] && return
-	shift 2
-	for f in "$@"; do echo "# --- $f"; sed 's/^/# /' "$f" | tail -40; done
-}
+. ./tvx_tap.sh
 
 [ -x ./thinvmx-run ] && [ -f ./mb_guest.elf ] && [ -f ./mb_guest.bin ] ||
 	{ echo "1..0 # SKIP thinvmx-run or mb_guest missing"; exit 4; }

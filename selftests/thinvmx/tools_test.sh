@@ -10,21 +10,7 @@
 # domain, need usable VMX and are skipped without it. Prints TAP; exits 0,
 # 1 (a check failed) or 4 (nothing could run).
 cd "$(dirname "$0")" || exit 1
-n=0
-fail=0
-
-ok() {	# ok NAME CONDITION-EXIT-STATUS [FILE...]: FILEs shown on failure
-	n=$((n + 1))
-	if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fail=1; fi
-	[ "$2" = 0 ] && return
-	shift 2
-	for f in "$@"; do echo "# --- $f"; sed 's/^/# /' "$f"; done
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
+. ./tvx_tap.sh
 
 [ -x ./thinvmx-ctl ] && [ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] || { echo "1..0 # SKIP tools missing"; exit 4; }
 [ -e /dev/thinvmx ] || { echo "1..0 # SKIP no /dev/thinvmx"; exit 4; }
