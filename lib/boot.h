@@ -194,11 +194,11 @@ int tvx_acpi_build(__u8 *buf, size_t size, __u64 gpa,
 #define PVH_NOTE_NAME		"Xen"
 #define PVH_NOTE_PHYS32_ENTRY	18
 #define PVH_START_MAGIC		0x336ec578U
-#define PVH_START_GPA		0x6000ULL	/* hvm_start_info */
+#define PVH_START_GPA		MB_INFO_GPA	/* hvm_start_info */
 #define PVH_MODLIST_GPA		0x6040ULL	/* one hvm_modlist_entry */
 #define PVH_MEMMAP_GPA		0x6100ULL	/* hvm_memmap_table_entry[] */
 #define PVH_MODNAME_GPA		0x6f00ULL
-#define PVH_INFO_SIZE		0x1000U		/* [0x6000, 0x7000) */
+#define PVH_INFO_SIZE		MB_INFO_SIZE	/* [0x6000, 0x7000) */
 
 struct tvx_pvh {
 	__u32 entry;

@@ -88,84 +88,116 @@ static int boot_memmap(struct tvx_domain *d, struct thinvmx_e820_entry *e820,
 	return *n ? 0 : -ENOSPC;
 }
 
-int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
-		   const struct tvx_linux_image *img, const char **why)
+/* The ACPI tables (RSDP, XSDT, FADT, DSDT, MADT) at BOOT_ACPI_GPA */
+static int boot_acpi(struct tvx_domain *d, const struct tvx_linux_image *img,
+		     const char **why)
 {
-	struct thinvmx_e820_entry e820[BP_E820_MAX];
-	const char *cmdline = img->cmdline ? img->cmdline : "";
 	struct tvx_acpi_cfg acpi = {
 		.nr_cpus = img->nr_cpus,
 		.ioapic_gpa = img->ioapic_gpa,
 		.lapic_gpa = 0xfee00000,
 	};
-	struct tvx_boot_plan plan;
-	struct tvx_bzimage bz;
-	__u8 *acpi_buf = NULL, zp[4096], gdt[BOOT_GDT_SIZE];
-	__u8 *pt = NULL;
-	unsigned int n;
+	__u8 *buf = malloc(BOOT_ACPI_SIZE);
 	size_t used;
 	int ret;
 
-	ret = tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why);
-	if (ret)
-		return ret;
-	ret = boot_memmap(d, e820, &n, why);
-	if (ret)
-		return ret;
-	ret = tvx_boot_plan(&bz, e820, n, img->initrd ? img->initrd_len : 0,
-			    strlen(cmdline), &plan, why);
-	if (ret)
-		return ret;
-
-	acpi_buf = malloc(BOOT_ACPI_SIZE);
-	pt = malloc(BOOT_PT_PAGES * 4096);
-	ret = -ENOMEM;
 	*why = "out of memory";
-	if (!acpi_buf || !pt)
-		goto out;
+	if (!buf)
+		return -ENOMEM;
 	*why = "bad CPU count for the MADT";
-	ret = tvx_acpi_build(acpi_buf, BOOT_ACPI_SIZE, BOOT_ACPI_GPA, &acpi, &used);
+	ret = tvx_acpi_build(buf, BOOT_ACPI_SIZE, BOOT_ACPI_GPA, &acpi, &used);
+	if (!ret) {
+		*why = "cannot write guest memory";
+		ret = tvx_write_guest(d, BOOT_ACPI_GPA, buf, used);
+	}
+	free(buf);
+	return ret;
+}
+
+/*
+ * What every protocol writes besides the kernel: the initrd or module at
+ * @module_gpa, the command line, the boot information block @info at
+ * @info_gpa, and the boot GDT.
+ */
+static int boot_write_common(struct tvx_domain *d, const struct tvx_linux_image *img,
+			     __u64 module_gpa, __u64 module_size,
+			     __u64 cmdline_gpa, __u32 cmdline_len,
+			     __u64 info_gpa, const void *info, size_t info_len,
+			     const char **why)
+{
+	const char *cmdline = img->cmdline ? img->cmdline : "";
+	__u8 gdt[BOOT_GDT_SIZE];
+	int ret = 0;
+
+	tvx_boot_gdt(gdt);
+	*why = "cannot write guest memory";
+	if (module_size)
+		ret = tvx_write_guest(d, module_gpa, img->initrd, module_size);
+	if (!ret)
+		ret = tvx_write_guest(d, cmdline_gpa, cmdline, cmdline_len + 1);
+	if (!ret)
+		ret = tvx_write_guest(d, info_gpa, info, info_len);
+	if (!ret)
+		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
+	return ret;
+}
+
+static size_t boot_cmdline_len(const struct tvx_linux_image *img)
+{
+	return img->cmdline ? strlen(img->cmdline) : 0;
+}
+
+static __u64 boot_initrd_len(const struct tvx_linux_image *img)
+{
+	return img->initrd ? img->initrd_len : 0;
+}
+
+int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		   const struct tvx_linux_image *img, const char **why)
+{
+	struct thinvmx_e820_entry e820[BP_E820_MAX];
+	struct thinvmx_regs r = { .rsi = BOOT_ZERO_PAGE_GPA, .rsp = BOOT_STACK_GPA };
+	struct tvx_boot_plan plan;
+	struct tvx_bzimage bz;
+	__u8 zp[4096], *pt;
+	unsigned int n;
+	int ret;
+
+	ret = tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why);
+	if (!ret)
+		ret = boot_memmap(d, e820, &n, why);
+	if (!ret)
+		ret = tvx_boot_plan(&bz, e820, n, boot_initrd_len(img),
+				    boot_cmdline_len(img), &plan, why);
 	if (ret)
-		goto out;
+		return ret;
+	pt = malloc(BOOT_PT_PAGES * 4096);
+	*why = "out of memory";
+	if (!pt)
+		return -ENOMEM;
 	tvx_boot_zero_page(zp, img->kernel, &bz, &plan, e820, n, BOOT_ACPI_GPA);
 	tvx_boot_page_tables(pt, BOOT_PML4_GPA);
-	tvx_boot_gdt(gdt);
 
 	*why = "cannot write guest memory";
 	ret = tvx_write_guest(d, plan.kernel_gpa,
 			      (const __u8 *)img->kernel + bz.setup_size, bz.kernel_size);
-	if (!ret && plan.initrd_size)
-		ret = tvx_write_guest(d, plan.initrd_gpa, img->initrd, plan.initrd_size);
-	if (!ret)
-		ret = tvx_write_guest(d, plan.cmdline_gpa, cmdline, plan.cmdline_len + 1);
-	if (!ret)
-		ret = tvx_write_guest(d, BOOT_ACPI_GPA, acpi_buf, used);
-	if (!ret)
-		ret = tvx_write_guest(d, BOOT_ZERO_PAGE_GPA, zp, sizeof(zp));
 	if (!ret)
 		ret = tvx_write_guest(d, BOOT_PML4_GPA, pt, BOOT_PT_PAGES * 4096);
+	free(pt);
 	if (!ret)
-		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
+		ret = boot_write_common(d, img, plan.initrd_gpa, plan.initrd_size,
+					plan.cmdline_gpa, plan.cmdline_len,
+					BOOT_ZERO_PAGE_GPA, zp, sizeof(zp), why);
+	if (!ret)
+		ret = boot_acpi(d, img, why);
 	if (ret)
-		goto out;
+		return ret;
 	*why = "cannot set the boot vCPU's registers";
-	ret = boot_bsp(bsp, &(struct thinvmx_regs){ .rip = plan.entry_gpa,
-						    .rsi = BOOT_ZERO_PAGE_GPA,
-						    .rsp = BOOT_STACK_GPA }, true);
+	r.rip = plan.entry_gpa;
+	ret = boot_bsp(bsp, &r, true);
 	if (!ret)
 		*why = NULL;
-out:
-	free(acpi_buf);
-	free(pt);
 	return ret;
-}
-
-/* multiboot: EAX = magic, EBX = information; PVH: EBX = start info */
-static int protected_bsp(struct tvx_vcpu *v, __u32 entry, __u32 eax, __u32 ebx)
-{
-	struct thinvmx_regs r = { .rax = eax, .rbx = ebx, .rip = entry };
-
-	return boot_bsp(v, &r, false);
 }
 
 static int boot_write_segments(struct tvx_domain *d, const __u8 *file,
@@ -184,114 +216,78 @@ static int boot_write_segments(struct tvx_domain *d, const __u8 *file,
 	return ret;
 }
 
-int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
-		       const struct tvx_linux_image *img, const char **why)
+/*
+ * A multiboot or PVH kernel (@pvh): @mb's segments written, the module
+ * after them, the multiboot information or hvm_start_info at 0x6000 (and
+ * for PVH the ACPI tables), and @bsp started at the entry in 32-bit
+ * protected mode with EBX = 0x6000 (and EAX = the multiboot magic).
+ */
+static int boot_protected(struct tvx_domain *d, struct tvx_vcpu *bsp,
+			  const struct tvx_linux_image *img,
+			  const struct tvx_multiboot *mb, bool pvh, const char **why)
 {
 	struct thinvmx_e820_entry e820[BP_E820_MAX];
-	const char *cmdline = img->cmdline ? img->cmdline : "";
-	__u8 info[MB_INFO_SIZE], gdt[BOOT_GDT_SIZE];
-	struct tvx_multiboot mb;
+	struct thinvmx_regs r = { .rip = mb->entry, .rbx = MB_INFO_GPA };
+	__u8 info[MB_INFO_SIZE];
 	struct tvx_mb_plan plan;
 	unsigned int n;
 	int ret;
 
-	ret = tvx_multiboot_parse(img->kernel, img->kernel_len, &mb, why);
-	if (ret)
-		return ret;
 	ret = boot_memmap(d, e820, &n, why);
+	if (!ret)
+		ret = tvx_multiboot_plan(mb, e820, n, boot_initrd_len(img),
+					 boot_cmdline_len(img), &plan, why);
 	if (ret)
 		return ret;
-	ret = tvx_multiboot_plan(&mb, e820, n, img->initrd ? img->initrd_len : 0,
-				 strlen(cmdline), &plan, why);
-	if (ret)
-		return ret;
-	tvx_multiboot_info(info, &plan, e820, n);
-	tvx_boot_gdt(gdt);
+	if (pvh)
+		tvx_pvh_start_info(info, &plan, e820, n, BOOT_ACPI_GPA);
+	else
+		tvx_multiboot_info(info, &plan, e820, n);
 
 	*why = "cannot write guest memory";
-	ret = boot_write_segments(d, img->kernel, mb.seg, mb.nr_segments);
-	if (!ret && plan.module_size)
-		ret = tvx_write_guest(d, plan.module_gpa, img->initrd, plan.module_size);
+	ret = boot_write_segments(d, img->kernel, mb->seg, mb->nr_segments);
 	if (!ret)
-		ret = tvx_write_guest(d, plan.cmdline_gpa, cmdline, plan.cmdline_len + 1);
-	if (!ret)
-		ret = tvx_write_guest(d, MB_INFO_GPA, info, sizeof(info));
-	if (!ret)
-		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
+		ret = boot_write_common(d, img, plan.module_gpa, plan.module_size,
+					plan.cmdline_gpa, plan.cmdline_len,
+					MB_INFO_GPA, info, sizeof(info), why);
+	if (!ret && pvh)
+		ret = boot_acpi(d, img, why);
 	if (ret)
 		return ret;
 	*why = "cannot set the boot vCPU's registers";
-	ret = protected_bsp(bsp, mb.entry, MB_BOOT_MAGIC, MB_INFO_GPA);
+	r.rax = pvh ? 0 : MB_BOOT_MAGIC;
+	ret = boot_bsp(bsp, &r, false);
 	if (!ret)
 		*why = NULL;
 	return ret;
 }
 
+int tvx_multiboot_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		       const struct tvx_linux_image *img, const char **why)
+{
+	struct tvx_multiboot mb;
+	int ret;
+
+	ret = tvx_multiboot_parse(img->kernel, img->kernel_len, &mb, why);
+	return ret ? ret : boot_protected(d, bsp, img, &mb, false, why);
+}
+
 int tvx_pvh_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		 const struct tvx_linux_image *img, const char **why)
 {
-	struct thinvmx_e820_entry e820[BP_E820_MAX];
-	const char *cmdline = img->cmdline ? img->cmdline : "";
-	struct tvx_acpi_cfg acpi = {
-		.nr_cpus = img->nr_cpus,
-		.ioapic_gpa = img->ioapic_gpa,
-		.lapic_gpa = 0xfee00000,
-	};
-	__u8 info[PVH_INFO_SIZE], gdt[BOOT_GDT_SIZE];
 	struct tvx_multiboot mb = { 0 };
-	__u8 *acpi_buf = NULL;
-	struct tvx_mb_plan plan;
 	struct tvx_pvh pvh;
-	unsigned int n;
-	size_t used;
 	int ret;
 
 	ret = tvx_pvh_parse(img->kernel, img->kernel_len, &pvh, why);
 	if (ret)
 		return ret;
-	ret = boot_memmap(d, e820, &n, why);
-	if (ret)
-		return ret;
-	/* the same placement as multiboot: segments in RAM, module after */
+	/* placed as a multiboot ELF is: segments by paddr, the module after */
+	mb.entry = pvh.entry;
 	mb.nr_segments = pvh.nr_segments;
 	memcpy(mb.seg, pvh.seg, sizeof(pvh.seg));
 	mb.end = pvh.end;
-	ret = tvx_multiboot_plan(&mb, e820, n, img->initrd ? img->initrd_len : 0,
-				 strlen(cmdline), &plan, why);
-	if (ret)
-		return ret;
-	acpi_buf = malloc(BOOT_ACPI_SIZE);
-	*why = "out of memory";
-	if (!acpi_buf)
-		return -ENOMEM;
-	*why = "bad CPU count for the MADT";
-	ret = tvx_acpi_build(acpi_buf, BOOT_ACPI_SIZE, BOOT_ACPI_GPA, &acpi, &used);
-	if (ret)
-		goto out;
-	tvx_pvh_start_info(info, &plan, e820, n, BOOT_ACPI_GPA);
-	tvx_boot_gdt(gdt);
-
-	*why = "cannot write guest memory";
-	ret = boot_write_segments(d, img->kernel, pvh.seg, pvh.nr_segments);
-	if (!ret && plan.module_size)
-		ret = tvx_write_guest(d, plan.module_gpa, img->initrd, plan.module_size);
-	if (!ret)
-		ret = tvx_write_guest(d, plan.cmdline_gpa, cmdline, plan.cmdline_len + 1);
-	if (!ret)
-		ret = tvx_write_guest(d, BOOT_ACPI_GPA, acpi_buf, used);
-	if (!ret)
-		ret = tvx_write_guest(d, PVH_START_GPA, info, sizeof(info));
-	if (!ret)
-		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
-	if (ret)
-		goto out;
-	*why = "cannot set the boot vCPU's registers";
-	ret = protected_bsp(bsp, pvh.entry, 0, PVH_START_GPA);
-	if (!ret)
-		*why = NULL;
-out:
-	free(acpi_buf);
-	return ret;
+	return boot_protected(d, bsp, img, &mb, true, why);
 }
 
 int tvx_kernel_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
