@@ -36,7 +36,9 @@
 #define THINVMX_MONITOR_INT3		4  /* INT3 (0xcc): #BP */
 #define THINVMX_MONITOR_MEM_ACCESS	5  /* an access right was violated */
 #define THINVMX_MONITOR_RO_MMIO_WRITE	6  /* a write to read-only MMIO, discarded */
-#define THINVMX_MONITOR_NR_KINDS	7
+/* 7 is no kind: THINVMX_EVENT_SINGLESTEP, which is not monitored */
+#define THINVMX_MONITOR_MSR		8  /* WRMSR to a watched MSR (struct thinvmx_monitor.msr) */
+#define THINVMX_MONITOR_NR_KINDS	9
 
 /* struct thinvmx_monitor.mode */
 #define THINVMX_MONITOR_MODE_DISABLED	0
@@ -45,19 +47,31 @@
 
 /*
  * struct thinvmx_monitor.flags. ON_CHANGE_ONLY: no event for a write of the
- * value the register already holds; CR0, CR3 and CR4 only (-EINVAL for
- * the other kinds). A MOV to CR0 or CR4 that changes no bit does not
+ * value the register already holds; CR0, CR3, CR4 and MSR only (-EINVAL
+ * for the other kinds). A MOV to CR0 or CR4 that changes no bit does not
  * leave the guest at all (SDM Vol. 3, 26.1.3), so CR0 and CR4 events
  * report changes only in either case; CR3 sees every load.
  */
 #define THINVMX_MONITOR_F_ON_CHANGE_ONLY	_BITUL(0)
 
-/* THINVMX_SET_MONITOR / THINVMX_GET_MONITOR (kind in, mode and flags out) */
+/*
+ * THINVMX_SET_MONITOR / THINVMX_GET_MONITOR (kind in, mode and flags out).
+ *
+ * THINVMX_MONITOR_MSR watches one MSR per call, named by msr (Xen's
+ * vm_event mov_to_msr): up to THINVMX_MONITOR_MSRS of them at once
+ * (-ENOSPC beyond), each with its own mode; mode DISABLED takes it out of
+ * the set. GET_MONITOR with kind MSR takes msr in too (DISABLED when not
+ * watched). A sync MSR event holds the write until the answer, as a CR
+ * event does (DENY drops it); an async one reports it done. For the other
+ * kinds msr must be zero.
+ */
+#define THINVMX_MONITOR_MSRS		16
+
 struct thinvmx_monitor {
-	__u32 kind;		/* THINVMX_MONITOR_CR0 .. RO_MMIO_WRITE */
+	__u32 kind;		/* THINVMX_MONITOR_CR0 .. MSR, not 7 */
 	__u32 mode;		/* THINVMX_MONITOR_MODE_* */
 	__u32 flags;		/* THINVMX_MONITOR_F_* */
-	__u32 pad;		/* zero */
+	__u32 msr;		/* kind MSR: the MSR's index; else zero */
 	__u64 reserved[2];	/* zero */
 };
 
@@ -83,7 +97,8 @@ struct thinvmx_monitor {
  * are copied out before they are checked.
  *
  * A full request ring makes the vCPU wait for room, async events too; no
- * event is dropped -- unless the listener set a sync timeout
+ * event is dropped (host mode excepted: a host CPU cannot wait, see
+ * THINVMX_HOST_ATTACH in thinvmx.h; it counts the event in lost) -- unless the listener set a sync timeout
  * (THINVMX_SET_SYNC_TIMEOUT): a vCPU that waited that long for room or
  * for an answer goes on with the event's default answer (as if no
  * listener were attached), and the request ring's timeouts counts it; an
@@ -112,7 +127,8 @@ struct thinvmx_ring_header {
 	__u64 full_waits;	/* request ring: times the vCPU waited for room */
 	__u64 refused;		/* response ring: answers refused and skipped */
 	__u64 timeouts;		/* request ring: waits the sync timeout ended */
-	__u64 reserved[3];
+	__u64 lost;		/* request ring, host mode: events a full ring dropped */
+	__u64 reserved[2];
 };
 
 /* THINVMX_ATTACH_MONITOR */
@@ -144,13 +160,21 @@ struct thinvmx_doorbell {
 #define THINVMX_EVENT_MEM_ACCESS	THINVMX_MONITOR_MEM_ACCESS
 #define THINVMX_EVENT_RO_MMIO_WRITE	THINVMX_MONITOR_RO_MMIO_WRITE
 #define THINVMX_EVENT_SINGLESTEP	7  /* the step an answer asked for; always sync */
-#define THINVMX_EVENT_NR_REASONS	8
+#define THINVMX_EVENT_MSR		THINVMX_MONITOR_MSR
+#define THINVMX_EVENT_NR_REASONS	9
 
 /* struct thinvmx_event.flags */
 #define THINVMX_EVENT_F_SYNC		_BITUL(0)  /* the vCPU waits for the answer to seq */
 #define THINVMX_EVENT_F_GFN_VALID	_BITUL(1)
 #define THINVMX_EVENT_F_GLA_VALID	_BITUL(2)
 #define THINVMX_EVENT_F_IN_WALK		_BITUL(3)  /* MEM_ACCESS: the CPU's own page walk */
+/*
+ * Host mode: a guard policy refused this write (THINVMX_HOST_PIN_*): a CR
+ * write went on with the pinned bits kept set, a WRMSR was dropped. Sent
+ * whether or not the kind is monitored, while a listener is attached.
+ */
+#define THINVMX_EVENT_F_DENIED		_BITUL(4)
+#define THINVMX_EVENT_F_OLD_VALID	_BITUL(5)  /* MSR: old_value is valid */
 
 /* What the guest attempted: the access fields of the payloads */
 #define THINVMX_EVENT_ACCESS_R		_BITUL(0)
@@ -192,6 +216,14 @@ struct thinvmx_event_ro_mmio {
 	__u32 pad;
 };
 
+/* MSR: a WRMSR of a watched MSR (or one a guard policy pins) */
+struct thinvmx_event_msr {
+	__u32 msr;		/* ECX */
+	__u32 pad;
+	__u64 new_value;	/* EDX:EAX: what the guest writes */
+	__u64 old_value;	/* valid if THINVMX_EVENT_F_OLD_VALID */
+};
+
 /* A request ring record. Bytes not valid for its reason and flags are 0. */
 struct thinvmx_event {
 	__u16 version;		/* THINVMX_EVENT_VERSION */
@@ -209,6 +241,7 @@ struct thinvmx_event {
 		struct thinvmx_event_mem_access mem_access; /* valid if MEM_ACCESS */
 		struct thinvmx_event_int3 int3;		/* valid if INT3 */
 		struct thinvmx_event_ro_mmio ro_mmio;	/* valid if RO_MMIO_WRITE */
+		struct thinvmx_event_msr msr;		/* valid if MSR */
 		__u64 raw[8];
 	} u;
 };
@@ -220,7 +253,7 @@ struct thinvmx_event {
  * REINJECT), then SINGLESTEP. No flags: continue (the CR write happens;
  * the INT3 executes again unless the listener removed it).
  *
- *   CR0, CR3, CR4               DENY, SET_REGS, SINGLESTEP
+ *   CR0, CR3, CR4, MSR          DENY, SET_REGS, SINGLESTEP
  *   INT3                        REINJECT or SKIP or SINGLESTEP, SET_REGS
  *   MEM_ACCESS, RO_MMIO_WRITE,
  *   SINGLESTEP                  SET_REGS, SINGLESTEP
@@ -239,7 +272,7 @@ struct thinvmx_event {
  */
 #define THINVMX_RESPONSE_REINJECT	_BITUL(0)  /* INT3: deliver #BP to the guest */
 #define THINVMX_RESPONSE_SKIP		_BITUL(1)  /* INT3: go on after the INT3 */
-#define THINVMX_RESPONSE_DENY		_BITUL(2)  /* CR: the guest keeps its old value */
+#define THINVMX_RESPONSE_DENY		_BITUL(2)  /* CR, MSR: the guest keeps its old value */
 #define THINVMX_RESPONSE_SET_REGS	_BITUL(3)  /* load regs first */
 #define THINVMX_RESPONSE_SINGLESTEP	_BITUL(4)  /* one instruction, then a SINGLESTEP event */
 #define THINVMX_RESPONSE_FLAGS		0x1f
@@ -327,6 +360,8 @@ static_assert(sizeof(struct thinvmx_event_int3) == 24,
 	      "struct thinvmx_event_int3 layout");
 static_assert(sizeof(struct thinvmx_event_ro_mmio) == 32,
 	      "struct thinvmx_event_ro_mmio layout");
+static_assert(sizeof(struct thinvmx_event_msr) == 24,
+	      "struct thinvmx_event_msr layout");
 static_assert(sizeof(struct thinvmx_event) == THINVMX_RING_RECORD_SIZE,
 	      "struct thinvmx_event layout");
 static_assert(sizeof(struct thinvmx_response) == THINVMX_RING_RECORD_SIZE,

@@ -513,6 +513,17 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 		}
 		vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev.insn_len);
 		break;
+	case THINVMX_EVENT_MSR:
+		/* async: done and skipped before it was sent */
+		if (!(v->ev.flags & THINVMX_EVENT_F_SYNC))
+			break;
+		if ((act & MONITOR_ACT_APPLY_CR) &&
+		    tvx_msr_write(v, v->ev.msr, v->ev.cr_new)) {
+			tvx_inject_gp(v);
+			break;
+		}
+		vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev.insn_len);
+		break;
 	case THINVMX_EVENT_INT3:
 		if (act & MONITOR_ACT_SKIP)
 			vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev.insn_len);

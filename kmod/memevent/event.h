@@ -37,7 +37,8 @@ struct tvx_vcpu_event {
 	u64 seq;
 	u64 deadline;			/* ktime ns the wait ends at; 0: never */
 	u64 rip, rflags, cr0;		/* at the event */
-	u64 cr_new;			/* CR events: the held value */
+	u64 cr_new;			/* CR and MSR events: the held value */
+	u32 msr;			/* MSR events: the MSR */
 	u64 gpa;			/* MEM_ACCESS, RO_MMIO_WRITE */
 	struct thinvmx_regs regs;	/* the answer's registers */
 	/*

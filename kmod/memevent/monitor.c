@@ -25,16 +25,25 @@
 
 static_assert(!(THINVMX_MONITOR_MODE_SYNC & ~MONITOR_MODE_MASK),
 	      "modes fit the setting byte");
-static_assert(THINVMX_EVENT_SINGLESTEP == THINVMX_MONITOR_NR_KINDS,
-	      "reasons are the kinds, then SINGLESTEP");
-static_assert(THINVMX_EVENT_NR_REASONS - 1 == THINVMX_EVENT_SINGLESTEP,
-	      "reasons are the kinds, then SINGLESTEP");
+static_assert(THINVMX_EVENT_SINGLESTEP == THINVMX_MONITOR_RO_MMIO_WRITE + 1,
+	      "reasons are the first kinds, then SINGLESTEP, then MSR");
+static_assert(THINVMX_EVENT_MSR == THINVMX_EVENT_SINGLESTEP + 1,
+	      "reasons are the first kinds, then SINGLESTEP, then MSR");
+static_assert(THINVMX_EVENT_NR_REASONS == THINVMX_MONITOR_NR_KINDS,
+	      "every reason below the count");
 
 /* The kinds whose on-change-only has an old value to compare with. */
-static bool monitor_kind_is_cr(u32 kind)
+static bool monitor_kind_has_old(u32 kind)
 {
 	return kind == THINVMX_MONITOR_CR0 || kind == THINVMX_MONITOR_CR3 ||
-	       kind == THINVMX_MONITOR_CR4;
+	       kind == THINVMX_MONITOR_CR4 || kind == THINVMX_MONITOR_MSR;
+}
+
+/* 7 is SINGLESTEP's reason, not a kind anyone monitors */
+static bool monitor_kind_valid(u32 kind)
+{
+	return kind >= THINVMX_MONITOR_CR0 && kind < THINVMX_MONITOR_NR_KINDS &&
+	       kind != THINVMX_EVENT_SINGLESTEP;
 }
 
 /**
@@ -44,18 +53,61 @@ static bool monitor_kind_is_cr(u32 kind)
  * @flags: THINVMX_MONITOR_F_*
  *
  * Return: 0, or -EINVAL for an unknown kind, mode or flag, or
- * on-change-only with a kind other than CR0, CR3 and CR4.
+ * on-change-only with a kind other than CR0, CR3, CR4 and MSR.
  */
 int monitor_validate(u32 kind, u32 mode, u32 flags)
 {
-	if (kind < THINVMX_MONITOR_CR0 || kind >= THINVMX_MONITOR_NR_KINDS)
+	if (!monitor_kind_valid(kind))
 		return -EINVAL;
 	if (mode > THINVMX_MONITOR_MODE_SYNC)
 		return -EINVAL;
 	if (flags & ~THINVMX_MONITOR_F_ON_CHANGE_ONLY)
 		return -EINVAL;
-	if ((flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) && !monitor_kind_is_cr(kind))
+	if ((flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) && !monitor_kind_has_old(kind))
 		return -EINVAL;
+	return 0;
+}
+
+static u8 monitor_msr_setting(u64 slot)
+{
+	return (u8)(slot >> MONITOR_MSR_SETTING_SHIFT);
+}
+
+/* The slot watching @msr, else -1 */
+static int monitor_msr_slot(const struct monitor_settings *s, u32 msr)
+{
+	unsigned int i;
+
+	for (i = 0; i < THINVMX_MONITOR_MSRS; i++) {
+		u64 slot = READ_ONCE(s->msr[i]);
+
+		if (monitor_msr_setting(slot) && (u32)slot == msr)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Watch @msr with @setting (0: stop watching it). Its own slot if it has
+ * one, else the first free one. One store per slot, so a running vCPU sees
+ * the old pair or the new one. Return: 0, or -ENOSPC when all are taken.
+ */
+static int monitor_msr_set(struct monitor_settings *s, u32 msr, u8 setting)
+{
+	int i = monitor_msr_slot(s, msr);
+	unsigned int j;
+
+	if (i < 0 && !setting)
+		return 0;
+	if (i < 0) {
+		for (j = 0; j < THINVMX_MONITOR_MSRS && i < 0; j++)
+			if (!monitor_msr_setting(s->msr[j]))
+				i = j;
+		if (i < 0)
+			return -ENOSPC;
+	}
+	WRITE_ONCE(s->msr[i], setting ?
+		   (u64)setting << MONITOR_MSR_SETTING_SHIFT | msr : 0);
 	return 0;
 }
 
@@ -64,24 +116,29 @@ int monitor_validate(u32 kind, u32 mode, u32 flags)
  * @s: the domain's settings
  * @m: the request, copied from the listener
  *
- * Return: 0, or -EINVAL (monitor_validate(), or pad/reserved not zero);
- * @s is unchanged on error.
+ * Return: 0, or -EINVAL (monitor_validate(), msr not zero for a kind
+ * other than MSR, or reserved not zero), or -ENOSPC (THINVMX_MONITOR_MSRS
+ * MSRs watched already); @s is unchanged on error.
  */
 int monitor_set(struct monitor_settings *s, const struct thinvmx_monitor *m)
 {
+	u8 setting;
 	u32 kind;
 	int ret;
 
 	ret = monitor_validate(m->kind, m->mode, m->flags);
 	if (ret)
 		return ret;
-	if (m->pad || m->reserved[0] || m->reserved[1])
+	if ((m->msr && m->kind != THINVMX_MONITOR_MSR) || m->reserved[0] ||
+	    m->reserved[1])
 		return -EINVAL;
+	setting = m->mode | ((m->flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) ?
+			     MONITOR_ON_CHANGE : 0);
+	if (m->kind == THINVMX_MONITOR_MSR)
+		return monitor_msr_set(s, m->msr, m->mode ? setting : 0);
 	kind = array_index_nospec(m->kind, THINVMX_MONITOR_NR_KINDS);
 	/* read by running vCPUs: mode and flag change in one store */
-	WRITE_ONCE(s->kind[kind], m->mode |
-		   ((m->flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) ?
-		    MONITOR_ON_CHANGE : 0));
+	WRITE_ONCE(s->kind[kind], setting);
 	return 0;
 }
 
@@ -94,14 +151,22 @@ int monitor_set(struct monitor_settings *s, const struct thinvmx_monitor *m)
  */
 int monitor_get(const struct monitor_settings *s, struct thinvmx_monitor *m)
 {
-	u32 kind = m->kind;
+	u32 kind = m->kind, msr = m->msr;
+	int i;
 	u8 v;
 
-	if (kind < THINVMX_MONITOR_CR0 || kind >= THINVMX_MONITOR_NR_KINDS)
+	if (!monitor_kind_valid(kind))
 		return -EINVAL;
-	v = s->kind[array_index_nospec(kind, THINVMX_MONITOR_NR_KINDS)];
+	if (kind == THINVMX_MONITOR_MSR) {
+		i = monitor_msr_slot(s, msr);
+		v = i < 0 ? 0 : monitor_msr_setting(s->msr[i]);
+	} else {
+		v = s->kind[array_index_nospec(kind, THINVMX_MONITOR_NR_KINDS)];
+		msr = 0;
+	}
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
+	m->msr = msr;
 	m->mode = v & MONITOR_MODE_MASK;
 	m->flags = (v & MONITOR_ON_CHANGE) ? THINVMX_MONITOR_F_ON_CHANGE_ONLY : 0;
 	return 0;
@@ -117,11 +182,13 @@ void monitor_reset(struct monitor_settings *s)
 
 	for (i = 0; i < ARRAY_SIZE(s->kind); i++)
 		WRITE_ONCE(s->kind[i], 0);
+	for (i = 0; i < ARRAY_SIZE(s->msr); i++)
+		WRITE_ONCE(s->msr[i], 0);
 }
 
 static u8 monitor_setting(const struct monitor_settings *s, u32 kind)
 {
-	if (kind < THINVMX_MONITOR_CR0 || kind >= THINVMX_MONITOR_NR_KINDS)
+	if (!monitor_kind_valid(kind) || kind == THINVMX_MONITOR_MSR)
 		return 0;
 	/* once: the listener may change it meanwhile */
 	return READ_ONCE(s->kind[kind]);
@@ -185,6 +252,45 @@ enum monitor_delivery monitor_cr_event(const struct monitor_settings *s,
 	if ((v & MONITOR_ON_CHANGE) && old_value == new_value)
 		return MONITOR_NONE;
 	return monitor_mode_delivery(v);
+}
+
+/**
+ * monitor_msr_event() - whether a WRMSR is an event
+ * @s: the domain's settings
+ * @msr: the MSR (ECX)
+ * @old_known: whether @old_value is what the MSR holds
+ * @old_value: what it holds
+ * @new_value: what the guest writes
+ *
+ * Return: MONITOR_NONE when @msr is not watched, or on-change-only is set
+ * and the value stays (a write whose old value is unknown is reported);
+ * else its mode.
+ */
+enum monitor_delivery monitor_msr_event(const struct monitor_settings *s,
+					u32 msr, bool old_known, u64 old_value,
+					u64 new_value)
+{
+	int i = monitor_msr_slot(s, msr);
+	u8 v;
+
+	if (i < 0)
+		return MONITOR_NONE;
+	v = monitor_msr_setting(READ_ONCE(s->msr[i]));
+	if ((v & MONITOR_ON_CHANGE) && old_known && old_value == new_value)
+		return MONITOR_NONE;
+	return monitor_mode_delivery(v);
+}
+
+/**
+ * monitor_msr_watched() - whether @msr is in the watched set
+ * @s: the settings
+ * @msr: the MSR
+ *
+ * Return: true when a WRMSR of it must exit.
+ */
+bool monitor_msr_watched(const struct monitor_settings *s, u32 msr)
+{
+	return monitor_msr_slot(s, msr) >= 0;
 }
 
 /**
@@ -292,6 +398,7 @@ static u32 monitor_response_allowed(u16 reason)
 	case THINVMX_EVENT_CR0:
 	case THINVMX_EVENT_CR3:
 	case THINVMX_EVENT_CR4:
+	case THINVMX_EVENT_MSR:
 		return any | THINVMX_RESPONSE_DENY;
 	case THINVMX_EVENT_INT3:
 		return any | THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SKIP;
@@ -304,10 +411,11 @@ static u32 monitor_response_allowed(u16 reason)
 	}
 }
 
-static bool monitor_reason_is_cr(u16 reason)
+/* The reasons whose write waits for the answer, which may deny it */
+static bool monitor_reason_holds_write(u16 reason)
 {
 	return reason == THINVMX_EVENT_CR0 || reason == THINVMX_EVENT_CR3 ||
-	       reason == THINVMX_EVENT_CR4;
+	       reason == THINVMX_EVENT_CR4 || reason == THINVMX_EVENT_MSR;
 }
 
 /**
@@ -355,7 +463,7 @@ int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
 
 	if (flags & THINVMX_RESPONSE_SET_REGS)
 		act |= MONITOR_ACT_SET_REGS;
-	if (monitor_reason_is_cr(w->reason)) {
+	if (monitor_reason_holds_write(w->reason)) {
 		act |= MONITOR_ACT_SKIP;
 		if (!(flags & THINVMX_RESPONSE_DENY))
 			act |= MONITOR_ACT_APPLY_CR;
@@ -382,7 +490,7 @@ int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
  */
 u32 monitor_default_actions(u16 reason)
 {
-	if (monitor_reason_is_cr(reason))
+	if (monitor_reason_holds_write(reason))
 		return MONITOR_ACT_APPLY_CR | MONITOR_ACT_SKIP;
 	if (reason == THINVMX_EVENT_INT3)
 		return MONITOR_ACT_REINJECT_BP;

@@ -25,9 +25,17 @@
 #define MONITOR_MODE_MASK		GENMASK(1, 0)
 #define MONITOR_ON_CHANGE		BIT(2)
 
-/* Per domain. All zero: nothing monitored (no listener). */
+/*
+ * A watched MSR in one u64, so that a vCPU reads index and setting
+ * together while the listener changes them: the index in bits 31:0, the
+ * setting byte in bits 39:32; 0 is a free slot.
+ */
+#define MONITOR_MSR_SETTING_SHIFT	32
+
+/* Per domain (and the host's). All zero: nothing monitored (no listener). */
 struct monitor_settings {
 	u8 kind[THINVMX_MONITOR_NR_KINDS];
+	u64 msr[THINVMX_MONITOR_MSRS];
 };
 
 /* Whether an exit becomes an event, and of which kind */
@@ -81,6 +89,10 @@ void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
 int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
 			   const struct thinvmx_response *rsp, u32 *actions);
 u32 monitor_default_actions(u16 reason);
+enum monitor_delivery monitor_msr_event(const struct monitor_settings *s,
+					u32 msr, bool old_known, u64 old_value,
+					u64 new_value);
+bool monitor_msr_watched(const struct monitor_settings *s, u32 msr);
 u32 monitor_spin_next(u32 cur, u32 base, u32 max, u64 waited);
 
 #endif /* _THINVMX_MEMEVENT_MONITOR_H */

@@ -116,7 +116,7 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
  * written -- a PAT with a reserved type would otherwise reach the VMCS and
  * fail the next VM entry.
  */
-static int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
+int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 {
 	if (msr_write_check(msr, val))
 		return -EINVAL;
@@ -210,11 +210,55 @@ int handle_msr_read(struct tvx_vcpu *v)
 	return TVX_EXIT_RESUME;
 }
 
+/*
+ * A WRMSR of a watched MSR (Xen's mov_to_msr). Async: the write is done
+ * (a refused one is #GP and no event) and reported. Sync: held until the
+ * answer says whether it happens, as a CR write is (tvx_event_resume()).
+ */
+static int tvx_msr_event(struct tvx_vcpu *v, u32 msr, u64 val, bool old_known,
+			 u64 old, enum monitor_delivery d)
+{
+	struct thinvmx_event *ev;
+
+	if (d == MONITOR_ASYNC && tvx_msr_write(v, msr, val))
+		return tvx_inject_gp(v);
+	ev = tvx_event_begin(v, THINVMX_EVENT_MSR, d);
+	if (!ev) {
+		if (d == MONITOR_SYNC && tvx_msr_write(v, msr, val))
+			return tvx_inject_gp(v);
+		tvx_skip_insn(v);
+		return TVX_EXIT_RESUME;
+	}
+	ev->u.msr.msr = msr;
+	ev->u.msr.new_value = val;
+	if (old_known) {
+		tvx_event_flag(v, THINVMX_EVENT_F_OLD_VALID);
+		ev->u.msr.old_value = old;
+	}
+	v->ev.msr = msr;
+	v->ev.cr_new = val;
+	v->ev.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	if (d == MONITOR_ASYNC)
+		tvx_skip_insn(v);
+	return tvx_event_send(v);
+}
+
 int handle_msr_write(struct tvx_vcpu *v)
 {
 	u64 val = (u32)v->gprs[TVX_RAX] | (v->gprs[TVX_RDX] << 32);
+	const struct monitor_settings *s = &v->dom->monitor;
+	u32 msr = (u32)v->gprs[TVX_RCX];
+	enum monitor_delivery d;
+	bool known;
+	u64 old = 0;
 
-	if (tvx_msr_write(v, (u32)v->gprs[TVX_RCX], val))
+	if (monitor_msr_watched(s, msr)) {
+		known = !tvx_msr_read(v, msr, &old);
+		d = monitor_msr_event(s, msr, known, old, val);
+		if (d != MONITOR_NONE)
+			return tvx_msr_event(v, msr, val, known, known ? old : 0, d);
+	}
+	if (tvx_msr_write(v, msr, val))
 		return tvx_inject_gp(v);
 	tvx_skip_insn(v);
 	return TVX_EXIT_RESUME;

@@ -16,6 +16,7 @@ int handle_xsetbv(struct tvx_vcpu *v);
 int handle_cr(struct tvx_vcpu *v);
 int handle_dr(struct tvx_vcpu *v);
 int tvx_cr_check(struct tvx_vcpu *v, unsigned int cr, u64 *val, bool *flush);
+int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val);
 int tvx_cr_write(struct tvx_vcpu *v, unsigned int cr, u64 val, bool flush);
 
 #endif /* _THINVMX_VMX_EXIT_REG_H */

@@ -29,6 +29,8 @@ static const struct {
 	{ THINVMX_MONITOR_RO_MMIO_WRITE, false, -1 },
 };
 
+/* MSR is a kind of its own: it needs msr, tested in test_msr_watch */
+
 static int kind_index(u32 kind)
 {
 	unsigned int i;
@@ -63,9 +65,10 @@ static void test_validate_every_combination(void **state)
 		for (mode = 0; mode < 6; mode++) {
 			for (f = 0; f < ARRAY_SIZE(flag_values); f++) {
 				u32 flags = flag_values[f];
-				bool ok = k >= 0 && mode <= SYNC &&
+				bool msr = kind == THINVMX_MONITOR_MSR;
+				bool ok = (k >= 0 || msr) && mode <= SYNC &&
 					  (flags == 0 || (flags == ON_CHANGE &&
-							  kinds[k].on_change_ok));
+							  (msr || kinds[k].on_change_ok)));
 				struct monitor_settings s = { 0 }, before;
 				struct thinvmx_monitor m = {
 					.kind = kind, .mode = mode, .flags = flags,
@@ -73,6 +76,8 @@ static void test_validate_every_combination(void **state)
 
 				assert_int_equal(ok ? 0 : -EINVAL,
 						 monitor_validate(kind, mode, flags));
+				if (msr)
+					continue;	/* its set: test_msr_watch */
 				memset(&s, 0x5a & ~MONITOR_MODE_MASK, sizeof(s));
 				before = s;
 				assert_int_equal(ok ? 0 : -EINVAL, monitor_set(&s, &m));
@@ -105,7 +110,7 @@ static void test_set_get(void **state)
 			assert_int_equal(kinds[i].kind, m.kind);
 			assert_int_equal(mode, m.mode);
 			assert_int_equal(flags, m.flags);
-			assert_int_equal(0, m.pad);
+			assert_int_equal(0, m.msr);
 			assert_int_equal(0, m.reserved[0]);
 			assert_int_equal(0, m.reserved[1]);
 			assert_int_equal(delivery_of(mode), monitor_delivery(&s, kinds[i].kind));
@@ -136,9 +141,9 @@ static void test_set_reserved(void **state)
 	struct monitor_settings s = { 0 };
 	struct thinvmx_monitor m = { .kind = THINVMX_MONITOR_CR3, .mode = SYNC };
 
-	m.pad = 1;
+	m.msr = 1;
 	assert_int_equal(-EINVAL, monitor_set(&s, &m));
-	m.pad = 0;
+	m.msr = 0;
 	m.reserved[0] = 1;
 	assert_int_equal(-EINVAL, monitor_set(&s, &m));
 	m.reserved[0] = 0;
@@ -318,6 +323,7 @@ static u32 allowed(u16 reason)
 	case THINVMX_EVENT_CR0:
 	case THINVMX_EVENT_CR3:
 	case THINVMX_EVENT_CR4:
+	case THINVMX_EVENT_MSR:
 		return any | THINVMX_RESPONSE_DENY;
 	case THINVMX_EVENT_INT3:
 		return any | THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SKIP;
@@ -346,7 +352,7 @@ static void test_response_every_kind(void **state)
 	u32 flags;
 
 	for (reason = THINVMX_EVENT_CR0; reason < THINVMX_EVENT_NR_REASONS; reason++) {
-		bool is_cr = reason <= THINVMX_EVENT_CR4;
+		bool is_cr = reason <= THINVMX_EVENT_CR4 || reason == THINVMX_EVENT_MSR;
 
 		for (flags = 0; flags <= THINVMX_RESPONSE_FLAGS; flags++) {
 			struct monitor_wait w = { .seq = 77, .reason = reason };
@@ -481,7 +487,8 @@ static void test_default_actions(void **state)
 	for (reason = 0; reason <= THINVMX_EVENT_NR_REASONS; reason++) {
 		u32 want = 0;
 
-		if (reason >= THINVMX_EVENT_CR0 && reason <= THINVMX_EVENT_CR4)
+		if ((reason >= THINVMX_EVENT_CR0 && reason <= THINVMX_EVENT_CR4) ||
+		    reason == THINVMX_EVENT_MSR)
 			want = MONITOR_ACT_APPLY_CR | MONITOR_ACT_SKIP;
 		else if (reason == THINVMX_EVENT_INT3)
 			want = MONITOR_ACT_REINJECT_BP;
@@ -532,12 +539,76 @@ static void test_spin_next(void **state)
 			 monitor_spin_next(0x90000000u, 1, 0xffffffffu, 0xf0000000u));
 }
 
+static void set_msr(struct monitor_settings *s, u32 msr, u32 mode, u32 flags,
+		    int want)
+{
+	struct thinvmx_monitor m = {
+		.kind = THINVMX_MONITOR_MSR, .mode = mode, .flags = flags, .msr = msr,
+	};
+
+	assert_int_equal(want, monitor_set(s, &m));
+}
+
+/* The watched set: one slot per MSR, each with its mode, full at 16. */
+static void test_msr_watch(void **state)
+{
+	struct monitor_settings s = { 0 };
+	struct thinvmx_monitor m;
+	u32 i;
+
+	/* kind 7 is SINGLESTEP's reason, not a kind */
+	assert_int_equal(-EINVAL, monitor_validate(THINVMX_EVENT_SINGLESTEP, ASYNC, 0));
+	assert_int_equal(0, monitor_validate(THINVMX_MONITOR_MSR, SYNC, ON_CHANGE));
+	assert_false(monitor_msr_watched(&s, 0xc0000082));
+	set_msr(&s, 0xc0000082, ASYNC, 0, 0);
+	set_msr(&s, 0, SYNC, ON_CHANGE, 0);	/* MSR 0 is an MSR too */
+	assert_true(monitor_msr_watched(&s, 0xc0000082));
+	assert_true(monitor_msr_watched(&s, 0));
+	assert_false(monitor_msr_watched(&s, 0xc0000081));
+	assert_int_equal(MONITOR_ASYNC, monitor_msr_event(&s, 0xc0000082, true, 5, 5));
+	assert_int_equal(MONITOR_NONE, monitor_msr_event(&s, 0, true, 5, 5));
+	assert_int_equal(MONITOR_SYNC, monitor_msr_event(&s, 0, true, 5, 6));
+	assert_int_equal(MONITOR_SYNC, monitor_msr_event(&s, 0, false, 5, 5));
+	assert_int_equal(MONITOR_NONE, monitor_msr_event(&s, 1, true, 5, 6));
+	/* the MSR kind is not a per-kind setting */
+	assert_int_equal(MONITOR_NONE, monitor_delivery(&s, THINVMX_MONITOR_MSR));
+	/* changing one keeps its slot */
+	set_msr(&s, 0xc0000082, SYNC, 0, 0);
+	assert_int_equal(MONITOR_SYNC, monitor_msr_event(&s, 0xc0000082, true, 5, 5));
+	m = (struct thinvmx_monitor){ .kind = THINVMX_MONITOR_MSR, .msr = 0 };
+	assert_int_equal(0, monitor_get(&s, &m));
+	assert_int_equal(SYNC, m.mode);
+	assert_int_equal(ON_CHANGE, m.flags);
+	assert_int_equal(0, m.msr);
+	m = (struct thinvmx_monitor){ .kind = THINVMX_MONITOR_MSR, .msr = 77 };
+	assert_int_equal(0, monitor_get(&s, &m));
+	assert_int_equal(DISABLED, m.mode);
+	assert_int_equal(77, m.msr);
+	/* msr only with the MSR kind */
+	m = (struct thinvmx_monitor){ .kind = THINVMX_MONITOR_CR0, .msr = 1 };
+	assert_int_equal(-EINVAL, monitor_set(&s, &m));
+	/* sixteen at most; disabling frees a slot; disabling an unwatched one is fine */
+	for (i = 2; i < THINVMX_MONITOR_MSRS; i++)
+		set_msr(&s, 0x100 + i, ASYNC, 0, 0);
+	set_msr(&s, 0x200, ASYNC, 0, -ENOSPC);
+	assert_false(monitor_msr_watched(&s, 0x200));
+	set_msr(&s, 0x300, DISABLED, 0, 0);
+	set_msr(&s, 0x102, DISABLED, 0, 0);
+	assert_false(monitor_msr_watched(&s, 0x102));
+	set_msr(&s, 0x200, ASYNC, 0, 0);
+	assert_true(monitor_msr_watched(&s, 0x200));
+	monitor_reset(&s);
+	assert_false(monitor_msr_watched(&s, 0x200));
+	assert_false(monitor_msr_watched(&s, 0xc0000082));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validate_every_combination),
 		cmocka_unit_test(test_set_get),
 		cmocka_unit_test(test_set_reserved),
+		cmocka_unit_test(test_msr_watch),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_cr_events),
 		cmocka_unit_test(test_cr_on_change_values),
