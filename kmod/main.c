@@ -19,6 +19,7 @@
 #include "../uapi/thinvmx.h"
 #include "domain.h"
 #include "host/host.h"
+#include "host/host_event.h"
 #include "iommu/assign.h"
 #include "msix/ro_mmio.h"
 #include "netlink.h"
@@ -176,6 +177,8 @@ static long tvx_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg
 		return capable(CAP_SYS_ADMIN) ? tvx_host_disable() : -EPERM;
 	case THINVMX_HOST_STATUS:
 		return capable(CAP_SYS_ADMIN) ? tvx_ioctl_host_status(argp) : -EPERM;
+	case THINVMX_HOST_ATTACH:
+		return capable(CAP_SYS_ADMIN) ? tvx_host_attach(argp) : -EPERM;
 	default:
 		return -ENOTTY;
 	}

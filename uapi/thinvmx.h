@@ -53,6 +53,7 @@
  *   0x50  /dev       THINVMX_HOST_ENABLE        -
  *   0x51  /dev       THINVMX_HOST_DISABLE       -
  *   0x52  /dev       THINVMX_HOST_STATUS        struct thinvmx_host_status (out)
+ *   0x53  /dev       THINVMX_HOST_ATTACH        struct thinvmx_attach_monitor (in/out)
  *
  * THINVMX_INJECT_TRAP is taken on a listener fd as well.
  *
@@ -663,10 +664,44 @@ static_assert(sizeof(struct thinvmx_iommu_probe) == 64,
  * every online CPU (DESIGN.md, "Host mode"). THINVMX_HOST_ENABLE: -EBUSY
  * when it is on already, while guest domains exist, or when another
  * hypervisor holds VMX; -EOPNOTSUPP without usable VMX.
- * THINVMX_HOST_DISABLE: -EINVAL when it is off. All three need
+ * THINVMX_HOST_DISABLE: -EINVAL when it is off. All four need
  * CAP_SYS_ADMIN (-EPERM).
+ *
+ * Guard policies (module parameters host_pin_cr, host_pin_msr; the
+ * netlink command THINVMX_CMD_HOST_POLICY), enforced on every CPU while
+ * host mode is on:
+ * - PIN_CR: a MOV to CR4 clearing SMEP, SMAP or UMIP, or to CR0 clearing
+ *   WP, of those that were set when the policy came on, is done with
+ *   those bits kept set; the rest of the write happens.
+ * - PIN_MSR: a WRMSR changing LSTAR, STAR, CSTAR, SYSCALL_MASK (FMASK)
+ *   or SYSENTER_CS/ESP/EIP -- where a system call enters the kernel -- is
+ *   dropped: the instruction completes without effect, no #GP. A #GP in
+ *   kernel code that used wrmsrl() rather than wrmsrl_safe() is an oops
+ *   (or a panic with panic_on_oops), which would turn a refused attack
+ *   into a denial of service; a write of the value the MSR holds is done.
+ * Each refusal is counted (cr_pin_refused, msr_pin_refused) and, while a
+ * listener is attached, reported as a CR or MSR event with
+ * THINVMX_EVENT_F_DENIED (regs.rip: who tried; vcpu: the CPU), whatever
+ * the listener monitors.
+ *
+ * THINVMX_HOST_ATTACH: the host's one listener (-EBUSY while another is
+ * attached), with the domain listener's ABI (uapi/thinvmx_introspect.h):
+ * a ring pair per possible CPU (nr_vcpus out: CPU ids 0..nr_vcpus-1;
+ * nr_vcpus in must be 0), SET_MONITOR/GET_MONITOR for CR0, CR3, CR4,
+ * INT3, MSR and RO_MMIO_WRITE (MEM_ACCESS: -EINVAL). Async only: a sync
+ * mode gets -EOPNOTSUPP, because the CPU that would wait for the answer is
+ * a host CPU, in any context (interrupts off, any lock held), and the
+ * daemon that answers may need that very CPU or lock. A full ring
+ * therefore drops the event, counted in its header's lost (and in
+ * events_lost), never silently. The host's own INT3s (kprobes, text
+ * patching, debuggers) are always delivered to its #BP handler after the
+ * event. Closing the fd turns every kind off on every CPU. Works with
+ * host mode on or off (events come while it is on).
  */
 #define THINVMX_HOST_ON			_BITUL(0)  /* host mode is on */
+#define THINVMX_HOST_PIN_CR		_BITUL(1)  /* CR pinning policy on */
+#define THINVMX_HOST_PIN_MSR		_BITUL(2)  /* MSR pinning policy on */
+#define THINVMX_HOST_LISTENER		_BITUL(3)  /* a host listener is attached */
 
 /* struct thinvmx_host_status.exits[]: VM exits by kind, summed over CPUs */
 #define THINVMX_HOST_EXIT_CPUID		0
@@ -680,6 +715,7 @@ static_assert(sizeof(struct thinvmx_iommu_probe) == 64,
 #define THINVMX_HOST_EXIT_CR		8
 #define THINVMX_HOST_EXIT_EPT		9  /* EPT violation or misconfiguration */
 #define THINVMX_HOST_EXIT_OTHER		10 /* anything else (counted, resumed) */
+#define THINVMX_HOST_EXIT_EXCEPTION	11 /* #BP, while INT3 events are on */
 #define THINVMX_HOST_EXIT_MAX		16
 
 struct thinvmx_host_status {
@@ -705,7 +741,10 @@ struct thinvmx_host_status {
 	__u64 msix_undecoded;	/* not a plain MOV store: #GP, nothing done */
 	__u32 msix_regions;	/* tables, PBAs and ranges covered now */
 	__u32 msix_frames;	/* frames read-only to the host now */
-	__u64 reserved[4];	/* zero */
+	__u64 cr_pin_refused;	/* CR writes PIN_CR kept the bits set in */
+	__u64 msr_pin_refused;	/* WRMSRs PIN_MSR dropped */
+	__u64 events;		/* host events written into the rings */
+	__u64 events_lost;	/* host events a full ring dropped */
 };
 
 static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 48 + 32,
@@ -715,6 +754,8 @@ static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 48 + 32,
 #define THINVMX_HOST_DISABLE	_IO(THINVMX_IOC_MAGIC, 0x51)
 #define THINVMX_HOST_STATUS \
 	_IOR(THINVMX_IOC_MAGIC, 0x52, struct thinvmx_host_status)
+#define THINVMX_HOST_ATTACH \
+	_IOWR(THINVMX_IOC_MAGIC, 0x53, struct thinvmx_attach_monitor)
 
 /* vCPU registers */
 struct thinvmx_regs {

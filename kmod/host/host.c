@@ -35,6 +35,7 @@
 #include "host/host.h"
 #include "host/host_cpu.h"
 #include "host/host_msix.h"
+#include "host/host_event.h"
 #include "pages.h"
 #include "vmx/caps.h"
 #include "vmx/host_caps.h"
@@ -219,6 +220,7 @@ static int host_prepare(void)
 	if (!cfg->msr_bitmap || !cfg->root_pgd)
 		goto nomem;
 	host_msr_bitmap(page_address(cfg->msr_bitmap));
+	tvx_host_msr_bitmap_apply();	/* pinned and watched MSRs */
 	for_each_possible_cpu(cpu) {
 		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
 		struct page *stack;
@@ -556,7 +558,17 @@ void tvx_host_status(struct thinvmx_host_status *st)
 		st->msix_pba += READ_ONCE(hc->msix[TVX_HMSIX_PBA]);
 		st->msix_passed += READ_ONCE(hc->msix[TVX_HMSIX_PASSED]);
 		st->msix_undecoded += READ_ONCE(hc->msix[TVX_HMSIX_UNDECODED]);
+		st->cr_pin_refused += READ_ONCE(hc->cr_pin_refused);
+		st->msr_pin_refused += READ_ONCE(hc->msr_pin_refused);
+		st->events += READ_ONCE(hc->events);
+		st->events_lost += READ_ONCE(hc->events_lost);
 	}
+	if (READ_ONCE(tvx_host_mon.pin_cr))
+		st->flags |= THINVMX_HOST_PIN_CR;
+	if (READ_ONCE(tvx_host_mon.pin_msr))
+		st->flags |= THINVMX_HOST_PIN_MSR;
+	if (READ_ONCE(tvx_host_mon.lsn))
+		st->flags |= THINVMX_HOST_LISTENER;
 	mutex_unlock(&tvx_host_lock);
 }
 
@@ -590,6 +602,7 @@ int tvx_host_init(void)
 		return ret;
 	}
 	register_syscore_ops(&host_syscore_ops);
+	tvx_host_policy_init();
 	if (tvx_host_param) {
 		ret = tvx_host_enable();
 		if (ret) {

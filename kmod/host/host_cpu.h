@@ -53,6 +53,8 @@ enum {
 	TVX_HMSIX_UNDECODED,
 	TVX_HMSIX_MAX,
 };
+/* ... and of the one that loads the event and policy settings (host_event.c) */
+#define TVX_HOST_VMCALL_REFRESH	0x7476782d72656672ULL	/* "tvx-refr" */
 
 struct tvx_host_cpu {
 	struct vmx_loaded_vmcs vmcs;
@@ -66,6 +68,10 @@ struct tvx_host_cpu {
 	bool on;
 	u64 exits[THINVMX_HOST_EXIT_MAX];	/* written in root mode only */
 	u64 msix[TVX_HMSIX_MAX];		/* written in root mode only */
+	u64 cr_pin_refused;			/* likewise */
+	u64 msr_pin_refused;
+	u64 events;
+	u64 events_lost;
 };
 
 DECLARE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
@@ -98,6 +104,7 @@ int tvx_host_resume_failed(struct tvx_host_regs *regs);
 void tvx_host_skip(unsigned int len);
 void tvx_host_inject(unsigned int vector, bool has_error);
 void tvx_host_invept(void);
+bool tvx_host_msr_vmx(u32 msr);
 
 /* host_ept.c */
 struct tvx_host_ept {

@@ -8,9 +8,11 @@
  *
  * Few things exit at all (host.c sets the controls): CPUID, XSETBV, INVD,
  * GETSEC and the VMX instructions (architecturally), the MSRs of the MSR
- * bitmap (IA32_FEATURE_CONTROL and the VMX capability MSRs) and MSRs
- * outside the bitmap's ranges, and writes changing the CR0/CR4 bits VMX
- * fixes. Return contract of the handlers: 0 resumes the guest, 1 means
+ * bitmap (IA32_FEATURE_CONTROL and the VMX capability MSRs; writes to
+ * pinned and watched MSRs) and MSRs outside the bitmap's ranges, and
+ * writes changing the CR0/CR4 bits VMX fixes, pinned or monitored bits;
+ * while the host's listener asks for them, CR3 loads and INT3
+ * (host_event.c sets those controls). Return contract of the handlers: 0 resumes the guest, 1 means
  * host_leave() built the IRET frame and the CPU goes on natively.
  */
 #include <linux/kprobes.h>
@@ -23,6 +25,7 @@
 
 #include "host/host_cpu.h"
 #include "host/host_msix.h"
+#include "host/host_event.h"
 #include "vmx/vmx_bits.h"
 #include "vmx/vmx_ops.h"
 #include "vmx/xcr0.h"
@@ -148,7 +151,7 @@ static void handle_xsetbv(struct tvx_host_regs *r)
  * outside the bitmap's ranges exits always: it is read or written here,
  * with a #GP where the CPU refuses it.
  */
-static bool host_msr_vmx(u32 msr)
+bool tvx_host_msr_vmx(u32 msr)
 {
 	return msr == VMX_MSR_FEATURE_CONTROL ||
 	       (msr >= VMX_MSR_BASIC && msr <= MSR_IA32_VMX_PROCBASED_CTLS3);
@@ -162,7 +165,7 @@ static void handle_msr_read(struct tvx_host_regs *r)
 	if (msr == VMX_MSR_FEATURE_CONTROL) {
 		rdmsrl(msr, val);
 		val &= ~(VMXCAP_FEATCTL_VMX_INSIDE_SMX | VMXCAP_FEATCTL_VMX_OUTSIDE_SMX);
-	} else if (host_msr_vmx(msr) || rdmsrl_safe(msr, &val)) {
+	} else if (tvx_host_msr_vmx(msr) || rdmsrl_safe(msr, &val)) {
 		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
@@ -171,15 +174,109 @@ static void handle_msr_read(struct tvx_host_regs *r)
 	host_skip();
 }
 
+/*
+ * The MSRs whose guest value a VM exit saves into the VMCS and a VM entry
+ * loads from it: once they exit (pinned or watched), their reads and
+ * writes are the VMCS fields, or the entry would undo the write.
+ */
+static bool host_msr_vmcs(u32 msr, u32 *field)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS:
+		*field = GUEST_SYSENTER_CS;
+		return true;
+	case MSR_IA32_SYSENTER_ESP:
+		*field = GUEST_SYSENTER_ESP;
+		return true;
+	case MSR_IA32_SYSENTER_EIP:
+		*field = GUEST_SYSENTER_EIP;
+		return true;
+	case MSR_FS_BASE:
+		*field = GUEST_FS_BASE;
+		return true;
+	case MSR_GS_BASE:
+		*field = GUEST_GS_BASE;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int host_msr_get(u32 msr, u64 *val)
+{
+	u32 field;
+
+	if (host_msr_vmcs(msr, &field)) {
+		*val = field == GUEST_SYSENTER_CS ? vmcs_read32(field) : vmcs_readl(field);
+		return 0;
+	}
+	return rdmsrl_safe(msr, val);
+}
+
+static int host_msr_put(u32 msr, u64 val)
+{
+	u32 field;
+
+	if (!host_msr_vmcs(msr, &field))
+		return wrmsrl_safe(msr, val);
+	if (field != GUEST_SYSENTER_CS && !__is_canonical_address(val, 48))
+		return -EINVAL;		/* 4-level paging: the kernel's */
+	if (field == GUEST_SYSENTER_CS)
+		vmcs_write32(field, val);
+	else
+		vmcs_writel(field, val);
+	return 0;
+}
+
+static void host_msr_event(struct tvx_host_regs *r, u32 msr, u64 val, bool known,
+			   u64 old, u32 flags)
+{
+	struct thinvmx_event *ev = tvx_host_ev_begin(r, THINVMX_EVENT_MSR);
+
+	if (!ev)
+		return;
+	ev->u.msr.msr = msr;
+	ev->u.msr.new_value = val;
+	if (known) {
+		ev->u.msr.old_value = old;
+		flags |= THINVMX_EVENT_F_OLD_VALID;
+	}
+	tvx_host_ev_send(ev, flags);
+}
+
+/*
+ * WRMSR: a pinned MSR keeps its value (the write is dropped, counted and
+ * reported; one of the value it has is done); a watched one is reported
+ * once written; a write the CPU refuses is #GP, unreported.
+ */
 static void handle_msr_write(struct tvx_host_regs *r)
 {
 	u32 msr = r->gpr[HREG_RCX];
 	u64 val = (u32)r->gpr[HREG_RAX] | (r->gpr[HREG_RDX] << 32);
+	const struct monitor_settings *s = &tvx_host_mon.s;
+	bool pinned = tvx_host_msr_pinned(msr);
+	bool watched = monitor_msr_watched(s, msr);
+	bool known = false;
+	u64 old = 0;
 
-	if (host_msr_vmx(msr) || wrmsrl_safe(msr, val)) {
+	if (tvx_host_msr_vmx(msr)) {
 		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
+	if (pinned || watched)
+		known = !host_msr_get(msr, &old);
+	if (pinned && (!known || old != val)) {
+		this_cpu_inc(tvx_host_cpus.msr_pin_refused);
+		host_msr_event(r, msr, val, known, old, THINVMX_EVENT_F_DENIED);
+		host_skip();
+		return;
+	}
+	if (host_msr_put(msr, val)) {
+		tvx_host_inject(X86_TRAP_GP, true);
+		return;
+	}
+	if (watched && monitor_msr_event(s, msr, known, old, val) != MONITOR_NONE)
+		host_msr_event(r, msr, val, known, old, 0);
 	host_skip();
 }
 
@@ -189,12 +286,66 @@ static unsigned long host_reg_read(struct tvx_host_regs *r, unsigned int n)
 }
 
 /*
- * A MOV to CR0 or CR4 that changes a bit VMX fixes: in VMX operation the
- * CPU raises #GP for that, and so does this (the guest is a kernel that
- * believes itself in VMX operation: CR4.VMXE reads 1). Any other value is
- * written as asked. CR3 exits only on CPUs that cannot turn CR3 exiting
- * off: it is moved as asked (without VPID, every entry flushes the TLB
- * anyway, so the no-flush bit 63 is dropped).
+ * A CR write is reported when the register is monitored (on-change-only
+ * honoured), and always when a policy refused part of it (DENIED):
+ * new_value is what the guest asked for, the register now holds it with
+ * the pinned bits set.
+ */
+static void host_cr_event(struct tvx_host_regs *r, unsigned int cr,
+			  unsigned long old, unsigned long val, bool denied)
+{
+	static const u16 reason[5] = {
+		[0] = THINVMX_EVENT_CR0, [3] = THINVMX_EVENT_CR3,
+		[4] = THINVMX_EVENT_CR4,
+	};
+	struct thinvmx_event *ev;
+
+	if (!denied && monitor_cr_event(&tvx_host_mon.s, cr, old, val) == MONITOR_NONE)
+		return;
+	ev = tvx_host_ev_begin(r, reason[cr]);
+	if (!ev)
+		return;
+	ev->u.cr.new_value = val;
+	ev->u.cr.old_value = old;
+	tvx_host_ev_send(ev, denied ? THINVMX_EVENT_F_DENIED : 0);
+}
+
+/*
+ * Write CR0 or CR4 as the guest asks, with what PIN_CR pins kept set.
+ * A change of a bit VMX fixes is #GP, as in VMX operation (the guest is a
+ * kernel that believes itself in it: CR4.VMXE reads 1). The read shadow
+ * follows the register, so owning more bits (pinned, monitored) changes
+ * nothing the host reads. Return: false after a #GP.
+ */
+static bool host_cr_put(struct tvx_host_regs *r, unsigned int cr,
+			unsigned long val)
+{
+	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
+	u32 field = cr ? GUEST_CR4 : GUEST_CR0;
+	u32 shadow = cr ? CR4_READ_SHADOW : CR0_READ_SHADOW;
+	unsigned long fixed = cr ? cfg->cr4_mask : cfg->cr0_mask;
+	unsigned long pin = cr ? READ_ONCE(tvx_host_mon.cr4_pin) :
+				 READ_ONCE(tvx_host_mon.cr0_pin);
+	unsigned long old = vmcs_readl(field), denied;
+
+	if ((val & fixed) != (vmcs_readl(shadow) & fixed)) {
+		tvx_host_inject(X86_TRAP_GP, true);
+		return false;
+	}
+	denied = pin & old & ~val;
+	vmcs_writel(field, val | denied);
+	vmcs_writel(shadow, val | denied);
+	if (denied)
+		this_cpu_inc(tvx_host_cpus.cr_pin_refused);
+	host_cr_event(r, cr, old, val, denied);
+	return true;
+}
+
+/*
+ * MOV to CR0/CR4 exits for the bits owned (fixed, pinned, monitored), so
+ * do CLTS and LMSW then; MOV to CR3 while CR3 is monitored (or on CPUs
+ * that cannot turn CR3 exiting off). CR3 is moved as asked (without VPID,
+ * every entry flushes the TLB anyway, so the no-flush bit 63 is dropped).
  */
 static void handle_cr(struct tvx_host_regs *r)
 {
@@ -202,8 +353,7 @@ static void handle_cr(struct tvx_host_regs *r)
 	unsigned int cr = qual & VMX_CR_QUAL_NUM_MASK;
 	unsigned int type = (qual >> VMX_CR_QUAL_TYPE_SHIFT) & 3;
 	unsigned int reg = (qual >> VMX_CR_QUAL_REG_SHIFT) & 15;
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
-	unsigned long val;
+	unsigned long val, old;
 
 	if (type == VMX_CR_TYPE_MOV_FROM && cr == 3) {
 		if (reg == HREG_RSP)
@@ -213,37 +363,73 @@ static void handle_cr(struct tvx_host_regs *r)
 		host_skip();
 		return;
 	}
-	if (type != VMX_CR_TYPE_MOV_TO) {
-		/* LMSW or CLTS touching an owned bit: none of them may change */
+	old = vmcs_readl(GUEST_CR0);
+	switch (type) {
+	case VMX_CR_TYPE_CLTS:
+		if (host_cr_put(r, 0, old & ~X86_CR0_TS))
+			host_skip();
+		return;
+	case VMX_CR_TYPE_LMSW:
+		/* the low four bits; LMSW sets PE but never clears it */
+		val = (qual >> 16) & 0xf;
+		if (host_cr_put(r, 0, (old & ~0xeUL) | val))
+			host_skip();
+		return;
+	case VMX_CR_TYPE_MOV_TO:
+		break;
+	default:
 		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
 	val = host_reg_read(r, reg);
 	switch (cr) {
 	case 0:
-		if ((val & cfg->cr0_mask) != (vmcs_readl(CR0_READ_SHADOW) & cfg->cr0_mask)) {
-			tvx_host_inject(X86_TRAP_GP, true);
+	case 4:
+		if (!host_cr_put(r, cr, val))
 			return;
-		}
-		vmcs_writel(GUEST_CR0, val);
-		vmcs_writel(CR0_READ_SHADOW, val);
 		break;
 	case 3:
+		old = vmcs_readl(GUEST_CR3);
 		vmcs_writel(GUEST_CR3, val & ~BIT_ULL(63));
-		break;
-	case 4:
-		if ((val & cfg->cr4_mask) != (vmcs_readl(CR4_READ_SHADOW) & cfg->cr4_mask)) {
-			tvx_host_inject(X86_TRAP_GP, true);
-			return;
-		}
-		vmcs_writel(GUEST_CR4, val);
-		vmcs_writel(CR4_READ_SHADOW, val);
+		host_cr_event(r, 3, old, val, false);
 		break;
 	default:
 		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
 	host_skip();
+}
+
+/*
+ * An exception the exception bitmap caught: only #BP, while INT3 is
+ * monitored. Reported, then delivered to the host's own handler exactly
+ * as it came (a software exception with its instruction length: RIP is
+ * still on the INT3), so kprobes, text patching and debuggers work on.
+ */
+static void handle_exception(struct tvx_host_regs *r)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	u32 entry = info & (INTR_INFO_VECTOR_MASK | INTR_INFO_INTR_TYPE_MASK |
+			    INTR_INFO_DELIVER_CODE_MASK | INTR_INFO_VALID_MASK);
+	u32 len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	struct thinvmx_event *ev;
+
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_BP &&
+	    monitor_delivery(&tvx_host_mon.s, THINVMX_MONITOR_INT3) != MONITOR_NONE) {
+		ev = tvx_host_ev_begin(r, THINVMX_EVENT_INT3);
+		if (ev) {
+			ev->u.int3.gla = vmcs_readl(GUEST_RIP);
+			ev->u.int3.offset = offset_in_page(ev->u.int3.gla);
+			ev->u.int3.insn_len = len;
+			ev->u.int3.access = THINVMX_EVENT_ACCESS_X;
+			tvx_host_ev_send(ev, THINVMX_EVENT_F_GLA_VALID);
+		}
+	}
+	if (info & INTR_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, entry);
+	vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, len);
 }
 
 /*
@@ -332,26 +518,34 @@ void tvx_host_invept(void)
 }
 
 /*
- * The module's own VMCALLs: from tvx_host_vmcall(), CPL 0. Leaving host
- * mode, and INVEPT after host-side code changed a leaf of the identity
- * EPT (tvx_host_ept_protect()).
+ * The module's own VMCALLs, from tvx_host_vmcall() at CPL 0: leave host
+ * mode; INVEPT after host-side code changed a leaf of the identity EPT
+ * (tvx_host_ept_protect()); load the event and policy settings into this
+ * CPU's VMCS (host_event.c).
  */
 static int handle_vmcall(struct tvx_host_regs *r)
 {
-	if (vmcs_readl(GUEST_RIP) == (unsigned long)tvx_host_vmcall_insn &&
-	    host_cpl() == 0) {
-		switch (r->gpr[HREG_RAX]) {
-		case TVX_HOST_VMCALL_LEAVE:
-			host_count(THINVMX_HOST_EXIT_VMCALL);
-			r->gpr[HREG_RAX] = 0;
-			return host_leave(r, true);
-		case TVX_HOST_VMCALL_INVEPT:
-			host_count(THINVMX_HOST_EXIT_VMCALL);
-			tvx_host_invept();
-			r->gpr[HREG_RAX] = 0;
-			host_skip();
-			return 0;
-		}
+	bool ours = vmcs_readl(GUEST_RIP) == (unsigned long)tvx_host_vmcall_insn &&
+		    host_cpl() == 0;
+
+	if (ours && r->gpr[HREG_RAX] == TVX_HOST_VMCALL_LEAVE) {
+		host_count(THINVMX_HOST_EXIT_VMCALL);
+		r->gpr[HREG_RAX] = 0;
+		return host_leave(r, true);
+	}
+	if (ours && r->gpr[HREG_RAX] == TVX_HOST_VMCALL_INVEPT) {
+		host_count(THINVMX_HOST_EXIT_VMCALL);
+		tvx_host_invept();
+		r->gpr[HREG_RAX] = 0;
+		host_skip();
+		return 0;
+	}
+	if (ours && r->gpr[HREG_RAX] == TVX_HOST_VMCALL_REFRESH) {
+		host_count(THINVMX_HOST_EXIT_VMCALL);
+		tvx_host_vmcs_monitor();
+		r->gpr[HREG_RAX] = 0;
+		host_skip();
+		return 0;
 	}
 	host_count(THINVMX_HOST_EXIT_VMX_INSN);
 	tvx_host_inject(X86_TRAP_UD, false);
@@ -416,6 +610,10 @@ int tvx_host_handle_exit(struct tvx_host_regs *r)
 	case EXIT_REASON_CR_ACCESS:
 		host_count(THINVMX_HOST_EXIT_CR);
 		handle_cr(r);
+		return 0;
+	case EXIT_REASON_EXCEPTION_NMI:
+		host_count(THINVMX_HOST_EXIT_EXCEPTION);
+		handle_exception(r);
 		return 0;
 	case EXIT_REASON_EPT_VIOLATION:
 		/* a write to a read-only MSI-X frame (host_mmio.c) */

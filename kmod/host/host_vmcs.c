@@ -16,6 +16,7 @@
 #include <asm/special_insns.h>
 
 #include "host/host_cpu.h"
+#include "host/host_event.h"
 #include "vmx/vmx_bits.h"
 #include "vmx/vmx_ops.h"
 
@@ -228,6 +229,8 @@ void tvx_host_vmcs_setup(struct tvx_host_cpu *hc)
 	vmcs_writel(CR0_READ_SHADOW, read_cr0());
 	vmcs_writel(CR4_GUEST_HOST_MASK, cfg->cr4_mask);
 	vmcs_writel(CR4_READ_SHADOW, __read_cr4());
+	/* the masks, CR3 exiting and #BP as the host's events and policies want */
+	tvx_host_vmcs_monitor();
 
 	host_vmcs_root(hc, &gdt, &idt);
 	host_vmcs_guest(&gdt, &idt);

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host mode's events and guard policies (uapi/thinvmx.h, "Host mode").
+ *
+ * Events: THINVMX_HOST_ATTACH gives the host one listener fd with the
+ * domain listener's ABI -- a request ring per possible CPU in its mmap,
+ * SET_MONITOR/GET_MONITOR -- but async only. Root mode writes a record
+ * straight into the ring of the CPU it runs on (one producer per ring:
+ * that CPU's root mode, which nothing re-enters); a full ring counts the
+ * event in the header's lost. Root mode runs in whatever context the host
+ * was in, so it never sleeps, takes no lock and calls no wake_up(): it
+ * queues this ring's irq_work, which is NMI-safe (a self-IPI, taken once
+ * the CPU is back in the host with interrupts on), and whose handler wakes
+ * the daemon's poll.
+ *
+ * Guard policies: PIN_CR keeps CR4.SMEP/SMAP/UMIP and CR0.WP set (the
+ * bits are in the CR0/CR4 guest/host masks while pinned, so clearing one
+ * exits); PIN_MSR drops writes changing the syscall-entry MSRs (in the
+ * MSR bitmap while pinned). host_exit.c enforces both.
+ *
+ * Root-mode state -- struct tvx_host_mon, the MSR bitmap, the VMCS
+ * controls -- changes only in the host_state_*() functions below, one per
+ * change, each ending with host_refresh_all() where a VMCS must follow:
+ * every CPU in host mode asks its root mode, by the module's own VMCALL,
+ * to load the settings into its VMCS. Once host-side code can no longer
+ * write root-mode memory, each of them becomes one hypercall. The same
+ * IPIs are the barrier that detach needs: when they are done, no root mode
+ * is still inside an exit handler that read the old listener (handlers
+ * run with interrupts off).
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cpu.h>
+#include <linux/file.h>
+#include <linux/kprobes.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <asm/msr-index.h>
+#include <asm/special_insns.h>
+#include <asm/trapnr.h>
+
+#include "host/host_cpu.h"
+#include "host/host_event.h"
+#include "vmx/vmx_bits.h"
+#include "vmx/vmx_ops.h"
+
+struct tvx_host_mon tvx_host_mon;
+
+static DEFINE_MUTEX(tvx_host_ev_lock);	/* attach, detach, policies */
+
+static bool tvx_host_pin_cr_param;
+module_param_named(host_pin_cr, tvx_host_pin_cr_param, bool, 0444);
+MODULE_PARM_DESC(host_pin_cr,
+		 "host mode: keep CR4.SMEP/SMAP/UMIP and CR0.WP set (netlink changes it)");
+
+static bool tvx_host_pin_msr_param;
+module_param_named(host_pin_msr, tvx_host_pin_msr_param, bool, 0444);
+MODULE_PARM_DESC(host_pin_msr,
+		 "host mode: drop writes to the syscall-entry MSRs (netlink changes it)");
+
+/* The MSRs PIN_MSR pins: where SYSCALL and SYSENTER enter the kernel */
+static const u32 host_pinned_msrs[] = {
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+};
+
+#define HOST_CR4_PINNABLE	(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_UMIP)
+#define HOST_CR0_PINNABLE	X86_CR0_WP
+
+/* ------------------------------------------------------------ root mode */
+
+/**
+ * tvx_host_msr_pinned() - whether PIN_MSR pins @msr now
+ * @msr: the MSR
+ *
+ * Context: root mode, or anywhere.
+ * Return: true when a write changing it is dropped.
+ */
+bool tvx_host_msr_pinned(u32 msr)
+{
+	unsigned int i;
+
+	if (!READ_ONCE(tvx_host_mon.pin_msr))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(host_pinned_msrs); i++)
+		if (host_pinned_msrs[i] == msr)
+			return true;
+	return false;
+}
+
+NOKPROBE_SYMBOL(tvx_host_msr_pinned);
+
+/**
+ * tvx_host_ev_begin() - start a host event in this CPU's ring
+ * @r: the guest's registers at the exit
+ * @reason: THINVMX_EVENT_*
+ *
+ * The record is written in its slot straight away: root mode is the
+ * ring's only producer. A full ring counts the event as lost (in the
+ * header, where the daemon sees it, and in host status); a broken index
+ * stops the listener (poll says EPOLLERR).
+ *
+ * Context: root mode, interrupts off.
+ * Return: the record (payload zeroed) to fill and hand to
+ * tvx_host_ev_send(), or NULL when there is nowhere to put it.
+ */
+struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason)
+{
+	struct tvx_host_listener *l = READ_ONCE(tvx_host_mon.lsn);
+	unsigned int cpu = raw_smp_processor_id();
+	struct tvx_host_ring *rc;
+	struct thinvmx_event *ev;
+	int ret;
+
+	if (!l || READ_ONCE(l->broken) || cpu >= l->nr_cpus)
+		return NULL;
+	rc = &l->rc[cpu];
+	ret = ring_prod_reserve(&rc->req, 1);
+	if (ret == -ENOSPC) {
+		WRITE_ONCE(rc->req.hdr->lost, ++rc->lost);
+		this_cpu_inc(tvx_host_cpus.events_lost);
+		return NULL;
+	}
+	if (ret < 0) {
+		WRITE_ONCE(l->broken, true);
+		irq_work_queue(&rc->wake);
+		return NULL;
+	}
+	ev = ring_prod_slot(&rc->req, 0);
+	monitor_event_init(ev, reason, cpu, atomic64_inc_return(&l->seq),
+			   MONITOR_ASYNC);
+	ev->regs.rax = r->gpr[0];
+	ev->regs.rcx = r->gpr[1];
+	ev->regs.rdx = r->gpr[2];
+	ev->regs.rbx = r->gpr[3];
+	ev->regs.rsp = vmcs_readl(GUEST_RSP);
+	ev->regs.rbp = r->gpr[5];
+	ev->regs.rsi = r->gpr[6];
+	ev->regs.rdi = r->gpr[7];
+	ev->regs.r8 = r->gpr[8];
+	ev->regs.r9 = r->gpr[9];
+	ev->regs.r10 = r->gpr[10];
+	ev->regs.r11 = r->gpr[11];
+	ev->regs.r12 = r->gpr[12];
+	ev->regs.r13 = r->gpr[13];
+	ev->regs.r14 = r->gpr[14];
+	ev->regs.r15 = r->gpr[15];
+	ev->regs.rip = vmcs_readl(GUEST_RIP);
+	ev->regs.rflags = vmcs_readl(GUEST_RFLAGS);
+	ev->cr0 = vmcs_readl(GUEST_CR0);
+	ev->cr3 = vmcs_readl(GUEST_CR3);
+	ev->cr4 = vmcs_readl(GUEST_CR4);
+	return ev;
+}
+
+NOKPROBE_SYMBOL(tvx_host_ev_begin);
+
+/**
+ * tvx_host_ev_send() - publish the record tvx_host_ev_begin() started
+ * @ev: the record
+ * @flags: THINVMX_EVENT_F_*
+ *
+ * Wakes the daemon only when this record may be the one it sleeps for:
+ * when it had consumed every earlier one. The full barrier pairs with the
+ * one in host_lsn_poll() between the daemon's cons store and its prod
+ * load (store buffering: at least one side sees the other's store), so a
+ * daemon that goes to sleep has either seen this record or is woken.
+ *
+ * Context: root mode, interrupts off, right after tvx_host_ev_begin().
+ */
+void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags)
+{
+	struct tvx_host_listener *l = READ_ONCE(tvx_host_mon.lsn);
+	struct tvx_host_ring *rc = &l->rc[raw_smp_processor_id()];
+
+	ev->flags = flags;
+	ring_prod_publish(&rc->req, 1);
+	this_cpu_inc(tvx_host_cpus.events);
+	smp_mb();
+	if (rc->req.own - READ_ONCE(rc->req.hdr->cons) <= 1)
+		irq_work_queue(&rc->wake);
+}
+
+NOKPROBE_SYMBOL(tvx_host_ev_send);
+
+/**
+ * tvx_host_vmcs_monitor() - this CPU's VMCS as the settings want it
+ *
+ * The CR0/CR4 guest/host masks own the bits VMX fixes, the pinned bits,
+ * and every bit of a monitored register (a MOV exits only when it changes
+ * an owned bit); CR3-load exiting while CR3 is monitored; #BP in the
+ * exception bitmap while INT3 is. The read shadows already equal the
+ * registers (host_exit.c writes both), so owning more bits changes
+ * nothing the host reads.
+ *
+ * Context: this CPU's host-mode VMCS current: root mode (the refresh
+ * VMCALL), or before VMLAUNCH.
+ */
+void tvx_host_vmcs_monitor(void)
+{
+	const struct tvx_host_mon *mon = &tvx_host_mon;
+	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
+	u32 proc = cfg->proc;
+
+	vmcs_writel(CR0_GUEST_HOST_MASK, cfg->cr0_mask | READ_ONCE(mon->cr0_pin) |
+		    monitor_cr_guest_host_mask(&mon->s, 0));
+	vmcs_writel(CR4_GUEST_HOST_MASK, cfg->cr4_mask | READ_ONCE(mon->cr4_pin) |
+		    monitor_cr_guest_host_mask(&mon->s, 4));
+	if (monitor_needs_cr3_exiting(&mon->s))
+		proc |= VMX_PROC_CR3_LOAD_EXITING;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vmcs_write32(EXCEPTION_BITMAP, monitor_exception_bitmap(&mon->s));
+}
+
+NOKPROBE_SYMBOL(tvx_host_vmcs_monitor);
+
+/* ------------------------------------------------------------ root-mode state */
+
+static void host_refresh_ipi(void *arg)
+{
+	if (READ_ONCE(this_cpu_ptr(&tvx_host_cpus)->on))
+		tvx_host_vmcall(TVX_HOST_VMCALL_REFRESH);
+}
+
+/*
+ * Every CPU in host mode loads the settings into its VMCS; when this
+ * returns, no exit handler still runs with what was there before.
+ */
+static void host_refresh_all(void)
+{
+	cpus_read_lock();
+	on_each_cpu(host_refresh_ipi, NULL, 1);
+	cpus_read_unlock();
+}
+
+/* The MSRs whose write bit host_msr_bitmap_apply() set, beyond the VMX ones */
+static u32 host_msr_exiting[ARRAY_SIZE(host_pinned_msrs) + THINVMX_MONITOR_MSRS];
+static unsigned int host_nr_msr_exiting;
+
+/* The write-bitmap bit of @msr (SDM 25.6.9), or -1 outside its ranges */
+static long host_msr_write_bit(u32 msr)
+{
+	if (msr <= 0x1fff)
+		return 2048 * 8 + msr;
+	if (msr >= 0xc0000000 && msr <= 0xc0001fff)
+		return 3072 * 8 + (msr - 0xc0000000);
+	return -1;
+}
+
+static bool host_msr_in(const u32 *set, unsigned int n, u32 msr)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == msr)
+			return true;
+	return false;
+}
+
+/**
+ * tvx_host_msr_bitmap_apply() - the MSR bitmap's write bits as the pinned
+ *				 and watched MSRs want them
+ *
+ * New bits first, then the old ones go: a pinned MSR never passes
+ * unseen in between. Atomic bit operations, since the CPUs read the
+ * bitmap meanwhile. MSRs outside the bitmap's ranges exit anyway. A root-
+ * mode state change, like the host_state_*() ones.
+ *
+ * Context: tvx_host_ev_lock held, or host mode being prepared.
+ */
+void tvx_host_msr_bitmap_apply(void)
+{
+	const struct tvx_host_mon *mon = &tvx_host_mon;
+	u32 want[ARRAY_SIZE(host_msr_exiting)];
+	unsigned long *bm;
+	unsigned int n = 0, i;
+	long bit;
+
+	if (!tvx_host_cfg.msr_bitmap) {
+		host_nr_msr_exiting = 0;
+		return;
+	}
+	bm = page_address(tvx_host_cfg.msr_bitmap);
+	if (mon->pin_msr)
+		for (i = 0; i < ARRAY_SIZE(host_pinned_msrs); i++)
+			want[n++] = host_pinned_msrs[i];
+	for (i = 0; i < THINVMX_MONITOR_MSRS; i++)
+		if (mon->s.msr[i])
+			want[n++] = (u32)mon->s.msr[i];
+	for (i = 0; i < n; i++) {
+		bit = host_msr_write_bit(want[i]);
+		if (bit >= 0)
+			set_bit(bit, bm);
+	}
+	for (i = 0; i < host_nr_msr_exiting; i++) {
+		u32 msr = host_msr_exiting[i];
+
+		bit = host_msr_write_bit(msr);
+		if (bit >= 0 && !host_msr_in(want, n, msr) && !tvx_host_msr_vmx(msr))
+			clear_bit(bit, bm);
+	}
+	memcpy(host_msr_exiting, want, n * sizeof(want[0]));
+	host_nr_msr_exiting = n;
+}
+
+/* PIN_CR and PIN_MSR on or off; the bits pinned are those set now. */
+static void host_state_set_pins(bool pin_cr, bool pin_msr)
+{
+	struct tvx_host_mon *mon = &tvx_host_mon;
+
+	WRITE_ONCE(mon->cr0_pin, pin_cr ? read_cr0() & HOST_CR0_PINNABLE : 0);
+	WRITE_ONCE(mon->cr4_pin, pin_cr ? __read_cr4() & HOST_CR4_PINNABLE : 0);
+	WRITE_ONCE(mon->pin_cr, pin_cr);
+	WRITE_ONCE(mon->pin_msr, pin_msr);
+	tvx_host_msr_bitmap_apply();
+	host_refresh_all();
+}
+
+/* One kind's setting (async only, checked by the caller). */
+static int host_state_set_monitor(const struct thinvmx_monitor *m)
+{
+	int ret = monitor_set(&tvx_host_mon.s, m);
+
+	if (ret)
+		return ret;
+	tvx_host_msr_bitmap_apply();
+	host_refresh_all();
+	return 0;
+}
+
+/* The listener root mode writes to, or none (every kind off first). */
+static void host_state_set_listener(struct tvx_host_listener *l)
+{
+	if (!l) {
+		monitor_reset(&tvx_host_mon.s);
+		tvx_host_msr_bitmap_apply();
+	}
+	WRITE_ONCE(tvx_host_mon.lsn, l);
+	host_refresh_all();
+}
+
+/* ------------------------------------------------------------ policies */
+
+/**
+ * tvx_host_set_policy() - turn guard policies on or off
+ * @pin_cr: 1 on, 0 off, -1 as it is
+ * @pin_msr: likewise
+ *
+ * Context: process context, may sleep.
+ * Return: 0.
+ */
+int tvx_host_set_policy(int pin_cr, int pin_msr)
+{
+	struct tvx_host_mon *mon = &tvx_host_mon;
+
+	mutex_lock(&tvx_host_ev_lock);
+	host_state_set_pins(pin_cr < 0 ? mon->pin_cr : pin_cr,
+			    pin_msr < 0 ? mon->pin_msr : pin_msr);
+	mutex_unlock(&tvx_host_ev_lock);
+	return 0;
+}
+
+/**
+ * tvx_host_get_policy() - the guard policies now
+ * @pin_cr: out
+ * @pin_msr: out
+ */
+void tvx_host_get_policy(bool *pin_cr, bool *pin_msr)
+{
+	*pin_cr = READ_ONCE(tvx_host_mon.pin_cr);
+	*pin_msr = READ_ONCE(tvx_host_mon.pin_msr);
+}
+
+/**
+ * tvx_host_policy_init() - the policies the module parameters ask for
+ *
+ * At load, before host=1 turns host mode on.
+ */
+void tvx_host_policy_init(void)
+{
+	tvx_host_set_policy(tvx_host_pin_cr_param, tvx_host_pin_msr_param);
+}
+
+/* ------------------------------------------------------------ the fd */
+
+static void host_lsn_wake(struct irq_work *w)
+{
+	struct tvx_host_ring *rc = container_of(w, struct tvx_host_ring, wake);
+
+	wake_up_interruptible_poll(&rc->l->poll_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/*
+ * Which MSRs the host's listener may watch: not the VMX ones (they #GP)
+ * and not those whose guest value lives in VMCS fields the handler would
+ * have to check as the CPU does (EFER, PAT, DEBUGCTL).
+ */
+static bool host_msr_watchable(u32 msr)
+{
+	return !tvx_host_msr_vmx(msr) && msr != MSR_EFER &&
+	       msr != MSR_IA32_CR_PAT && msr != MSR_IA32_DEBUGCTLMSR;
+}
+
+static long host_lsn_set_monitor(struct tvx_host_listener *l,
+				 struct thinvmx_monitor __user *uarg)
+{
+	struct thinvmx_monitor m;
+	int ret;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	ret = monitor_validate(m.kind, m.mode, m.flags);
+	if (ret)
+		return ret;
+	if (m.kind == THINVMX_MONITOR_MEM_ACCESS ||
+	    (m.kind == THINVMX_MONITOR_MSR && !host_msr_watchable(m.msr)))
+		return -EINVAL;
+	/* a host CPU cannot wait for an answer: see THINVMX_HOST_ATTACH */
+	if (m.mode == THINVMX_MONITOR_MODE_SYNC)
+		return -EOPNOTSUPP;
+	mutex_lock(&tvx_host_ev_lock);
+	ret = l->detached ? -ENODEV : host_state_set_monitor(&m);
+	mutex_unlock(&tvx_host_ev_lock);
+	return ret;
+}
+
+static long host_lsn_get_monitor(struct tvx_host_listener *l,
+				 struct thinvmx_monitor __user *uarg)
+{
+	struct thinvmx_monitor m;
+	int ret;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	mutex_lock(&tvx_host_ev_lock);
+	ret = l->detached ? -ENODEV : monitor_get(&tvx_host_mon.s, &m);
+	mutex_unlock(&tvx_host_ev_lock);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &m, sizeof(m)) ? -EFAULT : 0;
+}
+
+static long host_lsn_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct tvx_host_listener *l = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	struct thinvmx_doorbell db;
+
+	switch (cmd) {
+	case THINVMX_SET_MONITOR:
+		return host_lsn_set_monitor(l, uarg);
+	case THINVMX_GET_MONITOR:
+		return host_lsn_get_monitor(l, uarg);
+	case THINVMX_MONITOR_DOORBELL:
+		/* nothing waits for an answer or for room: accepted, no-op */
+		if (copy_from_user(&db, uarg, sizeof(db)))
+			return -EFAULT;
+		if (db.reserved[0] || db.reserved[1] || db.reserved[2])
+			return -EINVAL;
+		return READ_ONCE(l->broken) ? -EPROTO : 0;
+	case THINVMX_INJECT_TRAP:
+	case THINVMX_SET_SYNC_TIMEOUT:
+		return -EOPNOTSUPP;	/* async only; the host is no vCPU */
+	default:
+		return -ENOTTY;
+	}
+}
+
+static __poll_t host_lsn_poll(struct file *file, poll_table *pt)
+{
+	struct tvx_host_listener *l = file->private_data;
+	u32 i;
+
+	poll_wait(file, &l->poll_wq, pt);
+	if (READ_ONCE(l->broken))
+		return EPOLLERR;
+	/* the daemon's cons store before the prod loads: see tvx_host_ev_send() */
+	smp_mb();
+	for (i = 0; i < l->nr_cpus; i++) {
+		struct thinvmx_ring_header *hdr = l->rc[i].req.hdr;
+
+		if (smp_load_acquire(&hdr->prod) != READ_ONCE(hdr->cons))
+			return EPOLLIN | EPOLLRDNORM;
+	}
+	return 0;
+}
+
+static int host_lsn_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct tvx_host_listener *l = file->private_data;
+	unsigned long off;
+	int ret;
+
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != l->area_size)
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	for (off = 0; off < l->area_size; off += PAGE_SIZE) {
+		ret = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page(l->area + off));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void host_lsn_free(struct tvx_host_listener *l)
+{
+	vfree(l->area);
+	kfree(l);
+}
+
+/* Every kind off on every CPU, root mode let go of the rings, then free. */
+static int host_lsn_release(struct inode *inode, struct file *file)
+{
+	struct tvx_host_listener *l = file->private_data;
+	u32 i;
+
+	mutex_lock(&tvx_host_ev_lock);
+	l->detached = true;
+	host_state_set_listener(NULL);
+	mutex_unlock(&tvx_host_ev_lock);
+	for (i = 0; i < l->nr_cpus; i++)
+		irq_work_sync(&l->rc[i].wake);
+	host_lsn_free(l);
+	return 0;
+}
+
+static const struct file_operations host_lsn_fops = {
+	.owner		= THIS_MODULE,
+	.release	= host_lsn_release,
+	.unlocked_ioctl	= host_lsn_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.poll		= host_lsn_poll,
+	.mmap		= host_lsn_mmap,
+	.llseek		= noop_llseek,
+};
+
+static int host_lsn_rings(struct tvx_host_listener *l)
+{
+	struct ring_layout lay;
+	u8 *base = l->area;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < l->nr_cpus; i++) {
+		struct tvx_host_ring *rc = &l->rc[i];
+
+		ret = ring_layout(l->nr_cpus, l->slots_log2, i, &lay);
+		if (ret)
+			return ret;
+		ring_header_init((void *)(base + lay.req_hdr), l->slots_log2,
+				 THINVMX_RING_RECORD_SIZE, i, 0);
+		ring_header_init((void *)(base + lay.rsp_hdr), l->slots_log2,
+				 THINVMX_RING_RECORD_SIZE, i, 0);
+		ret = ring_attach(&rc->req, (void *)(base + lay.req_hdr),
+				  base + lay.req_slots, l->slots_log2,
+				  THINVMX_RING_RECORD_SIZE, true);
+		if (ret)
+			return ret;
+		rc->l = l;
+		init_irq_work(&rc->wake, host_lsn_wake);
+	}
+	return 0;
+}
+
+/**
+ * tvx_host_attach() - THINVMX_HOST_ATTACH
+ * @uarg: struct thinvmx_attach_monitor
+ *
+ * Context: process context; the caller checked CAP_SYS_ADMIN.
+ * Return: the listener fd, or -EFAULT, -EINVAL (bad slots_log2, nr_vcpus
+ * not 0, reserved bits), -EBUSY (a host listener is attached),
+ * -EOPNOTSUPP (more possible CPUs than THINVMX_MAX_VCPUS), -ENOMEM.
+ */
+long tvx_host_attach(struct thinvmx_attach_monitor __user *uarg)
+{
+	struct thinvmx_attach_monitor a;
+	struct tvx_host_listener *l;
+	int fd, ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.reserved[0] || a.reserved[1] || a.mmap_size || a.nr_vcpus)
+		return -EINVAL;
+	if (!a.slots_log2)
+		a.slots_log2 = THINVMX_RING_SLOTS_LOG2_DEFAULT;
+	if (!ring_slots_log2_valid(a.slots_log2))
+		return -EINVAL;
+	if (nr_cpu_ids > THINVMX_MAX_VCPUS)
+		return -EOPNOTSUPP;
+
+	l = kzalloc(struct_size(l, rc, nr_cpu_ids), GFP_KERNEL_ACCOUNT);
+	if (!l)
+		return -ENOMEM;
+	mutex_init(&l->lock);
+	init_waitqueue_head(&l->poll_wq);
+	l->nr_cpus = nr_cpu_ids;
+	l->slots_log2 = a.slots_log2;
+	l->area_size = ring_area_size(l->nr_cpus, l->slots_log2);
+	if (l->area_size >> PAGE_SHIFT <= totalram_pages() / 2)
+		l->area = __vmalloc(l->area_size, GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+				    __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	if (!l->area) {
+		kfree(l);
+		return -ENOMEM;
+	}
+	ret = host_lsn_rings(l);
+	if (ret) {
+		host_lsn_free(l);
+		return ret;
+	}
+	a.nr_vcpus = l->nr_cpus;
+	a.mmap_size = l->area_size;
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		host_lsn_free(l);
+		return -EFAULT;
+	}
+
+	mutex_lock(&tvx_host_ev_lock);
+	if (tvx_host_mon.lsn) {
+		mutex_unlock(&tvx_host_ev_lock);
+		host_lsn_free(l);
+		return -EBUSY;
+	}
+	fd = anon_inode_getfd("thinvmx-host-listener", &host_lsn_fops, l,
+			      O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		host_state_set_listener(l);
+	mutex_unlock(&tvx_host_ev_lock);
+	if (fd < 0)
+		host_lsn_free(l);
+	return fd;
+}

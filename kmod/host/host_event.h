@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Host mode's events and guard policies (host_event.c): what root mode
+ * reads on every exit, and what it calls to report.
+ */
+#ifndef _THINVMX_HOST_HOST_EVENT_H
+#define _THINVMX_HOST_HOST_EVENT_H
+
+#include <linux/irq_work.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "../../uapi/thinvmx.h"
+#include "memevent/monitor.h"
+#include "memevent/ring.h"
+
+struct tvx_host_regs;
+
+/* One CPU's request ring; its response ring is in the mmap, unused. */
+struct tvx_host_ring {
+	struct ring req;		/* producer: root mode on this CPU only */
+	u64 lost;			/* root mode's count; the header shows it */
+	struct irq_work wake;		/* wakes the daemon from root mode */
+	struct tvx_host_listener *l;
+};
+
+struct tvx_host_listener {
+	atomic64_t seq;			/* 1, 2, 3, ... across CPUs */
+	bool broken;			/* a ring index the daemon wrote was bad */
+	bool detached;
+	u32 nr_cpus;
+	u32 slots_log2;
+	void *area;			/* the rings (__vmalloc, zeroed) */
+	u64 area_size;
+	struct mutex lock;		/* settings */
+	wait_queue_head_t poll_wq;
+	struct tvx_host_ring rc[];
+};
+
+/*
+ * Root-mode state of events and policies: written only through the
+ * host_state_*() functions of host_event.c (one per change, so that each
+ * can move behind a hypercall), read by root mode on every exit.
+ */
+struct tvx_host_mon {
+	struct monitor_settings s;	/* async only */
+	struct tvx_host_listener *lsn;	/* NULL: no events */
+	unsigned long cr0_pin;		/* CR0 bits PIN_CR keeps set */
+	unsigned long cr4_pin;		/* CR4 bits PIN_CR keeps set */
+	bool pin_cr;
+	bool pin_msr;
+};
+
+extern struct tvx_host_mon tvx_host_mon;
+
+/* host_event.c, host side */
+long tvx_host_attach(struct thinvmx_attach_monitor __user *uarg);
+int tvx_host_set_policy(int pin_cr, int pin_msr);
+void tvx_host_get_policy(bool *pin_cr, bool *pin_msr);
+void tvx_host_policy_init(void);
+void tvx_host_msr_bitmap_apply(void);
+void tvx_host_vmcs_monitor(void);
+
+/* host_event.c, root mode */
+struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason);
+void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags);
+bool tvx_host_msr_pinned(u32 msr);
+
+#endif /* _THINVMX_HOST_HOST_EVENT_H */
