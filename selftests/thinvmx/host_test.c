@@ -19,6 +19,16 @@
  *   without pause): every CPU's backtrace arrives every time (the rig
  *   takes the backtraces between BACKTRACES BEGIN and END as asked for);
  * - CPU 1 offline and online again while on: it leaves, and is taken in;
+ * - events (THINVMX_HOST_ATTACH): CR3 and CR4 writes; INT3 with a
+ *   kprobe placed through tracefs, which still fires (its hit count
+ *   grows) while INT3 events arrive; the ftrace function tracer switched
+ *   on and off while INT3 events are on; MSR writes to a watched MSR;
+ *   a sync setting refused; a full ring counts lost events; closing the
+ *   fd turns every kind off (no more CR3 exits);
+ * - guard policies, from the module parameters at load (host_pin_cr=1
+ *   host_pin_msr=1): a raw MOV clearing CR4.SMEP/SMAP/UMIP or CR0.WP and
+ *   a WRMSR moving LSTAR (the probe module, which puts the old value back
+ *   at once) are refused, counted and reported with who tried;
  * - rmmod while on (turns it off first), and insmod host=1;
  * - MSI-X: an administrator's read-only range over the Bochs VGA's
  *   framebuffer is checked as an MSI-X table: valid writes from user
@@ -36,6 +46,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -654,6 +665,391 @@ TEST_F(host, cpu_offline_online)
 	EXPECT_EQ(3ULL, st.cpus_on);
 	EXPECT_TRUE(cpuid_says_thinvmx());
 	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* ------------------------------------------------------------ events */
+
+#define TRACEFS		"/sys/kernel/tracing"
+#define KPROBE_FN	"do_sys_openat2"
+
+struct evcount {
+	unsigned long n[THINVMX_EVENT_NR_REASONS];
+	unsigned long denied[THINVMX_EVENT_NR_REASONS];
+	unsigned long sync;
+	struct thinvmx_event last_denied;
+	struct thinvmx_event last_msr;
+};
+
+static int count_fn(struct tvx_monitor *m, const struct thinvmx_event *ev,
+		    struct thinvmx_response *rsp, void *arg)
+{
+	struct evcount *c = arg;
+
+	if (ev->reason < THINVMX_EVENT_NR_REASONS)
+		c->n[ev->reason]++;
+	if (ev->flags & THINVMX_EVENT_F_SYNC)
+		c->sync++;
+	if (ev->flags & THINVMX_EVENT_F_DENIED) {
+		if (ev->reason < THINVMX_EVENT_NR_REASONS)
+			c->denied[ev->reason]++;
+		c->last_denied = *ev;
+	}
+	if (ev->reason == THINVMX_EVENT_MSR)
+		c->last_msr = *ev;
+	return 0;
+}
+
+/* Everything in the rings now, into @c. */
+static void drain(struct tvx_monitor *m, struct evcount *c)
+{
+	while (tvx_monitor_serve(m, ~0ULL, 0, 0, count_fn, c) > 0)
+		;
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Context switches on CPU 0: a pipe ping-pong with a child, @n rounds. */
+static void ping_pong(int n)
+{
+	int a[2], b[2], i;
+	char x = 0;
+	pid_t pid;
+
+	if (pipe(a) || pipe(b))
+		return;
+	pin_cpu(0);
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < n; i++)
+			if (read(a[0], &x, 1) != 1 || write(b[1], &x, 1) != 1)
+				break;
+		_exit(0);
+	}
+	for (i = 0; i < n; i++)
+		if (write(a[1], &x, 1) != 1 || read(b[0], &x, 1) != 1)
+			break;
+	waitpid(pid, NULL, 0);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
+static unsigned long kprobe_hits(const char *name)
+{
+	const char *t = tvx_read_file(TRACEFS "/kprobe_profile");
+	const char *p = t ? strstr(t, name) : NULL;
+	unsigned long hits = 0;
+
+	if (p)
+		sscanf(p + strlen(name), " %lu", &hits);
+	return hits;
+}
+
+TEST_F(host, events_cr)
+{
+	struct thinvmx_host_status a, b;
+	struct evcount c = { 0 };
+	struct tvx_monitor *m, *m2;
+	__u32 mode, flags;
+	int i;
+
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	EXPECT_EQ(-EBUSY, tvx_host_attach(self->h, 0, &m2));
+	EXPECT_LE(nr_online(), tvx_monitor_nr_vcpus(m));
+	/* a host CPU cannot wait for an answer */
+	EXPECT_EQ(-EOPNOTSUPP, tvx_monitor_set(m, THINVMX_MONITOR_CR3,
+					       THINVMX_MONITOR_MODE_SYNC, 0));
+	EXPECT_EQ(-EINVAL, tvx_monitor_set(m, THINVMX_MONITOR_MEM_ACCESS,
+					   THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_CR3,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_CR4,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_monitor_get(m, THINVMX_MONITOR_CR4, &mode, &flags));
+	EXPECT_EQ(THINVMX_MONITOR_MODE_ASYNC, mode);
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_EQ(THINVMX_HOST_LISTENER, a.flags & THINVMX_HOST_LISTENER);
+
+	ping_pong(200);
+	/* CR4.TSD flips at once for the caller */
+	for (i = 0; i < 10; i++) {
+		prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+		prctl(PR_SET_TSC, PR_TSC_ENABLE, 0, 0, 0);
+	}
+	drain(m, &c);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	TH_LOG("CR3 events %lu, CR4 events %lu, %llu CR exits", c.n[THINVMX_EVENT_CR3],
+	       c.n[THINVMX_EVENT_CR4],
+	       b.exits[THINVMX_HOST_EXIT_CR] - a.exits[THINVMX_HOST_EXIT_CR]);
+	EXPECT_LE(400, c.n[THINVMX_EVENT_CR3]);
+	EXPECT_LE(20, c.n[THINVMX_EVENT_CR4]);
+	EXPECT_EQ(0, c.sync);
+	EXPECT_LE(a.events + 420, b.events);
+	tvx_monitor_detach(m);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/*
+ * A kprobe is an INT3 in kernel text: with INT3 events on, each hit is an
+ * event and still reaches the kprobe (its hit count grows as many times).
+ * Optimised kprobes would turn the INT3 into a jump: they are off here.
+ */
+TEST_F(host, events_int3_kprobe)
+{
+	const char *opt = "/proc/sys/debug/kprobes-optimization";
+	unsigned long hits0, hits1;
+	struct evcount c = { 0 };
+	struct tvx_monitor *m;
+	int i, fd;
+
+	if (access(TRACEFS "/kprobe_events", W_OK))
+		SKIP(return, "no kprobe_events in tracefs");
+	tvx_write_file(opt, "0");
+	ASSERT_EQ(0, tvx_write_file(TRACEFS "/kprobe_events",
+				    "p:tvxhost/open " KPROBE_FN "\n"));
+	ASSERT_EQ(0, tvx_write_file(TRACEFS "/events/tvxhost/open/enable", "1"));
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_INT3,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	hits0 = kprobe_hits("tvxhost/open");
+	for (i = 0; i < 200; i++) {
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+	}
+	hits1 = kprobe_hits("tvxhost/open");
+	drain(m, &c);
+	TH_LOG("kprobe hits %lu, INT3 events %lu", hits1 - hits0,
+	       c.n[THINVMX_EVENT_INT3]);
+	EXPECT_LE(200, hits1 - hits0);
+	EXPECT_LE(200, c.n[THINVMX_EVENT_INT3]);
+	tvx_monitor_detach(m);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	tvx_write_file(TRACEFS "/events/tvxhost/open/enable", "0");
+	tvx_write_file(TRACEFS "/kprobe_events", "-:tvxhost/open\n");
+	tvx_write_file(opt, "1");
+}
+
+/*
+ * The function tracer patches every traced call site with text_poke_bp(),
+ * which puts INT3s in live text: CPUs running into them meanwhile must get
+ * the host's #BP handler, events or not. On and off with INT3 events on.
+ */
+TEST_F(host, events_int3_ftrace)
+{
+	struct evcount c = { 0 };
+	struct tvx_monitor *m;
+	const char *t;
+	int i, fd;
+	char buf[64];
+
+	if (access(TRACEFS "/current_tracer", W_OK))
+		SKIP(return, "no current_tracer in tracefs");
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_INT3,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_write_file(TRACEFS "/set_ftrace_filter", "vfs_*"));
+	ASSERT_EQ(0, tvx_write_file(TRACEFS "/current_tracer", "function"));
+	for (i = 0; i < 100; i++) {
+		fd = open("/proc/self/stat", O_RDONLY);
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf)) < 0)
+				break;
+			close(fd);
+		}
+	}
+	ASSERT_EQ(0, tvx_write_file(TRACEFS "/current_tracer", "nop"));
+	t = tvx_read_file(TRACEFS "/trace");
+	EXPECT_NE(NULL, t && strstr(t, "vfs_read") ? t : NULL);
+	tvx_write_file(TRACEFS "/set_ftrace_filter", "");
+	tvx_write_file(TRACEFS "/trace", "");
+	drain(m, &c);
+	TH_LOG("INT3 events while patching: %lu", c.n[THINVMX_EVENT_INT3]);
+	tvx_monitor_detach(m);
+	EXPECT_TRUE(cpuid_says_thinvmx());
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* A watched MSR: the probe writes TSC_AUX with the value it has. */
+TEST_F(host, events_msr)
+{
+	const unsigned int tsc_aux = 0xc0000103;
+	struct evcount c = { 0 };
+	unsigned long long v, r;
+	struct tvx_monitor *m;
+	int ret;
+
+	ret = tvx_probe(&v, "rdmsr %#x", tsc_aux);
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	if (ret)
+		SKIP(return, "no TSC_AUX here");
+	pin_cpu(0);
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	EXPECT_EQ(-EINVAL, tvx_monitor_set_msr(m, 0x3a, THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_monitor_set_msr(m, tsc_aux, THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_probe(&v, "rdmsr %#x", tsc_aux));
+	ASSERT_EQ(0, tvx_probe(&r, "wrmsr_try %#x %#llx", tsc_aux, v));
+	EXPECT_EQ(v, r);
+	drain(m, &c);
+	EXPECT_LE(2, c.n[THINVMX_EVENT_MSR]);	/* the write and the one back */
+	EXPECT_EQ(tsc_aux, c.last_msr.u.msr.msr);
+	EXPECT_EQ(v, c.last_msr.u.msr.new_value);
+	EXPECT_TRUE(c.last_msr.flags & THINVMX_EVENT_F_OLD_VALID);
+	tvx_monitor_detach(m);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* A small ring nobody reads: the events beyond it are counted as lost. */
+TEST_F(host, events_lost)
+{
+	struct thinvmx_host_status a, b;
+	struct evcount c = { 0 };
+	struct tvx_monitor *m;
+	__u64 lost;
+
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_attach(self->h, THINVMX_RING_SLOTS_LOG2_MIN, &m));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_CR3,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ping_pong(3000);		/* 6000 switches on CPU 0 at least */
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_CR3,
+				     THINVMX_MONITOR_MODE_DISABLED, 0));
+	lost = tvx_monitor_lost(m, 0);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	drain(m, &c);
+	TH_LOG("CPU 0: %lu events read, %llu lost", c.n[THINVMX_EVENT_CR3], lost);
+	EXPECT_LT(0, lost);
+	EXPECT_LE(1ULL << THINVMX_RING_SLOTS_LOG2_MIN, c.n[THINVMX_EVENT_CR3]);
+	EXPECT_LE(a.events_lost + lost, b.events_lost);
+	tvx_monitor_detach(m);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* Closing the fd turns every kind off on every CPU: no more CR3 exits. */
+TEST_F(host, events_detach_on_close)
+{
+	struct thinvmx_host_status a, b;
+	struct tvx_monitor *m;
+
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_CR3,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_INT3,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	ping_pong(100);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_LE(a.exits[THINVMX_HOST_EXIT_CR] + 200, b.exits[THINVMX_HOST_EXIT_CR]);
+	tvx_monitor_detach(m);
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_EQ(0, a.flags & THINVMX_HOST_LISTENER);
+	ping_pong(100);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_CR], b.exits[THINVMX_HOST_EXIT_CR]);
+	/* a new listener can attach at once */
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	tvx_monitor_detach(m);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* ------------------------------------------------------------ policies */
+
+#define CR4_UMIP	(1ULL << 11)
+#define CR4_SMEP	(1ULL << 20)
+#define CR4_SMAP	(1ULL << 21)
+#define CR0_WP		(1ULL << 16)
+#define MSR_LSTAR	0xc0000082U
+
+/*
+ * With the module loaded as host_pin_cr=1 host_pin_msr=1 host=1: raw
+ * MOVs clearing the pinned bits and a WRMSR moving LSTAR are refused
+ * (the probe reads the register back before it puts the old value in,
+ * interrupts off, so a failure here cannot hurt the kernel), counted, and
+ * reported with the RIP of the probe's instruction.
+ */
+TEST_F(host, pin_cr_msr)
+{
+	struct thinvmx_host_status a, b;
+	unsigned long long cr4, cr0, v, lstar;
+	struct evcount c = { 0 };
+	struct tvx_monitor *m;
+	unsigned long long bits;
+	int ret, tries = 0;
+
+	if (access(TVX_MODULE_PATH, R_OK))
+		SKIP(return, "no %s", TVX_MODULE_PATH);
+	ret = tvx_probe(&cr4, "cr4");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	tvx_close(self->h);
+	self->h = NULL;
+	ASSERT_EQ(0, host_rmmod());
+	ASSERT_EQ(0, host_insmod("host=1 host_pin_cr=1 host_pin_msr=1"));
+	ASSERT_EQ(0, tvx_open(&self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_EQ(THINVMX_HOST_ON | THINVMX_HOST_PIN_CR | THINVMX_HOST_PIN_MSR,
+		  a.flags & (THINVMX_HOST_ON | THINVMX_HOST_PIN_CR | THINVMX_HOST_PIN_MSR));
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	pin_cpu(0);
+
+	ASSERT_EQ(0, tvx_probe(&cr4, "cr4"));
+	bits = cr4 & (CR4_SMEP | CR4_SMAP | CR4_UMIP);
+	TH_LOG("CR4 %#llx: pinned SMEP %d SMAP %d UMIP %d", cr4, !!(bits & CR4_SMEP),
+	       !!(bits & CR4_SMAP), !!(bits & CR4_UMIP));
+	if (bits) {
+		ASSERT_EQ(0, tvx_probe(&v, "cr4_clear_try %#llx", bits));
+		EXPECT_EQ(bits, v & bits);
+		tries++;
+	}
+	ASSERT_EQ(0, tvx_probe(&cr0, "cr0"));
+	ASSERT_TRUE(cr0 & CR0_WP);
+	ASSERT_EQ(0, tvx_probe(&v, "cr0_clear_try %#llx", CR0_WP));
+	EXPECT_TRUE(v & CR0_WP);
+	tries++;
+
+	ASSERT_EQ(0, tvx_probe(&lstar, "rdmsr %#x", MSR_LSTAR));
+	ASSERT_EQ(0, tvx_probe(&v, "wrmsr_try %#x %#llx", MSR_LSTAR, lstar + 1));
+	EXPECT_EQ(lstar, v);
+	/* the old value back is a write of what it holds: done, not refused */
+	ASSERT_EQ(0, tvx_probe(&v, "wrmsr %#x %#llx", MSR_LSTAR, lstar));
+	EXPECT_EQ(lstar, v);
+
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.cr_pin_refused + tries, b.cr_pin_refused);
+	EXPECT_EQ(a.msr_pin_refused + 1, b.msr_pin_refused);
+	drain(m, &c);
+	EXPECT_EQ(bits ? 1 : 0, c.denied[THINVMX_EVENT_CR4]);
+	EXPECT_EQ(1, c.denied[THINVMX_EVENT_CR0]);
+	EXPECT_EQ(1, c.denied[THINVMX_EVENT_MSR]);
+	EXPECT_EQ(THINVMX_EVENT_MSR, c.last_denied.reason);
+	EXPECT_EQ(MSR_LSTAR, c.last_denied.u.msr.msr);
+	EXPECT_EQ(lstar + 1, c.last_denied.u.msr.new_value);
+	EXPECT_EQ(lstar, c.last_denied.u.msr.old_value);
+	EXPECT_EQ(0, c.last_denied.vcpu);
+	/* who tried: the probe, a kernel address */
+	EXPECT_LE(0xffff800000000000ULL, c.last_denied.regs.rip);
+	tvx_monitor_detach(m);
+
+	tvx_close(self->h);
+	self->h = NULL;
+	ASSERT_EQ(0, host_rmmod());
+	ASSERT_EQ(0, host_insmod(""));
+	ASSERT_EQ(0, tvx_open(&self->h));
 }
 
 /* Last: unloads and loads the module. */

@@ -82,6 +82,55 @@ static int probe_cr4_write(const u64 *arg, u64 *out)
 	return 0;
 }
 
+/*
+ * Try a value and put the old one back, interrupts off: a write that
+ * should have been refused but was not (a pinned LSTAR moved, SMEP
+ * cleared) is undone before anything on this CPU can use it. The value
+ * read back between the two is the result.
+ */
+static int probe_wrmsr_try(const u64 *arg, u64 *out)
+{
+	unsigned long flags;
+	u64 old;
+	int ret = -EIO;
+
+	local_irq_save(flags);
+	if (!rdmsrl_safe(arg[0], &old) && !wrmsrl_safe(arg[0], arg[1]) &&
+	    !rdmsrl_safe(arg[0], out))
+		ret = 0;
+	wrmsrl_safe(arg[0], old);
+	local_irq_restore(flags);
+	return ret;
+}
+
+static int probe_cr4_clear_try(const u64 *arg, u64 *out)
+{
+	unsigned long flags, old, v;
+
+	local_irq_save(flags);
+	old = __read_cr4();
+	v = old & ~arg[0];
+	asm volatile("mov %0, %%cr4" : : "r" (v) : "memory");
+	*out = __read_cr4();
+	asm volatile("mov %0, %%cr4" : : "r" (old) : "memory");
+	local_irq_restore(flags);
+	return 0;
+}
+
+static int probe_cr0_clear_try(const u64 *arg, u64 *out)
+{
+	unsigned long flags, old, v;
+
+	local_irq_save(flags);
+	old = read_cr0();
+	v = old & ~arg[0];
+	asm volatile("mov %0, %%cr0" : : "r" (v) : "memory");
+	*out = read_cr0();
+	asm volatile("mov %0, %%cr0" : : "r" (old) : "memory");
+	local_irq_restore(flags);
+	return 0;
+}
+
 /* VMX instructions from ring 0: -EFAULT when they fault (#UD, #GP). */
 static int probe_vmcall(const u64 *arg, u64 *out)
 {
@@ -188,6 +237,9 @@ static const struct probe_cmd probe_cmds[] = {
 	{ "cr4",	0, probe_cr4 },
 	{ "cr0_write",	1, probe_cr0_write },	/* VALUE, raw MOV */
 	{ "cr4_write",	1, probe_cr4_write },	/* VALUE, raw MOV */
+	{ "wrmsr_try",	2, probe_wrmsr_try },	/* MSR VALUE, then the old value */
+	{ "cr4_clear_try", 1, probe_cr4_clear_try },	/* BITS, then the old CR4 */
+	{ "cr0_clear_try", 1, probe_cr0_clear_try },	/* BITS, then the old CR0 */
 	{ "vmcall",	1, probe_vmcall },	/* RAX */
 	{ "vmxoff",	0, probe_vmxoff },
 	{ "vmxon",	1, probe_vmxon },	/* PHYS of a VMXON region */
