@@ -190,7 +190,11 @@ tools: $(addprefix $(O)/tools/,$(TOOLS)) $(O)/tools/demo-guest.elf
 HEADERS		:= lib/libthinvmx.h lib/tvx_guest.h uapi/thinvmx.h \
 		   uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h
 MANPAGES	:= $(wildcard doc/man/*.8)
-INSTALLED	:= $(LIBDIR)/libthinvmx.a $(LIBDIR)/$(SONAME) $(LIBDIR)/libthinvmx.so \
+# the host-mode unit (disabled until enabled) and its configuration
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR	?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+INSTALLED	:= $(SYSTEMDUNITDIR)/thinvmx-host.service $(SYSCONFDIR)/thinvmx/host.conf \
+		   $(LIBDIR)/libthinvmx.a $(LIBDIR)/$(SONAME) $(LIBDIR)/libthinvmx.so \
 		   $(LIBDIR)/pkgconfig/thinvmx.pc \
 		   $(addprefix $(INCLUDEDIR)/,$(notdir $(HEADERS))) \
 		   $(addprefix $(SBINDIR)/,$(TOOLS)) \
@@ -206,6 +210,9 @@ install: lib tools
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0755 $(addprefix $(O)/tools/,$(TOOLS)) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/thinvmx
+	install -m 0644 tools/systemd/thinvmx-host.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 tools/systemd/host.conf $(DESTDIR)$(SYSCONFDIR)/thinvmx/
 
 # The module's source for DKMS (debian/thinvmx-dkms.dkms is its dkms.conf):
 # what kbuild needs, the uapi headers included.

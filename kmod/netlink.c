@@ -43,6 +43,8 @@
 #include "netlink.h"
 #include "nlstats.h"
 #include "domain.h"
+#include "host/host.h"
+#include "host/host_event.h"
 #include "ept/mmio_allow.h"
 #include "msix/ro_mmio.h"
 #include "vcpu.h"
@@ -62,6 +64,8 @@ static const struct nla_policy tvx_nl_policy[THINVMX_A_MAX + 1] = {
 	[THINVMX_A_RO_LAST_MFN]	= NLA_POLICY_FULL_RANGE(NLA_U64, &tvx_nl_mfn_range),
 	[THINVMX_A_MMIO_FIRST_MFN] = NLA_POLICY_FULL_RANGE(NLA_U64, &tvx_nl_mfn_range),
 	[THINVMX_A_MMIO_LAST_MFN] = NLA_POLICY_FULL_RANGE(NLA_U64, &tvx_nl_mfn_range),
+	[THINVMX_A_HOST_PIN_CR]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[THINVMX_A_HOST_PIN_MSR] = NLA_POLICY_MAX(NLA_U8, 1),
 	/* every other attribute appears in replies only: NLA_UNSPEC refuses it */
 };
 
@@ -77,6 +81,8 @@ static const u64 tvx_nl_takes[THINVMX_CMD_MAX + 1] = {
 					  BIT_ULL(THINVMX_A_MMIO_LAST_MFN),
 	[THINVMX_CMD_MMIO_ALLOW_REMOVE]	= BIT_ULL(THINVMX_A_MMIO_FIRST_MFN) |
 					  BIT_ULL(THINVMX_A_MMIO_LAST_MFN),
+	[THINVMX_CMD_HOST_SET_POLICY]	= BIT_ULL(THINVMX_A_HOST_PIN_CR) |
+					  BIT_ULL(THINVMX_A_HOST_PIN_MSR),
 };
 
 static_assert(THINVMX_A_MAX < 64);
@@ -676,6 +682,49 @@ static int tvx_nl_allow_change(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int tvx_nl_put_policy(struct sk_buff *skb, const void *obj)
+{
+	const struct thinvmx_host_status *st = obj;
+
+	if (nla_put_u8(skb, THINVMX_A_HOST_PIN_CR, !!(st->flags & THINVMX_HOST_PIN_CR)) ||
+	    nla_put_u8(skb, THINVMX_A_HOST_PIN_MSR, !!(st->flags & THINVMX_HOST_PIN_MSR)) ||
+	    nla_put_u64_64bit(skb, THINVMX_A_HOST_CR_PIN_REFUSED, st->cr_pin_refused,
+			      THINVMX_A_PAD) ||
+	    nla_put_u64_64bit(skb, THINVMX_A_HOST_MSR_PIN_REFUSED, st->msr_pin_refused,
+			      THINVMX_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* HOST_GET_POLICY: the policies and their refusals so far */
+static int tvx_nl_host_get_policy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct thinvmx_host_status st;
+
+	tvx_host_status(&st);
+	return tvx_nl_reply(info, &st, tvx_nl_put_policy);
+}
+
+/*
+ * HOST_SET_POLICY: what host mode enforces on the whole host, so
+ * CAP_SYS_ADMIN (of opener and sender) as for the host-mode ioctls.
+ */
+static int tvx_nl_host_set_policy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *cr = info->attrs[THINVMX_A_HOST_PIN_CR];
+	struct nlattr *msr = info->attrs[THINVMX_A_HOST_PIN_MSR];
+
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		GENL_SET_ERR_MSG(info, "guard policies need CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	if (!cr && !msr) {
+		GENL_SET_ERR_MSG(info, "THINVMX_A_HOST_PIN_CR or _PIN_MSR is required");
+		return -EINVAL;
+	}
+	return tvx_host_set_policy(cr ? nla_get_u8(cr) : -1, msr ? nla_get_u8(msr) : -1);
+}
+
 /* Refuse an attribute the command does not take, naming it. */
 static int tvx_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			   struct genl_info *info)
@@ -745,6 +794,16 @@ static const struct genl_ops tvx_nl_ops[] = {
 		.cmd	= THINVMX_CMD_MMIO_ALLOW_REMOVE,
 		.flags	= GENL_ADMIN_PERM,
 		.doit	= tvx_nl_allow_change,
+	},
+	{
+		.cmd	= THINVMX_CMD_HOST_GET_POLICY,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= tvx_nl_host_get_policy,
+	},
+	{
+		.cmd	= THINVMX_CMD_HOST_SET_POLICY,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= tvx_nl_host_set_policy,
 	},
 };
 

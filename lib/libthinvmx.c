@@ -33,6 +33,11 @@ int tvx_open(struct tvx_handle **out)
 	return 0;
 }
 
+int tvx_handle_fd(const struct tvx_handle *h)
+{
+	return h->fd;
+}
+
 void tvx_close(struct tvx_handle *h)
 {
 	if (!h)

@@ -36,6 +36,8 @@ int tvx_get_caps(struct tvx_handle *h, struct thinvmx_caps *caps);
 int tvx_host_enable(struct tvx_handle *h);
 int tvx_host_disable(struct tvx_handle *h);
 int tvx_host_status(struct tvx_handle *h, struct thinvmx_host_status *st);
+/* the /dev/thinvmx fd of a handle, for ioctls the library does not wrap */
+int tvx_handle_fd(const struct tvx_handle *h);
 
 /*
  * A domain: guest memory owned by the module, mapped into this process.
@@ -450,6 +452,17 @@ __u64 tvx_monitor_refused(const struct tvx_monitor *m, unsigned int vcpu);
 __u64 tvx_monitor_timeouts(const struct tvx_monitor *m, unsigned int vcpu);
 /* a vCPU waits at most @ns for room or an answer (0: for ever) */
 int tvx_monitor_set_sync_timeout(struct tvx_monitor *m, __u64 ns);
+/* events a full request ring dropped (host mode only; 0 for domains) */
+__u64 tvx_monitor_lost(const struct tvx_monitor *m, unsigned int vcpu);
+/* watch WRMSRs of @msr (THINVMX_MONITOR_MSR), or stop: mode DISABLED */
+int tvx_monitor_set_msr(struct tvx_monitor *m, __u32 msr, __u32 mode, __u32 flags);
+/*
+ * THINVMX_HOST_ATTACH: the host's listener (root only), one ring per
+ * possible CPU (tvx_monitor_nr_vcpus() of them), async events only; a
+ * struct tvx_monitor like a domain's, closed by tvx_monitor_detach().
+ */
+int tvx_host_attach(struct tvx_handle *h, unsigned int slots_log2,
+		    struct tvx_monitor **out);
 /* the domain's owner detaches whatever listener is attached */
 int tvx_domain_detach_monitor(struct tvx_domain *d);
 
@@ -562,6 +575,18 @@ int tvx_nl_ro_remove(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn);
 typedef int (*tvx_nl_allow_fn)(__u64 first_mfn, __u64 last_mfn, void *arg);
 int tvx_nl_mmio_allow_list(struct tvx_nl *nl, tvx_nl_allow_fn fn, void *arg);
 int tvx_nl_mmio_allow_add(struct tvx_nl *nl, __u64 first_mfn, __u64 last_mfn);
+
+/* Host mode's guard policies (THINVMX_CMD_HOST_*_POLICY) */
+struct tvx_nl_host_policy {
+	int pin_cr;			/* 1: PIN_CR on */
+	int pin_msr;			/* 1: PIN_MSR on */
+	__u64 cr_pin_refused;
+	__u64 msr_pin_refused;
+};
+
+int tvx_nl_host_get_policy(struct tvx_nl *nl, struct tvx_nl_host_policy *p);
+/* each 1 on, 0 off, -1 as it is (CAP_NET_ADMIN and CAP_SYS_ADMIN) */
+int tvx_nl_host_set_policy(struct tvx_nl *nl, int pin_cr, int pin_msr);
 int tvx_nl_mmio_allow_remove(struct tvx_nl *nl, __u64 first_mfn,
 			     __u64 last_mfn);
 

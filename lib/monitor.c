@@ -67,8 +67,9 @@ static int tvx_monitor_map(struct tvx_monitor *m, unsigned int slots_log2)
 	return 0;
 }
 
-int tvx_monitor_attach_fd(int domain_fd, unsigned int slots_log2,
-			  unsigned int nr_vcpus, struct tvx_monitor **out)
+static int tvx_monitor_attach_cmd(int fd0, unsigned long cmd,
+				  unsigned int slots_log2, unsigned int nr_vcpus,
+				  struct tvx_monitor **out)
 {
 	struct thinvmx_attach_monitor a = {
 		.slots_log2 = slots_log2,
@@ -77,7 +78,7 @@ int tvx_monitor_attach_fd(int domain_fd, unsigned int slots_log2,
 	struct tvx_monitor *m;
 	int fd, ret;
 
-	fd = ioctl(domain_fd, THINVMX_ATTACH_MONITOR, &a);
+	fd = ioctl(fd0, cmd, &a);
 	if (fd < 0)
 		return -errno;
 	m = calloc(1, sizeof(*m) + a.nr_vcpus * sizeof(m->vc[0]));
@@ -96,6 +97,21 @@ int tvx_monitor_attach_fd(int domain_fd, unsigned int slots_log2,
 	}
 	*out = m;
 	return 0;
+}
+
+/* THINVMX_HOST_ATTACH on /dev/thinvmx: the host's listener, a ring per CPU */
+int tvx_host_attach(struct tvx_handle *h, unsigned int slots_log2,
+		    struct tvx_monitor **out)
+{
+	return tvx_monitor_attach_cmd(tvx_handle_fd(h), THINVMX_HOST_ATTACH,
+				      slots_log2, 0, out);
+}
+
+int tvx_monitor_attach_fd(int domain_fd, unsigned int slots_log2,
+			  unsigned int nr_vcpus, struct tvx_monitor **out)
+{
+	return tvx_monitor_attach_cmd(domain_fd, THINVMX_ATTACH_MONITOR,
+				      slots_log2, nr_vcpus, out);
 }
 
 int tvx_monitor_attach(struct tvx_domain *d, unsigned int slots_log2,
@@ -176,6 +192,22 @@ __u64 tvx_monitor_timeouts(const struct tvx_monitor *m, unsigned int vcpu)
 	if (vcpu >= m->nr_vcpus)
 		return 0;
 	return __atomic_load_n(&m->vc[vcpu].req.hdr->timeouts, __ATOMIC_RELAXED);
+}
+
+__u64 tvx_monitor_lost(const struct tvx_monitor *m, unsigned int vcpu)
+{
+	if (vcpu >= m->nr_vcpus)
+		return 0;
+	return __atomic_load_n(&m->vc[vcpu].req.hdr->lost, __ATOMIC_RELAXED);
+}
+
+int tvx_monitor_set_msr(struct tvx_monitor *m, __u32 msr, __u32 mode, __u32 flags)
+{
+	struct thinvmx_monitor s = {
+		.kind = THINVMX_MONITOR_MSR, .mode = mode, .flags = flags, .msr = msr,
+	};
+
+	return ioctl(m->fd, THINVMX_SET_MONITOR, &s) < 0 ? -errno : 0;
 }
 
 int tvx_monitor_set_sync_timeout(struct tvx_monitor *m, __u64 ns)

@@ -593,6 +593,45 @@ int tvx_nl_mmio_allow_remove(struct tvx_nl *nl, __u64 first_mfn,
 			     THINVMX_A_MMIO_LAST_MFN, last_mfn, NULL, NULL);
 }
 
+/* ------------------------------------------------------------ host policies */
+
+static int tvx_nl_parse_policy(struct nlattr **tb, void *arg)
+{
+	struct tvx_nl_host_policy *p = arg;
+
+	if (!tb[THINVMX_A_HOST_PIN_CR] || !tb[THINVMX_A_HOST_PIN_MSR])
+		return -EBADMSG;
+	p->pin_cr = nla_get_u8(tb[THINVMX_A_HOST_PIN_CR]);
+	p->pin_msr = nla_get_u8(tb[THINVMX_A_HOST_PIN_MSR]);
+	p->cr_pin_refused = get_u64(tb, THINVMX_A_HOST_CR_PIN_REFUSED);
+	p->msr_pin_refused = get_u64(tb, THINVMX_A_HOST_MSR_PIN_REFUSED);
+	return 0;
+}
+
+int tvx_nl_host_get_policy(struct tvx_nl *nl, struct tvx_nl_host_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	return tvx_nl_simple(nl, THINVMX_CMD_HOST_GET_POLICY, 0, 0, 0, 0, 0, 0, 0,
+			     tvx_nl_parse_policy, p);
+}
+
+int tvx_nl_host_set_policy(struct tvx_nl *nl, int pin_cr, int pin_msr)
+{
+	struct nl_msg *msg = tvx_nl_msg(nl, THINVMX_CMD_HOST_SET_POLICY, 0);
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	if ((pin_cr >= 0 && nla_put_u8(msg, THINVMX_A_HOST_PIN_CR, !!pin_cr)) ||
+	    (pin_msr >= 0 && nla_put_u8(msg, THINVMX_A_HOST_PIN_MSR, !!pin_msr))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	ret = tvx_nl_run(nl, msg, NULL, NULL);
+	nlmsg_free(msg);
+	return ret;
+}
+
 /* ------------------------------------------------------------ notifications */
 
 int tvx_nl_subscribe(struct tvx_nl *nl)
@@ -740,6 +779,7 @@ const char *tvx_stats_event_str(__u32 reason)
 		[THINVMX_EVENT_MEM_ACCESS] = "mem-access",
 		[THINVMX_EVENT_RO_MMIO_WRITE] = "ro-mmio-write",
 		[THINVMX_EVENT_SINGLESTEP] = "singlestep",
+		[THINVMX_EVENT_MSR] = "msr",
 	};
 
 	return reason < THINVMX_EVENT_NR_REASONS ? names[reason] : NULL;

@@ -97,13 +97,18 @@ want=(/usr/lib/"$ma"/libthinvmx.so.1 /usr/lib/"$ma"/libthinvmx.so /usr/lib/"$ma"
       /usr/include/thinvmx_introspect.h /usr/include/thinvmx_netlink.h
       /usr/sbin/thinvmx-ctl /usr/sbin/thinvmx-monitor /usr/sbin/thinvmx-run
       /usr/share/man/man8/thinvmx-ctl.8.gz /usr/lib/udev/rules.d/70-thinvmx.rules
+      /lib/systemd/system/thinvmx-host.service /etc/thinvmx/host.conf
       /usr/src/thinvmx-"$version"/dkms.conf /usr/src/thinvmx-"$version"/Kbuild
       /usr/src/thinvmx-"$version"/uapi/thinvmx.h)
 missing=0
 for f in "${want[@]}"; do
 	grep -qxF "$f" "$listed" || { echo "# not in the packages: $f"; missing=1; }
 done
-ok $missing "library, headers, pkg-config file, tools, man pages, udev rule, DKMS source"
+ok $missing "library, headers, pkg-config file, tools, man pages, udev rule, DKMS source, host unit"
+[ ! -e /etc/systemd/system/multi-user.target.wants/thinvmx-host.service ]
+ok $? "thinvmx-host.service installed disabled"
+grep -qxF /etc/thinvmx/host.conf /var/lib/dpkg/info/thinvmx-tools.conffiles
+ok $? "/etc/thinvmx/host.conf is a conffile"
 [ "$(objdump -p /usr/lib/"$ma"/libthinvmx.so.1 | awk '/SONAME/ { print $2 }')" = libthinvmx.so.1 ]
 ok $? "SONAME libthinvmx.so.1"
 getent group thinvmx > /dev/null

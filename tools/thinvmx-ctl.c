@@ -53,7 +53,13 @@ static const char usage_text[] =
 "                      interrupted (SIGINT, SIGTERM); needs CAP_SYS_ADMIN\n"
 "  host on|off|status  turn host mode on (the running host becomes a guest\n"
 "                      of thinvmx on every CPU) or off, or show whether it\n"
-"                      is on, on which CPUs, and its VM exits by kind\n"
+"                      is on, on which CPUs, its VM exits by kind, its\n"
+"                      guard policies and events\n"
+"  host policy [pin-cr on|off] [pin-msr on|off]\n"
+"                      set host mode's guard policies (netlink; CAP_SYS_ADMIN)\n"
+"                      and show them: pin-cr keeps CR4.SMEP/SMAP/UMIP and\n"
+"                      CR0.WP set, pin-msr drops writes to the syscall-entry\n"
+"                      MSRs; host events: thinvmx-monitor --host\n"
 "  caps                show whether this host can run guests, why not if it\n"
 "                      cannot, the VMX features thinvmx uses and the control\n"
 "                      values it programs (reads /dev/thinvmx: root only)\n"
@@ -283,6 +289,7 @@ static const char *const host_exit_names[THINVMX_HOST_EXIT_MAX] = {
 	[THINVMX_HOST_EXIT_CR] = "cr",
 	[THINVMX_HOST_EXIT_EPT] = "ept",
 	[THINVMX_HOST_EXIT_OTHER] = "other",
+	[THINVMX_HOST_EXIT_EXCEPTION] = "exception",
 };
 
 static void host_status_print(const struct thinvmx_host_status *st,
@@ -315,6 +322,13 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		tj_u64(msix, "pba", st->msix_pba);
 		tj_u64(msix, "passed", st->msix_passed);
 		tj_u64(msix, "undecoded", st->msix_undecoded);
+		tj_bool(j, "pin_cr", !!(st->flags & THINVMX_HOST_PIN_CR));
+		tj_bool(j, "pin_msr", !!(st->flags & THINVMX_HOST_PIN_MSR));
+		tj_u64(j, "cr_pin_refused", st->cr_pin_refused);
+		tj_u64(j, "msr_pin_refused", st->msr_pin_refused);
+		tj_bool(j, "listener", !!(st->flags & THINVMX_HOST_LISTENER));
+		tj_u64(j, "events", st->events);
+		tj_u64(j, "events_lost", st->events_lost);
 		tj_print(j, stdout);
 		return;
 	}
@@ -342,6 +356,67 @@ static void host_status_print(const struct thinvmx_host_status *st,
 	       (unsigned long long)st->msix_pba,
 	       (unsigned long long)st->msix_passed,
 	       (unsigned long long)st->msix_undecoded);
+	printf("policies: pin-cr %s (%llu refused), pin-msr %s (%llu refused)\n",
+	       st->flags & THINVMX_HOST_PIN_CR ? "on" : "off",
+	       (unsigned long long)st->cr_pin_refused,
+	       st->flags & THINVMX_HOST_PIN_MSR ? "on" : "off",
+	       (unsigned long long)st->msr_pin_refused);
+	printf("events: listener %s, %llu sent, %llu lost\n",
+	       st->flags & THINVMX_HOST_LISTENER ? "attached" : "none",
+	       (unsigned long long)st->events, (unsigned long long)st->events_lost);
+}
+
+/* host policy [pin-cr on|off] [pin-msr on|off]: through netlink */
+static int cmd_host_policy(const struct opts *o, int argc, char **argv)
+{
+	struct tvx_nl_host_policy p;
+	int cr = -1, msr = -1, i, ret;
+	struct json_object *j;
+	struct tvx_nl *nl;
+
+	if (argc % 2)
+		return usage();
+	for (i = 0; i < argc; i += 2) {
+		int on = !strcmp(argv[i + 1], "on") ? 1 :
+			 !strcmp(argv[i + 1], "off") ? 0 : -1;
+
+		if (on < 0)
+			return usage();
+		if (!strcmp(argv[i], "pin-cr"))
+			cr = on;
+		else if (!strcmp(argv[i], "pin-msr"))
+			msr = on;
+		else
+			return usage();
+	}
+	ret = tvx_nl_open(&nl);
+	if (ret) {
+		fprintf(stderr, "%s: netlink family thinvmx: %s\n", prog, strerror(-ret));
+		return 1;
+	}
+	if (argc)
+		ret = tvx_nl_host_set_policy(nl, cr, msr);
+	if (!ret)
+		ret = tvx_nl_host_get_policy(nl, &p);
+	tvx_nl_close(nl);
+	if (ret) {
+		fprintf(stderr, "%s: host policy: %s%s\n", prog, strerror(-ret),
+			ret == -EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return 1;
+	}
+	if (o->json) {
+		j = json_object_new_object();
+		tj_bool(j, "pin_cr", p.pin_cr);
+		tj_bool(j, "pin_msr", p.pin_msr);
+		tj_u64(j, "cr_pin_refused", p.cr_pin_refused);
+		tj_u64(j, "msr_pin_refused", p.msr_pin_refused);
+		tj_print(j, stdout);
+	} else {
+		printf("pin-cr %s (%llu refused)\npin-msr %s (%llu refused)\n",
+		       p.pin_cr ? "on" : "off", (unsigned long long)p.cr_pin_refused,
+		       p.pin_msr ? "on" : "off", (unsigned long long)p.msr_pin_refused);
+	}
+	return 0;
 }
 
 static int cmd_host(const struct opts *o, int argc, char **argv)
@@ -351,6 +426,8 @@ static int cmd_host(const struct opts *o, int argc, char **argv)
 	const char *what;
 	int ret;
 
+	if (argc >= 1 && !strcmp(argv[0], "policy"))
+		return cmd_host_policy(o, argc - 1, argv + 1);
 	if (argc != 1)
 		return usage();
 	what = argv[0];

@@ -29,6 +29,13 @@
 
 static const char usage_text[] =
 "Usage: thinvmx-monitor [OPTIONS] DOMAIN\n"
+"       thinvmx-monitor --host [OPTIONS]\n"
+"\n"
+"With --host: the host's own listener (THINVMX_HOST_ATTACH, root only),\n"
+"one ring per CPU (vcpu in the output is the CPU); async only; events come\n"
+"while host mode is on. Guard-policy refusals (thinvmx-ctl host policy)\n"
+"are printed whatever is monitored, marked denied. Events a full ring\n"
+"dropped are counted as lost.\n"
 "\n"
 "Attach to thinvmx domain DOMAIN (its id, as thinvmx-ctl domains and\n"
 "thinvmx-run --paused show it) as its introspection listener, print each\n"
@@ -43,6 +50,8 @@ static const char usage_text[] =
 "  --int3 MODE          INT3 instructions\n"
 "  --mem-access MODE    violations of access rights (see --access)\n"
 "  --ro-mmio MODE       writes to read-only MMIO (discarded in any case)\n"
+"  --msr MSR[:MODE]     writes to MSR (a number; MODE as above, default\n"
+"                       async); repeatable, 16 at most\n"
 "  --on-change          CR kinds: no event for a write of the value the\n"
 "                       register holds (CR3; CR0 and CR4 report changes only)\n"
 "\n"
@@ -104,6 +113,10 @@ struct deny_rule {
 
 struct opts {
 	__u32 id;
+	int host;
+	__u32 msr[THINVMX_MONITOR_MSRS];
+	__u32 msr_mode[THINVMX_MONITOR_MSRS];
+	unsigned int nr_msr;
 	__u32 mode[THINVMX_MONITOR_NR_KINDS];
 	int on_change;
 	struct deny_rule deny[MAX_DENY];
@@ -153,6 +166,7 @@ static const char *const kind_names[THINVMX_MONITOR_NR_KINDS] = {
 	[THINVMX_MONITOR_INT3] = "int3",
 	[THINVMX_MONITOR_MEM_ACCESS] = "mem-access",
 	[THINVMX_MONITOR_RO_MMIO_WRITE] = "ro-mmio",
+	[THINVMX_MONITOR_MSR] = "msr",
 };
 
 static const char *const answer_names[NR_ANSWERS] = {
@@ -266,7 +280,15 @@ static void print_text(const struct thinvmx_event *ev, const char *ans)
 			printf(" gla %#" PRIx64, (uint64_t)ev->u.ro_mmio.gla);
 		printf(" offset %#x", ev->u.ro_mmio.offset);
 		break;
+	case THINVMX_EVENT_MSR:
+		printf(" msr %#x new %#" PRIx64, ev->u.msr.msr,
+		       (uint64_t)ev->u.msr.new_value);
+		if (ev->flags & THINVMX_EVENT_F_OLD_VALID)
+			printf(" old %#" PRIx64, (uint64_t)ev->u.msr.old_value);
+		break;
 	}
+	if (ev->flags & THINVMX_EVENT_F_DENIED)
+		printf(" denied");
 	if (ans)
 		printf(" answer %s", ans);
 	putchar('\n');
@@ -317,7 +339,14 @@ static void print_json(const struct thinvmx_event *ev, const char *ans)
 			tj_hex(j, "gla", ev->u.ro_mmio.gla);
 		tj_hex(j, "offset", ev->u.ro_mmio.offset);
 		break;
+	case THINVMX_EVENT_MSR:
+		tj_hex(j, "msr", ev->u.msr.msr);
+		tj_hex(j, "new", ev->u.msr.new_value);
+		if (ev->flags & THINVMX_EVENT_F_OLD_VALID)
+			tj_hex(j, "old", ev->u.msr.old_value);
+		break;
 	}
+	tj_bool(j, "denied", !!(ev->flags & THINVMX_EVENT_F_DENIED));
 	if (ans)
 		tj_str(j, "answer", ans);
 	tj_print(j, stdout);
@@ -376,7 +405,7 @@ static void *serve_main(void *arg)
 
 static void print_counters(const char *why)
 {
-	__u64 sync = 0, async = 0, waits = 0;
+	__u64 sync = 0, async = 0, waits = 0, lost = 0;
 	struct json_object *j, *c;
 	unsigned int r, i;
 
@@ -384,12 +413,17 @@ static void print_counters(const char *why)
 		async += cnt.events[r][0];
 		sync += cnt.events[r][1];
 	}
-	for (i = 0; i < tvx_monitor_nr_vcpus(mon); i++)
+	for (i = 0; i < tvx_monitor_nr_vcpus(mon); i++) {
 		waits += tvx_monitor_full_waits(mon, i);
+		lost += tvx_monitor_lost(mon, i);
+	}
 	fflush(stdout);
 	if (opt->json) {
 		j = json_object_new_object();
-		tj_u64(j, "domain", opt->id);
+		if (opt->host)
+			tj_str(j, "domain", "host");
+		else
+			tj_u64(j, "domain", opt->id);
 		tj_str(j, "ended", why);
 		tj_u64(j, "events_total", cnt.total);
 		tj_u64(j, "sync", sync);
@@ -406,12 +440,14 @@ static void print_counters(const char *why)
 		for (i = 0; i < NR_ANSWERS; i++)
 			tj_u64(c, answer_names[i], cnt.answers[i]);
 		tj_u64(j, "ring_full_waits", waits);
+		tj_u64(j, "lost", lost);
 		tj_print(j, stdout);
 		fflush(stdout);
 		return;
 	}
-	fprintf(stderr, "thinvmx-monitor: domain %u: %s; %" PRIu64 " events (%"
-		PRIu64 " sync, %" PRIu64 " async)\n", opt->id, why,
+	fprintf(stderr, "thinvmx-monitor: %s %u: %s; %" PRIu64 " events (%"
+		PRIu64 " sync, %" PRIu64 " async)\n", opt->host ? "host, CPUs" : "domain",
+		opt->host ? tvx_monitor_nr_vcpus(mon) : opt->id, why,
 		(uint64_t)cnt.total, (uint64_t)sync, (uint64_t)async);
 	fprintf(stderr, "  %-14s %10s %10s\n", "kind", "sync", "async");
 	for (r = 1; r < THINVMX_EVENT_NR_REASONS; r++)
@@ -423,6 +459,7 @@ static void print_counters(const char *why)
 		fprintf(stderr, ", %s %" PRIu64, answer_names[i],
 			(uint64_t)cnt.answers[i]);
 	fprintf(stderr, "\n  ring full waits: %" PRIu64 "\n", (uint64_t)waits);
+	fprintf(stderr, "  lost (full rings, host mode): %" PRIu64 "\n", (uint64_t)lost);
 }
 
 static int parse_u64(const char *s, __u64 *v)
@@ -448,6 +485,27 @@ static int parse_mode(const char *s, __u32 *mode)
 }
 
 /* "cr4:0x100000" */
+/* MSR[:MODE] */
+static int parse_msr(struct opts *o, const char *s)
+{
+	char num[32];
+	const char *colon = strchr(s, ':');
+	size_t len = colon ? (size_t)(colon - s) : strlen(s);
+	__u64 v;
+
+	if (o->nr_msr >= THINVMX_MONITOR_MSRS || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (parse_u64(num, &v) || v > UINT32_MAX)
+		return -1;
+	o->msr_mode[o->nr_msr] = THINVMX_MONITOR_MODE_ASYNC;
+	if (colon && parse_mode(colon + 1, &o->msr_mode[o->nr_msr]))
+		return -1;
+	o->msr[o->nr_msr++] = v;
+	return 0;
+}
+
 static int parse_deny(struct opts *o, const char *s)
 {
 	static const struct { const char *name; unsigned int kind; } crs[] = {
@@ -525,6 +583,7 @@ static int vcpus_gone(struct tvx_nl *nl)
 
 enum {
 	OPT_CR0 = 256, OPT_CR3, OPT_CR4, OPT_INT3, OPT_MEM_ACCESS, OPT_RO_MMIO,
+	OPT_HOST, OPT_MSR,
 	OPT_ON_CHANGE, OPT_DENY, OPT_DENY_SMEP, OPT_DENY_WP, OPT_INT3_ANSWER,
 	OPT_SINGLESTEP, OPT_ACCESS, OPT_VCPUS, OPT_SLOTS,
 };
@@ -539,6 +598,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "mem-access", required_argument, NULL, OPT_MEM_ACCESS },
 		{ "ro-mmio", required_argument, NULL, OPT_RO_MMIO },
 		{ "on-change", no_argument, NULL, OPT_ON_CHANGE },
+		{ "host", no_argument, NULL, OPT_HOST },
+		{ "msr", required_argument, NULL, OPT_MSR },
 		{ "deny", required_argument, NULL, OPT_DENY },
 		{ "deny-smep-clear", no_argument, NULL, OPT_DENY_SMEP },
 		{ "deny-wp-clear", no_argument, NULL, OPT_DENY_WP },
@@ -567,6 +628,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_ON_CHANGE:
 			o->on_change = 1;
+			break;
+		case OPT_HOST:
+			o->host = 1;
+			break;
+		case OPT_MSR:
+			if (parse_msr(o, optarg))
+				return -1;
 			break;
 		case OPT_DENY:
 			if (parse_deny(o, optarg))
@@ -634,6 +702,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
+	if (o->host)
+		return optind == argc && !o->nr_access ? 0 : -1;
 	if (optind != argc - 1 || parse_u64(argv[optind], &v) || v > UINT32_MAX)
 		return -1;
 	o->id = v;
@@ -657,15 +727,26 @@ static int setup(struct tvx_domain *d)
 			return ret;
 		}
 	}
+	for (i = 0; i < opt->nr_msr; i++) {
+		ret = tvx_monitor_set_msr(mon, opt->msr[i], opt->msr_mode[i],
+					  opt->on_change ? THINVMX_MONITOR_F_ON_CHANGE_ONLY : 0);
+		if (ret) {
+			fprintf(stderr, "thinvmx-monitor: --msr %#x: %s%s\n", opt->msr[i],
+				strerror(-ret), ret == -EOPNOTSUPP ?
+				" (host mode is async only)" : "");
+			return ret;
+		}
+	}
 	for (k = THINVMX_MONITOR_CR0; k < THINVMX_MONITOR_NR_KINDS; k++) {
-		if (!opt->mode[k])
+		if (!opt->mode[k] || k == THINVMX_MONITOR_MSR)
 			continue;
 		flags = opt->on_change && k <= THINVMX_MONITOR_CR4 ?
 			THINVMX_MONITOR_F_ON_CHANGE_ONLY : 0;
 		ret = tvx_monitor_set(mon, k, opt->mode[k], flags);
 		if (ret) {
-			fprintf(stderr, "thinvmx-monitor: --%s %s: %s\n", kind_names[k],
-				mode_name(opt->mode[k]), strerror(-ret));
+			fprintf(stderr, "thinvmx-monitor: --%s %s: %s%s\n", kind_names[k],
+				mode_name(opt->mode[k]), strerror(-ret),
+				ret == -EOPNOTSUPP ? " (host mode is async only)" : "");
 			return ret;
 		}
 	}
@@ -676,12 +757,19 @@ static void say_attached(void)
 {
 	unsigned int k, n = 0;
 
-	fprintf(stderr, "thinvmx-monitor: attached to domain %u (%u vCPUs):",
-		opt->id, tvx_monitor_nr_vcpus(mon));
+	if (opt->host)
+		fprintf(stderr, "thinvmx-monitor: attached to the host (%u CPUs):",
+			tvx_monitor_nr_vcpus(mon));
+	else
+		fprintf(stderr, "thinvmx-monitor: attached to domain %u (%u vCPUs):",
+			opt->id, tvx_monitor_nr_vcpus(mon));
 	for (k = THINVMX_MONITOR_CR0; k < THINVMX_MONITOR_NR_KINDS; k++)
 		if (opt->mode[k])
 			fprintf(stderr, "%s %s %s", n++ ? "," : "", kind_names[k],
 				mode_name(opt->mode[k]));
+	for (k = 0; k < opt->nr_msr; k++)
+		fprintf(stderr, "%s msr %#x %s", n++ ? "," : "", opt->msr[k],
+			mode_name(opt->msr_mode[k]));
 	fprintf(stderr, "%s\n", n ? "" : " nothing monitored");
 }
 
@@ -711,6 +799,16 @@ int main(int argc, char **argv)
 			ret == -ENOENT ? " (is the thinvmx module loaded?)" : "");
 		return 1;
 	}
+	if (o.host) {
+		ret = tvx_host_attach(h, o.slots_log2, &mon);
+		if (ret) {
+			fprintf(stderr, "thinvmx-monitor: cannot attach to the host: %s%s\n",
+				strerror(-ret), ret == -EBUSY ?
+				" (another host listener is attached)" : "");
+			goto out;
+		}
+		goto attached;
+	}
 	ret = tvx_domain_open(h, o.id, &d);
 	if (ret) {
 		fprintf(stderr, "thinvmx-monitor: domain %u: %s\n", o.id,
@@ -724,11 +822,12 @@ int main(int argc, char **argv)
 			ret == -EBUSY ? " (another listener is attached)" : "");
 		goto out;
 	}
+attached:
 	ret = setup(d);
 	if (ret)
 		goto out;
 	/* the vCPUs-gone check; without the family the monitor still serves */
-	if (tvx_nl_open(&nl))
+	if (!o.host && tvx_nl_open(&nl))
 		nl = NULL;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -755,7 +854,7 @@ int main(int argc, char **argv)
 		if (o.timeout && now_ms() - t0 >= o.timeout * 1000ULL) {
 			stop_why = "timeout";
 			stop = 1;
-		} else if (++tick % 5 == 0 && vcpus_gone(nl)) {
+		} else if (++tick % 5 == 0 && !o.host && vcpus_gone(nl)) {
 			stop_why = "the domain's vCPUs are gone";
 			stop = 1;
 		}

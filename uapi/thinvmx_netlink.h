@@ -25,6 +25,15 @@
  *                                                       range; CAP_NET_ADMIN
  *   THINVMX_CMD_MMIO_ALLOW_ADD    do: MMIO_FIRST_MFN,   ack; CAP_NET_ADMIN and
  *   THINVMX_CMD_MMIO_ALLOW_REMOVE     MMIO_LAST_MFN     CAP_SYS_ADMIN
+ *   THINVMX_CMD_HOST_GET_POLICY   do: -                 THINVMX_A_HOST_*;
+ *                                                       CAP_NET_ADMIN
+ *   THINVMX_CMD_HOST_SET_POLICY   do: HOST_PIN_CR and/  ack; CAP_NET_ADMIN and
+ *                                 or HOST_PIN_MSR       CAP_SYS_ADMIN
+ *
+ * Host mode's guard policies (uapi/thinvmx.h, THINVMX_HOST_PIN_*): on (1)
+ * or off (0), each applied on every CPU at once, whether host mode is on
+ * or not (then at its next enable); an attribute left out keeps its
+ * policy. PIN_CR pins the bits that are set when it comes on.
  *
  * The MMIO allow-list: host frames any domain may map with THINVMX_MAP_MMIO
  * besides its assigned devices' memory BARs. An add is refused (-EPERM)
@@ -68,6 +77,8 @@ enum thinvmx_nl_cmd {
 	THINVMX_CMD_MMIO_ALLOW_LIST,
 	THINVMX_CMD_MMIO_ALLOW_ADD,
 	THINVMX_CMD_MMIO_ALLOW_REMOVE,
+	THINVMX_CMD_HOST_GET_POLICY,
+	THINVMX_CMD_HOST_SET_POLICY,
 
 	__THINVMX_CMD_MAX,
 	THINVMX_CMD_MAX = __THINVMX_CMD_MAX - 1
@@ -123,6 +134,12 @@ enum thinvmx_nl_attr {
 	/* the MMIO allow-list */
 	THINVMX_A_MMIO_FIRST_MFN,	/* u64: request and reply */
 	THINVMX_A_MMIO_LAST_MFN,	/* u64, inclusive: request and reply */
+
+	/* host mode's guard policies */
+	THINVMX_A_HOST_PIN_CR,		/* u8, 0 or 1: request and reply */
+	THINVMX_A_HOST_PIN_MSR,		/* u8, 0 or 1: request and reply */
+	THINVMX_A_HOST_CR_PIN_REFUSED,	/* u64: reply */
+	THINVMX_A_HOST_MSR_PIN_REFUSED,	/* u64: reply */
 
 	__THINVMX_A_MAX,
 	THINVMX_A_MAX = __THINVMX_A_MAX - 1
