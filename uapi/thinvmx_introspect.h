@@ -37,7 +37,7 @@
 #define THINVMX_MONITOR_MEM_ACCESS	5  /* an access right was violated */
 #define THINVMX_MONITOR_RO_MMIO_WRITE	6  /* a write to read-only MMIO, discarded */
 /* 7 is no kind: THINVMX_EVENT_SINGLESTEP, which is not monitored */
-#define THINVMX_MONITOR_MSR		8  /* WRMSR to a watched MSR (struct thinvmx_monitor.msr) */
+#define THINVMX_MONITOR_MSR		8  /* WRMSR to a watched MSR (thinvmx_monitor.msr) */
 #define THINVMX_MONITOR_NR_KINDS	9
 
 /* struct thinvmx_monitor.mode */
@@ -98,9 +98,9 @@ struct thinvmx_monitor {
  *
  * A full request ring makes the vCPU wait for room, async events too; no
  * event is dropped (host mode excepted: a host CPU cannot wait, see
- * THINVMX_HOST_ATTACH in thinvmx.h; it counts the event in lost) -- unless the listener set a sync timeout
- * (THINVMX_SET_SYNC_TIMEOUT): a vCPU that waited that long for room or
- * for an answer goes on with the event's default answer (as if no
+ * THINVMX_HOST_ATTACH in thinvmx.h; it counts the event in lost) --
+ * unless the listener set a sync timeout (THINVMX_SET_SYNC_TIMEOUT): a
+ * vCPU that waited that long for room or for an answer goes on with the event's default answer (as if no
  * listener were attached), and the request ring's timeouts counts it; an
  * answer that comes later is refused. full_waits counts the waits for
  * room.

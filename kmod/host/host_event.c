@@ -180,6 +180,7 @@ void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags)
 	ev->flags = flags;
 	ring_prod_publish(&rc->req, 1);
 	this_cpu_inc(tvx_host_cpus.events);
+	/* prod published before cons is read: pairs with host_lsn_poll()'s */
 	smp_mb();
 	if (rc->req.own - READ_ONCE(rc->req.hdr->cons) <= 1)
 		irq_work_queue(&rc->wake);
@@ -478,11 +479,12 @@ static __poll_t host_lsn_poll(struct file *file, poll_table *pt)
 	poll_wait(file, &l->poll_wq, pt);
 	if (READ_ONCE(l->broken))
 		return EPOLLERR;
-	/* the daemon's cons store before the prod loads: see tvx_host_ev_send() */
+	/* the daemon's cons store before the prod loads: pairs with tvx_host_ev_send()'s */
 	smp_mb();
 	for (i = 0; i < l->nr_cpus; i++) {
 		struct thinvmx_ring_header *hdr = l->rc[i].req.hdr;
 
+		/* pairs with the release store in ring_prod_publish() */
 		if (smp_load_acquire(&hdr->prod) != READ_ONCE(hdr->cons))
 			return EPOLLIN | EPOLLRDNORM;
 	}

@@ -25,9 +25,9 @@
 
 static_assert(!(THINVMX_MONITOR_MODE_SYNC & ~MONITOR_MODE_MASK),
 	      "modes fit the setting byte");
-static_assert(THINVMX_EVENT_SINGLESTEP == THINVMX_MONITOR_RO_MMIO_WRITE + 1,
+static_assert(THINVMX_MONITOR_RO_MMIO_WRITE + 1 == THINVMX_EVENT_SINGLESTEP,
 	      "reasons are the first kinds, then SINGLESTEP, then MSR");
-static_assert(THINVMX_EVENT_MSR == THINVMX_EVENT_SINGLESTEP + 1,
+static_assert(THINVMX_EVENT_SINGLESTEP + 1 == THINVMX_EVENT_MSR,
 	      "reasons are the first kinds, then SINGLESTEP, then MSR");
 static_assert(THINVMX_EVENT_NR_REASONS == THINVMX_MONITOR_NR_KINDS,
 	      "every reason below the count");

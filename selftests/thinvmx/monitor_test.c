@@ -170,6 +170,34 @@ static void guest_attempt(__u64 which)
 	GUEST_DONE();
 }
 
+#define MSR_STAR	0xc0000081U
+#define STAR_A		0x0023001000000000ULL
+#define STAR_B		0x0033001000000000ULL
+
+static inline void guest_wrmsr(__u32 msr, __u64 v)
+{
+	asm volatile("wrmsr" : : "c" (msr), "a" ((__u32)v), "d" ((__u32)(v >> 32))
+		     : "memory");
+}
+
+static inline __u64 guest_rdmsr(__u32 msr)
+{
+	__u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (msr));
+	return lo | (__u64)hi << 32;
+}
+
+/* STAR to A, report it; to B, report it. */
+static void guest_star(void)
+{
+	guest_wrmsr(MSR_STAR, STAR_A);
+	GUEST_SYNC(guest_rdmsr(MSR_STAR));
+	guest_wrmsr(MSR_STAR, STAR_B);
+	GUEST_SYNC(guest_rdmsr(MSR_STAR));
+	GUEST_DONE();
+}
+
 /* ------------------------------------------------------------ fixture */
 
 FIXTURE(mon) {
@@ -376,6 +404,54 @@ TEST_F(mon, cr3_sync_deny)
 	RUN_EXPECT(TVX_UCALL_DONE);
 	daemon_stop(&self->dm);
 	EXPECT_EQ(1, self->dm.count[THINVMX_EVENT_CR3]);
+}
+
+/* ------------------------------------------------------------ MSR */
+
+/* A watched MSR: each write reported after it is done, old and new. */
+TEST_F(mon, msr_async)
+{
+	struct thinvmx_event *ev = self->dm.evs;
+
+	ASSERT_EQ(0, tvx_monitor_set_msr(self->m, MSR_STAR, THINVMX_MONITOR_MODE_ASYNC, 0));
+	START(guest_star, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(STAR_A, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(STAR_B, self->uc.args[0]);
+	ASSERT_EQ(2, daemon_drain(&self->dm));
+	EXPECT_EQ(THINVMX_EVENT_MSR, ev[0].reason);
+	EXPECT_EQ(0, ev[0].flags & THINVMX_EVENT_F_SYNC);
+	EXPECT_EQ(MSR_STAR, ev[0].u.msr.msr);
+	EXPECT_EQ(STAR_A, ev[0].u.msr.new_value);
+	EXPECT_TRUE(ev[0].flags & THINVMX_EVENT_F_OLD_VALID);
+	EXPECT_EQ(STAR_A, ev[1].u.msr.old_value);
+	EXPECT_EQ(STAR_B, ev[1].u.msr.new_value);
+	EXPECT_EQ(MSR_STAR, ev[1].regs.rcx);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	/* unwatched: no event */
+	ASSERT_EQ(0, tvx_monitor_set_msr(self->m, MSR_STAR, THINVMX_MONITOR_MODE_DISABLED, 0));
+	START(guest_star, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0, daemon_drain(&self->dm));
+}
+
+/* Sync: the write waits for the answer; DENY keeps the old value. */
+TEST_F(mon, msr_sync_deny)
+{
+	ASSERT_EQ(0, tvx_monitor_set_msr(self->m, MSR_STAR, THINVMX_MONITOR_MODE_SYNC, 0));
+	ASSERT_EQ(0, daemon_start(&self->dm));
+	START(guest_star, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(STAR_A, self->uc.args[0]);		/* continue: written */
+	self->dm.answer[THINVMX_EVENT_MSR] = THINVMX_RESPONSE_DENY;
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(STAR_A, self->uc.args[0]);		/* denied: A stays */
+	RUN_EXPECT(TVX_UCALL_DONE);
+	daemon_stop(&self->dm);
+	EXPECT_EQ(0, self->dm.error);
+	EXPECT_EQ(2, self->dm.count[THINVMX_EVENT_MSR]);
+	EXPECT_TRUE(self->dm.evs[1].flags & THINVMX_EVENT_F_SYNC);
 }
 
 /* ------------------------------------------------------------ CR4 */
