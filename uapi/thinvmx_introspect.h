@@ -100,10 +100,10 @@ struct thinvmx_monitor {
  * event is dropped (host mode excepted: a host CPU cannot wait, see
  * THINVMX_HOST_ATTACH in thinvmx.h; it counts the event in lost) --
  * unless the listener set a sync timeout (THINVMX_SET_SYNC_TIMEOUT): a
- * vCPU that waited that long for room or for an answer goes on with the event's default answer (as if no
- * listener were attached), and the request ring's timeouts counts it; an
- * answer that comes later is refused. full_waits counts the waits for
- * room.
+ * vCPU that waited that long for room or for an answer goes on with the
+ * event's default answer (as if no listener were attached), and the
+ * request ring's timeouts counts it; an answer that comes later is
+ * refused. full_waits counts the waits for room.
  */
 #define THINVMX_RING_PAGE_SIZE		4096
 #define THINVMX_RING_SLOTS_LOG2_MIN	12	/* 4096 slots */
