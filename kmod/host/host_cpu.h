@@ -43,6 +43,8 @@ struct tvx_host_regs {
 #define TVX_HOST_VMCALL_LEAVE	0x7476782d6c656176ULL	/* "tvx-leav" */
 /* ... and of the one that invalidates this CPU's EPT mappings */
 #define TVX_HOST_VMCALL_INVEPT	0x7476782d696e7665ULL	/* "tvx-inve" */
+/* ... and of the one that loads the event and policy settings (host_event.c) */
+#define TVX_HOST_VMCALL_REFRESH	0x7476782d72656672ULL	/* "tvx-refr" */
 
 /* tvx_host_cpu.msix[]: host writes to read-only MSI-X frames, by outcome */
 enum {
@@ -53,8 +55,6 @@ enum {
 	TVX_HMSIX_UNDECODED,
 	TVX_HMSIX_MAX,
 };
-/* ... and of the one that loads the event and policy settings (host_event.c) */
-#define TVX_HOST_VMCALL_REFRESH	0x7476782d72656672ULL	/* "tvx-refr" */
 
 struct tvx_host_cpu {
 	struct vmx_loaded_vmcs vmcs;
