@@ -206,3 +206,72 @@ void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
 		out[3] = apic_id;	/* x2APIC ID */
 	}
 }
+
+/* Replace the (unindexed) leaf @function, or add it. */
+static int cpuid_set_leaf(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
+			  u32 function, u32 a, u32 b, u32 c, u32 d)
+{
+	u32 i;
+
+	for (i = 0; i < *nr && e[i].function != function; i++)
+		;
+	if (i == *nr) {
+		if (*nr >= max)
+			return -ENOSPC;
+		(*nr)++;
+	}
+	e[i] = (struct thinvmx_cpuid_entry) {
+		.function = function, .eax = a, .ebx = b, .ecx = c, .edx = d,
+	};
+	return 0;
+}
+
+/**
+ * cpuid_lapic_leaves() - what a domain with the in-module APIC advertises
+ * @e:       the domain's default table; changed in place, leaves may be added
+ * @nr:      entries in @e; updated
+ * @max:     room in @e
+ * @tsc_khz: the TSC's frequency (the guest's TSC is the host's), 0 if unknown
+ * @bus_khz: the APIC timer's input clock chosen
+ *
+ * The APIC, x2APIC and the TSC-deadline timer in leaf 1, and the
+ * frequencies so that a guest needs no calibration: Linux 6.1 takes the
+ * TSC's from leaf 0x15 (TSC = crystal * EBX / EAX) and, with the crystal
+ * known, the APIC timer's too (lapic_timer_period = crystal / HZ:
+ * native_calibrate_tsc()), so the timer runs at the crystal's frequency;
+ * leaf 0x16 names the same in MHz; 0x40000010 is the hypervisor leaf
+ * VMware defined and other hypervisors copy (EAX TSC kHz, EBX bus kHz).
+ * The crystal is the TSC itself, halved until it fits 32 bits of Hz.
+ *
+ * Return: 0, or -ENOSPC when the leaves cannot be added.
+ */
+int cpuid_lapic_leaves(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
+		       u32 tsc_khz, u32 *bus_khz)
+{
+	u64 hz = (u64)tsc_khz * 1000;
+	u32 i, shift = 0, max_basic = 0x16;
+	int ret = 0;
+
+	*bus_khz = 1000000;	/* unknown TSC: a 1 GHz timer clock */
+	for (i = 0; i < *nr; i++) {
+		if (e[i].function == 0 && e[i].eax < max_basic)
+			e[i].eax = max_basic;
+		if (e[i].function == 1) {
+			e[i].ecx |= CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE;
+			e[i].edx |= CPUID_1_EDX_APIC;
+		}
+		if (e[i].function == CPUID_LEAF_HYPERVISOR)
+			e[i].eax = CPUID_LEAF_TIMING;
+	}
+	if (!tsc_khz)
+		return 0;
+	while ((hz >> shift) > U32_MAX)
+		shift++;
+	*bus_khz = (u32)(hz >> shift) / 1000;
+	ret |= cpuid_set_leaf(e, nr, max, 0x15, 1, 1u << shift, hz >> shift, 0);
+	ret |= cpuid_set_leaf(e, nr, max, 0x16, tsc_khz / 1000, tsc_khz / 1000,
+			      *bus_khz / 1000, 0);
+	ret |= cpuid_set_leaf(e, nr, max, CPUID_LEAF_TIMING, tsc_khz, *bus_khz,
+			      0, 0);
+	return ret ? -ENOSPC : 0;
+}

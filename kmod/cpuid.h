@@ -16,6 +16,10 @@
 #define CPUID_SIG_EDX		0u
 
 #define CPUID_1_ECX_VMX		BIT(5)
+#define CPUID_1_ECX_X2APIC	BIT(21)
+#define CPUID_1_ECX_TSC_DEADLINE	BIT(24)
+#define CPUID_1_EDX_APIC	BIT(9)
+#define CPUID_LEAF_TIMING	0x40000010u	/* TSC and APIC bus kHz */
 #define CPUID_1_ECX_OSXSAVE	BIT(27)
 #define CPUID_1_ECX_HYPERVISOR	BIT(31)
 #define CPUID_7_ECX_OSPKE	BIT(4)
@@ -47,6 +51,8 @@ int cpuid_validate(const struct thinvmx_cpuid_entry *e, u32 nr);
 const struct thinvmx_cpuid_entry *
 cpuid_find(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function, u32 index);
 int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max);
+int cpuid_lapic_leaves(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
+		       u32 tsc_khz, u32 *bus_khz);
 void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
 		  u32 index, u32 apic_id, bool osxsave, bool ospke, u32 out[4]);
 

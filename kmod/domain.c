@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/tsc.h>
 
 #include "cpuid.h"
 #include "domain.h"
@@ -29,6 +30,7 @@
 #include "ept/nx_huge.h"
 #include "ept/p2m_ops.h"
 #include "iommu/assign.h"
+#include "lapic/lapic.h"
 #include "memevent/listener.h"
 #include "memevent/trap.h"
 #include "msix/ro_mmio.h"
@@ -522,6 +524,8 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 		return tvx_get_domain_info(dom, argp);
 	case THINVMX_ASSIGN_DEVICE_BAR:
 		return tvx_assign_device_bar(dom, argp, tvx_map_mmio_cb, dom);
+	case THINVMX_SIGNAL_MSI:
+		return tvx_lapic_signal_msi(dom, argp);
 	case THINVMX_ATTACH_MONITOR:
 		return tvx_attach_monitor(dom, argp);
 	case THINVMX_INJECT_TRAP:
@@ -612,7 +616,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	for (i = 0; i < ARRAY_SIZE(cd.reserved); i++)
 		if (cd.reserved[i])
 			return -EINVAL;
-	if (cd.flags & ~THINVMX_DOMAIN_REALMODE_HELPERS)
+	if (cd.flags & ~(THINVMX_DOMAIN_REALMODE_HELPERS | THINVMX_DOMAIN_LAPIC))
 		return -EINVAL;
 	if (!cd.nr_e820 || cd.nr_e820 > THINVMX_E820_MAX)
 		return -EINVAL;
@@ -670,6 +674,9 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	if (ret)
 		goto err_put;
 	dom->vmx_held = true;
+	ret = -EOPNOTSUPP;
+	if ((cd.flags & THINVMX_DOMAIN_LAPIC) && !tvx_lapic_possible())
+		goto err_put;
 
 	/* nx_huge_pages as it is now, for the domain's life (ept/nx_huge.c) */
 	ret = ept_init(&dom->ept, tvx_host_caps, tvx_nx_huge_pages());
@@ -691,6 +698,14 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	ret = tvx_default_cpuid(dom);
 	if (ret)
 		goto err_put;
+	if (cd.flags & THINVMX_DOMAIN_LAPIC) {
+		dom->lapic = true;
+		ret = cpuid_lapic_leaves(dom->cpuid, &dom->nr_cpuid,
+					 THINVMX_CPUID_MAX, tsc_khz,
+					 &dom->lapic_bus_khz);
+		if (ret)
+			goto err_put;
+	}
 
 	mutex_lock(&tvx_domains_lock);
 	list_add_tail(&dom->node, &tvx_domains);

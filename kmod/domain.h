@@ -108,6 +108,8 @@ struct tvx_dom {
 	atomic64_t event_seq;		/* the last event sequence number given */
 	kuid_t owner_uid;		/* who may attach besides CAP_SYS_ADMIN */
 	bool vmx_held;			/* holds a vmx_get() reference */
+	bool lapic;			/* THINVMX_DOMAIN_LAPIC (lapic/) */
+	u32 lapic_bus_khz;		/* its APIC timer's clock */
 	struct list_head node;		/* on the list of domains */
 };
 

@@ -150,9 +150,14 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 	atomic_long_sub(1, &tvx_pages);
 	put_page(v->run_page);
 	mutex_lock(&dom->lock);
-	dom->vcpus[v->id] = NULL;
+	WRITE_ONCE(dom->vcpus[v->id], NULL);
 	tvx_stats_fold(&dom->stats_gone, &v->stats);
 	mutex_unlock(&dom->lock);
+	/* senders of IPIs and MSIs find vCPUs under RCU (lapic/lapic.c) */
+	if (dom->lapic) {
+		synchronize_rcu();
+		tvx_lapic_free(v);
+	}
 	kfree(v);
 	tvx_domain_put(dom);
 }
@@ -195,8 +200,10 @@ int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg
 	BUILD_BUG_ON(sizeof(((struct tvx_vcpu *)0)->gprs) != 16 * 8);
 	if (copy_from_user(&cv, uarg, sizeof(cv)))
 		return -EFAULT;
-	if (cv.flags || cv.reserved[0] || cv.reserved[1] ||
-	    cv.id >= THINVMX_MAX_VCPUS)
+	if ((cv.flags & ~THINVMX_VCPU_WAIT_SIPI) || cv.reserved[0] ||
+	    cv.reserved[1] || cv.id >= THINVMX_MAX_VCPUS)
+		return -EINVAL;
+	if ((cv.flags & THINVMX_VCPU_WAIT_SIPI) && !dom->lapic)
 		return -EINVAL;
 
 	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
@@ -209,6 +216,8 @@ int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg
 	mutex_init(&v->run_lock);
 	tvx_vcpu_event_init(v);
 	tvx_trap_queue_init(&v->trap);
+	if (dom->lapic)
+		tvx_lapic_init(v, cv.flags & THINVMX_VCPU_WAIT_SIPI);
 	ret = -ENOMEM;
 	vmcs = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
 	if (!vmcs)
@@ -235,7 +244,8 @@ int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg
 		mutex_unlock(&dom->lock);
 		goto err_fpu;
 	}
-	dom->vcpus[cv.id] = v;
+	/* published whole: IPI senders read the array without the lock */
+	smp_store_release(&dom->vcpus[cv.id], v);
 	kref_get(&dom->ref);
 	mutex_unlock(&dom->lock);
 

@@ -14,6 +14,7 @@
 
 #include "../uapi/thinvmx.h"
 #include "domain.h"
+#include "lapic/lapic.h"
 #include "memevent/event.h"
 #include "memevent/trap.h"
 #include "vcpu_stats.h"
@@ -61,6 +62,7 @@ struct tvx_vcpu {
 	struct tvx_vcpu_event ev;	/* memevent/event.c */
 	struct tvx_trap_queue trap;	/* memevent/trap.c */
 	struct tvx_vmcs_host host;	/* vmx/vmcs.c */
+	struct tvx_lapic apic;		/* lapic/lapic.c, if dom->lapic */
 
 	int running_cpu;		/* CPU in the run loop, -1 when not */
 	bool stopped;			/* shutdown, internal error, failed entry */

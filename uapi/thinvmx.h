@@ -30,6 +30,7 @@
  *   0x0c  domain     THINVMX_MAP_MMIO           struct thinvmx_map_mmio (in)
  *   0x0d  domain     THINVMX_GET_DOMAIN_INFO    struct thinvmx_domain_info (out)
  *   0x0e  domain     THINVMX_ASSIGN_DEVICE_BAR  struct thinvmx_device_bar (in)
+ *   0x0f  domain     THINVMX_SIGNAL_MSI         struct thinvmx_msi (in)
  *   0x10  vcpu       THINVMX_RUN                -
  *   0x11  vcpu       THINVMX_GET_REGS           struct thinvmx_regs (out)
  *   0x12  vcpu       THINVMX_SET_REGS           struct thinvmx_regs (in)
@@ -202,8 +203,22 @@ static_assert(sizeof(struct thinvmx_e820_entry) == 24,
  * THINVMX_CREATE_DOMAIN: returns a new domain fd (O_CLOEXEC). The real-mode
  * helpers are set up when the CPU lacks unrestricted guest, or when
  * THINVMX_DOMAIN_REALMODE_HELPERS asks for them anyway.
+ *
+ * THINVMX_DOMAIN_LAPIC: each vCPU gets a local APIC in the module (x2APIC
+ * MSRs, the xAPIC page at IA32_APIC_BASE, 0xfee00000 after reset; the
+ * timer in one-shot, periodic and TSC-deadline modes; IPIs, INIT and SIPI
+ * between vCPUs; THINVMX_SIGNAL_MSI for the VMM's interrupts). HLT then
+ * sleeps in the module until an interrupt can wake the vCPU instead of
+ * returning THINVMX_EXIT_HLT (a signal still ends RUN with EXIT_NONE and
+ * -EINTR; the next RUN sleeps on). The default CPUID table then
+ * advertises the APIC, x2APIC and the TSC-deadline timer, and tells the
+ * TSC and APIC timer frequency in leaves 0x15 (crystal = the timer's
+ * clock), 0x16 and 0x40000010 (EAX: TSC kHz, EBX: APIC timer kHz), so a
+ * guest need not calibrate. A periodic timer is never faster than the
+ * module parameter lapic_min_period_us (200 by default).
  */
 #define THINVMX_DOMAIN_REALMODE_HELPERS	_BITUL(0)
+#define THINVMX_DOMAIN_LAPIC		_BITUL(1)
 
 struct thinvmx_create_domain {
 	__u64 e820;		/* user pointer to nr_e820 entries */
@@ -239,12 +254,19 @@ static_assert(sizeof(struct thinvmx_open_domain) == 24,
 #define THINVMX_OPEN_DOMAIN \
 	_IOW(THINVMX_IOC_MAGIC, 0x24, struct thinvmx_open_domain)
 
-/* THINVMX_CREATE_VCPU: returns a new vCPU fd (O_CLOEXEC). */
+/*
+ * THINVMX_CREATE_VCPU: returns a new vCPU fd (O_CLOEXEC).
+ * THINVMX_VCPU_WAIT_SIPI (THINVMX_DOMAIN_LAPIC domains only): the vCPU is
+ * an AP that starts waiting for INIT and SIPI: its RUN sleeps until
+ * another vCPU's SIPI starts it in real mode at CS = vector << 8, IP = 0.
+ * vCPU 0 is the BSP (IA32_APIC_BASE.BSP); its APIC ID is its id.
+ */
 #define THINVMX_MAX_VCPUS		64
+#define THINVMX_VCPU_WAIT_SIPI		_BITUL(0)
 
 struct thinvmx_create_vcpu {
 	__u32 id;		/* 0..THINVMX_MAX_VCPUS-1, unique per domain */
-	__u32 flags;		/* zero */
+	__u32 flags;		/* THINVMX_VCPU_* */
 	__u64 reserved[2];	/* zero */
 };
 
@@ -505,6 +527,28 @@ static_assert(sizeof(struct thinvmx_domain_info) == 8 + 12 * 8 + 40,
 	_IOW(THINVMX_IOC_MAGIC, 0x0c, struct thinvmx_map_mmio)
 #define THINVMX_GET_DOMAIN_INFO \
 	_IOR(THINVMX_IOC_MAGIC, 0x0d, struct thinvmx_domain_info)
+
+/*
+ * THINVMX_SIGNAL_MSI: the VMM raises an interrupt (an I/O APIC's or a
+ * device's) as an MSI message, in a THINVMX_DOMAIN_LAPIC domain: address
+ * 0xfee00000 | destination APIC ID << 12 | logical << 2 (bit 3, the
+ * redirection hint, is ignored); data = vector | delivery mode << 8
+ * (fixed 0, lowest priority 1 -- the first APIC that matches --, NMI 4,
+ * INIT 5) | level << 14 | level-triggered << 15. Returns how many vCPUs it
+ * reached (0 when none matched or their APICs are disabled), -EINVAL for
+ * another address, nonzero flags or reserved, or a domain without the
+ * in-module APIC.
+ */
+struct thinvmx_msi {
+	__u64 address;
+	__u32 data;
+	__u32 flags;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_msi) == 32, "struct thinvmx_msi layout");
+
+#define THINVMX_SIGNAL_MSI	_IOW(THINVMX_IOC_MAGIC, 0x0f, struct thinvmx_msi)
 
 /*
  * Read-only MMIO: host frames every guest may read but never write (the

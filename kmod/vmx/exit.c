@@ -19,6 +19,7 @@
 #include <asm/trapnr.h>
 
 #include "ept/violation.h"
+#include "lapic/lapic.h"
 #include "memevent/event.h"
 #include "memevent/inject.h"
 #include "vcpu.h"
@@ -287,11 +288,26 @@ static int handle_triple_fault(struct tvx_vcpu *v)
 	return tvx_vcpu_shutdown(v);
 }
 
+/*
+ * HLT: with the in-module APIC the vCPU sleeps in the module until an
+ * interrupt wakes it (lapic/lapic.c); without, the VMM sees it.
+ */
 static int handle_hlt(struct tvx_vcpu *v)
 {
+	if (v->dom->lapic)
+		return tvx_lapic_hlt(v);
 	tvx_skip_insn(v);
 	v->run->exit_reason = THINVMX_EXIT_HLT;
 	return TVX_EXIT_TO_USER;
+}
+
+/*
+ * Interrupt and NMI windows: the guest can take what waits now;
+ * tvx_lapic_before_entry() injects it and sets the windows anew.
+ */
+static int handle_window(struct tvx_vcpu *v)
+{
+	return TVX_EXIT_RESUME;
 }
 
 static int handle_skip(struct tvx_vcpu *v)
@@ -346,6 +362,8 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= handle_window,
+	[EXIT_REASON_NMI_WINDOW]		= handle_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_INVD]			= handle_skip,

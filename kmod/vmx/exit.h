@@ -35,6 +35,13 @@ enum tvx_exit_ret {
 	 * left undone, faults again
 	 */
 	TVX_EXIT_REFILL = 3,
+	/*
+	 * the vCPU halted (HLT) or waits for a SIPI, in a domain with the
+	 * in-module APIC (lapic/lapic.c): the run loop leaves the stretch
+	 * and sleeps until an interrupt or a SIPI can wake it
+	 * (tvx_lapic_wait()), then enters again
+	 */
+	TVX_EXIT_HALT = 4,
 };
 
 /* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */

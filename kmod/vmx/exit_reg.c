@@ -12,6 +12,7 @@
 #include <asm/processor.h>
 
 #include "cpuid.h"
+#include "lapic/lapic.h"
 #include "memevent/event.h"
 #include "vcpu.h"
 #include "vmx/exit.h"
@@ -44,6 +45,13 @@ int handle_cpuid(struct tvx_vcpu *v)
 
 static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 {
+	int ret;
+
+	if (v->dom->lapic) {
+		ret = tvx_lapic_msr_read(v, msr, val);
+		if (ret != -ENOENT)
+			return ret;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		*val = vmcs_read64(GUEST_IA32_EFER);
@@ -118,8 +126,15 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
  */
 int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 {
+	int ret;
+
 	if (msr_write_check(msr, val))
 		return -EINVAL;
+	if (v->dom->lapic) {
+		ret = tvx_lapic_msr_write(v, msr, val);
+		if (ret != -ENOENT)
+			return ret;
+	}
 	switch (msr) {
 	case MSR_EFER: {
 		u64 old = vmcs_read64(GUEST_IA32_EFER);
@@ -418,16 +433,19 @@ static int handle_cr8(struct tvx_vcpu *v, unsigned int type, unsigned int reg)
 
 	switch (type) {
 	case VMX_CR_TYPE_MOV_FROM:
+		val = v->dom->lapic ? tvx_lapic_cr8(v) : v->cr8;
 		if (reg == TVX_RSP)
-			vmcs_writel(GUEST_RSP, v->cr8);
+			vmcs_writel(GUEST_RSP, val);
 		else
-			v->gprs[reg] = v->cr8;
+			v->gprs[reg] = val;
 		break;
 	case VMX_CR_TYPE_MOV_TO:
 		val = reg == TVX_RSP ? vmcs_readl(GUEST_RSP) : v->gprs[reg];
 		if (val & ~0xfULL)
 			return tvx_inject_gp(v);
 		v->cr8 = val;
+		if (v->dom->lapic)
+			tvx_lapic_set_cr8(v, val);
 		break;
 	default:
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);

@@ -11,6 +11,7 @@
 #include <asm/trapnr.h>
 
 #include "ept/violation.h"
+#include "lapic/lapic.h"
 #include "vcpu.h"
 #include "vmx/exit.h"
 #include "vmx/host_caps.h"
@@ -248,6 +249,9 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 		return TVX_EXIT_TO_USER;
 	}
 
+	/* the xAPIC page of a domain with the in-module APIC */
+	if (tvx_lapic_mmio(v, gpa, &insn))
+		return TVX_EXIT_RESUME;
 	v->io.mmio = insn;
 	run->exit_reason = THINVMX_EXIT_MMIO;
 	run->mmio.gpa = gpa;

@@ -26,6 +26,7 @@
 #include <asm/tlbflush.h>
 
 #include "ept/violation.h"
+#include "lapic/lapic.h"
 #include "vcpu.h"
 #include "vmx/exit.h"
 #include "vmx/host_caps.h"
@@ -370,6 +371,14 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			ret = tvx_vcpu_shutdown(v);
 			break;
 		}
+		/* after the trap: an interrupt waits behind an event going in */
+		if (v->dom->lapic) {
+			ret = tvx_lapic_before_entry(v);
+			if (ret != TVX_EXIT_RESUME) {
+				local_irq_enable();
+				break;
+			}
+		}
 		reason = tvx_enter(v);
 		/* pending host interrupts are taken here */
 		local_irq_enable();
@@ -427,6 +436,12 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 			break;
 		}
 		cond_resched();
+		/* halted, or an AP waiting for its SIPI: sleep here */
+		if (v->dom->lapic && tvx_lapic_wait(v)) {
+			v->run->exit_reason = THINVMX_EXIT_NONE;
+			ret = -EINTR;
+			break;
+		}
 		/* another vCPU of the domain steps with a leaf swapped */
 		if (unlikely(tvx_step_gate_shut(v)) &&
 		    wait_event_interruptible(v->dom->step_wq,

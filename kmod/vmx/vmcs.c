@@ -183,13 +183,58 @@ void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 					      cpu_to_node(v->host.cpu)) : 0;
 }
 
+/**
+ * tvx_vmcs_guest_reset() - the guest's state after power-up or INIT
+ * @v: the vCPU, its VMCS current
+ *
+ * The registers of SDM table 10-1 that the VMCS holds, no event pending,
+ * out of IA-32e mode. The GPRs are the caller's (zero at creation).
+ */
+void tvx_vmcs_guest_reset(struct tvx_vcpu *v)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tvx_segs); i++) {
+		vmcs_write16(tvx_segs[i].sel, 0);
+		vmcs_writel(tvx_segs[i].base, 0);
+		vmcs_write32(tvx_segs[i].limit, 0xffff);
+		vmcs_write32(tvx_segs[i].ar, 0x93);
+	}
+	vmcs_write16(GUEST_CS_SELECTOR, 0xf000);
+	vmcs_writel(GUEST_CS_BASE, 0xffff0000);
+	vmcs_write32(GUEST_CS_AR_BYTES, 0x9b);
+	vmcs_write32(GUEST_TR_AR_BYTES, 0x8b);
+	vmcs_write32(GUEST_LDTR_AR_BYTES, 0x82);
+	vmcs_writel(GUEST_GDTR_BASE, 0);
+	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_writel(GUEST_IDTR_BASE, 0);
+	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+	tvx_set_guest_cr0(v, X86_CR0_ET);
+	tvx_set_guest_cr4(v, 0);
+	vmcs_writel(GUEST_CR3, 0);
+	vmcs_write64(GUEST_IA32_EFER, 0);
+	vmcs_writel(GUEST_DR7, VMX_DR7_FIXED_1);	/* never anything else */
+	v->dr7 = VMX_DR7_FIXED_1;
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_writel(GUEST_RSP, 0);
+	vmcs_writel(GUEST_RIP, 0xfff0);
+	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writel(GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(GUEST_SYSENTER_EIP, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_clear_bits32(VM_ENTRY_CONTROLS, VMX_ENTRY_IA32E_MODE);
+}
+
 void tvx_vmcs_setup(struct tvx_vcpu *v)
 {
 	const struct thinvmx_caps *c = tvx_host_caps;
 	struct tvx_dom *dom = v->dom;
 	u32 proc2 = c->proc2_ctls;
 	u64 msr;
-	int i;
 
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, c->pin_ctls);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, c->proc_ctls);
@@ -261,39 +306,7 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 		vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);
 	}
 	tvx_vmcs_host_cpu(v);
-
-	/* guest state: the architectural reset (SDM 10.1.1, table 10-1) */
-	for (i = 0; i < ARRAY_SIZE(tvx_segs); i++) {
-		vmcs_write16(tvx_segs[i].sel, 0);
-		vmcs_writel(tvx_segs[i].base, 0);
-		vmcs_write32(tvx_segs[i].limit, 0xffff);
-		vmcs_write32(tvx_segs[i].ar, 0x93);
-	}
-	vmcs_write16(GUEST_CS_SELECTOR, 0xf000);
-	vmcs_writel(GUEST_CS_BASE, 0xffff0000);
-	vmcs_write32(GUEST_CS_AR_BYTES, 0x9b);
-	vmcs_write32(GUEST_TR_AR_BYTES, 0x8b);
-	vmcs_write32(GUEST_LDTR_AR_BYTES, 0x82);
-	vmcs_writel(GUEST_GDTR_BASE, 0);
-	vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
-	vmcs_writel(GUEST_IDTR_BASE, 0);
-	vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
-	tvx_set_guest_cr0(v, X86_CR0_ET);
-	tvx_set_guest_cr4(v, 0);
-	vmcs_writel(GUEST_CR3, 0);
-	vmcs_write64(GUEST_IA32_EFER, 0);
-	vmcs_writel(GUEST_DR7, VMX_DR7_FIXED_1);	/* never anything else */
-	v->dr7 = VMX_DR7_FIXED_1;
-	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
-	vmcs_writel(GUEST_RSP, 0);
-	vmcs_writel(GUEST_RIP, 0xfff0);
-	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmcs_write32(GUEST_SYSENTER_CS, 0);
-	vmcs_writel(GUEST_SYSENTER_ESP, 0);
-	vmcs_writel(GUEST_SYSENTER_EIP, 0);
-	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
-	vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	tvx_vmcs_guest_reset(v);
 	/*
 	 * Not the architectural reset value (x87 only): the host's, so that
 	 * XCR0 is switched only for guests that set their own. In Bochs each

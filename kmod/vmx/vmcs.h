@@ -41,6 +41,7 @@ void tvx_set_guest_cr0(struct tvx_vcpu *v, u64 val);
 void tvx_set_guest_cr4(struct tvx_vcpu *v, u64 val);
 void tvx_set_cr_masks(struct tvx_vcpu *v, u64 cr0_mask, u64 cr4_mask);
 void tvx_vmcs_setup(struct tvx_vcpu *v);
+void tvx_vmcs_guest_reset(struct tvx_vcpu *v);
 u32 tvx_preemption_ticks(void);
 void tvx_vmcs_host_cpu(struct tvx_vcpu *v);
 int tvx_vcpu_with_vmcs(struct tvx_vcpu *v,

@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A vCPU's local APIC in the module: the register model (lapic_regs.c)
+ * reached through the x2APIC MSRs and the xAPIC page (an access to it is
+ * an EPT violation on a frame with nothing mapped, decoded by
+ * vmx/emulate.c and answered here instead of by the VMM), the timer on a
+ * host hrtimer, interrupt and NMI injection at VM entry with
+ * interrupt-window and NMI-window exiting, HLT and wait-for-SIPI as sleeps
+ * in the module, and messages between vCPUs.
+ *
+ * Who touches what: the vCPU itself (its exits and its entries, VMCS
+ * current), senders on other CPUs (IPIs, the VMM's MSIs) and the hrtimer
+ * (hard irq) all take @lock for the registers; senders set @pending bits
+ * for NMI, INIT and SIPI, which only the vCPU acts on, because they need
+ * its VMCS. A sender then kicks: wakes the vCPU's sleep, or sends a
+ * reschedule IPI to the CPU running it, whose external-interrupt exit
+ * brings it back to tvx_lapic_before_entry(). That runs with interrupts
+ * off right before the entry, so an interrupt raised after it looked makes
+ * the entry exit at once.
+ *
+ * What a guest can do to the host with it is bounded: a periodic timer is
+ * never faster than lapic_min_period_us (KVM's min_timer_period_us, 200
+ * by default), every IPI or timer write costs the guest an exit, and a
+ * vCPU is never woken by more than its own wait queue.
+ */
+#include <linux/hrtimer.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
+#include <asm/processor.h>
+#include <asm/smp.h>
+#include <asm/trapnr.h>
+#include <asm/tsc.h>
+
+#include "lapic/lapic.h"
+#include "vcpu.h"
+#include "vmx/emulate.h"
+#include "vmx/exit.h"
+#include "vmx/host_caps.h"
+#include "vmx/vmx_bits.h"
+
+static unsigned int lapic_min_period_us = 200;
+module_param(lapic_min_period_us, uint, 0644);
+MODULE_PARM_DESC(lapic_min_period_us,
+		 "shortest period of a guest's periodic APIC timer, us (default 200)");
+
+/* ------------------------------------------------------------ kick */
+
+static bool tvx_lapic_wakeable(struct tvx_vcpu *v);
+
+static void tvx_lapic_kick(struct tvx_vcpu *v)
+{
+	int cpu;
+
+	wake_up(&v->apic.wq);
+	/* pairs with the barrier after running_cpu is set (vmx/run.c) */
+	smp_mb();
+	cpu = READ_ONCE(v->running_cpu);
+	/*
+	 * Any interrupt makes a guest exit; a reschedule IPI is the one a
+	 * hard-irq context (the hrtimer) may send.
+	 */
+	if (cpu >= 0 && cpu != raw_smp_processor_id())
+		smp_send_reschedule(cpu);
+}
+
+/* ------------------------------------------------------------ timer */
+
+/* The timer's input clock: CPUID leaf 0x15's crystal (domain_cpuid.c) */
+static u32 tvx_lapic_bus_khz(struct tvx_vcpu *v)
+{
+	return v->dom->lapic_bus_khz;
+}
+
+static enum hrtimer_restart tvx_lapic_timer_fn(struct hrtimer *t)
+{
+	struct tvx_lapic *a = container_of(t, struct tvx_lapic, timer);
+	struct tvx_vcpu *v = container_of(a, struct tvx_vcpu, apic);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	bool raised;
+
+	spin_lock_irqsave(&a->lock, flags);
+	raised = lapic_deliver_timer(&a->regs);
+	a->timer_fired += raised;
+	if (a->period_ns) {
+		hrtimer_forward_now(t, ns_to_ktime(a->period_ns));
+		a->expires = hrtimer_get_expires(t);
+		ret = HRTIMER_RESTART;
+	} else {
+		a->expires = 0;
+		a->tsc_deadline = 0;	/* it reads 0 once it fired */
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (raised)
+		tvx_lapic_kick(v);
+	return ret;
+}
+
+/*
+ * Start the timer as the registers say, after a write that changed them.
+ * The vCPU's own context; the hrtimer is stopped first, outside the lock
+ * its callback takes.
+ */
+static void tvx_lapic_timer_start(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+	unsigned long flags;
+	u64 ns, min_ns = (u64)READ_ONCE(lapic_min_period_us) * NSEC_PER_USEC;
+	u32 count, mode;
+
+	hrtimer_cancel(&a->timer);
+	spin_lock_irqsave(&a->lock, flags);
+	a->period_ns = 0;
+	a->expires = 0;
+	mode = lapic_timer_mode(&a->regs);
+	if (mode == LAPIC_TIMER_TSCDEADLINE) {
+		u64 now = rdtsc(), dl = a->tsc_deadline;
+
+		if (dl && dl <= now) {
+			/* a deadline in the past fires at once */
+			a->tsc_deadline = 0;
+			if (lapic_deliver_timer(&a->regs))
+				a->timer_fired++;
+		} else if (dl && tsc_khz) {
+			/* rounded up: never before the TSC reaches it */
+			ns = DIV64_U64_ROUND_UP((dl - now) * 1000000ULL, tsc_khz);
+			if ((dl - now) > U64_MAX / 1000000ULL)
+				ns = div_u64(dl - now, tsc_khz) * 1000000ULL;
+			hrtimer_start(&a->timer, ktime_add_ns(ktime_get(), ns),
+				      HRTIMER_MODE_ABS_HARD);
+		}
+	} else {
+		count = a->regs.reg[LAPIC_TMICT >> 4];
+		if (count) {
+			ns = lapic_timer_ns(count, a->regs.reg[LAPIC_TDCR >> 4],
+					    tvx_lapic_bus_khz(v)) + 1;
+			if (mode == LAPIC_TIMER_PERIODIC)
+				a->period_ns = max(ns, min_ns);
+			a->expires = ktime_add_ns(ktime_get(), ns);
+			hrtimer_start(&a->timer, a->expires, HRTIMER_MODE_ABS_HARD);
+		}
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* TMCCT: what is left of the count. Under @lock. */
+static u32 tvx_lapic_current_count(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+	s64 left;
+
+	if (!a->expires || lapic_timer_mode(&a->regs) == LAPIC_TIMER_TSCDEADLINE)
+		return 0;
+	left = ktime_to_ns(ktime_sub(a->expires, ktime_get()));
+	return lapic_timer_count(a->regs.reg[LAPIC_TMICT >> 4],
+				 a->regs.reg[LAPIC_TDCR >> 4],
+				 tvx_lapic_bus_khz(v), left > 0 ? left : 0);
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void tvx_lapic_raise(struct tvx_vcpu *t, const struct lapic_ipi *ipi)
+{
+	struct tvx_lapic *a = &t->apic;
+	unsigned long flags;
+	bool ok;
+
+	switch (ipi->mode) {
+	case LAPIC_DM_FIXED:
+	case LAPIC_DM_LOWEST:
+		spin_lock_irqsave(&a->lock, flags);
+		ok = lapic_accept(&a->regs, ipi->vector, ipi->trigger);
+		spin_unlock_irqrestore(&a->lock, flags);
+		if (!ok)
+			return;
+		break;
+	case LAPIC_DM_NMI:
+		set_bit(TVX_LAPIC_NMI, &a->pending);
+		break;
+	case LAPIC_DM_INIT:
+		/* the level de-assert of old multiprocessor bring-up: nothing */
+		if (!ipi->level && ipi->trigger)
+			return;
+		set_bit(TVX_LAPIC_INIT, &a->pending);
+		break;
+	case LAPIC_DM_SIPI:
+		WRITE_ONCE(a->sipi_vector, ipi->vector);
+		smp_wmb();	/* the vector before the bit */
+		set_bit(TVX_LAPIC_SIPI, &a->pending);
+		break;
+	default:
+		return;		/* SMI, ExtINT: no such sources here */
+	}
+	tvx_lapic_kick(t);
+}
+
+/*
+ * Deliver a message to every APIC of the domain it names (@src: the
+ * sender, NULL for an MSI). Lowest priority goes to the first match:
+ * the SDM lets the choice be model specific. vCPUs are freed only after
+ * an RCU grace period (vcpu.c), so the array is read under RCU.
+ *
+ * Return: how many APICs got it.
+ */
+static int tvx_lapic_deliver(struct tvx_dom *dom, struct tvx_vcpu *src,
+			     const struct lapic_ipi *ipi)
+{
+	unsigned long flags;
+	int i, n = 0;
+	bool match;
+
+	rcu_read_lock();
+	for (i = 0; i < THINVMX_MAX_VCPUS; i++) {
+		struct tvx_vcpu *t = READ_ONCE(dom->vcpus[i]);
+
+		if (!t)
+			continue;
+		spin_lock_irqsave(&t->apic.lock, flags);
+		match = (t->apic.base & LAPIC_BASE_EN) &&
+			lapic_match_dest(&t->apic.regs, ipi, t == src);
+		spin_unlock_irqrestore(&t->apic.lock, flags);
+		if (!match)
+			continue;
+		tvx_lapic_raise(t, ipi);
+		n++;
+		if (ipi->mode == LAPIC_DM_LOWEST)
+			break;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/* What a register write asked for, done outside the lock. */
+static void tvx_lapic_act(struct tvx_vcpu *v, u32 act)
+{
+	struct lapic_ipi ipi;
+	unsigned long flags;
+
+	if (act & LAPIC_ACT_IPI) {
+		spin_lock_irqsave(&v->apic.lock, flags);
+		ipi = v->apic.regs.ipi;
+		spin_unlock_irqrestore(&v->apic.lock, flags);
+		tvx_lapic_deliver(v->dom, v, &ipi);
+	}
+	if (act & LAPIC_ACT_TIMER)
+		tvx_lapic_timer_start(v);
+}
+
+/* ------------------------------------------------------------ registers */
+
+static u32 tvx_lapic_read(struct tvx_vcpu *v, u32 off, u32 *val)
+{
+	unsigned long flags;
+	u32 act;
+
+	spin_lock_irqsave(&v->apic.lock, flags);
+	act = lapic_read(&v->apic.regs, off, val);
+	if (!act && off == LAPIC_TMCCT)
+		*val = tvx_lapic_current_count(v);
+	spin_unlock_irqrestore(&v->apic.lock, flags);
+	return act;
+}
+
+static int tvx_lapic_set_base(struct tvx_vcpu *v, u64 val)
+{
+	struct tvx_lapic *a = &v->apic;
+	u64 old = a->base;
+	unsigned long flags;
+
+	if (lapic_base_check(old, val, boot_cpu_data.x86_phys_bits))
+		return -EINVAL;
+	val = (val & ~LAPIC_BASE_BSP) | (old & LAPIC_BASE_BSP);
+	if ((old ^ val) & LAPIC_BASE_EN && !(val & LAPIC_BASE_EN))
+		hrtimer_cancel(&a->timer);
+	spin_lock_irqsave(&a->lock, flags);
+	a->base = val;
+	if (!(val & LAPIC_BASE_EN)) {
+		/* hardware-disabled: as after a reset when it comes back */
+		lapic_reset(&a->regs, v->id, false);
+		a->period_ns = 0;
+		a->expires = 0;
+		a->tsc_deadline = 0;
+	} else if ((old ^ val) & LAPIC_BASE_EXTD) {
+		lapic_set_x2apic(&a->regs, val & LAPIC_BASE_EXTD);
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	return 0;
+}
+
+/**
+ * tvx_lapic_msr_read() - RDMSR of IA32_APIC_BASE, TSC_DEADLINE or x2APIC
+ * @v:   the vCPU (of a domain with the in-module APIC)
+ * @msr: the MSR
+ * @val: its value
+ *
+ * Return: 0, -EINVAL (#GP), or -ENOENT when @msr is none of these.
+ */
+int tvx_lapic_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
+{
+	struct tvx_lapic *a = &v->apic;
+	unsigned long flags;
+	u32 lo, act;
+
+	if (msr == MSR_IA32_APICBASE) {
+		*val = a->base;
+		return 0;
+	}
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		spin_lock_irqsave(&a->lock, flags);
+		*val = lapic_timer_mode(&a->regs) == LAPIC_TIMER_TSCDEADLINE ?
+		       a->tsc_deadline : 0;
+		spin_unlock_irqrestore(&a->lock, flags);
+		return 0;
+	}
+	if (msr < LAPIC_X2APIC_MSR_FIRST || msr > LAPIC_X2APIC_MSR_LAST)
+		return -ENOENT;
+	spin_lock_irqsave(&a->lock, flags);
+	act = lapic_msr_read(&a->regs, msr, val);
+	if (!act && msr == LAPIC_X2APIC_MSR_FIRST + (LAPIC_TMCCT >> 4)) {
+		lo = tvx_lapic_current_count(v);
+		*val = lo;
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	return act ? -EINVAL : 0;
+}
+
+/**
+ * tvx_lapic_msr_write() - WRMSR of IA32_APIC_BASE, TSC_DEADLINE or x2APIC
+ * @v:   the vCPU (of a domain with the in-module APIC)
+ * @msr: the MSR
+ * @val: the value
+ *
+ * Return: 0, -EINVAL (#GP), or -ENOENT when @msr is none of these.
+ */
+int tvx_lapic_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
+{
+	struct tvx_lapic *a = &v->apic;
+	unsigned long flags;
+	u32 act;
+
+	if (msr == MSR_IA32_APICBASE)
+		return tvx_lapic_set_base(v, val);
+	if (msr == MSR_IA32_TSC_DEADLINE) {
+		spin_lock_irqsave(&a->lock, flags);
+		act = lapic_timer_mode(&a->regs) == LAPIC_TIMER_TSCDEADLINE;
+		if (act)
+			a->tsc_deadline = val;
+		spin_unlock_irqrestore(&a->lock, flags);
+		/* outside TSC-deadline mode the write is ignored (SDM 11.5.4.1) */
+		if (act)
+			tvx_lapic_timer_start(v);
+		return 0;
+	}
+	if (msr < LAPIC_X2APIC_MSR_FIRST || msr > LAPIC_X2APIC_MSR_LAST)
+		return -ENOENT;
+	spin_lock_irqsave(&a->lock, flags);
+	act = lapic_msr_write(&a->regs, msr, val);
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (act & LAPIC_ACT_GP)
+		return -EINVAL;
+	tvx_lapic_act(v, act);
+	return 0;
+}
+
+/* Past an emulated instruction: RIP, and the end of STI/MOV SS blocking */
+static void tvx_lapic_skip(struct tvx_vcpu *v, unsigned int len)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + len);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/**
+ * tvx_lapic_mmio() - an access to the xAPIC page, if @gpa is in it
+ * @v:    the vCPU
+ * @gpa:  the address the decoded instruction @insn accessed
+ * @insn: the decoded MMIO instruction
+ *
+ * Registers are 32 bits at 16-byte offsets: a narrower read returns its
+ * part of the register, a write other than 32 bits at the register's
+ * start is dropped (KVM drops them too). In x2APIC mode, or with the APIC
+ * disabled, the page is no APIC's: the VMM sees the access.
+ *
+ * Return: true if it was handled (RIP is past the instruction).
+ */
+bool tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn)
+{
+	struct tvx_lapic *a = &v->apic;
+	u64 base = READ_ONCE(a->base);
+	unsigned long flags;
+	u32 off = gpa & 0xfff, val = 0, act;
+
+	if (!v->dom->lapic || !(base & LAPIC_BASE_EN) ||
+	    (base & LAPIC_BASE_EXTD) ||
+	    (gpa & ~0xfffULL) != (base & LAPIC_BASE_ADDR_MASK))
+		return false;
+	if (!insn->is_write) {
+		if ((off & 0xf) < 4 && off < 0x400)
+			tvx_lapic_read(v, off & ~0xfu, &val);
+		val >>= (off & 3) * 8;
+		emu_complete_load(insn, val, v->gprs);
+	} else if (insn->size == 4 && !(off & 0xf) && off < 0x400) {
+		spin_lock_irqsave(&a->lock, flags);
+		act = lapic_write(&a->regs, off, emu_store_value(insn, v->gprs));
+		spin_unlock_irqrestore(&a->lock, flags);
+		tvx_lapic_act(v, act);
+	}
+	tvx_lapic_skip(v, insn->len);
+	return true;
+}
+
+/**
+ * tvx_lapic_cr8() - MOV from CR8: TPR[7:4] (SDM 11.8.6.1)
+ * @v: the vCPU
+ *
+ * Return: CR8.
+ */
+u64 tvx_lapic_cr8(struct tvx_vcpu *v)
+{
+	return (READ_ONCE(v->apic.regs.reg[LAPIC_TPR >> 4]) >> 4) & 0xf;
+}
+
+/**
+ * tvx_lapic_set_cr8() - MOV to CR8: TPR = CR8 << 4
+ * @v:   the vCPU
+ * @val: CR8, 0-15
+ */
+void tvx_lapic_set_cr8(struct tvx_vcpu *v, u64 val)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&v->apic.lock, flags);
+	lapic_write(&v->apic.regs, LAPIC_TPR, (u32)val << 4);
+	spin_unlock_irqrestore(&v->apic.lock, flags);
+}
+
+/* ------------------------------------------------------------ entry */
+
+/*
+ * INIT: the vCPU's INIT state (SDM table 10-1) and its APIC's reset; an
+ * AP then waits for a SIPI, the BSP starts at the reset vector (as KVM).
+ */
+static void tvx_lapic_do_init(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+	unsigned long flags;
+
+	hrtimer_cancel(&a->timer);
+	tvx_vmcs_guest_reset(v);
+	memset(v->gprs, 0, sizeof(v->gprs));
+	v->gprs[TVX_RDX] = 0x600;	/* family 6, as KVM */
+	v->cr2 = 0;
+	v->cr8 = 0;
+	spin_lock_irqsave(&a->lock, flags);
+	lapic_reset(&a->regs, v->id, a->base & LAPIC_BASE_EXTD);
+	a->period_ns = 0;
+	a->expires = 0;
+	a->tsc_deadline = 0;
+	spin_unlock_irqrestore(&a->lock, flags);
+	clear_bit(TVX_LAPIC_SIPI, &a->pending);
+	clear_bit(TVX_LAPIC_NMI, &a->pending);
+	a->mp_state = (a->base & LAPIC_BASE_BSP) ? TVX_MP_RUNNABLE :
+						   TVX_MP_WAIT_SIPI;
+}
+
+/* SIPI: real mode at vector << 8 : 0 (SDM 9.4.4.1) */
+static void tvx_lapic_do_sipi(struct tvx_vcpu *v)
+{
+	u8 vec = READ_ONCE(v->apic.sipi_vector);
+
+	vmcs_write16(GUEST_CS_SELECTOR, (u16)vec << 8);
+	vmcs_writel(GUEST_CS_BASE, (unsigned long)vec << 12);
+	vmcs_writel(GUEST_RIP, 0);
+	v->apic.mp_state = TVX_MP_RUNNABLE;
+}
+
+static bool tvx_lapic_irq_ready(struct tvx_vcpu *v)
+{
+	unsigned long flags;
+	int vec;
+
+	spin_lock_irqsave(&v->apic.lock, flags);
+	vec = lapic_pending_vector(&v->apic.regs);
+	spin_unlock_irqrestore(&v->apic.lock, flags);
+	return vec >= 0;
+}
+
+/* Would the vCPU, halted or waiting for a SIPI, go on now? */
+static bool tvx_lapic_wakeable(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+
+	if (test_bit(TVX_LAPIC_INIT, &a->pending))
+		return true;
+	switch (a->mp_state) {
+	case TVX_MP_WAIT_SIPI:
+		return test_bit(TVX_LAPIC_SIPI, &a->pending);
+	case TVX_MP_HALTED:
+		return test_bit(TVX_LAPIC_NMI, &a->pending) ||
+		       (a->halt_if && tvx_lapic_irq_ready(v));
+	default:
+		return true;
+	}
+}
+
+static void tvx_lapic_windows(u32 want)
+{
+	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	u32 new = (proc & ~(VMX_PROC_INTR_WINDOW_EXITING |
+			    VMX_PROC_NMI_WINDOW_EXITING)) | want;
+
+	if (new != proc)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, new);
+}
+
+/**
+ * tvx_lapic_before_entry() - the APIC's part of a VM entry
+ * @v: the vCPU, its VMCS current, interrupts off
+ *
+ * Carries out an INIT or SIPI, and injects an NMI or the highest
+ * deliverable interrupt when the guest can take it -- no event already
+ * going in, RFLAGS.IF set and no STI/MOV SS shadow (NMIs: no NMI blocking
+ * either). When it cannot yet, interrupt-window (NMI-window) exiting
+ * brings it back as soon as it can.
+ *
+ * Return: TVX_EXIT_RESUME to enter, TVX_EXIT_HALT when the vCPU is halted
+ * or waits for a SIPI (the run loop sleeps: tvx_lapic_wait()).
+ */
+int tvx_lapic_before_entry(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+	u32 want = 0, block, info;
+	unsigned long flags;
+	int vec;
+
+	if (unlikely(test_bit(TVX_LAPIC_INIT, &a->pending))) {
+		clear_bit(TVX_LAPIC_INIT, &a->pending);
+		tvx_lapic_do_init(v);
+	}
+	if (unlikely(a->mp_state != TVX_MP_RUNNABLE)) {
+		if (a->mp_state == TVX_MP_WAIT_SIPI) {
+			if (!test_and_clear_bit(TVX_LAPIC_SIPI, &a->pending))
+				return TVX_EXIT_HALT;
+			smp_rmb();	/* the bit before the vector */
+			tvx_lapic_do_sipi(v);
+		} else if (tvx_lapic_wakeable(v)) {
+			a->mp_state = TVX_MP_RUNNABLE;
+		} else {
+			return TVX_EXIT_HALT;
+		}
+	}
+	/* a SIPI to a vCPU that waits for none is dropped (SDM 9.4.4.1) */
+	if (unlikely(test_bit(TVX_LAPIC_SIPI, &a->pending)))
+		clear_bit(TVX_LAPIC_SIPI, &a->pending);
+
+	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK) {
+		/* an event goes in first: come back right after it */
+		if (test_bit(TVX_LAPIC_NMI, &a->pending) || tvx_lapic_irq_ready(v))
+			want = VMX_PROC_INTR_WINDOW_EXITING;
+		tvx_lapic_windows(want);
+		return TVX_EXIT_RESUME;
+	}
+	block = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (test_bit(TVX_LAPIC_NMI, &a->pending)) {
+		if (!(block & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI |
+			       GUEST_INTR_STATE_MOV_SS))) {
+			clear_bit(TVX_LAPIC_NMI, &a->pending);
+			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK |
+				     INTR_TYPE_NMI_INTR | X86_TRAP_NMI);
+			if (tvx_lapic_irq_ready(v))
+				want = VMX_PROC_INTR_WINDOW_EXITING;
+			tvx_lapic_windows(want);
+			return TVX_EXIT_RESUME;
+		}
+		want |= tvx_has_feature(THINVMX_FEAT_VIRTUAL_NMI) ?
+			VMX_PROC_NMI_WINDOW_EXITING : VMX_PROC_INTR_WINDOW_EXITING;
+	}
+	spin_lock_irqsave(&a->lock, flags);
+	vec = lapic_pending_vector(&a->regs);
+	if (vec >= 0) {
+		if ((vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+		    !(block & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+			lapic_ack(&a->regs, vec);
+			info = INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | vec;
+			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+			/* another one may be waiting behind it */
+			if (lapic_pending_vector(&a->regs) >= 0)
+				want |= VMX_PROC_INTR_WINDOW_EXITING;
+		} else {
+			want |= VMX_PROC_INTR_WINDOW_EXITING;
+		}
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	tvx_lapic_windows(want);
+	return TVX_EXIT_RESUME;
+}
+
+/**
+ * tvx_lapic_hlt() - HLT in a domain with the in-module APIC
+ * @v: the vCPU
+ *
+ * Return: TVX_EXIT_RESUME when something can wake it already, else
+ * TVX_EXIT_HALT: the run loop sleeps until it can (tvx_lapic_wait()).
+ */
+int tvx_lapic_hlt(struct tvx_vcpu *v)
+{
+	tvx_skip_insn(v);
+	v->apic.halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
+	v->apic.mp_state = TVX_MP_HALTED;
+	if (tvx_lapic_wakeable(v)) {
+		v->apic.mp_state = TVX_MP_RUNNABLE;
+		return TVX_EXIT_RESUME;
+	}
+	return TVX_EXIT_HALT;
+}
+
+/**
+ * tvx_lapic_wait() - sleep while halted or waiting for a SIPI
+ * @v: the vCPU, outside its run stretch
+ *
+ * Return: 0 when it can go on, -EINTR on a signal (RUN returns with
+ * THINVMX_EXIT_NONE; the next RUN sleeps again).
+ */
+int tvx_lapic_wait(struct tvx_vcpu *v)
+{
+	if (v->apic.mp_state == TVX_MP_RUNNABLE)
+		return 0;
+	return wait_event_interruptible(v->apic.wq, tvx_lapic_wakeable(v)) ?
+	       -EINTR : 0;
+}
+
+/**
+ * tvx_lapic_signal_msi() - THINVMX_SIGNAL_MSI: the VMM raises an interrupt
+ * @dom:  the domain
+ * @uarg: struct thinvmx_msi
+ *
+ * Return: how many vCPUs it reached (0: none matched, or their APICs are
+ * disabled), -EFAULT, -EINVAL (reserved fields, an address outside
+ * 0xfee00000-0xfeefffff, a domain without the in-module APIC).
+ */
+long tvx_lapic_signal_msi(struct tvx_dom *dom, struct thinvmx_msi __user *uarg)
+{
+	struct thinvmx_msi m;
+	struct lapic_ipi ipi;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	if (!dom->lapic || m.flags || m.reserved[0] || m.reserved[1] ||
+	    (m.address >> 20) != 0xfee)
+		return -EINVAL;
+	lapic_msi_decode(m.address, m.data, &ipi);
+	return tvx_lapic_deliver(dom, NULL, &ipi);
+}
+
+/**
+ * tvx_lapic_possible() - can this host run the in-module APIC?
+ *
+ * Return: true if interrupt-window exiting is allowed (it is on every
+ * VMX CPU; Bochs' too).
+ */
+bool tvx_lapic_possible(void)
+{
+	u64 msr = tvx_has_feature(THINVMX_FEAT_TRUE_CTLS) ?
+		  tvx_host_caps->msr_true_procbased : tvx_host_caps->msr_procbased;
+
+	return (msr >> 32) & VMX_PROC_INTR_WINDOW_EXITING;
+}
+
+/**
+ * tvx_lapic_init() - a new vCPU's APIC, as after power-up
+ * @v:         the vCPU
+ * @wait_sipi: it starts waiting for INIT and SIPI (an AP)
+ */
+void tvx_lapic_init(struct tvx_vcpu *v, bool wait_sipi)
+{
+	struct tvx_lapic *a = &v->apic;
+
+	spin_lock_init(&a->lock);
+	init_waitqueue_head(&a->wq);
+	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	a->timer.function = tvx_lapic_timer_fn;
+	lapic_reset(&a->regs, v->id, false);
+	a->base = LAPIC_BASE_DEFAULT | LAPIC_BASE_EN |
+		  (v->id == 0 ? LAPIC_BASE_BSP : 0);
+	a->mp_state = wait_sipi ? TVX_MP_WAIT_SIPI : TVX_MP_RUNNABLE;
+}
+
+/**
+ * tvx_lapic_free() - stop a vCPU's timer for good
+ * @v: the vCPU, no longer reachable by senders
+ */
+void tvx_lapic_free(struct tvx_vcpu *v)
+{
+	if (v->dom->lapic)
+		hrtimer_cancel(&v->apic.timer);
+}
