@@ -153,7 +153,13 @@ int tvx_domain_memmap(struct tvx_domain *d, struct thinvmx_memmap *m,
 
 int tvx_vcpu_create(struct tvx_domain *d, unsigned int id, struct tvx_vcpu **out)
 {
-	struct thinvmx_create_vcpu cv = { .id = id };
+	return tvx_vcpu_create_flags(d, id, 0, out);
+}
+
+int tvx_vcpu_create_flags(struct tvx_domain *d, unsigned int id, __u32 flags,
+			  struct tvx_vcpu **out)
+{
+	struct thinvmx_create_vcpu cv = { .id = id, .flags = flags };
 	struct tvx_vcpu *v;
 	int ret;
 
@@ -220,4 +226,12 @@ int tvx_get_sregs(struct tvx_vcpu *v, struct thinvmx_sregs *s)
 int tvx_set_sregs(struct tvx_vcpu *v, const struct thinvmx_sregs *s)
 {
 	return ioctl(v->fd, THINVMX_SET_SREGS, s) < 0 ? -errno : 0;
+}
+
+int tvx_signal_msi(struct tvx_domain *d, __u64 address, __u32 data)
+{
+	struct thinvmx_msi m = { .address = address, .data = data };
+	int ret = ioctl(d->fd, THINVMX_SIGNAL_MSI, &m);
+
+	return ret < 0 ? -errno : ret;
 }

@@ -69,6 +69,14 @@ int tvx_domain_memmap(struct tvx_domain *d, struct thinvmx_memmap *m,
 		      struct thinvmx_e820_entry *entries, unsigned int max);
 
 int tvx_vcpu_create(struct tvx_domain *d, unsigned int id, struct tvx_vcpu **out);
+/* flags: THINVMX_VCPU_* (THINVMX_VCPU_WAIT_SIPI: an AP of a LAPIC domain) */
+int tvx_vcpu_create_flags(struct tvx_domain *d, unsigned int id, __u32 flags,
+			  struct tvx_vcpu **out);
+/*
+ * THINVMX_SIGNAL_MSI (THINVMX_DOMAIN_LAPIC domains): how many vCPUs the
+ * message reached, or a negative errno.
+ */
+int tvx_signal_msi(struct tvx_domain *d, __u64 address, __u32 data);
 void tvx_vcpu_destroy(struct tvx_vcpu *v);
 int tvx_vcpu_fd(const struct tvx_vcpu *v);
 struct thinvmx_run *tvx_vcpu_run_page(const struct tvx_vcpu *v);

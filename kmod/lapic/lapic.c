@@ -185,6 +185,8 @@ static void tvx_lapic_raise(struct tvx_vcpu *t, const struct lapic_ipi *ipi)
 		/* the level de-assert of old multiprocessor bring-up: nothing */
 		if (!ipi->level && ipi->trigger)
 			return;
+		/* a SIPI from before the INIT must not start it */
+		clear_bit(TVX_LAPIC_SIPI, &a->pending);
 		set_bit(TVX_LAPIC_INIT, &a->pending);
 		break;
 	case LAPIC_DM_SIPI:
@@ -464,7 +466,6 @@ static void tvx_lapic_do_init(struct tvx_vcpu *v)
 	a->expires = 0;
 	a->tsc_deadline = 0;
 	spin_unlock_irqrestore(&a->lock, flags);
-	clear_bit(TVX_LAPIC_SIPI, &a->pending);
 	clear_bit(TVX_LAPIC_NMI, &a->pending);
 	a->mp_state = (a->base & LAPIC_BASE_BSP) ? TVX_MP_RUNNABLE :
 						   TVX_MP_WAIT_SIPI;
