@@ -303,7 +303,7 @@ NESTED_DIR	:= $(O)/nested
 NESTED_KVER	= $(shell tools/nested/kernel.sh $(NESTED_DIR))
 NESTED_KDIR	= /usr/src/linux-headers-$(NESTED_KVER)
 # tests that need two CPUs run in a second, SMP boot (slower: NESTED.md)
-NESTED_SMP_TESTS ?= smp_test p2m_smp_test hotplug_test lockdown_test
+NESTED_SMP_TESTS ?= smp_test p2m_smp_test hotplug_test lockdown_test lapic_smp_test
 NESTED_SMP_ARGS	?= --cpus 2
 # p2m_1g_test needs a GiB of host memory that is not RAM: memmap=1G!1G
 # makes host 1-2 GiB legacy persistent memory, an iomem resource. With 3072

@@ -511,14 +511,20 @@ static bool tvx_lapic_wakeable(struct tvx_vcpu *v)
 	}
 }
 
-static void tvx_lapic_windows(u32 want)
+/*
+ * Interrupt- and NMI-window exiting as wanted for this entry; the VMCS is
+ * written only on a change (@windows mirrors the two bits).
+ */
+static void tvx_lapic_windows(struct tvx_vcpu *v, u32 want)
 {
-	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
-	u32 new = (proc & ~(VMX_PROC_INTR_WINDOW_EXITING |
-			    VMX_PROC_NMI_WINDOW_EXITING)) | want;
+	u32 proc;
 
-	if (new != proc)
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, new);
+	if (likely(want == v->apic.windows))
+		return;
+	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	proc &= ~(VMX_PROC_INTR_WINDOW_EXITING | VMX_PROC_NMI_WINDOW_EXITING);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc | want);
+	v->apic.windows = want;
 }
 
 /**
@@ -565,7 +571,7 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
 		/* an event goes in first: come back right after it */
 		if (test_bit(TVX_LAPIC_NMI, &a->pending) || tvx_lapic_irq_ready(v))
 			want = VMX_PROC_INTR_WINDOW_EXITING;
-		tvx_lapic_windows(want);
+		tvx_lapic_windows(v, want);
 		return TVX_EXIT_RESUME;
 	}
 	block = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
@@ -577,7 +583,7 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
 				     INTR_TYPE_NMI_INTR | X86_TRAP_NMI);
 			if (tvx_lapic_irq_ready(v))
 				want = VMX_PROC_INTR_WINDOW_EXITING;
-			tvx_lapic_windows(want);
+			tvx_lapic_windows(v, want);
 			return TVX_EXIT_RESUME;
 		}
 		want |= tvx_has_feature(THINVMX_FEAT_VIRTUAL_NMI) ?
@@ -599,7 +605,7 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
 		}
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
-	tvx_lapic_windows(want);
+	tvx_lapic_windows(v, want);
 	return TVX_EXIT_RESUME;
 }
 

@@ -41,10 +41,11 @@
  * @mp_state:    TVX_MP_*, the vCPU's own
  * @halt_if:     RFLAGS.IF at the HLT: a maskable interrupt wakes it only so
  * @wq:          where the vCPU sleeps while halted or waiting for a SIPI
+ * @windows:     the interrupt- and NMI-window exiting bits set in the VMCS
  * @timer_fired: timer interrupts delivered to the IRR
  */
 struct tvx_lapic {
-	spinlock_t lock;
+	spinlock_t lock;		/* see above: regs, timer state */
 	struct lapic_regs regs;
 	u64 base;
 	struct hrtimer timer;
@@ -56,6 +57,7 @@ struct tvx_lapic {
 	u8 mp_state;
 	bool halt_if;
 	wait_queue_head_t wq;
+	u32 windows;
 	u64 timer_fired;
 };
 

@@ -119,11 +119,59 @@ static void test_promises_kept(void **state)
 	assert_int_equal(0x2c100800, f->edx);
 }
 
+/* A domain with the in-module APIC: the APIC bits and the frequencies */
+static void test_lapic_leaves(void **state)
+{
+	struct thinvmx_cpuid_entry e[8] = {
+		{ .function = 0, .eax = 0xd },
+		{ .function = 1, .ecx = 0x80000000, .edx = 0 },
+		{ .function = 0x15, .eax = 2, .ebx = 100, .ecx = 0 },
+		{ .function = CPUID_LEAF_HYPERVISOR, .eax = CPUID_LEAF_HYPERVISOR },
+	};
+	const struct thinvmx_cpuid_entry *f;
+	u32 nr = 4, bus = 0;
+
+	(void)state;
+	assert_int_equal(0, cpuid_lapic_leaves(e, &nr, 8, 50000, &bus));
+	assert_int_equal(6, nr);			/* 0x16, 0x40000010 added */
+	assert_int_equal(50000, bus);
+	assert_int_equal(0x16, cpuid_find(e, nr, 0, 0)->eax);
+	f = cpuid_find(e, nr, 1, 0);
+	assert_int_equal(CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE,
+			 f->ecx & (CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DEADLINE));
+	assert_int_equal(CPUID_1_EDX_APIC, f->edx);
+	f = cpuid_find(e, nr, 0x15, 0);			/* replaced */
+	assert_int_equal(1, f->eax);
+	assert_int_equal(1, f->ebx);
+	assert_int_equal(50000000, f->ecx);
+	f = cpuid_find(e, nr, 0x16, 0);
+	assert_int_equal(50, f->eax);
+	assert_int_equal(50, f->ecx);
+	assert_int_equal(CPUID_LEAF_TIMING,
+			 cpuid_find(e, nr, CPUID_LEAF_HYPERVISOR, 0)->eax);
+	f = cpuid_find(e, nr, CPUID_LEAF_TIMING, 0);
+	assert_int_equal(50000, f->eax);
+	assert_int_equal(50000, f->ebx);
+	/* 5 GHz does not fit 32 bits of Hz: a 2.5 GHz crystal, ratio 2 */
+	assert_int_equal(0, cpuid_lapic_leaves(e, &nr, 8, 5000000, &bus));
+	assert_int_equal(2500000, bus);
+	f = cpuid_find(e, nr, 0x15, 0);
+	assert_int_equal(2, f->ebx);
+	assert_int_equal(2500000000u, f->ecx);
+	/* unknown TSC: no frequencies, a 1 GHz timer; no room: -ENOSPC */
+	nr = 2;
+	assert_int_equal(0, cpuid_lapic_leaves(e, &nr, 8, 0, &bus));
+	assert_int_equal(1000000, bus);
+	assert_int_equal(2, nr);
+	assert_int_equal(-ENOSPC, cpuid_lapic_leaves(e, &nr, 3, 50000, &bus));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_amx_and_vmx_hidden),
 		cmocka_unit_test(test_promises_kept),
+		cmocka_unit_test(test_lapic_leaves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
