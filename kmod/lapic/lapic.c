@@ -130,6 +130,8 @@ static void tvx_lapic_timer_start(struct tvx_vcpu *v)
 			ns = DIV64_U64_ROUND_UP((dl - now) * 1000000ULL, tsc_khz);
 			if ((dl - now) > U64_MAX / 1000000ULL)
 				ns = div_u64(dl - now, tsc_khz) * 1000000ULL;
+			/* centuries away: far enough, and no ktime overflow */
+			ns = min_t(u64, ns, KTIME_MAX / 2);
 			hrtimer_start(&a->timer, ktime_add_ns(ktime_get(), ns),
 				      HRTIMER_MODE_ABS_HARD);
 		}
@@ -138,8 +140,11 @@ static void tvx_lapic_timer_start(struct tvx_vcpu *v)
 		if (count) {
 			ns = lapic_timer_ns(count, a->regs.reg[LAPIC_TDCR >> 4],
 					    tvx_lapic_bus_khz(v)) + 1;
-			if (mode == LAPIC_TIMER_PERIODIC)
+			/* the first period too: a rewrite of TMICT is no way around */
+			if (mode == LAPIC_TIMER_PERIODIC) {
 				a->period_ns = max(ns, min_ns);
+				ns = a->period_ns;
+			}
 			a->expires = ktime_add_ns(ktime_get(), ns);
 			hrtimer_start(&a->timer, a->expires, HRTIMER_MODE_ABS_HARD);
 		}

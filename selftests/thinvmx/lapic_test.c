@@ -47,6 +47,7 @@ volatile __u64 timer_tsc[MAX_TICKS];
 volatile __u64 ipi_count[2];
 volatile __u8 use_xapic;
 volatile __u64 ap_ready;
+volatile __u64 nmi_count;
 
 /*
  * Interrupt stubs in assembly: the test binary is built with the red
@@ -100,9 +101,13 @@ asm(".pushsection .text\n"
     "	pop %rcx\n"
     "	pop %rax\n"
     "	iretq\n"
+    ".globl nmi_isr\n"
+    "nmi_isr:\n"
+    "	lock incq nmi_count(%rip)\n"
+    "	iretq\n"
     ".popsection\n");
 
-extern char timer_isr[], ipi_isr[];
+extern char timer_isr[], ipi_isr[], nmi_isr[];
 
 static inline __u64 rdtsc(void)
 {
@@ -328,6 +333,39 @@ static void guest_timer_storm(__u64 spin)
 		guest_sti_nop_cli();
 	tvx_wrmsr(X2_TMICT, 0);
 	GUEST_SYNC(timer_count, rdtsc() - t0);
+	GUEST_DONE();
+}
+
+/*
+ * Priorities: a self IPI waits while CR8 (TPR[7:4]) blocks its class and
+ * comes as soon as CR8 drops; NMIs by self IPI come with IF=0.
+ */
+static void guest_priority_and_nmi(void)
+{
+	__u64 cr8, i;
+
+	x2apic_on();
+	set_gate(IPI_VEC, ipi_isr);
+	set_gate(2, nmi_isr);
+	asm volatile("mov %0, %%cr8" : : "r" (4ULL));
+	GUEST_ASSERT_EQ(tvx_rdmsr(0x808), 0x40);		/* TPR */
+	tvx_wrmsr(0x83f, IPI_VEC);				/* SELF IPI */
+	for (i = 0; i < 20; i++)
+		guest_sti_nop_cli();
+	GUEST_ASSERT_EQ(ipi_count[0], 0);
+	GUEST_ASSERT_EQ(tvx_rdmsr(0x80a), 0x40);		/* PPR */
+	asm volatile("mov %%cr8, %0" : "=r" (cr8));
+	GUEST_ASSERT_EQ(cr8, 4);
+	asm volatile("mov %0, %%cr8" : : "r" (3ULL));
+	for (i = 0; i < 20 && !ipi_count[0]; i++)
+		guest_sti_nop_cli();
+	GUEST_ASSERT_EQ(ipi_count[0], 1);
+	/* two NMIs, interrupts off: each delivered */
+	tvx_wrmsr(X2_ICR, (1 << 18) | 0x400);
+	tvx_wrmsr(X2_ICR, (1 << 18) | 0x400);
+	for (i = 0; i < 1000 && nmi_count < 2; i++)
+		asm volatile("pause");
+	GUEST_SYNC(ipi_count[0], nmi_count);
 	GUEST_DONE();
 }
 
@@ -563,6 +601,15 @@ TEST_F(lapic, msi_from_the_vmm)
 	EXPECT_EQ(1, self->uc.args[0]);
 	RUN_EXPECT(TVX_UCALL_DONE);
 	(void)run;
+}
+
+TEST_F(lapic, tpr_blocks_by_class_and_nmis_come_with_if_clear)
+{
+	start(_metadata, self, 0, guest_priority_and_nmi, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(1, self->uc.args[0]);
+	EXPECT_EQ(2, self->uc.args[1]);
+	RUN_EXPECT(TVX_UCALL_DONE);
 }
 
 /*
