@@ -210,7 +210,10 @@ static_assert(sizeof(struct thinvmx_e820_entry) == 24,
  * between vCPUs; THINVMX_SIGNAL_MSI for the VMM's interrupts). HLT then
  * sleeps in the module until an interrupt can wake the vCPU instead of
  * returning THINVMX_EXIT_HLT (a signal still ends RUN with EXIT_NONE and
- * -EINTR; the next RUN sleeps on). The default CPUID table then
+ * -EINTR; the next RUN sleeps on) -- except a HLT with RFLAGS.IF clear,
+ * which only an NMI, INIT or SIPI can end: RUN returns THINVMX_EXIT_HLT
+ * for it once (a guest stopped for good looks so), and the next RUN
+ * sleeps until one of them comes. The default CPUID table then
  * advertises the APIC, x2APIC and the TSC-deadline timer, and tells the
  * TSC and APIC timer frequency in leaves 0x15 (crystal = the timer's
  * clock), 0x16 and 0x40000010 (EAX: TSC kHz, EBX: APIC timer kHz), so a

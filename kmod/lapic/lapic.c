@@ -572,6 +572,15 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
 	if (unlikely(test_bit(TVX_LAPIC_SIPI, &a->pending)))
 		clear_bit(TVX_LAPIC_SIPI, &a->pending);
 
+	/*
+	 * A step of the module's (vmx/step.c) is one guest instruction, its
+	 * EPT leaf maybe swapped for it: nothing is injected before it, and
+	 * no window could open (it would exit at once, for ever).
+	 */
+	if (unlikely(v->step.active)) {
+		tvx_lapic_windows(v, 0);
+		return TVX_EXIT_RESUME;
+	}
 	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK) {
 		/* an event goes in first: come back right after it */
 		if (test_bit(TVX_LAPIC_NMI, &a->pending) || tvx_lapic_irq_ready(v))
@@ -618,8 +627,9 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
  * tvx_lapic_hlt() - HLT in a domain with the in-module APIC
  * @v: the vCPU
  *
- * Return: TVX_EXIT_RESUME when something can wake it already, else
- * TVX_EXIT_HALT: the run loop sleeps until it can (tvx_lapic_wait()).
+ * Return: TVX_EXIT_RESUME when something can wake it already,
+ * TVX_EXIT_TO_USER (THINVMX_EXIT_HLT) when it halted with interrupts off,
+ * else TVX_EXIT_HALT: the run loop sleeps until it can (tvx_lapic_wait()).
  */
 int tvx_lapic_hlt(struct tvx_vcpu *v)
 {
@@ -629,6 +639,15 @@ int tvx_lapic_hlt(struct tvx_vcpu *v)
 	if (tvx_lapic_wakeable(v)) {
 		v->apic.mp_state = TVX_MP_RUNNABLE;
 		return TVX_EXIT_RESUME;
+	}
+	/*
+	 * With interrupts off only an NMI, INIT or SIPI can wake it: a guest
+	 * that stopped for good (a panic's halt loop, a test's end) looks
+	 * so, and the VMM hears of it once; RUN then sleeps until one comes.
+	 */
+	if (!v->apic.halt_if) {
+		v->run->exit_reason = THINVMX_EXIT_HLT;
+		return TVX_EXIT_TO_USER;
 	}
 	return TVX_EXIT_HALT;
 }

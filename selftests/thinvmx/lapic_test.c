@@ -369,6 +369,13 @@ static void guest_priority_and_nmi(void)
 	GUEST_DONE();
 }
 
+/* Halted with interrupts off: the VMM hears of it, an NMI ends it */
+static void guest_cli_hlt(void)
+{
+	asm volatile("cli; hlt");
+	GUEST_DONE();
+}
+
 /* The VMM's MSI arrives as an interrupt */
 static void guest_msi(void)
 {
@@ -610,6 +617,35 @@ TEST_F(lapic, tpr_blocks_by_class_and_nmis_come_with_if_clear)
 	EXPECT_EQ(1, self->uc.args[0]);
 	EXPECT_EQ(2, self->uc.args[1]);
 	RUN_EXPECT(TVX_UCALL_DONE);
+}
+
+static void *run_to_ucall(void *arg)
+{
+	struct runner *r = arg;
+
+	r->ret = tvx_run_until_ucall(r->v, r->d, &r->uc);
+	return NULL;
+}
+
+TEST_F(lapic, hlt_with_if_clear_is_reported_then_an_nmi_wakes_it)
+{
+	struct runner r = { .v = self->v[0], .d = self->d };
+	pthread_t t;
+
+	start(_metadata, self, 0, guest_cli_hlt, 0);
+	ASSERT_EQ(0, tvx_vcpu_run(self->v[0]));
+	EXPECT_EQ(THINVMX_EXIT_HLT, tvx_vcpu_run_page(self->v[0])->exit_reason);
+	/* RUN again sleeps: no interrupt wakes it, an NMI MSI does */
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_to_ucall, &r));
+	usleep(100000);
+	/* a fixed interrupt reaches the APIC but cannot wake it (IF=0) */
+	EXPECT_EQ(1, tvx_signal_msi(self->d, 0xfee00000, 0x30));
+	usleep(100000);
+	EXPECT_EQ(1, tvx_signal_msi(self->d, 0xfee00000, 4 << 8));	/* NMI */
+	pthread_join(t, NULL);
+	/* the library's stub for vector 2 reports it */
+	ASSERT_EQ(TVX_UCALL_UNHANDLED, r.ret);
+	EXPECT_EQ(2, r.uc.args[0]);
 }
 
 /*
