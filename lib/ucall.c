@@ -36,6 +36,7 @@ static const char *const tvx_exit_names[] = {
 	[THINVMX_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
 	[THINVMX_EXIT_MEM_ACCESS] = "MEM_ACCESS",
 	[THINVMX_EXIT_MMIO_INSN] = "MMIO_INSN",
+	[THINVMX_EXIT_EOI] = "EOI",
 };
 
 const char *tvx_exit_reason_str(__u32 reason)

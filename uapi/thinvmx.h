@@ -861,6 +861,7 @@ static_assert(sizeof(struct thinvmx_sregs) == 8 * 24 + 2 * 16 + 9 * 8,
 #define THINVMX_EXIT_FAIL_ENTRY		6  /* VM entry failed: stopped */
 #define THINVMX_EXIT_MEM_ACCESS		7  /* an access right was violated */
 #define THINVMX_EXIT_MMIO_INSN		8  /* MMIO by an instruction not emulated */
+#define THINVMX_EXIT_EOI		9  /* a level-triggered interrupt's EOI */
 
 /* struct thinvmx_run.mem_access.flags */
 #define THINVMX_MEM_ACCESS_GLA_VALID	_BITUL(0)  /* gla holds the linear address */
@@ -923,6 +924,17 @@ struct thinvmx_run {
 			__u8 pad[7];
 			__u8 insn[16];
 		} mmio_insn;
+		/*
+		 * THINVMX_EXIT_EOI (THINVMX_DOMAIN_LAPIC): the guest's EOI
+		 * ended a level-triggered interrupt (a THINVMX_SIGNAL_MSI
+		 * with the trigger bit): the VMM's I/O APIC clears the
+		 * remote IRR of its pins with @vector and raises again those
+		 * still asserted. The EOI is done; RUN goes on after it.
+		 */
+		struct {
+			__u8 vector;
+			__u8 pad[7];
+		} eoi;
 		/* THINVMX_EXIT_INTERNAL_ERROR and THINVMX_EXIT_FAIL_ENTRY */
 		struct {
 			__u32 vmx_exit_reason;	/* full basic exit reason */

@@ -241,11 +241,16 @@ static int tvx_lapic_deliver(struct tvx_dom *dom, struct tvx_vcpu *src,
 	return n;
 }
 
-/* What a register write asked for, done outside the lock. */
-static void tvx_lapic_act(struct tvx_vcpu *v, u32 act)
+/*
+ * What a register write asked for, done outside the lock. Return:
+ * TVX_EXIT_RESUME, or TVX_EXIT_TO_USER with THINVMX_EXIT_EOI for the VMM
+ * when a level-triggered interrupt ended.
+ */
+static int tvx_lapic_act(struct tvx_vcpu *v, u32 act)
 {
 	struct lapic_ipi ipi;
 	unsigned long flags;
+	u8 vec;
 
 	if (act & LAPIC_ACT_IPI) {
 		spin_lock_irqsave(&v->apic.lock, flags);
@@ -255,6 +260,16 @@ static void tvx_lapic_act(struct tvx_vcpu *v, u32 act)
 	}
 	if (act & LAPIC_ACT_TIMER)
 		tvx_lapic_timer_start(v);
+	if (act & LAPIC_ACT_LEVEL_EOI) {
+		spin_lock_irqsave(&v->apic.lock, flags);
+		vec = v->apic.regs.eoi_vector;
+		spin_unlock_irqrestore(&v->apic.lock, flags);
+		memset(&v->run->eoi, 0, sizeof(v->run->eoi));
+		v->run->eoi.vector = vec;
+		v->run->exit_reason = THINVMX_EXIT_EOI;
+		return TVX_EXIT_TO_USER;
+	}
+	return TVX_EXIT_RESUME;
 }
 
 /* ------------------------------------------------------------ registers */
@@ -341,7 +356,8 @@ int tvx_lapic_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
  * @msr: the MSR
  * @val: the value
  *
- * Return: 0, -EINVAL (#GP), or -ENOENT when @msr is none of these.
+ * Return: 0, 1 when done but the VMM must hear of it (THINVMX_EXIT_EOI in
+ * v->run), -EINVAL (#GP), or -ENOENT when @msr is none of these.
  */
 int tvx_lapic_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 {
@@ -369,8 +385,7 @@ int tvx_lapic_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 	spin_unlock_irqrestore(&a->lock, flags);
 	if (act & LAPIC_ACT_GP)
 		return -EINVAL;
-	tvx_lapic_act(v, act);
-	return 0;
+	return tvx_lapic_act(v, act) == TVX_EXIT_TO_USER ? 1 : 0;
 }
 
 /* Past an emulated instruction: RIP, and the end of STI/MOV SS blocking */
@@ -395,19 +410,21 @@ static void tvx_lapic_skip(struct tvx_vcpu *v, unsigned int len)
  * start is dropped (KVM drops them too). In x2APIC mode, or with the APIC
  * disabled, the page is no APIC's: the VMM sees the access.
  *
- * Return: true if it was handled (RIP is past the instruction).
+ * Return: -ENOENT when @gpa is not the APIC's; else it was done (RIP is
+ * past the instruction) and the exit handler's TVX_EXIT_RESUME, or
+ * TVX_EXIT_TO_USER with THINVMX_EXIT_EOI.
  */
-bool tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn)
+int tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn)
 {
 	struct tvx_lapic *a = &v->apic;
 	u64 base = READ_ONCE(a->base);
 	unsigned long flags;
-	u32 off = gpa & 0xfff, val = 0, act;
+	u32 off = gpa & 0xfff, val = 0, act = 0;
 
 	if (!v->dom->lapic || !(base & LAPIC_BASE_EN) ||
 	    (base & LAPIC_BASE_EXTD) ||
 	    (gpa & ~0xfffULL) != (base & LAPIC_BASE_ADDR_MASK))
-		return false;
+		return -ENOENT;
 	if (!insn->is_write) {
 		if ((off & 0xf) < 4 && off < 0x400)
 			tvx_lapic_read(v, off & ~0xfu, &val);
@@ -417,10 +434,9 @@ bool tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn)
 		spin_lock_irqsave(&a->lock, flags);
 		act = lapic_write(&a->regs, off, emu_store_value(insn, v->gprs));
 		spin_unlock_irqrestore(&a->lock, flags);
-		tvx_lapic_act(v, act);
 	}
 	tvx_lapic_skip(v, insn->len);
-	return true;
+	return tvx_lapic_act(v, act);
 }
 
 /**

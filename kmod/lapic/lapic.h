@@ -70,7 +70,7 @@ void tvx_lapic_init(struct tvx_vcpu *v, bool wait_sipi);
 void tvx_lapic_free(struct tvx_vcpu *v);
 int tvx_lapic_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val);
 int tvx_lapic_msr_write(struct tvx_vcpu *v, u32 msr, u64 val);
-bool tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn);
+int tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn);
 u64 tvx_lapic_cr8(struct tvx_vcpu *v);
 void tvx_lapic_set_cr8(struct tvx_vcpu *v, u64 val);
 int tvx_lapic_before_entry(struct tvx_vcpu *v);

@@ -518,7 +518,7 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 		if (!(v->ev.flags & THINVMX_EVENT_F_SYNC))
 			break;
 		if ((act & MONITOR_ACT_APPLY_CR) &&
-		    tvx_msr_write(v, v->ev.msr, v->ev.cr_new)) {
+		    tvx_msr_write(v, v->ev.msr, v->ev.cr_new) < 0) {
 			tvx_inject_gp(v);
 			break;
 		}

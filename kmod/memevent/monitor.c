@@ -117,7 +117,7 @@ static int monitor_msr_set(struct monitor_settings *s, u32 msr, u8 setting)
  * @m: the request, copied from the listener
  *
  * Return: 0, or -EINVAL (monitor_validate(), msr not zero for a kind
- * other than MSR, or reserved not zero), or -ENOSPC (THINVMX_MONITOR_MSRS
+ * other than MSR, an x2APIC MSR, or reserved not zero), or -ENOSPC (THINVMX_MONITOR_MSRS
  * MSRs watched already); @s is unchanged on error.
  */
 int monitor_set(struct monitor_settings *s, const struct thinvmx_monitor *m)
@@ -131,6 +131,14 @@ int monitor_set(struct monitor_settings *s, const struct thinvmx_monitor *m)
 		return ret;
 	if ((m->msr && m->kind != THINVMX_MONITOR_MSR) || m->reserved[0] ||
 	    m->reserved[1])
+		return -EINVAL;
+	/*
+	 * The x2APIC registers belong to the module's local APIC: written on
+	 * every interrupt and timer tick, never worth an event, and an EOI
+	 * the VMM must hear of (THINVMX_EXIT_EOI) cannot wait for a daemon.
+	 */
+	if (m->kind == THINVMX_MONITOR_MSR && m->msr >= MONITOR_X2APIC_FIRST &&
+	    m->msr <= MONITOR_X2APIC_LAST)
 		return -EINVAL;
 	setting = m->mode | ((m->flags & THINVMX_MONITOR_F_ON_CHANGE_ONLY) ?
 			     MONITOR_ON_CHANGE : 0);

@@ -70,6 +70,10 @@ struct monitor_wait {
 };
 
 int monitor_validate(u32 kind, u32 mode, u32 flags);
+/* the x2APIC MSR range, never watched (monitor_set()) */
+#define MONITOR_X2APIC_FIRST	0x800
+#define MONITOR_X2APIC_LAST	0x8ff
+
 int monitor_set(struct monitor_settings *s, const struct thinvmx_monitor *m);
 int monitor_get(const struct monitor_settings *s, struct thinvmx_monitor *m);
 void monitor_reset(struct monitor_settings *s);

@@ -122,7 +122,8 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
  * A guest WRMSR: the value passes msr_write_check()'s rules (reserved
  * bits, memory types, canonical addresses) or is #GP, before anything is
  * written -- a PAT with a reserved type would otherwise reach the VMCS and
- * fail the next VM entry.
+ * fail the next VM entry. Returns 0, -EINVAL for #GP, or 1: done, and
+ * v->run tells the VMM something (tvx_lapic_msr_write()).
  */
 int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 {
@@ -235,11 +236,11 @@ static int tvx_msr_event(struct tvx_vcpu *v, u32 msr, u64 val, bool old_known,
 {
 	struct thinvmx_event *ev;
 
-	if (d == MONITOR_ASYNC && tvx_msr_write(v, msr, val))
+	if (d == MONITOR_ASYNC && tvx_msr_write(v, msr, val) < 0)
 		return tvx_inject_gp(v);
 	ev = tvx_event_begin(v, THINVMX_EVENT_MSR, d);
 	if (!ev) {
-		if (d == MONITOR_SYNC && tvx_msr_write(v, msr, val))
+		if (d == MONITOR_SYNC && tvx_msr_write(v, msr, val) < 0)
 			return tvx_inject_gp(v);
 		tvx_skip_insn(v);
 		return TVX_EXIT_RESUME;
@@ -266,6 +267,7 @@ int handle_msr_write(struct tvx_vcpu *v)
 	enum monitor_delivery d;
 	bool known;
 	u64 old = 0;
+	int ret;
 
 	if (monitor_msr_watched(s, msr)) {
 		known = !tvx_msr_read(v, msr, &old);
@@ -273,10 +275,12 @@ int handle_msr_write(struct tvx_vcpu *v)
 		if (d != MONITOR_NONE)
 			return tvx_msr_event(v, msr, val, known, known ? old : 0, d);
 	}
-	if (tvx_msr_write(v, msr, val))
+	ret = tvx_msr_write(v, msr, val);
+	if (ret < 0)
 		return tvx_inject_gp(v);
 	tvx_skip_insn(v);
-	return TVX_EXIT_RESUME;
+	/* done, and the VMM hears of it (an APIC's level-triggered EOI) */
+	return ret > 0 ? TVX_EXIT_TO_USER : TVX_EXIT_RESUME;
 }
 
 /*

@@ -237,6 +237,7 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 	struct emu_insn insn;
 	unsigned int len = 0;
 	u8 bytes[EMU_MAX_LEN];
+	int ret;
 
 	if (tvx_fetch_insn(v, bytes, &len) ||
 	    emu_decode(bytes, len, tvx_guest_mode(), &insn)) {
@@ -250,8 +251,9 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 	}
 
 	/* the xAPIC page of a domain with the in-module APIC */
-	if (tvx_lapic_mmio(v, gpa, &insn))
-		return TVX_EXIT_RESUME;
+	ret = tvx_lapic_mmio(v, gpa, &insn);
+	if (ret != -ENOENT)
+		return ret;
 	v->io.mmio = insn;
 	run->exit_reason = THINVMX_EXIT_MMIO;
 	run->mmio.gpa = gpa;

@@ -369,6 +369,21 @@ static void guest_priority_and_nmi(void)
 	GUEST_DONE();
 }
 
+/* An interrupt the VMM raises level-triggered, then edge-triggered */
+static void guest_level_msi(void)
+{
+	x2apic_on();
+	set_gate(IPI_VEC, ipi_isr);
+	GUEST_SYNC(0);
+	while (ipi_count[0] < 1)
+		guest_sti_hlt_cli();
+	GUEST_SYNC(1);
+	while (ipi_count[0] < 2)
+		guest_sti_hlt_cli();
+	GUEST_SYNC(ipi_count[0]);
+	GUEST_DONE();
+}
+
 /* Halted with interrupts off: the VMM hears of it, an NMI ends it */
 static void guest_cli_hlt(void)
 {
@@ -616,6 +631,26 @@ TEST_F(lapic, tpr_blocks_by_class_and_nmis_come_with_if_clear)
 	RUN_EXPECT(TVX_UCALL_SYNC);
 	EXPECT_EQ(1, self->uc.args[0]);
 	EXPECT_EQ(2, self->uc.args[1]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+}
+
+TEST_F(lapic, level_triggered_eoi_is_reported_to_the_vmm)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v[0]);
+
+	start(_metadata, self, 0, guest_level_msi, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	/* level (bit 15), asserted (bit 14) */
+	EXPECT_EQ(1, tvx_signal_msi(self->d, 0xfee00000, 0xc000 | IPI_VEC));
+	ASSERT_EQ(0, tvx_vcpu_run(self->v[0]));
+	ASSERT_EQ(THINVMX_EXIT_EOI, run->exit_reason);
+	EXPECT_EQ(IPI_VEC, run->eoi.vector);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(1, self->uc.args[0]);
+	/* edge: its EOI is the module's alone */
+	EXPECT_EQ(1, tvx_signal_msi(self->d, 0xfee00000, IPI_VEC));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(2, self->uc.args[0]);
 	RUN_EXPECT(TVX_UCALL_DONE);
 }
 

@@ -587,6 +587,13 @@ static void test_msr_watch(void **state)
 	/* msr only with the MSR kind */
 	m = (struct thinvmx_monitor){ .kind = THINVMX_MONITOR_CR0, .msr = 1 };
 	assert_int_equal(-EINVAL, monitor_set(&s, &m));
+	/* never the in-module APIC's x2APIC registers (EOI, TPR, ICR...) */
+	set_msr(&s, 0x800, ASYNC, 0, -EINVAL);
+	set_msr(&s, 0x80b, SYNC, 0, -EINVAL);
+	set_msr(&s, 0x8ff, ASYNC, 0, -EINVAL);
+	assert_false(monitor_msr_watched(&s, 0x80b));
+	set_msr(&s, 0x7ff, ASYNC, 0, 0);
+	set_msr(&s, 0x7ff, DISABLED, 0, 0);
 	/* sixteen at most; disabling frees a slot; disabling an unwatched one is fine */
 	for (i = 2; i < THINVMX_MONITOR_MSRS; i++)
 		set_msr(&s, 0x100 + i, ASYNC, 0, 0);
