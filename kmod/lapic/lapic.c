@@ -22,6 +22,12 @@
  * never faster than lapic_min_period_us (KVM's min_timer_period_us, 200
  * by default), every IPI or timer write costs the guest an exit, and a
  * vCPU is never woken by more than its own wait queue.
+ *
+ * Not modelled (yet): the APIC-access page and posted interrupts (every
+ * xAPIC access is decoded), the LINT0/LINT1 pins (no ExtINT, no PIC), the
+ * thermal, performance-counter and error LVTs (they never fire), CMCI,
+ * SMI, an arbitration for lowest priority (the first match wins), and a
+ * VMM's save and restore of the APIC's state.
  */
 #include <linux/hrtimer.h>
 #include <linux/math64.h>
