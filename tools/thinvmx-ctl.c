@@ -290,6 +290,9 @@ static const char *const host_exit_names[THINVMX_HOST_EXIT_MAX] = {
 	[THINVMX_HOST_EXIT_EPT] = "ept",
 	[THINVMX_HOST_EXIT_OTHER] = "other",
 	[THINVMX_HOST_EXIT_EXCEPTION] = "exception",
+	[THINVMX_HOST_EXIT_NMI] = "nmi",
+	[THINVMX_HOST_EXIT_NMI_WINDOW] = "nmi_window",
+	[THINVMX_HOST_EXIT_HYPERCALL] = "hypercall",
 };
 
 static void host_status_print(const struct thinvmx_host_status *st,
@@ -310,6 +313,10 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		tj_u64(ept, "leaves_1g", st->ept_leaves_1g);
 		tj_u64(ept, "leaves_2m", st->ept_leaves_2m);
 		tj_u64(ept, "leaves_4k", st->ept_leaves_4k);
+		tj_u64(j, "stolen_pages", st->stolen_pages);
+		tj_u64(j, "refused", st->refused);
+		tj_u64(j, "nmis", st->nmis);
+		tj_u64(j, "root_faults", st->root_faults);
 		exits = tj_obj(j, "exits");
 		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
 			if (host_exit_names[i])
@@ -344,6 +351,10 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		       (unsigned long long)st->ept_leaves_1g,
 		       (unsigned long long)st->ept_leaves_2m,
 		       (unsigned long long)st->ept_leaves_4k);
+	printf("hypervisor frames: %llu, host accesses refused %llu\n",
+	       (unsigned long long)st->stolen_pages, (unsigned long long)st->refused);
+	printf("NMIs re-delivered %llu, root-mode faults %llu\n",
+	       (unsigned long long)st->nmis, (unsigned long long)st->root_faults);
 	printf("exits:");
 	for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
 		if (host_exit_names[i])

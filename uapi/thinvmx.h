@@ -763,6 +763,9 @@ static_assert(sizeof(struct thinvmx_iommu_probe) == 64,
 #define THINVMX_HOST_EXIT_EPT		9  /* EPT violation or misconfiguration */
 #define THINVMX_HOST_EXIT_OTHER		10 /* anything else (counted, resumed) */
 #define THINVMX_HOST_EXIT_EXCEPTION	11 /* #BP, while INT3 events are on */
+#define THINVMX_HOST_EXIT_NMI		12 /* an NMI while the host ran (re-delivered) */
+#define THINVMX_HOST_EXIT_NMI_WINDOW	13 /* the host can take a pending NMI */
+#define THINVMX_HOST_EXIT_HYPERCALL	14 /* the module's own, but turning off */
 #define THINVMX_HOST_EXIT_MAX		16
 
 struct thinvmx_host_status {
@@ -792,9 +795,13 @@ struct thinvmx_host_status {
 	__u64 msr_pin_refused;	/* WRMSRs PIN_MSR dropped */
 	__u64 events;		/* host events written into the rings */
 	__u64 events_lost;	/* host events a full ring dropped */
+	__u64 stolen_pages;	/* frames the host cannot write (hypervisor's) */
+	__u64 refused;		/* host accesses to them refused (page fault) */
+	__u64 nmis;		/* NMIs re-delivered to the host */
+	__u64 root_faults;	/* exceptions in root mode: bugs (logged) */
 };
 
-static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 48 + 32,
+static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 48 + 32 + 32,
 	      "struct thinvmx_host_status layout");
 
 #define THINVMX_HOST_ENABLE	_IO(THINVMX_IOC_MAGIC, 0x50)

@@ -19,10 +19,36 @@
  * tvx_host_cpu_leave(). A CPU coming online is taken in by a cpuhp
  * callback that runs after vmx/enable.c's VMXON, and a CPU resuming from
  * suspend by syscore ops registered after vmx/enable.c's.
+ *
+ * The hypervisor's memory is stolen from the host (Xen's dom0 in a
+ * hardware container, reference 003; pKVM-IA): before any CPU is taken
+ * in, every frame root mode or the CPU uses for it — the VMXON regions,
+ * VMCSs, the MSR bitmap, the EPT's tables and its split pool, root mode's
+ * stacks with its per-CPU state on top, its page table's top level, its
+ * IDT and its configuration — gets no access in the identity EPT (large
+ * leaves split down to 4 KiB around them), and the module's text and
+ * read-only data get read (and execute) only: the host can neither read
+ * root mode's state nor change root mode's code. A host access there is
+ * refused (host_exit.c) and counted. From then on the host side changes
+ * root-mode state only by hypercall (host_call.c), or natively once every
+ * CPU is out. The module is built without ftrace call sites, so the
+ * function tracer never patches the now read-only text.
+ *
+ * What this does not cover yet: root mode still runs on the kernel's
+ * page tables below its own top-level page (the host could remap what
+ * root mode sees), on the kernel's GDT and TSS (tampering with them can
+ * crash root mode, not steer it), and calls a few routines in kernel text
+ * (return thunks, memset/memcpy), which the kernel patches at run time
+ * and so cannot be made read-only. Device DMA into stolen frames needs
+ * the IOMMU.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/io.h>
+#include <linux/irq_work.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -42,7 +68,6 @@
 #include "vmx/vmx_bits.h"
 
 DEFINE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
-struct tvx_host_cfg tvx_host_cfg;
 
 /* on and off, the status, and host-side changes of the EPT (host_msix.c) */
 DEFINE_MUTEX(tvx_host_lock);
@@ -50,6 +75,19 @@ bool tvx_host_wanted;			/* written under tvx_host_lock and cpus lock */
 static struct tvx_host_ept tvx_host_ept;
 static u64 tvx_host_enables, tvx_host_disables;
 static int tvx_host_hp_state = -1;
+
+/*
+ * The host side's bookkeeping of root mode's pages (to free them; never
+ * dereferenced while a CPU is in host mode), and root mode's counters
+ * of earlier sessions, added up when the last one ended.
+ */
+static struct tvx_host_cfg *tvx_host_cfg;
+static unsigned int tvx_host_cfg_order;
+static struct page *tvx_host_msr_bitmap, *tvx_host_root_pgd, *tvx_host_idt;
+static struct tvx_host_counters tvx_host_totals;
+
+static void host_fault_report(struct irq_work *w);
+struct irq_work tvx_host_fault_work = IRQ_WORK_INIT_HARD(host_fault_report);
 
 /* root mode's page table: see host_root_pgd() */
 #define HOST_ROOT_PGD_ORDER	1
@@ -63,14 +101,19 @@ module_param_named(host_ept, tvx_host_use_ept, bool, 0644);
 MODULE_PARM_DESC(host_ept, "host mode with its identity EPT (off: no EPT)");
 
 /*
- * Host mode's controls: as few exits as the architecture allows. No pin
- * controls (interrupts and NMIs go straight to the host's IDT), no HLT,
- * MWAIT, PAUSE, I/O, CR3 or CR8 exits; the MSR bitmap. What the host
+ * Host mode's controls: as few exits as the architecture allows.
+ * Interrupts go straight to the host's IDT; NMIs exit (NMI exiting), so
+ * that an NMI never runs the kernel's handler in root mode, and come back
+ * to the host as virtual NMIs (host_exit.c; NMI-window exiting is
+ * switched on only while one waits). No HLT, MWAIT, PAUSE, I/O, CR3 or
+ * CR8 exits; the MSR bitmap. What the host
  * kernel may use and would #UD on without its enable bit: RDTSCP (and
  * RDPID), INVPCID, XSAVES, TPAUSE/UMWAIT. The debug controls keep DR7
  * and IA32_DEBUGCTL across exits (a VM exit clears them otherwise).
  */
-static const struct vmx_ctl_spec host_pin_spec = { 0 };
+static const struct vmx_ctl_spec host_pin_spec = {
+	.required = VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS,
+};
 
 static const struct vmx_ctl_spec host_proc_spec = {
 	.required = VMX_PROC_USE_MSR_BITMAPS | VMX_PROC_SECONDARY_CONTROLS,
@@ -130,6 +173,13 @@ static int host_controls(struct tvx_host_cfg *cfg, bool ept)
 				 "VM-entry", &cfg->entry);
 	if (ret)
 		return ret;
+	/* allowed-1 settings are the high half (SDM A.3.2) */
+	if (!((c->msr_basic & VMXCAP_BASIC_TRUE_CTLS && c->msr_true_procbased ?
+	       c->msr_true_procbased : c->msr_procbased) >> 32 &
+	      VMX_PROC_NMI_WINDOW_EXITING)) {
+		pr_warn("host mode: no NMI-window exiting\n");
+		return -EOPNOTSUPP;
+	}
 	/* the bits VMX fixes, and no other: they cannot change anyway */
 	cfg->cr0_mask = c->msr_cr0_fixed0 | (u32)~c->msr_cr0_fixed1;
 	cfg->cr4_mask = c->msr_cr4_fixed0 | (u32)~c->msr_cr4_fixed1;
@@ -162,21 +212,43 @@ static void host_free_cpus(void)
 			tvx_free_pages(virt_to_page(hc->stack), TVX_HOST_STACK_ORDER);
 		hc->vmcs_page = NULL;
 		hc->stack = NULL;
+		hc->root = NULL;
 	}
 }
 
+/* Every CPU is out: root mode's counters go into the totals. */
+static void host_fold_counters(void)
+{
+	struct tvx_host_counters *t = &tvx_host_totals;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct tvx_host_root *root = per_cpu_ptr(&tvx_host_cpus, cpu)->root;
+
+		if (root)
+			tvx_host_counters_add(t, &root->c);
+	}
+}
+
+/* Natively, every CPU out of host mode (or never in). */
 static void host_free(void)
 {
-	struct tvx_host_cfg *cfg = &tvx_host_cfg;
-
 	tvx_host_msix_stop();
+	host_fold_counters();
 	host_free_cpus();
 	tvx_host_ept_free(&tvx_host_ept);
-	if (cfg->msr_bitmap)
-		tvx_free_pages(cfg->msr_bitmap, 0);
-	if (cfg->root_pgd)
-		tvx_free_pages(cfg->root_pgd, HOST_ROOT_PGD_ORDER);
-	memset(cfg, 0, sizeof(*cfg));
+	if (tvx_host_msr_bitmap)
+		tvx_free_pages(tvx_host_msr_bitmap, 0);
+	if (tvx_host_root_pgd)
+		tvx_free_pages(tvx_host_root_pgd, HOST_ROOT_PGD_ORDER);
+	if (tvx_host_idt)
+		tvx_free_pages(tvx_host_idt, 0);
+	if (tvx_host_cfg)
+		tvx_free_pages(virt_to_page(tvx_host_cfg), tvx_host_cfg_order);
+	tvx_host_msr_bitmap = NULL;
+	tvx_host_root_pgd = NULL;
+	tvx_host_idt = NULL;
+	tvx_host_cfg = NULL;
 }
 
 /*
@@ -204,23 +276,116 @@ static struct page *host_root_pgd(void)
 	return p;
 }
 
-static int host_prepare(void)
+static int host_steal_range(struct tvx_host_ept *e, u64 pa, u64 size, u64 rights)
 {
-	struct tvx_host_cfg *cfg = &tvx_host_cfg;
-	unsigned int eax, ebx, ecx, edx;
+	u64 p;
+	int ret;
+
+	for (p = pa & PAGE_MASK; p < pa + size; p += PAGE_SIZE) {
+		ret = tvx_host_ept_restrict(e, p, rights);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+#define HOST_RX		(VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK)
+
+/*
+ * The module's core text (read and execute) and read-only data, with
+ * what is read-only after init (read): vmalloc'd, page by page.
+ */
+static int host_steal_module(struct tvx_host_ept *e)
+{
+	const struct module_layout *l = &THIS_MODULE->core_layout;
+	unsigned int off;
+	int ret;
+
+	for (off = 0; off < l->ro_after_init_size; off += PAGE_SIZE) {
+		struct page *p = vmalloc_to_page(l->base + off);
+
+		if (!p)
+			return -EFAULT;
+		ret = tvx_host_ept_restrict(e, page_to_phys(p),
+					    off < l->text_size ? HOST_RX :
+					    VMX_EPT_READABLE_MASK);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Natively, before any CPU uses the EPT. The EPT's own tables come last:
+ * each split above added some, and stealing them may split once more
+ * (list_for_each_entry() goes on to pages added at the list's tail).
+ */
+static int host_steal(struct tvx_host_ept *e)
+{
+	struct page *p;
 	int cpu, ret;
 
-	ret = host_controls(cfg, tvx_host_use_ept);
+	ret = host_steal_range(e, virt_to_phys(tvx_host_cfg),
+			       PAGE_SIZE << tvx_host_cfg_order, 0);
+	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_msr_bitmap), PAGE_SIZE, 0);
+	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_root_pgd),
+				      PAGE_SIZE << HOST_ROOT_PGD_ORDER, 0);
+	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_idt), PAGE_SIZE, 0);
+	for_each_possible_cpu(cpu) {
+		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
+		u64 vmxon = vmx_vmxon_region_pa(cpu);
+
+		ret = ret ?: host_steal_range(e, page_to_phys(hc->vmcs_page), PAGE_SIZE, 0);
+		ret = ret ?: host_steal_range(e, virt_to_phys(hc->stack),
+					      TVX_HOST_STACK_SIZE, 0);
+		if (vmxon)
+			ret = ret ?: host_steal_range(e, vmxon, PAGE_SIZE, 0);
+	}
+	ret = ret ?: host_steal_module(e);
 	if (ret)
 		return ret;
+	list_for_each_entry(p, &e->pages, lru) {
+		ret = tvx_host_ept_restrict(e, page_to_phys(p), 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int host_prepare(void)
+{
+	size_t cfg_size = struct_size(tvx_host_cfg, roots, nr_cpu_ids);
+	struct tvx_host_cfg *cfg;
+	unsigned int eax, ebx, ecx, edx;
+	struct page *cfg_page;
+	int cpu, ret;
+
+	tvx_host_cfg_order = get_order(cfg_size);
+	cfg_page = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, tvx_host_cfg_order);
+	if (!cfg_page)
+		return -ENOMEM;
+	cfg = page_address(cfg_page);
+	tvx_host_cfg = cfg;
+	ret = host_controls(cfg, tvx_host_use_ept);
+	if (ret)
+		goto err;
 	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
 	cfg->xcr0_supported = eax | ((u64)edx << 32);
-	cfg->msr_bitmap = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
-	cfg->root_pgd = host_root_pgd();
-	if (!cfg->msr_bitmap || !cfg->root_pgd)
+	cfg->pa_top = 1ULL << boot_cpu_data.x86_phys_bits;
+	cfg->ram_top = __pa(high_memory);
+	cfg->nr_roots = nr_cpu_ids;
+	tvx_host_msr_bitmap = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	tvx_host_root_pgd = host_root_pgd();
+	tvx_host_idt = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
+	if (!tvx_host_msr_bitmap || !tvx_host_root_pgd || !tvx_host_idt)
 		goto nomem;
-	host_msr_bitmap(page_address(cfg->msr_bitmap));
-	tvx_host_msr_bitmap_apply();	/* pinned and watched MSRs */
+	host_msr_bitmap(page_address(tvx_host_msr_bitmap));
+	/* pinned and watched MSRs */
+	tvx_host_msr_bitmap_apply(page_address(tvx_host_msr_bitmap));
+	tvx_host_idt_fill(page_address(tvx_host_idt));
+	cfg->msr_bitmap_pa = page_to_phys(tvx_host_msr_bitmap);
+	cfg->root_pgd_pa = page_to_phys(tvx_host_root_pgd);
+	cfg->idt_base = (unsigned long)page_address(tvx_host_idt);
 	for_each_possible_cpu(cpu) {
 		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
 		struct page *stack;
@@ -231,6 +396,11 @@ static int host_prepare(void)
 		if (!hc->vmcs_page || !hc->stack)
 			goto nomem;
 		vmx_loaded_vmcs_init(&hc->vmcs, hc->vmcs_page);
+		hc->root = tvx_host_root_of(hc->stack);
+		hc->root->cfg = cfg;
+		hc->root->proc = cfg->proc;
+		hc->faulted = false;
+		cfg->roots[cpu] = hc->root;
 	}
 	if (tvx_host_use_ept) {
 		ret = tvx_host_ept_build(&tvx_host_ept);
@@ -238,8 +408,21 @@ static int host_prepare(void)
 			pr_warn("host mode: cannot build the identity EPT: %d\n", ret);
 			goto err;
 		}
-		cfg->eptp = page_to_phys(tvx_host_ept.pml4) | VMX_EPTP_PWL_4 |
-			    VMX_EPTP_MT_WB;
+		for (cfg->pool_n = 0; cfg->pool_n < TVX_HOST_POOL; cfg->pool_n++) {
+			u64 pa = tvx_host_ept_page_pa(&tvx_host_ept);
+
+			if (!pa)
+				goto nomem;
+			cfg->pool[cfg->pool_n] = pa;
+		}
+		ret = host_steal(&tvx_host_ept);
+		if (ret) {
+			pr_warn("host mode: cannot take the hypervisor's frames from the host: %d\n",
+				ret);
+			goto err;
+		}
+		cfg->ept_pml4_pa = page_to_phys(tvx_host_ept.pml4);
+		cfg->eptp = cfg->ept_pml4_pa | VMX_EPTP_PWL_4 | VMX_EPTP_MT_WB;
 		cfg->invept_single = tvx_has_feature(THINVMX_FEAT_INVEPT_SINGLE);
 	}
 	return 0;
@@ -269,14 +452,16 @@ static void host_cpu_enter(struct host_enter_result *res)
 	vmx_loaded_vmcs_clear_local(&hc->vmcs);
 	ret = vmx_loaded_vmcs_load(&hc->vmcs);
 	if (!ret) {
-		tvx_host_vmcs_setup(hc);
+		/* natively: this CPU's root state is not behind the EPT here */
+		hc->root->bailing = 0;
+		tvx_host_vmcs_setup(hc, tvx_host_cfg);
 		/*
 		 * Nothing cached from an earlier EPT at this address (an
-		 * earlier host mode, a kexec'd kernel's) may keep a write
-		 * right the identity EPT has taken away (KVM flushes at
-		 * VMXON for the same reason).
+		 * earlier host mode, a kexec'd kernel's) may keep a right
+		 * the identity EPT has taken away (KVM flushes at VMXON for
+		 * the same reason). Natively: hc->on is still clear.
 		 */
-		tvx_host_invept();
+		tvx_host_call(TVX_HC_INVEPT, 0, 0, 0);
 		WRITE_ONCE(hc->on, true);
 		ret = tvx_host_launch();
 	}
@@ -312,7 +497,7 @@ void tvx_host_cpu_leave(void)
 
 	if (!READ_ONCE(hc->on))
 		return;
-	tvx_host_vmcall(TVX_HOST_VMCALL_LEAVE);
+	tvx_host_vmcall(TVX_HC_LEAVE, 0, 0, 0);
 	WRITE_ONCE(hc->on, false);
 }
 
@@ -323,49 +508,61 @@ static void host_cpu_leave_ipi(void *arg)
 
 static void host_invept_ipi(void *arg)
 {
-	if (READ_ONCE(this_cpu_ptr(&tvx_host_cpus)->on))
-		tvx_host_vmcall(TVX_HOST_VMCALL_INVEPT);
+	tvx_host_call(TVX_HC_INVEPT, 0, 0, 0);
+}
+
+/* Root mode gives frames [pfn, pfn + nr) the rights, by TVX_HC_EPT_SET. */
+static int host_ept_set_run(const u64 *pfns, u32 nr, u64 rights)
+{
+	u32 i, n;
+	int ret = 0, err;
+
+	for (i = 0; i < nr; i += n) {
+		for (n = 1; i + n < nr && n < TVX_HOST_EPT_SET_MAX &&
+		     pfns[i + n] == pfns[i] + n; n++)
+			;
+		err = tvx_host_call(TVX_HC_EPT_SET, pfns[i], n, rights);
+		if (err) {
+			pr_warn_ratelimited("host mode: frames %#llx-%#llx keep their rights: %d\n",
+					    pfns[i], pfns[i] + n - 1, err);
+			ret = ret ?: err;
+		}
+	}
+	return ret;
 }
 
 /**
  * tvx_host_ept_protect() - change the host's write right to frames
- * @wp:    frames to make read-only (sorted or not)
+ * @wp:    frames to make read-only (sorted: runs are changed at once)
  * @nr_wp: how many
- * @rw:    frames to make writable again
+ * @rw:    frames to make writable again (sorted)
  * @nr_rw: how many
  *
  * The one place where host-side code changes the identity EPT while
- * host mode is on, so that it can move behind a hypercall once root
- * mode's memory is out of the host's reach: the leaves are changed, then
- * every CPU in host mode does INVEPT through the module's VMCALL. That
- * round, an IPI to every online CPU, also means that no CPU is still in
- * an exit handler that began before it (they run with interrupts off).
- * A frame whose leaf cannot be split (-ENOMEM) keeps its right, logged.
+ * host mode is on. The EPT's tables are root mode's (stolen from the
+ * host), so root mode changes the leaves (TVX_HC_EPT_SET, which splits
+ * superpages with pages of its own stolen pool and refuses frames of the
+ * hypervisor's), then every CPU in host mode drops its cached
+ * translations (TVX_HC_INVEPT). That round, an IPI to every online CPU,
+ * also means that no CPU is still in an exit handler that began before
+ * it (they run with interrupts off). A frame root mode refuses or cannot
+ * split (-EPERM, -ENOMEM) keeps its rights, logged.
  *
  * Context: tvx_host_lock held; may sleep.
  * Return: 0, or the first error (the other frames are done).
  */
 int tvx_host_ept_protect(const u64 *wp, u32 nr_wp, const u64 *rw, u32 nr_rw)
 {
-	bool changed = false;
-	int ret = 0, err;
-	u32 i;
+	int ret, err;
 
 	lockdep_assert_held(&tvx_host_lock);
-	if (!tvx_host_cfg.eptp)
+	/* the host side's own record: root mode's configuration is stolen */
+	if (!tvx_host_ept.pml4)
 		return 0;
-	for (i = 0; i < nr_wp + nr_rw; i++) {
-		u64 pfn = i < nr_wp ? wp[i] : rw[i - nr_wp];
-
-		err = tvx_host_ept_set_wp(&tvx_host_ept, pfn, i < nr_wp, &changed);
-		if (err) {
-			pr_warn_ratelimited("host mode: frame %#llx keeps its write right: %d\n",
-					    pfn, err);
-			ret = ret ?: err;
-		}
-	}
+	ret = host_ept_set_run(wp, nr_wp, VMX_EPT_READABLE_MASK | VMX_EPT_EXECUTABLE_MASK);
+	err = host_ept_set_run(rw, nr_rw, VMX_EPT_RWX_MASK);
 	on_each_cpu(host_invept_ipi, NULL, 1);
-	return ret;
+	return ret ?: err;
 }
 
 static void host_report_enter(const struct host_enter_result *res)
@@ -480,8 +677,9 @@ int tvx_host_enable(void)
 		goto err_emergency;
 	}
 	tvx_host_enables++;
-	pr_info("host mode on: %u CPUs run as guests%s\n", num_online_cpus(),
-		tvx_host_cfg.eptp ? ", identity EPT" : "");
+	pr_info("host mode on: %u CPUs run as guests%s, %llu frames taken from the host\n",
+		num_online_cpus(), tvx_host_use_ept ? ", identity EPT" : "",
+		tvx_host_ept.stolen);
 	goto out;
 
 err_emergency:
@@ -521,12 +719,31 @@ out:
 	return ret;
 }
 
+/*
+ * Root mode left on a CPU after an exception of its own (host_idt.c):
+ * said here, from the host's context, where a WARN can print.
+ */
+static void host_fault_report(struct irq_work *w)
+{
+	struct tvx_host_cpu *hc = this_cpu_ptr(&tvx_host_cpus);
+
+	if (!READ_ONCE(hc->faulted))
+		return;
+	WRITE_ONCE(hc->faulted, false);
+	WARN(1, "thinvmx: exception %llu (error %#llx) at %pS in root mode: CPU %d left host mode\n",
+	     hc->fault_vector, hc->fault_error, (void *)hc->fault_rip, smp_processor_id());
+}
+
 /**
  * tvx_host_status() - host mode's state and counters
- * @st: filled in (reserved fields zero)
+ * @st: filled in
+ *
+ * Root mode's live counters are in stolen pages: asked for by hypercall.
  */
 void tvx_host_status(struct thinvmx_host_status *st)
 {
+	struct tvx_host_counters *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	const struct tvx_host_counters *t = &tvx_host_totals;
 	int cpu, i;
 
 	memset(st, 0, sizeof(*st));
@@ -543,6 +760,7 @@ void tvx_host_status(struct thinvmx_host_status *st)
 		st->msix_regions = tvx_hmsix_current->nr;
 		st->msix_frames = tvx_hmsix_current->nr_frames;
 	}
+	st->stolen_pages = tvx_host_ept.stolen;
 	for_each_possible_cpu(cpu) {
 		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
 
@@ -551,17 +769,6 @@ void tvx_host_status(struct thinvmx_host_status *st)
 			if (cpu < 64)
 				st->cpus_on |= BIT_ULL(cpu);
 		}
-		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
-			st->exits[i] += READ_ONCE(hc->exits[i]);
-		st->msix_written += READ_ONCE(hc->msix[TVX_HMSIX_WRITTEN]);
-		st->msix_refused += READ_ONCE(hc->msix[TVX_HMSIX_REFUSED]);
-		st->msix_pba += READ_ONCE(hc->msix[TVX_HMSIX_PBA]);
-		st->msix_passed += READ_ONCE(hc->msix[TVX_HMSIX_PASSED]);
-		st->msix_undecoded += READ_ONCE(hc->msix[TVX_HMSIX_UNDECODED]);
-		st->cr_pin_refused += READ_ONCE(hc->cr_pin_refused);
-		st->msr_pin_refused += READ_ONCE(hc->msr_pin_refused);
-		st->events += READ_ONCE(hc->events);
-		st->events_lost += READ_ONCE(hc->events_lost);
 	}
 	if (READ_ONCE(tvx_host_mon.pin_cr))
 		st->flags |= THINVMX_HOST_PIN_CR;
@@ -569,7 +776,26 @@ void tvx_host_status(struct thinvmx_host_status *st)
 		st->flags |= THINVMX_HOST_PIN_MSR;
 	if (READ_ONCE(tvx_host_mon.lsn))
 		st->flags |= THINVMX_HOST_LISTENER;
+	if (c && tvx_host_cfg &&
+	    tvx_host_call(TVX_HC_STATUS, virt_to_phys(c), sizeof(*c), 0))
+		memset(c, 0, sizeof(*c));
+	for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
+		st->exits[i] = t->exits[i] + (c ? c->exits[i] : 0);
+	st->refused = t->refused + (c ? c->refused : 0);
+	st->nmis = t->nmis + (c ? c->nmis : 0);
+	st->root_faults = t->root_faults + (c ? c->root_faults : 0);
+	st->msix_written = t->msix[TVX_HMSIX_WRITTEN] + (c ? c->msix[TVX_HMSIX_WRITTEN] : 0);
+	st->msix_refused = t->msix[TVX_HMSIX_REFUSED] + (c ? c->msix[TVX_HMSIX_REFUSED] : 0);
+	st->msix_pba = t->msix[TVX_HMSIX_PBA] + (c ? c->msix[TVX_HMSIX_PBA] : 0);
+	st->msix_passed = t->msix[TVX_HMSIX_PASSED] + (c ? c->msix[TVX_HMSIX_PASSED] : 0);
+	st->msix_undecoded = t->msix[TVX_HMSIX_UNDECODED] +
+			     (c ? c->msix[TVX_HMSIX_UNDECODED] : 0);
+	st->cr_pin_refused = t->cr_pin_refused + (c ? c->cr_pin_refused : 0);
+	st->msr_pin_refused = t->msr_pin_refused + (c ? c->msr_pin_refused : 0);
+	st->events = t->events + (c ? c->events : 0);
+	st->events_lost = t->events_lost + (c ? c->events_lost : 0);
 	mutex_unlock(&tvx_host_lock);
+	kfree(c);
 }
 
 /**
@@ -625,5 +851,6 @@ void tvx_host_exit(void)
 	unregister_syscore_ops(&host_syscore_ops);
 	tvx_host_msix_exit();
 	cpuhp_remove_state_nocalls(tvx_host_hp_state);
+	irq_work_sync(&tvx_host_fault_work);
 	tvx_host_hp_state = -1;
 }

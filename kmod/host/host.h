@@ -17,5 +17,9 @@ int tvx_host_disable(void);
 void tvx_host_status(struct thinvmx_host_status *st);
 void tvx_host_cpu_leave(void);
 void tvx_host_msix_ro_changed(void);
+long tvx_host_call(unsigned long op, u64 a0, u64 a1, u64 a2);
+
+struct irq_work;
+extern struct irq_work tvx_host_fault_work;
 
 #endif /* _THINVMX_HOST_HOST_H */

@@ -1,7 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Host mode's own pieces: the per-CPU state, the configuration every
- * CPU's VMCS is built from, and the root-mode entry points.
+ * Host mode's own pieces: what root mode owns (its configuration and its
+ * per-CPU state, both in pages stolen from the host's EPT), what the host
+ * side keeps per CPU, and the root-mode entry points.
+ *
+ * Who may touch what (DESIGN.md, "Host mode"): every page root mode reads
+ * or writes is allocated for it and has no access in the host's identity
+ * EPT, so the host, even its kernel, can neither read nor change it while
+ * host mode is on. Root mode finds its state only through what the host
+ * cannot reach: its own stack pointer (HOST_RSP, in the VMCS) leads to
+ * struct tvx_host_root at the top of its stack, and that to the shared
+ * struct tvx_host_cfg. The host side changes root-mode state only through
+ * tvx_host_call() (host_call.c), or natively while no CPU is a guest.
  */
 #ifndef _THINVMX_HOST_HOST_CPU_H
 #define _THINVMX_HOST_HOST_CPU_H
@@ -28,25 +38,35 @@ struct tvx_host_regs {
 #define HREG_RDX	2
 #define HREG_RBX	3
 #define HREG_RSP	4
+#define HREG_RSI	6
 
 /*
- * The root-mode stack: HOST_RSP leaves TVX_HOST_FRAME bytes free at its
- * top, where the exit handler builds the IRET frame (RIP, CS, RFLAGS,
- * RSP, SS) that takes a CPU leaving host mode back to the guest's
- * context natively; the saved registers sit right below it.
+ * The root-mode stack, from its top down: struct tvx_host_root
+ * (TVX_HOST_ROOT_SIZE bytes), then TVX_HOST_FRAME bytes where the exit
+ * handler builds the IRET frame (RIP, CS, RFLAGS, RSP, SS) that takes a
+ * CPU leaving host mode back to the guest's context natively; HOST_RSP
+ * points right below that, and the saved registers sit below HOST_RSP.
  */
 #define TVX_HOST_STACK_ORDER	2
 #define TVX_HOST_STACK_SIZE	(PAGE_SIZE << TVX_HOST_STACK_ORDER)
 #define TVX_HOST_FRAME		48
+#define TVX_HOST_ROOT_SIZE	1024
 
-/* RAX of the module's own VMCALL that takes a CPU out of host mode */
-#define TVX_HOST_VMCALL_LEAVE	0x7476782d6c656176ULL	/* "tvx-leav" */
-/* ... and of the one that invalidates this CPU's EPT mappings */
-#define TVX_HOST_VMCALL_INVEPT	0x7476782d696e7665ULL	/* "tvx-inve" */
-/* ... and of the one that loads the event and policy settings (host_event.c) */
-#define TVX_HOST_VMCALL_REFRESH	0x7476782d72656672ULL	/* "tvx-refr" */
+/* RAX of the module's own VMCALL (tvx_host_vmcall()): "tvx-call" */
+#define TVX_HOST_VMCALL_MAGIC	0x7476782d63616c6cULL
+/* RCX when root mode answered it: "tvx-done" */
+#define TVX_HOST_VMCALL_DONE	0x7476782d646f6e65ULL
 
-/* tvx_host_cpu.msix[]: host writes to read-only MSI-X frames, by outcome */
+/* The hypercalls (host_call.c); RCX of the VMCALL */
+#define TVX_HC_LEAVE		0	/* leave host mode on this CPU */
+#define TVX_HC_STATUS		1	/* (pa, size): struct tvx_host_counters */
+#define TVX_HC_EPT_SET		2	/* (pfn, nr, rights) of host frames */
+#define TVX_HC_INVEPT		3	/* flush this CPU's EPT translations */
+#define TVX_HC_REFRESH		4	/* events and policies into this CPU's VMCS */
+#define TVX_HC_MAX		5
+#define TVX_HC_ARGS		3
+
+/* tvx_host_counters.msix[]: host writes to read-only MSI-X frames, by outcome */
 enum {
 	TVX_HMSIX_WRITTEN,
 	TVX_HMSIX_REFUSED,
@@ -56,55 +76,138 @@ enum {
 	TVX_HMSIX_MAX,
 };
 
-struct tvx_host_cpu {
-	struct vmx_loaded_vmcs vmcs;
-	struct page *vmcs_page;
-	void *stack;		/* TVX_HOST_STACK_SIZE bytes, root mode only */
-	/*
-	 * Set before VMLAUNCH and cleared after leaving: while set, the CPU
-	 * may run as a guest, and leaving asks root mode by VMCALL (which
-	 * fails harmlessly with VMfail when it is root mode that asks).
-	 */
-	bool on;
-	u64 exits[THINVMX_HOST_EXIT_MAX];	/* written in root mode only */
-	u64 msix[TVX_HMSIX_MAX];		/* written in root mode only */
-	u64 cr_pin_refused;			/* likewise */
-	u64 msr_pin_refused;
-	u64 events;
-	u64 events_lost;
+/* Root mode's counters, summed by TVX_HC_STATUS */
+struct tvx_host_counters {
+	u64 exits[THINVMX_HOST_EXIT_MAX];
+	u64 refused;		/* host accesses to hypervisor frames */
+	u64 nmis;		/* NMIs re-delivered to the host */
+	u64 root_faults;	/* exceptions in root mode (bugs) */
+	u64 msix[TVX_HMSIX_MAX];	/* host writes to MSI-X frames, by outcome */
+	u64 cr_pin_refused;	/* CR writes PIN_CR kept the pinned bits set in */
+	u64 msr_pin_refused;	/* WRMSRs PIN_MSR dropped */
+	u64 events;		/* host events written into the rings */
+	u64 events_lost;	/* host events a full ring dropped */
 };
 
-DECLARE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
+/* @t += @c, field by field (all of them u64) */
+static inline void tvx_host_counters_add(struct tvx_host_counters *t,
+					 const struct tvx_host_counters *c)
+{
+	u64 *dst = (u64 *)t;
+	const u64 *src = (const u64 *)c;
+	unsigned int i;
 
-/* What every CPU's VMCS is built from; fixed while host mode is on. */
+	for (i = 0; i < sizeof(*t) / sizeof(u64); i++)
+		dst[i] += READ_ONCE(src[i]);
+}
+
+#define TVX_HOST_EPT_SET_MAX	512
+
+/* Table pages for EPT splits root mode makes (TVX_HC_EPT_SET) */
+#define TVX_HOST_POOL		32
+
+/*
+ * What every CPU's VMCS and root mode are built from. In stolen pages;
+ * written natively before the first CPU is taken in, then only by root
+ * mode (the pool, under @lock, a root-mode-only lock).
+ */
 struct tvx_host_cfg {
 	u32 pin, proc, proc2, exit, entry;
 	u64 cr0_mask, cr4_mask;
 	u64 eptp;			/* 0: no EPT */
 	bool invept_single;		/* INVEPT single-context (else global) */
 	u64 xcr0_supported;		/* CPUID.(0xd,0):EDX:EAX */
-	struct page *msr_bitmap;
-	struct page *root_pgd;		/* root mode's page table, kernel half */
+	u64 ept_pml4_pa;		/* the identity EPT's root */
+	u64 msr_bitmap_pa;
+	u64 root_pgd_pa;		/* root mode's page table, kernel half */
+	u64 idt_base;			/* root mode's IDT (host_idt.c) */
+	u64 pa_top;			/* 1 << MAXPHYADDR: the map's end */
+	u64 ram_top;			/* high_memory: the direct map's end */
+	u32 lock;			/* root mode only: the pool and EPT edits */
+	u32 pool_n;
+	u64 pool[TVX_HOST_POOL];	/* free, stolen, zeroed table pages */
+	u32 nr_roots;			/* nr_cpu_ids */
+	struct tvx_host_root *roots[];	/* every CPU's, for TVX_HC_STATUS */
 };
 
-extern struct tvx_host_cfg tvx_host_cfg;
+/*
+ * A CPU's root-mode state, at the top of its root-mode stack. Written by
+ * root mode only (and natively before the CPU is first taken in).
+ */
+struct tvx_host_root {
+	struct tvx_host_cfg *cfg;
+	u32 proc;			/* processor controls but NMI-window exiting */
+	u8 nmi_pending;			/* an NMI for the host, not yet injected */
+	u8 mc_pending;			/* a #MC taken in root mode, the same */
+	u8 window;			/* NMI-window exiting is on */
+	u8 bailing;			/* an exception in root mode is being handled */
+	struct tvx_host_counters c;
+	/* the last exception root mode took (root_faults) */
+	u64 fault_vector, fault_error, fault_rip;
+};
+
+static_assert(sizeof(struct tvx_host_root) <= TVX_HOST_ROOT_SIZE);
+
+/* The host side's view of a CPU: bookkeeping only, never trusted by root mode. */
+struct tvx_host_cpu {
+	struct vmx_loaded_vmcs vmcs;
+	struct page *vmcs_page;
+	void *stack;		/* TVX_HOST_STACK_SIZE bytes, root mode only */
+	struct tvx_host_root *root;	/* at the top of @stack */
+	/*
+	 * Set before VMLAUNCH and cleared after leaving: while set, the CPU
+	 * may run as a guest, and leaving asks root mode by VMCALL (which
+	 * fails harmlessly with VMfail when it is root mode that asks).
+	 * Root mode clears it when it makes the CPU leave by itself.
+	 */
+	bool on;
+	/* root mode took an exception and left (written by root mode) */
+	bool faulted;
+	u64 fault_vector, fault_error, fault_rip;
+};
+
+DECLARE_PER_CPU(struct tvx_host_cpu, tvx_host_cpus);
+
+static inline struct tvx_host_root *tvx_host_root_of(void *stack)
+{
+	return stack + TVX_HOST_STACK_SIZE - TVX_HOST_ROOT_SIZE;
+}
 
 /* host_entry.S */
 int tvx_host_launch(void);
-int tvx_host_vmcall(unsigned long nr);
+long tvx_host_vmcall(unsigned long op, u64 a0, u64 a1, u64 a2);
 void tvx_host_exit_entry(void);
 extern const char tvx_host_vmcall_insn[];
+int tvx_root_rdmsr(u32 msr, u64 *val);
+int tvx_root_wrmsr(u32 msr, u64 val);
+extern const char tvx_root_rdmsr_insn[], tvx_root_rdmsr_fault[];
+extern const char tvx_root_wrmsr_insn[], tvx_root_wrmsr_fault[];
+void tvx_root_idt_nmi(void);
+void tvx_root_idt_mc(void);
+extern const char tvx_root_idt_stubs[];
+#define TVX_ROOT_STUB_SIZE	16
 
 /* host_vmcs.c */
-void tvx_host_vmcs_setup(struct tvx_host_cpu *hc);
+void tvx_host_vmcs_setup(struct tvx_host_cpu *hc, const struct tvx_host_cfg *cfg);
 
 /* host_exit.c */
 int tvx_host_handle_exit(struct tvx_host_regs *regs);
 int tvx_host_resume_failed(struct tvx_host_regs *regs);
 void tvx_host_skip(unsigned int len);
 void tvx_host_inject(unsigned int vector, bool has_error);
-void tvx_host_invept(void);
+void tvx_host_msix_count(unsigned int what);
 bool tvx_host_msr_vmx(u32 msr);
+struct tvx_host_root *tvx_host_root_here(void);
+void tvx_host_nmi_window(struct tvx_host_root *root);
+int tvx_host_leave_here(struct tvx_host_regs *r, bool skip);
+
+/* host_idt.c */
+void tvx_host_idt_fill(void *idt);
+
+/* host_call.c */
+long tvx_host_call_root(struct tvx_host_root *root, unsigned long op,
+			const u64 *arg);
+u64 tvx_host_ept_lookup(const struct tvx_host_cfg *cfg, u64 pa);
 
 /* host_ept.c */
 struct tvx_host_ept {
@@ -112,11 +215,17 @@ struct tvx_host_ept {
 	struct page *pml4;
 	u64 nr_pages;
 	u64 leaves[3];			/* 4 KiB, 2 MiB, 1 GiB */
+	u64 stolen;			/* frames with no access, or read-only */
 };
+
+/* an EPT leaf bit the CPU ignores: the frame is the hypervisor's */
+#define TVX_EPT_OWNED		BIT_ULL(54)
 
 int tvx_host_ept_build(struct tvx_host_ept *e);
 void tvx_host_ept_free(struct tvx_host_ept *e);
-int tvx_host_ept_set_wp(struct tvx_host_ept *e, u64 pfn, bool wp, bool *changed);
+u64 tvx_host_ept_page_pa(struct tvx_host_ept *e);
+int tvx_host_ept_restrict(struct tvx_host_ept *e, u64 pa, u64 rights);
+u64 *tvx_host_ept_leaf4k(u64 pml4_pa, u64 pa, u64 (*alloc)(void *), void *ctx);
 
 /* host.c: the one way host-side code changes the EPT while host mode is on */
 extern struct mutex tvx_host_lock;

@@ -13,7 +13,11 @@
  * when the handler says so, goes on in the guest's context natively
  * through the IRET frame the handler built above the saved registers.
  *
- * tvx_host_vmcall() is the module's own VMCALL asking root mode to leave.
+ * tvx_host_vmcall() is the module's own VMCALL, its hypercall.
+ *
+ * Root mode's IDT (host_idt.c) points into tvx_root_idt_stubs: NMIs and
+ * machine checks are recorded for the host, any other exception is a bug
+ * of root mode's and makes the CPU leave host mode.
  */
 #include <linux/linkage.h>
 #include <linux/errno.h>
@@ -25,6 +29,10 @@
 #define VMCS_GUEST_RSP		0x681c
 #define VMCS_GUEST_RIP		0x681e
 #define VMCS_GUEST_RFLAGS	0x6820
+
+#define TVX_HOST_VMCALL_MAGIC	0x7476782d63616c6c	/* host_cpu.h */
+#define TVX_HOST_VMCALL_DONE	0x7476782d646f6e65
+#define TVX_ROOT_STUB_SIZE	16
 
 .section .text, "ax"
 
@@ -84,28 +92,83 @@ SYM_INNER_LABEL(tvx_host_resumed, SYM_L_GLOBAL)
 SYM_FUNC_END(tvx_host_launch)
 
 /*
- * int tvx_host_vmcall(unsigned long nr)
+ * long tvx_host_vmcall(unsigned long op, u64 a0, u64 a1, u64 a2)
  *
- * Root mode answers a VMCALL it accepts with RAX = 0. In root mode
- * VMCALL is VMfail and leaves RAX alone, and outside VMX operation it
- * raises #UD: the caller was not a guest.
+ * The module's one hypercall instruction (host_call.c): RAX the magic,
+ * RBX the op, RCX, RDX and RSI its arguments. Root mode accepts it only
+ * from tvx_host_vmcall_insn at CPL 0, answers with RBX = DONE and the
+ * result in RAX. In root mode VMCALL is VMfail and leaves both alone, and
+ * outside VMX operation it raises #UD: the caller was not a guest.
  *
- * Return: 0 when root mode answered, -EIO when the caller was in root
- * mode, -EFAULT when it was not in VMX operation at all.
+ * Return: the op's result when root mode answered, -EIO when the caller
+ * was in root mode, -EFAULT when it was not in VMX operation at all.
  */
 SYM_FUNC_START(tvx_host_vmcall)
-	mov %rdi, %rax
+	push %rbx
+	mov %rdi, %rbx
+	mov %rcx, %r8
+	mov %rsi, %rcx
+	mov %r8, %rsi
+	movabs $TVX_HOST_VMCALL_MAGIC, %rax
 SYM_INNER_LABEL(tvx_host_vmcall_insn, SYM_L_GLOBAL)
 	ANNOTATE_NOENDBR
 1:	vmcall
-	test %rax, %rax
-	jz 2f
-	mov $-EIO, %eax
-2:	RET
-3:	mov $-EFAULT, %eax
+	movabs $TVX_HOST_VMCALL_DONE, %rcx
+	cmp %rcx, %rbx
+	je 2f
+	mov $-EIO, %rax
+2:	pop %rbx
+	RET
+3:	mov $-EFAULT, %rax
+	pop %rbx
 	RET
 	_ASM_EXTABLE(1b, 3b)
 SYM_FUNC_END(tvx_host_vmcall)
+
+/*
+ * int tvx_root_rdmsr(u32 msr, u64 *val), int tvx_root_wrmsr(u32 msr, u64 val)
+ *
+ * Root mode's MSR accesses that may #GP (an MSR outside the bitmap's
+ * ranges, for the host). Root mode has its own IDT and no use for the
+ * kernel's exception tables: its #GP handler (host_idt.c) knows these two
+ * instructions and resumes at the fault label.
+ *
+ * Return: 0, or -EIO when the CPU refused.
+ */
+SYM_FUNC_START(tvx_root_rdmsr)
+	mov %edi, %ecx
+SYM_INNER_LABEL(tvx_root_rdmsr_insn, SYM_L_GLOBAL)
+	ANNOTATE_NOENDBR
+	rdmsr
+	shl $32, %rdx
+	or %rdx, %rax
+	mov %rax, (%rsi)
+	xor %eax, %eax
+	RET
+SYM_INNER_LABEL(tvx_root_rdmsr_fault, SYM_L_GLOBAL)
+	ANNOTATE_NOENDBR
+	mov $-EIO, %eax
+	RET
+	/* for objtool, and the same fixup should one ever run natively */
+	_ASM_EXTABLE(tvx_root_rdmsr_insn, tvx_root_rdmsr_fault)
+SYM_FUNC_END(tvx_root_rdmsr)
+
+SYM_FUNC_START(tvx_root_wrmsr)
+	mov %edi, %ecx
+	mov %rsi, %rax
+	mov %rsi, %rdx
+	shr $32, %rdx
+SYM_INNER_LABEL(tvx_root_wrmsr_insn, SYM_L_GLOBAL)
+	ANNOTATE_NOENDBR
+	wrmsr
+	xor %eax, %eax
+	RET
+SYM_INNER_LABEL(tvx_root_wrmsr_fault, SYM_L_GLOBAL)
+	ANNOTATE_NOENDBR
+	mov $-EIO, %eax
+	RET
+	_ASM_EXTABLE(tvx_root_wrmsr_insn, tvx_root_wrmsr_fault)
+SYM_FUNC_END(tvx_root_wrmsr)
 
 .macro HOST_PUSH_REGS
 	push %r15
@@ -173,3 +236,101 @@ SYM_CODE_START(tvx_host_exit_entry)
 	UNWIND_HINT_IRET_REGS
 	iretq
 SYM_CODE_END(tvx_host_exit_entry)
+
+.macro ROOT_PUSH_SCRATCH
+	push %rax
+	push %rcx
+	push %rdx
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %r11
+.endm
+
+.macro ROOT_POP_SCRATCH
+	pop %r11
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %rcx
+	pop %rax
+.endm
+
+/*
+ * An NMI in root mode: recorded, re-delivered to the host at the next VM
+ * entry it allows (host_exit.c). No IST: root mode is always on its own
+ * stack, and NMIs stay blocked until this IRETQ.
+ */
+SYM_CODE_START(tvx_root_idt_nmi)
+	UNWIND_HINT_IRET_REGS
+	ENDBR
+	ROOT_PUSH_SCRATCH
+	call tvx_root_nmi
+	ROOT_POP_SCRATCH
+	iretq
+SYM_CODE_END(tvx_root_idt_nmi)
+
+/* A machine check in root mode: recorded, injected into the host. */
+SYM_CODE_START(tvx_root_idt_mc)
+	UNWIND_HINT_IRET_REGS
+	ENDBR
+	ROOT_PUSH_SCRATCH
+	call tvx_root_mc
+	ROOT_POP_SCRATCH
+	iretq
+SYM_CODE_END(tvx_root_idt_mc)
+
+/*
+ * Any other exception: tvx_root_exception() gets the scratch registers,
+ * vector, error code and the IRET frame. It returns NULL when it fixed
+ * the fault up (one of the MSR instructions above), else the guest's
+ * saved registers, with the IRET frame that takes the CPU out of host
+ * mode built above them: the stack is cut back to them.
+ */
+SYM_CODE_START_LOCAL(tvx_root_idt_common)
+	UNWIND_HINT_IRET_REGS offset=16
+	ROOT_PUSH_SCRATCH
+	mov %rsp, %rdi
+	call tvx_root_exception
+	test %rax, %rax
+	jnz 1f
+	ROOT_POP_SCRATCH
+	add $16, %rsp
+	iretq
+1:	mov %rax, %rsp
+	UNWIND_HINT_EMPTY
+	HOST_POP_REGS
+	UNWIND_HINT_IRET_REGS
+	iretq
+SYM_CODE_END(tvx_root_idt_common)
+
+/* Exceptions 0-31, one stub of TVX_ROOT_STUB_SIZE bytes each */
+.macro ROOT_STUB vec
+	.balign TVX_ROOT_STUB_SIZE
+	UNWIND_HINT_IRET_REGS
+	ENDBR
+	.if \vec == 2
+	jmp tvx_root_idt_nmi
+	.elseif \vec == 18
+	jmp tvx_root_idt_mc
+	.else
+	.if \vec != 8 && \vec != 10 && \vec != 11 && \vec != 12 && \vec != 13 && \vec != 14 && \vec != 17 && \vec != 21 && \vec != 29 && \vec != 30
+	push $0
+	.endif
+	push $\vec
+	jmp tvx_root_idt_common
+	.endif
+.endm
+
+	.balign TVX_ROOT_STUB_SIZE
+SYM_CODE_START(tvx_root_idt_stubs)
+	.irp vec, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, \
+		  16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	ROOT_STUB \vec
+	.endr
+SYM_CODE_END(tvx_root_idt_stubs)

@@ -22,7 +22,6 @@
 
 #define EPT_LEAF_LARGE	BIT_ULL(7)
 #define EPT_ENTRIES	512
-#define HOST_EPT_ADDR	GENMASK_ULL(51, 12)
 
 static u64 *host_ept_page(struct tvx_host_ept *e, u64 *pa)
 {
@@ -172,6 +171,109 @@ out:
 	return ret;
 }
 
+#define EPT_ADDR_MASK	GENMASK_ULL(51, 12)
+
+/*
+ * A large leaf as a table of 512 leaves one level down, same type and
+ * rights: written whole before the one store that links it, so that a
+ * CPU walking the EPT meanwhile sees either the old leaf or the new table.
+ * The caller flushes the CPUs' EPT translations (INVEPT).
+ */
+static bool host_ept_split(u64 *entry, unsigned int level, u64 (*alloc)(void *),
+			   void *ctx)
+{
+	u64 leaf = READ_ONCE(*entry), child = 1ULL << (12 + 9 * (level - 2));
+	u64 flags = leaf & ~EPT_ADDR_MASK, base = leaf & EPT_ADDR_MASK;
+	u64 table_pa = alloc(ctx);
+	u64 *table;
+	int i;
+
+	if (!table_pa)
+		return false;
+	if (level == 2)
+		flags &= ~EPT_LEAF_LARGE;
+	table = __va(table_pa);
+	for (i = 0; i < EPT_ENTRIES; i++)
+		table[i] = (base + i * child) | flags;
+	WRITE_ONCE(*entry, table_pa | VMX_EPT_RWX_MASK);
+	return true;
+}
+
+/**
+ * tvx_host_ept_leaf4k() - the 4 KiB leaf of a frame, splitting down to it
+ * @pml4_pa: the identity EPT's root
+ * @pa: the frame's address
+ * @alloc: gives the physical address of a zeroed table page, or 0
+ * @ctx: for @alloc
+ *
+ * Tables are reached through the kernel's direct map, which root mode's
+ * page table shares: the same code runs natively before host mode starts
+ * (tables from the build's list) and in root mode (TVX_HC_EPT_SET, tables
+ * from the stolen pool).
+ *
+ * Context: any; no locks taken (the caller serialises edits).
+ * Return: the leaf, or NULL when a split found no table page.
+ */
+u64 *tvx_host_ept_leaf4k(u64 pml4_pa, u64 pa, u64 (*alloc)(void *), void *ctx)
+{
+	u64 *table = __va(pml4_pa);
+	unsigned int level;
+
+	for (level = 4; level > 1; level--) {
+		u64 *entry = &table[(pa >> (12 + 9 * (level - 1))) & 511];
+
+		if (level <= 3 && (READ_ONCE(*entry) & EPT_LEAF_LARGE) &&
+		    !host_ept_split(entry, level, alloc, ctx))
+			return NULL;
+		table = __va(READ_ONCE(*entry) & EPT_ADDR_MASK);
+	}
+	return &table[(pa >> 12) & 511];
+}
+
+/**
+ * tvx_host_ept_page_pa() - one more zeroed table page on the EPT's list
+ * @e: the identity EPT
+ *
+ * Context: process context.
+ * Return: its physical address, or 0.
+ */
+u64 tvx_host_ept_page_pa(struct tvx_host_ept *e)
+{
+	u64 pa;
+
+	return host_ept_page(e, &pa) ? pa : 0;
+}
+
+static u64 host_ept_alloc_native(void *ctx)
+{
+	return tvx_host_ept_page_pa(ctx);
+}
+
+/**
+ * tvx_host_ept_restrict() - take rights on a frame away from the host
+ * @e: the identity EPT, not in use yet (host mode is off)
+ * @pa: the frame
+ * @rights: what the host keeps (0, or read and execute for module text)
+ *
+ * The leaf is marked TVX_EPT_OWNED: TVX_HC_EPT_SET never gives such a
+ * frame back.
+ *
+ * Context: process context, before any CPU uses the EPT.
+ * Return: 0 or -ENOMEM.
+ */
+int tvx_host_ept_restrict(struct tvx_host_ept *e, u64 pa, u64 rights)
+{
+	u64 *leaf = tvx_host_ept_leaf4k(page_to_phys(e->pml4), pa,
+					host_ept_alloc_native, e);
+
+	if (!leaf)
+		return -ENOMEM;
+	if (!(*leaf & TVX_EPT_OWNED))
+		e->stolen++;
+	*leaf = (*leaf & ~VMX_EPT_RWX_MASK) | rights | TVX_EPT_OWNED;
+	return 0;
+}
+
 /**
  * tvx_host_ept_free() - free the tables of tvx_host_ept_build()
  * @e: built, or empty; left empty
@@ -188,73 +290,6 @@ void tvx_host_ept_free(struct tvx_host_ept *e)
 	}
 	e->pml4 = NULL;
 	e->nr_pages = 0;
+	e->stolen = 0;
 	memset(e->leaves, 0, sizeof(e->leaves));
-}
-
-/* A table of 512 leaves, each a slice of the superpage leaf at @entry. */
-static int host_ept_split(struct tvx_host_ept *e, u64 *entry, int level)
-{
-	u64 big = *entry, step = level == 2 ? SZ_2M : SZ_4K;
-	u64 base = big & GENMASK_ULL(51, level == 2 ? 30 : 21);
-	int type = (big >> VMX_EPT_MT_EPTE_SHIFT) & 7;
-	u64 *t, t_pa;
-	int i;
-
-	t = host_ept_page(e, &t_pa);
-	if (!t)
-		return -ENOMEM;
-	for (i = 0; i < EPT_ENTRIES; i++)
-		t[i] = host_ept_leaf(base + i * step, type, level == 2);
-	e->leaves[level]--;
-	e->leaves[level - 1] += EPT_ENTRIES;
-	/* the same mappings, smaller: the TLB may keep the big one meanwhile */
-	WRITE_ONCE(*entry, t_pa | VMX_EPT_RWX_MASK);
-	return 0;
-}
-
-/**
- * tvx_host_ept_set_wp() - take write access to one frame away, or give it back
- * @e:       the identity EPT, built
- * @pfn:     the frame
- * @wp:      true: read and execute only; false: read, write, execute
- * @changed: set to true when the frame's leaf changed (INVEPT is due on
- *	     every CPU running on @e); left alone otherwise
- *
- * The superpage leaves over @pfn are split down to a 4 KiB leaf first,
- * with the memory type they had; splits are never undone, a frame given
- * its write access back stays in a 4 KiB leaf. The caller serialises
- * changes of @e and does the INVEPT.
- *
- * Context: process context, may sleep (allocates table pages).
- * Return: 0, or -ENOMEM (nothing changed for @pfn then).
- */
-int tvx_host_ept_set_wp(struct tvx_host_ept *e, u64 pfn, bool wp, bool *changed)
-{
-	u64 pa = pfn << PAGE_SHIFT, *t = page_address(e->pml4), *entry, val;
-	int ret;
-
-	if (pa >> boot_cpu_data.x86_phys_bits)
-		return -EINVAL;
-	t = phys_to_virt(t[(pa >> 39) & 511] & HOST_EPT_ADDR);
-	entry = &t[(pa >> 30) & 511];
-	if (*entry & EPT_LEAF_LARGE) {
-		ret = host_ept_split(e, entry, 2);
-		if (ret)
-			return ret;
-	}
-	t = phys_to_virt(*entry & HOST_EPT_ADDR);
-	entry = &t[(pa >> 21) & 511];
-	if (*entry & EPT_LEAF_LARGE) {
-		ret = host_ept_split(e, entry, 1);
-		if (ret)
-			return ret;
-	}
-	t = phys_to_virt(*entry & HOST_EPT_ADDR);
-	entry = &t[(pa >> 12) & 511];
-	val = wp ? *entry & ~VMX_EPT_WRITABLE_MASK : *entry | VMX_EPT_WRITABLE_MASK;
-	if (val != *entry) {
-		WRITE_ONCE(*entry, val);
-		*changed = true;
-	}
-	return 0;
 }

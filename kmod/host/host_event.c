@@ -43,6 +43,7 @@
 #include <asm/special_insns.h>
 #include <asm/trapnr.h>
 
+#include "host/host.h"
 #include "host/host_cpu.h"
 #include "host/host_event.h"
 #include "vmx/vmx_bits.h"
@@ -122,7 +123,7 @@ struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason)
 	ret = ring_prod_reserve(&rc->req, 1);
 	if (ret == -ENOSPC) {
 		WRITE_ONCE(rc->req.hdr->lost, ++rc->lost);
-		this_cpu_inc(tvx_host_cpus.events_lost);
+		tvx_host_root_here()->c.events_lost++;
 		return NULL;
 	}
 	if (ret < 0) {
@@ -179,7 +180,7 @@ void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags)
 
 	ev->flags = flags;
 	ring_prod_publish(&rc->req, 1);
-	this_cpu_inc(tvx_host_cpus.events);
+	tvx_host_root_here()->c.events++;
 	/* prod published before cons is read: pairs with host_lsn_poll()'s */
 	smp_mb();
 	if (rc->req.own - READ_ONCE(rc->req.hdr->cons) <= 1)
@@ -190,6 +191,7 @@ NOKPROBE_SYMBOL(tvx_host_ev_send);
 
 /**
  * tvx_host_vmcs_monitor() - this CPU's VMCS as the settings want it
+ * @root: this CPU's root-mode state
  *
  * The CR0/CR4 guest/host masks own the bits VMX fixes, the pinned bits,
  * and every bit of a monitored register (a MOV exits only when it changes
@@ -198,13 +200,18 @@ NOKPROBE_SYMBOL(tvx_host_ev_send);
  * registers (host_exit.c writes both), so owning more bits changes
  * nothing the host reads.
  *
- * Context: this CPU's host-mode VMCS current: root mode (the refresh
- * VMCALL), or before VMLAUNCH.
+ * The processor controls go through @root->proc, the base root mode's
+ * NMI window is added to (host_exit.c's tvx_host_nmi_window()): written,
+ * then written again if root mode's NMI handler opened the window
+ * meanwhile with the old base.
+ *
+ * Context: this CPU's host-mode VMCS current: root mode (TVX_HC_REFRESH),
+ * or before VMLAUNCH.
  */
-void tvx_host_vmcs_monitor(void)
+void tvx_host_vmcs_monitor(struct tvx_host_root *root)
 {
 	const struct tvx_host_mon *mon = &tvx_host_mon;
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
+	const struct tvx_host_cfg *cfg = root->cfg;
 	u32 proc = cfg->proc;
 
 	vmcs_writel(CR0_GUEST_HOST_MASK, cfg->cr0_mask | READ_ONCE(mon->cr0_pin) |
@@ -213,7 +220,13 @@ void tvx_host_vmcs_monitor(void)
 		    monitor_cr_guest_host_mask(&mon->s, 4));
 	if (monitor_needs_cr3_exiting(&mon->s))
 		proc |= VMX_PROC_CR3_LOAD_EXITING;
-	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	WRITE_ONCE(root->proc, proc);
+	barrier();
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc |
+		     (READ_ONCE(root->window) ? VMX_PROC_NMI_WINDOW_EXITING : 0));
+	barrier();
+	if (READ_ONCE(root->window))
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc | VMX_PROC_NMI_WINDOW_EXITING);
 	vmcs_write32(EXCEPTION_BITMAP, monitor_exception_bitmap(&mon->s));
 }
 
@@ -224,12 +237,14 @@ NOKPROBE_SYMBOL(tvx_host_vmcs_monitor);
 static void host_refresh_ipi(void *arg)
 {
 	if (READ_ONCE(this_cpu_ptr(&tvx_host_cpus)->on))
-		tvx_host_vmcall(TVX_HOST_VMCALL_REFRESH);
+		tvx_host_call(TVX_HC_REFRESH, 0, 0, 0);
 }
 
 /*
- * Every CPU in host mode loads the settings into its VMCS; when this
- * returns, no exit handler still runs with what was there before.
+ * Every CPU in host mode loads the settings into its VMCS, and root mode
+ * applies them to the MSR bitmap (stolen from the host: TVX_HC_REFRESH);
+ * when this returns, no exit handler still runs with what was there
+ * before.
  */
 static void host_refresh_all(void)
 {
@@ -265,28 +280,25 @@ static bool host_msr_in(const u32 *set, unsigned int n, u32 msr)
 /**
  * tvx_host_msr_bitmap_apply() - the MSR bitmap's write bits as the pinned
  *				 and watched MSRs want them
+ * @bm: the MSR bitmap (root mode's)
  *
  * New bits first, then the old ones go: a pinned MSR never passes
  * unseen in between. Atomic bit operations, since the CPUs read the
- * bitmap meanwhile. MSRs outside the bitmap's ranges exit anyway. A root-
- * mode state change, like the host_state_*() ones.
+ * bitmap meanwhile. MSRs outside the bitmap's ranges exit anyway; the
+ * VMX MSRs' bits are never cleared.
  *
- * Context: tvx_host_ev_lock held, or host mode being prepared.
+ * Context: host mode being prepared (natively), or root mode
+ * (TVX_HC_REFRESH, under root mode's own lock).
  */
-void tvx_host_msr_bitmap_apply(void)
+void tvx_host_msr_bitmap_apply(unsigned long *bm)
 {
 	const struct tvx_host_mon *mon = &tvx_host_mon;
 	u32 want[ARRAY_SIZE(host_msr_exiting)];
-	unsigned long *bm;
+	const unsigned int n_max = ARRAY_SIZE(host_msr_exiting);
 	unsigned int n = 0, i;
 	long bit;
 
-	if (!tvx_host_cfg.msr_bitmap) {
-		host_nr_msr_exiting = 0;
-		return;
-	}
-	bm = page_address(tvx_host_cfg.msr_bitmap);
-	if (mon->pin_msr)
+	if (READ_ONCE(mon->pin_msr))
 		for (i = 0; i < ARRAY_SIZE(host_pinned_msrs); i++)
 			want[n++] = host_pinned_msrs[i];
 	for (i = 0; i < THINVMX_MONITOR_MSRS; i++)
@@ -297,7 +309,8 @@ void tvx_host_msr_bitmap_apply(void)
 		if (bit >= 0)
 			set_bit(bit, bm);
 	}
-	for (i = 0; i < host_nr_msr_exiting; i++) {
+	/* the host can write these two: never past the array */
+	for (i = 0; i < min_t(unsigned int, host_nr_msr_exiting, n_max); i++) {
 		u32 msr = host_msr_exiting[i];
 
 		bit = host_msr_write_bit(msr);
@@ -317,7 +330,6 @@ static void host_state_set_pins(bool pin_cr, bool pin_msr)
 	WRITE_ONCE(mon->cr4_pin, pin_cr ? __read_cr4() & HOST_CR4_PINNABLE : 0);
 	WRITE_ONCE(mon->pin_cr, pin_cr);
 	WRITE_ONCE(mon->pin_msr, pin_msr);
-	tvx_host_msr_bitmap_apply();
 	host_refresh_all();
 }
 
@@ -328,7 +340,6 @@ static int host_state_set_monitor(const struct thinvmx_monitor *m)
 
 	if (ret)
 		return ret;
-	tvx_host_msr_bitmap_apply();
 	host_refresh_all();
 	return 0;
 }
@@ -336,10 +347,8 @@ static int host_state_set_monitor(const struct thinvmx_monitor *m)
 /* The listener root mode writes to, or none (every kind off first). */
 static void host_state_set_listener(struct tvx_host_listener *l)
 {
-	if (!l) {
+	if (!l)
 		monitor_reset(&tvx_host_mon.s);
-		tvx_host_msr_bitmap_apply();
-	}
 	WRITE_ONCE(tvx_host_mon.lsn, l);
 	host_refresh_all();
 }

@@ -59,8 +59,9 @@ long tvx_host_attach(struct thinvmx_attach_monitor __user *uarg);
 int tvx_host_set_policy(int pin_cr, int pin_msr);
 void tvx_host_get_policy(bool *pin_cr, bool *pin_msr);
 void tvx_host_policy_init(void);
-void tvx_host_msr_bitmap_apply(void);
-void tvx_host_vmcs_monitor(void);
+struct tvx_host_root;
+void tvx_host_msr_bitmap_apply(unsigned long *bm);
+void tvx_host_vmcs_monitor(struct tvx_host_root *root);
 
 /* host_event.c, root mode */
 struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason);

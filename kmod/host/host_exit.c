@@ -4,25 +4,34 @@
  * one of its tasks) at any point: any lock may be held and interrupts may
  * be off. So this code is like an NMI handler: it takes no lock, never
  * sleeps, never prints, touches only this CPU's state; what it has to say
- * goes into per-CPU counters that THINVMX_HOST_STATUS adds up.
+ * goes into per-CPU counters in its stolen struct tvx_host_root that
+ * TVX_HC_STATUS adds up. It reads nothing the host can write: its state
+ * is found from its own stack (host_root()), its code and constants are
+ * read-only to the host, and MSRs are read with the raw instructions
+ * (no paravirt call, no tracepoint).
  *
  * Few things exit at all (host.c sets the controls): CPUID, XSETBV, INVD,
  * GETSEC and the VMX instructions (architecturally), the MSRs of the MSR
  * bitmap (IA32_FEATURE_CONTROL and the VMX capability MSRs; writes to
- * pinned and watched MSRs) and MSRs outside the bitmap's ranges, and
- * writes changing the CR0/CR4 bits VMX fixes, pinned or monitored bits;
- * while the host's listener asks for them, CR3 loads and INT3
- * (host_event.c sets those controls). Return contract of the handlers: 0 resumes the guest, 1 means
+ * pinned and watched MSRs) and MSRs outside the bitmap's ranges, writes
+ * changing the CR0/CR4 bits VMX fixes, pinned or monitored bits; while
+ * the host's listener asks for them, CR3 loads and INT3 (host_event.c
+ * sets those controls); NMIs (to be re-delivered), and host accesses to
+ * the hypervisor's frames (EPT violations, refused). Return contract of
+ * the handlers: 0 resumes the guest, 1 means
  * host_leave() built the IRET frame and the CPU goes on natively.
  */
+#include <linux/irq_work.h>
 #include <linux/kprobes.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
+#include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 
+#include "host/host.h"
 #include "host/host_cpu.h"
 #include "host/host_msix.h"
 #include "host/host_event.h"
@@ -39,10 +48,60 @@
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
 #define EXIT_REASON_GETSEC	11		/* not in <asm/vmx.h> */
 #define HOST_DR6_BS		BIT(14)		/* single step, in pending debug exceptions */
+#define HOST_NMI_UNBLOCK_IRET	BIT(12)		/* exit qualification, interruption info */
+#define HOST_EPT_LINEAR_VALID	BIT(7)		/* EPT violation: guest linear address */
+#define HOST_INTR_BLOCKS_NMI	(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS | \
+				 GUEST_INTR_STATE_NMI)
 
-static void host_count(unsigned int kind)
+/* this CPU's root-mode state: right above the IRET frame over the registers */
+static struct tvx_host_root *host_root(struct tvx_host_regs *r)
 {
-	this_cpu_inc(tvx_host_cpus.exits[kind]);
+	return (void *)(r + 1) + TVX_HOST_FRAME;
+}
+
+/**
+ * tvx_host_root_here() - this CPU's root-mode state, from HOST_RSP
+ *
+ * For root mode's NMI and exception handlers, which may interrupt any
+ * point of root mode: the VMCS, not memory the host can write, says
+ * where the root-mode stack is.
+ *
+ * Context: root mode.
+ * Return: this CPU's struct tvx_host_root.
+ */
+struct tvx_host_root *tvx_host_root_here(void)
+{
+	return (void *)vmcs_readl(HOST_RSP) + TVX_HOST_FRAME;
+}
+
+static void host_count(struct tvx_host_root *root, unsigned int kind)
+{
+	root->c.exits[kind]++;
+}
+
+/**
+ * tvx_host_msix_count() - count a host write to a read-only MSI-X frame
+ * @what: TVX_HMSIX_*
+ *
+ * Context: root mode (host_mmio.c).
+ */
+void tvx_host_msix_count(unsigned int what)
+{
+	tvx_host_root_here()->c.msix[what]++;
+}
+
+static void host_inject_err(unsigned int vector, u32 type, bool has_error, u32 error)
+{
+	u32 info = vector | type | INTR_INFO_VALID_MASK;
+
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	/* an event wakes a halted CPU; KVM's vmx_clear_hlt() does the same */
+	if (vmcs_read32(GUEST_ACTIVITY_STATE) == GUEST_ACTIVITY_HLT)
+		vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 }
 
 /**
@@ -54,13 +113,100 @@ static void host_count(unsigned int kind)
  */
 void tvx_host_inject(unsigned int vector, bool has_error)
 {
-	u32 info = vector | INTR_TYPE_HARD_EXCEPTION | INTR_INFO_VALID_MASK;
+	host_inject_err(vector, INTR_TYPE_HARD_EXCEPTION, has_error, 0);
+}
 
-	if (has_error) {
-		info |= INTR_INFO_DELIVER_CODE_MASK;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+/**
+ * tvx_host_nmi_window() - NMI-window exiting on exactly while one is pending
+ * @root: this CPU's root-mode state
+ *
+ * The control is written from root->proc, never read-modify-written, and
+ * root mode's NMI handler (host_idt.c) sets the window itself after
+ * marking an NMI pending. This runs at the end of every exit handled
+ * here: if that NMI handler runs between the test and the write below,
+ * the second test sees its NMI and sets the window again; if it runs
+ * after, its own write stands. Either way the next VM entry exits as soon
+ * as the host can take the NMI, so none waits for an unrelated exit.
+ *
+ * Context: root mode.
+ */
+void tvx_host_nmi_window(struct tvx_host_root *root)
+{
+	bool want = READ_ONCE(root->nmi_pending) || READ_ONCE(root->mc_pending);
+
+	if (want == !!READ_ONCE(root->window))
+		return;
+	if (want) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     root->proc | VMX_PROC_NMI_WINDOW_EXITING);
+		WRITE_ONCE(root->window, 1);
+		return;
 	}
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, root->proc);
+	WRITE_ONCE(root->window, 0);
+	barrier();
+	if (READ_ONCE(root->nmi_pending) || READ_ONCE(root->mc_pending)) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     root->proc | VMX_PROC_NMI_WINDOW_EXITING);
+		WRITE_ONCE(root->window, 1);
+	}
+}
+
+/*
+ * An event the exit interrupted while the CPU delivered it through the
+ * host's IDT (IDT-vectoring information) is delivered again at the next
+ * entry, as KVM's __vmx_complete_interrupts() does: an NMI with
+ * virtual-NMI blocking cleared (SDM 27.7.1.2), a software event with its
+ * instruction length.
+ */
+static void host_redeliver(void)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 type = info & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(info & INTR_INFO_VALID_MASK))
+		return;
+	if (type == INTR_TYPE_NMI_INTR)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~GUEST_INTR_STATE_NMI);
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN,
+			     vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+	if (info & INTR_INFO_DELIVER_CODE_MASK)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & (INTR_INFO_VECTOR_MASK |
+		     INTR_INFO_INTR_TYPE_MASK | INTR_INFO_DELIVER_CODE_MASK |
+		     INTR_INFO_VALID_MASK));
+}
+
+/*
+ * Before every VM entry: a machine check or an NMI taken for the host is
+ * injected if nothing else is and the host can take it now (an NMI: no
+ * STI or MOV SS blocking and no virtual-NMI blocking, KVM's
+ * vmx_nmi_blocked()); else the NMI window stays open and it goes at the
+ * next entry that allows it. Taking the pending flag with xchg() means an
+ * NMI arriving meanwhile stays pending: one injected per NMI taken, at
+ * most one waiting behind one in service, as on bare metal.
+ */
+static void host_deliver(struct tvx_host_root *root)
+{
+	if (READ_ONCE(root->mc_pending) || READ_ONCE(root->nmi_pending)) {
+		if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
+			goto window;
+		if (xchg(&root->mc_pending, 0)) {
+			tvx_host_inject(X86_TRAP_MC, false);
+			goto window;
+		}
+		if (!(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & HOST_INTR_BLOCKS_NMI) &&
+		    xchg(&root->nmi_pending, 0)) {
+			host_inject_err(NMI_VECTOR, INTR_TYPE_NMI_INTR, false, 0);
+			root->c.nmis++;
+		}
+	}
+window:
+	tvx_host_nmi_window(root);
 }
 
 /**
@@ -131,12 +277,12 @@ static void handle_cpuid(struct tvx_host_regs *r)
 }
 
 /* XSETBV: done here if the SDM allows the value, else #GP (CPL is 0). */
-static void handle_xsetbv(struct tvx_host_regs *r)
+static void handle_xsetbv(struct tvx_host_root *root, struct tvx_host_regs *r)
 {
 	u64 val = (u32)r->gpr[HREG_RAX] | (r->gpr[HREG_RDX] << 32);
 
 	if ((u32)r->gpr[HREG_RCX] != 0 ||
-	    !xcr0_valid(val, tvx_host_cfg.xcr0_supported)) {
+	    !xcr0_valid(val, root->cfg->xcr0_supported)) {
 		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
@@ -163,9 +309,9 @@ static void handle_msr_read(struct tvx_host_regs *r)
 	u64 val;
 
 	if (msr == VMX_MSR_FEATURE_CONTROL) {
-		rdmsrl(msr, val);
+		val = __rdmsr(msr);
 		val &= ~(VMXCAP_FEATCTL_VMX_INSIDE_SMX | VMXCAP_FEATCTL_VMX_OUTSIDE_SMX);
-	} else if (tvx_host_msr_vmx(msr) || rdmsrl_safe(msr, &val)) {
+	} else if (tvx_host_msr_vmx(msr) || tvx_root_rdmsr(msr, &val)) {
 		tvx_host_inject(X86_TRAP_GP, true);
 		return;
 	}
@@ -210,7 +356,7 @@ static int host_msr_get(u32 msr, u64 *val)
 		*val = field == GUEST_SYSENTER_CS ? vmcs_read32(field) : vmcs_readl(field);
 		return 0;
 	}
-	return rdmsrl_safe(msr, val);
+	return tvx_root_rdmsr(msr, val);
 }
 
 static int host_msr_put(u32 msr, u64 val)
@@ -218,7 +364,7 @@ static int host_msr_put(u32 msr, u64 val)
 	u32 field;
 
 	if (!host_msr_vmcs(msr, &field))
-		return wrmsrl_safe(msr, val);
+		return tvx_root_wrmsr(msr, val);
 	if (field != GUEST_SYSENTER_CS && !__is_canonical_address(val, 48))
 		return -EINVAL;		/* 4-level paging: the kernel's */
 	if (field == GUEST_SYSENTER_CS)
@@ -266,7 +412,7 @@ static void handle_msr_write(struct tvx_host_regs *r)
 	if (pinned || watched)
 		known = !host_msr_get(msr, &old);
 	if (pinned && (!known || old != val)) {
-		this_cpu_inc(tvx_host_cpus.msr_pin_refused);
+		tvx_host_root_here()->c.msr_pin_refused++;
 		host_msr_event(r, msr, val, known, old, THINVMX_EVENT_F_DENIED);
 		host_skip();
 		return;
@@ -320,7 +466,7 @@ static void host_cr_event(struct tvx_host_regs *r, unsigned int cr,
 static bool host_cr_put(struct tvx_host_regs *r, unsigned int cr,
 			unsigned long val)
 {
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
+	const struct tvx_host_cfg *cfg = tvx_host_root_here()->cfg;
 	u32 field = cr ? GUEST_CR4 : GUEST_CR0;
 	u32 shadow = cr ? CR4_READ_SHADOW : CR0_READ_SHADOW;
 	unsigned long fixed = cr ? cfg->cr4_mask : cfg->cr0_mask;
@@ -336,7 +482,7 @@ static bool host_cr_put(struct tvx_host_regs *r, unsigned int cr,
 	vmcs_writel(field, val | denied);
 	vmcs_writel(shadow, val | denied);
 	if (denied)
-		this_cpu_inc(tvx_host_cpus.cr_pin_refused);
+		tvx_host_root_here()->c.cr_pin_refused++;
 	host_cr_event(r, cr, old, val, denied);
 	return true;
 }
@@ -347,7 +493,7 @@ static bool host_cr_put(struct tvx_host_regs *r, unsigned int cr,
  * that cannot turn CR3 exiting off). CR3 is moved as asked (without VPID,
  * every entry flushes the TLB anyway, so the no-flush bit 63 is dropped).
  */
-static void handle_cr(struct tvx_host_regs *r)
+static void handle_cr(struct tvx_host_root *root, struct tvx_host_regs *r)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	unsigned int cr = qual & VMX_CR_QUAL_NUM_MASK;
@@ -443,7 +589,8 @@ static void handle_exception(struct tvx_host_regs *r)
 static int host_leave(struct tvx_host_regs *r, bool skip)
 {
 	unsigned long *frame = (unsigned long *)(r + 1);
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
+	struct tvx_host_root *root = host_root(r);
+	const struct tvx_host_cfg *cfg = root->cfg;
 	struct desc_ptr dt;
 	u16 sel;
 
@@ -479,111 +626,186 @@ static int host_leave(struct tvx_host_regs *r, bool skip)
 	sel = vmcs_read16(GUEST_FS_SELECTOR);
 	if (sel)
 		asm volatile("mov %0, %%fs" : : "r" (sel));
-	wrmsrl(MSR_FS_BASE, vmcs_readl(GUEST_FS_BASE));
+	native_wrmsrl(MSR_FS_BASE, vmcs_readl(GUEST_FS_BASE));
 	sel = vmcs_read16(GUEST_GS_SELECTOR);
 	if (sel)
 		asm volatile("mov %0, %%gs" : : "r" (sel));
-	wrmsrl(MSR_GS_BASE, vmcs_readl(GUEST_GS_BASE));
-	wrmsrl(MSR_IA32_SYSENTER_CS, vmcs_read32(GUEST_SYSENTER_CS));
-	wrmsrl(MSR_IA32_SYSENTER_ESP, vmcs_readl(GUEST_SYSENTER_ESP));
-	wrmsrl(MSR_IA32_SYSENTER_EIP, vmcs_readl(GUEST_SYSENTER_EIP));
+	native_wrmsrl(MSR_GS_BASE, vmcs_readl(GUEST_GS_BASE));
+	native_wrmsrl(MSR_IA32_SYSENTER_CS, vmcs_read32(GUEST_SYSENTER_CS));
+	native_wrmsrl(MSR_IA32_SYSENTER_ESP, vmcs_readl(GUEST_SYSENTER_ESP));
+	native_wrmsrl(MSR_IA32_SYSENTER_EIP, vmcs_readl(GUEST_SYSENTER_EIP));
 	if (cfg->exit & VMX_EXIT_SAVE_IA32_PAT)
-		wrmsrl(MSR_IA32_CR_PAT, vmcs_read64(GUEST_IA32_PAT));
-	wrmsrl(MSR_IA32_DEBUGCTLMSR, vmcs_read64(GUEST_IA32_DEBUGCTL));
+		native_wrmsrl(MSR_IA32_CR_PAT, vmcs_read64(GUEST_IA32_PAT));
+	native_wrmsrl(MSR_IA32_DEBUGCTLMSR, vmcs_read64(GUEST_IA32_DEBUGCTL));
 	native_set_debugreg(7, vmcs_readl(GUEST_DR7));
 	/* a VM exit leaves TR's limit at 0x67: as kvm_intel does after one */
 	invalidate_tss_limit();
+	/*
+	 * The host's IDT is back: an NMI or machine check root mode took
+	 * and did not inject yet goes to the host's handler now, through
+	 * the IDT as "int" would (old kvm_intel re-delivered NMIs with
+	 * "int $2"). One that arrives from here on goes there by itself.
+	 */
+	if (xchg(&root->mc_pending, 0))
+		asm volatile("int %0" : : "i" (X86_TRAP_MC) : "memory");
+	if (xchg(&root->nmi_pending, 0)) {
+		root->c.nmis++;
+		asm volatile("int %0" : : "i" (NMI_VECTOR) : "memory");
+	}
 	return 1;
 }
 
 /**
- * tvx_host_invept() - drop this CPU's cached mappings of the identity EPT
+ * tvx_host_leave_here() - leave host mode from root mode's exception handler
+ * @r: the guest's registers as the exit saved them
+ * @skip: past the exiting instruction
  *
- * Single-context where the CPU has it, else all contexts. Both are
- * always present with EPT in host mode's use (host_prepare() checks), so
- * a VMfail is not expected; it would leave stale write rights cached, and
- * nothing here can print: it is not looked at, as KVM's ept_sync does not.
- *
- * Context: root mode, or a CPU in VMX root operation before VMLAUNCH.
+ * Context: root mode.
+ * Return: 1 (the IRET frame above @r is built).
  */
-void tvx_host_invept(void)
+int tvx_host_leave_here(struct tvx_host_regs *r, bool skip)
 {
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
-	struct vmx_inv_desc desc = { cfg->eptp, 0 };
-
-	if (!cfg->eptp)
-		return;
-	__vmx_invept(cfg->invept_single ? VMX_EPT_EXTENT_CONTEXT :
-		     VMX_EPT_EXTENT_GLOBAL, &desc);
+	return host_leave(r, skip);
 }
 
 /*
- * The module's own VMCALLs, from tvx_host_vmcall() at CPL 0: leave host
- * mode; INVEPT after host-side code changed a leaf of the identity EPT
- * (tvx_host_ept_protect()); load the event and policy settings into this
- * CPU's VMCS (host_event.c).
+ * The module's own hypercall (host_call.c): only from the VMCALL in
+ * tvx_host_vmcall(), at CPL 0, with the magic in RAX; every other VMCALL
+ * is the #UD it would be without VMX. TVX_HC_LEAVE is answered here (it
+ * needs the registers), the other ops by tvx_host_call_root().
  */
-static int handle_vmcall(struct tvx_host_regs *r)
+static int handle_vmcall(struct tvx_host_root *root, struct tvx_host_regs *r)
 {
-	bool ours = vmcs_readl(GUEST_RIP) == (unsigned long)tvx_host_vmcall_insn &&
-		    host_cpl() == 0;
+	u64 arg[TVX_HC_ARGS] = { r->gpr[HREG_RCX], r->gpr[HREG_RDX], r->gpr[HREG_RSI] };
+	unsigned long op = r->gpr[HREG_RBX];
 
-	if (ours && r->gpr[HREG_RAX] == TVX_HOST_VMCALL_LEAVE) {
-		host_count(THINVMX_HOST_EXIT_VMCALL);
+	if (vmcs_readl(GUEST_RIP) != (unsigned long)tvx_host_vmcall_insn ||
+	    host_cpl() != 0 || r->gpr[HREG_RAX] != TVX_HOST_VMCALL_MAGIC) {
+		host_count(root, THINVMX_HOST_EXIT_VMX_INSN);
+		tvx_host_inject(X86_TRAP_UD, false);
+		return 0;
+	}
+	r->gpr[HREG_RBX] = TVX_HOST_VMCALL_DONE;
+	if (op == TVX_HC_LEAVE) {
+		host_count(root, THINVMX_HOST_EXIT_VMCALL);
 		r->gpr[HREG_RAX] = 0;
 		return host_leave(r, true);
 	}
-	if (ours && r->gpr[HREG_RAX] == TVX_HOST_VMCALL_INVEPT) {
-		host_count(THINVMX_HOST_EXIT_VMCALL);
-		tvx_host_invept();
-		r->gpr[HREG_RAX] = 0;
-		host_skip();
-		return 0;
-	}
-	if (ours && r->gpr[HREG_RAX] == TVX_HOST_VMCALL_REFRESH) {
-		host_count(THINVMX_HOST_EXIT_VMCALL);
-		tvx_host_vmcs_monitor();
-		r->gpr[HREG_RAX] = 0;
-		host_skip();
-		return 0;
-	}
-	host_count(THINVMX_HOST_EXIT_VMX_INSN);
-	tvx_host_inject(X86_TRAP_UD, false);
+	host_count(root, THINVMX_HOST_EXIT_HYPERCALL);
+	r->gpr[HREG_RAX] = tvx_host_call_root(root, op, arg);
+	host_skip();
 	return 0;
 }
 
-/**
- * tvx_host_handle_exit() - one VM exit of a CPU in host mode
- * @r: the guest's general registers, saved by host_entry.S
- *
- * Context: root mode, interrupts off, on this CPU's root-mode stack.
- * Return: 0 to resume the guest, 1 to go on natively (host_leave()).
+/*
+ * An NMI exit: the NMI is the host's, re-delivered by host_deliver(). If
+ * it came while an IRET of the host's was unblocking NMIs, blocking is
+ * put back first (SDM 27.2.3; KVM's vmx_recover_nmi_blocking()).
  */
-int tvx_host_handle_exit(struct tvx_host_regs *r)
+static void handle_nmi(struct tvx_host_root *root, u32 intr_info)
 {
-	u32 reason = vmcs_read32(VM_EXIT_REASON);
+	host_count(root, THINVMX_HOST_EXIT_NMI);
+	if ((intr_info & HOST_NMI_UNBLOCK_IRET) &&
+	    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID_MASK))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
+	WRITE_ONCE(root->nmi_pending, 1);
+}
 
+/*
+ * The host touched a frame it has no right to: one of the hypervisor's
+ * (stolen: no access; the module's text and read-only data: read and
+ * execute only). The access does not happen. What the host gets is a
+ * page fault at the linear address it used, with the reserved-bit flag
+ * set in the error code:
+ *  - a fault, not a skipped instruction: skipping would need an
+ *    instruction decoder in root mode and would leave the host running
+ *    on a load that returned nothing or a store that silently vanished;
+ *  - a page fault, because that is how the kernel already handles an
+ *    access it may not make: an access with an exception-table fixup
+ *    (uaccess, get_kernel_nofault(), /dev/mem's copies) fails with
+ *    -EFAULT, any other is an oops that kills the offending task, and
+ *    the hypervisor's memory stays intact either way;
+ *  - RSVD set, because the kernel's page-fault handler would otherwise
+ *    find a present, writable page-table entry, take the fault for a
+ *    spurious one (stale TLB, spurious_kernel_fault()) and retry the
+ *    access forever; with RSVD it reports "reserved bit violation",
+ *    which says "not an ordinary permission fault".
+ * pKVM-IA injects nothing and lets the host take the EPT's consequence;
+ * on ARM, pKVM injects an abort: the same choice, a fault the host
+ * survives unless it insists. A violation while the CPU delivered an
+ * event (the host put its IDT or stack into such a frame) cannot be
+ * fixed up: #DF. Counted in "refused" and reported by host status.
+ */
+static void handle_ept_violation(struct tvx_host_root *root)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	u32 error = X86_PF_PROT | X86_PF_RSVD;
+
+	host_count(root, THINVMX_HOST_EXIT_EPT);
+	root->c.refused++;
+	if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID_MASK) {
+		host_inject_err(X86_TRAP_DF, INTR_TYPE_HARD_EXCEPTION, true, 0);
+		return;
+	}
+	if (qual & HOST_NMI_UNBLOCK_IRET)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
+	if (!(qual & HOST_EPT_LINEAR_VALID)) {
+		tvx_host_inject(X86_TRAP_GP, true);
+		return;
+	}
+	if (qual & EPT_VIOLATION_ACC_WRITE)
+		error |= X86_PF_WRITE;
+	if (qual & EPT_VIOLATION_ACC_INSTR)
+		error |= X86_PF_INSTR;
+	if (host_cpl() == 3)
+		error |= X86_PF_USER;
+	/* CR2 is not in the VMCS: nothing in root mode faults before entry */
+	native_write_cr2(vmcs_readl(GUEST_LINEAR_ADDRESS));
+	host_inject_err(X86_TRAP_PF, INTR_TYPE_HARD_EXCEPTION, true, error);
+}
+
+static int host_exit(struct tvx_host_root *root, struct tvx_host_regs *r, u32 reason)
+{
+	if (!(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		host_redeliver();
 	switch (reason) {
+	case EXIT_REASON_EXCEPTION_NMI: {
+		u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+		if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR) {
+			handle_nmi(root, info);
+			return 0;
+		}
+		/* the exception bitmap has #BP only, while INT3 is monitored */
+		host_count(root, THINVMX_HOST_EXIT_EXCEPTION);
+		handle_exception(r);
+		return 0;
+	}
+	case EXIT_REASON_NMI_WINDOW:
+		host_count(root, THINVMX_HOST_EXIT_NMI_WINDOW);
+		return 0;	/* host_deliver() injects */
 	case EXIT_REASON_CPUID:
-		host_count(THINVMX_HOST_EXIT_CPUID);
+		host_count(root, THINVMX_HOST_EXIT_CPUID);
 		handle_cpuid(r);
 		return 0;
 	case EXIT_REASON_XSETBV:
-		host_count(THINVMX_HOST_EXIT_XSETBV);
-		handle_xsetbv(r);
+		host_count(root, THINVMX_HOST_EXIT_XSETBV);
+		handle_xsetbv(root, r);
 		return 0;
 	case EXIT_REASON_INVD:
 		/* never drop dirty lines the host may need: write them back */
-		host_count(THINVMX_HOST_EXIT_INVD);
+		host_count(root, THINVMX_HOST_EXIT_INVD);
 		native_wbinvd();
 		host_skip();
 		return 0;
 	case EXIT_REASON_GETSEC:
-		host_count(THINVMX_HOST_EXIT_GETSEC);
+		host_count(root, THINVMX_HOST_EXIT_GETSEC);
 		tvx_host_inject(X86_TRAP_UD, false);
 		return 0;
 	case EXIT_REASON_VMCALL:
-		return handle_vmcall(r);
+		return handle_vmcall(root, r);
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMPTRLD:
@@ -596,39 +818,43 @@ int tvx_host_handle_exit(struct tvx_host_regs *r)
 	case EXIT_REASON_INVEPT:
 	case EXIT_REASON_INVVPID:
 	case EXIT_REASON_VMFUNC:
-		host_count(THINVMX_HOST_EXIT_VMX_INSN);
+		host_count(root, THINVMX_HOST_EXIT_VMX_INSN);
 		tvx_host_inject(X86_TRAP_UD, false);
 		return 0;
 	case EXIT_REASON_MSR_READ:
-		host_count(THINVMX_HOST_EXIT_MSR_READ);
+		host_count(root, THINVMX_HOST_EXIT_MSR_READ);
 		handle_msr_read(r);
 		return 0;
 	case EXIT_REASON_MSR_WRITE:
-		host_count(THINVMX_HOST_EXIT_MSR_WRITE);
+		host_count(root, THINVMX_HOST_EXIT_MSR_WRITE);
 		handle_msr_write(r);
 		return 0;
 	case EXIT_REASON_CR_ACCESS:
-		host_count(THINVMX_HOST_EXIT_CR);
-		handle_cr(r);
-		return 0;
-	case EXIT_REASON_EXCEPTION_NMI:
-		host_count(THINVMX_HOST_EXIT_EXCEPTION);
-		handle_exception(r);
+		host_count(root, THINVMX_HOST_EXIT_CR);
+		handle_cr(root, r);
 		return 0;
 	case EXIT_REASON_EPT_VIOLATION:
-		/* a write to a read-only MSI-X frame (host_mmio.c) */
-		host_count(THINVMX_HOST_EXIT_EPT);
+		/*
+		 * A frame of the hypervisor's: refused. Else a frame of the
+		 * host's read-only set (MSI-X, host_mmio.c); what neither
+		 * owns is a bug of ours, and the CPU leaves host mode.
+		 */
+		if (tvx_host_ept_lookup(root->cfg, vmcs_read64(GUEST_PHYSICAL_ADDRESS)) &
+		    TVX_EPT_OWNED) {
+			handle_ept_violation(root);
+			return 0;
+		}
+		host_count(root, THINVMX_HOST_EXIT_EPT);
 		if (!tvx_host_mmio_write(r))
 			return 0;
 		break;
 	case EXIT_REASON_EPT_MISCONFIG:
 		/*
-		 * The identity map covers MAXPHYADDR whole, and only the
-		 * write right of 4 KiB leaves ever changes: this (or a
-		 * violation host_mmio.c does not own) is a bug of ours. The
-		 * CPU leaves host mode rather than loop.
+		 * The identity map covers MAXPHYADDR whole and every entry
+		 * is built by us: a bug of ours. The CPU leaves host mode
+		 * rather than loop.
 		 */
-		host_count(THINVMX_HOST_EXIT_EPT);
+		host_count(root, THINVMX_HOST_EXIT_EPT);
 		break;
 	default:
 		/*
@@ -636,11 +862,29 @@ int tvx_host_handle_exit(struct tvx_host_regs *r)
 		 * cannot go on as one; natively it meets the same fate it
 		 * would have met without thinvmx.
 		 */
-		host_count(THINVMX_HOST_EXIT_OTHER);
+		host_count(root, THINVMX_HOST_EXIT_OTHER);
 		break;
 	}
 	this_cpu_write(tvx_host_cpus.on, false);
 	return host_leave(r, false);
+}
+
+/**
+ * tvx_host_handle_exit() - one VM exit of a CPU in host mode
+ * @r: the guest's general registers, saved by host_entry.S
+ *
+ * Context: root mode, interrupts off, on this CPU's root-mode stack.
+ * Return: 0 to resume the guest, 1 to go on natively (host_leave()).
+ */
+int tvx_host_handle_exit(struct tvx_host_regs *r)
+{
+	struct tvx_host_root *root = host_root(r);
+	u32 reason = vmcs_read32(VM_EXIT_REASON);
+	int ret = host_exit(root, r, reason);
+
+	if (!ret)
+		host_deliver(root);
+	return ret;
 }
 
 NOKPROBE_SYMBOL(tvx_host_handle_exit);
@@ -654,7 +898,7 @@ NOKPROBE_SYMBOL(tvx_host_handle_exit);
  */
 int tvx_host_resume_failed(struct tvx_host_regs *r)
 {
-	host_count(THINVMX_HOST_EXIT_OTHER);
+	host_count(host_root(r), THINVMX_HOST_EXIT_OTHER);
 	this_cpu_write(tvx_host_cpus.on, false);
 	return host_leave(r, false);
 }

@@ -43,7 +43,7 @@
 
 static void hmsix_count(unsigned int what)
 {
-	this_cpu_inc(tvx_host_cpus.msix[what]);
+	tvx_host_msix_count(what);
 }
 
 /*

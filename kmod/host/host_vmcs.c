@@ -98,9 +98,9 @@ static void host_read_sels(u16 *sel)
 	asm volatile("str %0" : "=r" (sel[7]));
 }
 
-static void host_vmcs_guest(const struct desc_ptr *gdt, const struct desc_ptr *idt)
+static void host_vmcs_guest(const struct tvx_host_cfg *cfg, const struct desc_ptr *gdt,
+			    const struct desc_ptr *idt)
 {
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
 	u16 sel[ARRAY_SIZE(host_segs)];
 	unsigned int i;
 	u64 msr;
@@ -146,15 +146,14 @@ static void host_vmcs_guest(const struct desc_ptr *gdt, const struct desc_ptr *i
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 }
 
-static void host_vmcs_root(struct tvx_host_cpu *hc, const struct desc_ptr *gdt,
-			   const struct desc_ptr *idt)
+static void host_vmcs_root(struct tvx_host_cpu *hc, const struct tvx_host_cfg *cfg,
+			   const struct desc_ptr *gdt)
 {
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
 	u64 msr;
 
 	vmcs_writel(HOST_CR0, read_cr0());
 	/* PCID 0: without VPID every exit and entry flushes it anyway */
-	vmcs_writel(HOST_CR3, page_to_phys(cfg->root_pgd));
+	vmcs_writel(HOST_CR3, cfg->root_pgd_pa);
 	vmcs_writel(HOST_CR4, __read_cr4());
 	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
 	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
@@ -169,7 +168,8 @@ static void host_vmcs_root(struct tvx_host_cpu *hc, const struct desc_ptr *gdt,
 	vmcs_writel(HOST_GS_BASE, msr);
 	vmcs_writel(HOST_TR_BASE, host_seg_base(gdt, GDT_ENTRY_TSS * 8));
 	vmcs_writel(HOST_GDTR_BASE, gdt->address);
-	vmcs_writel(HOST_IDTR_BASE, idt->address);
+	/* root mode's own (host_idt.c); the limit is 0xffff after an exit */
+	vmcs_writel(HOST_IDTR_BASE, cfg->idt_base);
 	rdmsrl(MSR_IA32_SYSENTER_CS, msr);
 	vmcs_write32(HOST_IA32_SYSENTER_CS, msr);
 	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
@@ -182,20 +182,19 @@ static void host_vmcs_root(struct tvx_host_cpu *hc, const struct desc_ptr *gdt,
 		rdmsrl(MSR_IA32_CR_PAT, msr);
 		vmcs_write64(HOST_IA32_PAT, msr);
 	}
-	vmcs_writel(HOST_RSP, (unsigned long)hc->stack + TVX_HOST_STACK_SIZE -
-		    TVX_HOST_FRAME);
+	vmcs_writel(HOST_RSP, (unsigned long)hc->root - TVX_HOST_FRAME);
 	vmcs_writel(HOST_RIP, (unsigned long)tvx_host_exit_entry);
 }
 
 /**
  * tvx_host_vmcs_setup() - fill this CPU's host-mode VMCS from the CPU
  * @hc: this CPU's host-mode state; its VMCS current
+ * @cfg: root mode's configuration
  *
- * Context: on the CPU itself, interrupts off.
+ * Context: on the CPU itself, interrupts off, natively.
  */
-void tvx_host_vmcs_setup(struct tvx_host_cpu *hc)
+void tvx_host_vmcs_setup(struct tvx_host_cpu *hc, const struct tvx_host_cfg *cfg)
 {
-	const struct tvx_host_cfg *cfg = &tvx_host_cfg;
 	struct desc_ptr gdt, idt;
 
 	native_store_gdt(&gdt);
@@ -214,7 +213,7 @@ void tvx_host_vmcs_setup(struct tvx_host_cpu *hc)
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vmcs_write64(MSR_BITMAP, page_to_phys(cfg->msr_bitmap));
+	vmcs_write64(MSR_BITMAP, cfg->msr_bitmap_pa);
 	if (cfg->proc2 & VMX_PROC2_EPT)
 		vmcs_write64(EPT_POINTER, cfg->eptp);
 	if (cfg->proc2 & VMX_PROC2_XSAVES)
@@ -230,8 +229,8 @@ void tvx_host_vmcs_setup(struct tvx_host_cpu *hc)
 	vmcs_writel(CR4_GUEST_HOST_MASK, cfg->cr4_mask);
 	vmcs_writel(CR4_READ_SHADOW, __read_cr4());
 	/* the masks, CR3 exiting and #BP as the host's events and policies want */
-	tvx_host_vmcs_monitor();
+	tvx_host_vmcs_monitor(hc->root);
 
-	host_vmcs_root(hc, &gdt, &idt);
-	host_vmcs_guest(&gdt, &idt);
+	host_vmcs_root(hc, cfg, &gdt);
+	host_vmcs_guest(cfg, &gdt, &idt);
 }

@@ -73,6 +73,21 @@ static void vmx_cpu_clear_loaded(struct vmx_cpu *vc)
 	vc->current_vmcs = NULL;
 }
 
+/**
+ * vmx_vmxon_region_pa() - where a CPU's VMXON region is
+ * @cpu: a possible CPU
+ *
+ * For host mode, which takes it from the host's EPT.
+ *
+ * Return: its physical address, 0 when it has none.
+ */
+u64 vmx_vmxon_region_pa(int cpu)
+{
+	struct vmx_cpu *vc = per_cpu_ptr(&vmx_cpus, cpu);
+
+	return vc->vmxon_region ? page_to_phys(vc->vmxon_region) : 0;
+}
+
 /* Runs on the CPU itself, with interrupts off or from cpuhp. */
 static int vmx_cpu_on(void)
 {

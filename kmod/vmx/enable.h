@@ -28,6 +28,7 @@ void vmx_put(void);
 unsigned int vmx_users_now(void);
 int vmx_foreign_owner_cpu(void);
 bool vmx_this_cpu_on(void);
+u64 vmx_vmxon_region_pa(int cpu);
 void vmx_emergency_disable(void);
 
 /* vmx/emergency.c */

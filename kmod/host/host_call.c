@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hypercalls: how the module's host-side code changes root-mode state
+ * while host mode is on (pKVM-IA's host asks its hypervisor the same way).
+ *
+ * Root mode's pages are stolen from the host's EPT (host.c), so the
+ * module's own ioctls, notifiers and helpers, which run as the host, can
+ * no longer read or write them. They call tvx_host_call(op, args): on a
+ * CPU in host mode a VMCALL, which root mode accepts only from the one
+ * VMCALL instruction in tvx_host_vmcall() at CPL 0 (host_exit.c checks
+ * RIP and CPL; anything else gets #UD, as any VMCALL of the host does);
+ * on a CPU not in host mode (turning on or off, or offline meanwhile) the
+ * same op runs natively. The RIP check keeps out user space and any other
+ * kernel code that does not jump into the module's text; the host kernel
+ * can still do that jump, so every op treats its arguments as hostile:
+ * addresses are physical, checked against the EPT so that root mode never
+ * writes a frame the host could not write itself (no confused deputy), and
+ * no op hands a stolen frame back.
+ *
+ * A new op is one entry in tvx_host_ops[] and a TVX_HC_ number
+ * (host_cpu.h); ops run in root mode, interrupts off, on root mode's
+ * stack: no locks shared with the host, no sleeping, no printing.
+ */
+#include <linux/io.h>
+#include <linux/nospec.h>
+#include <linux/smp.h>
+#include <asm/vmx.h>
+
+#include "host/host.h"
+#include "host/host_cpu.h"
+#include "host/host_event.h"
+#include "vmx/vmx_ops.h"
+
+/**
+ * tvx_host_ept_lookup() - the identity EPT's leaf over a frame
+ * @cfg: root mode's configuration
+ * @pa: the frame's address
+ *
+ * Context: root mode, or natively; no locks (a leaf read once).
+ * Return: the leaf, at whatever level; 0 above the map.
+ */
+u64 tvx_host_ept_lookup(const struct tvx_host_cfg *cfg, u64 pa)
+{
+	u64 *table = __va(cfg->ept_pml4_pa);
+	int level;
+
+	for (level = 4; level >= 1; level--) {
+		u64 e = READ_ONCE(table[(pa >> (12 + 9 * (level - 1))) & 511]);
+
+		if (level == 1 || (e & BIT_ULL(7)) || !(e & VMX_EPT_RWX_MASK))
+			return e;
+		table = __va(e & GENMASK_ULL(51, 12));
+	}
+	return 0;
+}
+
+/*
+ * A host buffer root mode may write: below the end of RAM, and every frame
+ * it touches one the host may write itself (without EPT nothing is
+ * stolen). A hole in RAM the direct map leaves out would fault in root
+ * mode: the host that asks for that loses host mode on that CPU
+ * (host_idt.c), nothing else.
+ */
+static void *root_host_buf(const struct tvx_host_cfg *cfg, u64 pa, u64 size)
+{
+	u64 p;
+
+	if (!size || pa + size < pa || size > PAGE_SIZE || pa + size > cfg->ram_top)
+		return NULL;
+	if (!cfg->eptp)
+		return __va(pa);
+	for (p = pa & PAGE_MASK; p < pa + size; p += PAGE_SIZE) {
+		u64 leaf = tvx_host_ept_lookup(cfg, p);
+
+		if ((leaf & TVX_EPT_OWNED) ||
+		    (leaf & (VMX_EPT_READABLE_MASK | VMX_EPT_WRITABLE_MASK)) !=
+		    (VMX_EPT_READABLE_MASK | VMX_EPT_WRITABLE_MASK))
+			return NULL;
+	}
+	return __va(pa);
+}
+
+/*
+ * This CPU's cached translations of the identity EPT: single-context
+ * where the CPU has it, else all contexts (host_prepare() requires one).
+ */
+static int root_invept(const struct tvx_host_cfg *cfg)
+{
+	return __invept(cfg->invept_single ? VMX_EPT_EXTENT_CONTEXT :
+			VMX_EPT_EXTENT_GLOBAL, cfg->eptp, 0);
+}
+
+/* Root mode's own lock (in a stolen page): the pool and EPT edits. */
+static void root_lock(struct tvx_host_cfg *cfg)
+{
+	while (xchg(&cfg->lock, 1))
+		cpu_relax();
+}
+
+static void root_unlock(struct tvx_host_cfg *cfg)
+{
+	smp_store_release(&cfg->lock, 0);
+}
+
+/* TVX_HC_STATUS (pa, size): every CPU's counters, summed */
+static long op_status(struct tvx_host_root *root, const u64 *arg)
+{
+	const struct tvx_host_cfg *cfg = root->cfg;
+	struct tvx_host_counters *out;
+	unsigned int cpu;
+
+	if (arg[1] != sizeof(*out))
+		return -EINVAL;
+	out = root_host_buf(cfg, arg[0], arg[1]);
+	if (!out)
+		return -EFAULT;
+	memset(out, 0, sizeof(*out));
+	for (cpu = 0; cpu < cfg->nr_roots; cpu++)
+		if (cfg->roots[cpu])
+			tvx_host_counters_add(out, &cfg->roots[cpu]->c);
+	return 0;
+}
+
+static u64 root_pool_alloc(void *ctx)
+{
+	struct tvx_host_cfg *cfg = ctx;
+
+	return cfg->pool_n ? cfg->pool[--cfg->pool_n] : 0;
+}
+
+/*
+ * TVX_HC_EPT_SET (pfn, nr, rights): the host's rights on frames
+ * [pfn, pfn + nr), splitting large leaves with the stolen pool's pages.
+ * Refused for a frame of the hypervisor's (TVX_EPT_OWNED), above the
+ * map, or for rights the EPT cannot express (write or execute without
+ * read: a misconfiguration). This CPU's translations are flushed; the
+ * caller flushes the others' (tvx_host_ept_set()).
+ */
+static long op_ept_set(struct tvx_host_root *root, const u64 *arg)
+{
+	struct tvx_host_cfg *cfg = root->cfg;
+	u64 pfn = arg[0], nr = arg[1], rights = arg[2], i;
+	long ret = 0;
+
+	if (!cfg->eptp)
+		return -EOPNOTSUPP;
+	if (!nr || nr > TVX_HOST_EPT_SET_MAX || (rights & ~VMX_EPT_RWX_MASK) ||
+	    (rights && !(rights & VMX_EPT_READABLE_MASK)) ||
+	    pfn + nr > (cfg->pa_top >> PAGE_SHIFT))
+		return -EINVAL;
+	root_lock(cfg);
+	for (i = 0; i < nr; i++)
+		if (tvx_host_ept_lookup(cfg, (pfn + i) << PAGE_SHIFT) & TVX_EPT_OWNED) {
+			ret = -EPERM;
+			goto out;
+		}
+	for (i = 0; i < nr; i++) {
+		u64 *leaf = tvx_host_ept_leaf4k(cfg->ept_pml4_pa, (pfn + i) << PAGE_SHIFT,
+						root_pool_alloc, cfg);
+
+		if (!leaf) {
+			ret = -ENOMEM;
+			break;
+		}
+		WRITE_ONCE(*leaf, (*leaf & ~VMX_EPT_RWX_MASK) | rights);
+	}
+out:
+	root_unlock(cfg);
+	root_invept(cfg);
+	return ret;
+}
+
+/* TVX_HC_INVEPT: this CPU's translations of the identity EPT */
+static long op_invept(struct tvx_host_root *root, const u64 *arg)
+{
+	if (!root->cfg->eptp)
+		return -EOPNOTSUPP;
+	return root_invept(root->cfg) ? -EIO : 0;
+}
+
+/*
+ * TVX_HC_REFRESH: the event and policy settings (host_event.c) into this
+ * CPU's VMCS, and the MSR bitmap's write bits as they want them (the
+ * bitmap is root mode's; every CPU in host mode runs this, one at a time
+ * on the bitmap).
+ */
+static long op_refresh(struct tvx_host_root *root, const u64 *arg)
+{
+	struct tvx_host_cfg *cfg = root->cfg;
+
+	root_lock(cfg);
+	tvx_host_msr_bitmap_apply(__va(cfg->msr_bitmap_pa));
+	root_unlock(cfg);
+	tvx_host_vmcs_monitor(root);
+	return 0;
+}
+
+typedef long (*tvx_host_op)(struct tvx_host_root *root, const u64 *arg);
+
+/* TVX_HC_LEAVE is host_exit.c's: it needs the guest's registers. */
+static const tvx_host_op tvx_host_ops[TVX_HC_MAX] = {
+	[TVX_HC_STATUS] = op_status,
+	[TVX_HC_EPT_SET] = op_ept_set,
+	[TVX_HC_INVEPT] = op_invept,
+	[TVX_HC_REFRESH] = op_refresh,
+};
+
+/**
+ * tvx_host_call_root() - run one hypercall op
+ * @root: this CPU's root-mode state
+ * @op: TVX_HC_*
+ * @arg: its TVX_HC_ARGS arguments
+ *
+ * Context: root mode (host_exit.c), or natively on a CPU not in host mode.
+ * Return: the op's result; -EINVAL for an unknown op.
+ */
+long tvx_host_call_root(struct tvx_host_root *root, unsigned long op,
+			const u64 *arg)
+{
+	if (op >= TVX_HC_MAX || !tvx_host_ops[op])
+		return -EINVAL;
+	return tvx_host_ops[array_index_nospec(op, TVX_HC_MAX)](root, arg);
+}
+
+/**
+ * tvx_host_call() - ask root mode to run an op (natively when not a guest)
+ * @op: TVX_HC_* but TVX_HC_LEAVE (tvx_host_cpu_leave())
+ * @a0: first argument
+ * @a1: second
+ * @a2: third
+ *
+ * Interrupts are off between the test of this CPU's state and the
+ * VMCALL, so an IPI turning host mode off cannot come between them.
+ *
+ * Context: any; the caller keeps host mode from being freed meanwhile
+ * (holds the host-mode lock, or runs in an IPI of a holder).
+ * Return: the op's result; -ENODEV when host mode has no state here;
+ * -EIO when root mode did not answer.
+ */
+long tvx_host_call(unsigned long op, u64 a0, u64 a1, u64 a2)
+{
+	struct tvx_host_cpu *hc;
+	unsigned long flags;
+	long ret;
+
+	local_irq_save(flags);
+	hc = this_cpu_ptr(&tvx_host_cpus);
+	if (READ_ONCE(hc->on)) {
+		ret = tvx_host_vmcall(op, a0, a1, a2);
+	} else if (hc->root) {
+		u64 arg[TVX_HC_ARGS] = { a0, a1, a2 };
+
+		ret = tvx_host_call_root(hc->root, op, arg);
+	} else {
+		ret = -ENODEV;
+	}
+	local_irq_restore(flags);
+	return ret;
+}
