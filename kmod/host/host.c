@@ -46,14 +46,14 @@
 #include <linux/cpuhotplug.h>
 #include <linux/io.h>
 #include <linux/irq_work.h>
-#include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/syscore_ops.h>
+#include <linux/vmalloc.h>
 #include <asm/msr-index.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
@@ -95,6 +95,30 @@ struct irq_work tvx_host_fault_work = IRQ_WORK_INIT_HARD(host_fault_report);
 static bool tvx_host_param;
 module_param_named(host, tvx_host_param, bool, 0444);
 MODULE_PARM_DESC(host, "turn host mode on at load (the running host as a guest)");
+
+/*
+ * For the selftests (root only): the physical address of one frame root
+ * mode owns, CPU 0's root-mode state; 0 while host mode is off. A host
+ * access to it must be refused (host_test's stolen_frames).
+ */
+static int host_frame_get(char *buf, const struct kernel_param *kp)
+{
+	struct tvx_host_root *root;
+	int n;
+
+	mutex_lock(&tvx_host_lock);
+	root = tvx_host_wanted ? per_cpu_ptr(&tvx_host_cpus, 0)->root : NULL;
+	n = sysfs_emit(buf, "%#llx\n", root ? (u64)virt_to_phys(root) : 0ULL);
+	mutex_unlock(&tvx_host_lock);
+	return n;
+}
+
+static const struct kernel_param_ops host_frame_ops = {
+	.get = host_frame_get,
+};
+
+module_param_cb(host_test_frame, &host_frame_ops, NULL, 0400);
+MODULE_PARM_DESC(host_test_frame, "for tests: a frame root mode owns (0 when off)");
 
 static bool tvx_host_use_ept = true;
 module_param_named(host_ept, tvx_host_use_ept, bool, 0644);

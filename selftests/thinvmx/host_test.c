@@ -18,6 +18,11 @@
  * - NMIs while on (sysrq-l, five times, while CPU 1 exits on CPUID
  *   without pause): every CPU's backtrace arrives every time (the rig
  *   takes the backtraces between BACKTRACES BEGIN and END as asked for);
+ * - the hypervisor's frames refused to the host through the direct map
+ *   (no access; the module's text read-only), /dev/mem refused first by
+ *   STRICT_DEVMEM; each refusal counted, the host alive (the probe module);
+ * - NMIs neither lost nor doubled: sysrq-l rounds count the same NMIs per
+ *   CPU with host mode off and on, all re-delivered by thinvmx;
  * - CPU 1 offline and online again while on: it leaves, and is taken in;
  * - events (THINVMX_HOST_ATTACH): CR3 and CR4 writes; INT3 with a
  *   kprobe placed through tracefs, which still fires (its hit count
@@ -289,8 +294,8 @@ TEST_F(host, vmx_insn_ring0)
 	ASSERT_EQ(0, tvx_host_status(self->h, &a));
 	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmxoff"));
 	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmxon 0x1000"));
-	/* the module's own RAX, from the wrong instruction */
-	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmcall 0x7476782d6c656176"));
+	/* the module's own RAX ("tvx-call", op 0: leave), from the wrong instruction */
+	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmcall 0x7476782d63616c6c"));
 	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "vmcall 0"));
 	ASSERT_EQ(0, tvx_host_status(self->h, &b));
 	EXPECT_LE(a.exits[THINVMX_HOST_EXIT_VMX_INSN] + 4,
@@ -647,6 +652,178 @@ TEST_F(host, nmi_backtraces)
 	EXPECT_LT(0, sp.loops);
 	TH_LOG("backtraces: cpu 0 %d, cpu 1 %d; %lu CPUIDs on CPU 1", cpu0, cpu1, sp.loops);
 	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* a symbol's address in /proc/kallsyms, 0 if not there (or hidden) */
+static unsigned long long kallsyms_addr(const char *name)
+{
+	unsigned long long addr = 0, a;
+	char line[256], sym[128];
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %*c %127s", &a, sym) == 2 && !strcmp(sym, name)) {
+			addr = a;
+			break;
+		}
+	fclose(f);
+	return addr;
+}
+
+static unsigned long long host_test_frame(void)
+{
+	char buf[64] = "";
+	int fd = open("/sys/module/thinvmx/parameters/host_test_frame", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return strtoull(buf, NULL, 0);
+}
+
+/*
+ * The hypervisor's memory is stolen from the host: a frame root mode owns
+ * (CPU 0's root-mode state) can be neither read nor written through the
+ * kernel's direct map, and the module's text, read-only to the host, not
+ * written through its direct-map alias; each refused access is a page
+ * fault (the probe's exception table makes it -EFAULT), counted, and the
+ * host goes on. Through /dev/mem the kernel refuses first: the nested
+ * kernel has STRICT_DEVMEM, which allows no RAM (EPERM).
+ */
+TEST_F(host, stolen_frames)
+{
+	struct thinvmx_host_status a, b;
+	unsigned long long pa, text, v = 0, w = 0;
+	int ret, fd;
+
+	ret = tvx_probe(&v, "cr4");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	ASSERT_EQ(0, ret);
+	text = kallsyms_addr("tvx_host_vmcall");
+	ASSERT_NE(0, text) TH_LOG("tvx_host_vmcall not in /proc/kallsyms");
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	pa = host_test_frame();
+	ASSERT_NE(0, pa);
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_LT(0, a.stolen_pages);
+
+	/* the direct map: no read, no write (the same value, should it land) */
+	ret = tvx_probe(&v, "peek64 %#llx", pa);
+	EXPECT_EQ(-EFAULT, ret) TH_LOG("read %#llx from the hypervisor's frame", v);
+	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "poke64 %#llx %#llx", pa, ret ? 0 : v));
+	/* the module's text: read, but no write through the alias */
+	EXPECT_EQ(0, tvx_probe(&w, "apeek64 %#llx", text));
+	EXPECT_EQ(-EFAULT, tvx_probe(NULL, "apoke64 %#llx %#llx", text, w));
+
+	fd = open("/dev/mem", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		EXPECT_GT(0, pwrite(fd, &v, sizeof(v), pa));
+		EXPECT_EQ(EPERM, errno);
+		close(fd);
+	} else {
+		TH_LOG("/dev/mem: %s", strerror(errno));
+	}
+
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.refused + 3, b.refused);
+	EXPECT_EQ(a.exits[THINVMX_HOST_EXIT_EPT] + 3, b.exits[THINVMX_HOST_EXIT_EPT]);
+	EXPECT_EQ(0, b.root_faults);
+	EXPECT_EQ(nr_online(), b.nr_cpus_on);
+	EXPECT_TRUE(cpuid_says_thinvmx());
+	TH_LOG("%llu frames stolen; refused %llu", b.stolen_pages, b.refused);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/* The NMI row of /proc/interrupts: per CPU */
+static int nmi_counts(unsigned long long *c, int n)
+{
+	char line[512];
+	FILE *f = fopen("/proc/interrupts", "re");
+	int i = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line;
+
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "NMI:", 4))
+			continue;
+		p += 4;
+		for (i = 0; i < n; i++)
+			c[i] = strtoull(p, &p, 10);
+		break;
+	}
+	fclose(f);
+	return i == n ? 0 : -1;
+}
+
+#define NMI_ROUNDS	5
+
+/* Five sysrq-l rounds from CPU 0: the NMIs each CPU counted. */
+static int nmi_rounds(unsigned long long *delta)
+{
+	unsigned long long before[2], after[2];
+	cpu_set_t set, old;
+	int i, ret = 0;
+
+	sched_getaffinity(0, sizeof(old), &old);
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (nmi_counts(before, 2))
+		ret = -1;
+	kmsg_write("THINVMX-RIG: BACKTRACES BEGIN (host_test: sysrq-l)\n");
+	for (i = 0; i < NMI_ROUNDS && !ret; i++)
+		ret = tvx_write_file("/proc/sysrq-trigger", "l");
+	kmsg_write("THINVMX-RIG: BACKTRACES END\n");
+	if (!ret && nmi_counts(after, 2))
+		ret = -1;
+	for (i = 0; i < 2 && !ret; i++)
+		delta[i] = after[i] - before[i];
+	sched_setaffinity(0, sizeof(old), &old);
+	return ret;
+}
+
+/*
+ * NMIs are neither lost nor doubled by their detour through root mode:
+ * the same sysrq-l rounds count the same NMIs on each CPU with host mode
+ * off and on (CPU 1 exiting on CPUID nonstop meanwhile, so that some
+ * NMIs arrive in root mode), and thinvmx re-delivered exactly those.
+ */
+TEST_F(host, nmi_not_doubled)
+{
+	unsigned long long off[2], on[2];
+	struct thinvmx_host_status a, b;
+	struct spinner sp = { 0 };
+	pthread_t t;
+
+	if (nr_online() < 2)
+		SKIP(return, "one CPU");
+	if (tvx_write_file("/proc/sys/kernel/sysrq", "1"))
+		SKIP(return, "no sysrq");
+	ASSERT_EQ(0, nmi_rounds(off));
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	ASSERT_EQ(0, pthread_create(&t, NULL, cpuid_fn, &sp));
+	ASSERT_EQ(0, nmi_rounds(on));
+	sp.stop = 1;
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	EXPECT_EQ(off[0], on[0]);
+	EXPECT_EQ(off[1], on[1]);
+	EXPECT_EQ(on[0] + on[1], b.nmis - a.nmis);
+	TH_LOG("NMIs off: %llu %llu, on: %llu %llu; re-delivered %llu (NMI exits %llu, windows %llu)",
+	       off[0], off[1], on[0], on[1], b.nmis - a.nmis,
+	       b.exits[THINVMX_HOST_EXIT_NMI] - a.exits[THINVMX_HOST_EXIT_NMI],
+	       b.exits[THINVMX_HOST_EXIT_NMI_WINDOW] - a.exits[THINVMX_HOST_EXIT_NMI_WINDOW]);
 }
 
 TEST_F(host, cpu_offline_online)

@@ -20,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <asm/asm.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
@@ -201,6 +202,45 @@ fault:
 	return -EFAULT;
 }
 
+/*
+ * The direct-map alias of a vmalloc'd or module address: what a kernel
+ * bug or exploit writes through when the vmalloc mapping is read-only
+ * (host mode: thinvmx's text through its alias is refused by the EPT).
+ */
+static void *probe_alias(u64 va)
+{
+	struct page *page;
+
+	if (!IS_ALIGNED(va, 8) ||
+	    !(is_vmalloc_addr((void *)va) || (va >= MODULES_VADDR && va < MODULES_END)))
+		return NULL;
+	page = vmalloc_to_page((void *)va);
+	return page ? page_address(page) + offset_in_page(va) : NULL;
+}
+
+static int probe_apeek64(const u64 *arg, u64 *out)
+{
+	void *p = probe_alias(arg[0]);
+
+	if (!p)
+		return -EINVAL;
+	return get_kernel_nofault(*out, (u64 *)p) ? -EFAULT : 0;
+}
+
+static int probe_apoke64(const u64 *arg, u64 *out)
+{
+	void *p = probe_alias(arg[0]);
+
+	if (!p)
+		return -EINVAL;
+	asm goto("1: movq %1, %0\n\t"
+		 _ASM_EXTABLE(1b, %l[fault])
+		 : : "m" (*(u64 *)p), "r" (arg[1]) : "memory" : fault);
+	return get_kernel_nofault(*out, (u64 *)p) ? -EFAULT : 0;
+fault:
+	return -EFAULT;
+}
+
 /* MMIO through an uncached ioremap of one page */
 static int probe_io32(u64 pa, const u32 *val, u64 *out)
 {
@@ -245,6 +285,8 @@ static const struct probe_cmd probe_cmds[] = {
 	{ "vmxon",	1, probe_vmxon },	/* PHYS of a VMXON region */
 	{ "peek64",	1, probe_peek64 },	/* PHYS (RAM, direct map) */
 	{ "poke64",	2, probe_poke64 },	/* PHYS VALUE */
+	{ "apeek64",	1, probe_apeek64 },	/* VIRT (vmalloc/module), direct-map alias */
+	{ "apoke64",	2, probe_apoke64 },	/* VIRT VALUE */
 	{ "ioread32",	1, probe_ioread32 },	/* PHYS (ioremap) */
 	{ "iowrite32",	2, probe_iowrite32 },	/* PHYS VALUE */
 };
