@@ -476,8 +476,13 @@ static void host_cpu_enter(struct host_enter_result *res)
 	vmx_loaded_vmcs_clear_local(&hc->vmcs);
 	ret = vmx_loaded_vmcs_load(&hc->vmcs);
 	if (!ret) {
-		/* natively: this CPU's root state is not behind the EPT here */
+		/*
+		 * Natively: this CPU's root state is not behind the EPT here.
+		 * The VMCS starts without the NMI window; anything pending
+		 * went to the host's own handlers when the CPU last left.
+		 */
 		hc->root->bailing = 0;
+		hc->root->window = 0;
 		tvx_host_vmcs_setup(hc, tvx_host_cfg);
 		/*
 		 * Nothing cached from an earlier EPT at this address (an

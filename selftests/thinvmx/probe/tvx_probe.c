@@ -203,9 +203,8 @@ fault:
 }
 
 /*
- * The direct-map alias of a vmalloc'd or module address: what a kernel
- * bug or exploit writes through when the vmalloc mapping is read-only
- * (host mode: thinvmx's text through its alias is refused by the EPT).
+ * The direct-map alias of a vmalloc'd or module address, NULL for any
+ * other address.
  */
 static void *probe_alias(u64 va)
 {
@@ -227,18 +226,34 @@ static int probe_apeek64(const u64 *arg, u64 *out)
 	return get_kernel_nofault(*out, (u64 *)p) ? -EFAULT : 0;
 }
 
-static int probe_apoke64(const u64 *arg, u64 *out)
+/*
+ * A store through a fresh writable mapping of the frame behind a vmalloc'd
+ * or module address (the kernel keeps read-only text read-only in its
+ * direct-map alias too): what text_poke() does, and an exploit could.
+ */
+static int probe_mpoke64(const u64 *arg, u64 *out)
 {
-	void *p = probe_alias(arg[0]);
+	struct page *page;
+	void *map;
+	int ret = 0;
 
-	if (!p)
+	if (!probe_alias(arg[0]))
 		return -EINVAL;
+	page = vmalloc_to_page((void *)(unsigned long)arg[0]);
+	map = vmap(&page, 1, VM_MAP, PAGE_KERNEL);
+	if (!map)
+		return -ENOMEM;
 	asm goto("1: movq %1, %0\n\t"
 		 _ASM_EXTABLE(1b, %l[fault])
-		 : : "m" (*(u64 *)p), "r" (arg[1]) : "memory" : fault);
-	return get_kernel_nofault(*out, (u64 *)p) ? -EFAULT : 0;
+		 : : "m" (*(u64 *)(map + offset_in_page(arg[0]))), "r" (arg[1])
+		 : "memory" : fault);
+	*out = arg[1];
+	goto out;
 fault:
-	return -EFAULT;
+	ret = -EFAULT;
+out:
+	vunmap(map);
+	return ret;
 }
 
 /* MMIO through an uncached ioremap of one page */
@@ -286,7 +301,7 @@ static const struct probe_cmd probe_cmds[] = {
 	{ "peek64",	1, probe_peek64 },	/* PHYS (RAM, direct map) */
 	{ "poke64",	2, probe_poke64 },	/* PHYS VALUE */
 	{ "apeek64",	1, probe_apeek64 },	/* VIRT (vmalloc/module), direct-map alias */
-	{ "apoke64",	2, probe_apoke64 },	/* VIRT VALUE */
+	{ "mpoke64",	2, probe_mpoke64 },	/* VIRT VALUE, through a new mapping */
 	{ "ioread32",	1, probe_ioread32 },	/* PHYS (ioremap) */
 	{ "iowrite32",	2, probe_iowrite32 },	/* PHYS VALUE */
 };
