@@ -799,7 +799,7 @@ static int nmi_rounds(unsigned long long *delta)
  * off and on (CPU 1 exiting on CPUID nonstop meanwhile, so that some
  * NMIs arrive in root mode), and thinvmx re-delivered exactly those.
  */
-TEST_F(host, nmi_not_doubled)
+TEST_F_TIMEOUT(host, nmi_not_doubled, 120)
 {
 	unsigned long long off[2], on[2];
 	struct thinvmx_host_status a, b;
