@@ -99,6 +99,7 @@ static void root_lock(struct tvx_host_cfg *cfg)
 
 static void root_unlock(struct tvx_host_cfg *cfg)
 {
+	/* the EPT and pool edits are visible before the lock is free */
 	smp_store_release(&cfg->lock, 0);
 }
 

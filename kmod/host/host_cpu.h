@@ -202,7 +202,17 @@ void tvx_host_nmi_window(struct tvx_host_root *root);
 int tvx_host_leave_here(struct tvx_host_regs *r, bool skip);
 
 /* host_idt.c */
+/* What root mode's exception stub pushed, lowest address first */
+struct tvx_root_xframe {
+	unsigned long r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
+	unsigned long vector, error;
+	unsigned long rip, cs, rflags, rsp, ss;
+};
+
 void tvx_host_idt_fill(void *idt);
+void tvx_root_nmi(void);
+void tvx_root_mc(void);
+struct tvx_host_regs *tvx_root_exception(struct tvx_root_xframe *f);
 
 /* host_call.c */
 long tvx_host_call_root(struct tvx_host_root *root, unsigned long op,

@@ -34,13 +34,6 @@
 #include "vmx/vmx_bits.h"
 #include "vmx/vmx_ops.h"
 
-/* What root mode's exception stub pushed, lowest address first */
-struct tvx_root_xframe {
-	unsigned long r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
-	unsigned long vector, error;
-	unsigned long rip, cs, rflags, rsp, ss;
-};
-
 /**
  * tvx_host_idt_fill() - build root mode's IDT
  * @idt: a zeroed page, 256 gates
@@ -59,7 +52,6 @@ void tvx_host_idt_fill(void *idt)
 }
 
 /* Called from tvx_root_idt_nmi, NMIs blocked until its IRETQ. */
-void tvx_root_nmi(void);
 void tvx_root_nmi(void)
 {
 	struct tvx_host_root *root = tvx_host_root_here();
@@ -70,6 +62,7 @@ void tvx_root_nmi(void)
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, root->proc | VMX_PROC_NMI_WINDOW_EXITING);
 	WRITE_ONCE(root->window, 1);
 }
+
 NOKPROBE_SYMBOL(tvx_root_nmi);
 
 /*
@@ -77,7 +70,6 @@ NOKPROBE_SYMBOL(tvx_root_nmi);
  * has no NMI in service, and host_deliver() injects the #MC first; MCIP
  * stays set until the host's handler clears it, as natively.
  */
-void tvx_root_mc(void);
 void tvx_root_mc(void)
 {
 	struct tvx_host_root *root = tvx_host_root_here();
@@ -86,9 +78,9 @@ void tvx_root_mc(void)
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, root->proc | VMX_PROC_NMI_WINDOW_EXITING);
 	WRITE_ONCE(root->window, 1);
 }
+
 NOKPROBE_SYMBOL(tvx_root_mc);
 
-struct tvx_host_regs *tvx_root_exception(struct tvx_root_xframe *f);
 struct tvx_host_regs *tvx_root_exception(struct tvx_root_xframe *f)
 {
 	struct tvx_host_root *root = tvx_host_root_here();
@@ -126,4 +118,5 @@ struct tvx_host_regs *tvx_root_exception(struct tvx_root_xframe *f)
 	irq_work_queue(&tvx_host_fault_work);
 	return r;
 }
+
 NOKPROBE_SYMBOL(tvx_root_exception);
