@@ -317,6 +317,9 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		tj_u64(j, "refused", st->refused);
 		tj_u64(j, "nmis", st->nmis);
 		tj_u64(j, "root_faults", st->root_faults);
+		tj_u64(j, "nmi_root", st->nmi_root);
+		tj_u64(j, "nmi_leave", st->nmi_leave);
+		tj_u64(j, "nmi_dropped", st->nmi_dropped);
 		exits = tj_obj(j, "exits");
 		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
 			if (host_exit_names[i])
@@ -353,8 +356,10 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		       (unsigned long long)st->ept_leaves_4k);
 	printf("hypervisor frames: %llu, host accesses refused %llu\n",
 	       (unsigned long long)st->stolen_pages, (unsigned long long)st->refused);
-	printf("NMIs re-delivered %llu, root-mode faults %llu\n",
-	       (unsigned long long)st->nmis, (unsigned long long)st->root_faults);
+	printf("NMIs injected %llu (%llu came in root mode), at leave %llu, dropped %llu; root-mode faults %llu\n",
+	       (unsigned long long)st->nmis, (unsigned long long)st->nmi_root,
+	       (unsigned long long)st->nmi_leave, (unsigned long long)st->nmi_dropped,
+	       (unsigned long long)st->root_faults);
 	printf("exits:");
 	for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
 		if (host_exit_names[i])

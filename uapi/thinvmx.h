@@ -797,11 +797,21 @@ struct thinvmx_host_status {
 	__u64 events_lost;	/* host events a full ring dropped */
 	__u64 stolen_pages;	/* frames the host cannot write (hypervisor's) */
 	__u64 refused;		/* host accesses to them refused (page fault) */
-	__u64 nmis;		/* NMIs re-delivered to the host */
+	__u64 nmis;		/* NMIs re-delivered to the host (injected) */
 	__u64 root_faults;	/* exceptions in root mode: bugs (logged) */
+	/*
+	 * NMIs (exits[THINVMX_HOST_EXIT_NMI] counts those that came while
+	 * the host ran): each is re-delivered once, injected (nmis) or as
+	 * the CPU leaves host mode (nmi_leave), or dropped where a CPU
+	 * without thinvmx would have dropped it too (nmi_dropped).
+	 */
+	__u64 nmi_root;		/* NMIs that came while root mode ran */
+	__u64 nmi_leave;	/* re-delivered as a CPU left host mode */
+	__u64 nmi_dropped;	/* a third while two were held */
+	__u64 reserved[5];	/* zero */
 };
 
-static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 48 + 32 + 32,
+static_assert(sizeof(struct thinvmx_host_status) == 64 + 16 * 8 + 48 + 32 + 32 + 64,
 	      "struct thinvmx_host_status layout");
 
 #define THINVMX_HOST_ENABLE	_IO(THINVMX_IOC_MAGIC, 0x50)

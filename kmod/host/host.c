@@ -813,6 +813,9 @@ void tvx_host_status(struct thinvmx_host_status *st)
 	st->refused = t->refused + (c ? c->refused : 0);
 	st->nmis = t->nmis + (c ? c->nmis : 0);
 	st->root_faults = t->root_faults + (c ? c->root_faults : 0);
+	st->nmi_root = t->nmi_root + (c ? c->nmi_root : 0);
+	st->nmi_leave = t->nmi_leave + (c ? c->nmi_leave : 0);
+	st->nmi_dropped = t->nmi_dropped + (c ? c->nmi_dropped : 0);
 	st->msix_written = t->msix[TVX_HMSIX_WRITTEN] + (c ? c->msix[TVX_HMSIX_WRITTEN] : 0);
 	st->msix_refused = t->msix[TVX_HMSIX_REFUSED] + (c ? c->msix[TVX_HMSIX_REFUSED] : 0);
 	st->msix_pba = t->msix[TVX_HMSIX_PBA] + (c ? c->msix[TVX_HMSIX_PBA] : 0);

@@ -80,8 +80,11 @@ enum {
 struct tvx_host_counters {
 	u64 exits[THINVMX_HOST_EXIT_MAX];
 	u64 refused;		/* host accesses to hypervisor frames */
-	u64 nmis;		/* NMIs re-delivered to the host */
+	u64 nmis;		/* NMIs injected into the host */
 	u64 root_faults;	/* exceptions in root mode (bugs) */
+	u64 nmi_root;		/* NMIs taken in root mode (exits[NMI]: in the host) */
+	u64 nmi_leave;		/* NMIs given to the host as it left host mode */
+	u64 nmi_dropped;	/* NMIs beyond the two a CPU holds (as natively) */
 	u64 msix[TVX_HMSIX_MAX];	/* host writes to MSI-X frames, by outcome */
 	u64 cr_pin_refused;	/* CR writes PIN_CR kept the pinned bits set in */
 	u64 msr_pin_refused;	/* WRMSRs PIN_MSR dropped */
@@ -137,7 +140,7 @@ struct tvx_host_cfg {
 struct tvx_host_root {
 	struct tvx_host_cfg *cfg;
 	u32 proc;			/* processor controls but NMI-window exiting */
-	u8 nmi_pending;			/* an NMI for the host, not yet injected */
+	u8 nmi_pending;			/* NMIs for the host, not yet injected: 0-2 */
 	u8 mc_pending;			/* a #MC taken in root mode, the same */
 	u8 window;			/* NMI-window exiting is on */
 	u8 bailing;			/* an exception in root mode is being handled */
@@ -199,6 +202,7 @@ void tvx_host_msix_count(unsigned int what);
 bool tvx_host_msr_vmx(u32 msr);
 struct tvx_host_root *tvx_host_root_here(void);
 void tvx_host_nmi_window(struct tvx_host_root *root);
+void tvx_host_nmi_hold(struct tvx_host_root *root);
 int tvx_host_leave_here(struct tvx_host_regs *r, bool skip);
 
 /* host_idt.c */

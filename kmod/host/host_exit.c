@@ -28,6 +28,7 @@
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
+#include <asm/sync_core.h>
 #include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 
@@ -181,14 +182,52 @@ static void host_redeliver(void)
 		     INTR_INFO_VALID_MASK));
 }
 
+/**
+ * tvx_host_nmi_hold() - one more NMI for the host
+ * @root: this CPU's root-mode state
+ *
+ * Held until host_deliver() injects it. At most two are held, as a CPU
+ * holds one in service and one latched: a third is dropped (counted), as
+ * natively, where the NMI handler looks at every source anyway. The
+ * increment is not atomic, but it runs with NMIs blocked (an NMI exit,
+ * root mode's NMI handler) and host_nmi_take() decrements by cmpxchg.
+ *
+ * Context: root mode, NMIs blocked.
+ */
+void tvx_host_nmi_hold(struct tvx_host_root *root)
+{
+	u8 n = READ_ONCE(root->nmi_pending);
+
+	if (n >= 2) {
+		root->c.nmi_dropped++;
+		return;
+	}
+	WRITE_ONCE(root->nmi_pending, n + 1);
+}
+
+/* One held NMI taken for injection; an NMI in root mode may add one meanwhile. */
+static bool host_nmi_take(struct tvx_host_root *root)
+{
+	u8 n = READ_ONCE(root->nmi_pending);
+
+	while (n) {
+		u8 old = cmpxchg(&root->nmi_pending, n, n - 1);
+
+		if (old == n)
+			return true;
+		n = old;
+	}
+	return false;
+}
+
 /*
  * Before every VM entry: a machine check or an NMI taken for the host is
  * injected if nothing else is and the host can take it now (an NMI: no
  * STI or MOV SS blocking and no virtual-NMI blocking, KVM's
  * vmx_nmi_blocked()); else the NMI window stays open and it goes at the
- * next entry that allows it. Taking the pending flag with xchg() means an
- * NMI arriving meanwhile stays pending: one injected per NMI taken, at
- * most one waiting behind one in service, as on bare metal.
+ * next entry that allows it (a second held NMI too: the window exit
+ * comes when the host's handler of the first returns with IRET). One
+ * injected per NMI held.
  */
 static void host_deliver(struct tvx_host_root *root)
 {
@@ -200,7 +239,7 @@ static void host_deliver(struct tvx_host_root *root)
 			goto window;
 		}
 		if (!(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & HOST_INTR_BLOCKS_NMI) &&
-		    xchg(&root->nmi_pending, 0)) {
+		    host_nmi_take(root)) {
 			host_inject_err(NMI_VECTOR, INTR_TYPE_NMI_INTR, false, 0);
 			root->c.nmis++;
 		}
@@ -593,6 +632,7 @@ static int host_leave(struct tvx_host_regs *r, bool skip)
 	const struct tvx_host_cfg *cfg = root->cfg;
 	struct desc_ptr dt;
 	u16 sel;
+	u8 n;
 
 	frame[0] = vmcs_readl(GUEST_RIP);
 	if (skip)
@@ -648,8 +688,8 @@ static int host_leave(struct tvx_host_regs *r, bool skip)
 	 */
 	if (xchg(&root->mc_pending, 0))
 		asm volatile("int %0" : : "i" (X86_TRAP_MC) : "memory");
-	if (xchg(&root->nmi_pending, 0)) {
-		root->c.nmis++;
+	for (n = xchg(&root->nmi_pending, 0); n; n--) {
+		root->c.nmi_leave++;
 		asm volatile("int %0" : : "i" (NMI_VECTOR) : "memory");
 	}
 	return 1;
@@ -701,6 +741,17 @@ static int handle_vmcall(struct tvx_host_root *root, struct tvx_host_regs *r)
  * An NMI exit: the NMI is the host's, re-delivered by host_deliver(). If
  * it came while an IRET of the host's was unblocking NMIs, blocking is
  * put back first (SDM 27.2.3; KVM's vmx_recover_nmi_blocking()).
+ *
+ * An NMI exit leaves NMIs blocked in root mode until an IRET there or
+ * the next VM entry (which, with virtual NMIs, leaves them unblocked:
+ * the SDM's VM entry "Interruptibility State"; kvm_intel unblocks them
+ * earlier, with the IRET of the host handler it calls). Bochs 2.7 never
+ * unblocks them at VM entry (fixed in 2.8, its bug 1456): the host then
+ * ran with NMIs blocked until root mode happened to execute an IRET,
+ * every NMI meanwhile waited, and those that waited together merged into
+ * one: lost backtraces (host_test's nmi_in_host). An IRET to the next
+ * instruction unblocks them here, on any CPU; an NMI from then on is
+ * taken by root mode's IDT (host_idt.c) and held like this one.
  */
 static void handle_nmi(struct tvx_host_root *root, u32 intr_info)
 {
@@ -709,7 +760,8 @@ static void handle_nmi(struct tvx_host_root *root, u32 intr_info)
 	    !(vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID_MASK))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | GUEST_INTR_STATE_NMI);
-	WRITE_ONCE(root->nmi_pending, 1);
+	tvx_host_nmi_hold(root);
+	iret_to_self();
 }
 
 /*

@@ -56,8 +56,8 @@ void tvx_root_nmi(void)
 {
 	struct tvx_host_root *root = tvx_host_root_here();
 
-	root->c.exits[THINVMX_HOST_EXIT_NMI]++;
-	WRITE_ONCE(root->nmi_pending, 1);
+	root->c.nmi_root++;
+	tvx_host_nmi_hold(root);
 	/* see tvx_host_nmi_window(): written, never read-modify-written */
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, root->proc | VMX_PROC_NMI_WINDOW_EXITING);
 	WRITE_ONCE(root->window, 1);
