@@ -769,9 +769,9 @@ int tvx_acpi_build(__u8 *buf, size_t size, __u64 gpa,
 	buf[fadt + 128] = ACPI_RESET_VALUE;
 	buf[fadt + 131] = 3;					/* FADT 6.3 */
 	put64(buf, fadt + 140, gpa + dsdt);			/* X_DSDT */
-	acpi_gas_io(buf + fadt + 220, ACPI_SLEEP_CTL_PORT);
-	acpi_gas_io(buf + fadt + 232, ACPI_SLEEP_STS_PORT);
-	memcpy(buf + fadt + 244, "thinvmx\0", 8);		/* hypervisor id */
+	acpi_gas_io(buf + fadt + 244, ACPI_SLEEP_CTL_PORT);	/* SLEEP_CONTROL_REG */
+	acpi_gas_io(buf + fadt + 256, ACPI_SLEEP_STS_PORT);	/* SLEEP_STATUS_REG */
+	memcpy(buf + fadt + 268, "thinvmx\0", 8);		/* hypervisor id */
 	acpi_checksum(buf + fadt, FADT_LEN, 9);
 
 	acpi_header(buf + dsdt, "DSDT", ACPI_HDR_LEN + sizeof(acpi_dsdt_aml), 2);

@@ -362,7 +362,16 @@ static void test_acpi(void **state)
 	assert_true(get32(buf + fadt, 112) & (1U << 20));	/* HW reduced */
 	dsdt = get64(buf + fadt, 140) - base;
 	assert_int_equal(dsdt + base, get32(buf + fadt, 40));
-	assert_int_equal(1, buf[fadt + 220]);			/* sleep ctl: I/O */
+	/* ACPI 6.3 table 5-34: sleep control and status after the X_ blocks */
+	assert_int_equal(0, buf[fadt + 220]);			/* X_GPE0_BLK: none */
+	assert_int_equal(1, buf[fadt + 244]);			/* sleep ctl: I/O */
+	assert_int_equal(0x600, get64(buf + fadt, 248));
+	assert_int_equal(1, buf[fadt + 256]);			/* sleep status */
+	assert_int_equal(0x601, get64(buf + fadt, 260));
+	assert_memory_equal("thinvmx", buf + fadt + 268, 7);
+	assert_int_equal(1, buf[fadt + 116]);			/* reset: I/O */
+	assert_int_equal(0xcf9, get64(buf + fadt, 120));
+	assert_int_equal(6, buf[fadt + 128]);
 
 	assert_memory_equal("DSDT", buf + dsdt, 4);
 	assert_int_equal(0, sum(buf + dsdt, get32(buf + dsdt, 4)));
