@@ -691,13 +691,38 @@ static void acpi_gas_io(__u8 *g, __u16 port)
 }
 
 /*
- * The DSDT's only object: \_S5 = Package { 5, 0, 0, 0 }, the sleep type
- * a hardware-reduced power-off writes to the sleep control register.
+ * The DSDT: \_S5 = Package { 5, 0, 0, 0 }, the sleep type a
+ * hardware-reduced power-off writes to the sleep control register; and
+ * COM1 as the PNP0501 device it is, with its ports and IRQ 4. A
+ * hardware-reduced platform has no legacy PIC, so Linux has no ISA IRQs
+ * of its own: the 8250 port's interrupt comes from this _CRS (8250_pnp),
+ * which maps GSI 4 on the IOAPIC. In ASL:
+ *
+ *	Scope (\_SB) {
+ *		Device (COM1) {
+ *			Name (_HID, EisaId ("PNP0501"))
+ *			Name (_UID, One)
+ *			Name (_CRS, ResourceTemplate () {
+ *				IO (Decode16, 0x3F8, 0x3F8, 0x01, 0x08)
+ *				IRQNoFlags () { 4 }
+ *			})
+ *		}
+ *	}
  */
 static const __u8 acpi_dsdt_aml[] = {
 	0x08, '_', 'S', '5', '_',		/* NameOp "_S5_" */
 	0x12, 0x07, 0x04,			/* PackageOp, length 7, 4 elements */
 	0x0a, 0x05, 0x00, 0x00, 0x00,		/* Byte 5, Zero, Zero, Zero */
+	0x10, 0x32, '_', 'S', 'B', '_',		/* ScopeOp, length 50, \_SB */
+	0x5b, 0x82, 0x2b, 'C', 'O', 'M', '1',	/* DeviceOp, length 43, COM1 */
+	0x08, '_', 'H', 'I', 'D',		/* Name (_HID, */
+	0x0c, 0x41, 0xd0, 0x05, 0x01,		/*   EisaId ("PNP0501")) */
+	0x08, '_', 'U', 'I', 'D', 0x01,		/* Name (_UID, One) */
+	0x08, '_', 'C', 'R', 'S',		/* Name (_CRS, */
+	0x11, 0x10, 0x0a, 0x0d,			/*   Buffer (13) { */
+	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,	/* IO 0x3f8, 8 */
+	0x22, 0x10, 0x00,			/*     IRQNoFlags {4} */
+	0x79, 0x00,				/*     End tag } ) */
 };
 
 /* Ports the VMM serves: a write of (5 << 2) | SLP_EN is power-off */

@@ -22,6 +22,9 @@
 /* ---------------------------------------------------------------- UART */
 
 #define UART_FIFO_SIZE	16
+#define UART_IER_RDI	0x01	/* IER: received-data interrupt enabled */
+#define UART_MCR_OUT2	0x08	/* MCR: the interrupt line let out (PC) */
+#define UART_MCR_LOOP	0x10	/* MCR: loopback */
 
 struct tvx_uart {
 	__u8 ier, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;

@@ -43,8 +43,8 @@
 #define MCR_DTR		0x01
 #define MCR_RTS		0x02
 #define MCR_OUT1	0x04
-#define MCR_OUT2	0x08	/* gates the interrupt line on a PC */
-#define MCR_LOOP	0x10
+#define MCR_OUT2	UART_MCR_OUT2	/* gates the interrupt line on a PC */
+#define MCR_LOOP	UART_MCR_LOOP
 
 #define LSR_DR		0x01
 #define LSR_OE		0x02

@@ -13,12 +13,11 @@
 #include <unistd.h>
 
 #include "libthinvmx.h"
+#include "devices.h"
 #include "tvx_json.h"
 
 #define EXIT_USAGE	2
 #define COM1		0x3f8
-#define COM1_LSR	(COM1 + 5)
-#define LSR_THRE_TEMT	0x60	/* transmitter empty: write away */
 
 static const char usage_text[] =
 "Usage: thinvmx-run [OPTIONS] IMAGE\n"
@@ -90,6 +89,118 @@ struct opts {
 #define DEBUG_EXIT_PORT		0xf4
 #define ACPI_SLEEP_CTL_PORT_S5	((ACPI_SLP_TYP_S5 << 2) | ACPI_SLP_EN)
 
+#define COM1_IRQ		4	/* the IOAPIC pin of an ISA COM1 */
+
+/*
+ * The platform devices, shared by every vCPU thread and the stdin reader:
+ * the UART on COM1, and (--kernel) the IOAPIC its interrupt goes through
+ * to the module's local APICs as an MSI.
+ */
+static struct {
+	pthread_mutex_t lock;
+	struct tvx_uart uart;
+	struct tvx_ioapic ioapic;
+	bool irq_level;			/* the UART's line, as last told */
+	struct tvx_domain *d;		/* with an in-module APIC, or NULL */
+	bool verbose;
+} dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Deliver what the IOAPIC made due; called with dev.lock held */
+static void dev_deliver(const struct tvx_msi *msi, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int r = tvx_signal_msi(dev.d, msi[i].address, msi[i].data);
+
+		if (dev.verbose)
+			fprintf(stderr, "thinvmx-run: MSI %#llx %#x: %d\n",
+				(unsigned long long)msi[i].address, msi[i].data, r);
+	}
+}
+
+/* The UART's line may have changed: tell the IOAPIC; dev.lock held */
+static void dev_uart_irq(void)
+{
+	struct tvx_msi msi;
+	bool level = tvx_uart_irq(&dev.uart);
+
+	if (!dev.d || level == dev.irq_level)
+		return;
+	dev.irq_level = level;
+	if (dev.verbose)
+		fprintf(stderr, "thinvmx-run: COM1 IRQ %d (rte %#llx)\n", level,
+			(unsigned long long)dev.ioapic.redir[COM1_IRQ]);
+	if (tvx_ioapic_set_line(&dev.ioapic, COM1_IRQ, level, &msi) == 1)
+		dev_deliver(&msi, 1);
+}
+
+/* An IOAPIC access (4 bytes at 0x00, 0x10, 0x40); dev.lock taken here */
+static void dev_ioapic_mmio(struct thinvmx_run *run)
+{
+	struct tvx_msi msi[IOAPIC_PINS];
+	unsigned int off = run->mmio.gpa - IOAPIC_GPA;
+	int n;
+
+	pthread_mutex_lock(&dev.lock);
+	if (!run->mmio.is_write) {
+		run->mmio.data = run->mmio.size == 4 ? tvx_ioapic_read(&dev.ioapic, off) : 0;
+	} else if (run->mmio.size == 4) {
+		if (dev.verbose)
+			fprintf(stderr, "thinvmx-run: IOAPIC write %#x <- %#llx (sel %#x)\n",
+				off, (unsigned long long)run->mmio.data, dev.ioapic.sel);
+		n = tvx_ioapic_write(&dev.ioapic, off, run->mmio.data, msi);
+		dev_deliver(msi, n);
+	}
+	pthread_mutex_unlock(&dev.lock);
+}
+
+static void dev_eoi(__u8 vector)
+{
+	struct tvx_msi msi[IOAPIC_PINS];
+
+	pthread_mutex_lock(&dev.lock);
+	dev_deliver(msi, tvx_ioapic_eoi(&dev.ioapic, vector, msi));
+	pthread_mutex_unlock(&dev.lock);
+}
+
+/*
+ * stdin to the guest's UART, a byte at a time as the FIFO has room (a
+ * pipe's input is not dropped as a line's would be), once the guest has
+ * enabled the received-data interrupt. Ends at EOF.
+ */
+static void *stdin_main(void *arg)
+{
+	unsigned char buf[256];
+	ssize_t n, i;
+
+	(void)arg;
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; ) {
+			bool wait;
+
+			pthread_mutex_lock(&dev.lock);
+			/*
+			 * nothing is typed before the guest's driver listens:
+			 * received-data interrupts on and let out (OUT2), not
+			 * in loopback -- Linux's probe sets IER bits for a
+			 * moment, and clears the FIFO when it starts the port
+			 */
+			wait = !(dev.uart.ier & UART_IER_RDI) ||
+			       (dev.uart.mcr & (UART_MCR_OUT2 | UART_MCR_LOOP)) != UART_MCR_OUT2 ||
+			       dev.uart.rx_count == UART_FIFO_SIZE;
+			if (!wait) {
+				tvx_uart_rx(&dev.uart, buf[i++]);
+				dev_uart_irq();
+			}
+			pthread_mutex_unlock(&dev.lock);
+			if (wait)
+				usleep(1000);
+		}
+	}
+	return NULL;
+}
+
 /* Set once by the vCPU that ends the guest; the others stop on seeing it */
 static volatile int guest_ended;
 static int guest_status;
@@ -143,12 +254,19 @@ static void guest_end(struct vcpu_thread *t, int status, const char *why)
 /* Return: 1 when the guest ended (power-off, reboot, debug exit) */
 static int run_io(struct vcpu_thread *t, struct thinvmx_run *run)
 {
+	int n;
+
 	if (run->io.direction == THINVMX_IO_OUT) {
 		__u64 v = run->io.data;
 
 		switch (run->io.port) {
-		case COM1:
-			serial_out(t, (char)(v & 0xff));
+		case COM1 ... COM1 + 7:
+			pthread_mutex_lock(&dev.lock);
+			n = tvx_uart_write(&dev.uart, run->io.port - COM1, v);
+			dev_uart_irq();
+			pthread_mutex_unlock(&dev.lock);
+			if (n >= 0)
+				serial_out(t, (char)n);
 			return 0;
 		case ACPI_SLEEP_CTL_PORT:
 			if (!t->o->kernel || (v & 0xff) != (ACPI_SLEEP_CTL_PORT_S5))
@@ -166,8 +284,14 @@ static int run_io(struct vcpu_thread *t, struct thinvmx_run *run)
 			guest_end(t, (int)((v & 0x7f) << 1) | 1, "debug exit");
 			return 1;
 		}
+	} else if (run->io.port >= COM1 && run->io.port <= COM1 + 7) {
+		pthread_mutex_lock(&dev.lock);
+		run->io.data = tvx_uart_read(&dev.uart, run->io.port - COM1);
+		dev_uart_irq();
+		pthread_mutex_unlock(&dev.lock);
+		return 0;
 	} else {
-		run->io.data = run->io.port == COM1_LSR ? LSR_THRE_TEMT : ~0ULL;
+		run->io.data = ~0ULL;
 	}
 	if (t->o->verbose)
 		fprintf(stderr, "thinvmx-run: vCPU %u: %s port %#x size %u data %#" PRIx64 "\n",
@@ -202,6 +326,11 @@ static void *vcpu_main(void *arg)
 				break;
 			continue;
 		case THINVMX_EXIT_MMIO:
+			if (dev.d && run->mmio.gpa >= IOAPIC_GPA &&
+			    run->mmio.gpa < IOAPIC_GPA + IOAPIC_SIZE) {
+				dev_ioapic_mmio(run);
+				continue;
+			}
 			/* no device model: reads see all ones, writes vanish */
 			if (!run->mmio.is_write)
 				run->mmio.data = ~0ULL;
@@ -209,6 +338,9 @@ static void *vcpu_main(void *arg)
 				fprintf(stderr, "thinvmx-run: vCPU %u: MMIO %s gpa %#" PRIx64 "\n",
 					t->id, run->mmio.is_write ? "write" : "read",
 					(uint64_t)run->mmio.gpa);
+			continue;
+		case THINVMX_EXIT_EOI:
+			dev_eoi(run->eoi.vector);
 			continue;
 		case THINVMX_EXIT_HLT:
 			snprintf(t->why, sizeof(t->why), "halted");
@@ -328,6 +460,7 @@ static int boot_linux(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	struct tvx_linux_image img = {
 		.cmdline = o->append,
 		.nr_cpus = o->vcpus,
+		.ioapic_gpa = IOAPIC_GPA,
 	};
 	void *kernel, *initrd = NULL;
 	const char *why = NULL;
@@ -489,11 +622,6 @@ int main(int argc, char **argv)
 		       optind != argc - 1 || (!o.flat && o.mode != 64) ||
 		       o.initrd || o.append)
 		goto usage;
-	if (o.kernel && o.vcpus > 1) {
-		/* the APs wait for the BSP's INIT/SIPI, which needs the in-module APIC */
-		fprintf(stderr, "thinvmx-run: --kernel boots one vCPU for now\n");
-		return EXIT_USAGE;
-	}
 	sigaction(SIGUSR2, &(struct sigaction){ .sa_handler = kick_handler }, NULL);
 
 	/* SIGUSR1 is waited for, never delivered: blocked in every thread */
@@ -509,7 +637,20 @@ int main(int argc, char **argv)
 			ret == -ENOENT ? " (is the thinvmx module loaded?)" : "");
 		return 1;
 	}
-	ret = tvx_domain_create_simple(h, o.mib << 20, &d);
+	if (o.kernel) {
+		/* a real kernel gets the module's local APICs (and our IOAPIC) */
+		struct thinvmx_e820_entry ram = {
+			.addr = 0, .size = o.mib << 20, .type = THINVMX_E820_RAM,
+		};
+
+		ret = tvx_domain_create(h, &ram, 1, o.mib << 20, THINVMX_DOMAIN_LAPIC, &d);
+		dev.d = d;
+	} else {
+		ret = tvx_domain_create_simple(h, o.mib << 20, &d);
+	}
+	tvx_uart_init(&dev.uart);
+	tvx_ioapic_init(&dev.ioapic);
+	dev.verbose = o.verbose;
 	if (ret) {
 		fprintf(stderr, "thinvmx-run: cannot create a %" PRIu64 " MiB domain: %s\n",
 			(uint64_t)o.mib, strerror(-ret));
@@ -535,7 +676,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.vcpus; i++) {
 		t[i].id = i;
 		t[i].o = &o;
-		ret = tvx_vcpu_create(d, i, &t[i].v);
+		/* a kernel's APs wait for the BSP's INIT and SIPI */
+		ret = tvx_vcpu_create_flags(d, i, o.kernel && i ? THINVMX_VCPU_WAIT_SIPI : 0,
+					    &t[i].v);
 		if (!ret && o.kernel)
 			ret = i ? 0 : boot_linux(d, t[i].v, &o);
 		else if (!ret)
@@ -547,6 +690,12 @@ int main(int argc, char **argv)
 	}
 	if (o.paused)
 		wait_for(d, &usr1, "paused", "starts");
+	if (o.kernel) {
+		pthread_t in;
+
+		if (!pthread_create(&in, NULL, stdin_main, NULL))
+			pthread_detach(in);
+	}
 	for (i = 0; i < o.vcpus; i++, started++)
 		if (pthread_create(&t[i].thread, NULL, vcpu_main, &t[i]))
 			break;

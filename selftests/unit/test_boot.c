@@ -376,6 +376,11 @@ static void test_acpi(void **state)
 	assert_memory_equal("DSDT", buf + dsdt, 4);
 	assert_int_equal(0, sum(buf + dsdt, get32(buf + dsdt, 4)));
 	assert_memory_equal("_S5_", buf + dsdt + 37, 4);
+	/* COM1 in \_SB: PNP0501 (EISA-compressed), ports 0x3f8-0x3ff, IRQ 4 */
+	assert_memory_equal("\x10\x32_SB_\x5b\x82\x2b" "COM1", buf + dsdt + 49, 13);
+	assert_memory_equal("\x0c\x41\xd0\x05\x01", buf + dsdt + 36 + 13 + 18, 5);
+	assert_memory_equal("\x47\x01\xf8\x03\xf8\x03\x01\x08\x22\x10\x00\x79\x00",
+			    buf + dsdt + get32(buf + dsdt, 4) - 13, 13);
 
 	assert_memory_equal("APIC", buf + madt, 4);
 	end = madt + get32(buf + madt, 4);
