@@ -34,6 +34,8 @@ static const char usage_text[] =
 "protocol instead (libthinvmx's tvx_linux_boot(): e820 map, command line,\n"
 "initrd, ACPI tables); its power-off (ACPI sleep control, port 0x600)\n"
 "ends thinvmx-run with status 0, its reboot (port 0xcf9) with status 3.\n"
+"The domain has the module's local APICs; the guest's serial port (a\n"
+"16550A, IRQ 4 through an IOAPIC) reads stdin once its driver listens.\n"
 "An ELF kernel with a PVH entry note (Linux's vmlinux) starts there with\n"
 "struct hvm_start_info (tvx_pvh_boot()); a multiboot (v1) kernel as\n"
 "multiboot says (tvx_multiboot_boot()); for both, the initrd is the one\n"
