@@ -404,10 +404,10 @@ static int host_prepare(void)
 	if (!tvx_host_msr_bitmap || !tvx_host_root_pgd || !tvx_host_idt)
 		goto nomem;
 	host_msr_bitmap(page_address(tvx_host_msr_bitmap));
-	/* pinned and watched MSRs */
-	tvx_host_msr_bitmap_apply(page_address(tvx_host_msr_bitmap));
 	tvx_host_idt_fill(page_address(tvx_host_idt));
 	cfg->msr_bitmap_pa = page_to_phys(tvx_host_msr_bitmap);
+	/* root mode's copy of the policies; pinned and watched MSRs exit */
+	tvx_host_policy_load(cfg);
 	cfg->root_pgd_pa = page_to_phys(tvx_host_root_pgd);
 	cfg->idt_base = (unsigned long)page_address(tvx_host_idt);
 	for_each_possible_cpu(cpu) {
@@ -799,9 +799,9 @@ void tvx_host_status(struct thinvmx_host_status *st)
 				st->cpus_on |= BIT_ULL(cpu);
 		}
 	}
-	if (READ_ONCE(tvx_host_mon.pin_cr))
+	if (READ_ONCE(tvx_host_mon.want.pin_cr))
 		st->flags |= THINVMX_HOST_PIN_CR;
-	if (READ_ONCE(tvx_host_mon.pin_msr))
+	if (READ_ONCE(tvx_host_mon.want.pin_msr))
 		st->flags |= THINVMX_HOST_PIN_MSR;
 	if (READ_ONCE(tvx_host_mon.lsn))
 		st->flags |= THINVMX_HOST_LISTENER;

@@ -180,17 +180,40 @@ static long op_invept(struct tvx_host_root *root, const u64 *arg)
 }
 
 /*
- * TVX_HC_REFRESH: the event and policy settings (host_event.c) into this
- * CPU's VMCS, and the MSR bitmap's write bits as they want them (the
- * bitmap is root mode's; every CPU in host mode runs this, one at a time
- * on the bitmap).
+ * TVX_HC_REFRESH: root mode's event and policy settings (host_event.c)
+ * into this CPU's VMCS.
  */
 static long op_refresh(struct tvx_host_root *root, const u64 *arg)
 {
-	struct tvx_host_cfg *cfg = root->cfg;
+	tvx_host_vmcs_monitor(root);
+	return 0;
+}
 
+/*
+ * TVX_HC_SET_POLICY (pa, size): the guard policies and event settings
+ * root mode enforces, copied from a host buffer into root mode's own
+ * configuration once, then checked there (the host cannot change the
+ * copy between check and use), applied to the MSR bitmap and this CPU's
+ * VMCS; the caller has every other CPU load it (TVX_HC_REFRESH). A host
+ * that writes the host side's record instead changes nothing here.
+ */
+static long op_set_policy(struct tvx_host_root *root, const u64 *arg)
+{
+	struct tvx_host_cfg *cfg = root->cfg;
+	const struct tvx_host_policy *req;
+	struct tvx_host_policy p;
+
+	if (arg[1] != sizeof(p))
+		return -EINVAL;
+	req = root_host_buf(cfg, arg[0], arg[1]);
+	if (!req)
+		return -EFAULT;
+	memcpy(&p, req, sizeof(p));
+	if (!tvx_host_policy_valid(&p))
+		return -EINVAL;
 	root_lock(cfg);
-	tvx_host_msr_bitmap_apply(__va(cfg->msr_bitmap_pa));
+	cfg->pol = p;
+	tvx_host_msr_bitmap_apply(cfg);
 	root_unlock(cfg);
 	tvx_host_vmcs_monitor(root);
 	return 0;
@@ -204,6 +227,7 @@ static const tvx_host_op tvx_host_ops[TVX_HC_MAX] = {
 	[TVX_HC_EPT_SET] = op_ept_set,
 	[TVX_HC_INVEPT] = op_invept,
 	[TVX_HC_REFRESH] = op_refresh,
+	[TVX_HC_SET_POLICY] = op_set_policy,
 };
 
 /**

@@ -22,6 +22,7 @@
 #include <linux/types.h>
 
 #include "../../uapi/thinvmx.h"
+#include "memevent/monitor.h"
 #include "vmx/enable.h"
 
 /*
@@ -63,7 +64,8 @@ struct tvx_host_regs {
 #define TVX_HC_EPT_SET		2	/* (pfn, nr, rights) of host frames */
 #define TVX_HC_INVEPT		3	/* flush this CPU's EPT translations */
 #define TVX_HC_REFRESH		4	/* events and policies into this CPU's VMCS */
-#define TVX_HC_MAX		5
+#define TVX_HC_SET_POLICY	5	/* (pa, size): struct tvx_host_policy */
+#define TVX_HC_MAX		6
 #define TVX_HC_ARGS		3
 
 /* tvx_host_counters.msix[]: host writes to read-only MSI-X frames, by outcome */
@@ -110,9 +112,28 @@ static inline void tvx_host_counters_add(struct tvx_host_counters *t,
 #define TVX_HOST_POOL		32
 
 /*
+ * The guard policies and event settings root mode enforces
+ * (host_event.c). Root mode's copy is in struct tvx_host_cfg and changes
+ * only by TVX_HC_SET_POLICY, which copies the host side's request into
+ * root mode and checks it there; the host side's own copy (struct
+ * tvx_host_mon) is only what it asked for.
+ */
+struct tvx_host_policy {
+	u64 cr0_pin;			/* CR0 bits PIN_CR keeps set */
+	u64 cr4_pin;			/* CR4 bits PIN_CR keeps set */
+	u8 pin_cr;
+	u8 pin_msr;
+	struct monitor_settings s;	/* async only */
+};
+
+/* The syscall-entry MSRs PIN_MSR pins (host_event.c) */
+#define TVX_HOST_PINNED_MSRS	7
+
+/*
  * What every CPU's VMCS and root mode are built from. In stolen pages;
  * written natively before the first CPU is taken in, then only by root
- * mode (the pool, under @lock, a root-mode-only lock).
+ * mode (the pool, the policy and the MSR bitmap under @lock, a
+ * root-mode-only lock).
  */
 struct tvx_host_cfg {
 	u32 pin, proc, proc2, exit, entry;
@@ -129,6 +150,10 @@ struct tvx_host_cfg {
 	u32 lock;			/* root mode only: the pool and EPT edits */
 	u32 pool_n;
 	u64 pool[TVX_HOST_POOL];	/* free, stolen, zeroed table pages */
+	struct tvx_host_policy pol;	/* root mode's: TVX_HC_SET_POLICY */
+	/* the MSRs whose write bit tvx_host_msr_bitmap_apply() set */
+	u32 nr_msr_exiting;
+	u32 msr_exiting[TVX_HOST_PINNED_MSRS + THINVMX_MONITOR_MSRS];
 	u32 nr_roots;			/* nr_cpu_ids */
 	struct tvx_host_root *roots[];	/* every CPU's, for TVX_HC_STATUS */
 };

@@ -18,19 +18,23 @@
  * exits); PIN_MSR drops writes changing the syscall-entry MSRs (in the
  * MSR bitmap while pinned). host_exit.c enforces both.
  *
- * Root-mode state -- struct tvx_host_mon, the MSR bitmap, the VMCS
- * controls -- changes only in the host_state_*() functions below, one per
- * change, each ending with host_refresh_all() where a VMCS must follow:
- * every CPU in host mode asks its root mode, by the module's own VMCALL,
- * to load the settings into its VMCS. Once host-side code can no longer
- * write root-mode memory, each of them becomes one hypercall. The same
- * IPIs are the barrier that detach needs: when they are done, no root mode
- * is still inside an exit handler that read the old listener (handlers
- * run with interrupts off).
+ * What root mode enforces -- struct tvx_host_policy in root mode's
+ * configuration, the MSR bitmap, the VMCS controls -- is root mode's own,
+ * in pages stolen from the host: a host kernel that writes the host
+ * side's record (struct tvx_host_mon) changes nothing root mode reads.
+ * The host_state_*() functions below, one per change, update the record
+ * and end with host_push(): TVX_HC_SET_POLICY copies it into root mode,
+ * which checks it there (pinnable bits only, async settings only,
+ * watchable MSRs only) and applies it to the MSR bitmap and its VMCS,
+ * then every other CPU in host mode loads it into its VMCS
+ * (TVX_HC_REFRESH). The same IPIs are the barrier that detach needs: when
+ * they are done, no root mode is still inside an exit handler that read
+ * the old listener (handlers run with interrupts off).
  */
 #include <linux/anon_inodes.h>
 #include <linux/cpu.h>
 #include <linux/file.h>
+#include <linux/io.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -63,8 +67,29 @@ module_param_named(host_pin_msr, tvx_host_pin_msr_param, bool, 0444);
 MODULE_PARM_DESC(host_pin_msr,
 		 "host mode: drop writes to the syscall-entry MSRs (netlink changes it)");
 
+/*
+ * For the selftests (root only): where the host side records the CR pins
+ * it asked root mode for, CR0's then CR4's (u64 each), as a kernel
+ * address. The host can write there; root mode does not read it
+ * (host_test's pin_host_record).
+ */
+static int host_pins_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%#lx\n", (unsigned long)&tvx_host_mon.want.cr0_pin);
+}
+
+static const struct kernel_param_ops host_pins_ops = {
+	.get = host_pins_get,
+};
+
+module_param_cb(host_test_pins, &host_pins_ops, NULL, 0400);
+MODULE_PARM_DESC(host_test_pins, "for tests: where the host side records its CR pins");
+
+static_assert(offsetof(struct tvx_host_policy, cr4_pin) ==
+	      offsetof(struct tvx_host_policy, cr0_pin) + 8);
+
 /* The MSRs PIN_MSR pins: where SYSCALL and SYSENTER enter the kernel */
-static const u32 host_pinned_msrs[] = {
+static const u32 host_pinned_msrs[TVX_HOST_PINNED_MSRS] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 };
@@ -76,16 +101,17 @@ static const u32 host_pinned_msrs[] = {
 
 /**
  * tvx_host_msr_pinned() - whether PIN_MSR pins @msr now
+ * @p: root mode's policy
  * @msr: the MSR
  *
  * Context: root mode, or anywhere.
  * Return: true when a write changing it is dropped.
  */
-bool tvx_host_msr_pinned(u32 msr)
+bool tvx_host_msr_pinned(const struct tvx_host_policy *p, u32 msr)
 {
 	unsigned int i;
 
-	if (!READ_ONCE(tvx_host_mon.pin_msr))
+	if (!READ_ONCE(p->pin_msr))
 		return false;
 	for (i = 0; i < ARRAY_SIZE(host_pinned_msrs); i++)
 		if (host_pinned_msrs[i] == msr)
@@ -210,8 +236,8 @@ NOKPROBE_SYMBOL(tvx_host_ev_send);
  */
 void tvx_host_vmcs_monitor(struct tvx_host_root *root)
 {
-	const struct tvx_host_mon *mon = &tvx_host_mon;
 	const struct tvx_host_cfg *cfg = root->cfg;
+	const struct tvx_host_policy *mon = &cfg->pol;
 	u32 proc = cfg->proc;
 
 	vmcs_writel(CR0_GUEST_HOST_MASK, cfg->cr0_mask | READ_ONCE(mon->cr0_pin) |
@@ -253,10 +279,6 @@ static void host_refresh_all(void)
 	cpus_read_unlock();
 }
 
-/* The MSRs whose write bit host_msr_bitmap_apply() set, beyond the VMX ones */
-static u32 host_msr_exiting[ARRAY_SIZE(host_pinned_msrs) + THINVMX_MONITOR_MSRS];
-static unsigned int host_nr_msr_exiting;
-
 /* The write-bitmap bit of @msr (SDM 25.6.9), or -1 outside its ranges */
 static long host_msr_write_bit(u32 msr)
 {
@@ -280,7 +302,8 @@ static bool host_msr_in(const u32 *set, unsigned int n, u32 msr)
 /**
  * tvx_host_msr_bitmap_apply() - the MSR bitmap's write bits as the pinned
  *				 and watched MSRs want them
- * @bm: the MSR bitmap (root mode's)
+ * @cfg: root mode's configuration: its policy, bitmap and record of the
+ *	 bits set
  *
  * New bits first, then the old ones go: a pinned MSR never passes
  * unseen in between. Atomic bit operations, since the CPUs read the
@@ -288,59 +311,166 @@ static bool host_msr_in(const u32 *set, unsigned int n, u32 msr)
  * VMX MSRs' bits are never cleared.
  *
  * Context: host mode being prepared (natively), or root mode
- * (TVX_HC_REFRESH, under root mode's own lock).
+ * (TVX_HC_SET_POLICY, under root mode's own lock).
  */
-void tvx_host_msr_bitmap_apply(unsigned long *bm)
+void tvx_host_msr_bitmap_apply(struct tvx_host_cfg *cfg)
 {
-	const struct tvx_host_mon *mon = &tvx_host_mon;
-	u32 want[ARRAY_SIZE(host_msr_exiting)];
-	const unsigned int n_max = ARRAY_SIZE(host_msr_exiting);
+	const struct tvx_host_policy *pol = &cfg->pol;
+	const unsigned int n_max = ARRAY_SIZE(cfg->msr_exiting);
+	unsigned long *bm = __va(cfg->msr_bitmap_pa);
+	u32 want[ARRAY_SIZE(cfg->msr_exiting)];
 	unsigned int n = 0, i;
 	long bit;
 
-	if (READ_ONCE(mon->pin_msr))
+	if (pol->pin_msr)
 		for (i = 0; i < ARRAY_SIZE(host_pinned_msrs); i++)
 			want[n++] = host_pinned_msrs[i];
 	for (i = 0; i < THINVMX_MONITOR_MSRS; i++)
-		if (mon->s.msr[i])
-			want[n++] = (u32)mon->s.msr[i];
+		if (pol->s.msr[i])
+			want[n++] = (u32)pol->s.msr[i];
 	for (i = 0; i < n; i++) {
 		bit = host_msr_write_bit(want[i]);
 		if (bit >= 0)
 			set_bit(bit, bm);
 	}
-	/* the host can write these two: never past the array */
-	for (i = 0; i < min_t(unsigned int, host_nr_msr_exiting, n_max); i++) {
-		u32 msr = host_msr_exiting[i];
+	for (i = 0; i < min(cfg->nr_msr_exiting, n_max); i++) {
+		u32 msr = cfg->msr_exiting[i];
 
 		bit = host_msr_write_bit(msr);
 		if (bit >= 0 && !host_msr_in(want, n, msr) && !tvx_host_msr_vmx(msr))
 			clear_bit(bit, bm);
 	}
-	memcpy(host_msr_exiting, want, n * sizeof(want[0]));
-	host_nr_msr_exiting = n;
+	memcpy(cfg->msr_exiting, want, n * sizeof(want[0]));
+	cfg->nr_msr_exiting = n;
+}
+
+NOKPROBE_SYMBOL(tvx_host_msr_bitmap_apply);
+
+/*
+ * Which MSRs the host's listener may watch: not the VMX ones (they #GP),
+ * not those whose guest value lives in VMCS fields the handler would
+ * have to check as the CPU does (EFER, PAT, DEBUGCTL), and not the x2APIC
+ * registers (monitor_set() refuses them for every listener).
+ */
+static bool host_msr_watchable(u32 msr)
+{
+	return !tvx_host_msr_vmx(msr) && msr != MSR_EFER &&
+	       msr != MSR_IA32_CR_PAT && msr != MSR_IA32_DEBUGCTLMSR &&
+	       (msr < MONITOR_X2APIC_FIRST || msr > MONITOR_X2APIC_LAST);
+}
+
+/* A kind's setting byte: off or async, with on-change-only or not */
+static bool host_setting_valid(u8 v)
+{
+	return !(v & ~(MONITOR_MODE_MASK | MONITOR_ON_CHANGE)) &&
+	       (v & MONITOR_MODE_MASK) <= THINVMX_MONITOR_MODE_ASYNC;
+}
+
+/**
+ * tvx_host_policy_valid() - whether root mode takes a policy the host asks for
+ * @p: root mode's copy of the request (the host cannot change it meanwhile)
+ *
+ * What the host side's own checks (host_lsn_set_monitor(), monitor_set())
+ * let through, and nothing else: pins of the pinnable bits only, and
+ * only with PIN_CR on; settings off or async; no memory-access events;
+ * watched MSRs root mode can handle.
+ *
+ * Context: root mode (TVX_HC_SET_POLICY), or natively.
+ * Return: true when @p is one the host side could have built.
+ */
+bool tvx_host_policy_valid(const struct tvx_host_policy *p)
+{
+	unsigned int i;
+
+	if ((p->cr0_pin & ~(u64)HOST_CR0_PINNABLE) ||
+	    (p->cr4_pin & ~(u64)HOST_CR4_PINNABLE) || p->pin_cr > 1 ||
+	    p->pin_msr > 1 || (!p->pin_cr && (p->cr0_pin || p->cr4_pin)))
+		return false;
+	for (i = 0; i < THINVMX_MONITOR_NR_KINDS; i++)
+		if (!host_setting_valid(p->s.kind[i]))
+			return false;
+	if (p->s.kind[THINVMX_MONITOR_MEM_ACCESS])
+		return false;
+	for (i = 0; i < THINVMX_MONITOR_MSRS; i++) {
+		u64 e = p->s.msr[i];
+		u8 v = e >> MONITOR_MSR_SETTING_SHIFT;
+
+		if (e && ((e >> (MONITOR_MSR_SETTING_SHIFT + 8)) ||
+			  !(v & MONITOR_MODE_MASK) || !host_setting_valid(v) ||
+			  !host_msr_watchable((u32)e)))
+			return false;
+	}
+	return true;
+}
+
+NOKPROBE_SYMBOL(tvx_host_policy_valid);
+
+/**
+ * tvx_host_policy_load() - root mode's policy, as host mode is prepared
+ * @cfg: root mode's configuration, before any CPU is taken in
+ *
+ * The host side's record as it is (a change that comes meanwhile is
+ * pushed by hypercall once host mode is on: host_push() waits for
+ * tvx_host_lock, which the caller holds). A record that does not pass
+ * tvx_host_policy_valid() (it cannot: the host side builds it) leaves
+ * the policy off.
+ *
+ * Context: natively, tvx_host_lock held; cfg->msr_bitmap_pa set.
+ */
+void tvx_host_policy_load(struct tvx_host_cfg *cfg)
+{
+	cfg->pol = tvx_host_mon.want;
+	if (!tvx_host_policy_valid(&cfg->pol))
+		memset(&cfg->pol, 0, sizeof(cfg->pol));
+	tvx_host_msr_bitmap_apply(cfg);
+}
+
+/*
+ * The host side's record into root mode (TVX_HC_SET_POLICY, on this CPU),
+ * then into every CPU's VMCS (host_refresh_all(), also the barrier the
+ * listener's detach needs). While host mode is off, host_prepare() takes
+ * the record when it is turned on.
+ */
+static void host_push(void)
+{
+	struct tvx_host_policy *req;
+	long ret = -ENOMEM;
+
+	mutex_lock(&tvx_host_lock);
+	if (tvx_host_wanted) {
+		/* a buffer root mode can find by its physical address */
+		req = kmemdup(&tvx_host_mon.want, sizeof(*req), GFP_KERNEL);
+		if (req)
+			ret = tvx_host_call(TVX_HC_SET_POLICY, virt_to_phys(req),
+					    sizeof(*req), 0);
+		kfree(req);
+		if (ret)
+			pr_warn_ratelimited("host mode: root mode keeps its policy: %ld\n", ret);
+	}
+	host_refresh_all();
+	mutex_unlock(&tvx_host_lock);
 }
 
 /* PIN_CR and PIN_MSR on or off; the bits pinned are those set now. */
 static void host_state_set_pins(bool pin_cr, bool pin_msr)
 {
-	struct tvx_host_mon *mon = &tvx_host_mon;
+	struct tvx_host_policy *want = &tvx_host_mon.want;
 
-	WRITE_ONCE(mon->cr0_pin, pin_cr ? read_cr0() & HOST_CR0_PINNABLE : 0);
-	WRITE_ONCE(mon->cr4_pin, pin_cr ? __read_cr4() & HOST_CR4_PINNABLE : 0);
-	WRITE_ONCE(mon->pin_cr, pin_cr);
-	WRITE_ONCE(mon->pin_msr, pin_msr);
-	host_refresh_all();
+	want->cr0_pin = pin_cr ? read_cr0() & HOST_CR0_PINNABLE : 0;
+	want->cr4_pin = pin_cr ? __read_cr4() & HOST_CR4_PINNABLE : 0;
+	want->pin_cr = pin_cr;
+	want->pin_msr = pin_msr;
+	host_push();
 }
 
 /* One kind's setting (async only, checked by the caller). */
 static int host_state_set_monitor(const struct thinvmx_monitor *m)
 {
-	int ret = monitor_set(&tvx_host_mon.s, m);
+	int ret = monitor_set(&tvx_host_mon.want.s, m);
 
 	if (ret)
 		return ret;
-	host_refresh_all();
+	host_push();
 	return 0;
 }
 
@@ -348,9 +478,9 @@ static int host_state_set_monitor(const struct thinvmx_monitor *m)
 static void host_state_set_listener(struct tvx_host_listener *l)
 {
 	if (!l)
-		monitor_reset(&tvx_host_mon.s);
+		monitor_reset(&tvx_host_mon.want.s);
 	WRITE_ONCE(tvx_host_mon.lsn, l);
-	host_refresh_all();
+	host_push();
 }
 
 /* ------------------------------------------------------------ policies */
@@ -368,8 +498,8 @@ int tvx_host_set_policy(int pin_cr, int pin_msr)
 	struct tvx_host_mon *mon = &tvx_host_mon;
 
 	mutex_lock(&tvx_host_ev_lock);
-	host_state_set_pins(pin_cr < 0 ? mon->pin_cr : pin_cr,
-			    pin_msr < 0 ? mon->pin_msr : pin_msr);
+	host_state_set_pins(pin_cr < 0 ? mon->want.pin_cr : pin_cr,
+			    pin_msr < 0 ? mon->want.pin_msr : pin_msr);
 	mutex_unlock(&tvx_host_ev_lock);
 	return 0;
 }
@@ -381,8 +511,8 @@ int tvx_host_set_policy(int pin_cr, int pin_msr)
  */
 void tvx_host_get_policy(bool *pin_cr, bool *pin_msr)
 {
-	*pin_cr = READ_ONCE(tvx_host_mon.pin_cr);
-	*pin_msr = READ_ONCE(tvx_host_mon.pin_msr);
+	*pin_cr = READ_ONCE(tvx_host_mon.want.pin_cr);
+	*pin_msr = READ_ONCE(tvx_host_mon.want.pin_msr);
 }
 
 /**
@@ -402,17 +532,6 @@ static void host_lsn_wake(struct irq_work *w)
 	struct tvx_host_ring *rc = container_of(w, struct tvx_host_ring, wake);
 
 	wake_up_interruptible_poll(&rc->l->poll_wq, EPOLLIN | EPOLLRDNORM);
-}
-
-/*
- * Which MSRs the host's listener may watch: not the VMX ones (they #GP)
- * and not those whose guest value lives in VMCS fields the handler would
- * have to check as the CPU does (EFER, PAT, DEBUGCTL).
- */
-static bool host_msr_watchable(u32 msr)
-{
-	return !tvx_host_msr_vmx(msr) && msr != MSR_EFER &&
-	       msr != MSR_IA32_CR_PAT && msr != MSR_IA32_DEBUGCTLMSR;
 }
 
 static long host_lsn_set_monitor(struct tvx_host_listener *l,
@@ -447,7 +566,7 @@ static long host_lsn_get_monitor(struct tvx_host_listener *l,
 	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
 	mutex_lock(&tvx_host_ev_lock);
-	ret = l->detached ? -ENODEV : monitor_get(&tvx_host_mon.s, &m);
+	ret = l->detached ? -ENODEV : monitor_get(&tvx_host_mon.want.s, &m);
 	mutex_unlock(&tvx_host_ev_lock);
 	if (ret)
 		return ret;

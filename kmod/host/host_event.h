@@ -14,6 +14,7 @@
 #include "../../uapi/thinvmx.h"
 #include "memevent/monitor.h"
 #include "memevent/ring.h"
+#include "host/host_cpu.h"
 
 struct tvx_host_regs;
 
@@ -39,17 +40,14 @@ struct tvx_host_listener {
 };
 
 /*
- * Root-mode state of events and policies: written only through the
- * host_state_*() functions of host_event.c (one per change, so that each
- * can move behind a hypercall), read by root mode on every exit.
+ * The host side's record of events and policies: what it asked root mode
+ * for (TVX_HC_SET_POLICY copies @want into root mode's own struct
+ * tvx_host_policy, which is what root mode enforces), and the listener.
+ * Written only through the host_state_*() functions of host_event.c.
  */
 struct tvx_host_mon {
-	struct monitor_settings s;	/* async only */
+	struct tvx_host_policy want;
 	struct tvx_host_listener *lsn;	/* NULL: no events */
-	unsigned long cr0_pin;		/* CR0 bits PIN_CR keeps set */
-	unsigned long cr4_pin;		/* CR4 bits PIN_CR keeps set */
-	bool pin_cr;
-	bool pin_msr;
 };
 
 extern struct tvx_host_mon tvx_host_mon;
@@ -59,13 +57,14 @@ long tvx_host_attach(struct thinvmx_attach_monitor __user *uarg);
 int tvx_host_set_policy(int pin_cr, int pin_msr);
 void tvx_host_get_policy(bool *pin_cr, bool *pin_msr);
 void tvx_host_policy_init(void);
-struct tvx_host_root;
-void tvx_host_msr_bitmap_apply(unsigned long *bm);
+void tvx_host_policy_load(struct tvx_host_cfg *cfg);
+void tvx_host_msr_bitmap_apply(struct tvx_host_cfg *cfg);
 void tvx_host_vmcs_monitor(struct tvx_host_root *root);
+bool tvx_host_policy_valid(const struct tvx_host_policy *p);
 
 /* host_event.c, root mode */
 struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason);
 void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags);
-bool tvx_host_msr_pinned(u32 msr);
+bool tvx_host_msr_pinned(const struct tvx_host_policy *p, u32 msr);
 
 #endif /* _THINVMX_HOST_HOST_EVENT_H */

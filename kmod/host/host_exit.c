@@ -438,8 +438,9 @@ static void handle_msr_write(struct tvx_host_regs *r)
 {
 	u32 msr = r->gpr[HREG_RCX];
 	u64 val = (u32)r->gpr[HREG_RAX] | (r->gpr[HREG_RDX] << 32);
-	const struct monitor_settings *s = &tvx_host_mon.s;
-	bool pinned = tvx_host_msr_pinned(msr);
+	const struct tvx_host_policy *pol = &tvx_host_root_here()->cfg->pol;
+	const struct monitor_settings *s = &pol->s;
+	bool pinned = tvx_host_msr_pinned(pol, msr);
 	bool watched = monitor_msr_watched(s, msr);
 	bool known = false;
 	u64 old = 0;
@@ -485,7 +486,8 @@ static void host_cr_event(struct tvx_host_regs *r, unsigned int cr,
 	};
 	struct thinvmx_event *ev;
 
-	if (!denied && monitor_cr_event(&tvx_host_mon.s, cr, old, val) == MONITOR_NONE)
+	if (!denied && monitor_cr_event(&tvx_host_root_here()->cfg->pol.s, cr, old,
+					val) == MONITOR_NONE)
 		return;
 	ev = tvx_host_ev_begin(r, reason[cr]);
 	if (!ev)
@@ -509,8 +511,8 @@ static bool host_cr_put(struct tvx_host_regs *r, unsigned int cr,
 	u32 field = cr ? GUEST_CR4 : GUEST_CR0;
 	u32 shadow = cr ? CR4_READ_SHADOW : CR0_READ_SHADOW;
 	unsigned long fixed = cr ? cfg->cr4_mask : cfg->cr0_mask;
-	unsigned long pin = cr ? READ_ONCE(tvx_host_mon.cr4_pin) :
-				 READ_ONCE(tvx_host_mon.cr0_pin);
+	unsigned long pin = cr ? READ_ONCE(cfg->pol.cr4_pin) :
+				 READ_ONCE(cfg->pol.cr0_pin);
 	unsigned long old = vmcs_readl(field), denied;
 
 	if ((val & fixed) != (vmcs_readl(shadow) & fixed)) {
@@ -600,7 +602,8 @@ static void handle_exception(struct tvx_host_regs *r)
 	struct thinvmx_event *ev;
 
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_TRAP_BP &&
-	    monitor_delivery(&tvx_host_mon.s, THINVMX_MONITOR_INT3) != MONITOR_NONE) {
+	    monitor_delivery(&tvx_host_root_here()->cfg->pol.s,
+			     THINVMX_MONITOR_INT3) != MONITOR_NONE) {
 		ev = tvx_host_ev_begin(r, THINVMX_EVENT_INT3);
 		if (ev) {
 			ev->u.int3.gla = vmcs_readl(GUEST_RIP);
