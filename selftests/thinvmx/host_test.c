@@ -33,7 +33,9 @@
  * - guard policies, from the module parameters at load (host_pin_cr=1
  *   host_pin_msr=1): a raw MOV clearing CR4.SMEP/SMAP/UMIP or CR0.WP and
  *   a WRMSR moving LSTAR (the probe module, which puts the old value back
- *   at once) are refused, counted and reported with who tried;
+ *   at once) are refused, counted and reported with who tried; root
+ *   mode's own copy of the pins holds when the host kernel clears the
+ *   host side's record of them;
  * - rmmod while on (turns it off first), and insmod host=1;
  * - MSI-X: an administrator's read-only range over the Bochs VGA's
  *   framebuffer is checked as an MSI-X table: valid writes from user
@@ -672,10 +674,14 @@ static unsigned long long kallsyms_addr(const char *name)
 	return addr;
 }
 
-static unsigned long long host_test_frame(void)
+/* A number a module parameter shows; 0 when there is none */
+static unsigned long long host_param_u64(const char *name)
 {
-	char buf[64] = "";
-	int fd = open("/sys/module/thinvmx/parameters/host_test_frame", O_RDONLY | O_CLOEXEC);
+	char path[128], buf[64] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/thinvmx/parameters/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return 0;
@@ -683,6 +689,11 @@ static unsigned long long host_test_frame(void)
 		buf[0] = '\0';
 	close(fd);
 	return strtoull(buf, NULL, 0);
+}
+
+static unsigned long long host_test_frame(void)
+{
+	return host_param_u64("host_test_frame");
 }
 
 /*
@@ -1314,6 +1325,57 @@ TEST_F(host, pin_cr_msr)
 	EXPECT_LE(0xffff800000000000ULL, c.last_denied.regs.rip);
 	tvx_monitor_detach(m);
 
+	tvx_close(self->h);
+	self->h = NULL;
+	ASSERT_EQ(0, host_rmmod());
+	ASSERT_EQ(0, host_insmod(""));
+	ASSERT_EQ(0, tvx_open(&self->h));
+}
+
+/*
+ * The CR pins root mode enforces are its own copy, set only by hypercall:
+ * a host kernel that clears the pins in the host side's record of them
+ * (module data, through a fresh writable mapping, as an exploit could;
+ * the write lands) unpins nothing. A raw MOV clearing CR0.WP is still
+ * refused and counted.
+ */
+TEST_F(host, pin_host_record)
+{
+	struct thinvmx_host_status a, b;
+	unsigned long long rec, v, pin0 = 0, pin4 = 0;
+	int ret;
+
+	if (access(TVX_MODULE_PATH, R_OK))
+		SKIP(return, "no %s", TVX_MODULE_PATH);
+	ret = tvx_probe(&v, "cr0");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	tvx_close(self->h);
+	self->h = NULL;
+	ASSERT_EQ(0, host_rmmod());
+	ASSERT_EQ(0, host_insmod("host=1 host_pin_cr=1"));
+	ASSERT_EQ(0, tvx_open(&self->h));
+	rec = host_param_u64("host_test_pins");
+	ASSERT_NE(0, rec) TH_LOG("no host_test_pins parameter");
+	ASSERT_EQ(0, tvx_probe(&pin0, "apeek64 %#llx", rec));
+	ASSERT_EQ(0, tvx_probe(&pin4, "apeek64 %#llx", rec + 8));
+	TH_LOG("the host side's record at %#llx: CR0 pins %#llx, CR4 pins %#llx",
+	       rec, pin0, pin4);
+	ASSERT_TRUE(pin0 & CR0_WP);
+
+	ASSERT_EQ(0, tvx_probe(NULL, "mpoke64 %#llx 0", rec));
+	ASSERT_EQ(0, tvx_probe(NULL, "mpoke64 %#llx 0", rec + 8));
+	ASSERT_EQ(0, tvx_probe(&v, "apeek64 %#llx", rec));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	ASSERT_EQ(0, tvx_probe(&v, "cr0_clear_try %#llx", CR0_WP));
+	EXPECT_TRUE(v & CR0_WP) TH_LOG("CR0 %#llx: the host unpinned WP", v);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.cr_pin_refused + 1, b.cr_pin_refused);
+
+	/* the record as it was */
+	EXPECT_EQ(0, tvx_probe(NULL, "mpoke64 %#llx %#llx", rec, pin0));
+	EXPECT_EQ(0, tvx_probe(NULL, "mpoke64 %#llx %#llx", rec + 8, pin4));
 	tvx_close(self->h);
 	self->h = NULL;
 	ASSERT_EQ(0, host_rmmod());
