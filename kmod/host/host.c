@@ -40,7 +40,12 @@
  * crash root mode, not steer it), and calls a few routines in kernel text
  * (return thunks, memset/memcpy), which the kernel patches at run time
  * and so cannot be made read-only. Device DMA into stolen frames needs
- * the IOMMU.
+ * the IOMMU. The MSI-X set root mode writes devices' entries through
+ * (host_msix.c: tvx_hmsix_current and its mappings) is still the host
+ * side's, not a root-mode copy. Root mode's guard policies, event
+ * settings and the listener's ring area are its own copies, set by
+ * hypercall and checked there (host_event.c); waking the listener queues
+ * an irq_work, which goes through the kernel's per-CPU data.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -423,6 +428,8 @@ static int host_prepare(void)
 		hc->root = tvx_host_root_of(hc->stack);
 		hc->root->cfg = cfg;
 		hc->root->proc = cfg->proc;
+		hc->root->cpu = cpu;
+		hc->root->wake = tvx_host_ev_wake(cpu);
 		hc->faulted = false;
 		cfg->roots[cpu] = hc->root;
 	}

@@ -219,6 +219,21 @@ static long op_set_policy(struct tvx_host_root *root, const u64 *arg)
 	return 0;
 }
 
+/*
+ * TVX_HC_SET_LISTENER (area, slots_log2): the rings root mode writes host
+ * events into, checked in root mode (tvx_host_lsn_set()); area 0: none.
+ */
+static long op_set_listener(struct tvx_host_root *root, const u64 *arg)
+{
+	struct tvx_host_cfg *cfg = root->cfg;
+	long ret;
+
+	root_lock(cfg);
+	ret = tvx_host_lsn_set(cfg, arg[0], arg[1]);
+	root_unlock(cfg);
+	return ret;
+}
+
 typedef long (*tvx_host_op)(struct tvx_host_root *root, const u64 *arg);
 
 /* TVX_HC_LEAVE is host_exit.c's: it needs the guest's registers. */
@@ -228,6 +243,7 @@ static const tvx_host_op tvx_host_ops[TVX_HC_MAX] = {
 	[TVX_HC_INVEPT] = op_invept,
 	[TVX_HC_REFRESH] = op_refresh,
 	[TVX_HC_SET_POLICY] = op_set_policy,
+	[TVX_HC_SET_LISTENER] = op_set_listener,
 };
 
 /**

@@ -16,6 +16,8 @@
 #ifndef _THINVMX_HOST_HOST_CPU_H
 #define _THINVMX_HOST_HOST_CPU_H
 
+#include <linux/atomic.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -23,6 +25,7 @@
 
 #include "../../uapi/thinvmx.h"
 #include "memevent/monitor.h"
+#include "memevent/ring.h"
 #include "vmx/enable.h"
 
 /*
@@ -65,7 +68,8 @@ struct tvx_host_regs {
 #define TVX_HC_INVEPT		3	/* flush this CPU's EPT translations */
 #define TVX_HC_REFRESH		4	/* events and policies into this CPU's VMCS */
 #define TVX_HC_SET_POLICY	5	/* (pa, size): struct tvx_host_policy */
-#define TVX_HC_MAX		6
+#define TVX_HC_SET_LISTENER	6	/* (ring area, slots_log2): 0, none */
+#define TVX_HC_MAX		7
 #define TVX_HC_ARGS		3
 
 /* tvx_host_counters.msix[]: host writes to read-only MSI-X frames, by outcome */
@@ -154,6 +158,15 @@ struct tvx_host_cfg {
 	/* the MSRs whose write bit tvx_host_msr_bitmap_apply() set */
 	u32 nr_msr_exiting;
 	u32 msr_exiting[TVX_HOST_PINNED_MSRS + THINVMX_MONITOR_MSRS];
+	/*
+	 * The host listener's rings (TVX_HC_SET_LISTENER): the area's
+	 * address (checked: vmalloc space, every frame the host's to
+	 * write) with slots_log2 in the low bits, 0 for none; @lsn_gen, a
+	 * sequence count, odd while it changes; the events' sequence.
+	 */
+	u64 lsn;
+	u32 lsn_gen;
+	atomic64_t lsn_seq;
 	u32 nr_roots;			/* nr_cpu_ids */
 	struct tvx_host_root *roots[];	/* every CPU's, for TVX_HC_STATUS */
 };
@@ -169,6 +182,12 @@ struct tvx_host_root {
 	u8 mc_pending;			/* a #MC taken in root mode, the same */
 	u8 window;			/* NMI-window exiting is on */
 	u8 bailing;			/* an exception in root mode is being handled */
+	u8 lsn_ok;			/* @req is attached to the listener of @lsn_gen */
+	u32 cpu;			/* this CPU's number, and its ring's */
+	u32 lsn_gen;			/* cfg->lsn_gen @req was attached for */
+	struct ring req;		/* this CPU's request ring: the producer's view */
+	u64 lost;			/* events the full ring dropped */
+	struct irq_work *wake;		/* wakes the listener (host_event.c) */
 	struct tvx_host_counters c;
 	/* the last exception root mode took (root_faults) */
 	u64 fault_vector, fault_error, fault_rip;

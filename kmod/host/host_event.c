@@ -7,11 +7,14 @@
  * SET_MONITOR/GET_MONITOR -- but async only. Root mode writes a record
  * straight into the ring of the CPU it runs on (one producer per ring:
  * that CPU's root mode, which nothing re-enters); a full ring counts the
- * event in the header's lost. Root mode runs in whatever context the host
- * was in, so it never sleeps, takes no lock and calls no wake_up(): it
- * queues this ring's irq_work, which is NMI-safe (a self-IPI, taken once
- * the CPU is back in the host with interrupts on), and whose handler wakes
- * the daemon's poll.
+ * event in the header's lost. Root mode finds the ring only from its own
+ * copies: the area's address and size (TVX_HC_SET_LISTENER, checked in
+ * root mode) and its producer's view of the ring in its per-CPU state,
+ * never from the listener's host-side structure. Root mode runs in
+ * whatever context the host was in, so it never sleeps, takes no lock and
+ * calls no wake_up(): it queues this CPU's irq_work, which is NMI-safe (a
+ * self-IPI, taken once the CPU is back in the host with interrupts on),
+ * and whose handler wakes the daemon's poll.
  *
  * Guard policies: PIN_CR keeps CR4.SMEP/SMAP/UMIP and CR0.WP set (the
  * bits are in the CR0/CR4 guest/host masks while pinned, so clearing one
@@ -121,6 +124,50 @@ bool tvx_host_msr_pinned(const struct tvx_host_policy *p, u32 msr)
 
 NOKPROBE_SYMBOL(tvx_host_msr_pinned);
 
+/*
+ * This CPU's request ring, attached afresh when the listener changed
+ * (cfg->lsn_gen moved on: TVX_HC_SET_LISTENER). Everything it is found
+ * from is root mode's: the area's address and size as root mode checked
+ * them, this CPU's number, the producer's index; ring_attach() checks
+ * the header the daemon can write, and every slot is masked into the
+ * area. A listener changed meanwhile (the count odd, or moved on between
+ * the reads) gets nothing this time.
+ */
+static struct ring *host_ring_here(struct tvx_host_root *root)
+{
+	struct tvx_host_cfg *cfg = root->cfg;
+	struct ring_layout lay;
+	u32 gen, log2;
+	u8 *area;
+	u64 v;
+
+	/* the count before @lsn: pairs with tvx_host_lsn_set()'s second smp_wmb() */
+	gen = smp_load_acquire(&cfg->lsn_gen);
+	if (gen & 1)
+		return NULL;
+	if (root->lsn_gen != gen) {
+		root->lsn_ok = 0;
+		v = READ_ONCE(cfg->lsn);
+		/* @lsn before the count again: pairs with tvx_host_lsn_set()'s first smp_wmb() */
+		smp_rmb();
+		if (READ_ONCE(cfg->lsn_gen) != gen || !v)
+			return NULL;
+		root->lsn_gen = gen;
+		area = (u8 *)(unsigned long)(v & PAGE_MASK);
+		log2 = v & ~PAGE_MASK;
+		if (ring_layout(cfg->nr_roots, log2, root->cpu, &lay) ||
+		    ring_attach(&root->req, (void *)(area + lay.req_hdr),
+				area + lay.req_slots, log2,
+				THINVMX_RING_RECORD_SIZE, true))
+			return NULL;
+		root->lost = 0;
+		root->lsn_ok = 1;
+	}
+	return root->lsn_ok ? &root->req : NULL;
+}
+
+NOKPROBE_SYMBOL(host_ring_here);
+
 /**
  * tvx_host_ev_begin() - start a host event in this CPU's ring
  * @r: the guest's registers at the exit
@@ -129,7 +176,8 @@ NOKPROBE_SYMBOL(tvx_host_msr_pinned);
  * The record is written in its slot straight away: root mode is the
  * ring's only producer. A full ring counts the event as lost (in the
  * header, where the daemon sees it, and in host status); a broken index
- * stops the listener (poll says EPOLLERR).
+ * stops this CPU's ring until the next listener (poll says EPOLLERR when
+ * it sees the indices broken).
  *
  * Context: root mode, interrupts off.
  * Return: the record (payload zeroed) to fill and hand to
@@ -137,29 +185,27 @@ NOKPROBE_SYMBOL(tvx_host_msr_pinned);
  */
 struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason)
 {
-	struct tvx_host_listener *l = READ_ONCE(tvx_host_mon.lsn);
-	unsigned int cpu = raw_smp_processor_id();
-	struct tvx_host_ring *rc;
+	struct tvx_host_root *root = tvx_host_root_here();
+	struct ring *req = host_ring_here(root);
 	struct thinvmx_event *ev;
 	int ret;
 
-	if (!l || READ_ONCE(l->broken) || cpu >= l->nr_cpus)
+	if (!req)
 		return NULL;
-	rc = &l->rc[cpu];
-	ret = ring_prod_reserve(&rc->req, 1);
+	ret = ring_prod_reserve(req, 1);
 	if (ret == -ENOSPC) {
-		WRITE_ONCE(rc->req.hdr->lost, ++rc->lost);
-		tvx_host_root_here()->c.events_lost++;
+		WRITE_ONCE(req->hdr->lost, ++root->lost);
+		root->c.events_lost++;
 		return NULL;
 	}
 	if (ret < 0) {
-		WRITE_ONCE(l->broken, true);
-		irq_work_queue(&rc->wake);
+		root->lsn_ok = 0;
+		irq_work_queue(root->wake);
 		return NULL;
 	}
-	ev = ring_prod_slot(&rc->req, 0);
-	monitor_event_init(ev, reason, cpu, atomic64_inc_return(&l->seq),
-			   MONITOR_ASYNC);
+	ev = ring_prod_slot(req, 0);
+	monitor_event_init(ev, reason, root->cpu,
+			   atomic64_inc_return(&root->cfg->lsn_seq), MONITOR_ASYNC);
 	ev->regs.rax = r->gpr[0];
 	ev->regs.rcx = r->gpr[1];
 	ev->regs.rdx = r->gpr[2];
@@ -201,16 +247,16 @@ NOKPROBE_SYMBOL(tvx_host_ev_begin);
  */
 void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags)
 {
-	struct tvx_host_listener *l = READ_ONCE(tvx_host_mon.lsn);
-	struct tvx_host_ring *rc = &l->rc[raw_smp_processor_id()];
+	struct tvx_host_root *root = tvx_host_root_here();
+	struct ring *req = &root->req;
 
 	ev->flags = flags;
-	ring_prod_publish(&rc->req, 1);
-	tvx_host_root_here()->c.events++;
+	ring_prod_publish(req, 1);
+	root->c.events++;
 	/* prod published before cons is read: pairs with host_lsn_poll()'s */
 	smp_mb();
-	if (rc->req.own - READ_ONCE(rc->req.hdr->cons) <= 1)
-		irq_work_queue(&rc->wake);
+	if (req->own - READ_ONCE(req->hdr->cons) <= 1)
+		irq_work_queue(root->wake);
 }
 
 NOKPROBE_SYMBOL(tvx_host_ev_send);
@@ -419,11 +465,70 @@ NOKPROBE_SYMBOL(tvx_host_policy_valid);
  */
 void tvx_host_policy_load(struct tvx_host_cfg *cfg)
 {
+	struct tvx_host_listener *l = tvx_host_mon.lsn;
+
 	cfg->pol = tvx_host_mon.want;
 	if (!tvx_host_policy_valid(&cfg->pol))
 		memset(&cfg->pol, 0, sizeof(cfg->pol));
 	tvx_host_msr_bitmap_apply(cfg);
+	if (l)
+		tvx_host_lsn_set(cfg, (unsigned long)l->area, l->slots_log2);
 }
+
+/**
+ * tvx_host_lsn_set() - the rings root mode writes host events into
+ * @cfg: root mode's configuration
+ * @area: the listener's ring area (page-aligned, vmalloc'd), 0 for none
+ * @slots_log2: its rings' size
+ *
+ * Checked here, in root mode: one ring pair per CPU of the size asked
+ * for, inside vmalloc space, and every frame behind it one the host may
+ * write itself (not the hypervisor's: no confused deputy). Root mode
+ * goes on through the kernel's page tables below its own top level
+ * (host.c says what that leaves open). Each CPU attaches its ring
+ * afresh at its next event (host_ring_here()).
+ *
+ * Context: root mode under root mode's lock (TVX_HC_SET_LISTENER), or
+ * natively before any CPU is taken in.
+ * Return: 0, -EINVAL for an area that fails the checks (no listener
+ * then).
+ */
+long tvx_host_lsn_set(struct tvx_host_cfg *cfg, u64 area, u64 slots_log2)
+{
+	u64 size, off, v = 0, leaf;
+	struct page *pg;
+
+	if (area) {
+		if (!ring_slots_log2_valid(slots_log2) || offset_in_page(area))
+			return -EINVAL;
+		size = ring_area_size(cfg->nr_roots, slots_log2);
+		if (!size || area < VMALLOC_START || area + size < area ||
+		    area + size > VMALLOC_END)
+			return -EINVAL;
+		for (off = 0; off < size; off += PAGE_SIZE) {
+			pg = vmalloc_to_page((void *)(unsigned long)(area + off));
+			if (!pg)
+				return -EINVAL;
+			if (!cfg->eptp)
+				continue;
+			leaf = tvx_host_ept_lookup(cfg, page_to_phys(pg));
+			if ((leaf & TVX_EPT_OWNED) || !(leaf & VMX_EPT_WRITABLE_MASK))
+				return -EINVAL;
+		}
+		v = area | slots_log2;
+	}
+	/* a sequence count: readers take @lsn only with the same even count */
+	WRITE_ONCE(cfg->lsn_gen, cfg->lsn_gen + 1);
+	/* the odd count before @lsn: pairs with host_ring_here()'s smp_rmb() */
+	smp_wmb();
+	WRITE_ONCE(cfg->lsn, v);
+	/* @lsn before the even count: pairs with host_ring_here()'s acquire */
+	smp_wmb();
+	WRITE_ONCE(cfg->lsn_gen, cfg->lsn_gen + 1);
+	return 0;
+}
+
+NOKPROBE_SYMBOL(tvx_host_lsn_set);
 
 /*
  * The host side's record into root mode (TVX_HC_SET_POLICY, on this CPU),
@@ -433,6 +538,7 @@ void tvx_host_policy_load(struct tvx_host_cfg *cfg)
  */
 static void host_push(void)
 {
+	struct tvx_host_listener *l = tvx_host_mon.lsn;
 	struct tvx_host_policy *req;
 	long ret = -ENOMEM;
 
@@ -446,6 +552,11 @@ static void host_push(void)
 		kfree(req);
 		if (ret)
 			pr_warn_ratelimited("host mode: root mode keeps its policy: %ld\n", ret);
+		ret = tvx_host_call(TVX_HC_SET_LISTENER, l ? (unsigned long)l->area : 0,
+				    l ? l->slots_log2 : 0, 0);
+		if (ret)
+			pr_warn_ratelimited("host mode: root mode refused the listener's rings: %ld\n",
+					    ret);
 	}
 	host_refresh_all();
 	mutex_unlock(&tvx_host_lock);
@@ -483,6 +594,35 @@ static void host_state_set_listener(struct tvx_host_listener *l)
 	host_push();
 }
 
+/*
+ * Root mode wakes the listener through this CPU's irq_work: module data
+ * whose address root mode took natively, before the CPU was taken in
+ * (tvx_host_ev_wake()), not one it would find through the listener.
+ * Detach waits for every CPU's (host_lsn_release()).
+ */
+static void host_lsn_wake(struct irq_work *w)
+{
+	struct tvx_host_listener *l = READ_ONCE(tvx_host_mon.lsn);
+
+	if (l)
+		wake_up_interruptible_poll(&l->poll_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* initialised at load (tvx_host_policy_init()) */
+static DEFINE_PER_CPU(struct irq_work, host_ev_wake);
+
+/**
+ * tvx_host_ev_wake() - the irq_work root mode on @cpu wakes the listener with
+ * @cpu: the CPU
+ *
+ * Context: natively, host mode being prepared.
+ * Return: it.
+ */
+struct irq_work *tvx_host_ev_wake(unsigned int cpu)
+{
+	return per_cpu_ptr(&host_ev_wake, cpu);
+}
+
 /* ------------------------------------------------------------ policies */
 
 /**
@@ -518,20 +658,40 @@ void tvx_host_get_policy(bool *pin_cr, bool *pin_msr)
 /**
  * tvx_host_policy_init() - the policies the module parameters ask for
  *
+ * And the irq_works root mode wakes the listener with.
  * At load, before host=1 turns host mode on.
  */
 void tvx_host_policy_init(void)
 {
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		init_irq_work(per_cpu_ptr(&host_ev_wake, cpu), host_lsn_wake);
 	tvx_host_set_policy(tvx_host_pin_cr_param, tvx_host_pin_msr_param);
 }
 
 /* ------------------------------------------------------------ the fd */
 
-static void host_lsn_wake(struct irq_work *w)
+/*
+ * A ring index the daemon wrote is out of the ring (root mode stops that
+ * CPU's ring): EPOLLERR from then on.
+ */
+static bool host_lsn_broken(struct tvx_host_listener *l)
 {
-	struct tvx_host_ring *rc = container_of(w, struct tvx_host_ring, wake);
+	u32 i;
 
-	wake_up_interruptible_poll(&rc->l->poll_wq, EPOLLIN | EPOLLRDNORM);
+	if (READ_ONCE(l->broken))
+		return true;
+	for (i = 0; i < l->nr_cpus; i++) {
+		struct thinvmx_ring_header *hdr = l->rc[i].hdr;
+
+		if (ring_count(READ_ONCE(hdr->prod), READ_ONCE(hdr->cons),
+			       l->slots_log2) < 0) {
+			WRITE_ONCE(l->broken, true);
+			return true;
+		}
+	}
+	return false;
 }
 
 static long host_lsn_set_monitor(struct tvx_host_listener *l,
@@ -590,7 +750,7 @@ static long host_lsn_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 			return -EFAULT;
 		if (db.reserved[0] || db.reserved[1] || db.reserved[2])
 			return -EINVAL;
-		return READ_ONCE(l->broken) ? -EPROTO : 0;
+		return host_lsn_broken(l) ? -EPROTO : 0;
 	case THINVMX_INJECT_TRAP:
 	case THINVMX_SET_SYNC_TIMEOUT:
 		return -EOPNOTSUPP;	/* async only; the host is no vCPU */
@@ -605,12 +765,12 @@ static __poll_t host_lsn_poll(struct file *file, poll_table *pt)
 	u32 i;
 
 	poll_wait(file, &l->poll_wq, pt);
-	if (READ_ONCE(l->broken))
+	if (host_lsn_broken(l))
 		return EPOLLERR;
 	/* the daemon's cons store before the prod loads: pairs with tvx_host_ev_send()'s */
 	smp_mb();
 	for (i = 0; i < l->nr_cpus; i++) {
-		struct thinvmx_ring_header *hdr = l->rc[i].req.hdr;
+		struct thinvmx_ring_header *hdr = l->rc[i].hdr;
 
 		/* pairs with the release store in ring_prod_publish() */
 		if (smp_load_acquire(&hdr->prod) != READ_ONCE(hdr->cons))
@@ -649,14 +809,14 @@ static void host_lsn_free(struct tvx_host_listener *l)
 static int host_lsn_release(struct inode *inode, struct file *file)
 {
 	struct tvx_host_listener *l = file->private_data;
-	u32 i;
+	unsigned int cpu;
 
 	mutex_lock(&tvx_host_ev_lock);
 	l->detached = true;
 	host_state_set_listener(NULL);
 	mutex_unlock(&tvx_host_ev_lock);
-	for (i = 0; i < l->nr_cpus; i++)
-		irq_work_sync(&l->rc[i].wake);
+	for_each_possible_cpu(cpu)
+		irq_work_sync(tvx_host_ev_wake(cpu));
 	host_lsn_free(l);
 	return 0;
 }
@@ -688,13 +848,7 @@ static int host_lsn_rings(struct tvx_host_listener *l)
 				 THINVMX_RING_RECORD_SIZE, i, 0);
 		ring_header_init((void *)(base + lay.rsp_hdr), l->slots_log2,
 				 THINVMX_RING_RECORD_SIZE, i, 0);
-		ret = ring_attach(&rc->req, (void *)(base + lay.req_hdr),
-				  base + lay.req_slots, l->slots_log2,
-				  THINVMX_RING_RECORD_SIZE, true);
-		if (ret)
-			return ret;
-		rc->l = l;
-		init_irq_work(&rc->wake, host_lsn_wake);
+		rc->hdr = (void *)(base + lay.req_hdr);
 	}
 	return 0;
 }

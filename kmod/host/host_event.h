@@ -18,16 +18,16 @@
 
 struct tvx_host_regs;
 
-/* One CPU's request ring; its response ring is in the mmap, unused. */
+/*
+ * One CPU's request ring, as the host side sees it (poll); its response
+ * ring is in the mmap, unused. Root mode keeps its own producer's view
+ * (struct tvx_host_root), found from what TVX_HC_SET_LISTENER copied.
+ */
 struct tvx_host_ring {
-	struct ring req;		/* producer: root mode on this CPU only */
-	u64 lost;			/* root mode's count; the header shows it */
-	struct irq_work wake;		/* wakes the daemon from root mode */
-	struct tvx_host_listener *l;
+	struct thinvmx_ring_header *hdr;
 };
 
 struct tvx_host_listener {
-	atomic64_t seq;			/* 1, 2, 3, ... across CPUs */
 	bool broken;			/* a ring index the daemon wrote was bad */
 	bool detached;
 	u32 nr_cpus;
@@ -61,6 +61,8 @@ void tvx_host_policy_load(struct tvx_host_cfg *cfg);
 void tvx_host_msr_bitmap_apply(struct tvx_host_cfg *cfg);
 void tvx_host_vmcs_monitor(struct tvx_host_root *root);
 bool tvx_host_policy_valid(const struct tvx_host_policy *p);
+long tvx_host_lsn_set(struct tvx_host_cfg *cfg, u64 area, u64 slots_log2);
+struct irq_work *tvx_host_ev_wake(unsigned int cpu);
 
 /* host_event.c, root mode */
 struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason);
