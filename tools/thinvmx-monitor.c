@@ -346,7 +346,9 @@ static void print_json(const struct thinvmx_event *ev, const char *ans)
 			tj_hex(j, "old", ev->u.msr.old_value);
 		break;
 	}
-	tj_bool(j, "denied", !!(ev->flags & THINVMX_EVENT_F_DENIED));
+	/* only where it happens (host mode's policies): guest events keep their shape */
+	if (ev->flags & THINVMX_EVENT_F_DENIED)
+		tj_bool(j, "denied", 1);
 	if (ans)
 		tj_str(j, "answer", ans);
 	tj_print(j, stdout);

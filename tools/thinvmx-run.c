@@ -93,6 +93,9 @@ struct opts {
 
 #define COM1_IRQ		4	/* the IOAPIC pin of an ISA COM1 */
 
+/* stdout, a line at a time from whichever thread */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /*
  * The platform devices, shared by every vCPU thread and the stdin reader:
  * the UART on COM1, and (--kernel) the IOAPIC its interrupt goes through
@@ -105,7 +108,32 @@ static struct {
 	bool irq_level;			/* the UART's line, as last told */
 	struct tvx_domain *d;		/* with an in-module APIC, or NULL */
 	bool verbose;
+	char line[256];			/* a kernel's console, one stream */
+	unsigned int len;
 } dev = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * A kernel's serial output is one stream whichever vCPU writes it (its
+ * console lock orders the bytes): a line at a time, unprefixed. Called
+ * with dev.lock held, or at the end with every vCPU stopped.
+ */
+static void dev_serial_flush(void)
+{
+	if (!dev.len)
+		return;
+	pthread_mutex_lock(&out_lock);
+	fwrite(dev.line, 1, dev.len, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+	dev.len = 0;
+}
+
+static void dev_serial_out(char c)
+{
+	dev.line[dev.len++] = c;
+	if (c == '\n' || dev.len == sizeof(dev.line))
+		dev_serial_flush();
+}
 
 /* Deliver what the IOAPIC made due; called with dev.lock held */
 static void dev_deliver(const struct tvx_msi *msi, int n)
@@ -219,7 +247,6 @@ struct vcpu_thread {
 	unsigned int len;
 };
 
-static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Guest serial output by whole lines, each vCPU's prefixed when several. */
 static void serial_flush(struct vcpu_thread *t)
@@ -265,9 +292,11 @@ static int run_io(struct vcpu_thread *t, struct thinvmx_run *run)
 		case COM1 ... COM1 + 7:
 			pthread_mutex_lock(&dev.lock);
 			n = tvx_uart_write(&dev.uart, run->io.port - COM1, v);
+			if (n >= 0 && t->o->kernel)
+				dev_serial_out((char)n);
 			dev_uart_irq();
 			pthread_mutex_unlock(&dev.lock);
-			if (n >= 0)
+			if (n >= 0 && !t->o->kernel)
 				serial_out(t, (char)n);
 			return 0;
 		case ACPI_SLEEP_CTL_PORT:
@@ -730,6 +759,7 @@ join:
 		tvx_vcpu_destroy(t[i].v);
 	free(t);
 out:
+	dev_serial_flush();
 	fflush(stdout);
 	tvx_domain_destroy(d);
 	tvx_close(h);

@@ -55,8 +55,8 @@ boot() {
 			--append "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reliable $mark" \
 			> "$OUT.raw" 2>&1
 	rc=$?
-	# the guest's console ends its lines with CR LF; several vCPUs prefix theirs
-	tr -d '\r' < "$OUT.raw" | sed 's/^\[vCPU [0-9]*\] //' > "$OUT"
+	# the guest's console ends its lines with CR LF
+	tr -d '\r' < "$OUT.raw" > "$OUT"
 	echo "# $1 vCPU(s): thinvmx-run status $rc after $(( $(date +%s) - start )) s"
 }
 

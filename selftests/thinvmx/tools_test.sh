@@ -292,7 +292,7 @@ ok "thinvmx-monitor: INT3 skipped, SMEP clearing denied, WP not watched" $?
 	grep -q "^{\"seq\":[0-9]*,\"vcpu\":0,\"reason\":\"int3\",\"sync\":true,\"rip\":\"0x[0-9a-f]*\",.*\"gla\":\"0x[0-9a-f]*\",\"gfn\":\"0x[0-9a-f]*\",\"answer\":\"skip\"}$" /tmp/mon.json &&
 	grep -q "\"reason\":\"cr0\",\"sync\":false,.*\"new\":\"0x[0-9a-f]*\",\"old\":\"0x[0-9a-f]*\"}$" /tmp/mon.json
 ok "thinvmx-monitor --json: an object per event, exit 0" $?
-tail -n 1 /tmp/mon.json | grep -q "^{\"domain\":$id,\"ended\":\"the domain's vCPUs are gone\",\"events_total\":[1-9][0-9]*,.*\"int3\":{\"sync\":1,\"async\":0}.*\"answers\":{\"continue\":[0-9]*,\"reinject\":0,\"skip\":1,.*\"ring_full_waits\":0}$"
+tail -n 1 /tmp/mon.json | grep -q "^{\"domain\":$id,\"ended\":\"the domain's vCPUs are gone\",\"events_total\":[1-9][0-9]*,.*\"int3\":{\"sync\":1,\"async\":0}.*\"answers\":{\"continue\":[0-9]*,\"reinject\":0,\"skip\":1,.*\"ring_full_waits\":0,\"lost\":0}$"
 ok "thinvmx-monitor --json: the counters last" $?
 
 # --hold keeps the domain after the guest halted; --count ends the
