@@ -359,6 +359,8 @@ int tvx_ucall_describe(const struct tvx_ucall *uc, char *buf, size_t len);
 const char *tvx_ucall_cmd_str(__u64 cmd);
 /* "HLT", "IO", "MMIO", ..., NULL for an unknown reason */
 const char *tvx_exit_reason_str(__u32 reason);
+/* host mode's exit kinds (THINVMX_HOST_EXIT_*): "cpuid", ..., NULL if unnamed */
+const char *tvx_host_exit_str(unsigned int kind);
 
 /* ------------------------------------------------------------------------
  * p2m types, access rights, dirty logging, direct MMIO (p2m.c)

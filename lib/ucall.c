@@ -44,6 +44,29 @@ const char *tvx_exit_reason_str(__u32 reason)
 	return reason < ARRAY_SIZE(tvx_exit_names) ? tvx_exit_names[reason] : NULL;
 }
 
+static const char *const tvx_host_exit_names[THINVMX_HOST_EXIT_MAX] = {
+	[THINVMX_HOST_EXIT_CPUID] = "cpuid",
+	[THINVMX_HOST_EXIT_XSETBV] = "xsetbv",
+	[THINVMX_HOST_EXIT_INVD] = "invd",
+	[THINVMX_HOST_EXIT_GETSEC] = "getsec",
+	[THINVMX_HOST_EXIT_VMX_INSN] = "vmx_insn",
+	[THINVMX_HOST_EXIT_VMCALL] = "vmcall",
+	[THINVMX_HOST_EXIT_MSR_READ] = "msr_read",
+	[THINVMX_HOST_EXIT_MSR_WRITE] = "msr_write",
+	[THINVMX_HOST_EXIT_CR] = "cr",
+	[THINVMX_HOST_EXIT_EPT] = "ept",
+	[THINVMX_HOST_EXIT_OTHER] = "other",
+	[THINVMX_HOST_EXIT_EXCEPTION] = "exception",
+	[THINVMX_HOST_EXIT_NMI] = "nmi",
+	[THINVMX_HOST_EXIT_NMI_WINDOW] = "nmi_window",
+	[THINVMX_HOST_EXIT_HYPERCALL] = "hypercall",
+};
+
+const char *tvx_host_exit_str(unsigned int kind)
+{
+	return kind < ARRAY_SIZE(tvx_host_exit_names) ? tvx_host_exit_names[kind] : NULL;
+}
+
 static const char *const tvx_vector_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", NULL,
 	"#TS", "#NP", "#SS", "#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM",

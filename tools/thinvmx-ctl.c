@@ -277,24 +277,6 @@ static int cmd_caps(const struct opts *o)
 
 /* ------------------------------------------------------------ host */
 
-static const char *const host_exit_names[THINVMX_HOST_EXIT_MAX] = {
-	[THINVMX_HOST_EXIT_CPUID] = "cpuid",
-	[THINVMX_HOST_EXIT_XSETBV] = "xsetbv",
-	[THINVMX_HOST_EXIT_INVD] = "invd",
-	[THINVMX_HOST_EXIT_GETSEC] = "getsec",
-	[THINVMX_HOST_EXIT_VMX_INSN] = "vmx_insn",
-	[THINVMX_HOST_EXIT_VMCALL] = "vmcall",
-	[THINVMX_HOST_EXIT_MSR_READ] = "msr_read",
-	[THINVMX_HOST_EXIT_MSR_WRITE] = "msr_write",
-	[THINVMX_HOST_EXIT_CR] = "cr",
-	[THINVMX_HOST_EXIT_EPT] = "ept",
-	[THINVMX_HOST_EXIT_OTHER] = "other",
-	[THINVMX_HOST_EXIT_EXCEPTION] = "exception",
-	[THINVMX_HOST_EXIT_NMI] = "nmi",
-	[THINVMX_HOST_EXIT_NMI_WINDOW] = "nmi_window",
-	[THINVMX_HOST_EXIT_HYPERCALL] = "hypercall",
-};
-
 static void host_status_print(const struct thinvmx_host_status *st,
 			      const struct opts *o)
 {
@@ -322,8 +304,8 @@ static void host_status_print(const struct thinvmx_host_status *st,
 		tj_u64(j, "nmi_dropped", st->nmi_dropped);
 		exits = tj_obj(j, "exits");
 		for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
-			if (host_exit_names[i])
-				tj_u64(exits, host_exit_names[i], st->exits[i]);
+			if (tvx_host_exit_str(i))
+				tj_u64(exits, tvx_host_exit_str(i), st->exits[i]);
 		msix = tj_obj(j, "msix");
 		tj_u64(msix, "regions", st->msix_regions);
 		tj_u64(msix, "frames", st->msix_frames);
@@ -362,8 +344,8 @@ static void host_status_print(const struct thinvmx_host_status *st,
 	       (unsigned long long)st->root_faults);
 	printf("exits:");
 	for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
-		if (host_exit_names[i])
-			printf(" %s %llu", host_exit_names[i],
+		if (tvx_host_exit_str(i))
+			printf(" %s %llu", tvx_host_exit_str(i),
 			       (unsigned long long)st->exits[i]);
 	printf("\nMSI-X: %u regions in %u read-only frames; table writes %llu done, %llu refused; PBA writes %llu dropped; %llu passed beside tables; %llu undecoded\n",
 	       st->msix_regions, st->msix_frames,

@@ -190,20 +190,6 @@ static unsigned long long exits_sum(const struct thinvmx_host_status *st)
 	return sum;
 }
 
-static const char *const exit_names[THINVMX_HOST_EXIT_MAX] = {
-	[THINVMX_HOST_EXIT_CPUID] = "cpuid",
-	[THINVMX_HOST_EXIT_XSETBV] = "xsetbv",
-	[THINVMX_HOST_EXIT_INVD] = "invd",
-	[THINVMX_HOST_EXIT_GETSEC] = "getsec",
-	[THINVMX_HOST_EXIT_VMX_INSN] = "vmx_insn",
-	[THINVMX_HOST_EXIT_VMCALL] = "vmcall",
-	[THINVMX_HOST_EXIT_MSR_READ] = "msr_read",
-	[THINVMX_HOST_EXIT_MSR_WRITE] = "msr_write",
-	[THINVMX_HOST_EXIT_CR] = "cr",
-	[THINVMX_HOST_EXIT_EPT] = "ept",
-	[THINVMX_HOST_EXIT_OTHER] = "other",
-};
-
 static void print_exits(const char *what, const struct thinvmx_host_status *a,
 			const struct thinvmx_host_status *b)
 {
@@ -212,8 +198,8 @@ static void print_exits(const char *what, const struct thinvmx_host_status *a,
 	printf("# %s: exits by kind:", what);
 	for (i = 0; i < THINVMX_HOST_EXIT_MAX; i++)
 		if (b->exits[i] != a->exits[i])
-			printf(" %s%.0d %llu", exit_names[i] ? exit_names[i] : "kind",
-			       exit_names[i] ? 0 : i,
+			printf(" %s%.0d %llu", tvx_host_exit_str(i) ?: "kind",
+			       tvx_host_exit_str(i) ? 0 : i,
 			       (unsigned long long)(b->exits[i] - a->exits[i]));
 	printf("%s\n", exits_sum(a) == exits_sum(b) ? " none" : "");
 }
