@@ -149,21 +149,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static __u32 domain_tsc_khz(struct tvx_domain *d)
-{
-	struct thinvmx_cpuid_entry e[THINVMX_CPUID_MAX];
-	struct thinvmx_cpuid c = { .entries = (__u64)(uintptr_t)e,
-				   .nr = THINVMX_CPUID_MAX };
-	unsigned int i;
-
-	if (ioctl(tvx_domain_fd(d), THINVMX_GET_CPUID, &c))
-		return 0;
-	for (i = 0; i < c.nr; i++)
-		if (e[i].function == 0x40000010)
-			return e[i].eax;
-	return 0;
-}
-
 TEST(ipis_reach_a_vcpu_running_on_another_cpu)
 {
 	struct thinvmx_e820_entry ram = {
@@ -203,7 +188,7 @@ TEST(ipis_reach_a_vcpu_running_on_another_cpu)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, run, &r[i]));
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	khz = domain_tsc_khz(d);
+	khz = tvx_domain_tsc_khz(d);
 	ASSERT_EQ(TVX_UCALL_SYNC, r[0].ret);
 	EXPECT_EQ(TVX_UCALL_DONE, r[1].ret);
 	EXPECT_EQ(PINGS, r[0].uc.args[0]);

@@ -413,21 +413,6 @@ FIXTURE(lapic) {
 	__u32 tsc_khz;
 };
 
-static __u32 domain_tsc_khz(struct tvx_domain *d)
-{
-	struct thinvmx_cpuid_entry e[THINVMX_CPUID_MAX];
-	struct thinvmx_cpuid c = { .entries = (__u64)(uintptr_t)e,
-				   .nr = THINVMX_CPUID_MAX };
-	unsigned int i;
-
-	if (ioctl(tvx_domain_fd(d), THINVMX_GET_CPUID, &c))
-		return 0;
-	for (i = 0; i < c.nr; i++)
-		if (e[i].function == 0x40000010)
-			return e[i].eax;
-	return 0;
-}
-
 FIXTURE_SETUP(lapic)
 {
 	struct thinvmx_e820_entry ram = {
@@ -449,7 +434,7 @@ FIXTURE_SETUP(lapic)
 				       THINVMX_DOMAIN_LAPIC, &self->d));
 	ASSERT_EQ(0, tvx_vcpu_create(self->d, 0, &self->v[0]));
 	ASSERT_EQ(0, tvx_guest_load_self(self->d));
-	self->tsc_khz = domain_tsc_khz(self->d);
+	self->tsc_khz = tvx_domain_tsc_khz(self->d);
 	ASSERT_NE(0, self->tsc_khz);
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -43,6 +44,25 @@ static inline int tvx_load_module(const char *path)
 	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/*
+ * The TSC frequency a THINVMX_DOMAIN_LAPIC domain tells its guest in
+ * CPUID leaf 0x40000010 (EAX, kHz); 0 if it has none.
+ */
+static inline __u32 tvx_domain_tsc_khz(struct tvx_domain *d)
+{
+	struct thinvmx_cpuid_entry e[THINVMX_CPUID_MAX];
+	struct thinvmx_cpuid c = { .entries = (__u64)(uintptr_t)e,
+				   .nr = THINVMX_CPUID_MAX };
+	unsigned int i;
+
+	if (ioctl(tvx_domain_fd(d), THINVMX_GET_CPUID, &c))
+		return 0;
+	for (i = 0; i < c.nr; i++)
+		if (e[i].function == 0x40000010)
+			return e[i].eax;
+	return 0;
 }
 
 #define TVX_PROBE_PATH	"/tests/tvx_probe.ko"
