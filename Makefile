@@ -338,8 +338,8 @@ NESTED_KDUMP_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M' \
 		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 # Host mode virtualises the nested kernel itself on its two CPUs (on/off
 # under load, CPU hotplug, rmmod while on): a boot of its own.
-NESTED_HOST_TESTS ?= host_test
-NESTED_HOST_ARGS ?= --cpus 2
+NESTED_HOST_TESTS ?= host_test host_unit_test.sh
+NESTED_HOST_ARGS ?= --cpus 2 --files 'tools/systemd/thinvmx-host.service:/lib/systemd/system/ tools/systemd/host.conf:/etc/thinvmx/'
 # The same crash with host mode on instead of guests (not in check.sh:
 # another kdump boot of several minutes)
 NESTED_KDUMP_HOST_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M thinvmx.kdump_host' \

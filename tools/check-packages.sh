@@ -163,6 +163,12 @@ out=$(/usr/sbin/thinvmx-ctl --json status 2>&1)
 ok $? "thinvmx-ctl from the package runs: $out"
 man -w thinvmx-monitor > /dev/null 2>&1
 ok $? "man thinvmx-monitor"
+# systemd's own reading of the installed unit: its syntax, the commands it
+# runs are there and executable, the man pages it names exist
+out=$(systemd-analyze verify /lib/systemd/system/thinvmx-host.service 2>&1)
+rc=$?
+[ $rc = 0 ] && [ -z "$out" ]
+ok $? "systemd-analyze verify thinvmx-host.service${out:+: $out}"
 rm -rf "$tmp"
 
 # The package built and installed the module for every kernel with

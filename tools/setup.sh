@@ -54,7 +54,9 @@ fi
 
 if [ $want_deb = 1 ]; then
 	# dh-dkms: debhelper's dh_dkms (Debian 12 splits it out of dkms)
-	pkgs+=(dpkg-dev debhelper dh-dkms dkms lintian)
+	# systemd, man-db: systemd-analyze verify of the unit and the man
+	# pages it names
+	pkgs+=(dpkg-dev debhelper dh-dkms dkms lintian systemd man-db)
 fi
 
 missing=()

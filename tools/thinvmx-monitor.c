@@ -82,7 +82,8 @@ static const char usage_text[] =
 "  -b, --busy-poll      spin on the rings instead of sleeping in poll()\n"
 "  -n, --count N        end after N events\n"
 "  -T, --timeout S      end after S seconds\n"
-"  -q, --quiet          no line per event, only the counters\n"
+"  -q, --quiet          no line per event, only the counters (refusals of\n"
+"                       host mode's policies are printed all the same)\n"
 "  -j, --json           JSON lines: one object per event, one for the\n"
 "                       counters\n"
 "  -h, --help           print this help and exit\n"
@@ -139,6 +140,7 @@ struct counters {
 	__u64 events[THINVMX_EVENT_NR_REASONS][2];	/* [reason][sync] */
 	__u64 answers[NR_ANSWERS];
 	__u64 continues;
+	__u64 denied;			/* refused by host mode's policies */
 	__u64 total;
 };
 
@@ -359,6 +361,7 @@ static int on_event(struct tvx_monitor *m, const struct thinvmx_event *ev,
 		    struct thinvmx_response *rsp, void *arg)
 {
 	int sync = !!(ev->flags & THINVMX_EVENT_F_SYNC);
+	int denied = !!(ev->flags & THINVMX_EVENT_F_DENIED);
 	char ans[64];
 	unsigned int i;
 	__u64 n;
@@ -374,7 +377,10 @@ static int on_event(struct tvx_monitor *m, const struct thinvmx_event *ev,
 			__atomic_add_fetch(&cnt.answers[i], 1, __ATOMIC_RELAXED);
 	if (sync)
 		answer_str(rsp->flags, ans, sizeof(ans));
-	if (!opt->quiet) {
+	if (denied)
+		__atomic_add_fetch(&cnt.denied, 1, __ATOMIC_RELAXED);
+	/* a refusal is rare and is what a guard policy is for: never quiet */
+	if (!opt->quiet || denied) {
 		if (opt->json)
 			print_json(ev, sync ? ans : NULL);
 		else
@@ -441,6 +447,8 @@ static void print_counters(const char *why)
 		tj_u64(c, "continue", cnt.continues);
 		for (i = 0; i < NR_ANSWERS; i++)
 			tj_u64(c, answer_names[i], cnt.answers[i]);
+		if (opt->host)
+			tj_u64(j, "denied", cnt.denied);
 		tj_u64(j, "ring_full_waits", waits);
 		tj_u64(j, "lost", lost);
 		tj_print(j, stdout);
@@ -462,6 +470,9 @@ static void print_counters(const char *why)
 			(uint64_t)cnt.answers[i]);
 	fprintf(stderr, "\n  ring full waits: %" PRIu64 "\n", (uint64_t)waits);
 	fprintf(stderr, "  lost (full rings, host mode): %" PRIu64 "\n", (uint64_t)lost);
+	if (opt->host)
+		fprintf(stderr, "  refused by the guard policies: %" PRIu64 "\n",
+			(uint64_t)cnt.denied);
 }
 
 static int parse_u64(const char *s, __u64 *v)
