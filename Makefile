@@ -346,7 +346,7 @@ NESTED_KDUMP_HOST_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M
 		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 # The main Bochs boot: linux_boot_test boots this very kernel as a guest,
 # twice, longer than the default per-test limit
-NESTED_BOCHS_ARGS ?= --test-timeout 1200 --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
+NESTED_BOCHS_ARGS ?= --test-timeout 1200 --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz $(NESTED_DIR)/kroot/lib/modules/$(KV)/kernel/drivers/misc/pvpanic:/lib/pvpanic'
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*_test.sh))
 NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) $(NESTED_KDUMP_TESTS) $(NESTED_HOST_TESTS) lockdown_test \
 			$(filter-out $(NESTED_BOTH_TESTS),$(NESTED_RAM1G_TESTS)),$(SELFTESTS)) \

@@ -708,6 +708,18 @@ static void acpi_gas_io(__u8 *g, __u16 port)
  *			})
  *		}
  *	}
+ *	Scope (\_SB) {
+ *		Device (PEVT) {
+ *			Name (_HID, "QEMU0001")
+ *			Name (_CRS, ResourceTemplate () {
+ *				IO (Decode16, 0x505, 0x505, 0x01, 0x01)
+ *			})
+ *		}
+ *	}
+ *
+ * PEVT is QEMU's pvpanic device (Linux's pvpanic-mmio driver, which
+ * takes I/O ports too): the guest kernel writes "panicked" to port 0x505
+ * when it panics, so a VMM tells a panic from a reboot.
  */
 static const __u8 acpi_dsdt_aml[] = {
 	0x08, '_', 'S', '5', '_',		/* NameOp "_S5_" */
@@ -722,6 +734,14 @@ static const __u8 acpi_dsdt_aml[] = {
 	0x11, 0x10, 0x0a, 0x0d,			/*   Buffer (13) { */
 	0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08,	/* IO 0x3f8, 8 */
 	0x22, 0x10, 0x00,			/*     IRQNoFlags {4} */
+	0x79, 0x00,				/*     End tag } ) */
+	0x10, 0x2e, '_', 'S', 'B', '_',		/* ScopeOp, length 46, \_SB */
+	0x5b, 0x82, 0x27, 'P', 'E', 'V', 'T',	/* DeviceOp, length 39, PEVT */
+	0x08, '_', 'H', 'I', 'D', 0x0d,		/* Name (_HID, String */
+	'Q', 'E', 'M', 'U', '0', '0', '0', '1', 0x00,	/*   "QEMU0001") */
+	0x08, '_', 'C', 'R', 'S',		/* Name (_CRS, */
+	0x11, 0x0d, 0x0a, 0x0a,			/*   Buffer (10) { */
+	0x47, 0x01, 0x05, 0x05, 0x05, 0x05, 0x01, 0x01,	/* IO 0x505, 1 */
 	0x79, 0x00,				/*     End tag } ) */
 };
 

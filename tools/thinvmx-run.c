@@ -67,7 +67,10 @@ static const char usage_text[] =
 "Exit status: 0 when every vCPU halted, or a Linux guest powered off; 1\n"
 "when a vCPU stopped otherwise (shutdown, internal error, an access the\n"
 "run loop cannot serve) or the guest could not be started; 2 on a usage\n"
-"error; 3 when a Linux guest rebooted; (V << 1) | 1 with --debug-exit.\n";
+"error; 3 when a Linux guest rebooted; 4 when it panicked (it said so\n"
+"through the pvpanic device, port 0x505, if its kernel has the pvpanic-mmio\n"
+"driver; else a panic with panic=-1 on its command line is a reboot);\n"
+"(V << 1) | 1 with --debug-exit.\n";
 
 struct opts {
 	__u64 mib;
@@ -84,11 +87,16 @@ struct opts {
 };
 
 #define EXIT_REBOOT		3
+#define EXIT_PANIC		4
 #define ACPI_SLEEP_CTL_PORT	0x600	/* lib/boot.c's FADT */
 #define ACPI_SLP_EN		0x20
 #define ACPI_SLP_TYP_S5		5
 #define RESET_PORT		0xcf9
 #define DEBUG_EXIT_PORT		0xf4
+/* QEMU's pvpanic (lib/boot.c's DSDT, _HID QEMU0001): events it reports */
+#define PVPANIC_PORT		0x505
+#define PVPANIC_PANICKED	0x01
+#define PVPANIC_CRASH_LOADED	0x02
 #define ACPI_SLEEP_CTL_PORT_S5	((ACPI_SLP_TYP_S5 << 2) | ACPI_SLP_EN)
 
 #define COM1_IRQ		4	/* the IOAPIC pin of an ISA COM1 */
@@ -234,6 +242,7 @@ static void *stdin_main(void *arg)
 /* Set once by the vCPU that ends the guest; the others stop on seeing it */
 static volatile int guest_ended;
 static int guest_status;
+static const char *guest_why;
 
 struct vcpu_thread {
 	pthread_t thread;
@@ -274,6 +283,7 @@ static void guest_end(struct vcpu_thread *t, int status, const char *why)
 	pthread_mutex_lock(&out_lock);
 	if (!guest_ended) {
 		guest_status = status;
+		guest_why = why;
 		guest_ended = 1;
 	}
 	pthread_mutex_unlock(&out_lock);
@@ -314,7 +324,23 @@ static int run_io(struct vcpu_thread *t, struct thinvmx_run *run)
 				break;
 			guest_end(t, (int)((v & 0x7f) << 1) | 1, "debug exit");
 			return 1;
+		case PVPANIC_PORT:
+			if (!t->o->kernel)
+				break;
+			if (v & PVPANIC_PANICKED) {
+				guest_end(t, EXIT_PANIC, "panicked");
+				return 1;
+			}
+			/* a kdump kernel takes over: the guest goes on */
+			if (v & PVPANIC_CRASH_LOADED)
+				fprintf(stderr, "thinvmx-run: vCPU %u: the guest crashed; its crash kernel runs\n",
+					t->id);
+			return 0;
 		}
+	} else if (run->io.port == PVPANIC_PORT && t->o->kernel) {
+		/* the events the device reports: Linux's driver asks first */
+		run->io.data = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+		return 0;
 	} else if (run->io.port >= COM1 && run->io.port <= COM1 + 7) {
 		pthread_mutex_lock(&dev.lock);
 		run->io.data = tvx_uart_read(&dev.uart, run->io.port - COM1);
@@ -763,6 +789,10 @@ out:
 	fflush(stdout);
 	tvx_domain_destroy(d);
 	tvx_close(h);
+	/* a reboot or a panic is not a failure of ours: say which it was */
+	if (guest_ended && guest_status && !o.debug_exit)
+		fprintf(stderr, "thinvmx-run: the guest %s (status %d)\n", guest_why,
+			guest_status);
 	return guest_ended ? guest_status : status;
 usage:
 	fputs(usage_text, stderr);

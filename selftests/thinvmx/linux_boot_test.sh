@@ -16,6 +16,7 @@
 cd "$(dirname "$0")" || exit 1
 . ./tvx_tap.sh
 KERNEL=/boot/vmlinuz
+PVPANIC=/lib/pvpanic
 OUT=/tmp/linux_boot.out
 ROOT=/tmp/linux_boot.root
 INITRD=/tmp/linux_boot.initrd
@@ -25,12 +26,14 @@ INITRD=/tmp/linux_boot.initrd
 [ -x /bin/busybox ] || { echo "1..0 # SKIP no /bin/busybox"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..17"
+echo "1..22"
 
 # the guest's initramfs: busybox and an /init
 rm -rf "$ROOT"
-mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc" "$ROOT/sys"
+mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc" "$ROOT/sys" "$ROOT/lib/pvpanic"
 cp /bin/busybox "$ROOT/bin/busybox"
+# Debian's pvpanic drivers are modules: the rig puts them at $PVPANIC
+cp "$PVPANIC"/pvpanic.ko "$PVPANIC"/pvpanic-mmio.ko "$ROOT/lib/pvpanic/" 2>/dev/null
 cat > "$ROOT/init" <<'EOI'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -40,6 +43,9 @@ exec </dev/console >/dev/console 2>&1
 echo "guest init: hello from $(uname -r)"
 echo "guest init: cpus online $(grep -c ^processor /proc/cpuinfo)"
 echo "guest init: serial interrupts $(grep -c ttyS /proc/interrupts)"
+if insmod /lib/pvpanic/pvpanic.ko && insmod /lib/pvpanic/pvpanic-mmio.ko; then
+	echo "guest init: pvpanic on $(ls /sys/bus/platform/drivers/pvpanic-mmio | grep QEMU0001)"
+fi
 head -3 /proc/interrupts | sed 's/^/guest init: | /'
 echo "guest init: shell"
 exec sh
@@ -47,13 +53,15 @@ EOI
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | cpio -o -H newc -R 0:0 2>/dev/null) | gzip > "$INITRD"
 
-# boot $1 vCPUs; the shell's commands come on stdin
+CMDLINE="console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reliable"
+
+# boot $1 vCPUs; the shell's last command $2 (poweroff -f by default),
+# more of the command line in $3; the shell's commands come on stdin
 boot() {
 	start=$(date +%s)
-	printf 'echo "shell says $((6 * 7)) on $(nproc) CPUs"\npoweroff -f\n' |
+	printf 'echo "shell says $((6 * 7)) on $(nproc) CPUs"\n%s\n' "${2:-poweroff -f}" |
 		timeout 600 ./thinvmx-run -m 192 -c "$1" --kernel "$KERNEL" --initrd "$INITRD" \
-			--append "console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reliable $mark" \
-			> "$OUT.raw" 2>&1
+			--append "$CMDLINE $mark${3:+ $3}" > "$OUT.raw" 2>&1
 	rc=$?
 	# the guest's console ends its lines with CR LF
 	tr -d '\r' < "$OUT.raw" > "$OUT"
@@ -89,9 +97,10 @@ grep -q "unchecked MSR access error\|WARNING:\|BUG:\|Call Trace" "$OUT"
 [ $? = 1 ]
 ok "1 vCPU: no MSR #GP, warning or oops in the guest" $? "$OUT"
 
-boot 2
-[ $rc = 0 ] && grep -q "reboot: Power down" "$OUT"
-ok "2 vCPUs: the guest powers off, thinvmx-run exits 0 (status $rc)" $? "$OUT"
+boot 2 "reboot -f"
+[ $rc = 3 ] && grep -q "reboot: Restarting system" "$OUT" &&
+	grep -q "thinvmx-run: .*rebooted" "$OUT"
+ok "2 vCPUs: the guest's reboot ends thinvmx-run with status 3 (status $rc)" $? "$OUT"
 grep -q "smpboot: Total of 2 processors activated" "$OUT"
 ok "2 vCPUs: the second CPU comes up (INIT, SIPI)" $? "$OUT"
 grep -q "^guest init: cpus online 2$" "$OUT"
@@ -101,6 +110,50 @@ ok "2 vCPUs: the shell answers" $? "$OUT"
 grep -q "unchecked MSR access error\|WARNING:\|BUG:\|Call Trace" "$OUT"
 [ $? = 1 ]
 ok "2 vCPUs: no MSR #GP, warning or oops in the guest" $? "$OUT"
+
+# A guest that panics: with the pvpanic driver loaded (its /init does),
+# it says so on port 0x505 before panic=-1 reboots it.
+if [ -f "$ROOT/lib/pvpanic/pvpanic-mmio.ko" ]; then
+	boot 1 "echo c > /proc/sysrq-trigger"
+	grep -q "^guest init: pvpanic on QEMU0001:00$" "$OUT"
+	ok "pvpanic: the driver binds to the DSDT's QEMU0001 (port 0x505)" $? "$OUT"
+	[ $rc = 4 ] && grep -q "Kernel panic - not syncing: sysrq triggered crash" "$OUT" &&
+		grep -q "thinvmx-run: .*panicked" "$OUT"
+	ok "a guest's panic ends thinvmx-run with status 4 (status $rc)" $? "$OUT"
+else
+	skip "pvpanic: the driver binds to the DSDT's QEMU0001 (port 0x505)" "no $PVPANIC"
+	skip "a guest's panic ends thinvmx-run with status 4" "no $PVPANIC"
+fi
+
+# Killing thinvmx-run while its guest boots (both vCPUs running) leaves
+# the host clean: no domain left, the module's reference count back, and
+# the next guest boots (the panic boot below).
+domains_before=$(./thinvmx-ctl domains 2>/dev/null | grep -c .)
+./thinvmx-run -m 192 -c 2 --kernel "$KERNEL" --initrd "$INITRD" \
+	--append "$CMDLINE $mark" > "$OUT.raw" 2>&1 &
+pid=$!
+t=0
+while ! grep -q "smpboot: Total of 2 processors" "$OUT.raw" && [ $t -lt 300 ]; do
+	sleep 1
+	t=$((t + 1))
+done
+kill -9 $pid
+wait $pid
+rc=$?
+sleep 1
+tr -d '\r' < "$OUT.raw" > "$OUT"
+[ $rc = 137 ] && grep -q "smpboot: Total of 2 processors" "$OUT"
+ok "thinvmx-run killed (SIGKILL) with both vCPUs booting Linux (status $rc after ${t} s)" $? "$OUT"
+[ "$(./thinvmx-ctl domains 2>/dev/null | grep -c .)" = "$domains_before" ] &&
+	[ "$(cat /sys/module/thinvmx/refcnt)" = 0 ]
+ok "no domain left, the module's reference count is 0" $?
+
+# A command line that panics (no init: the kernel looks for a root file
+# system there is none of) before the driver could be loaded: panic=-1
+# reboots the guest, and status 3 says so; the panic is on the console.
+boot 1 "poweroff -f" "rdinit=/nonexistent root=/dev/nonexistent"
+[ $rc = 3 ] && grep -q "Kernel panic - not syncing: VFS: Unable to mount root fs" "$OUT"
+ok "a command line that panics: the panic on the console, then status 3 (status $rc)" $? "$OUT"
 
 ./thinvmx-run -m 128 --kernel ./thinvmx-run > /tmp/linux_boot.bad 2>&1
 [ $? = 1 ] && grep -q "cannot boot ./thinvmx-run: not a bzImage" /tmp/linux_boot.bad

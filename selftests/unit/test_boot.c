@@ -379,8 +379,16 @@ static void test_acpi(void **state)
 	/* COM1 in \_SB: PNP0501 (EISA-compressed), ports 0x3f8-0x3ff, IRQ 4 */
 	assert_memory_equal("\x10\x32_SB_\x5b\x82\x2b" "COM1", buf + dsdt + 49, 13);
 	assert_memory_equal("\x0c\x41\xd0\x05\x01", buf + dsdt + 36 + 13 + 18, 5);
+	/* the scope's length (0x32 + its opcode) ends it after the end tag */
 	assert_memory_equal("\x47\x01\xf8\x03\xf8\x03\x01\x08\x22\x10\x00\x79\x00",
-			    buf + dsdt + get32(buf + dsdt, 4) - 13, 13);
+			    buf + dsdt + 49 + 1 + 0x32 - 13, 13);
+	/* pvpanic in a second \_SB scope, up to the table's end: port 0x505 */
+	assert_memory_equal("\x10\x2e_SB_\x5b\x82\x27" "PEVT", buf + dsdt + 100, 13);
+	assert_int_equal(100 + 1 + 0x2e, get32(buf + dsdt, 4));
+	assert_int_equal(100 + 6 + 2 + 0x27, get32(buf + dsdt, 4));
+	assert_memory_equal("_HID\x0dQEMU0001", buf + dsdt + 114, 14);
+	assert_memory_equal("\x47\x01\x05\x05\x05\x05\x01\x01\x79\x00",
+			    buf + dsdt + get32(buf + dsdt, 4) - 10, 10);
 
 	assert_memory_equal("APIC", buf + madt, 4);
 	end = madt + get32(buf + madt, 4);
