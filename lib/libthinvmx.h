@@ -97,6 +97,81 @@ int tvx_read_guest(const struct tvx_domain *d, __u64 gpa, void *buf, size_t len)
 int tvx_write_guest(struct tvx_domain *d, __u64 gpa, const void *buf, size_t len);
 int tvx_zero_guest(struct tvx_domain *d, __u64 gpa, size_t len);
 
+/* ------------------------------------------------------------------------
+ * Guest virtual addresses (gva.c) and kernel symbols (sysmap.c)
+ *
+ * For a daemon that watches a guest kernel: what a linear address maps to
+ * under the guest's own page tables, walked as the guest's MMU walks them
+ * (kmod/vmx/gwalk.c, the module's walk compiled into the library), and
+ * where a symbol is by a System.map (or /proc/kallsyms) of that kernel.
+ */
+
+/**
+ * struct tvx_paging - the guest state its page tables are read with
+ * @cr0:	guest CR0 (PG, WP)
+ * @cr3:	guest CR3: the root table; PCID bits and bit 63 are ignored
+ * @cr4:	guest CR4 (PAE, PSE, LA57: 5-level paging)
+ * @efer:	guest IA32_EFER (LMA: long mode; NXE: XD is not reserved)
+ * @maxphyaddr:	the guest's physical address width, 32-52 (0: 52, which
+ *		reserves no address bit: the walk then refuses nothing the
+ *		guest's MMU would accept)
+ *
+ * A monitor has CR0, CR3 and CR4 in every event (struct thinvmx_event);
+ * a 64-bit kernel runs with EFER.LMA and NXE set.
+ */
+struct tvx_paging {
+	__u64 cr0;
+	__u64 cr3;
+	__u64 cr4;
+	__u64 efer;
+	__u8 maxphyaddr;
+};
+
+#define TVX_EFER_LMA	(1ULL << 10)
+#define TVX_EFER_NXE	(1ULL << 11)
+
+/**
+ * tvx_gla_to_gpa() - translate a guest linear address by the guest's tables
+ * @d:		the domain (created or opened: its RAM is mapped either way)
+ * @pg:		the paging state to walk with
+ * @gla:	the linear address (a supervisor read of it)
+ * @gpa:	out: the guest-physical address
+ * @page_size:	out, may be NULL: the size of the page mapping it (4 KiB,
+ *		2 MiB, 4 MiB or 1 GiB)
+ *
+ * Return: 0; -EFAULT when the guest's tables do not map @gla (the guest
+ * would take a page fault); -EINVAL for a non-canonical @gla or an
+ * inconsistent @pg; -ERANGE when a table lies outside guest RAM.
+ */
+int tvx_gla_to_gpa(const struct tvx_domain *d, const struct tvx_paging *pg,
+		   __u64 gla, __u64 *gpa, __u64 *page_size);
+
+/**
+ * tvx_sysmap_parse_line() - one line of a System.map or /proc/kallsyms
+ * @line:	"ADDR TYPE NAME", hex address, a one-letter type; a trailing
+ *		newline is allowed. Module symbols ("NAME [module]") are not
+ *		the kernel's own and are refused.
+ * @addr:	out: the address
+ * @type:	out, may be NULL: the type letter
+ * @name:	out: the name, NUL-terminated
+ * @size:	@name's size
+ *
+ * Return: 0, or -EINVAL for a line of another shape (or a name that does
+ * not fit).
+ */
+int tvx_sysmap_parse_line(const char *line, __u64 *addr, char *type,
+			  char *name, size_t size);
+
+/**
+ * tvx_sysmap_lookup() - the address of a symbol in a System.map file
+ * @path:	the file ("ADDR TYPE NAME" lines; other lines are skipped)
+ * @name:	the symbol
+ * @addr:	out: its address (the first line that names it)
+ *
+ * Return: 0; -ENOENT when no line names @name; the errno of fopen.
+ */
+int tvx_sysmap_lookup(const char *path, const char *name, __u64 *addr);
+
 /*
  * Load the PT_LOAD segments of an ELF64 x86-64 executable (ET_EXEC, no
  * PT_INTERP) at gpa = p_paddr, the physical load address, as boot loaders
