@@ -287,7 +287,16 @@ $(O)/selftests/mb_guest.bin: selftests/thinvmx/mb_guest.s selftests/thinvmx/mb_g
 	objcopy -O binary $@.elf $@
 	chmod +x $@
 
-selftests: $(addprefix $(O)/selftests/,$(SELFTESTS)) $(MB_GUESTS)
+# The init of linux_intro_test.sh's Linux guest: raw system calls, no C
+# library (its openat calls are exactly the ones it makes).
+INTRO_INIT	:= $(O)/selftests/intro_init
+
+$(INTRO_INIT): selftests/thinvmx/guest/intro_init.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -ffreestanding -static -nostdlib -fno-pic -no-pie \
+		-fno-stack-protector -fcf-protection=none -mgeneral-regs-only -o $@ $<
+
+selftests: $(addprefix $(O)/selftests/,$(SELFTESTS)) $(MB_GUESTS) $(INTRO_INIT)
 
 BENCHES		:= $(patsubst selftests/bench/%.c,%,$(wildcard selftests/bench/*.c))
 
@@ -345,7 +354,8 @@ NESTED_HOST_ARGS ?= --cpus 2 --files 'tools/systemd/thinvmx-host.service:/lib/sy
 NESTED_KDUMP_HOST_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M thinvmx.kdump_host' \
 		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 # The main Bochs boot: linux_boot_test boots this very kernel as a guest,
-# twice, longer than the default per-test limit
+# twice, and linux_intro_test once more to watch it with thinvmx-monitor
+# (every *_test.sh runs here), longer than the default per-test limit
 NESTED_BOCHS_ARGS ?= --test-timeout 1200 --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz $(NESTED_DIR)/kroot/lib/modules/$(KV)/kernel/drivers/misc/pvpanic:/lib/pvpanic'
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*_test.sh))
 NESTED_TESTS	?= $(filter-out $(NESTED_SMP_TESTS) $(NESTED_1G_TESTS) $(NESTED_KDUMP_TESTS) $(NESTED_HOST_TESTS) lockdown_test \
@@ -362,7 +372,7 @@ nested-prep: setup-nested selftests benches tools
 	$(MAKE) -s -C /usr/src/linux-headers-$(KV) M=$(abspath $(O)/probe) O= W=1 modules
 	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
 	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
-		$(addprefix $(O)/bench/,$(BENCHES)) $(O)/tools/demo-guest.elf $(MB_GUESTS) \
+		$(addprefix $(O)/bench/,$(BENCHES)) $(O)/tools/demo-guest.elf $(MB_GUESTS) $(INTRO_INIT) \
 		$(wildcard selftests/thinvmx/*.sh) tools/demo.sh $(O)/probe/tvx_probe.ko \
 		$(NESTED_DIR)/tests/
 

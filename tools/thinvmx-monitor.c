@@ -4,13 +4,18 @@
  * to Xen). Opens a domain another process created (THINVMX_OPEN_DOMAIN),
  * attaches its listener, switches on the event kinds the command line
  * names, prints every event, answers sync ones by the command line's
- * policies, and prints its counters when it ends.
+ * policies, and prints its counters when it ends. For a Linux guest it
+ * also places breakpoints at kernel symbols, write-protects the kernel's
+ * text and counts CR3 loads per second (the guest introspection of
+ * issue 16): symbols come from a System.map, their guest-physical
+ * addresses from a walk of the guest's page tables (tvx_gla_to_gpa()).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,10 @@
 
 #define EXIT_USAGE	2
 #define MAX_DENY	8
+#define MAX_BREAK	16
+#define MAX_TEXT_RUNS	64
+#define INT3_BYTE	0xcc
+#define PEEK_BYTES	16
 #define CR4_SMEP	(1ULL << 20)
 #define CR0_WP		(1ULL << 16)
 /* how long one serve call waits: the stop flag is seen this often */
@@ -69,6 +78,41 @@ static const char usage_text[] =
 "  A sync mem-access event is always answered with a single step: the\n"
 "  access happens once, the right stays (else the guest would loop).\n"
 "\n"
+"Guest kernel introspection (64-bit Linux; KASLR off: boot it with nokaslr):\n"
+"  --system-map FILE    the kernel's System.map: \"ADDR TYPE NAME\" lines.\n"
+"                       Debian's package has a stub only (the real one is in\n"
+"                       the -dbg package); with nokaslr the guest's own\n"
+"                       /proc/kallsyms has the same format and addresses,\n"
+"                       so the lines of the symbols needed, copied out of\n"
+"                       the guest, make a System.map\n"
+"  --break SYM[,SYM...] a breakpoint at each symbol (repeatable, 16 at\n"
+"                       most): 0xcc written at the symbol's guest-physical\n"
+"                       address, the original byte kept; on a hit the byte\n"
+"                       goes back, the instruction is single-stepped and the\n"
+"                       0xcc is put back. Each hit prints\n"
+"                       \"break SYM hit N vcpu V rip RIP\". INT3s that are\n"
+"                       not ours are answered as --int3-answer says\n"
+"                       (default: re-injected into the guest). Implies\n"
+"                       --int3 sync. With more than one vCPU, another vCPU\n"
+"                       can pass a breakpoint unseen while it is lifted\n"
+"  --protect-text       the kernel's text, _stext to _etext, made r-x with\n"
+"                       mem_access; each write to it prints \"text-write\n"
+"                       vcpu V rip RIP gla GLA gpa GPA\" and happens once\n"
+"                       (the right stays). Implies --mem-access async\n"
+"                       unless --mem-access says sync\n"
+"  --peek SYM           print the first 16 bytes at SYM once, as\n"
+"                       \"peek SYM gla GLA gpa GPA bytes XX ...\"; repeatable\n"
+"  Symbols are translated with the CR3 of the first event whose page tables\n"
+"  map them all: until then CR3 loads are watched (async) even without\n"
+"  --cr3; a guest that makes no event (idle, no syscalls) is not touched.\n"
+"  Then \"break SYM gla GLA gpa GPA orig 0xXX planted\" per breakpoint, and\n"
+"  \"thinvmx-monitor: symbols ready\" on stderr. On the end (count, timeout,\n"
+"  signal) every original byte is written back and the text made rwx again\n"
+"  before the listener detaches. With --cr3, a line \"cr3 switches/s N\" each\n"
+"  second: CR3 loads (with page-table isolation a kernel loads CR3 on every\n"
+"  system call and return, not only on process switches). These lines are\n"
+"  printed with --quiet too; with --json they are objects.\n"
+"\n"
 "Setup:\n"
 "  --access GFN:NR:RIGHT  set the access right of NR guest frames from GFN\n"
 "                       (n, r, w, rw, x, rx, wx, rwx, rx2rw, n2rwx) after\n"
@@ -80,7 +124,9 @@ static const char usage_text[] =
 "Serving and ending:\n"
 "  -t, --threads        one serving thread per vCPU (default: one for all)\n"
 "  -b, --busy-poll      spin on the rings instead of sleeping in poll()\n"
-"  -n, --count N        end after N events\n"
+"  -n, --count N        end after N events (of the kinds asked for: those\n"
+"                       watched for --break and --protect-text only do not\n"
+"                       count)\n"
 "  -T, --timeout S      end after S seconds\n"
 "  -q, --quiet          no line per event, only the counters (refusals of\n"
 "                       host mode's policies are printed all the same)\n"
@@ -134,6 +180,12 @@ struct opts {
 	unsigned int timeout;
 	int quiet;
 	int json;
+	const char *system_map;
+	const char *brk[MAX_BREAK];
+	unsigned int nr_break;
+	const char *peek[MAX_BREAK];
+	unsigned int nr_peek;
+	int protect_text;
 };
 
 struct counters {
@@ -155,6 +207,8 @@ static struct tvx_monitor *mon;
 static struct counters cnt;
 static volatile sig_atomic_t stop;
 static const char *stop_why = "interrupted";
+/* the rings drained after --count: answered, not printed */
+static bool quiet_drain;
 
 static void on_signal(int sig)
 {
@@ -234,6 +288,471 @@ static __u32 answer(const struct thinvmx_event *ev)
 		return step;
 	default:
 		return 0;
+	}
+}
+
+/*
+ * Guest kernel introspection: breakpoints, the text's write protection,
+ * peeks. Everything below is under intro.lock: with --threads each vCPU's
+ * events come on their own thread, and a breakpoint's byte is shared.
+ */
+struct breakpoint {
+	const char *name;
+	__u64 gla;
+	__u64 gpa;
+	__u8 orig;		/* the byte the 0xcc replaced */
+	bool armed;		/* the 0xcc is in guest memory */
+	unsigned int lifted;	/* vCPUs stepping its original instruction */
+	__u64 hits;
+};
+
+struct peek {
+	const char *name;
+	__u64 gla;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct tvx_domain *d;
+	bool wanted;		/* --break, --peek or --protect-text */
+	bool ready;		/* translated and planted */
+	bool leaving;		/* the end: breakpoints are gone */
+	__u32 internal[THINVMX_MONITOR_NR_KINDS];	/* modes set for us alone */
+	struct breakpoint bp[MAX_BREAK];
+	unsigned int nr_bp;
+	struct peek peek[MAX_BREAK];
+	__u64 stext, etext;
+	struct { __u64 gfn, nr; } text[MAX_TEXT_RUNS];
+	unsigned int nr_text;
+	__u64 text_frames, text_gpa;
+	unsigned int stepping[THINVMX_MAX_VCPUS];	/* breakpoint index + 1 */
+	__u64 text_writes;
+	__u64 cr3_loads;	/* atomic: read by the rate line */
+} intro = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Resolve every symbol the command line names; 0 or -1 (said why). */
+static int intro_symbols(struct opts *o)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < o->nr_break && !ret; i++) {
+		intro.bp[i].name = o->brk[i];
+		ret = tvx_sysmap_lookup(o->system_map, o->brk[i], &intro.bp[i].gla);
+		if (ret)
+			fprintf(stderr, "thinvmx-monitor: --break %s: %s\n", o->brk[i],
+				ret == -ENOENT ? "not in the System.map (Debian's is a stub: see --help)" :
+				strerror(-ret));
+	}
+	intro.nr_bp = o->nr_break;
+	for (i = 0; i < o->nr_peek && !ret; i++) {
+		intro.peek[i].name = o->peek[i];
+		ret = tvx_sysmap_lookup(o->system_map, o->peek[i], &intro.peek[i].gla);
+		if (ret)
+			fprintf(stderr, "thinvmx-monitor: --peek %s: %s\n", o->peek[i],
+				ret == -ENOENT ? "not in the System.map" : strerror(-ret));
+	}
+	if (o->protect_text && !ret) {
+		ret = tvx_sysmap_lookup(o->system_map, "_stext", &intro.stext);
+		if (!ret)
+			ret = tvx_sysmap_lookup(o->system_map, "_etext", &intro.etext);
+		if (!ret && intro.etext <= intro.stext)
+			ret = -EINVAL;
+		if (ret)
+			fprintf(stderr, "thinvmx-monitor: --protect-text: _stext and _etext: %s\n",
+				ret == -ENOENT ? "not in the System.map" : strerror(-ret));
+	}
+	intro.wanted = o->nr_break || o->nr_peek || o->protect_text;
+	return ret ? -1 : 0;
+}
+
+/* A 64-bit guest runs with EFER.LMA and NXE; the event has no EFER. */
+static void intro_paging(const struct thinvmx_event *ev, __u64 cr3,
+			 struct tvx_paging *pg)
+{
+	*pg = (struct tvx_paging) {
+		.cr0 = ev->cr0, .cr3 = cr3, .cr4 = ev->cr4,
+		.efer = TVX_EFER_LMA | TVX_EFER_NXE,
+	};
+}
+
+/* Whether @pg maps every address the command line needs. */
+static bool intro_maps_all(const struct tvx_paging *pg)
+{
+	unsigned int i;
+	__u64 gpa;
+
+	for (i = 0; i < intro.nr_bp; i++)
+		if (tvx_gla_to_gpa(intro.d, pg, intro.bp[i].gla, &gpa, NULL))
+			return false;
+	for (i = 0; i < opt->nr_peek; i++)
+		if (tvx_gla_to_gpa(intro.d, pg, intro.peek[i].gla, &gpa, NULL))
+			return false;
+	if (opt->protect_text &&
+	    (tvx_gla_to_gpa(intro.d, pg, intro.stext, &gpa, NULL) ||
+	     tvx_gla_to_gpa(intro.d, pg, intro.etext - 1, &gpa, NULL)))
+		return false;
+	return true;
+}
+
+static void intro_print_peek(const struct peek *p, __u64 gpa, const __u8 *b)
+{
+	struct json_object *j, *a;
+	unsigned int i;
+
+	flockfile(stdout);
+	if (opt->json) {
+		j = json_object_new_object();
+		tj_str(j, "peek", p->name);
+		tj_hex(j, "gla", p->gla);
+		tj_hex(j, "gpa", gpa);
+		a = tj_arr(j, "bytes");
+		for (i = 0; i < PEEK_BYTES; i++)
+			json_object_array_add(a, json_object_new_int(b[i]));
+		tj_print(j, stdout);
+	} else {
+		printf("peek %s gla %#" PRIx64 " gpa %#" PRIx64 " bytes", p->name,
+		       (uint64_t)p->gla, (uint64_t)gpa);
+		for (i = 0; i < PEEK_BYTES; i++)
+			printf(" %02x", b[i]);
+		putchar('\n');
+	}
+	funlockfile(stdout);
+}
+
+static void intro_print_bp(const struct breakpoint *b, const char *what,
+			   const struct thinvmx_event *ev)
+{
+	struct json_object *j;
+
+	flockfile(stdout);
+	if (opt->json) {
+		j = json_object_new_object();
+		tj_str(j, "break", b->name);
+		if (ev) {
+			tj_u64(j, "hit", b->hits);
+			tj_u64(j, "vcpu", ev->vcpu);
+			tj_hex(j, "rip", ev->regs.rip);
+		} else {
+			tj_str(j, "state", what);
+			tj_hex(j, "gla", b->gla);
+			tj_hex(j, "gpa", b->gpa);
+			tj_hex(j, "orig", b->orig);
+		}
+		tj_print(j, stdout);
+	} else if (ev) {
+		printf("break %s hit %" PRIu64 " vcpu %u rip %#" PRIx64 "\n", b->name,
+		       (uint64_t)b->hits, ev->vcpu, (uint64_t)ev->regs.rip);
+	} else {
+		printf("break %s gla %#" PRIx64 " gpa %#" PRIx64 " orig %#04x %s\n",
+		       b->name, (uint64_t)b->gla, (uint64_t)b->gpa, b->orig, what);
+	}
+	funlockfile(stdout);
+}
+
+/*
+ * _stext.._etext to guest frames, page by page (a kernel's text is
+ * physically contiguous, but nothing here relies on it), merged into runs
+ * and made r-x.
+ */
+static int intro_protect_text(const struct tvx_paging *pg)
+{
+	__u64 va, gpa, gfn;
+	unsigned int i;
+	int ret;
+
+	for (va = intro.stext & ~0xfffULL; va < intro.etext; va += 4096) {
+		ret = tvx_gla_to_gpa(intro.d, pg, va, &gpa, NULL);
+		if (ret)
+			return ret;
+		gfn = gpa >> 12;
+		if (!intro.text_frames)
+			intro.text_gpa = gpa;
+		intro.text_frames++;
+		i = intro.nr_text;
+		if (i && intro.text[i - 1].gfn + intro.text[i - 1].nr == gfn) {
+			intro.text[i - 1].nr++;
+			continue;
+		}
+		if (i == MAX_TEXT_RUNS)
+			return -E2BIG;
+		intro.text[i].gfn = gfn;
+		intro.text[i].nr = 1;
+		intro.nr_text++;
+	}
+	for (i = 0; i < intro.nr_text; i++) {
+		ret = tvx_set_mem_access(intro.d, intro.text[i].gfn, intro.text[i].nr,
+					 THINVMX_ACCESS_RX);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Translate and plant with @pg, which maps everything. */
+static int intro_plant(const struct tvx_paging *pg)
+{
+	static const __u8 int3 = INT3_BYTE;
+	__u8 bytes[PEEK_BYTES];
+	unsigned int i;
+	__u64 gpa;
+	int ret;
+
+	for (i = 0; i < opt->nr_peek; i++) {
+		ret = tvx_gla_to_gpa(intro.d, pg, intro.peek[i].gla, &gpa, NULL);
+		if (!ret)
+			ret = tvx_read_guest(intro.d, gpa, bytes, sizeof(bytes));
+		if (ret)
+			return ret;
+		intro_print_peek(&intro.peek[i], gpa, bytes);
+	}
+	for (i = 0; i < intro.nr_bp; i++) {
+		struct breakpoint *b = &intro.bp[i];
+
+		ret = tvx_gla_to_gpa(intro.d, pg, b->gla, &b->gpa, NULL);
+		if (!ret)
+			ret = tvx_read_guest(intro.d, b->gpa, &b->orig, 1);
+		if (!ret)
+			ret = tvx_write_guest(intro.d, b->gpa, &int3, 1);
+		if (ret)
+			return ret;
+		b->armed = true;
+		intro_print_bp(b, "planted", NULL);
+	}
+	if (opt->protect_text) {
+		ret = intro_protect_text(pg);
+		if (ret)
+			return ret;
+	}
+	fprintf(stderr, "thinvmx-monitor: symbols ready (cr3 %#" PRIx64 "): %u breakpoints",
+		(uint64_t)pg->cr3, intro.nr_bp);
+	if (opt->protect_text)
+		fprintf(stderr, ", text %#" PRIx64 "-%#" PRIx64 " write-protected (%" PRIu64
+			" frames from gpa %#" PRIx64 ", %u runs)", (uint64_t)intro.stext,
+			(uint64_t)intro.etext, (uint64_t)intro.text_frames,
+			(uint64_t)intro.text_gpa, intro.nr_text);
+	fputc('\n', stderr);
+	return 0;
+}
+
+/*
+ * The first event whose page tables map every symbol: its CR3, or for a
+ * CR3 load the new or old value (with page-table isolation a user CR3
+ * maps little of the kernel; the entry code loads the kernel's). Then the
+ * CR3 events we turned on for this alone go off again.
+ */
+static void intro_try(const struct thinvmx_event *ev)
+{
+	__u64 cand[3] = { ev->cr3 };
+	struct tvx_paging pg;
+	unsigned int i, n = 1;
+	int ret;
+
+	if (!(ev->cr0 & (1ULL << 31)) || !(ev->cr4 & (1ULL << 5)))
+		return;		/* no 64-bit paging yet */
+	if (ev->reason == THINVMX_EVENT_CR3) {
+		cand[n++] = ev->u.cr.new_value;
+		cand[n++] = ev->u.cr.old_value;
+	}
+	for (i = 0; i < n; i++) {
+		intro_paging(ev, cand[i], &pg);
+		if (intro_maps_all(&pg))
+			break;
+	}
+	if (i == n)
+		return;
+	intro.ready = true;
+	ret = intro_plant(&pg);
+	if (ret) {
+		fprintf(stderr, "thinvmx-monitor: planting: %s\n", strerror(-ret));
+		stop_why = "planting failed";
+		stop = 1;
+	}
+	if (intro.internal[THINVMX_MONITOR_CR3])
+		tvx_monitor_set(mon, THINVMX_MONITOR_CR3,
+				THINVMX_MONITOR_MODE_DISABLED, 0);
+}
+
+static struct breakpoint *intro_find(__u64 gla)
+{
+	unsigned int i;
+
+	for (i = 0; i < intro.nr_bp; i++)
+		if (intro.bp[i].gla == gla)
+			return &intro.bp[i];
+	return NULL;
+}
+
+/*
+ * The classic dance. An INT3 at one of ours: count the hit, put the
+ * original byte back and answer SINGLESTEP, so that the original
+ * instruction runs once; its singlestep event puts the 0xcc back. A hit
+ * on a breakpoint another vCPU has lifted (or that is gone at the end)
+ * finds the original byte already there: continue runs it. Returns
+ * whether the event was ours.
+ */
+static bool intro_int3(const struct thinvmx_event *ev, struct thinvmx_response *rsp)
+{
+	struct breakpoint *b = intro_find(ev->u.int3.gla);
+	int ret;
+
+	if (!b)
+		return false;
+	b->hits++;
+	intro_print_bp(b, NULL, ev);
+	rsp->flags = 0;
+	if (!b->armed || intro.leaving || ev->vcpu >= THINVMX_MAX_VCPUS)
+		return true;
+	ret = tvx_write_guest(intro.d, b->gpa, &b->orig, 1);
+	if (ret) {
+		fprintf(stderr, "thinvmx-monitor: break %s: %s\n", b->name, strerror(-ret));
+		return true;
+	}
+	b->armed = false;
+	b->lifted++;
+	intro.stepping[ev->vcpu] = b - intro.bp + 1;
+	rsp->flags = THINVMX_RESPONSE_SINGLESTEP;
+	return true;
+}
+
+static bool intro_step(const struct thinvmx_event *ev)
+{
+	static const __u8 int3 = INT3_BYTE;
+	struct breakpoint *b;
+	unsigned int idx;
+
+	if (ev->vcpu >= THINVMX_MAX_VCPUS || !intro.stepping[ev->vcpu])
+		return false;
+	idx = intro.stepping[ev->vcpu] - 1;
+	intro.stepping[ev->vcpu] = 0;
+	b = &intro.bp[idx];
+	if (--b->lifted == 0 && !b->armed && !intro.leaving &&
+	    !tvx_write_guest(intro.d, b->gpa, &int3, 1))
+		b->armed = true;
+	return true;
+}
+
+static void intro_text_write(const struct thinvmx_event *ev)
+{
+	__u64 gpa = (ev->u.mem_access.gfn << 12) | ev->u.mem_access.offset;
+	struct json_object *j;
+	unsigned int i;
+
+	if (!(ev->u.mem_access.access & THINVMX_EVENT_ACCESS_W))
+		return;
+	for (i = 0; i < intro.nr_text; i++)
+		if (ev->u.mem_access.gfn - intro.text[i].gfn < intro.text[i].nr)
+			break;
+	if (i == intro.nr_text)
+		return;
+	intro.text_writes++;
+	flockfile(stdout);
+	if (opt->json) {
+		j = json_object_new_object();
+		tj_str(j, "text_write", "kernel text");
+		tj_u64(j, "vcpu", ev->vcpu);
+		tj_hex(j, "rip", ev->regs.rip);
+		if (ev->flags & THINVMX_EVENT_F_GLA_VALID)
+			tj_hex(j, "gla", ev->u.mem_access.gla);
+		tj_hex(j, "gpa", gpa);
+		tj_hex(j, "text_offset", gpa - intro.text_gpa);
+		tj_print(j, stdout);
+	} else {
+		printf("text-write vcpu %u rip %#" PRIx64, ev->vcpu, (uint64_t)ev->regs.rip);
+		if (ev->flags & THINVMX_EVENT_F_GLA_VALID)
+			printf(" gla %#" PRIx64, (uint64_t)ev->u.mem_access.gla);
+		printf(" gpa %#" PRIx64 " text+%#" PRIx64 "\n", (uint64_t)gpa,
+		       (uint64_t)(gpa - intro.text_gpa));
+	}
+	funlockfile(stdout);
+}
+
+/*
+ * Introspection's part of an event; returns whether the event itself is
+ * one the command line asked to see (events of kinds we watch only for
+ * ourselves are not printed or counted).
+ */
+static bool intro_event(const struct thinvmx_event *ev, struct thinvmx_response *rsp)
+{
+	bool shown = true;
+
+	if (ev->reason == THINVMX_EVENT_CR3)
+		__atomic_add_fetch(&intro.cr3_loads, 1, __ATOMIC_RELAXED);
+	if (!intro.wanted)
+		return true;
+	pthread_mutex_lock(&intro.lock);
+	if (!intro.ready && !intro.leaving)
+		intro_try(ev);
+	switch (ev->reason) {
+	case THINVMX_EVENT_INT3:
+		if (intro_int3(ev, rsp))
+			shown = false;
+		break;
+	case THINVMX_EVENT_SINGLESTEP:
+		if (intro_step(ev))
+			shown = false;
+		break;
+	case THINVMX_EVENT_MEM_ACCESS:
+		intro_text_write(ev);
+		break;
+	}
+	if (ev->reason < THINVMX_MONITOR_NR_KINDS && ev->reason != THINVMX_EVENT_SINGLESTEP &&
+	    intro.internal[ev->reason])
+		shown = false;
+	pthread_mutex_unlock(&intro.lock);
+	return shown;
+}
+
+/*
+ * The end: the original bytes back and the text writable again, before
+ * the listener goes (a vCPU still paused on one of our INT3s would get
+ * the INT3 re-injected when it does: the caller drains the rings first).
+ */
+static void intro_leave(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (!intro.wanted)
+		return;
+	pthread_mutex_lock(&intro.lock);
+	intro.leaving = true;
+	for (i = 0; i < intro.nr_bp; i++) {
+		struct breakpoint *b = &intro.bp[i];
+
+		/* one that is lifted has its byte back already */
+		if (!intro.ready)
+			break;
+		ret = b->armed ? tvx_write_guest(intro.d, b->gpa, &b->orig, 1) : 0;
+		if (ret) {
+			fprintf(stderr, "thinvmx-monitor: break %s: restoring: %s\n",
+				b->name, strerror(-ret));
+			continue;
+		}
+		b->armed = false;
+		intro_print_bp(b, "removed", NULL);
+	}
+	for (i = 0; i < intro.nr_text; i++)
+		tvx_set_mem_access(intro.d, intro.text[i].gfn, intro.text[i].nr,
+				   THINVMX_ACCESS_RWX);
+	pthread_mutex_unlock(&intro.lock);
+	if (!intro.ready)
+		fprintf(stderr, "thinvmx-monitor: no event's page tables mapped the symbols: nothing was planted\n");
+}
+
+static void print_cr3_rate(__u64 n, __u64 ms)
+{
+	struct json_object *j;
+	__u64 rate = ms ? n * 1000 / ms : 0;
+
+	if (opt->json) {
+		j = json_object_new_object();
+		tj_u64(j, "cr3_per_s", rate);
+		flockfile(stdout);
+		tj_print(j, stdout);
+		funlockfile(stdout);
+	} else {
+		printf("cr3 switches/s %" PRIu64 "\n", (uint64_t)rate);
 	}
 }
 
@@ -364,10 +883,14 @@ static int on_event(struct tvx_monitor *m, const struct thinvmx_event *ev,
 	int denied = !!(ev->flags & THINVMX_EVENT_F_DENIED);
 	char ans[64];
 	unsigned int i;
+	bool shown;
 	__u64 n;
 
 	if (sync)
 		rsp->flags = answer(ev);
+	shown = intro_event(ev, rsp);
+	if (!sync)
+		rsp->flags = 0;
 	if (ev->reason < THINVMX_EVENT_NR_REASONS)
 		__atomic_add_fetch(&cnt.events[ev->reason][sync], 1, __ATOMIC_RELAXED);
 	if (sync && !rsp->flags)
@@ -379,8 +902,10 @@ static int on_event(struct tvx_monitor *m, const struct thinvmx_event *ev,
 		answer_str(rsp->flags, ans, sizeof(ans));
 	if (denied)
 		__atomic_add_fetch(&cnt.denied, 1, __ATOMIC_RELAXED);
+	if (!shown && !denied)
+		return 0;
 	/* a refusal is rare and is what a guard policy is for: never quiet */
-	if (!opt->quiet || denied) {
+	if ((!opt->quiet && !quiet_drain) || denied) {
 		if (opt->json)
 			print_json(ev, sync ? ans : NULL);
 		else
@@ -451,6 +976,13 @@ static void print_counters(const char *why)
 			tj_u64(j, "denied", cnt.denied);
 		tj_u64(j, "ring_full_waits", waits);
 		tj_u64(j, "lost", lost);
+		if (intro.nr_bp) {
+			c = tj_obj(j, "breaks");
+			for (i = 0; i < intro.nr_bp; i++)
+				tj_u64(c, intro.bp[i].name, intro.bp[i].hits);
+		}
+		if (opt->protect_text)
+			tj_u64(j, "text_writes", intro.text_writes);
 		tj_print(j, stdout);
 		fflush(stdout);
 		return;
@@ -473,6 +1005,11 @@ static void print_counters(const char *why)
 	if (opt->host)
 		fprintf(stderr, "  refused by the guard policies: %" PRIu64 "\n",
 			(uint64_t)cnt.denied);
+	for (i = 0; i < intro.nr_bp; i++)
+		fprintf(stderr, "  break %s: %" PRIu64 " hits\n", intro.bp[i].name,
+			(uint64_t)intro.bp[i].hits);
+	if (opt->protect_text)
+		fprintf(stderr, "  text writes: %" PRIu64 "\n", (uint64_t)intro.text_writes);
 }
 
 static int parse_u64(const char *s, __u64 *v)
@@ -543,6 +1080,23 @@ static int parse_deny(struct opts *o, const char *s)
 	return -1;
 }
 
+/* "SYM[,SYM...]", each once */
+static int parse_break(struct opts *o, char *s)
+{
+	char *tok, *save = NULL;
+	unsigned int i;
+
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < o->nr_break; i++)
+			if (!strcmp(o->brk[i], tok))
+				return -1;
+		if (o->nr_break == MAX_BREAK)
+			return -1;
+		o->brk[o->nr_break++] = tok;
+	}
+	return o->nr_break ? 0 : -1;
+}
+
 /* "GFN:NR:RIGHT" */
 static int parse_access(struct opts *o, const char *s)
 {
@@ -599,6 +1153,7 @@ enum {
 	OPT_HOST, OPT_MSR,
 	OPT_ON_CHANGE, OPT_DENY, OPT_DENY_SMEP, OPT_DENY_WP, OPT_INT3_ANSWER,
 	OPT_SINGLESTEP, OPT_ACCESS, OPT_VCPUS, OPT_SLOTS,
+	OPT_SYSTEM_MAP, OPT_BREAK, OPT_PROTECT_TEXT, OPT_PEEK,
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -621,6 +1176,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "access", required_argument, NULL, OPT_ACCESS },
 		{ "vcpus", required_argument, NULL, OPT_VCPUS },
 		{ "slots", required_argument, NULL, OPT_SLOTS },
+		{ "system-map", required_argument, NULL, OPT_SYSTEM_MAP },
+		{ "break", required_argument, NULL, OPT_BREAK },
+		{ "protect-text", no_argument, NULL, OPT_PROTECT_TEXT },
+		{ "peek", required_argument, NULL, OPT_PEEK },
 		{ "threads", no_argument, NULL, 't' },
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'n' },
@@ -687,6 +1246,21 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			o->slots_log2 = v;
 			break;
+		case OPT_SYSTEM_MAP:
+			o->system_map = optarg;
+			break;
+		case OPT_BREAK:
+			if (parse_break(o, optarg))
+				return -1;
+			break;
+		case OPT_PROTECT_TEXT:
+			o->protect_text = 1;
+			break;
+		case OPT_PEEK:
+			if (o->nr_peek == MAX_BREAK || !*optarg)
+				return -1;
+			o->peek[o->nr_peek++] = optarg;
+			break;
 		case 't':
 			o->threads = 1;
 			break;
@@ -715,11 +1289,51 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
+	/* symbols need their map, a guest's page tables and sync INT3s */
+	if ((o->nr_break || o->nr_peek || o->protect_text) &&
+	    (!o->system_map || o->host))
+		return -1;
+	if (o->nr_break && o->mode[THINVMX_MONITOR_INT3] &&
+	    o->mode[THINVMX_MONITOR_INT3] != THINVMX_MONITOR_MODE_SYNC)
+		return -1;
 	if (o->host)
 		return optind == argc && !o->nr_access ? 0 : -1;
 	if (optind != argc - 1 || parse_u64(argv[optind], &v) || v > UINT32_MAX)
 		return -1;
 	o->id = v;
+	return 0;
+}
+
+/*
+ * The kinds introspection needs that the command line did not ask for:
+ * INT3 sync for breakpoints, mem-access async for the text (the write
+ * happens once, the right stays), CR3 async until an event's page tables
+ * map the symbols.
+ */
+static int setup_intro(void)
+{
+	__u32 need[THINVMX_MONITOR_NR_KINDS] = { 0 };
+	unsigned int k;
+	int ret;
+
+	if (!intro.wanted)
+		return 0;
+	if (intro.nr_bp)
+		need[THINVMX_MONITOR_INT3] = THINVMX_MONITOR_MODE_SYNC;
+	if (opt->protect_text)
+		need[THINVMX_MONITOR_MEM_ACCESS] = THINVMX_MONITOR_MODE_ASYNC;
+	need[THINVMX_MONITOR_CR3] = THINVMX_MONITOR_MODE_ASYNC;
+	for (k = 0; k < THINVMX_MONITOR_NR_KINDS; k++) {
+		if (!need[k] || opt->mode[k])
+			continue;
+		ret = tvx_monitor_set(mon, k, need[k], 0);
+		if (ret) {
+			fprintf(stderr, "thinvmx-monitor: %s %s: %s\n", kind_names[k],
+				mode_name(need[k]), strerror(-ret));
+			return ret;
+		}
+		intro.internal[k] = need[k];
+	}
 	return 0;
 }
 
@@ -763,7 +1377,7 @@ static int setup(struct tvx_domain *d)
 			return ret;
 		}
 	}
-	return 0;
+	return setup_intro();
 }
 
 static void say_attached(void)
@@ -783,6 +1397,10 @@ static void say_attached(void)
 	for (k = 0; k < opt->nr_msr; k++)
 		fprintf(stderr, "%s msr %#x %s", n++ ? "," : "", opt->msr[k],
 			mode_name(opt->msr_mode[k]));
+	for (k = THINVMX_MONITOR_CR0; k < THINVMX_MONITOR_NR_KINDS; k++)
+		if (intro.internal[k])
+			fprintf(stderr, "%s %s %s (for the symbols)", n++ ? "," : "",
+				kind_names[k], mode_name(intro.internal[k]));
 	fprintf(stderr, "%s\n", n ? "" : " nothing monitored");
 }
 
@@ -795,8 +1413,8 @@ int main(int argc, char **argv)
 	struct tvx_domain *d = NULL;
 	struct tvx_nl *nl = NULL;
 	unsigned int i, nr_srv = 0, started = 0, tick = 0;
+	__u64 t0, t_rate, cr3_last = 0;
 	int ret, status = 1;
-	__u64 t0;
 
 	if (parse_args(argc, argv, &o)) {
 		fputs(usage_text, stderr);
@@ -804,6 +1422,8 @@ int main(int argc, char **argv)
 	}
 	opt = &o;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (intro_symbols(&o))
+		return 1;
 
 	ret = tvx_open(&h);
 	if (ret) {
@@ -836,6 +1456,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 attached:
+	intro.d = d;
 	ret = setup(d);
 	if (ret)
 		goto out;
@@ -861,9 +1482,17 @@ attached:
 	}
 
 	t0 = now_ms();
+	t_rate = t0;
 	vcpus_gone(nl);		/* the vCPUs it has now */
 	while (!stop) {
 		usleep(SERVE_MS * 1000);
+		if (o.mode[THINVMX_MONITOR_CR3] && now_ms() - t_rate >= 1000) {
+			__u64 loads = __atomic_load_n(&intro.cr3_loads, __ATOMIC_RELAXED);
+
+			print_cr3_rate(loads - cr3_last, now_ms() - t_rate);
+			cr3_last = loads;
+			t_rate = now_ms();
+		}
 		if (o.timeout && now_ms() - t0 >= o.timeout * 1000ULL) {
 			stop_why = "timeout";
 			stop = 1;
@@ -883,8 +1512,18 @@ attached:
 	}
 	if (started < nr_srv)
 		status = 1;
-	/* what is still in the rings was reported before the end: print it */
-	if (!status && strcmp(stop_why, "count reached"))
+	/*
+	 * Breakpoints out first; then what is still in the rings was
+	 * reported before the end: print it (answer it only, after --count).
+	 * A vCPU that left the guest on one of ours just before the bytes
+	 * went back is given a moment to post its event: detaching with it
+	 * unanswered would re-inject that INT3 into the guest.
+	 */
+	intro_leave();
+	if (intro.wanted)
+		usleep(SERVE_MS * 1000);
+	quiet_drain = !strcmp(stop_why, "count reached");
+	if (!status && (!quiet_drain || intro.wanted))
 		while (tvx_monitor_serve(mon, ~0ULL, 0, 0, on_event, NULL) > 0)
 			;
 	print_counters(stop_why);

@@ -1,0 +1,176 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# thinvmx-monitor on a real Linux guest: Debian's kernel (the one this VM
+# runs, at /boot/vmlinuz) boots in a domain with nokaslr; its /init, a
+# busybox script, prints the kernel symbols the monitor needs from its own
+# /proc/kallsyms (Debian's System.map is a stub) and execs intro_init,
+# which makes an exact number of openat calls per phase, each phase
+# started by a line on thinvmx-run's stdin. One boot:
+#
+#  - monitor A, attached after the guest started: --break
+#    __x64_sys_openat (0xcc at the symbol's guest-physical address, found
+#    by a walk of the guest's page tables) counts exactly the 25 opens
+#    the guest makes, which all succeed; --cr3 prints a nonzero rate per
+#    second; SIGTERM detaches it while the guest runs and it puts the
+#    original byte back;
+#  - monitor B, attached next: --peek reads the byte back (the original,
+#    not 0xcc); --protect-text makes _stext.._etext r-x while the guest
+#    opens 10 more files (no breakpoint left: a stray 0xcc would oops the
+#    guest) and switches a static key on (SO_TIMESTAMP): the kernel's
+#    text patching shows as text-write lines; B ends on its --timeout;
+#  - the guest powers off, thinvmx-run exits 0, no oops or warning.
+#
+# Requires: root, usable VMX, thinvmx-run, thinvmx-monitor, thinvmx-ctl,
+# intro_init and tvx_tap.sh next to this script, /bin/busybox, cpio,
+# gzip. Prints TAP; exits 0, 1 or 4.
+cd "$(dirname "$0")" || exit 1
+. ./tvx_tap.sh
+KERNEL=/boot/vmlinuz
+T=/tmp/linux_intro
+ROOT=$T.root
+INITRD=$T.initrd
+FIFO=$T.in
+OUT=$T.out
+MAP=$T.System.map
+SYM=__x64_sys_openat
+# where the text writes come from (named in the output only)
+EXTRA="text_poke __text_poke text_poke_bp_batch memcpy __memcpy memcpy_orig"
+
+[ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] && [ -x ./intro_init ] ||
+	{ echo "1..0 # SKIP tools missing"; exit 4; }
+[ -r "$KERNEL" ] || { echo "1..0 # SKIP no $KERNEL"; exit 4; }
+[ -x /bin/busybox ] || { echo "1..0 # SKIP no /bin/busybox"; exit 4; }
+./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
+echo "TAP version 13"
+echo "1..12"
+
+rm -rf "$ROOT" "$FIFO"
+mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc"
+cp /bin/busybox "$ROOT/bin/busybox"
+cp ./intro_init "$ROOT/intro_init"
+cat > "$ROOT/init" <<EOI
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+for s in $SYM _stext _etext $EXTRA; do
+	/bin/busybox grep " \$s\\\$" /proc/kallsyms | /bin/busybox sed 's/^/ksym /'
+done
+exec /intro_init
+EOI
+chmod +x "$ROOT/init"
+(cd "$ROOT" && find . | cpio -o -H newc -R 0:0 2>/dev/null) | gzip > "$INITRD"
+
+# wait_for PATTERN FILE SECONDS: until grep finds PATTERN in FILE
+wait_for() {
+	t=0
+	while ! grep -q "$1" "$2" 2>/dev/null; do
+		[ $t -ge "$3" ] && { echo "# no \"$1\" in $2 after $3 s"; return 1; }
+		sleep 1
+		t=$((t + 1))
+	done
+}
+
+# nearest ADDR: "SYMBOL+OFFSET" of the System.map's closest symbol below
+# (kernel addresses are negative in the shell's arithmetic: order holds)
+nearest() {
+	best=unknown
+	bv=
+	r=$(($1))
+	while read -r a _ name; do
+		v=$((0x$a))
+		if [ "$v" -le "$r" ] && { [ -z "$bv" ] || [ "$v" -gt "$bv" ]; }; then
+			bv=$v
+			best="$name+$((r - v))"
+		fi
+	done < "$MAP"
+	echo "$best"
+}
+
+mkfifo "$FIFO"
+start=$(date +%s)
+timeout 900 ./thinvmx-run --paused -m 192 --kernel "$KERNEL" --initrd "$INITRD" \
+	--append "console=ttyS0 nokaslr panic=-1 tsc=reliable" < "$FIFO" > "$OUT.raw" 2>&1 &
+run=$!
+exec 3> "$FIFO"
+wait_for "domain [0-9]* paused" "$OUT.raw" 30
+id=$(sed -n 's/^thinvmx-run: domain \([0-9]*\) paused.*/\1/p' "$OUT.raw")
+pid=$(sed -n 's/^thinvmx-run: domain [0-9]* paused (pid \([0-9]*\)).*/\1/p' "$OUT.raw")
+[ -n "$id" ] && kill -USR1 "$pid"
+wait_for "intro init: ready" "$OUT.raw" 600
+echo "# domain $id: the guest's /init runs after $(( $(date +%s) - start )) s"
+tr -d '\r' < "$OUT.raw" | sed -n 's/^ksym //p' > "$MAP"
+grep -q " T $SYM$" "$MAP" && grep -q " T _stext$" "$MAP" && grep -q " T _etext$" "$MAP" &&
+	! grep -q "^0000000000000000 " "$MAP"
+ok "the guest's kallsyms give a System.map: $(grep " \($SYM\|_stext\|_etext\)$" "$MAP" | tr '\n' ' ')" $? "$OUT.raw"
+
+# ---- monitor A: the breakpoint and the CR3 rate; SIGTERM while the guest runs
+./thinvmx-monitor --break "$SYM" --system-map "$MAP" --cr3 async -q "$id" \
+	> "$T.a.out" 2> "$T.a.err" &
+mon=$!
+wait_for "symbols ready" "$T.a.err" 120
+echo go >&3
+wait_for "intro init: opened [0-9]* of [0-9]* watched" "$OUT.raw" 300
+sleep 3
+kill -TERM $mon
+wait $mon
+arc=$?
+orig=$(sed -n "s/^break $SYM gla 0x[0-9a-f]* gpa 0x[0-9a-f]* orig \(0x[0-9a-f]*\) planted$/\1/p" "$T.a.out")
+grep -q "^break $SYM gla 0xffffffff8[0-9a-f]* gpa 0x[0-9a-f]* orig 0x[0-9a-f]* planted$" "$T.a.out" &&
+	[ -n "$orig" ] && [ "$orig" != 0xcc ]
+ok "monitor A: $SYM translated by the guest's page tables, 0xcc planted (orig $orig)" $? "$T.a.out" "$T.a.err"
+hits=$(grep -c "^break $SYM hit [0-9]* vcpu 0 rip 0x" "$T.a.out")
+[ "$hits" = 25 ] && grep -q "^break $SYM hit 25 vcpu" "$T.a.out" &&
+	grep -q "^  break $SYM: 25 hits$" "$T.a.err"
+ok "monitor A: $hits breakpoint hits for the guest's 25 openat calls" $? "$T.a.out" "$T.a.err"
+tr -d '\r' < "$OUT.raw" | grep -q "^intro init: opened 25 of 25 watched$"
+ok "the guest's 25 opens all succeeded under the breakpoint" $? "$OUT.raw"
+rate=$(sed -n 's/^cr3 switches\/s \([0-9]*\)$/\1/p' "$T.a.out" | sort -n | tail -1)
+echo "# CR3 loads per second, each second: $(sed -n 's/^cr3 switches\/s //p' "$T.a.out" | tr '\n' ' ')"
+[ -n "$rate" ] && [ "$rate" -gt 0 ]
+ok "monitor A --cr3: a CR3 rate line each second, nonzero (at most $rate/s)" $? "$T.a.out"
+[ $arc = 0 ] && grep -q "^break $SYM gla .* removed$" "$T.a.out" &&
+	grep -q "domain $id: interrupted" "$T.a.err"
+ok "monitor A: SIGTERM detaches it, the byte written back first (status $arc)" $? "$T.a.out" "$T.a.err"
+
+# ---- monitor B: read the byte back; the text write-protected; --timeout
+./thinvmx-monitor --peek "$SYM" --protect-text --system-map "$MAP" --timeout 25 "$id" \
+	> "$T.b.out" 2> "$T.b.err" &
+mon=$!
+wait_for "symbols ready" "$T.b.err" 120
+peek=$(sed -n "s/^peek $SYM gla 0x[0-9a-f]* gpa 0x[0-9a-f]* bytes \([0-9a-f]*\) .*/0x\1/p" "$T.b.out")
+echo "# $(grep "^peek" "$T.b.out")"
+[ -n "$peek" ] && [ "$peek" = "$orig" ]
+ok "after detach the original byte is back at $SYM ($peek, was $orig)" $? "$T.b.out" "$T.b.err"
+grep -q "text 0xffffffff81000000-0x[0-9a-f]* write-protected ([0-9]* frames" "$T.b.err"
+ok "monitor B: the kernel's text write-protected: $(grep -o 'text 0x.*runs)' "$T.b.err")" $? "$T.b.err"
+echo more >&3
+wait_for "intro init: SO_TIMESTAMP" "$OUT.raw" 300
+wait $mon
+brc=$?
+tr -d '\r' < "$OUT.raw" | grep -q "^intro init: opened 10 of 10 unwatched$"
+ok "the guest's opens go on with no breakpoint (none left behind)" $? "$OUT.raw"
+writes=$(grep -c "^text-write vcpu" "$T.b.out")
+echo "# text writes (rip:text offset): $(sed -n 's/^text-write vcpu [0-9]* rip \(0x[0-9a-f]*\) .* text+\(0x[0-9a-f]*\)$/\1:\2/p' "$T.b.out" | tr '\n' ' ')"
+for rip in $(sed -n 's/^text-write vcpu [0-9]* rip \(0x[0-9a-f]*\) .*/\1/p' "$T.b.out" | sort -u); do
+	echo "# text writes from rip $rip: $(grep -c " rip $rip " "$T.b.out"), at $(nearest "$rip")"
+done
+tr -d '\r' < "$OUT.raw" | grep -q "^intro init: SO_TIMESTAMP 0$" &&
+	grep -q "^  text writes: $writes$" "$T.b.err" && [ "$writes" -gt 0 ]
+ok "monitor B: the kernel's own text patching (a static key) shows: $writes text-write(s)" $? "$T.b.out" "$T.b.err"
+[ $brc = 0 ] && grep -q "domain $id: timeout" "$T.b.err"
+ok "monitor B: ends on its --timeout (status $brc)" $? "$T.b.err"
+
+echo end >&3
+wait $run
+rc=$?
+exec 3>&-
+tr -d '\r' < "$OUT.raw" > "$OUT"
+echo "# thinvmx-run status $rc after $(( $(date +%s) - start )) s"
+[ $rc = 0 ] && grep -q "reboot: Power down" "$OUT" &&
+	! grep -q "Oops\|int3: \|WARNING:\|BUG:\|Call Trace\|Kernel panic" "$OUT"
+ok "the guest never noticed: no oops or warning, it powers off, status $rc" $? "$OUT"
+
+rm -rf "$ROOT" "$INITRD" "$FIFO"
+exit $fail
