@@ -341,7 +341,8 @@ static int intro_symbols(struct opts *o)
 		ret = tvx_sysmap_lookup(o->system_map, o->brk[i], &intro.bp[i].gla);
 		if (ret)
 			fprintf(stderr, "thinvmx-monitor: --break %s: %s\n", o->brk[i],
-				ret == -ENOENT ? "not in the System.map (Debian's is a stub: see --help)" :
+				ret == -ENOENT ?
+				"not in the System.map (Debian's is a stub: see --help)" :
 				strerror(-ret));
 	}
 	intro.nr_bp = o->nr_break;
@@ -737,7 +738,8 @@ static void intro_leave(void)
 				   THINVMX_ACCESS_RWX);
 	pthread_mutex_unlock(&intro.lock);
 	if (!intro.ready)
-		fprintf(stderr, "thinvmx-monitor: no event's page tables mapped the symbols: nothing was planted\n");
+		fputs("thinvmx-monitor: no event's page tables mapped the symbols: nothing was planted\n",
+		      stderr);
 }
 
 static void print_cr3_rate(__u64 n, __u64 ms)

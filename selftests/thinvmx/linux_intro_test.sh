@@ -19,12 +19,15 @@
 #    opens 10 more files (no breakpoint left: a stray 0xcc would oops the
 #    guest) and switches a static key on (SO_TIMESTAMP): the kernel's
 #    text patching shows as text-write lines; B ends on its --timeout;
+#  - monitor C: the peek and the rate as JSON lines;
 #  - the guest powers off, thinvmx-run exits 0, no oops or warning.
 #
 # Requires: root, usable VMX, thinvmx-run, thinvmx-monitor, thinvmx-ctl,
 # intro_init and tvx_tap.sh next to this script, /bin/busybox, cpio,
 # gzip. Prints TAP; exits 0, 1 or 4.
 cd "$(dirname "$0")" || exit 1
+# a guest that died closes the FIFO: a write to it must fail, not kill us
+trap "" PIPE
 . ./tvx_tap.sh
 KERNEL=/boot/vmlinuz
 T=/tmp/linux_intro
@@ -43,7 +46,7 @@ EXTRA="text_poke __text_poke text_poke_bp_batch memcpy __memcpy memcpy_orig"
 [ -x /bin/busybox ] || { echo "1..0 # SKIP no /bin/busybox"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..12"
+echo "1..13"
 
 rm -rf "$ROOT" "$FIFO"
 mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc"
@@ -161,6 +164,17 @@ tr -d '\r' < "$OUT.raw" | grep -q "^intro init: SO_TIMESTAMP 0$" &&
 ok "monitor B: the kernel's own text patching (a static key) shows: $writes text-write(s)" $? "$T.b.out" "$T.b.err"
 [ $brc = 0 ] && grep -q "domain $id: timeout" "$T.b.err"
 ok "monitor B: ends on its --timeout (status $brc)" $? "$T.b.err"
+
+# ---- monitor C: the same as JSON lines
+./thinvmx-monitor --json --peek "$SYM" --cr3 async -q --system-map "$MAP" --timeout 4 "$id" \
+	> "$T.c.out" 2> "$T.c.err"
+crc=$?
+first=$(printf '%d' "$orig" 2>/dev/null)
+[ $crc = 0 ] &&
+	grep -q "^{\"peek\":\"$SYM\",\"gla\":\"0xffffffff8[0-9a-f]*\",\"gpa\":\"0x[0-9a-f]*\",\"bytes\":\[$first," "$T.c.out" &&
+	grep -q '^{"cr3_per_s":[1-9][0-9]*}$' "$T.c.out" &&
+	tail -1 "$T.c.out" | grep -q '"ended":"timeout"'
+ok "monitor C --json: the peek, the CR3 rate and the counters as objects (status $crc)" $? "$T.c.out" "$T.c.err"
 
 echo end >&3
 wait $run

@@ -19,7 +19,7 @@
 #define P		0x1ULL
 #define RW		0x2ULL
 #define PS		0x80ULL
-#define XD		(1ULL << 63)
+#define XD		BIT_ULL(63)
 
 /* Linux's image mapping: __START_KERNEL_map + 16 MiB */
 #define KTEXT		0xffffffff81000000ULL

@@ -43,7 +43,7 @@ static void test_parse_refused(void **state)
 		"\n",
 		"ffffffff81000000\n",
 		"ffffffff81000000 T\n",
-		"ffffffff81000000 T \n",
+		"ffffffff81000000 T \t",
 		"ffffffff81000000 TT _stext\n",
 		"ffffffff81000000  T _stext\n",
 		"zzzz T _stext\n",
@@ -81,14 +81,15 @@ static char *write_file(const char *text)
 
 static void test_lookup(void **state)
 {
-	char *path = write_file(
+	static const char map[] =
 		"guest init: symbols follow\n"
 		"ffffffff81000000 T _stext\n"
 		"ffffffff816d7b70 T __x64_sys_openat\n"
 		"ffffffffc0001000 t __x64_sys_openat\t[evil]\n"
 		"ffffffff816d7b70 T __x64_sys_openat2_lookalike\n"
 		"ffffffff82258780 T _etext\n"
-		"ffffffff82000000 T _etext\n");
+		"ffffffff82000000 T _etext\n";
+	char *path = write_file(map);
 	__u64 a = 0;
 
 	assert_int_equal(0, tvx_sysmap_lookup(path, "__x64_sys_openat", &a));
@@ -105,8 +106,9 @@ static void test_lookup(void **state)
 /* Debian's package System.map: one line, no symbol */
 static void test_debian_stub(void **state)
 {
-	char *path = write_file("ffffffffffffffff B The real System.map is in the "
-				"linux-image-<version>-dbg package\n");
+	static const char stub[] =
+		"ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
+	char *path = write_file(stub);
 	__u64 a = 0;
 
 	assert_int_equal(-ENOENT, tvx_sysmap_lookup(path, "_stext", &a));
