@@ -354,7 +354,7 @@ NESTED_HOST_ARGS ?= --cpus 2 --files 'tools/systemd/thinvmx-host.service:/lib/sy
 NESTED_KDUMP_HOST_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M thinvmx.kdump_host' \
 		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 # The main Bochs boot: linux_boot_test boots this very kernel as a guest,
-# twice, and linux_intro_test once more to watch it with thinvmx-monitor
+# four times, and linux_intro_test once more to watch it with thinvmx-monitor
 # (every *_test.sh runs here), longer than the default per-test limit
 NESTED_BOCHS_ARGS ?= --test-timeout 1200 --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz $(NESTED_DIR)/kroot/lib/modules/$(KV)/kernel/drivers/misc/pvpanic:/lib/pvpanic'
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*_test.sh))
