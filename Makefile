@@ -365,6 +365,10 @@ NESTED_TIMEOUT	?= 900
 
 # Everything one boot needs: the module for the nested kernel, the
 # kselftests and the tools, gathered in one directory.
+# check.sh prepares once and then runs two tiers at a time: with
+# NESTED_PREP= KV=<version> a tier uses the prepared tests as they are.
+NESTED_PREP	?= nested-prep
+
 nested-prep: setup-nested selftests benches tools
 	$(eval KV := $(NESTED_KVER))
 	$(call kbuild,/usr/src/linux-headers-$(KV),-s)
@@ -388,34 +392,34 @@ define nested_run
 		--out $(NESTED_DIR)/run-$(or $(4),$(1)) --timeout $(NESTED_TIMEOUT) $(3)
 endef
 
-nested-tcg: nested-prep
+nested-tcg: $(NESTED_PREP)
 	$(call nested_run,tcg,$(NESTED_TESTS),)
 
-nested-tcg-iommu: nested-prep
+nested-tcg-iommu: $(NESTED_PREP)
 	$(call nested_run,tcg,$(NESTED_IOMMU_TESTS),$(NESTED_IOMMU_ARGS),tcg-iommu)
 
-nested-bochs: nested-prep
+nested-bochs: $(NESTED_PREP)
 	$(call nested_run,bochs,$(NESTED_TESTS),$(NESTED_BOCHS_ARGS))
 
-nested-bochs-smp: nested-prep
+nested-bochs-smp: $(NESTED_PREP)
 	$(call nested_run,bochs,$(NESTED_SMP_TESTS),$(NESTED_SMP_ARGS),bochs-smp)
 
-nested-bochs-host: nested-prep
+nested-bochs-host: $(NESTED_PREP)
 	$(call nested_run,bochs,$(NESTED_HOST_TESTS),$(NESTED_HOST_ARGS),bochs-host)
 
-nested-bochs-kdump: nested-prep
+nested-bochs-kdump: $(NESTED_PREP)
 	$(call nested_run,bochs,$(NESTED_KDUMP_TESTS),$(NESTED_KDUMP_ARGS),bochs-kdump)
 
-nested-bochs-kdump-host: nested-prep
+nested-bochs-kdump-host: $(NESTED_PREP)
 	$(call nested_run,bochs,$(NESTED_KDUMP_TESTS),$(NESTED_KDUMP_HOST_ARGS),bochs-kdump-host)
 
-nested-bochs-1g: nested-prep
+nested-bochs-1g: $(NESTED_PREP)
 	$(call nested_run,bochs,$(NESTED_1G_TESTS),$(NESTED_1G_ARGS),bochs-1g)
 
-nested-bochs-ram1g: nested-prep
+nested-bochs-ram1g: $(NESTED_PREP)
 	$(call nested_run,bochs,$(NESTED_RAM1G_TESTS),$(NESTED_RAM1G_ARGS),bochs-ram1g)
 
-nested-kvm: nested-prep
+nested-kvm: $(NESTED_PREP)
 	$(call nested_run,kvm,$(NESTED_TESTS),)
 
 # ---------------------------------------------------------------- check, demo
