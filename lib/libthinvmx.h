@@ -337,6 +337,23 @@ struct tvx_linux_image {
  */
 int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		   const struct tvx_linux_image *img, const char **why);
+/* A write of @len bytes at guest physical @gpa into some VMM's guest memory */
+typedef int (*tvx_guest_write_fn)(void *ctx, __u64 gpa, const void *src,
+				  size_t len);
+/*
+ * tvx_linux_boot()'s memory part, for any VMM (benchmarks drive KVM with
+ * it): the kernel, initrd, command line, zero page, page tables, GDT and
+ * ACPI tables laid out for the guest RAM map @ram (@nr_ram entries, as
+ * tvx_domain_memmap() gives a domain's) and written through @write(@ctx,
+ * ...). *@entry is the 64-bit entry; the boot vCPU's state is the
+ * caller's to set, as tvx_linux_boot() documents it (RSI =
+ * BOOT_ZERO_PAGE_GPA, CR3 = BOOT_PML4_GPA, the GDT at BOOT_GDT_GPA: boot.h).
+ * Return: as tvx_linux_boot(); the errors of @write.
+ */
+int tvx_linux_layout(const struct tvx_linux_image *img,
+		     const struct thinvmx_e820_entry *ram, unsigned int nr_ram,
+		     tvx_guest_write_fn write, void *ctx, __u64 *entry,
+		     const char **why);
 /*
  * Load a multiboot (v1) kernel -- an ELF, or a flat image with the
  * header's address fields -- with @img's initrd as its one module and its

@@ -88,9 +88,15 @@ static int boot_memmap(struct tvx_domain *d, struct thinvmx_e820_entry *e820,
 	return *n ? 0 : -ENOSPC;
 }
 
+/* tvx_write_guest() as a tvx_guest_write_fn: @ctx is the domain */
+static int boot_write_domain(void *ctx, __u64 gpa, const void *src, size_t len)
+{
+	return tvx_write_guest(ctx, gpa, src, len);
+}
+
 /* The ACPI tables (RSDP, XSDT, FADT, DSDT, MADT) at BOOT_ACPI_GPA */
-static int boot_acpi(struct tvx_domain *d, const struct tvx_linux_image *img,
-		     const char **why)
+static int boot_acpi(tvx_guest_write_fn write, void *ctx,
+		     const struct tvx_linux_image *img, const char **why)
 {
 	struct tvx_acpi_cfg acpi = {
 		.nr_cpus = img->nr_cpus,
@@ -108,7 +114,7 @@ static int boot_acpi(struct tvx_domain *d, const struct tvx_linux_image *img,
 	ret = tvx_acpi_build(buf, BOOT_ACPI_SIZE, BOOT_ACPI_GPA, &acpi, &used);
 	if (!ret) {
 		*why = "cannot write guest memory";
-		ret = tvx_write_guest(d, BOOT_ACPI_GPA, buf, used);
+		ret = write(ctx, BOOT_ACPI_GPA, buf, used);
 	}
 	free(buf);
 	return ret;
@@ -119,7 +125,8 @@ static int boot_acpi(struct tvx_domain *d, const struct tvx_linux_image *img,
  * @module_gpa, the command line, the boot information block @info at
  * @info_gpa, and the boot GDT.
  */
-static int boot_write_common(struct tvx_domain *d, const struct tvx_linux_image *img,
+static int boot_write_common(tvx_guest_write_fn write, void *ctx,
+			     const struct tvx_linux_image *img,
 			     __u64 module_gpa, __u64 module_size,
 			     __u64 cmdline_gpa, __u32 cmdline_len,
 			     __u64 info_gpa, const void *info, size_t info_len,
@@ -132,13 +139,13 @@ static int boot_write_common(struct tvx_domain *d, const struct tvx_linux_image 
 	tvx_boot_gdt(gdt);
 	*why = "cannot write guest memory";
 	if (module_size)
-		ret = tvx_write_guest(d, module_gpa, img->initrd, module_size);
+		ret = write(ctx, module_gpa, img->initrd, module_size);
 	if (!ret)
-		ret = tvx_write_guest(d, cmdline_gpa, cmdline, cmdline_len + 1);
+		ret = write(ctx, cmdline_gpa, cmdline, cmdline_len + 1);
 	if (!ret)
-		ret = tvx_write_guest(d, info_gpa, info, info_len);
+		ret = write(ctx, info_gpa, info, info_len);
 	if (!ret)
-		ret = tvx_write_guest(d, BOOT_GDT_GPA, gdt, sizeof(gdt));
+		ret = write(ctx, BOOT_GDT_GPA, gdt, sizeof(gdt));
 	return ret;
 }
 
@@ -152,11 +159,12 @@ static __u64 boot_initrd_len(const struct tvx_linux_image *img)
 	return img->initrd ? img->initrd_len : 0;
 }
 
-int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
-		   const struct tvx_linux_image *img, const char **why)
+int tvx_linux_layout(const struct tvx_linux_image *img,
+		     const struct thinvmx_e820_entry *ram, unsigned int nr_ram,
+		     tvx_guest_write_fn write, void *ctx, __u64 *entry,
+		     const char **why)
 {
 	struct thinvmx_e820_entry e820[BP_E820_MAX];
-	struct thinvmx_regs r = { .rsi = BOOT_ZERO_PAGE_GPA, .rsp = BOOT_STACK_GPA };
 	struct tvx_boot_plan plan;
 	struct tvx_bzimage bz;
 	__u8 zp[4096], *pt;
@@ -164,11 +172,14 @@ int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	int ret;
 
 	ret = tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why);
-	if (!ret)
-		ret = boot_memmap(d, e820, &n, why);
-	if (!ret)
-		ret = tvx_boot_plan(&bz, e820, n, boot_initrd_len(img),
-				    boot_cmdline_len(img), &plan, why);
+	if (ret)
+		return ret;
+	n = tvx_boot_e820(ram, nr_ram, e820, BP_E820_MAX);
+	*why = "the domain's memory map does not fit the boot information";
+	if (!n)
+		return -ENOSPC;
+	ret = tvx_boot_plan(&bz, e820, n, boot_initrd_len(img),
+			    boot_cmdline_len(img), &plan, why);
 	if (ret)
 		return ret;
 	pt = malloc(BOOT_PT_PAGES * 4096);
@@ -179,21 +190,49 @@ int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	tvx_boot_page_tables(pt, BOOT_PML4_GPA);
 
 	*why = "cannot write guest memory";
-	ret = tvx_write_guest(d, plan.kernel_gpa,
-			      (const __u8 *)img->kernel + bz.setup_size, bz.kernel_size);
+	ret = write(ctx, plan.kernel_gpa,
+		    (const __u8 *)img->kernel + bz.setup_size, bz.kernel_size);
 	if (!ret)
-		ret = tvx_write_guest(d, BOOT_PML4_GPA, pt, BOOT_PT_PAGES * 4096);
+		ret = write(ctx, BOOT_PML4_GPA, pt, BOOT_PT_PAGES * 4096);
 	free(pt);
 	if (!ret)
-		ret = boot_write_common(d, img, plan.initrd_gpa, plan.initrd_size,
-					plan.cmdline_gpa, plan.cmdline_len,
-					BOOT_ZERO_PAGE_GPA, zp, sizeof(zp), why);
+		ret = boot_write_common(write, ctx, img, plan.initrd_gpa,
+					plan.initrd_size, plan.cmdline_gpa,
+					plan.cmdline_len, BOOT_ZERO_PAGE_GPA, zp,
+					sizeof(zp), why);
 	if (!ret)
-		ret = boot_acpi(d, img, why);
+		ret = boot_acpi(write, ctx, img, why);
+	if (!ret) {
+		*entry = plan.entry_gpa;
+		*why = NULL;
+	}
+	return ret;
+}
+
+int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
+		   const struct tvx_linux_image *img, const char **why)
+{
+	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX];
+	struct thinvmx_regs r = { .rsi = BOOT_ZERO_PAGE_GPA, .rsp = BOOT_STACK_GPA };
+	struct thinvmx_memmap m;
+	struct tvx_bzimage bz;
+	int ret;
+
+	/* a refused image before the domain's memory map is asked for */
+	ret = tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why);
+	if (ret)
+		return ret;
+	ret = tvx_domain_memmap(d, &m, dom, THINVMX_MEMMAP_MAX);
+	if (ret) {
+		*why = "cannot read the domain's memory map";
+		return ret;
+	}
+	ret = tvx_linux_layout(img, dom, m.nr_entries < THINVMX_MEMMAP_MAX ?
+			       m.nr_entries : THINVMX_MEMMAP_MAX,
+			       boot_write_domain, d, &r.rip, why);
 	if (ret)
 		return ret;
 	*why = "cannot set the boot vCPU's registers";
-	r.rip = plan.entry_gpa;
 	ret = boot_bsp(bsp, &r, true);
 	if (!ret)
 		*why = NULL;
@@ -247,11 +286,12 @@ static int boot_protected(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	*why = "cannot write guest memory";
 	ret = boot_write_segments(d, img->kernel, mb->seg, mb->nr_segments);
 	if (!ret)
-		ret = boot_write_common(d, img, plan.module_gpa, plan.module_size,
-					plan.cmdline_gpa, plan.cmdline_len,
-					MB_INFO_GPA, info, sizeof(info), why);
+		ret = boot_write_common(boot_write_domain, d, img, plan.module_gpa,
+					plan.module_size, plan.cmdline_gpa,
+					plan.cmdline_len, MB_INFO_GPA, info,
+					sizeof(info), why);
 	if (!ret && pvh)
-		ret = boot_acpi(d, img, why);
+		ret = boot_acpi(boot_write_domain, d, img, why);
 	if (ret)
 		return ret;
 	*why = "cannot set the boot vCPU's registers";
