@@ -275,3 +275,68 @@ int cpuid_lapic_leaves(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
 			      0, 0);
 	return ret ? -ENOSPC : 0;
 }
+
+/* The legacy area and the XSAVE header: where component 2 may start */
+#define XSAVE_LEGACY_AND_HEADER	576
+
+/**
+ * cpuid_xsave_size() - the standard-form XSAVE area size for @xcr0
+ * @e:    the domain's table
+ * @nr:   its entries
+ * @xcr0: the components enabled
+ *
+ * The end of the furthest component @xcr0 enables, from its sub-leaf of
+ * leaf 0xd (EAX its size, EBX its offset), at least the legacy area and
+ * the header: what CPUID.(0xd,0).EBX says for the current XCR0 and ECX
+ * for every supported component.
+ *
+ * Return: the size in bytes.
+ */
+u32 cpuid_xsave_size(const struct thinvmx_cpuid_entry *e, u32 nr, u64 xcr0)
+{
+	const struct thinvmx_cpuid_entry *f;
+	u32 size = XSAVE_LEGACY_AND_HEADER;
+	unsigned int i;
+
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		f = cpuid_find(e, nr, 0xd, i);
+		if (f && f->eax + f->ebx > size)
+			size = f->eax + f->ebx;
+	}
+	return size;
+}
+
+/**
+ * cpuid_xsave_limit() - promise no state component XSETBV would refuse
+ * @e:       a domain's default table; changed in place, entries may go
+ * @nr:      entries in @e; updated
+ * @allowed: xcr0_guest_allowed(): the XCR0 bits XSETBV takes
+ *
+ * Leaf 0xd read from the CPU names what the CPU supports, which can be
+ * more than the host enabled (a kernel booted with a component off, an
+ * emulated CPU with AVX-512 its host kernel leaves off): a guest enabling
+ * every component CPUID names would take #GP at its XSETBV. EAX:EDX of
+ * (0xd,0) keep the allowed bits only, the sub-leaves of the others go,
+ * and ECX (the size for every supported component) is computed again.
+ */
+void cpuid_xsave_limit(struct thinvmx_cpuid_entry *e, u32 *nr, u64 allowed)
+{
+	struct thinvmx_cpuid_entry *f;
+	u32 i, out = 0;
+
+	for (i = 0; i < *nr; i++) {
+		if (e[i].function == 0xd && e[i].index >= 2 && e[i].index < 64 &&
+		    !(allowed & BIT_ULL(e[i].index)))
+			continue;
+		e[out++] = e[i];
+	}
+	*nr = out;
+	f = (struct thinvmx_cpuid_entry *)cpuid_find(e, *nr, 0xd, 0);
+	if (!f)
+		return;
+	f->eax &= (u32)allowed;
+	f->edx &= (u32)(allowed >> 32);
+	f->ecx = cpuid_xsave_size(e, *nr, (u64)f->edx << 32 | f->eax);
+}

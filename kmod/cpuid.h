@@ -55,5 +55,7 @@ int cpuid_lapic_leaves(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
 		       u32 tsc_khz, u32 *bus_khz);
 void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
 		  u32 index, u32 apic_id, bool osxsave, bool ospke, u32 out[4]);
+u32 cpuid_xsave_size(const struct thinvmx_cpuid_entry *e, u32 nr, u64 xcr0);
+void cpuid_xsave_limit(struct thinvmx_cpuid_entry *e, u32 *nr, u64 allowed);
 
 #endif /* _THINVMX_CPUID_H */

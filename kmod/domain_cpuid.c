@@ -10,6 +10,8 @@
 
 #include "cpuid.h"
 #include "domain.h"
+#include "vmx/vmcs.h"
+#include "vmx/xcr0.h"
 
 /**
  * tvx_set_cpuid() - THINVMX_SET_CPUID: replace the domain's table
@@ -177,6 +179,7 @@ int tvx_default_cpuid(struct tvx_dom *dom)
 		kvfree(e);
 		return ret;
 	}
+	cpuid_xsave_limit(e, &nr, xcr0_guest_allowed(tvx_host_xcr0));
 	dom->cpuid = e;
 	dom->nr_cpuid = nr;
 	return 0;

@@ -34,6 +34,9 @@ int handle_cpuid(struct tvx_vcpu *v)
 	cpuid_answer(dom->cpuid, dom->nr_cpuid, (u32)v->gprs[TVX_RAX],
 		     (u32)v->gprs[TVX_RCX], v->id, cr4 & X86_CR4_OSXSAVE,
 		     cr4 & X86_CR4_PKE, out);
+	/* the XSAVE area's size follows the guest's XCR0, as the CPU's does */
+	if ((u32)v->gprs[TVX_RAX] == 0xd && (u32)v->gprs[TVX_RCX] == 0 && out[1])
+		out[1] = cpuid_xsave_size(dom->cpuid, dom->nr_cpuid, v->xcr0);
 	spin_unlock(&dom->cpuid_lock);
 	v->gprs[TVX_RAX] = out[0];
 	v->gprs[TVX_RBX] = out[1];

@@ -537,6 +537,50 @@ TEST_F(hostile, xsetbv_values_the_host_would_fault_on_are_gp)
 	expect_host_fine(_metadata, self->h);
 }
 
+/*
+ * Every state component CPUID.(0xd,0) names, XSETBV takes: the leaf
+ * promises only what the host enabled (a CPU can support more than its
+ * kernel turned on: the xcr0 tier boots with clearcpuid=avx), and its
+ * EBX, the XSAVE area's size, follows the guest's XCR0.
+ */
+static void guest_xsetbv_all_advertised(void)
+{
+	__u32 a, b, c, d, b3;
+
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (0xd), "c" (0));
+	asm volatile("xsetbv" : : "a" (a), "d" (d), "c" (0));
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (0xd), "c" (0));
+	GUEST_SYNC(xgetbv0());
+	GUEST_SYNC(((__u64)c << 32) | b);
+	asm volatile("xsetbv" : : "a" (3), "d" (0), "c" (0));
+	asm volatile("cpuid" : "=a" (a), "=b" (b3), "=c" (c), "=d" (d) : "a" (0xd), "c" (0));
+	GUEST_SYNC(b3);
+	GUEST_DONE();
+}
+
+TEST_F(hostile, every_component_cpuid_names_can_be_enabled)
+{
+	unsigned int a, b, c, d;
+	__u64 xcr0, sizes;
+
+	__cpuid_count(0xd, 0, a, b, c, d);
+	TH_LOG("host: CPU supports XCR0 %#llx, its kernel enabled %#llx",
+	       ((unsigned long long)d << 32) | a, (unsigned long long)xgetbv0());
+	START(guest_xsetbv_all_advertised, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	xcr0 = self->uc.args[0];
+	EXPECT_EQ(0, xcr0 & ~xgetbv0()) TH_LOG("guest XCR0 %#llx", (unsigned long long)xcr0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	sizes = self->uc.args[0];
+	/* EBX for all it enabled is ECX, the size for everything promised */
+	EXPECT_EQ(sizes >> 32, sizes & 0xffffffff)
+		TH_LOG("EBX %#llx ECX %#llx", sizes & 0xffffffff, sizes >> 32);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(576, self->uc.args[0]);		/* x87 and SSE: legacy + header */
+	RUN_EXPECT(TVX_UCALL_DONE);
+	expect_host_fine(_metadata, self->h);
+}
+
 /* ------------------------------------------------------------ speculation */
 
 static void guest_cpuid7_edx(void)

@@ -166,12 +166,60 @@ static void test_lapic_leaves(void **state)
 	assert_int_equal(-ENOSPC, cpuid_lapic_leaves(e, &nr, 3, 50000, &bus));
 }
 
+/*
+ * Bochs's Skylake-X: the CPU's leaf 0xd names AVX-512's three components
+ * (0xe7) and MPX's two, its host kernel enabled x87, SSE and AVX (0x7).
+ * The guest is promised those three only: the other sub-leaves go, ECX is
+ * the size for the three (AVX's 256 bytes at 576), and the size for an
+ * XCR0 follows it.
+ */
+static void test_xsave_limited_to_xcr0_allowed(void **state)
+{
+	struct thinvmx_cpuid_entry e[16] = {
+		E(0xd, 0, 0xff, 0xa80, 0xa88, 0),
+		E(0xd, 1, 0xf, 0xa80, 0, 0),
+		E(0xd, 2, 0x100, 0x240, 0, 0),
+		E(0xd, 3, 0x40, 0x3c0, 0, 0),
+		E(0xd, 4, 0x40, 0x400, 0, 0),
+		E(0xd, 5, 0x40, 0x440, 0, 0),
+		E(0xd, 6, 0x200, 0x480, 0, 0),
+		E(0xd, 7, 0x400, 0x680, 0, 0),
+		E(0x40000000, 0, 0x40000000, 0, 0, 0),
+	};
+	const struct thinvmx_cpuid_entry *f;
+	u32 nr = 9;
+
+	(void)state;
+	assert_int_equal(0xa80, cpuid_xsave_size(e, nr, 0xff));
+	cpuid_xsave_limit(e, &nr, 0x7);
+	assert_int_equal(9 - 5, nr);
+	f = cpuid_find(e, nr, 0xd, 0);
+	assert_non_null(f);
+	assert_int_equal(0x7, f->eax);
+	assert_int_equal(0, f->edx);
+	assert_int_equal(0x240 + 0x100, f->ecx);
+	assert_non_null(cpuid_find(e, nr, 0xd, 1));
+	assert_non_null(cpuid_find(e, nr, 0xd, 2));
+	assert_null(cpuid_find(e, nr, 0xd, 3));
+	assert_null(cpuid_find(e, nr, 0xd, 5));
+	assert_null(cpuid_find(e, nr, 0xd, 7));
+	assert_non_null(cpuid_find(e, nr, 0x40000000, 0));
+	assert_int_equal(576, cpuid_xsave_size(e, nr, 0x3));
+	assert_int_equal(0x340, cpuid_xsave_size(e, nr, 0x7));
+	/* everything allowed: nothing changes but ECX, computed the same */
+	nr = 4;
+	cpuid_xsave_limit(e, &nr, 0x7 | (1ULL << 62));
+	assert_int_equal(4, nr);
+	assert_int_equal(0x340, cpuid_find(e, nr, 0xd, 0)->ecx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_amx_and_vmx_hidden),
 		cmocka_unit_test(test_promises_kept),
 		cmocka_unit_test(test_lapic_leaves),
+		cmocka_unit_test(test_xsave_limited_to_xcr0_allowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
