@@ -4,8 +4,8 @@
  * pure logic, compiled into the module and into the host unit tests
  * (selftests/unit/test_emulate.c).
  *
- * Only the MOV forms that guests use on device registers are accepted, so
- * that everything else fails loudly instead of being half emulated:
+ * The forms compilers emit for device registers are accepted, so that
+ * everything else fails loudly instead of being half emulated:
  *
  *	88 /r, 89 /r		MOV r/m, r		store
  *	8A /r, 8B /r		MOV r, r/m		load
@@ -13,11 +13,24 @@
  *	A0-A3			MOV AL/eAX <-> moffs	load or store
  *	0F B6, 0F B7		MOVZX r, r/m8/16	load, zero-extended
  *	0F BE, 0F BF		MOVSX r, r/m8/16	load, sign-extended
+ *	63 /r (64-bit mode)	MOVSXD r, r/m32		load, sign-extended
+ *	00-3B (op & 7) < 4	ADD..CMP r/m,r / r,r/m	read-modify-write
+ *	80 /n ib, 81 /n iz,	group 1 r/m, imm	read-modify-write
+ *	83 /n ib
+ *	84, 85, F6 /0, F7 /0	TEST			read, flags
+ *	F6/F7 /2 /3		NOT, NEG		read-modify-write
+ *	FE/FF /0 /1		INC, DEC		read-modify-write
+ *	0F A3/AB/B3/BB,		BT, BTS, BTR, BTC	read(-modify-write)
+ *	0F BA /4-/7 ib
+ *	A4/A5, AA/AB, AC/AD	MOVS, STOS, LODS	one element, REP
  *
- * The ModRM, SIB and displacement bytes are decoded only for their length:
- * the CPU reports the guest-physical address of the access in the exit
- * qualification, so the effective address is never computed. Encodings
- * from the SDM Vol. 2, chapter 2 and the MOV/MOVZX/MOVSX pages.
+ * LOCK is accepted on the forms that write memory back (a device sees one
+ * read and one write either way; the other vCPUs see the emulation no
+ * earlier than the CPU's locked cycle would have). The ModRM, SIB and
+ * displacement bytes are decoded only for their length: the CPU reports
+ * the guest-physical address of the access in the exit qualification, so
+ * the effective address is never computed. Encodings from the SDM Vol. 2,
+ * chapter 2 and each instruction's page.
  */
 #include "emulate.h"
 
@@ -115,15 +128,28 @@ static int emu_take_modrm(struct emu_cursor *c, unsigned int addr_size,
 }
 
 /*
- * Segment overrides are accepted and ignored: the CPU reports the address.
- * 66 and 67 are handled by the caller; LOCK (#UD on MOV) and REP/REPNE
- * (XACQUIRE/XRELEASE hints on these opcodes, never used on MMIO) are not
- * prefixes here, so they end up as unknown opcodes.
+ * A segment override: EMU_SEG_* of prefix @b, or -1 when it is none. The
+ * CPU reports the address of the access itself; the segment matters only
+ * for the source of a string move, which the emulation reads.
  */
-static bool emu_is_seg_prefix(u8 b)
+static int emu_seg_prefix(u8 b)
 {
-	return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-	       b == 0x64 || b == 0x65;
+	switch (b) {
+	case 0x26:
+		return EMU_SEG_ES;
+	case 0x2e:
+		return EMU_SEG_CS;
+	case 0x36:
+		return EMU_SEG_SS;
+	case 0x3e:
+		return EMU_SEG_DS;
+	case 0x64:
+		return EMU_SEG_FS;
+	case 0x65:
+		return EMU_SEG_GS;
+	default:
+		return -1;
+	}
 }
 
 /* Register operand of a byte instruction (SDM Vol. 2, 3.1.1.1). */
@@ -137,8 +163,94 @@ static void emu_set_byte_reg(struct emu_insn *out, u8 reg, u8 rex)
 	}
 }
 
+/* The register operand of ModRM.reg, sized @size. */
+static void emu_set_reg(struct emu_insn *out, u8 modrm, u8 rex)
+{
+	u8 reg = MODRM_REG(modrm) | ((rex & REX_R) ? 8 : 0);
+
+	if (out->size == 1)
+		emu_set_byte_reg(out, reg, rex);
+	else
+		out->reg = reg;
+}
+
+/* An immediate of @n bytes, sign-extended to @size (imm8 or imm32 forms). */
+static int emu_take_simm(struct emu_cursor *c, unsigned int n,
+			 unsigned int size, struct emu_insn *out)
+{
+	u64 imm;
+	int ret;
+
+	ret = emu_take(c, n, &imm);
+	if (ret)
+		return ret;
+	if (n == 1)
+		imm = (u64)(s64)(s8)imm;
+	else if (n == 2)
+		imm = (u64)(s64)(s16)imm;
+	else
+		imm = (u64)(s64)(s32)imm;
+	out->imm = size >= 8 ? imm : imm & (BIT_ULL(8 * size) - 1);
+	out->has_imm = true;
+	return 0;
+}
+
+/* The 0F-escaped opcodes: MOVZX/MOVSX and the bit tests. */
+static int emu_decode_0f(struct emu_cursor *c, unsigned int op_size,
+			 unsigned int addr_size, u8 rex, struct emu_insn *out)
+{
+	u8 op, modrm;
+	int ret;
+
+	ret = emu_take8(c, &op);
+	if (ret)
+		return ret;
+	switch (op) {
+	case 0xb6:	/* MOVZX r, r/m8 */
+	case 0xb7:	/* MOVZX r, r/m16 */
+	case 0xbe:	/* MOVSX r, r/m8 */
+	case 0xbf:	/* MOVSX r, r/m16 */
+		ret = emu_take_modrm(c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->size = (op & 1) ? 2 : 1;
+		out->ext = (op & 8) ? EMU_EXT_SIGN : EMU_EXT_ZERO;
+		out->reg = MODRM_REG(modrm) | ((rex & REX_R) ? 8 : 0);
+		out->dst_size = op_size;
+		return 0;
+	case 0xa3:	/* BT r/m, r */
+	case 0xab:	/* BTS r/m, r */
+	case 0xb3:	/* BTR r/m, r */
+	case 0xbb:	/* BTC r/m, r */
+		ret = emu_take_modrm(c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->op = EMU_OP_ALU;
+		out->alu = EMU_ALU_BT + ((op >> 3) & 3);
+		out->size = op_size;
+		out->mem_dst = true;
+		emu_set_reg(out, modrm, rex);
+		return 0;
+	case 0xba:	/* BT/BTS/BTR/BTC r/m, imm8 (/4../7) */
+		ret = emu_take_modrm(c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		if (MODRM_REG(modrm) < 4)
+			return -EINVAL;
+		out->op = EMU_OP_ALU;
+		out->alu = EMU_ALU_BT + MODRM_REG(modrm) - 4;
+		out->size = op_size;
+		out->mem_dst = true;
+		ret = emu_take(c, 1, &out->imm);
+		out->has_imm = true;
+		return ret;
+	default:
+		return -EINVAL;
+	}
+}
+
 /**
- * emu_decode() - decode the MOV that caused an MMIO exit
+ * emu_decode() - decode the instruction that caused an MMIO exit
  * @bytes:	the instruction bytes at guest RIP
  * @avail:	how many of @bytes are readable; only these are read, and no
  *		more than EMU_MAX_LEN of them
@@ -153,9 +265,10 @@ static void emu_set_byte_reg(struct emu_insn *out, u8 reg, u8 rex)
  *
  * Return:
  * * 0		- @out describes the instruction
- * * -EINVAL	- not one of the supported MOVs (including a register
- *		  operand, LOCK, REP prefixes, an unknown @mode), or longer
- *		  than EMU_MAX_LEN bytes
+ * * -EINVAL	- not one of the supported forms (including a register
+ *		  operand, LOCK where the CPU raises #UD, REP on anything but
+ *		  a string move, an unknown @mode), or longer than
+ *		  EMU_MAX_LEN bytes
  * * -ENODATA	- @avail bytes end before the instruction does: fetch more
  *		  (up to EMU_MAX_LEN) and decode again
  */
@@ -166,11 +279,11 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		.bytes = bytes,
 		.avail = avail < EMU_MAX_LEN ? avail : EMU_MAX_LEN,
 	};
-	bool opsize_prefix = false, addrsize_prefix = false, is_rex;
+	bool opsize_prefix = false, addrsize_prefix = false, lock = false;
+	bool rep = false, is_rex;
 	unsigned int op_size, addr_size;
 	u8 b, op, modrm, rex = 0;
-	u64 imm;
-	int ret;
+	int ret, seg = EMU_SEG_DS;
 
 	memset(out, 0, sizeof(*out));
 	if (mode != EMU_MODE_16 && mode != EMU_MODE_32 && mode != EMU_MODE_64)
@@ -185,7 +298,13 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 			opsize_prefix = true;
 		else if (b == 0x67)
 			addrsize_prefix = true;
-		else if (!is_rex && !emu_is_seg_prefix(b))
+		else if (b == 0xf0)
+			lock = true;
+		else if (b == 0xf2 || b == 0xf3)
+			rep = true;
+		else if (emu_seg_prefix(b) >= 0)
+			seg = emu_seg_prefix(b);
+		else if (!is_rex)
 			break;
 		/* a REX counts only if the opcode comes next */
 		rex = is_rex ? b : 0;
@@ -216,11 +335,7 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 			return ret;
 		out->is_write = !(op & 2);
 		out->size = (op & 1) ? op_size : 1;
-		b = MODRM_REG(modrm) | ((rex & REX_R) ? 8 : 0);
-		if (out->size == 1)
-			emu_set_byte_reg(out, b, rex);
-		else
-			out->reg = b;
+		emu_set_reg(out, modrm, rex);
 		break;
 
 	case 0xc6:	/* MOV r/m8, imm8 */
@@ -231,12 +346,11 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		if (MODRM_REG(modrm) != 0)
 			return -EINVAL;
 		out->is_write = true;
-		out->has_imm = true;
 		out->size = (op & 1) ? op_size : 1;
-		ret = emu_take(&c, out->size == 8 ? 4 : out->size, &imm);
+		ret = emu_take_simm(&c, out->size == 8 ? 4 : out->size,
+				    out->size, out);
 		if (ret)
 			return ret;
-		out->imm = out->size == 8 ? (u64)(s64)(s32)imm : imm;
 		break;
 
 	case 0xa0:	/* MOV AL, moffs8 */
@@ -252,30 +366,153 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		out->reg = 0;
 		break;
 
-	case 0x0f:
-		ret = emu_take8(&c, &op);
-		if (ret)
-			return ret;
-		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
+	case 0x63:	/* MOVSXD r, r/m32 (64-bit mode; ARPL elsewhere) */
+		if (mode != EMU_MODE_64)
 			return -EINVAL;
-		/* MOVZX/MOVSX r, r/m8 (B6, BE) or r/m16 (B7, BF) */
 		ret = emu_take_modrm(&c, addr_size, &modrm);
 		if (ret)
 			return ret;
-		out->size = (op & 1) ? 2 : 1;
-		out->ext = (op & 8) ? EMU_EXT_SIGN : EMU_EXT_ZERO;
+		/* without REX.W it is a plain 16- or 32-bit load */
+		out->size = op_size == 8 ? 4 : op_size;
+		out->ext = op_size == 8 ? EMU_EXT_SIGN : EMU_EXT_NONE;
 		out->reg = MODRM_REG(modrm) | ((rex & REX_R) ? 8 : 0);
 		out->dst_size = op_size;
 		break;
 
+	case 0x00 ... 0x0e:	/* ADD..CMP, the four r/m forms of each */
+	case 0x10 ... 0x3b:
+		if ((op & 7) > 3)
+			return -EINVAL;	/* imm to AL/eAX, push/pop, DAA... */
+		ret = emu_take_modrm(&c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->op = EMU_OP_ALU;
+		out->alu = op >> 3;
+		out->size = (op & 1) ? op_size : 1;
+		out->mem_dst = !(op & 2);
+		emu_set_reg(out, modrm, rex);
+		break;
+
+	case 0x80:	/* group 1 r/m8, imm8 */
+	case 0x81:	/* group 1 r/m, imm16/32 */
+	case 0x83:	/* group 1 r/m, imm8 sign-extended */
+		ret = emu_take_modrm(&c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->op = EMU_OP_ALU;
+		out->alu = MODRM_REG(modrm);
+		out->size = op == 0x80 ? 1 : op_size;
+		out->mem_dst = true;
+		ret = emu_take_simm(&c, op == 0x81 ? (op_size == 8 ? 4 : op_size) : 1,
+				    out->size, out);
+		if (ret)
+			return ret;
+		break;
+
+	case 0x84:	/* TEST r/m8, r8 */
+	case 0x85:	/* TEST r/m, r */
+		ret = emu_take_modrm(&c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->op = EMU_OP_ALU;
+		out->alu = EMU_ALU_TEST;
+		out->size = (op & 1) ? op_size : 1;
+		out->mem_dst = true;
+		emu_set_reg(out, modrm, rex);
+		break;
+
+	case 0xf6:	/* group 3 r/m8 */
+	case 0xf7:	/* group 3 r/m */
+		ret = emu_take_modrm(&c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->op = EMU_OP_ALU;
+		out->size = (op & 1) ? op_size : 1;
+		out->mem_dst = true;
+		switch (MODRM_REG(modrm)) {
+		case 0:		/* TEST r/m, imm */
+			out->alu = EMU_ALU_TEST;
+			ret = emu_take_simm(&c, out->size == 8 ? 4 : out->size, out->size,
+					    out);
+			if (ret)
+				return ret;
+			break;
+		case 2:
+			out->alu = EMU_ALU_NOT;
+			break;
+		case 3:
+			out->alu = EMU_ALU_NEG;
+			break;
+		default:	/* /1 (an alias of TEST), MUL, IMUL, DIV, IDIV */
+			return -EINVAL;
+		}
+		break;
+
+	case 0xfe:	/* INC/DEC r/m8 */
+	case 0xff:	/* INC/DEC r/m; the rest of group 5 are no data access */
+		ret = emu_take_modrm(&c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		if (MODRM_REG(modrm) > 1)
+			return -EINVAL;
+		out->op = EMU_OP_ALU;
+		out->alu = MODRM_REG(modrm) ? EMU_ALU_DEC : EMU_ALU_INC;
+		out->size = (op & 1) ? op_size : 1;
+		out->mem_dst = true;
+		break;
+
+	case 0xa4:	/* MOVSB */
+	case 0xa5:	/* MOVSW/D/Q */
+	case 0xaa:	/* STOSB */
+	case 0xab:	/* STOSW/D/Q */
+	case 0xac:	/* LODSB */
+	case 0xad:	/* LODSW/D/Q */
+		out->op = op < 0xaa ? EMU_OP_MOVS :
+			  op < 0xac ? EMU_OP_STOS : EMU_OP_LODS;
+		out->size = (op & 1) ? op_size : 1;
+		out->rep = rep;
+		out->addr_size = addr_size;
+		out->seg = seg;
+		out->reg = 0;
+		break;
+
+	case 0x0f:
+		ret = emu_decode_0f(&c, op_size, addr_size, rex, out);
+		if (ret)
+			return ret;
+		break;
+
 	default:
-		return -EINVAL;	/* includes F0 (LOCK) and F2/F3 (REP) */
+		return -EINVAL;
 	}
 
-	if (!out->is_write && !out->dst_size)
+	/* LOCK only where memory is written back (#UD elsewhere) */
+	if (lock && !(out->op == EMU_OP_ALU && emu_alu_writes(out)))
+		return -EINVAL;
+	/* REP on a string move only; on the rest, XACQUIRE/XRELEASE... */
+	if (rep && out->op != EMU_OP_MOVS && out->op != EMU_OP_STOS &&
+	    out->op != EMU_OP_LODS)
+		return -EINVAL;
+	if (out->op == EMU_OP_MOV && !out->is_write && !out->dst_size)
+		out->dst_size = out->size;
+	if (out->op == EMU_OP_LODS)
 		out->dst_size = out->size;
 	out->len = c.pos;
 	return 0;
+}
+
+/**
+ * emu_alu_writes() - whether a decoded EMU_OP_ALU instruction writes memory
+ * @insn: the instruction
+ *
+ * Return: true for the forms with a memory destination that store their
+ * result (not CMP, TEST or BT, which only read it).
+ */
+bool emu_alu_writes(const struct emu_insn *insn)
+{
+	return insn->op == EMU_OP_ALU && insn->mem_dst &&
+	       insn->alu != EMU_ALU_CMP && insn->alu != EMU_ALU_TEST &&
+	       insn->alu != EMU_ALU_BT;
 }
 
 static u64 emu_size_mask(unsigned int size)
@@ -355,4 +592,58 @@ void emu_complete_load(const struct emu_insn *insn, u64 data, u64 *gprs)
 		*r = val;
 		break;
 	}
+}
+
+/**
+ * emu_string_step() - how far one element moves rSI/rDI
+ * @insn:	a string form decoded by emu_decode()
+ * @rflags:	the guest's RFLAGS: DF set counts down
+ *
+ * Return: +size, or -size (as u64) with RFLAGS.DF.
+ */
+u64 emu_string_step(const struct emu_insn *insn, u64 rflags)
+{
+	return rflags & EMU_FLAG_DF ? -(u64)insn->size : insn->size;
+}
+
+/* Add @by to a register in the instruction's address size. */
+static void emu_addr_add(u64 *r, unsigned int addr_size, u64 by)
+{
+	if (addr_size == 2)
+		*r = (*r & ~0xffffULL) | ((*r + by) & 0xffff);
+	else if (addr_size == 4)
+		*r = (u32)(*r + by);	/* ESI/EDI/ECX: the top is cleared */
+	else
+		*r += by;
+}
+
+/**
+ * emu_string_advance() - the register updates of one element done
+ * @insn:	a string form decoded by emu_decode()
+ * @rflags:	the guest's RFLAGS (DF)
+ * @gprs:	the guest's EMU_NR_GPRS registers, updated
+ * @src:	the form reads [rSI]: rSI moves (MOVS, LODS)
+ * @dst:	the form writes [rDI]: rDI moves (MOVS, STOS)
+ *
+ * With REP, rCX counts down; RIP stays on the instruction while it is not
+ * zero, so that the CPU runs the next element (and takes interrupts in
+ * between, as it does).
+ *
+ * Return: true when the instruction is done (RIP moves past it).
+ */
+bool emu_string_advance(const struct emu_insn *insn, u64 rflags, u64 *gprs,
+			bool src, bool dst)
+{
+	u64 step = emu_string_step(insn, rflags);
+	u64 amask = insn->addr_size >= 8 ? ~0ULL :
+		    BIT_ULL(8 * insn->addr_size) - 1;
+
+	if (src)
+		emu_addr_add(&gprs[6], insn->addr_size, step);
+	if (dst)
+		emu_addr_add(&gprs[7], insn->addr_size, step);
+	if (!insn->rep)
+		return true;
+	emu_addr_add(&gprs[1], insn->addr_size, -1ULL);
+	return !(gprs[1] & amask);
 }

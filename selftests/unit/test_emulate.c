@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the MMIO instruction decoder (kmod/vmx/emulate.c), compiled
- * from the module's own source file. Encodings are written from the SDM
- * Vol. 2 (MOV, MOVZX, MOVSX; tables 2-1 to 2-3 for ModRM/SIB).
+ * Unit tests of the MMIO instruction decoder (kmod/vmx/emulate.c) and of
+ * the read-modify-write arithmetic (kmod/vmx/emu_alu.c), compiled from the
+ * module's own source files. Encodings are written from the SDM Vol. 2
+ * (each instruction's page; tables 2-1 to 2-3 for ModRM/SIB). The flags
+ * are checked against a table of values from the SDM's definitions and
+ * against the host CPU running the same instructions.
  */
 #include "../../lib/pure.h"
 #include <stdarg.h>
@@ -11,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../kmod/vmx/emulate.c"
+#include "../../kmod/vmx/emu_alu.c"
 
 struct dec_case {
 	const char *name;
@@ -30,6 +34,17 @@ struct dec_case {
 /* MOVZX/MOVSX: @s bytes from memory into @d bytes of register @r */
 #define EXT(l, s, r, d, e) { .len = (l), .size = (s), .reg = (r), \
 			     .dst_size = (d), .ext = (e) }
+/* read-modify-write: ALU op @a, memory destination @m, register @r */
+#define ALU(l, s, a, m, r) { .len = (l), .size = (s), .op = EMU_OP_ALU, \
+			     .alu = (a), .mem_dst = (m), .reg = (r) }
+/* the same with an immediate */
+#define ALUI(l, s, a, i) { .len = (l), .size = (s), .op = EMU_OP_ALU, \
+			   .alu = (a), .mem_dst = true, .has_imm = true, \
+			   .imm = (i) }
+/* a string form @o: element @s bytes, address size @as, REP, source seg */
+#define STR(l, o, s, as, rp, sg) { .len = (l), .op = (o), .size = (s), \
+				   .addr_size = (as), .rep = (rp), .seg = (sg), \
+				   .dst_size = (o) == EMU_OP_LODS ? (s) : 0 }
 
 static const struct dec_case valid[] = {
 	/* MOV r/m, r (89) and operand size */
@@ -153,6 +168,90 @@ static const struct dec_case valid[] = {
 	  EXT(3, 1, 0, 2, EMU_EXT_SIGN) },
 	{ "movsx eax,word [bx] (66)", 16, BYTES(0x66, 0x0f, 0xbf, 0x07),
 	  EXT(4, 2, 0, 4, EMU_EXT_SIGN) },
+	/* MOVSXD (64-bit mode): sign-extends with REX.W, else a plain load */
+	{ "movsxd rcx,dword [rax]", 64, BYTES(0x48, 0x63, 0x08),
+	  EXT(3, 4, 1, 8, EMU_EXT_SIGN) },
+	{ "movsxd r9,dword [rax+8]", 64, BYTES(0x4c, 0x63, 0x48, 0x08),
+	  EXT(4, 4, 9, 8, EMU_EXT_SIGN) },
+	{ "movsxd ecx,dword [rax] (no REX.W)", 64, BYTES(0x63, 0x08),
+	  EXT(2, 4, 1, 4, EMU_EXT_NONE) },
+	/* 00-3B: the four r/m forms of ADD..CMP */
+	{ "add [eax],ecx", 32, BYTES(0x01, 0x08), ALU(2, 4, EMU_ALU_ADD, true, 1) },
+	{ "add [eax],cl", 32, BYTES(0x00, 0x08), ALU(2, 1, EMU_ALU_ADD, true, 1) },
+	{ "add ecx,[eax]", 32, BYTES(0x03, 0x08), ALU(2, 4, EMU_ALU_ADD, false, 1) },
+	{ "or [rax],r10", 64, BYTES(0x4c, 0x09, 0x10), ALU(3, 8, EMU_ALU_OR, true, 10) },
+	{ "adc [eax],edx", 32, BYTES(0x11, 0x10), ALU(2, 4, EMU_ALU_ADC, true, 2) },
+	{ "sbb bl,[eax]", 32, BYTES(0x1a, 0x18), ALU(2, 1, EMU_ALU_SBB, false, 3) },
+	{ "and [eax],ah", 32, BYTES(0x20, 0x20),
+	  { .len = 2, .size = 1, .op = EMU_OP_ALU, .alu = EMU_ALU_AND,
+	    .mem_dst = true, .reg = 0, .high_byte = true } },
+	{ "sub [eax],cx", 32, BYTES(0x66, 0x29, 0x08), ALU(3, 2, EMU_ALU_SUB, true, 1) },
+	{ "xor rax,[rbx]", 64, BYTES(0x48, 0x33, 0x03), ALU(3, 8, EMU_ALU_XOR, false, 0) },
+	{ "cmp [eax],ecx", 32, BYTES(0x39, 0x08), ALU(2, 4, EMU_ALU_CMP, true, 1) },
+	{ "cmp ecx,[eax]", 32, BYTES(0x3b, 0x08), ALU(2, 4, EMU_ALU_CMP, false, 1) },
+	{ "lock or [eax],ecx", 32, BYTES(0xf0, 0x09, 0x08), ALU(3, 4, EMU_ALU_OR, true, 1) },
+	/* group 1 with immediates */
+	{ "or byte [eax],5", 32, BYTES(0x80, 0x08, 0x05), ALUI(3, 1, EMU_ALU_OR, 5) },
+	{ "lock or byte [rax+9],5", 64, BYTES(0xf0, 0x80, 0x48, 0x09, 0x05),
+	  ALUI(5, 1, EMU_ALU_OR, 5) },
+	{ "and dword [eax],imm32", 32, BYTES(0x81, 0x20, 0xff, 0xff, 0xfe, 0xff),
+	  ALUI(6, 4, EMU_ALU_AND, 0xfffeffff) },
+	{ "and qword [rax],imm32 (sext)", 64,
+	  BYTES(0x48, 0x81, 0x20, 0xff, 0xff, 0xfe, 0xff),
+	  ALUI(7, 8, EMU_ALU_AND, 0xfffffffffffeffffULL) },
+	{ "add word [eax],imm16", 32, BYTES(0x66, 0x81, 0x00, 0x34, 0x12),
+	  ALUI(5, 2, EMU_ALU_ADD, 0x1234) },
+	{ "sub dword [eax],-1 (83)", 32, BYTES(0x83, 0x28, 0xff),
+	  ALUI(3, 4, EMU_ALU_SUB, 0xffffffff) },
+	{ "cmp qword [rax],-2 (83)", 64, BYTES(0x48, 0x83, 0x38, 0xfe),
+	  ALUI(4, 8, EMU_ALU_CMP, 0xfffffffffffffffeULL) },
+	{ "xor word [bx],1 (83, 16)", 16, BYTES(0x83, 0x37, 0x01),
+	  ALUI(3, 2, EMU_ALU_XOR, 1) },
+	/* TEST, NOT, NEG, INC, DEC */
+	{ "test [eax],ecx", 32, BYTES(0x85, 0x08), ALU(2, 4, EMU_ALU_TEST, true, 1) },
+	{ "test [eax],dl", 32, BYTES(0x84, 0x10), ALU(2, 1, EMU_ALU_TEST, true, 2) },
+	{ "test byte [eax],0x80", 32, BYTES(0xf6, 0x00, 0x80),
+	  ALUI(3, 1, EMU_ALU_TEST, 0x80) },
+	{ "test dword [eax],imm32", 32, BYTES(0xf7, 0x00, 1, 0, 0, 0x80),
+	  ALUI(6, 4, EMU_ALU_TEST, 0x80000001) },
+	{ "test qword [rax],imm32", 64, BYTES(0x48, 0xf7, 0x00, 1, 0, 0, 0x80),
+	  ALUI(7, 8, EMU_ALU_TEST, 0xffffffff80000001ULL) },
+	{ "test word [eax],imm16", 32, BYTES(0x66, 0xf7, 0x00, 1, 0x80),
+	  ALUI(5, 2, EMU_ALU_TEST, 0x8001) },
+	{ "not dword [eax]", 32, BYTES(0xf7, 0x10), ALU(2, 4, EMU_ALU_NOT, true, 0) },
+	{ "neg byte [eax]", 32, BYTES(0xf6, 0x18), ALU(2, 1, EMU_ALU_NEG, true, 0) },
+	{ "inc dword [eax]", 32, BYTES(0xff, 0x00), ALU(2, 4, EMU_ALU_INC, true, 0) },
+	{ "dec byte [eax]", 32, BYTES(0xfe, 0x08), ALU(2, 1, EMU_ALU_DEC, true, 0) },
+	{ "lock inc qword [rax]", 64, BYTES(0xf0, 0x48, 0xff, 0x00),
+	  ALU(4, 8, EMU_ALU_INC, true, 0) },
+	/* bit tests */
+	{ "bt [eax],ecx", 32, BYTES(0x0f, 0xa3, 0x08), ALU(3, 4, EMU_ALU_BT, true, 1) },
+	{ "bts [rax],rcx", 64, BYTES(0x48, 0x0f, 0xab, 0x08),
+	  ALU(4, 8, EMU_ALU_BTS, true, 1) },
+	{ "btr [eax],cx", 32, BYTES(0x66, 0x0f, 0xb3, 0x08),
+	  ALU(4, 2, EMU_ALU_BTR, true, 1) },
+	{ "btc [eax],ecx", 32, BYTES(0x0f, 0xbb, 0x08), ALU(3, 4, EMU_ALU_BTC, true, 1) },
+	{ "bt dword [eax],3", 32, BYTES(0x0f, 0xba, 0x20, 0x03),
+	  ALUI(4, 4, EMU_ALU_BT, 3) },
+	{ "lock bts dword [eax],31", 32, BYTES(0xf0, 0x0f, 0xba, 0x28, 0x1f),
+	  ALUI(5, 4, EMU_ALU_BTS, 31) },
+	{ "btr qword [rax],63", 64, BYTES(0x48, 0x0f, 0xba, 0x30, 0x3f),
+	  ALUI(5, 8, EMU_ALU_BTR, 63) },
+	{ "btc word [eax],1", 32, BYTES(0x66, 0x0f, 0xba, 0x38, 0x01),
+	  ALUI(5, 2, EMU_ALU_BTC, 1) },
+	/* string forms */
+	{ "movsb", 32, BYTES(0xa4), STR(1, EMU_OP_MOVS, 1, 4, false, EMU_SEG_DS) },
+	{ "rep movsd", 32, BYTES(0xf3, 0xa5), STR(2, EMU_OP_MOVS, 4, 4, true, EMU_SEG_DS) },
+	{ "rep movsq", 64, BYTES(0xf3, 0x48, 0xa5), STR(3, EMU_OP_MOVS, 8, 8, true, EMU_SEG_DS) },
+	{ "fs rep movsw (67, 66)", 64, BYTES(0x64, 0x66, 0x67, 0xf3, 0xa5),
+	  STR(5, EMU_OP_MOVS, 2, 4, true, EMU_SEG_FS) },
+	{ "repne movsb (F2 repeats too)", 32, BYTES(0xf2, 0xa4),
+	  STR(2, EMU_OP_MOVS, 1, 4, true, EMU_SEG_DS) },
+	{ "stosb", 64, BYTES(0xaa), STR(1, EMU_OP_STOS, 1, 8, false, EMU_SEG_DS) },
+	{ "rep stosd", 32, BYTES(0xf3, 0xab), STR(2, EMU_OP_STOS, 4, 4, true, EMU_SEG_DS) },
+	{ "rep stosw (16)", 16, BYTES(0xf3, 0xab), STR(2, EMU_OP_STOS, 2, 2, true, EMU_SEG_DS) },
+	{ "lodsd", 32, BYTES(0xad), STR(1, EMU_OP_LODS, 4, 4, false, EMU_SEG_DS) },
+	{ "es lodsq", 64, BYTES(0x26, 0x48, 0xad), STR(3, EMU_OP_LODS, 8, 8, false, EMU_SEG_ES) },
 	/* prefixes: REX counts only right before the opcode; W beats 66 */
 	{ "REX.W then 66: REX ignored", 64, BYTES(0x48, 0x66, 0x89, 0x08),
 	  ST(4, 2, 1) },
@@ -196,11 +295,27 @@ static const struct bad_case invalid[] = {
 	{ "c7 /1", 32, BYTES(0xc7, 0x08, 1, 2, 3, 4) },
 	{ "c6 /7 (xabort)", 32, BYTES(0xc6, 0xf8, 0x00) },
 	{ "c7 /7 (xbegin)", 32, BYTES(0xc7, 0xf8, 1, 2, 3, 4) },
-	{ "add [eax],ecx", 32, BYTES(0x01, 0x08) },
+	{ "add eax,ecx (register)", 32, BYTES(0x01, 0xc8) },
+	{ "add eax,imm32 (05, no memory)", 32, BYTES(0x05, 1, 2, 3, 4) },
+	{ "daa (27)", 32, BYTES(0x27) },
+	{ "82 /0 is gone", 64, BYTES(0x82, 0x00, 0x01) },
+	{ "lock cmp", 32, BYTES(0xf0, 0x39, 0x08) },
+	{ "lock test", 32, BYTES(0xf0, 0x85, 0x08) },
+	{ "lock bt", 32, BYTES(0xf0, 0x0f, 0xa3, 0x08) },
+	{ "lock add ecx,[eax]", 32, BYTES(0xf0, 0x03, 0x08) },
+	{ "lock movsb", 32, BYTES(0xf0, 0xa4) },
+	{ "rep add", 32, BYTES(0xf3, 0x01, 0x08) },
+	{ "f6 /1", 32, BYTES(0xf6, 0x08, 0x01) },
+	{ "f7 /4 (mul)", 32, BYTES(0xf7, 0x20) },
+	{ "ff /2 (call)", 32, BYTES(0xff, 0x10) },
+	{ "0f ba /0", 32, BYTES(0x0f, 0xba, 0x00, 0x01) },
+	{ "not eax (register)", 32, BYTES(0xf7, 0xd0) },
+	{ "cmpsb", 32, BYTES(0xa6) },
+	{ "scasb", 32, BYTES(0xae) },
+	{ "xchg [eax],ecx", 32, BYTES(0x87, 0x08) },
+	{ "arpl (63 outside 64-bit mode)", 32, BYTES(0x63, 0x08) },
 	{ "mov [eax],es", 32, BYTES(0x8c, 0x00) },
 	{ "mov es,[eax]", 32, BYTES(0x8e, 0x00) },
-	{ "movsb", 32, BYTES(0xa4) },
-	{ "movsxd", 64, BYTES(0x48, 0x63, 0x00) },
 	{ "movups", 32, BYTES(0x0f, 0x10, 0x00) },
 	{ "0f b8", 32, BYTES(0x0f, 0xb8, 0x00) },
 	{ "inc eax; mov (40 is no REX in 32)", 32, BYTES(0x40, 0x89, 0x08) },
@@ -259,6 +374,12 @@ static void test_decode_valid(void **state)
 		CHECK(c, got, high_byte);
 		CHECK(c, got, dst_size);
 		CHECK(c, got, ext);
+		CHECK(c, got, op);
+		CHECK(c, got, alu);
+		CHECK(c, got, mem_dst);
+		CHECK(c, got, rep);
+		CHECK(c, got, addr_size);
+		CHECK(c, got, seg);
 
 		/* trailing bytes (the next instructions) change nothing */
 		memset(padded, 0x89, sizeof(padded));
@@ -476,6 +597,359 @@ static void test_complete_load_ignores_stores(void **state)
 	assert_memory_equal(before, gprs, sizeof(gprs));
 }
 
+/* ------------------------------------------------------------ arithmetic */
+
+#define CF	EMU_FLAG_CF
+#define PF	EMU_FLAG_PF
+#define AF	EMU_FLAG_AF
+#define ZF	EMU_FLAG_ZF
+#define SF	EMU_FLAG_SF
+#define OF	EMU_FLAG_OF
+
+struct alu_case {
+	const char *name;
+	unsigned int alu, size;
+	u64 dst, src, fin;
+	u64 res, fout;
+};
+
+/*
+ * Results and flags from the SDM's definitions (Vol. 1 appendix A), the
+ * classic edge cases of each operation; 0x202 is RFLAGS with IF and the
+ * reserved bit 1, which must pass through.
+ */
+static const struct alu_case alu_cases[] = {
+	{ "add8 7f+1", EMU_ALU_ADD, 1, 0x7f, 1, 0x202, 0x80, 0x202 | OF | SF | AF },
+	{ "add8 ff+1", EMU_ALU_ADD, 1, 0xff, 1, 0x202, 0, 0x202 | CF | ZF | AF | PF },
+	{ "add32 80000000+80000000", EMU_ALU_ADD, 4, 0x80000000, 0x80000000, 0,
+	  0, CF | OF | ZF | PF },
+	{ "add64 clears stale flags", EMU_ALU_ADD, 8, 1, 2, 0x202 | CF | ZF | SF | OF,
+	  3, 0x202 | PF },
+	{ "adc8 ff+0+CF", EMU_ALU_ADC, 1, 0xff, 0, CF, 0, CF | ZF | AF | PF },
+	{ "adc16 ffff+ffff+CF", EMU_ALU_ADC, 2, 0xffff, 0xffff, CF, 0xffff,
+	  CF | SF | AF | PF },
+	{ "sub8 0-1", EMU_ALU_SUB, 1, 0, 1, 0, 0xff, CF | SF | AF | PF },
+	{ "sub8 80-1", EMU_ALU_SUB, 1, 0x80, 1, 0, 0x7f, OF | AF },
+	{ "sub32 5-5", EMU_ALU_SUB, 4, 5, 5, CF, 0, ZF | PF },
+	{ "sbb8 0-ff-CF", EMU_ALU_SBB, 1, 0, 0xff, CF, 0, CF | ZF | AF | PF },
+	{ "sbb32 5-5-CF", EMU_ALU_SBB, 4, 5, 5, CF, 0xffffffff, CF | SF | AF | PF },
+	{ "cmp32 1 vs 2 (dst kept)", EMU_ALU_CMP, 4, 1, 2, 0, 1, CF | SF | AF | PF },
+	{ "cmp64 equal", EMU_ALU_CMP, 8, ~0ULL, ~0ULL, 0, ~0ULL, ZF | PF },
+	{ "and8 f0&0f", EMU_ALU_AND, 1, 0xf0, 0x0f, CF | OF | AF, 0, ZF | PF },
+	{ "or16 8000|1", EMU_ALU_OR, 2, 0x8000, 1, 0, 0x8001, SF },
+	{ "xor32 clears CF, OF", EMU_ALU_XOR, 4, 3, 1, CF | OF, 2, 0 },
+	{ "test8 80&80 (dst kept)", EMU_ALU_TEST, 1, 0x80, 0x80, 0, 0x80, SF },
+	{ "not16 keeps flags", EMU_ALU_NOT, 2, 0x00ff, 0, CF | ZF, 0xff00, CF | ZF },
+	{ "neg8 0", EMU_ALU_NEG, 1, 0, 0, CF, 0, ZF | PF },
+	{ "neg8 80", EMU_ALU_NEG, 1, 0x80, 0, 0, 0x80, CF | OF | SF },
+	{ "neg32 1", EMU_ALU_NEG, 4, 1, 0, 0, 0xffffffff, CF | SF | AF | PF },
+	{ "inc8 ff keeps CF clear", EMU_ALU_INC, 1, 0xff, 0, 0, 0, ZF | AF | PF },
+	{ "inc32 7fffffff keeps CF", EMU_ALU_INC, 4, 0x7fffffff, 0, CF, 0x80000000,
+	  CF | OF | SF | AF | PF },
+	{ "dec8 0", EMU_ALU_DEC, 1, 0, 0, 0, 0xff, SF | AF | PF },
+	{ "dec16 8000", EMU_ALU_DEC, 2, 0x8000, 0, CF, 0x7fff, CF | OF | AF | PF },
+	{ "bt32 bit 3 set", EMU_ALU_BT, 4, 8, 3, ZF | OF, 8, CF | ZF | OF },
+	{ "bt32 bit 35 = bit 3", EMU_ALU_BT, 4, 8, 35, CF, 8, CF },
+	{ "bts16 bit 15", EMU_ALU_BTS, 2, 0, 15, CF, 0x8000, 0 },
+	{ "btr64 bit 63", EMU_ALU_BTR, 8, ~0ULL, 63, 0, ~0ULL >> 1, CF },
+	{ "btc32 bit 0", EMU_ALU_BTC, 4, 1, 0, 0, 0, CF },
+};
+
+static void test_alu_table(void **state)
+{
+	const struct alu_case *c;
+	u64 res, f;
+
+	(void)state;
+	for (c = alu_cases; c < alu_cases + ARRAY_SIZE(alu_cases); c++) {
+		f = emu_alu_compute(c->alu, c->size, c->dst, c->src, c->fin, &res);
+		if (res != c->res || f != c->fout)
+			fail_msg("%s: result %#llx flags %#llx, want %#llx %#llx",
+				 c->name, (unsigned long long)res,
+				 (unsigned long long)f,
+				 (unsigned long long)c->res,
+				 (unsigned long long)c->fout);
+	}
+}
+
+#if defined(__x86_64__)
+/*
+ * The host CPU runs the same instruction on registers: flags in through
+ * POPF, out through PUSHF (below the red zone).
+ */
+#define NATIVE_BIN(fn, insn, type, cons)				\
+static u64 fn(u64 d, u64 s, u64 fin, u64 *fout)				\
+{									\
+	type dd = d, ss = s;						\
+	u64 f;								\
+	asm("lea -128(%%rsp), %%rsp\n\tpush %2\n\tpopf\n\t"		\
+	    insn " %3, %0\n\tpushf\n\tpop %1\n\tlea 128(%%rsp), %%rsp"	\
+	    : "+" cons (dd), "=&r" (f) : "r" (fin), cons (ss) : "cc");	\
+	*fout = f;							\
+	return dd;							\
+}
+#define NATIVE_UN(fn, insn, type, cons)					\
+static u64 fn(u64 d, u64 s, u64 fin, u64 *fout)				\
+{									\
+	type dd = d;							\
+	u64 f;								\
+	(void)s;							\
+	asm("lea -128(%%rsp), %%rsp\n\tpush %2\n\tpopf\n\t"		\
+	    insn " %0\n\tpushf\n\tpop %1\n\tlea 128(%%rsp), %%rsp"	\
+	    : "+" cons (dd), "=&r" (f) : "r" (fin) : "cc");		\
+	*fout = f;							\
+	return dd;							\
+}
+#define NATIVE_SIZES(kind, name, insn)					\
+	NATIVE_##kind(n_##name##1, insn "b", u8, "q")			\
+	NATIVE_##kind(n_##name##2, insn "w", u16, "r")			\
+	NATIVE_##kind(n_##name##4, insn "l", u32, "r")			\
+	NATIVE_##kind(n_##name##8, insn "q", u64, "r")
+
+NATIVE_SIZES(BIN, add, "add")
+NATIVE_SIZES(BIN, or, "or")
+NATIVE_SIZES(BIN, adc, "adc")
+NATIVE_SIZES(BIN, sbb, "sbb")
+NATIVE_SIZES(BIN, and, "and")
+NATIVE_SIZES(BIN, sub, "sub")
+NATIVE_SIZES(BIN, xor, "xor")
+NATIVE_SIZES(BIN, cmp, "cmp")
+NATIVE_SIZES(BIN, test, "test")
+NATIVE_SIZES(UN, not, "not")
+NATIVE_SIZES(UN, neg, "neg")
+NATIVE_SIZES(UN, inc, "inc")
+NATIVE_SIZES(UN, dec, "dec")
+/* no byte form of the bit tests */
+#define NATIVE_BT(name, insn)						\
+	NATIVE_BIN(n_##name##2, insn "w", u16, "r")			\
+	NATIVE_BIN(n_##name##4, insn "l", u32, "r")			\
+	NATIVE_BIN(n_##name##8, insn "q", u64, "r")
+NATIVE_BT(bt, "bt")
+NATIVE_BT(bts, "bts")
+NATIVE_BT(btr, "btr")
+NATIVE_BT(btc, "btc")
+
+typedef u64 (*native_fn)(u64 d, u64 s, u64 fin, u64 *fout);
+
+#define SIZES(name) { n_##name##1, n_##name##2, n_##name##4, n_##name##8 }
+#define BTSIZES(name) { NULL, n_##name##2, n_##name##4, n_##name##8 }
+static const native_fn natives[][4] = {
+	[EMU_ALU_ADD] = SIZES(add), [EMU_ALU_OR] = SIZES(or),
+	[EMU_ALU_ADC] = SIZES(adc), [EMU_ALU_SBB] = SIZES(sbb),
+	[EMU_ALU_AND] = SIZES(and), [EMU_ALU_SUB] = SIZES(sub),
+	[EMU_ALU_XOR] = SIZES(xor), [EMU_ALU_CMP] = SIZES(cmp),
+	[EMU_ALU_TEST] = SIZES(test), [EMU_ALU_NOT] = SIZES(not),
+	[EMU_ALU_NEG] = SIZES(neg), [EMU_ALU_INC] = SIZES(inc),
+	[EMU_ALU_DEC] = SIZES(dec), [EMU_ALU_BT] = BTSIZES(bt),
+	[EMU_ALU_BTS] = BTSIZES(bts), [EMU_ALU_BTR] = BTSIZES(btr),
+	[EMU_ALU_BTC] = BTSIZES(btc),
+};
+
+/* The flags a CPU defines for @alu; the SDM leaves the others undefined. */
+static u64 defined_flags(unsigned int alu)
+{
+	switch (alu) {
+	case EMU_ALU_AND:
+	case EMU_ALU_OR:
+	case EMU_ALU_XOR:
+	case EMU_ALU_TEST:
+		return EMU_FLAGS_ARITH & ~AF;
+	case EMU_ALU_BT:
+	case EMU_ALU_BTS:
+	case EMU_ALU_BTR:
+	case EMU_ALU_BTC:
+		return CF;
+	default:
+		return EMU_FLAGS_ARITH;
+	}
+}
+
+static u64 xorshift(u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Interesting operands: edges of each size, and random ones. */
+static u64 pick(u64 *x)
+{
+	static const u64 edges[] = {
+		0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
+		0x80000000, 0xffffffff, 0x7fffffffffffffffULL,
+		0x8000000000000000ULL, ~0ULL, 0x0f, 0x10, 0xf0,
+	};
+	u64 r = xorshift(x);
+
+	return r & 1 ? edges[(r >> 1) % ARRAY_SIZE(edges)] : xorshift(x);
+}
+
+static void test_alu_vs_cpu(void **state)
+{
+	static const unsigned int sizes[] = { 1, 2, 4, 8 };
+	u64 x = 0x9e3779b97f4a7c15ULL, d, s, fin, want, wantf, got, gotf, m;
+	unsigned int alu, i, n;
+
+	(void)state;
+	for (alu = 0; alu < ARRAY_SIZE(natives); alu++) {
+		for (i = 0; i < 4; i++) {
+			if (!natives[alu][i])
+				continue;
+			for (n = 0; n < 20000; n++) {
+				d = pick(&x);
+				s = pick(&x);
+				/* only the arithmetic flags (never TF) */
+				fin = 0x202 | (xorshift(&x) & EMU_FLAGS_ARITH);
+				want = natives[alu][i](d, s, fin, &wantf);
+				gotf = emu_alu_compute(alu, sizes[i], d, s, fin,
+						       &got);
+				m = sizes[i] == 8 ? ~0ULL :
+				    (1ULL << (8 * sizes[i])) - 1;
+				/* undefined flags: the emulation keeps or clears */
+				wantf &= defined_flags(alu) | ~EMU_FLAGS_ARITH;
+				if (got != (want & m) ||
+				    (gotf & (defined_flags(alu) | ~EMU_FLAGS_ARITH)) != wantf)
+					fail_msg("alu %u size %u: %#llx op %#llx flags %#llx: got %#llx/%#llx, cpu %#llx/%#llx",
+						 alu, sizes[i],
+						 (unsigned long long)d,
+						 (unsigned long long)s,
+						 (unsigned long long)fin,
+						 (unsigned long long)got,
+						 (unsigned long long)gotf,
+						 (unsigned long long)(want & m),
+						 (unsigned long long)wantf);
+			}
+		}
+	}
+}
+#else
+static void test_alu_vs_cpu(void **state)
+{
+	(void)state;
+	skip();
+}
+#endif
+
+/* The decoded instruction carried out: operand order, register writes. */
+static void test_alu_insn(void **state)
+{
+	u64 gprs[EMU_NR_GPRS], before[EMU_NR_GPRS];
+	struct emu_alu_out out;
+	struct emu_insn insn;
+
+	(void)state;
+	fill_gprs(gprs);
+	gprs[1] = 0xfffffffffffffff0ULL;	/* rcx */
+	memcpy(before, gprs, sizeof(gprs));
+
+	DECODE(64, &insn, 0x48, 0x29, 0x08);		/* sub [rax],rcx */
+	emu_alu(&insn, 0x10, gprs, 0x202, &out);
+	assert_true(out.write_mem);
+	assert_int_equal(0x20, out.mem);		/* 0x10 - (-0x10) */
+	assert_int_equal(0x202 | CF, out.rflags);
+	assert_memory_equal(before, gprs, sizeof(gprs));
+
+	DECODE(64, &insn, 0x48, 0x2b, 0x08);		/* sub rcx,[rax] */
+	emu_alu(&insn, 0x10, gprs, 0x202, &out);
+	assert_false(out.write_mem);
+	assert_int_equal(0xffffffffffffffe0ULL, gprs[1]);
+	assert_int_equal(0x202 | SF, out.rflags);
+
+	gprs[1] = 0xfffffffffffffff0ULL;
+	DECODE(64, &insn, 0x2b, 0x08);			/* sub ecx,[rax]: zero-extends */
+	emu_alu(&insn, 0x10, gprs, 0x202, &out);
+	assert_int_equal(0xffffffe0ULL, gprs[1]);
+
+	gprs[0] = 0x1234;
+	DECODE(32, &insn, 0x02, 0x20);			/* add ah,[eax] */
+	emu_alu(&insn, 0x01, gprs, 0, &out);
+	assert_int_equal(0x1334, gprs[0]);
+
+	gprs[1] = 5;
+	DECODE(32, &insn, 0x3b, 0x08);			/* cmp ecx,[eax]: no write */
+	emu_alu(&insn, 5, gprs, 0, &out);
+	assert_int_equal(5, gprs[1]);
+	assert_false(out.write_mem);
+	assert_int_equal(ZF | PF, out.rflags);
+
+	DECODE(32, &insn, 0x83, 0x38, 0x05);		/* cmp dword [eax],5 */
+	emu_alu(&insn, 5, gprs, 0, &out);
+	assert_false(out.write_mem);
+	assert_int_equal(ZF | PF, out.rflags);
+
+	DECODE(32, &insn, 0xf6, 0x00, 0x80);		/* test byte [eax],0x80 */
+	emu_alu(&insn, 0x80, gprs, 0, &out);
+	assert_false(out.write_mem);
+	assert_int_equal(SF, out.rflags);
+
+	DECODE(32, &insn, 0xf0, 0x80, 0x08, 0x05);	/* lock or byte [eax],5 */
+	emu_alu(&insn, 0xa0, gprs, 0, &out);
+	assert_true(out.write_mem);
+	assert_int_equal(0xa5, out.mem);
+
+	gprs[1] = 33;
+	DECODE(32, &insn, 0x0f, 0xab, 0x08);		/* bts [eax],ecx */
+	emu_alu(&insn, 0, gprs, 0, &out);
+	assert_true(out.write_mem);
+	assert_int_equal(2, out.mem);			/* bit 33 mod 32 */
+	assert_int_equal(0, out.rflags);
+
+	DECODE(32, &insn, 0x0f, 0xba, 0x20, 0x01);	/* bt dword [eax],1 */
+	emu_alu(&insn, 2, gprs, 0, &out);
+	assert_false(out.write_mem);
+	assert_int_equal(CF, out.rflags);
+}
+
+static void test_string_advance(void **state)
+{
+	u64 gprs[EMU_NR_GPRS];
+	struct emu_insn insn;
+
+	(void)state;
+	fill_gprs(gprs);
+	gprs[1] = 2;
+	gprs[6] = 0x1000;
+	gprs[7] = 0x2000;
+	DECODE(64, &insn, 0xf3, 0x48, 0xa5);		/* rep movsq */
+	assert_false(emu_string_advance(&insn, 0, gprs, true, true));
+	assert_int_equal(1, gprs[1]);
+	assert_int_equal(0x1008, gprs[6]);
+	assert_int_equal(0x2008, gprs[7]);
+	assert_true(emu_string_advance(&insn, 0, gprs, true, true));
+	assert_int_equal(0, gprs[1]);
+
+	/* DF counts down; STOS moves rDI only */
+	gprs[1] = 5;
+	DECODE(32, &insn, 0xf3, 0xab);			/* rep stosd */
+	assert_false(emu_string_advance(&insn, EMU_FLAG_DF, gprs, false, true));
+	assert_int_equal(0x200c, gprs[7]);
+	assert_int_equal(0x1010, gprs[6]);
+	assert_int_equal(4, gprs[1]);
+
+	/* 32-bit address size: ECX/EDI wrap and clear the top */
+	gprs[1] = 0xffffffff00000001ULL;
+	gprs[7] = 0xaaaaaaaaffffffffULL;
+	DECODE(64, &insn, 0x67, 0xf3, 0xaa);		/* rep stosb, 67 */
+	assert_true(emu_string_advance(&insn, 0, gprs, false, true));
+	assert_int_equal(0, gprs[7]);
+	assert_int_equal(0, gprs[1]);
+
+	/* 16-bit: only SI/CX move */
+	gprs[1] = 0x1230001;
+	gprs[6] = 0x5550000;
+	DECODE(16, &insn, 0xf3, 0xac);			/* rep lodsb */
+	assert_true(emu_string_advance(&insn, EMU_FLAG_DF, gprs, true, false));
+	assert_int_equal(0x555ffff, gprs[6]);
+	assert_int_equal(0x1230000, gprs[1]);
+
+	/* no REP: done after one, RCX untouched */
+	gprs[1] = 0;
+	DECODE(32, &insn, 0xa4);
+	assert_true(emu_string_advance(&insn, 0, gprs, true, true));
+	assert_int_equal(0, gprs[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +961,10 @@ int main(void)
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_complete_load),
 		cmocka_unit_test(test_complete_load_ignores_stores),
+		cmocka_unit_test(test_alu_table),
+		cmocka_unit_test(test_alu_vs_cpu),
+		cmocka_unit_test(test_alu_insn),
+		cmocka_unit_test(test_string_advance),
 	};
 
 	return cmocka_run_group_tests_name("emulate", tests, NULL, NULL);
