@@ -194,19 +194,47 @@ static bool tvx_ept_may_split(const struct ept *ept,
 	       (viol->kind == P2M_VIOL_NX_SPLIT || viol->kind == P2M_VIOL_ACCESS);
 }
 
+/*
+ * The operand a read-modify-write of a read-only frame reads: the frame's
+ * own value, from RAM (ram_ro), or from the device as the run loop read
+ * it for this instruction (tvx_ro_devread_first()). Return: 0 with @val,
+ * or -ENOENT when it is not there.
+ */
+static int tvx_discard_operand(struct tvx_vcpu *v, u64 gpa,
+			       const struct emu_insn *insn, u64 *val)
+{
+	typeof(v->io.devread) *dr = &v->io.devread;
+
+	*val = 0;
+	if (!tvx_read_guest(v->dom, gpa, val, insn->size))
+		return 0;
+	if (!dr->valid || dr->gpa != gpa || dr->size != insn->size ||
+	    dr->rip != vmcs_readl(GUEST_RIP))
+		return -ENOENT;
+	dr->valid = false;	/* once: the next instruction reads again */
+	*val = dr->val;
+	return 0;
+}
+
 /**
  * tvx_discard_write() - drop a guest write to a read-only frame
  * @v:   the vCPU, in the exit of the write (or resuming from its event)
  * @gpa: the frame written (ram_ro, read-only MMIO)
  *
- * A MOV is skipped after decoding; anything else goes through the scratch
- * page; a write of the CPU's own event delivery is no instruction's
- * (tvx_discard_delivery_write()).
+ * Decoded instructions are carried out without their write: a MOV is
+ * skipped; a read-modify-write reads the frame's real value (the
+ * device's, for MMIO), sets RFLAGS and any register as the CPU would, and
+ * is skipped; a STOS or MOVS element steps its registers (RIP stays while
+ * REP's count is not 0). Anything else goes through the scratch page
+ * (whose reads are not the frame's); a write of the CPU's own event
+ * delivery is no instruction's (tvx_discard_delivery_write()).
  *
  * Return: as an exit handler.
  */
 int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 {
+	u64 rflags = vmcs_readl(GUEST_RFLAGS), val;
+	struct emu_alu_out out;
 	struct emu_insn insn;
 	unsigned int len;
 	u8 bytes[EMU_MAX_LEN];
@@ -215,10 +243,66 @@ int tvx_discard_write(struct tvx_vcpu *v, u64 gpa)
 	if (v->exit_idt_info & VECTORING_INFO_VALID_MASK)
 		return tvx_discard_delivery_write(v, gpa);
 	if (tvx_fetch_insn(v, bytes, &len) ||
-	    emu_decode(bytes, len, tvx_guest_mode(), &insn) || !insn.is_write)
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn))
 		return tvx_discard_by_single_step(v, gpa);
+	switch (insn.op) {
+	case EMU_OP_MOV:
+		if (!insn.is_write)
+			return tvx_discard_by_single_step(v, gpa);
+		break;
+	case EMU_OP_ALU:
+		if (!emu_alu_writes(&insn) ||
+		    tvx_discard_operand(v, gpa, &insn, &val))
+			return tvx_discard_by_single_step(v, gpa);
+		emu_alu(&insn, val, v->gprs, rflags, &out);
+		vmcs_writel(GUEST_RFLAGS, out.rflags);
+		break;
+	case EMU_OP_STOS:
+	case EMU_OP_MOVS:
+		/* the element's write is dropped; the next one runs natively */
+		if (!emu_string_advance(&insn, rflags, v->gprs,
+					insn.op == EMU_OP_MOVS, true))
+			return TVX_EXIT_RESUME;
+		break;
+	default:
+		return tvx_discard_by_single_step(v, gpa);
+	}
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + insn.len);
 	return TVX_EXIT_RESUME;
+}
+
+/*
+ * A read-modify-write of a read-only device frame reads the device, which
+ * needs ioremap(), which may sleep: the first exit of the instruction
+ * leaves the stretch for the run loop to read it (TVX_EXIT_DEVREAD), and
+ * the instruction, run again, exits again and is discarded with it.
+ * Return: true when this exit is the first (nothing else is done for it:
+ * not counted, not reported).
+ */
+static bool tvx_ro_devread_first(struct tvx_vcpu *v, u64 gpa, u64 hpa)
+{
+	typeof(v->io.devread) *dr = &v->io.devread;
+	u64 rip = vmcs_readl(GUEST_RIP);
+	struct emu_insn insn;
+	unsigned int len;
+	u8 bytes[EMU_MAX_LEN];
+
+	if ((v->exit_idt_info & VECTORING_INFO_VALID_MASK) ||
+	    tvx_fetch_insn(v, bytes, &len) ||
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn) ||
+	    !emu_alu_writes(&insn) ||
+	    offset_in_page(gpa) + insn.size > PAGE_SIZE)
+		return false;
+	if (dr->valid && dr->gpa == gpa && dr->rip == rip &&
+	    dr->size == insn.size)
+		return false;
+	dr->hpa = hpa;
+	dr->gpa = gpa;
+	dr->rip = rip;
+	dr->size = insn.size;
+	dr->valid = false;
+	dr->want = true;
+	return true;
 }
 
 /* The linear address of an EPT violation, when the CPU gave one. */
@@ -389,6 +473,8 @@ int handle_ept_violation(struct tvx_vcpu *v)
 		atomic64_inc(&dom->ram_ro_writes_discarded);
 		return tvx_discard_write(v, gpa);
 	case P2M_VIOL_RO_MMIO_WRITE:
+		if (tvx_ro_devread_first(v, gpa, hpa))
+			return TVX_EXIT_DEVREAD;
 		atomic64_inc(&dom->mmio_ro_writes_discarded);
 		return tvx_ro_mmio_event(v, gpa, hpa, &viol);
 	case P2M_VIOL_MMIO_DM:

@@ -413,7 +413,9 @@ static void tvx_lapic_skip(struct tvx_vcpu *v, unsigned int len)
  *
  * Registers are 32 bits at 16-byte offsets: a narrower read returns its
  * part of the register, a write other than 32 bits at the register's
- * start is dropped (KVM drops them too). In x2APIC mode, or with the APIC
+ * start is dropped (KVM drops them too). A read-modify-write (an OR of a
+ * bit into the spurious-vector register, say) is both, and sets RFLAGS.
+ * String moves are not taken. In x2APIC mode, or with the APIC
  * disabled, the page is no APIC's: the VMM sees the access.
  *
  * Return: -ENOENT when @gpa is not the APIC's; else it was done (RIP is
@@ -424,21 +426,38 @@ int tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn)
 {
 	struct tvx_lapic *a = &v->apic;
 	u64 base = READ_ONCE(a->base);
+	struct emu_alu_out out;
 	unsigned long flags;
 	u32 off = gpa & 0xfff, val = 0, act = 0;
+	bool write = false;
+	u64 wval = 0;
 
 	if (!v->dom->lapic || !(base & LAPIC_BASE_EN) ||
 	    (base & LAPIC_BASE_EXTD) ||
 	    (gpa & ~0xfffULL) != (base & LAPIC_BASE_ADDR_MASK))
 		return -ENOENT;
-	if (!insn->is_write) {
+	if (insn->op != EMU_OP_MOV && insn->op != EMU_OP_ALU)
+		return -ENOENT;	/* string moves: the VMM's to take */
+	if (insn->op == EMU_OP_ALU || !insn->is_write) {
 		if ((off & 0xf) < 4 && off < 0x400)
 			tvx_lapic_read(v, off & ~0xfu, &val);
 		val >>= (off & 3) * 8;
+	}
+	if (insn->op == EMU_OP_ALU) {
+		/* read-modify-write: read as above, write as below */
+		emu_alu(insn, val, v->gprs, vmcs_readl(GUEST_RFLAGS), &out);
+		vmcs_writel(GUEST_RFLAGS, out.rflags);
+		wval = out.mem;
+		write = out.write_mem;
+	} else if (!insn->is_write) {
 		emu_complete_load(insn, val, v->gprs);
-	} else if (insn->size == 4 && !(off & 0xf) && off < 0x400) {
+	} else {
+		wval = emu_store_value(insn, v->gprs);
+		write = true;
+	}
+	if (write && insn->size == 4 && !(off & 0xf) && off < 0x400) {
 		spin_lock_irqsave(&a->lock, flags);
-		act = lapic_write(&a->regs, off, emu_store_value(insn, v->gprs));
+		act = lapic_write(&a->regs, off, wval);
 		spin_unlock_irqrestore(&a->lock, flags);
 	}
 	tvx_lapic_skip(v, insn->len);

@@ -42,6 +42,13 @@ enum tvx_exit_ret {
 	 * (tvx_lapic_wait()), then enters again
 	 */
 	TVX_EXIT_HALT = 4,
+	/*
+	 * a read-modify-write on a read-only device frame needs the device's
+	 * value (ept/violation.c): the run loop leaves the stretch, reads it
+	 * where it may sleep (tvx_devread()) and enters again, where the
+	 * instruction, left undone, faults again and finds it
+	 */
+	TVX_EXIT_DEVREAD = 5,
 };
 
 /* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */

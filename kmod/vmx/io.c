@@ -223,13 +223,100 @@ int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len)
 	return got ? 0 : -EFAULT;
 }
 
+/* The base of segment @seg (EMU_SEG_*); 64-bit mode uses FS and GS only. */
+static u64 tvx_seg_base(unsigned int seg, unsigned int mode)
+{
+	switch (seg) {
+	case EMU_SEG_FS:
+		return vmcs_readl(GUEST_FS_BASE);
+	case EMU_SEG_GS:
+		return vmcs_readl(GUEST_GS_BASE);
+	}
+	if (mode == 64)
+		return 0;
+	switch (seg) {
+	case EMU_SEG_ES:
+		return vmcs_readl(GUEST_ES_BASE);
+	case EMU_SEG_CS:
+		return vmcs_readl(GUEST_CS_BASE);
+	case EMU_SEG_SS:
+		return vmcs_readl(GUEST_SS_BASE);
+	default:
+		return vmcs_readl(GUEST_DS_BASE);
+	}
+}
+
+/*
+ * The RAM side of a MOVS element: [seg:rSI] to read, or [ES:rDI] to
+ * write (@dst), translated, in one frame, and allowed by its right
+ * (tvx_ept_access(), @final for the last look). Return: 0 with @gpa, 1
+ * when a write is dropped (ram_ro), or a handler's value in @exit with
+ * -EFAULT (#PF or #GP injected, or an internal error).
+ */
+static int tvx_string_ram(struct tvx_vcpu *v, const struct emu_insn *insn,
+			  bool dst, bool final, u64 *gpa, int *exit)
+{
+	unsigned int mode = tvx_guest_mode();
+	u64 amask = insn->addr_size >= 8 ? ~0ULL :
+		    GENMASK_ULL(8 * insn->addr_size - 1, 0);
+	u64 lin = tvx_seg_base(dst ? EMU_SEG_ES : insn->seg, mode) +
+		  (v->gprs[dst ? TVX_RDI : TVX_RSI] & amask);
+	struct gwalk_result res;
+	int ret;
+
+	if (mode != 64)
+		lin = (u32)lin;
+	ret = tvx_translate(v, lin, vmcs_readl(GUEST_CR0),
+			    dst ? GWALK_ACC_WRITE : 0, &res);
+	if (ret == -EFAULT) {
+		v->cr2 = lin;
+		*exit = tvx_inject_exception(v, X86_TRAP_PF, true, res.pf_error);
+		return -EFAULT;
+	}
+	if (ret == -EINVAL) {
+		*exit = tvx_inject_gp(v);
+		return -EFAULT;
+	}
+	if (!ret && offset_in_page(res.gpa) + insn->size <= PAGE_SIZE)
+		ret = tvx_ept_access(v, res.gpa, dst, final);
+	else
+		ret = -EACCES;
+	if (ret < 0) {
+		/* both sides MMIO, a page crossed: emulation thinvmx does not do */
+		*exit = tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+		return -EFAULT;
+	}
+	*gpa = res.gpa;
+	return ret;
+}
+
+/* The exit that takes an access of @insn at @gpa to the VMM. */
+static int tvx_mmio_exit(struct tvx_vcpu *v, u64 gpa, unsigned int size,
+			 bool write, u64 data, enum tvx_pending pending)
+{
+	struct thinvmx_run *run = v->run;
+
+	run->exit_reason = THINVMX_EXIT_MMIO;
+	run->mmio.gpa = gpa;
+	run->mmio.size = size;
+	run->mmio.is_write = write;
+	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+	run->mmio.data = write ? data & GENMASK_ULL(size * 8 - 1, 0) : 0;
+	v->io.pending = pending;
+	return TVX_EXIT_TO_USER;
+}
+
 /*
  * A guest access to a guest-physical address with nothing mapped, or
  * mapped as mmio_dm: emulated MMIO. The instruction is decoded to learn
  * the direction, size and register; the access goes to userspace and the
- * next RUN completes it. An instruction the decoder does not take goes to
- * userspace as it is, its bytes with it (THINVMX_EXIT_MMIO_INSN): the
- * vCPU is not stopped for it, the VMM decides.
+ * next RUN completes it. A read-modify-write is a read, then (unless it
+ * only compares or tests) a write of the result: two exits, RFLAGS and a
+ * register destination set between them. A string move is one element
+ * per exit, RIP staying on it while REP's RCX is not 0 (as string I/O).
+ * An instruction the decoder does not take goes to userspace as it is,
+ * its bytes with it (THINVMX_EXIT_MMIO_INSN): the vCPU is not stopped for
+ * it, the VMM decides.
  */
 int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 {
@@ -237,7 +324,8 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 	struct emu_insn insn;
 	unsigned int len = 0;
 	u8 bytes[EMU_MAX_LEN];
-	int ret;
+	int ret, exit;
+	u64 data = 0;
 
 	if (tvx_fetch_insn(v, bytes, &len) ||
 	    emu_decode(bytes, len, tvx_guest_mode(), &insn)) {
@@ -255,21 +343,121 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 	if (ret != -ENOENT)
 		return ret;
 	v->io.mmio = insn;
-	run->exit_reason = THINVMX_EXIT_MMIO;
-	run->mmio.gpa = gpa;
-	run->mmio.size = insn.size;
-	run->mmio.is_write = insn.is_write;
-	memset(run->mmio.pad, 0, sizeof(run->mmio.pad));
+	v->io.mmio_gpa = gpa;
 	v->io.len = insn.len;
-	if (insn.is_write) {
-		run->mmio.data = emu_store_value(&insn, v->gprs) &
-				 GENMASK_ULL(insn.size * 8 - 1, 0);
-		v->io.pending = TVX_PENDING_SKIP;
-	} else {
-		run->mmio.data = 0;
-		v->io.pending = TVX_PENDING_MMIO_READ;
+	switch (insn.op) {
+	case EMU_OP_ALU:
+		return tvx_mmio_exit(v, gpa, insn.size, false, 0,
+				     TVX_PENDING_MMIO_RMW);
+	case EMU_OP_STOS:
+		return tvx_mmio_exit(v, gpa, insn.size, true,
+				     v->gprs[TVX_RAX], TVX_PENDING_MMIO_STR);
+	case EMU_OP_LODS:
+		return tvx_mmio_exit(v, gpa, insn.size, false, 0,
+				     TVX_PENDING_MMIO_STR);
+	case EMU_OP_MOVS:
+		/* which side is the device: the access that exited says */
+		v->io.mmio_read = !(vmcs_readl(EXIT_QUALIFICATION) &
+				    EPT_VIOLATION_ACC_WRITE);
+		ret = tvx_string_ram(v, &insn, v->io.mmio_read, false,
+				     &v->io.str.gpa, &exit);
+		if (ret < 0)
+			return exit;
+		if (!v->io.mmio_read &&
+		    tvx_read_guest(v->dom, v->io.str.gpa, &data, insn.size))
+			return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+		return tvx_mmio_exit(v, gpa, insn.size, !v->io.mmio_read, data,
+				     TVX_PENDING_MMIO_STR);
 	}
-	return TVX_EXIT_TO_USER;
+	if (insn.is_write)
+		return tvx_mmio_exit(v, gpa, insn.size, true,
+				     emu_store_value(&insn, v->gprs),
+				     TVX_PENDING_SKIP);
+	return tvx_mmio_exit(v, gpa, insn.size, false, 0,
+			     TVX_PENDING_MMIO_READ);
+}
+
+/*
+ * The VMM answered the read of a read-modify-write: compute, set RFLAGS
+ * and a register destination, and send the write back if there is one.
+ * Return: TVX_EXIT_RESUME when the instruction is done, TVX_EXIT_TO_USER
+ * for the write.
+ */
+static int tvx_mmio_rmw_done(struct tvx_vcpu *v)
+{
+	struct emu_alu_out out;
+
+	emu_alu(&v->io.mmio, READ_ONCE(v->run->mmio.data), v->gprs,
+		vmcs_readl(GUEST_RFLAGS), &out);
+	vmcs_writel(GUEST_RFLAGS, out.rflags);
+	if (!out.write_mem)
+		return TVX_EXIT_RESUME;
+	return tvx_mmio_exit(v, v->io.mmio_gpa, v->io.mmio.size, true,
+			     out.mem, TVX_PENDING_SKIP);
+}
+
+/*
+ * The VMM did one element of a string move: a LODS's data to rAX, a
+ * MOVS's to RAM (the frame's right looked at again, as for INS), then
+ * the registers step. Return: 1 when the instruction is done, 0 when it
+ * runs again, or -EFAULT with the handler's value in @exit.
+ */
+static int tvx_mmio_string_done(struct tvx_vcpu *v, int *exit)
+{
+	const struct emu_insn *insn = &v->io.mmio;
+	u64 data = READ_ONCE(v->run->mmio.data), gpa, hpa;
+	int ret;
+
+	if (insn->op == EMU_OP_LODS)
+		emu_complete_load(insn, data, v->gprs);
+	if (insn->op == EMU_OP_MOVS && v->io.mmio_read) {
+		ret = tvx_string_ram(v, insn, true, true, &gpa, exit);
+		if (ret < 0)
+			return ret;
+		/* RAM stays RAM while the domain lives */
+		if (!ret && tvx_gpa_to_hpa(v->dom, gpa, &hpa))
+			memcpy(phys_to_virt(hpa), &data, insn->size);
+	}
+	return emu_string_advance(insn, vmcs_readl(GUEST_RFLAGS), v->gprs,
+				  insn->op != EMU_OP_STOS,
+				  insn->op != EMU_OP_LODS);
+}
+
+/**
+ * tvx_devread() - read the device operand a read-modify-write asked for
+ * @v: the vCPU, outside its stretch (may sleep)
+ *
+ * See struct tvx_io's @devread. A frame that cannot be mapped reads as
+ * all ones, as a bus does where nothing answers.
+ */
+void tvx_devread(struct tvx_vcpu *v)
+{
+	typeof(v->io.devread) *dr = &v->io.devread;
+	void __iomem *p;
+
+	dr->want = false;
+	dr->val = ~0ULL;
+	p = ioremap(dr->hpa & PAGE_MASK, PAGE_SIZE);
+	if (p) {
+		void __iomem *a = p + offset_in_page(dr->hpa);
+
+		switch (dr->size) {
+		case 1:
+			dr->val = readb(a);
+			break;
+		case 2:
+			dr->val = readw(a);
+			break;
+		case 4:
+			dr->val = readl(a);
+			break;
+		default:
+			dr->val = readq(a);
+			break;
+		}
+		iounmap(p);
+	}
+	dr->valid = true;
 }
 
 /**
@@ -284,7 +472,7 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 {
 	unsigned long rip;
 	u64 mask, data;
-	int ret;
+	int ret, exit;
 
 	switch (v->io.pending) {
 	case TVX_PENDING_NONE:
@@ -305,6 +493,18 @@ int tvx_complete_pending(struct tvx_vcpu *v)
 				  v->gprs);
 		break;
 	case TVX_PENDING_SKIP:
+		break;
+	case TVX_PENDING_MMIO_RMW:
+		ret = tvx_mmio_rmw_done(v);
+		if (ret != TVX_EXIT_RESUME)
+			return ret;	/* the write goes to the VMM */
+		break;
+	case TVX_PENDING_MMIO_STR:
+		ret = tvx_mmio_string_done(v, &exit);
+		if (ret <= 0) {
+			v->io.pending = TVX_PENDING_NONE;
+			return ret ? exit : TVX_EXIT_RESUME;
+		}
 		break;
 	case TVX_PENDING_STR_IN:
 	case TVX_PENDING_STR_OUT:

@@ -25,6 +25,8 @@ enum tvx_pending {
 	TVX_PENDING_MMIO_READ,	/* merge the VMM's data, skip the load */
 	TVX_PENDING_STR_IN,	/* store an INS element, step */
 	TVX_PENDING_STR_OUT,	/* step past an OUTS element */
+	TVX_PENDING_MMIO_RMW,	/* compute on the VMM's data, maybe write */
+	TVX_PENDING_MMIO_STR,	/* finish a MOVS/STOS/LODS element, step */
 };
 
 /* An I/O or MMIO instruction in flight at the VMM. */
@@ -37,13 +39,30 @@ struct tvx_io {
 	enum tvx_pending pending;
 	u8 len;			/* length of the instruction to skip */
 	u8 size;		/* of the port access or the INS element */
-	struct emu_insn mmio;	/* the decoded load, for TVX_PENDING_MMIO_READ */
+	struct emu_insn mmio;	/* the decoded instruction of an MMIO exit */
+	u64 mmio_gpa;		/* where it went: an RMW writes back there */
+	bool mmio_read;		/* MOVS: the MMIO side is the source */
 	struct {		/* the element of INS/OUTS at the VMM */
 		u64 gpa;	/* INS: where it goes */
 		u64 mask;	/* the address size's RSI/RDI/RCX bits */
 		s64 step;	/* +size, or -size with RFLAGS.DF */
 		bool rep;
 	} str;
+	/*
+	 * A read-modify-write on a read-only device frame reads the device
+	 * first: ioremap() may sleep, so the run loop reads it outside its
+	 * stretch (tvx_devread()) and the instruction, run again, faults
+	 * again and finds the value here.
+	 */
+	struct {
+		u64 hpa;	/* the operand, in the device */
+		u64 gpa;	/* and where the guest has it, */
+		u64 rip;	/* for this instruction */
+		u64 val;
+		u8 size;
+		bool want;	/* the run loop is to read it */
+		bool valid;	/* @val is read; used once */
+	} devread;
 };
 
 int handle_io(struct tvx_vcpu *v);
@@ -53,6 +72,7 @@ int tvx_complete_pending(struct tvx_vcpu *v);
 int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,
 		  struct gwalk_result *res);
 int tvx_fetch_insn(struct tvx_vcpu *v, u8 *bytes, unsigned int *len);
+void tvx_devread(struct tvx_vcpu *v);
 
 /*
  * The guest's view that decoding and events need, inline: an INT3 event

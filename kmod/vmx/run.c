@@ -450,6 +450,9 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 			ret = -EINTR;
 			break;
 		}
+		/* a device operand an exit asked for (TVX_EXIT_DEVREAD) */
+		if (unlikely(v->io.devread.want))
+			tvx_devread(v);
 		/* pages the stretch's exits may split EPT leaves with */
 		if (unlikely(v->dom->ept.caps.nx_huge &&
 			     v->split_pool.nr < EPT_SPLIT_DOWN_PAGES)) {

@@ -17,6 +17,7 @@
 #include "tvx_test.h"
 #include "libthinvmx.h"
 #include "tvx_guest.h"
+#include "mmio_forms.h"
 
 #define MEM_BYTES	(64ULL << 20)
 #define UNMAPPED_GPA	(128ULL << 20)	/* past RAM, inside the identity map */
@@ -156,6 +157,15 @@ static void guest_mmio(void)
 	*p = 42;
 	v = p[1];
 	GUEST_SYNC(v);
+	GUEST_DONE();
+}
+
+/* RAM for mf_check(): the forms' RAM run, the string forms' other side */
+static __u64 mf_ram[2], mf_buf[2];
+
+static void guest_mmio_forms(__u64 base)
+{
+	mf_check((volatile __u64 *)(uintptr_t)base, mf_ram, mf_buf, 0);
 	GUEST_DONE();
 }
 
@@ -481,6 +491,49 @@ TEST_F(guest, access_past_ram_is_an_mmio_error_then_goes_on)
 	RUN_EXPECT(TVX_UCALL_DONE);
 }
 
+/*
+ * What compilers emit for device registers works on emulated MMIO as on
+ * RAM (mmio_forms.h): read-modify-write forms are a read and a write at
+ * the VMM with RFLAGS as the CPU sets them, MOVZX/MOVSX/MOVSXD loads, and
+ * string moves one element per exit. The VMM here is 16 bytes of memory;
+ * no form is left to it as an instruction (THINVMX_EXIT_MMIO_INSN).
+ */
+TEST_F(guest, mmio_forms_behave_as_on_ram)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	unsigned int reads = 0, writes = 0;
+	__u8 dev[16] = { 0 };
+	char desc[512];
+	__u64 off, data;
+	int r;
+
+	start64(_metadata, self, guest_mmio_forms, UNMAPPED_GPA, 0, 0);
+	for (;;) {
+		r = tvx_run_until_ucall(self->v, self->d, &self->uc);
+		if (r != -EPROTO)
+			break;
+		ASSERT_EQ(THINVMX_EXIT_MMIO, self->uc.exit.exit_reason)
+			TH_LOG("exit %u, MMIO_INSN at rip %#llx",
+			       self->uc.exit.exit_reason,
+			       (unsigned long long)run->mmio_insn.rip);
+		off = run->mmio.gpa - UNMAPPED_GPA;
+		ASSERT_LE(off + run->mmio.size, sizeof(dev));
+		if (run->mmio.is_write) {
+			data = run->mmio.data;
+			memcpy(dev + off, &data, run->mmio.size);
+			writes++;
+		} else {
+			data = 0;
+			memcpy(&data, dev + off, run->mmio.size);
+			run->mmio.data = data;
+			reads++;
+		}
+	}
+	tvx_ucall_describe(&self->uc, desc, sizeof(desc));
+	ASSERT_EQ(TVX_UCALL_DONE, r) TH_LOG("%s", desc);
+	TH_LOG("%u MMIO reads, %u writes", reads, writes);
+}
+
 TEST_F(guest, exceptions_reported_by_the_idt_stubs)
 {
 	char desc[512];
@@ -798,11 +851,11 @@ TEST_F(guest, event_delivery_write_to_ram_ro_skips_no_instruction)
 }
 
 /*
- * One MOVSW whose two bytes land on two ram_ro frames: the first write
- * swaps its frame's leaf onto the scratch page for a single step, the
- * second finds a step in progress and stops the vCPU with an internal
- * error. The swapped leaf must not outlive that vCPU: a new vCPU reads the
- * frames' own data, not the scratch page.
+ * One XCHG (which the decoder does not take) whose two bytes land on two
+ * ram_ro frames: the first write swaps its frame's leaf onto the scratch
+ * page for a single step, the second finds a step in progress and stops
+ * the vCPU with an internal error. The swapped leaf must not outlive that
+ * vCPU: a new vCPU reads the frames' own data, not the scratch page.
  */
 static __u8 two_ro[2 * 4096] __attribute__((aligned(4096)));
 
@@ -810,8 +863,8 @@ static void guest_movsw_across(void)
 {
 	__u16 val = 0x2222;
 
-	asm volatile("movsw"
-		     : : "D" (two_ro + 4095), "S" (&val) : "memory");
+	asm volatile("xchgw %0, (%1)"
+		     : "+r" (val) : "r" (two_ro + 4095) : "memory");
 	GUEST_DONE();
 }
 

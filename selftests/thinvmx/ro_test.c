@@ -22,6 +22,7 @@
 #include "libthinvmx.h"
 #include "tvx_guest.h"
 #include "tvx_daemon.h"
+#include "mmio_forms.h"
 
 #define PAGE		4096UL
 #define MEM_BYTES	(64ULL << 20)
@@ -88,7 +89,7 @@ static void guest_ro_writes(__u64 base)
 
 	p[0] = 0x11;			/* page 0: lands */
 	p[PAGE] = 0x22;			/* page 1: read-only, discarded */
-	/* writes the MOV decoder does not know: discarded all the same */
+	/* a read-modify-write and a string store: discarded all the same */
 	asm volatile("lock orb $0x5, (%0)" : : "r" (p + PAGE) : "memory");
 	asm volatile("movb $0x66, %%al; mov %0, %%rdi; mov $16, %%rcx; rep stosb"
 		     : : "r" (p + PAGE) : "rax", "rdi", "rcx", "memory");
@@ -104,14 +105,16 @@ static void guest_ro_writes(__u64 base)
 
 /*
  * Two discarded writes back to back: a MOV (skipped after decoding), then
- * a LOCK OR of 5 bytes (stepped against the scratch page).
+ * an XCHG of 3 bytes, which the decoder does not take (stepped against the
+ * scratch page).
  */
 static void guest_ro_reported(__u64 base)
 {
 	volatile __u8 *p = (volatile __u8 *)(uintptr_t)base;
 
 	asm volatile("movb $0x22, 8(%0)\n\t"
-		     "lock orb $0x5, 9(%0)" : : "r" (p + PAGE) : "memory");
+		     "xchgb %%al, 9(%0)" : : "r" (p + PAGE), "a" (0x5)
+		     : "memory");
 	GUEST_SYNC(p[PAGE + 8], p[PAGE + 9]);
 	GUEST_DONE();
 }
@@ -236,6 +239,45 @@ TEST_F(ro, guest_writes_never_reach_read_only_frames)
 	EXPECT_EQ(-ENOENT, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
 }
 
+/* RAM for mf_check(): the forms' RAM run, the string forms' other side */
+static __u64 mf_ram[2], mf_buf[2];
+
+static void guest_ro_forms(__u64 base)
+{
+	mf_check((volatile __u64 *)(uintptr_t)(base + PAGE), mf_ram, mf_buf, 1);
+	GUEST_DONE();
+}
+
+/*
+ * The forms compilers emit for device registers (mmio_forms.h) on a
+ * read-only device frame: each reads the device's real value and sets
+ * registers and flags as on RAM; only the write is dropped. (A
+ * read-modify-write used to be stepped against the scratch page, and so
+ * computed on what that page held.)
+ */
+TEST_F(ro, forms_read_the_device_and_only_the_write_is_dropped)
+{
+	static const __u8 pat[16] = { 0x7f, 0x80, 0xff, 0x00, 0x01, 0xfe,
+				      0x10, 0xef, 0x80, 0x00, 0x01, 0x00,
+				      0x00, 0x00, 0x00, 0x80 };
+	__u64 mfn = self->bar >> 12;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(pat); i++)
+		self->host_view[PAGE + i] = pat[i];
+	ASSERT_EQ(0, tvx_assign_device_unsafe(self->d, self->sbdf));
+	ASSERT_EQ(0, tvx_assign_device_bar(self->d, self->sbdf, 0, BAR_GFN));
+	ASSERT_EQ(0, tvx_ro_add(self->h, mfn + 1, mfn + 1));
+	ASSERT_EQ(0, tvx_vcpu_setup_long_mode(self->v, self->d,
+					      (__u64)(uintptr_t)guest_ro_forms, 0));
+	ASSERT_EQ(0, tvx_vcpu_set_args(self->v, BAR_GFN << 12, 0, 0));
+	RUN_EXPECT(TVX_UCALL_DONE);
+	for (i = 0; i < sizeof(pat); i++)
+		EXPECT_EQ(pat[i], self->host_view[PAGE + i]);
+	EXPECT_LT(0, discarded(self->d));
+	EXPECT_EQ(0, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
+}
+
 /* Set up the read-only frame at BAR_GFN + 1 and the reporting guest. */
 static void ro_reported_setup(struct __test_metadata *_metadata,
 			      FIXTURE_DATA(ro) *self, struct tvx_monitor **m,
@@ -316,12 +358,12 @@ TEST_F(ro, read_only_writes_reported_sync)
 	EXPECT_EQ(0, dm.error);
 	EXPECT_TRUE(dm.evs[0].flags & THINVMX_EVENT_F_SYNC);
 	/*
-	 * The MOV is discarded and the LOCK OR stepped: its own event comes
+	 * The MOV is discarded and the XCHG stepped: its own event comes
 	 * first, then its discard by scratch step, which is the step.
 	 */
 	ASSERT_EQ(3, dm.nr);
 	EXPECT_EQ(THINVMX_EVENT_SINGLESTEP, dm.evs[2].reason);
-	EXPECT_EQ(dm.evs[1].regs.rip + 5, dm.evs[2].regs.rip);
+	EXPECT_EQ(dm.evs[1].regs.rip + 3, dm.evs[2].regs.rip);
 	ro_reported_check(_metadata, self, &dm);
 	tvx_monitor_detach(m);
 }
