@@ -42,8 +42,8 @@
 #define CPUID_1_EDX_UNKEPT	(BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31))
 				/* MCA, DS, ACPI (thermal MSRs), TM, PBE */
 #define CPUID_6_EAX_ARAT	BIT(2)	/* the APIC timer runs in deep C-states */
-#define CPUID_7_EBX_UNKEPT	(BIT(1) | BIT(2) | BIT(12) | BIT(15) | BIT(25))
-				/* TSC_ADJUST, SGX, RDT-M, RDT-A, Intel PT */
+#define CPUID_7_EBX_UNKEPT	(BIT(2) | BIT(12) | BIT(15) | BIT(25))
+				/* SGX, RDT-M, RDT-A, Intel PT */
 #define CPUID_7_ECX_UNKEPT	(BIT(5) | BIT(30))	/* WAITPKG, SGX-LC */
 #define CPUID_D_1_EAX_XSAVES	BIT(3)	/* XSAVES/XRSTORS are #GP here */
 

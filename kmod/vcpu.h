@@ -52,6 +52,8 @@ struct tvx_vcpu {
 	u64 dr[4], dr6, dr7;		/* what MOV DR reads back */
 	u64 mtrr_def_type;
 	u64 tsc_aux;			/* IA32_TSC_AUX, what RDTSCP returns */
+	u64 tsc_offset;			/* guest TSC - host TSC (the VMCS's) */
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST (vmx/exit_reg.c) */
 	u64 spec_ctrl;			/* IA32_SPEC_CTRL (vmx/spec.c) */
 	u32 pkru;			/* live only while it runs */
 	struct tvx_cr_shadow cr;	/* vmx/vmcs.c */

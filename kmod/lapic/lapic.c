@@ -124,7 +124,8 @@ static void tvx_lapic_timer_start(struct tvx_vcpu *v)
 	a->expires = 0;
 	mode = lapic_timer_mode(&a->regs);
 	if (mode == LAPIC_TIMER_TSCDEADLINE) {
-		u64 now = rdtsc(), dl = a->tsc_deadline;
+		/* the deadline is in the guest's TSC: the host's plus its offset */
+		u64 now = rdtsc() + v->tsc_offset, dl = a->tsc_deadline;
 
 		if (dl && dl <= now) {
 			/* a deadline in the past fires at once */

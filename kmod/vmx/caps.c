@@ -36,14 +36,17 @@ static const struct vmx_ctl_spec vmx_pin_spec = {
  * interrupt of the host CPU (KVM never runs a guest without one or the
  * other either). CR3
  * load/store exiting is absent here: it is toggled only while CR3 is
- * monitored (reference 002), and TRUE_PROCBASED_CTLS lets it be 0.
+ * monitored (reference 002), and TRUE_PROCBASED_CTLS lets it be 0. TSC
+ * offsetting gives each vCPU its own IA32_TSC, which the guest may write
+ * (vmx/exit_reg.c), while RDTSC stays without an exit.
  */
 static const struct vmx_ctl_spec vmx_proc_spec = {
 	.required = VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING |
 		    VMX_PROC_RDPMC_EXITING | VMX_PROC_MOV_DR_EXITING |
 		    VMX_PROC_UNCOND_IO_EXITING | VMX_PROC_USE_MSR_BITMAPS |
 		    VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CONTROLS |
-		    VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING,
+		    VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING |
+		    VMX_PROC_TSC_OFFSETTING,
 };
 
 /*

@@ -95,7 +95,10 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 		*val = vmcs_read64(GUEST_IA32_PAT);
 		return 0;
 	case MSR_IA32_TSC:
-		*val = rdtsc();
+		*val = rdtsc() + v->tsc_offset;	/* what RDTSC gives it */
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		*val = v->tsc_adjust;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*val = MSR_IA32_MISC_ENABLE_FAST_STRING;
@@ -119,6 +122,21 @@ static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 	default:
 		return -EINVAL;
 	}
+}
+
+/*
+ * A vCPU's TSC offset (guest TSC = host TSC + offset, VMCS TSC_OFFSET).
+ * A write of IA32_TSC moves IA32_TSC_ADJUST by as much as the TSC
+ * (@adjust_follows); a write of TSC_ADJUST sets it itself. Each vCPU has
+ * its own pair, as each logical processor has (SDM Vol. 3, 18.17.3).
+ */
+static void tvx_tsc_set_offset(struct tvx_vcpu *v, u64 offset,
+			       bool adjust_follows)
+{
+	if (adjust_follows)
+		v->tsc_adjust += offset - v->tsc_offset;
+	v->tsc_offset = offset;
+	vmcs_write64(TSC_OFFSET, offset);
 }
 
 /*
@@ -205,6 +223,15 @@ int tvx_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 	case MSR_IA32_FLUSH_CMD:
 		return tvx_spec_msr_write(v, msr, val);
 	case MSR_IA32_TSC:
+		/* the new value from now on; TSC_ADJUST follows (SDM 18.17.3) */
+		tvx_tsc_set_offset(v, val - rdtsc(), true);
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		/* the TSC moves by as much as TSC_ADJUST does */
+		tvx_tsc_set_offset(v, v->tsc_offset + (val - v->tsc_adjust),
+				   false);
+		v->tsc_adjust = val;
+		return 0;
 	case MSR_IA32_MISC_ENABLE:
 	/*
 	 * Linux clears the microcode signature before the CPUID that loads

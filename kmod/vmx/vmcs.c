@@ -250,6 +250,7 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, v->vpid);
 	vmcs_write64(EPT_POINTER, dom->ept.eptp);
 	vmcs_write64(MSR_BITMAP, page_to_phys(dom->msr_bitmap));
+	vmcs_write64(TSC_OFFSET, v->tsc_offset);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 	/*
 	 * Guest XSAVES/XRSTORS run with the host's IA32_XSS (VMX does not

@@ -739,6 +739,87 @@ TEST_F(hostile, every_feature_cpuid_advertises_works)
  * "unchecked MSR access" splat in every Linux guest's boot. The write is
  * taken and the revision reads 0: there is no microcode to report.
  */
+/* ------------------------------------------------------------ the TSC */
+
+#define MSR_TSC			0x10
+#define MSR_TSC_ADJUST		0x3b
+#define TSC_SET			(1ULL << 44)	/* far from any real TSC */
+#define TSC_MOVE		(1ULL << 40)
+#define TSC_SLOP		(1ULL << 36)	/* exits in Bochs, preemption */
+
+static __u64 guest_rdtsc(void)
+{
+	__u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	return (__u64)hi << 32 | lo;
+}
+
+static void guest_tsc(void)
+{
+	__u64 adj0, t0, t1, msr, adj1, t2, t3, adj2;
+
+	adj0 = tvx_rdmsr(MSR_TSC_ADJUST);
+	t0 = guest_rdtsc();
+	tvx_wrmsr(MSR_TSC, TSC_SET);
+	t1 = guest_rdtsc();
+	msr = tvx_rdmsr(MSR_TSC);
+	adj1 = tvx_rdmsr(MSR_TSC_ADJUST);
+	GUEST_SYNC(adj0, t0, t1, msr, adj1);
+	t2 = guest_rdtsc();
+	tvx_wrmsr(MSR_TSC_ADJUST, adj1 + TSC_MOVE);
+	t3 = guest_rdtsc();
+	adj2 = tvx_rdmsr(MSR_TSC_ADJUST);
+	GUEST_SYNC(t2, t3, adj2);
+	GUEST_DONE();
+}
+
+/*
+ * IA32_TSC and IA32_TSC_ADJUST as the SDM says (Vol. 3, 18.17.3): a write
+ * of the TSC sets what RDTSC and RDMSR read from then on and moves
+ * TSC_ADJUST by as much; a write of TSC_ADJUST moves the TSC by as much.
+ * CPUID.7.EBX bit 1 advertises TSC_ADJUST wherever the host has it. (The
+ * TSC write used to be dropped and TSC_ADJUST to be #GP, its bit hidden.)
+ */
+TEST_F(hostile, tsc_and_tsc_adjust_writes_move_each_other)
+{
+	__u64 adj0, t0, t1, msr, adj1;
+	__u32 a, b, c, d, guest_ebx;
+
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_cpuid_reg,
+				  7ULL << 32, 1));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	guest_ebx = self->uc.args[0];
+	__cpuid_count(7, 0, a, b, c, d);
+	TH_LOG("host CPUID.7.EBX %#x, guest's %#x", b, guest_ebx);
+	EXPECT_EQ(b & 2, guest_ebx & 2);
+
+	ASSERT_EQ(0, tvx_start_fn(self->v, self->d, guest_tsc, 0, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	adj0 = self->uc.args[0];
+	t0 = self->uc.args[1];
+	t1 = self->uc.args[2];
+	msr = self->uc.args[3];
+	adj1 = self->uc.args[4];
+	EXPECT_EQ(0, adj0);
+	/* the TSC goes on from the value written */
+	EXPECT_LE(TSC_SET, t1);
+	EXPECT_GT(TSC_SET + TSC_SLOP, t1);
+	EXPECT_LE(t1, msr);
+	EXPECT_GT(t1 + TSC_SLOP, msr);
+	/* TSC_ADJUST moved by what the write moved the TSC (from t0 or later) */
+	EXPECT_GT(TSC_SLOP, (TSC_SET - t0) - adj1) TH_LOG("t0 %#llx adjust %#llx",
+		(unsigned long long)t0, (unsigned long long)adj1);
+	EXPECT_LT(t0, TSC_SET);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	/* a write of TSC_ADJUST moves the TSC */
+	EXPECT_LE(self->uc.args[0] + TSC_MOVE, self->uc.args[1]);
+	EXPECT_GT(self->uc.args[0] + TSC_MOVE + TSC_SLOP, self->uc.args[1]);
+	EXPECT_EQ(adj1 + TSC_MOVE, self->uc.args[2]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	expect_host_fine(_metadata, self->h);
+}
+
 TEST_F(hostile, microcode_signature_takes_the_write_linux_makes)
 {
 	expect_msr(_metadata, self, guest_wrmsr, MSR_UCODE_REV, 0, true, 0);

@@ -45,7 +45,7 @@ static const struct vmx_msrs bochs_skylake_x = {
  */
 static const struct thinvmx_caps bochs_skylake_x_expected = {
 	.pin_ctls	= 0x0000007f,
-	.proc_ctls	= 0xb5986df2,	/* with CR8 load and store exiting */
+	.proc_ctls	= 0xb5986dfa,	/* with CR8 load/store exiting, TSC offsetting */
 	.proc2_ctls	= 0x001010ea,
 	.exit_ctls	= 0x003f6fff,	/* with save debug controls */
 	.entry_ctls	= 0x0000d1ff,	/* with load debug controls */
