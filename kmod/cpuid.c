@@ -163,6 +163,77 @@ int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max)
 	return 0;
 }
 
+/* log2 of the smallest power of two >= @n: the bits IDs up to @n take */
+static u32 cpuid_id_bits(u32 n)
+{
+	u32 bits = 0;
+
+	while (bits < 31 && (1u << bits) < n)
+		bits++;
+	return bits;
+}
+
+/**
+ * cpuid_topology() - a vCPU's topology in leaves 1, 4, 0xB and 0x1F
+ * @function: the leaf
+ * @index:    the sub-leaf
+ * @apic_id:  the vCPU's APIC ID
+ * @nr_cpus:  the domain's vCPUs (IDs 0..@nr_cpus-1); 0 counts as 1
+ * @out:      EAX, EBX, ECX, EDX as the table gave them; changed in place
+ *
+ * A domain is one package of @nr_cpus cores of one thread each, whatever
+ * the host is: the APIC ID is the core's ID, and a guest that derives its
+ * topology from any of these leaves (Linux: 0xB or 0x1F when present,
+ * else leaves 1 and 4) finds the same. Leaf 1: EBX[23:16] the
+ * addressable logical IDs (a power of two), EBX[31:24] the APIC ID, HTT
+ * when there is more than one. Leaf 4: EAX[31:26] the addressable cores
+ * less one; EAX[25:14] the threads sharing the cache less one -- one core
+ * for levels 1 and 2, the package for level 3 and up. Leaves 0xB and
+ * 0x1F: the SMT level (sub-leaf 0: one thread, shift 0), the core level
+ * (sub-leaf 1: @nr_cpus, shift to the package ID), then invalid levels;
+ * EDX the x2APIC ID (SDM Vol. 3, 9.9.4 and Vol. 2, CPUID).
+ */
+void cpuid_topology(u32 function, u32 index, u32 apic_id, u32 nr_cpus,
+		    u32 out[4])
+{
+	u32 bits = cpuid_id_bits(nr_cpus ? nr_cpus : 1);
+	u32 ids = 1u << bits;
+
+	switch (function) {
+	case 1:
+		out[1] = (out[1] & 0xffff) | ((ids & 0xff) << 16) |
+			 (apic_id << 24);
+		out[3] &= ~CPUID_1_EDX_HTT;
+		if (nr_cpus > 1)
+			out[3] |= CPUID_1_EDX_HTT;
+		break;
+	case 4:
+		if (!(out[0] & 0x1f))
+			break;	/* no cache: sub-leaf past the last */
+		out[0] &= GENMASK(13, 0);
+		out[0] |= (ids - 1) << 26;
+		if (((out[0] >> 5) & 7) >= 3)
+			out[0] |= ((ids - 1) & 0xfff) << 14;
+		break;
+	case 0xb:
+	case 0x1f:
+		index &= 0xff;
+		out[0] = 0;
+		out[1] = 0;
+		out[2] = index;
+		if (index == 0) {
+			out[1] = 1;
+			out[2] |= CPUID_TOPO_SMT << 8;
+		} else if (index == 1) {
+			out[0] = bits;
+			out[1] = nr_cpus ? nr_cpus : 1;
+			out[2] |= CPUID_TOPO_CORE << 8;
+		}
+		out[3] = apic_id;
+		break;
+	}
+}
+
 /**
  * cpuid_answer() - the registers a guest's CPUID returns
  * @e:        the domain's table
@@ -170,17 +241,23 @@ int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max)
  * @function: the guest's EAX
  * @index:    the guest's ECX
  * @apic_id:  the vCPU's APIC ID
+ * @nr_cpus:  the domain's vCPUs, for the topology (cpuid_topology())
  * @osxsave:  the guest's CR4.OSXSAVE
  * @ospke:    the guest's CR4.PKE
  * @out:      EAX, EBX, ECX, EDX
  *
- * A leaf missing from the table reads as zeros. The bits that mirror guest
- * state (APIC ID, OSXSAVE, OSPKE) follow the vCPU, not the table.
+ * A leaf missing from the table reads as zeros; 0xB and 0x1F are answered
+ * for every sub-leaf when the table has their first. The bits that mirror
+ * guest state (OSXSAVE, OSPKE) and the topology (APIC IDs, counts) follow
+ * the vCPU and the domain, not the table.
  */
 void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
-		  u32 index, u32 apic_id, bool osxsave, bool ospke, u32 out[4])
+		  u32 index, u32 apic_id, u32 nr_cpus, bool osxsave,
+		  bool ospke, u32 out[4])
 {
-	const struct thinvmx_cpuid_entry *f = cpuid_find(e, nr, function, index);
+	bool topo = function == 0xb || function == 0x1f;
+	const struct thinvmx_cpuid_entry *f =
+		cpuid_find(e, nr, function, topo ? 0 : index);
 
 	if (!f) {
 		out[0] = 0;
@@ -193,8 +270,8 @@ void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
 	out[1] = f->ebx;
 	out[2] = f->ecx;
 	out[3] = f->edx;
+	cpuid_topology(function, index, apic_id, nr_cpus, out);
 	if (function == 1) {
-		out[1] = (out[1] & 0x00ffffff) | (apic_id << 24);
 		out[2] &= ~CPUID_1_ECX_OSXSAVE;
 		if (osxsave)
 			out[2] |= CPUID_1_ECX_OSXSAVE;
@@ -202,8 +279,6 @@ void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
 		out[2] &= ~CPUID_7_ECX_OSPKE;
 		if (ospke)
 			out[2] |= CPUID_7_ECX_OSPKE;
-	} else if (function == 0xb || function == 0x1f) {
-		out[3] = apic_id;	/* x2APIC ID */
 	}
 }
 

@@ -41,6 +41,10 @@
 				/* DTES64, MONITOR, DS-CPL, EST, TM2, SDBG, xTPR, PDCM */
 #define CPUID_1_EDX_UNKEPT	(BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31))
 				/* MCA, DS, ACPI (thermal MSRs), TM, PBE */
+#define CPUID_1_EDX_HTT		BIT(28)
+/* leaf 0xB/0x1F level types (ECX[15:8]) */
+#define CPUID_TOPO_SMT		1
+#define CPUID_TOPO_CORE		2
 #define CPUID_6_EAX_ARAT	BIT(2)	/* the APIC timer runs in deep C-states */
 #define CPUID_7_EBX_UNKEPT	(BIT(2) | BIT(12) | BIT(15) | BIT(25))
 				/* SGX, RDT-M, RDT-A, Intel PT */
@@ -53,8 +57,11 @@ cpuid_find(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function, u32 index)
 int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max);
 int cpuid_lapic_leaves(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
 		       u32 tsc_khz, u32 *bus_khz);
+void cpuid_topology(u32 function, u32 index, u32 apic_id, u32 nr_cpus,
+		    u32 out[4]);
 void cpuid_answer(const struct thinvmx_cpuid_entry *e, u32 nr, u32 function,
-		  u32 index, u32 apic_id, bool osxsave, bool ospke, u32 out[4]);
+		  u32 index, u32 apic_id, u32 nr_cpus, bool osxsave,
+		  bool ospke, u32 out[4]);
 u32 cpuid_xsave_size(const struct thinvmx_cpuid_entry *e, u32 nr, u64 xcr0);
 void cpuid_xsave_limit(struct thinvmx_cpuid_entry *e, u32 *nr, u64 allowed);
 

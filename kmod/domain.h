@@ -92,6 +92,12 @@ struct tvx_dom {
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	/*
+	 * The vCPUs CPUID's topology counts (cpuid_topology()): the highest
+	 * vCPU ID created so far, plus one. A VMM creates its vCPUs before
+	 * it starts them; one destroyed leaves a hole, as an offline CPU.
+	 */
+	u32 topo_cpus;
+	/*
 	 * The step gate (vmx/step.c): the vCPU whose single step has a leaf
 	 * swapped, -1 if none; no other vCPU of the domain enters the guest
 	 * while one holds it. @stretch_cpus: where a vCPU of the domain is in

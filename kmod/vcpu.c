@@ -246,6 +246,8 @@ int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg
 	}
 	/* published whole: IPI senders read the array without the lock */
 	smp_store_release(&dom->vcpus[cv.id], v);
+	if (cv.id >= dom->topo_cpus)
+		WRITE_ONCE(dom->topo_cpus, cv.id + 1);
 	kref_get(&dom->ref);
 	mutex_unlock(&dom->lock);
 

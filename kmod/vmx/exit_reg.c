@@ -32,7 +32,8 @@ int handle_cpuid(struct tvx_vcpu *v)
 
 	spin_lock(&dom->cpuid_lock);
 	cpuid_answer(dom->cpuid, dom->nr_cpuid, (u32)v->gprs[TVX_RAX],
-		     (u32)v->gprs[TVX_RCX], v->id, cr4 & X86_CR4_OSXSAVE,
+		     (u32)v->gprs[TVX_RCX], v->id,
+		     READ_ONCE(dom->topo_cpus), cr4 & X86_CR4_OSXSAVE,
 		     cr4 & X86_CR4_PKE, out);
 	/* the XSAVE area's size follows the guest's XCR0, as the CPU's does */
 	if ((u32)v->gprs[TVX_RAX] == 0xd && (u32)v->gprs[TVX_RCX] == 0 && out[1])

@@ -203,4 +203,100 @@ TEST(ipis_reach_a_vcpu_running_on_another_cpu)
 	tvx_close(h);
 }
 
+#define MSR_TSC_ADJUST	0x3b
+#define X2_ID		0x802
+
+/*
+ * What a guest reads of its topology: leaves 0, 1, 4.0, 0xB.0, 0xB.1 and
+ * its x2APIC ID; TSC_ADJUST, after vCPU 0 (only) wrote it.
+ */
+static void guest_topology(void)
+{
+	__u32 r[6][4], id;
+
+	x2apic_on();
+	id = tvx_rdmsr(X2_ID);
+	if (!id)
+		tvx_wrmsr(MSR_TSC_ADJUST, 1ULL << 40);
+	tvx_cpuid(0, 0, &r[0][0], &r[0][1], &r[0][2], &r[0][3]);
+	tvx_cpuid(1, 0, &r[1][0], &r[1][1], &r[1][2], &r[1][3]);
+	tvx_cpuid(4, 0, &r[2][0], &r[2][1], &r[2][2], &r[2][3]);
+	tvx_cpuid(0xb, 0, &r[3][0], &r[3][1], &r[3][2], &r[3][3]);
+	tvx_cpuid(0xb, 1, &r[4][0], &r[4][1], &r[4][2], &r[4][3]);
+	GUEST_SYNC(id, r[0][0], r[1][1], r[1][3], r[2][0],
+		   tvx_rdmsr(MSR_TSC_ADJUST));
+	GUEST_SYNC(r[3][0], r[3][1], r[3][2], r[3][3], (__u64)r[4][0] << 32 | r[4][1],
+		   (__u64)r[4][2] << 32 | r[4][3]);
+	GUEST_DONE();
+}
+
+/*
+ * CPUID tells each vCPU the domain's topology, the same through every
+ * leaf a kernel reads: one package of two single-thread cores, the APIC
+ * ID in leaf 1 and in 0xB's EDX the vCPU's x2APIC ID. (Leaf 1 and 0xB
+ * used to pass the host's counts through.) Each vCPU has its own
+ * IA32_TSC_ADJUST.
+ */
+TEST(cpuid_topology_is_the_domains)
+{
+	struct thinvmx_e820_entry ram = {
+		.addr = 0, .size = MEM_BYTES, .type = THINVMX_E820_RAM,
+	};
+	struct tvx_guest_layout l;
+	struct thinvmx_caps caps;
+	struct tvx_vcpu *v[2];
+	struct tvx_handle *h;
+	struct tvx_domain *d;
+	struct tvx_ucall uc;
+	__u64 *a = uc.args;
+	char desc[512];
+	int i, ret;
+
+	if (tvx_open(&h))
+		SKIP(return, "module not loaded");
+	if (tvx_get_caps(h, &caps) || caps.vmx_status != THINVMX_VMX_OK) {
+		tvx_close(h);
+		SKIP(return, "VMX not usable");
+	}
+	ASSERT_EQ(0, tvx_domain_create(h, &ram, 1, MEM_BYTES,
+				       THINVMX_DOMAIN_LAPIC, &d));
+	ASSERT_EQ(0, tvx_guest_load_self(d));
+	ASSERT_EQ(0, tvx_guest_layout(d, &l));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, tvx_vcpu_create(d, i, &v[i]));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, tvx_vcpu_setup_long_mode(v[i], d,
+						      (__u64)(uintptr_t)guest_topology,
+						      l.stack_top[i]));
+		ret = tvx_run_until_ucall(v[i], d, &uc);
+		tvx_ucall_describe(&uc, desc, sizeof(desc));
+		ASSERT_EQ(TVX_UCALL_SYNC, ret) TH_LOG("%s", desc);
+		TH_LOG("vCPU %d: x2APIC %llu, leaf 1 EBX %#llx EDX %#llx, leaf 4 EAX %#llx",
+		       i, a[0], a[2], a[3], a[4]);
+		EXPECT_EQ(i, a[0]);
+		EXPECT_EQ(i, a[2] >> 24);		/* the initial APIC ID */
+		EXPECT_EQ(2, (a[2] >> 16) & 0xff);	/* two logical IDs */
+		EXPECT_TRUE(a[3] & (1u << 28));		/* HTT: more than one */
+		if (a[4] & 0x1f)
+			EXPECT_EQ(1, a[4] >> 26);	/* two cores */
+		EXPECT_EQ(i ? 0 : 1ULL << 40, a[5]);	/* its own TSC_ADJUST */
+		if (a[1] < 0xb) {
+			TH_LOG("no leaf 0xB here (max basic leaf %#llx)", a[1]);
+			continue;
+		}
+		ret = tvx_run_until_ucall(v[i], d, &uc);
+		ASSERT_EQ(TVX_UCALL_SYNC, ret);
+		EXPECT_EQ(0, a[0]);			/* SMT: no shift */
+		EXPECT_EQ(1, a[1]);			/* one thread */
+		EXPECT_EQ(0x100, a[2]);
+		EXPECT_EQ(i, a[3]);
+		EXPECT_EQ(1ULL << 32 | 2, a[4]);	/* core: shift 1, two */
+		EXPECT_EQ(0x201ULL << 32 | i, a[5]);
+	}
+	for (i = 0; i < 2; i++)
+		tvx_vcpu_destroy(v[i]);
+	tvx_domain_destroy(d);
+	tvx_close(h);
+}
+
 TEST_HARNESS_MAIN

@@ -215,6 +215,86 @@ static void test_xsave_limited_to_xcr0_allowed(void **state)
 	assert_int_equal(0x340, cpuid_find(e, nr, 0xd, 0)->ecx);
 }
 
+/* CPUID(@fn, @idx) of vCPU @apic_id of @n, through cpuid_answer() */
+static void topo(const struct thinvmx_cpuid_entry *e, u32 nr, u32 fn, u32 idx,
+		 u32 apic_id, u32 n, u32 out[4])
+{
+	cpuid_answer(e, nr, fn, idx, apic_id, n, false, false, out);
+}
+
+/*
+ * One package of N single-thread cores, whatever the host's topology: the
+ * leaves Linux reads agree with each other and with the APIC IDs (SDM
+ * Vol. 3, 9.9.4; Linux's detect_extended_topology() and detect_ht()).
+ */
+static void test_topology(void **state)
+{
+	static const struct thinvmx_cpuid_entry e[] = {
+		/* a host with 2 threads per core, 8 cores: all replaced */
+		E(1, 0, 0x906ea, 0x07100800, 0, BIT(28) | 1),
+		E(4, 0, 0x1c004121, 0x01c0003f, 0x3f, 0),	/* L1d */
+		E(4, 2, 0x1c004143, 0x00c0003f, 0x3ff, 0),	/* L2 */
+		E(4, 3, 0x1c03c163, 0x02c0003f, 0x3fff, 6),	/* L3 */
+		E(4, 4, 0, 0, 0, 0),				/* the end */
+		E(0xb, 0, 1, 2, 0x100, 7),
+		E(0xb, 1, 4, 16, 0x201, 7),
+	};
+	u32 nr = ARRAY_SIZE(e), out[4], n, id;
+
+	(void)state;
+	for (n = 1; n <= 64; n++) {
+		u32 bits = 0;
+
+		while ((1u << bits) < n)
+			bits++;
+		for (id = 0; id < n; id += n > 4 ? n / 3 : 1) {
+			topo(e, nr, 1, 0, id, n, out);
+			assert_int_equal(id, out[1] >> 24);
+			assert_int_equal(1u << bits, (out[1] >> 16) & 0xff);
+			assert_int_equal(0x0800, out[1] & 0xffff);	/* CLFLUSH etc. kept */
+			assert_int_equal(n > 1, !!(out[3] & BIT(28)));
+			assert_int_equal(1, out[3] & 1);
+
+			topo(e, nr, 4, 0, id, n, out);
+			assert_int_equal((1u << bits) - 1, out[0] >> 26);
+			assert_int_equal(0, (out[0] >> 14) & 0xfff);	/* per core */
+			assert_int_equal(0x121, out[0] & 0x3fff);
+			assert_int_equal(0x01c0003f, out[1]);		/* geometry kept */
+			topo(e, nr, 4, 3, id, n, out);
+			assert_int_equal((1u << bits) - 1, (out[0] >> 14) & 0xfff);
+			topo(e, nr, 4, 4, id, n, out);
+			assert_int_equal(0, out[0]);
+
+			/* SMT level: one thread, no shift */
+			topo(e, nr, 0xb, 0, id, n, out);
+			assert_int_equal(0, out[0]);
+			assert_int_equal(1, out[1]);
+			assert_int_equal(0x100, out[2]);
+			assert_int_equal(id, out[3]);
+			/* core level: n cores, the package ID past @bits */
+			topo(e, nr, 0xb, 1, id, n, out);
+			assert_int_equal(bits, out[0]);
+			assert_int_equal(n, out[1]);
+			assert_int_equal(0x201, out[2]);
+			assert_int_equal(id, out[3]);
+			/* past the levels: invalid, the index and the ID stay */
+			topo(e, nr, 0xb, 2, id, n, out);
+			assert_int_equal(0, out[0] | out[1]);
+			assert_int_equal(2, out[2]);
+			assert_int_equal(id, out[3]);
+			topo(e, nr, 0xb, 0x105, id, n, out);
+			assert_int_equal(5, out[2]);
+		}
+	}
+	/* no 0x1F in the table: none answered */
+	topo(e, nr, 0x1f, 0, 1, 2, out);
+	assert_int_equal(0, out[0] | out[1] | out[2] | out[3]);
+	/* 0 vCPUs known yet counts as one */
+	topo(e, nr, 0xb, 1, 0, 0, out);
+	assert_int_equal(0, out[0]);
+	assert_int_equal(1, out[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_promises_kept),
 		cmocka_unit_test(test_lapic_leaves),
 		cmocka_unit_test(test_xsave_limited_to_xcr0_allowed),
+		cmocka_unit_test(test_topology),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
