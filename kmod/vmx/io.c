@@ -250,8 +250,10 @@ static u64 tvx_seg_base(unsigned int seg, unsigned int mode)
  * The RAM side of a MOVS element: [seg:rSI] to read, or [ES:rDI] to
  * write (@dst), translated, in one frame, and allowed by its right
  * (tvx_ept_access(), @final for the last look). Return: 0 with @gpa, 1
- * when a write is dropped (ram_ro), or a handler's value in @exit with
- * -EFAULT (#PF or #GP injected, or an internal error).
+ * when a write is dropped (ram_ro), -EACCES when it is no RAM frame the
+ * guest may access so (MMIO both sides, a page crossed, a right that
+ * withholds it), or -EFAULT with a handler's value in @exit (#PF or #GP
+ * injected).
  */
 static int tvx_string_ram(struct tvx_vcpu *v, const struct emu_insn *insn,
 			  bool dst, bool final, u64 *gpa, int *exit)
@@ -281,13 +283,25 @@ static int tvx_string_ram(struct tvx_vcpu *v, const struct emu_insn *insn,
 		ret = tvx_ept_access(v, res.gpa, dst, final);
 	else
 		ret = -EACCES;
-	if (ret < 0) {
-		/* both sides MMIO, a page crossed: emulation thinvmx does not do */
-		*exit = tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
-		return -EFAULT;
-	}
+	if (ret < 0)
+		return -EACCES;
 	*gpa = res.gpa;
 	return ret;
+}
+
+/* An instruction the emulation does not take: the VMM's, with its bytes. */
+static int tvx_mmio_insn_exit(struct tvx_vcpu *v, u64 gpa, const u8 *bytes,
+			      unsigned int len)
+{
+	struct thinvmx_run *run = v->run;
+
+	memset(&run->mmio_insn, 0, sizeof(run->mmio_insn));
+	run->exit_reason = THINVMX_EXIT_MMIO_INSN;
+	run->mmio_insn.gpa = gpa;
+	run->mmio_insn.rip = vmcs_readl(GUEST_RIP);
+	run->mmio_insn.len = len;
+	memcpy(run->mmio_insn.insn, bytes, len);
+	return TVX_EXIT_TO_USER;
 }
 
 /* The exit that takes an access of @insn at @gpa to the VMM. */
@@ -320,7 +334,6 @@ static int tvx_mmio_exit(struct tvx_vcpu *v, u64 gpa, unsigned int size,
  */
 int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 {
-	struct thinvmx_run *run = v->run;
 	struct emu_insn insn;
 	unsigned int len = 0;
 	u8 bytes[EMU_MAX_LEN];
@@ -328,15 +341,8 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 	u64 data = 0;
 
 	if (tvx_fetch_insn(v, bytes, &len) ||
-	    emu_decode(bytes, len, tvx_guest_mode(), &insn)) {
-		memset(&run->mmio_insn, 0, sizeof(run->mmio_insn));
-		run->exit_reason = THINVMX_EXIT_MMIO_INSN;
-		run->mmio_insn.gpa = gpa;
-		run->mmio_insn.rip = vmcs_readl(GUEST_RIP);
-		run->mmio_insn.len = len;
-		memcpy(run->mmio_insn.insn, bytes, len);
-		return TVX_EXIT_TO_USER;
-	}
+	    emu_decode(bytes, len, tvx_guest_mode(), &insn))
+		return tvx_mmio_insn_exit(v, gpa, bytes, len);
 
 	/* the xAPIC page of a domain with the in-module APIC */
 	ret = tvx_lapic_mmio(v, gpa, &insn);
@@ -361,6 +367,9 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 				    EPT_VIOLATION_ACC_WRITE);
 		ret = tvx_string_ram(v, &insn, v->io.mmio_read, false,
 				     &v->io.str.gpa, &exit);
+		/* MMIO on both sides, say: the VMM's to do */
+		if (ret == -EACCES)
+			return tvx_mmio_insn_exit(v, gpa, bytes, len);
 		if (ret < 0)
 			return exit;
 		if (!v->io.mmio_read &&
@@ -400,7 +409,8 @@ static int tvx_mmio_rmw_done(struct tvx_vcpu *v)
  * The VMM did one element of a string move: a LODS's data to rAX, a
  * MOVS's to RAM (the frame's right looked at again, as for INS), then
  * the registers step. Return: 1 when the instruction is done, 0 when it
- * runs again, or -EFAULT with the handler's value in @exit.
+ * runs again, or -EFAULT with the handler's value in @exit (an internal
+ * error when the frame was taken away meanwhile).
  */
 static int tvx_mmio_string_done(struct tvx_vcpu *v, int *exit)
 {
@@ -412,6 +422,10 @@ static int tvx_mmio_string_done(struct tvx_vcpu *v, int *exit)
 		emu_complete_load(insn, data, v->gprs);
 	if (insn->op == EMU_OP_MOVS && v->io.mmio_read) {
 		ret = tvx_string_ram(v, insn, true, true, &gpa, exit);
+		if (ret == -EACCES) {
+			*exit = tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+			return -EFAULT;
+		}
 		if (ret < 0)
 			return ret;
 		/* RAM stays RAM while the domain lives */
