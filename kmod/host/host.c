@@ -40,12 +40,13 @@
  * crash root mode, not steer it), and calls a few routines in kernel text
  * (return thunks, memset/memcpy), which the kernel patches at run time
  * and so cannot be made read-only. Device DMA into stolen frames needs
- * the IOMMU. The MSI-X set root mode writes devices' entries through
- * (host_msix.c: tvx_hmsix_current and its mappings) is still the host
- * side's, not a root-mode copy. Root mode's guard policies, event
- * settings and the listener's ring area are its own copies, set by
- * hypercall and checked there (host_event.c); waking the listener queues
- * an irq_work, which goes through the kernel's per-CPU data.
+ * the IOMMU. Root mode's MSI-X set and the window it writes devices'
+ * entries through are its own (TVX_HC_SET_MSIX; the window is a
+ * top-level entry only root mode's page table has). Root mode's guard
+ * policies, event settings and the listener's ring area are its own
+ * copies, set by hypercall and checked there (host_event.c); waking the
+ * listener queues an irq_work, which goes through the kernel's per-CPU
+ * data.
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -89,6 +90,8 @@ static int tvx_host_hp_state = -1;
 static struct tvx_host_cfg *tvx_host_cfg;
 static unsigned int tvx_host_cfg_order;
 static struct page *tvx_host_msr_bitmap, *tvx_host_root_pgd, *tvx_host_idt;
+/* root mode's MSI-X set, its window's upper tables and its PTEs */
+static struct page *tvx_host_msix, *tvx_host_win_upper, *tvx_host_win_pte;
 static struct tvx_host_counters tvx_host_totals;
 
 static void host_fault_report(struct irq_work *w);
@@ -96,6 +99,10 @@ struct irq_work tvx_host_fault_work = IRQ_WORK_INIT_HARD(host_fault_report);
 
 /* root mode's page table: see host_root_pgd() */
 #define HOST_ROOT_PGD_ORDER	1
+/* root mode's MSI-X window: see host_msix_window() */
+#define HOST_MSIX_ORDER		get_order(sizeof(struct tvx_host_msix))
+#define HOST_WIN_UPPER_ORDER	2
+#define HOST_WIN_PTE_ORDER	get_order(TVX_HMSIX_FRAMES * sizeof(u64))
 
 static bool tvx_host_param;
 module_param_named(host, tvx_host_param, bool, 0444);
@@ -272,6 +279,15 @@ static void host_free(void)
 		tvx_free_pages(tvx_host_root_pgd, HOST_ROOT_PGD_ORDER);
 	if (tvx_host_idt)
 		tvx_free_pages(tvx_host_idt, 0);
+	if (tvx_host_msix)
+		tvx_free_pages(tvx_host_msix, HOST_MSIX_ORDER);
+	if (tvx_host_win_upper)
+		tvx_free_pages(tvx_host_win_upper, HOST_WIN_UPPER_ORDER);
+	if (tvx_host_win_pte)
+		tvx_free_pages(tvx_host_win_pte, HOST_WIN_PTE_ORDER);
+	tvx_host_msix = NULL;
+	tvx_host_win_upper = NULL;
+	tvx_host_win_pte = NULL;
 	if (tvx_host_cfg)
 		tvx_free_pages(virt_to_page(tvx_host_cfg), tvx_host_cfg_order);
 	tvx_host_msr_bitmap = NULL;
@@ -303,6 +319,50 @@ static struct page *host_root_pgd(void)
 		memcpy((pgd_t *)page_address(p) + PTRS_PER_PGD / 2,
 		       cur + PTRS_PER_PGD / 2, PTRS_PER_PGD / 2 * sizeof(pgd_t));
 	return p;
+}
+
+/*
+ * Root mode's window for the MSI-X frames it writes on the host's behalf
+ * (host_mmio.c): one top-level entry of root mode's page table, the one
+ * the kernel leaves empty for a hypervisor (the guard hole), leading
+ * through tables of its own to TVX_HMSIX_FRAMES page-table entries, which
+ * only root mode fills (TVX_HC_SET_MSIX). Every table is stolen from the
+ * host with the rest (host_steal()), so neither the set nor the mapping
+ * root mode writes devices through is the host's to change, as an
+ * ioremap() of the host's would be.
+ */
+static int host_msix_window(struct tvx_host_cfg *cfg)
+{
+	unsigned long va = GUARD_HOLE_BASE_ADDR;
+	pgd_t *pgd = (pgd_t *)page_address(tvx_host_root_pgd) + pgd_index(va);
+	unsigned int levels = pgtable_l5_enabled() ? 3 : 2, i;
+	u64 *entry = (u64 *)pgd;
+
+	if (pgd_val(*pgd)) {
+		pr_warn("host mode: the kernel maps the guard hole at %#lx\n", va);
+		return -EBUSY;
+	}
+	tvx_host_msix = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, HOST_MSIX_ORDER);
+	tvx_host_win_upper = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					     HOST_WIN_UPPER_ORDER);
+	tvx_host_win_pte = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					   HOST_WIN_PTE_ORDER);
+	if (!tvx_host_msix || !tvx_host_win_upper || !tvx_host_win_pte)
+		return -ENOMEM;
+	/* the window starts where the top-level entry does: index 0 below */
+	for (i = 0; i < levels; i++) {
+		u64 *t = page_address(tvx_host_win_upper) + i * PAGE_SIZE;
+
+		*entry = __pa(t) | _KERNPG_TABLE;
+		entry = t;
+	}
+	for (i = 0; i < 1U << HOST_WIN_PTE_ORDER; i++)
+		entry[i] = (page_to_phys(tvx_host_win_pte) + i * PAGE_SIZE) |
+			   _KERNPG_TABLE;
+	cfg->msix = page_address(tvx_host_msix);
+	cfg->msix_pte = page_address(tvx_host_win_pte);
+	cfg->msix_va = va;
+	return 0;
 }
 
 static int host_steal_range(struct tvx_host_ept *e, u64 pa, u64 size, u64 rights)
@@ -360,6 +420,12 @@ static int host_steal(struct tvx_host_ept *e)
 	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_root_pgd),
 				      PAGE_SIZE << HOST_ROOT_PGD_ORDER, 0);
 	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_idt), PAGE_SIZE, 0);
+	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_msix),
+				      PAGE_SIZE << HOST_MSIX_ORDER, 0);
+	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_win_upper),
+				      PAGE_SIZE << HOST_WIN_UPPER_ORDER, 0);
+	ret = ret ?: host_steal_range(e, page_to_phys(tvx_host_win_pte),
+				      PAGE_SIZE << HOST_WIN_PTE_ORDER, 0);
 	for_each_possible_cpu(cpu) {
 		struct tvx_host_cpu *hc = per_cpu_ptr(&tvx_host_cpus, cpu);
 		u64 vmxon = vmx_vmxon_region_pa(cpu);
@@ -408,6 +474,9 @@ static int host_prepare(void)
 	tvx_host_idt = tvx_alloc_pages(GFP_KERNEL | __GFP_ZERO, 0);
 	if (!tvx_host_msr_bitmap || !tvx_host_root_pgd || !tvx_host_idt)
 		goto nomem;
+	ret = host_msix_window(cfg);
+	if (ret)
+		goto err;
 	host_msr_bitmap(page_address(tvx_host_msr_bitmap));
 	tvx_host_idt_fill(page_address(tvx_host_idt));
 	cfg->msr_bitmap_pa = page_to_phys(tvx_host_msr_bitmap);

@@ -22,13 +22,17 @@
  * stack: no locks shared with the host, no sleeping, no printing.
  */
 #include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/smp.h>
+#include <asm/mtrr.h>
 #include <asm/vmx.h>
 
 #include "host/host.h"
 #include "host/host_cpu.h"
 #include "host/host_event.h"
+#include "host/host_msix.h"
+#include "msix/msix_valid.h"
 #include "vmx/vmx_ops.h"
 
 /**
@@ -54,18 +58,23 @@ u64 tvx_host_ept_lookup(const struct tvx_host_cfg *cfg, u64 pa)
 	return 0;
 }
 
+/* The largest host buffer an op takes: TVX_HC_SET_MSIX's regions */
+#define ROOT_HOST_BUF_MAX	(TVX_HMSIX_REGIONS * sizeof(struct hmsix_region))
+
 /*
- * A host buffer root mode may write: below the end of RAM, and every frame
- * it touches one the host may write itself (without EPT nothing is
- * stolen). A hole in RAM the direct map leaves out would fault in root
- * mode: the host that asks for that loses host mode on that CPU
- * (host_idt.c), nothing else.
+ * A host buffer root mode may read or write: physically contiguous (the
+ * caller's kmalloc()), below the end of RAM, and every frame it touches
+ * one the host may write itself (without EPT nothing is stolen). A hole
+ * in RAM the direct map leaves out would fault in root mode: the host
+ * that asks for that loses host mode on that CPU (host_idt.c), nothing
+ * else.
  */
 static void *root_host_buf(const struct tvx_host_cfg *cfg, u64 pa, u64 size)
 {
 	u64 p;
 
-	if (!size || pa + size < pa || size > PAGE_SIZE || pa + size > cfg->ram_top)
+	if (!size || pa + size < pa || size > ROOT_HOST_BUF_MAX ||
+	    pa + size > cfg->ram_top)
 		return NULL;
 	if (!cfg->eptp)
 		return __va(pa);
@@ -90,16 +99,27 @@ static int root_invept(const struct tvx_host_cfg *cfg)
 			VMX_EPT_EXTENT_GLOBAL, cfg->eptp, 0);
 }
 
-/* Root mode's own lock (in a stolen page): the pool and EPT edits. */
-static void root_lock(struct tvx_host_cfg *cfg)
+/**
+ * tvx_host_root_lock() - root mode's own lock (in a stolen page)
+ * @cfg: root mode's configuration
+ *
+ * The pool, EPT, policy, listener and MSI-X set edits, and host_mmio.c's
+ * uses of the MSI-X set. Taken only in root mode, interrupts off (or
+ * natively on a CPU not in host mode), never by the host.
+ */
+void tvx_host_root_lock(struct tvx_host_cfg *cfg)
 {
 	while (xchg(&cfg->lock, 1))
 		cpu_relax();
 }
 
-static void root_unlock(struct tvx_host_cfg *cfg)
+/**
+ * tvx_host_root_unlock() - release tvx_host_root_lock()
+ * @cfg: root mode's configuration
+ */
+void tvx_host_root_unlock(struct tvx_host_cfg *cfg)
 {
-	/* the EPT and pool edits are visible before the lock is free */
+	/* the edits are visible before the lock is free */
 	smp_store_release(&cfg->lock, 0);
 }
 
@@ -122,6 +142,18 @@ static long op_status(struct tvx_host_root *root, const u64 *arg)
 	return 0;
 }
 
+/* Whether @pa is in a frame of root mode's MSI-X set. cfg->lock held. */
+static bool root_msix_frame(const struct tvx_host_cfg *cfg, u64 pa)
+{
+	const struct tvx_host_msix *m = cfg->msix;
+	u32 i;
+
+	for (i = 0; m && i < m->nr; i++)
+		if (pa >= m->r[i].map_pa && pa - m->r[i].map_pa < m->r[i].map_len)
+			return true;
+	return false;
+}
+
 static u64 root_pool_alloc(void *ctx)
 {
 	struct tvx_host_cfg *cfg = ctx;
@@ -134,8 +166,10 @@ static u64 root_pool_alloc(void *ctx)
  * [pfn, pfn + nr), splitting large leaves with the stolen pool's pages.
  * Refused for a frame of the hypervisor's (TVX_EPT_OWNED), above the
  * map, or for rights the EPT cannot express (write or execute without
- * read: a misconfiguration). This CPU's translations are flushed; the
- * caller flushes the others' (tvx_host_ept_set()).
+ * read: a misconfiguration); the write right, for a frame of root mode's
+ * MSI-X set (TVX_HC_SET_MSIX takes a frame out of it first). This CPU's
+ * translations are flushed; the caller flushes the others'
+ * (tvx_host_ept_set()).
  */
 static long op_ept_set(struct tvx_host_root *root, const u64 *arg)
 {
@@ -149,9 +183,11 @@ static long op_ept_set(struct tvx_host_root *root, const u64 *arg)
 	    (rights && !(rights & VMX_EPT_READABLE_MASK)) ||
 	    pfn + nr > (cfg->pa_top >> PAGE_SHIFT))
 		return -EINVAL;
-	root_lock(cfg);
+	tvx_host_root_lock(cfg);
 	for (i = 0; i < nr; i++)
-		if (tvx_host_ept_lookup(cfg, (pfn + i) << PAGE_SHIFT) & TVX_EPT_OWNED) {
+		if ((tvx_host_ept_lookup(cfg, (pfn + i) << PAGE_SHIFT) & TVX_EPT_OWNED) ||
+		    ((rights & VMX_EPT_WRITABLE_MASK) &&
+		     root_msix_frame(cfg, (pfn + i) << PAGE_SHIFT))) {
 			ret = -EPERM;
 			goto out;
 		}
@@ -166,7 +202,7 @@ static long op_ept_set(struct tvx_host_root *root, const u64 *arg)
 		WRITE_ONCE(*leaf, (*leaf & ~VMX_EPT_RWX_MASK) | rights);
 	}
 out:
-	root_unlock(cfg);
+	tvx_host_root_unlock(cfg);
 	root_invept(cfg);
 	return ret;
 }
@@ -211,10 +247,10 @@ static long op_set_policy(struct tvx_host_root *root, const u64 *arg)
 	memcpy(&p, req, sizeof(p));
 	if (!tvx_host_policy_valid(&p))
 		return -EINVAL;
-	root_lock(cfg);
+	tvx_host_root_lock(cfg);
 	cfg->pol = p;
 	tvx_host_msr_bitmap_apply(cfg);
-	root_unlock(cfg);
+	tvx_host_root_unlock(cfg);
 	tvx_host_vmcs_monitor(root);
 	return 0;
 }
@@ -228,10 +264,109 @@ static long op_set_listener(struct tvx_host_root *root, const u64 *arg)
 	struct tvx_host_cfg *cfg = root->cfg;
 	long ret;
 
-	root_lock(cfg);
+	tvx_host_root_lock(cfg);
 	ret = tvx_host_lsn_set(cfg, arg[0], arg[1]);
-	root_unlock(cfg);
+	tvx_host_root_unlock(cfg);
 	return ret;
+}
+
+/* the memory type of an identity-EPT leaf: the MTRRs' type of its frame */
+#define ROOT_EPT_MT(leaf)	(((leaf) >> 3) & 7)
+
+/*
+ * A region of a TVX_HC_SET_MSIX request, in root mode's staging copy:
+ * its bounds consistent, inside the map, its frames none of the
+ * hypervisor's (root mode writes them on the host's behalf: through the
+ * window a table's neighbours pass through, so a stolen frame there
+ * would be a write anywhere), and room left in the window.
+ */
+static bool root_msix_region_ok(const struct tvx_host_cfg *cfg,
+				const struct hmsix_region *reg, u32 nr_win)
+{
+	u64 p;
+
+	if (reg->kind > HMSIX_ADMIN || reg->pad || reg->start >= reg->end ||
+	    reg->end > cfg->pa_top || reg->map_pa != (reg->start & PAGE_MASK) ||
+	    reg->map_len != PAGE_ALIGN(reg->end) - reg->map_pa ||
+	    reg->map_len >> PAGE_SHIFT > TVX_HMSIX_FRAMES - nr_win)
+		return false;
+	for (p = reg->map_pa; p < reg->map_pa + reg->map_len; p += PAGE_SIZE)
+		if (tvx_host_ept_lookup(cfg, p) & TVX_EPT_OWNED)
+			return false;
+	return true;
+}
+
+/*
+ * Root mode's window maps @reg's frames from page @reg->win on, with the
+ * memory type the host has there: write-back where the MTRRs say RAM
+ * (an administrator's range may be RAM: no uncached alias of it), else
+ * uncached, as a driver's ioremap() of device memory. Not global, and
+ * flushed by the one who uses it (host_mmio.c, under cfg->lock).
+ */
+static void root_msix_map(struct tvx_host_cfg *cfg, const struct hmsix_region *reg)
+{
+	u64 prot = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |
+		   (__supported_pte_mask & _PAGE_NX);
+	u64 n = reg->map_len >> PAGE_SHIFT, i;
+
+	for (i = 0; i < n; i++) {
+		u64 pa = reg->map_pa + (i << PAGE_SHIFT);
+		bool wb = ROOT_EPT_MT(tvx_host_ept_lookup(cfg, pa)) == MTRR_TYPE_WRBACK;
+
+		WRITE_ONCE(cfg->msix_pte[reg->win + i],
+			   pa | prot | (wb ? _PAGE_ENC : _PAGE_PCD | _PAGE_PWT));
+	}
+}
+
+/*
+ * TVX_HC_SET_MSIX (pa, size, flags): the MSI-X tables, PBAs and ranges
+ * root mode enforces (host_mmio.c), an array of struct hmsix_region from
+ * the host side (host_msix.c; size 0: none). Copied into root mode's
+ * staging area once, checked there, then made root mode's set and mapped
+ * in its window (the pattern of TVX_HC_SET_POLICY): a host that changes
+ * its own copy afterwards changes nothing root mode does. Needs the
+ * identity EPT (without it nothing is read-only to the host).
+ */
+static long op_set_msix(struct tvx_host_root *root, const u64 *arg)
+{
+	struct tvx_host_cfg *cfg = root->cfg;
+	struct tvx_host_msix *m = cfg->msix;
+	const struct hmsix_region *req = NULL;
+	u64 size = arg[1], flags = arg[2], n = size / sizeof(*req), i;
+	u32 nr_win = 0, old_win;
+
+	if (!cfg->eptp || !m)
+		return -EOPNOTSUPP;
+	if (size % sizeof(*req) || n > TVX_HMSIX_REGIONS || (flags & ~MSIX_VALID_REMAP))
+		return -EINVAL;
+	if (n) {
+		req = root_host_buf(cfg, arg[0], size);
+		if (!req)
+			return -EFAULT;
+	}
+	tvx_host_root_lock(cfg);
+	if (n)
+		memcpy(m->stage, req, size);
+	for (i = 0; i < n; i++) {
+		if (!root_msix_region_ok(cfg, &m->stage[i], nr_win)) {
+			tvx_host_root_unlock(cfg);
+			return -EINVAL;
+		}
+		m->stage[i].win = nr_win;
+		nr_win += m->stage[i].map_len >> PAGE_SHIFT;
+	}
+	if (n)
+		memcpy(m->r, m->stage, size);
+	m->nr = n;
+	m->flags = flags;
+	old_win = m->nr_win;
+	m->nr_win = nr_win;
+	for (i = 0; i < n; i++)
+		root_msix_map(cfg, &m->r[i]);
+	for (i = nr_win; i < old_win; i++)
+		WRITE_ONCE(cfg->msix_pte[i], 0);
+	tvx_host_root_unlock(cfg);
+	return 0;
 }
 
 typedef long (*tvx_host_op)(struct tvx_host_root *root, const u64 *arg);
@@ -244,6 +379,7 @@ static const tvx_host_op tvx_host_ops[TVX_HC_MAX] = {
 	[TVX_HC_REFRESH] = op_refresh,
 	[TVX_HC_SET_POLICY] = op_set_policy,
 	[TVX_HC_SET_LISTENER] = op_set_listener,
+	[TVX_HC_SET_MSIX] = op_set_msix,
 };
 
 /**

@@ -28,6 +28,8 @@
 #include "memevent/ring.h"
 #include "vmx/enable.h"
 
+struct tvx_host_msix;
+
 /*
  * The guest's general registers as host_entry.S saves them on the
  * root-mode stack at a VM exit, indexed like the VMX register numbers
@@ -69,7 +71,8 @@ struct tvx_host_regs {
 #define TVX_HC_REFRESH		4	/* events and policies into this CPU's VMCS */
 #define TVX_HC_SET_POLICY	5	/* (pa, size): struct tvx_host_policy */
 #define TVX_HC_SET_LISTENER	6	/* (ring area, slots_log2): 0, none */
-#define TVX_HC_MAX		7
+#define TVX_HC_SET_MSIX		7	/* (pa, size, flags): struct hmsix_region[] */
+#define TVX_HC_MAX		8
 #define TVX_HC_ARGS		3
 
 /* tvx_host_counters.msix[]: host writes to read-only MSI-X frames, by outcome */
@@ -167,6 +170,17 @@ struct tvx_host_cfg {
 	u64 lsn;
 	u32 lsn_gen;
 	atomic64_t lsn_seq;
+	/*
+	 * Root mode's MSI-X set (TVX_HC_SET_MSIX; host_msix.h) and the
+	 * window its frames are mapped at: @msix_va, in a top-level entry
+	 * of root mode's page table the kernel leaves empty (the guard hole
+	 * reserved for a hypervisor), through @msix_pte, TVX_HMSIX_FRAMES
+	 * entries in stolen pages; the host's page tables have no such
+	 * mapping, and it cannot change this one.
+	 */
+	struct tvx_host_msix *msix;
+	u64 *msix_pte;
+	unsigned long msix_va;
 	u32 nr_roots;			/* nr_cpu_ids */
 	struct tvx_host_root *roots[];	/* every CPU's, for TVX_HC_STATUS */
 };
@@ -266,6 +280,8 @@ struct tvx_host_regs *tvx_root_exception(struct tvx_root_xframe *f);
 long tvx_host_call_root(struct tvx_host_root *root, unsigned long op,
 			const u64 *arg);
 u64 tvx_host_ept_lookup(const struct tvx_host_cfg *cfg, u64 pa);
+void tvx_host_root_lock(struct tvx_host_cfg *cfg);
+void tvx_host_root_unlock(struct tvx_host_cfg *cfg);
 
 /* host_ept.c */
 struct tvx_host_ept {

@@ -2,8 +2,9 @@
 /*
  * Host writes to read-only MSI-X frames, in root mode (host_msix.h).
  *
- * The identity EPT takes the write right from every frame of the set
- * tvx_hmsix_current describes; a host write there is an EPT violation,
+ * The identity EPT takes the write right from every frame of root mode's
+ * MSI-X set (cfg->msix, TVX_HC_SET_MSIX); a host write there is an EPT
+ * violation,
  * and this carries it out: the instruction at the host's RIP is fetched
  * through the host's own page tables (identity map: guest-physical is
  * host-physical, read through the kernel's direct map) and decoded with
@@ -11,7 +12,8 @@
  *  - a write to a table entry, or to an administrator's range, which
  *    root mode checks as one, is given to the validator
  *    (msix/msix_valid.c) with the entry as the device holds it, and done
- *    by root mode through its own mapping if valid, else discarded;
+ *    by root mode through its own window (a mapping only root mode's page
+ *    table has) if valid, else discarded;
  *  - a write to a PBA is discarded (the PBA is the device's to write);
  *  - a write to the rest of a table's frame (other registers of the
  *    device may share it) is done as asked;
@@ -19,9 +21,10 @@
  * a plain MOV store, an access crossing a frame) is not half done: the
  * host gets #GP, as a device write it may not make.
  *
- * Like the rest of root mode (host_exit.c): no locks, no sleeping, no
- * printing; outcomes go to per-CPU counters, refusals also through
- * hmsix_report(), where events hook in.
+ * Like the rest of root mode (host_exit.c): no host locks, no sleeping,
+ * no printing; root mode's own lock keeps the set and its window from
+ * changing meanwhile (TVX_HC_SET_MSIX on another CPU). Outcomes go to
+ * per-CPU counters; discarded writes are also RO_MMIO_WRITE events.
  */
 #include <linux/io.h>
 #include <linux/kprobes.h>
@@ -31,6 +34,7 @@
 #include <asm/vmx.h>
 
 #include "host/host_cpu.h"
+#include "host/host_event.h"
 #include "host/host_msix.h"
 #include "msix/msix_valid.h"
 #include "vmx/emulate.h"
@@ -47,17 +51,33 @@ static void hmsix_count(unsigned int what)
 }
 
 /*
- * A write root mode discarded: @reg's region, the physical address, the
- * value and size, and why (enum msix_verdict; MSIX_OK for a PBA write).
- * This is where a host event ("write to a read-only frame", through
- * THINVMX_HOST_ATTACH's per-CPU rings) is raised: root mode can only
- * append to this CPU's ring without waiting and count what it loses, and
- * the counters THINVMX_HOST_STATUS reports are kept here meanwhile.
+ * A write root mode discarded (a PBA's, or one the validator refused):
+ * counted, and while the listener asks for RO_MMIO_WRITE, an event (a
+ * write to a read-only frame, discarded: DENIED) in this CPU's ring,
+ * which root mode appends to without waiting (a full ring counts it
+ * lost). The frame is the host's own (gfn = mfn: the identity map).
  */
-static void hmsix_report(const struct hmsix_region *reg, u64 pa, u64 val,
-			 unsigned int size, unsigned int verdict)
+static void hmsix_report(struct tvx_host_regs *r, const struct hmsix_region *reg,
+			 u64 pa)
 {
+	struct thinvmx_event *ev;
+	u32 flags = THINVMX_EVENT_F_DENIED | THINVMX_EVENT_F_GFN_VALID;
+
 	hmsix_count(reg->kind == HMSIX_PBA ? TVX_HMSIX_PBA : TVX_HMSIX_REFUSED);
+	if (monitor_delivery(&tvx_host_root_here()->cfg->pol.s,
+			     THINVMX_MONITOR_RO_MMIO_WRITE) == MONITOR_NONE)
+		return;
+	ev = tvx_host_ev_begin(r, THINVMX_EVENT_RO_MMIO_WRITE);
+	if (!ev)
+		return;
+	ev->u.ro_mmio.gfn = pa >> PAGE_SHIFT;
+	ev->u.ro_mmio.mfn = pa >> PAGE_SHIFT;
+	ev->u.ro_mmio.offset = offset_in_page(pa);
+	if (vmcs_readl(EXIT_QUALIFICATION) & EPT_VIOLATION_GVA_IS_VALID) {
+		ev->u.ro_mmio.gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+		flags |= THINVMX_EVENT_F_GLA_VALID;
+	}
+	tvx_host_ev_send(ev, flags);
 }
 
 /* Guest-physical = host-physical: RAM through the direct map, or nothing. */
@@ -135,7 +155,7 @@ static void hmsix_write(void __iomem *p, unsigned int size, u64 val)
 }
 
 /* The region holding @pa, else the one whose frames hold it; or NULL. */
-static const struct hmsix_region *hmsix_find(const struct hmsix_set *s, u64 pa,
+static const struct hmsix_region *hmsix_find(const struct tvx_host_msix *s, u64 pa,
 					     bool *inside)
 {
 	const struct hmsix_region *frame = NULL;
@@ -155,13 +175,28 @@ static const struct hmsix_region *hmsix_find(const struct hmsix_set *s, u64 pa,
 	return frame;
 }
 
+/*
+ * Root mode's window onto @pa of @reg's frames, this CPU's stale
+ * translation of it dropped first (TVX_HC_SET_MSIX may have remapped
+ * that page since this CPU last used it). cfg->lock held.
+ */
+static void __iomem *hmsix_va(const struct tvx_host_cfg *cfg,
+			      const struct hmsix_region *reg, u64 pa)
+{
+	unsigned long va = cfg->msix_va +
+			   ((unsigned long)reg->win << PAGE_SHIFT) + (pa - reg->map_pa);
+
+	asm volatile("invlpg (%0)" : : "r" (va) : "memory");
+	return (void __iomem *)va;
+}
+
 /* A table entry written: checked against the entry the device holds. */
-static void hmsix_table_write(const struct hmsix_set *s,
+static void hmsix_table_write(struct tvx_host_regs *r, const struct tvx_host_cfg *cfg,
 			      const struct hmsix_region *reg, u64 pa,
 			      unsigned int size, u64 val)
 {
 	u64 entry_pa = reg->start + ((pa - reg->start) & ~(u64)(MSIX_ENTRY_SIZE - 1));
-	void __iomem *e = reg->va + (entry_pa - reg->map_pa);
+	void __iomem *e = hmsix_va(cfg, reg, entry_pa);
 	struct msix_slot cur, next;
 	enum msix_verdict v;
 
@@ -169,12 +204,12 @@ static void hmsix_table_write(const struct hmsix_set *s,
 	cur.addr_hi = readl(e + MSIX_ENTRY_ADDR_HI);
 	cur.data = readl(e + MSIX_ENTRY_DATA);
 	cur.ctrl = readl(e + MSIX_ENTRY_CTRL);
-	v = msix_check_write(&cur, pa - entry_pa, size, val, s->flags, &next);
+	v = msix_check_write(&cur, pa - entry_pa, size, val, cfg->msix->flags, &next);
 	if (v != MSIX_OK) {
-		hmsix_report(reg, pa, val, size, v);
+		hmsix_report(r, reg, pa);
 		return;
 	}
-	hmsix_write(reg->va + (pa - reg->map_pa), size, val);
+	hmsix_write(hmsix_va(cfg, reg, pa), size, val);
 	hmsix_count(TVX_HMSIX_WRITTEN);
 }
 
@@ -190,7 +225,8 @@ static void hmsix_table_write(const struct hmsix_set *s,
  */
 int tvx_host_mmio_write(struct tvx_host_regs *r)
 {
-	const struct hmsix_set *s = READ_ONCE(tvx_hmsix_current);
+	struct tvx_host_cfg *cfg = tvx_host_root_here()->cfg;
+	const struct tvx_host_msix *s = cfg->msix;
 	u64 pa = vmcs_read64(GUEST_PHYSICAL_ADDRESS), val, la;
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	const struct hmsix_region *reg;
@@ -200,9 +236,11 @@ int tvx_host_mmio_write(struct tvx_host_regs *r)
 	unsigned int mode, got;
 	bool inside;
 
-	if (!(qual & EPT_VIOLATION_ACC_WRITE))
+	if (!(qual & EPT_VIOLATION_ACC_WRITE) || !s)
 		return -ENOENT;
-	reg = s ? hmsix_find(s, pa, &inside) : NULL;
+	tvx_host_root_lock(cfg);
+	reg = hmsix_find(s, pa, &inside);
+	tvx_host_root_unlock(cfg);
 	if (!reg) {
 		/*
 		 * The frame left the set: tvx_host_ept_protect() gave its
@@ -227,14 +265,22 @@ int tvx_host_mmio_write(struct tvx_host_regs *r)
 	gprs[HREG_RSP] = vmcs_readl(GUEST_RSP);
 	val = emu_store_value(&insn, gprs);
 
+	/* the set as it is now: looked up again under the lock */
+	tvx_host_root_lock(cfg);
+	reg = hmsix_find(s, pa, &inside);
+	if (!reg) {
+		tvx_host_root_unlock(cfg);
+		return 0;	/* left the set meanwhile: retried, as above */
+	}
 	if (!inside) {
-		hmsix_write(reg->va + (pa - reg->map_pa), insn.size, val);
+		hmsix_write(hmsix_va(cfg, reg, pa), insn.size, val);
 		hmsix_count(TVX_HMSIX_PASSED);
 	} else if (reg->kind == HMSIX_PBA) {
-		hmsix_report(reg, pa, val, insn.size, MSIX_OK);
+		hmsix_report(r, reg, pa);
 	} else {
-		hmsix_table_write(s, reg, pa, insn.size, val);
+		hmsix_table_write(r, cfg, reg, pa, insn.size, val);
 	}
+	tvx_host_root_unlock(cfg);
 	tvx_host_skip(insn.len);
 	return 0;
 }

@@ -11,8 +11,10 @@
  * every range of the read-only set (msix/ro_mmio.c; with guest domains
  * excluded while host mode is on, those are the administrator's, each
  * checked as a table so that the path can be exercised on a device
- * without MSI-X). Each region's frames are mapped for root mode here:
- * root mode can neither map nor sleep.
+ * without MSI-X). Root mode gets its own copy of the regions
+ * (TVX_HC_SET_MSIX), checks it and maps the frames in a window of its
+ * own page table: the set here is only what the host side asked for,
+ * and changing it changes nothing root mode does.
  *
  * When: host mode on (before any CPU is taken in), the PCI bus notifier
  * (a function added, a driver about to be bound or bound, a function
@@ -20,12 +22,11 @@
  * final), and after each change of the read-only set. All under
  * tvx_host_lock, so never while host mode turns on or off.
  *
- * A rebuild publishes the new set first, then takes the write right
- * from its frames and gives it back to the frames only the old set had,
- * through tvx_host_ept_protect(), whose INVEPT round on every CPU is also
- * the point after which no CPU is in root mode with the old set (root
- * mode runs with interrupts off; the round is an IPI): then the old one
- * is unmapped and freed.
+ * A rebuild hands the new set to root mode first, then takes the write
+ * right from its frames and gives it back to the frames only the old set
+ * had, through tvx_host_ept_protect() (root mode refuses the write right
+ * to a frame of its set), whose INVEPT round on every CPU also drops
+ * what a CPU cached of the old rights; then the old set is freed.
  */
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -34,6 +35,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/vmalloc.h>
 
 #include "host/host.h"
 #include "host/host_msix.h"
@@ -41,18 +43,42 @@
 #include "msix/pci_decode.h"
 #include "msix/ro_mmio.h"
 
-/*
- * Root mode maps what it covers: an administrator's range beyond this
- * is left out (logged), rather than a vmalloc area of any size.
- */
-#define HMSIX_MAX_FRAMES	4096
-
 struct hmsix_set *tvx_hmsix_current;
 
 static bool hmsix_remap;
 module_param_named(host_msix_remap, hmsix_remap, bool, 0444);
 MODULE_PARM_DESC(host_msix_remap,
 		 "host mode: accept remappable-format MSI-X messages (the host's interrupt remapping is on)");
+
+/*
+ * For the selftests (root only): the physical address of the host side's
+ * record of the first administrator's range (struct hmsix_region), 0 if
+ * none. The host may write it: root mode must not care (host_test's
+ * msix_host_record).
+ */
+static int hmsix_test_get(char *buf, const struct kernel_param *kp)
+{
+	struct hmsix_set *s;
+	u64 pa = 0;
+	u32 i;
+
+	mutex_lock(&tvx_host_lock);
+	s = tvx_hmsix_current;
+	for (i = 0; s && i < s->nr && !pa; i++)
+		if (s->r[i].kind == HMSIX_ADMIN)
+			pa = is_vmalloc_addr(&s->r[i]) ?
+			     page_to_phys(vmalloc_to_page(&s->r[i])) +
+			     offset_in_page(&s->r[i]) : virt_to_phys(&s->r[i]);
+	mutex_unlock(&tvx_host_lock);
+	return sysfs_emit(buf, "%#llx\n", pa);
+}
+
+static const struct kernel_param_ops hmsix_test_ops = {
+	.get = hmsix_test_get,
+};
+
+module_param_cb(host_test_msix, &hmsix_test_ops, NULL, 0400);
+MODULE_PARM_DESC(host_test_msix, "for tests: the host side's record of the first MSI-X range");
 
 /* A set under construction: regions in a growing array. */
 struct hmsix_build {
@@ -67,11 +93,13 @@ static int hmsix_add(struct hmsix_build *b, u32 kind, u32 sbdf, u64 start,
 	u64 map_pa = start & PAGE_MASK, map_len = PAGE_ALIGN(end) - map_pa;
 	struct hmsix_region *reg;
 
-	if (b->frames + (map_len >> PAGE_SHIFT) > HMSIX_MAX_FRAMES) {
-		pr_warn_ratelimited("host mode: MSI-X frames %#llx-%#llx left writable: more than %u frames\n",
+	/* root mode's window is this big: beyond it, left out (logged) */
+	if (b->frames + (map_len >> PAGE_SHIFT) > TVX_HMSIX_FRAMES ||
+	    b->nr == TVX_HMSIX_REGIONS) {
+		pr_warn_ratelimited("host mode: MSI-X frames %#llx-%#llx left writable: more than %u frames or %u regions\n",
 				    map_pa >> PAGE_SHIFT,
 				    (map_pa + map_len) / PAGE_SIZE - 1,
-				    HMSIX_MAX_FRAMES);
+				    TVX_HMSIX_FRAMES, TVX_HMSIX_REGIONS);
 		return 0;
 	}
 	if (b->nr == b->max) {
@@ -131,47 +159,15 @@ static int hmsix_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void hmsix_unmap(struct hmsix_region *reg)
-{
-	if (reg->va && !reg->ram)
-		iounmap(reg->va);
-	reg->va = NULL;
-}
-
 static void hmsix_free(struct hmsix_set *s)
 {
-	u32 i;
-
 	if (!s)
 		return;
-	for (i = 0; i < s->nr; i++)
-		hmsix_unmap(&s->r[i]);
 	kvfree(s->frames);
 	kvfree(s);
 }
 
-/*
- * Root mode's mapping of a region's frames: device memory uncached (as
- * the driver's own ioremap()), RAM through the direct map (an
- * administrator's range may be RAM; ioremap() refuses RAM).
- */
-static int hmsix_map(struct hmsix_region *reg)
-{
-	switch (region_intersects(reg->map_pa, reg->map_len,
-				  IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE)) {
-	case REGION_DISJOINT:
-		reg->va = ioremap(reg->map_pa, reg->map_len);
-		return reg->va ? 0 : -ENOMEM;
-	case REGION_INTERSECTS:
-		reg->va = (void __force __iomem *)__va(reg->map_pa);
-		reg->ram = true;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
-/* The set from the devices and the read-only set now; mapped. */
+/* The set from the devices and the read-only set now. */
 static struct hmsix_set *hmsix_build(void)
 {
 	struct hmsix_build b = { 0 };
@@ -213,12 +209,6 @@ static struct hmsix_set *hmsix_build(void)
 		struct hmsix_region *reg = &s->r[s->nr];
 
 		*reg = b.r[i];
-		if (hmsix_map(reg)) {
-			pr_warn_ratelimited("host mode: cannot map frames %#llx-%#llx: left writable\n",
-					    reg->map_pa >> PAGE_SHIFT,
-					    (reg->map_pa + reg->map_len) / PAGE_SIZE - 1);
-			continue;
-		}
 		for (j = 0; j < reg->map_len >> PAGE_SHIFT; j++)
 			s->frames[s->nr_frames++] = (reg->map_pa >> PAGE_SHIFT) + j;
 		s->nr++;
@@ -251,7 +241,26 @@ static u32 hmsix_dropped(struct hmsix_set *old, const struct hmsix_set *new)
 	return n;
 }
 
-/* Rebuild, publish, protect, release the old set. tvx_host_lock held. */
+/*
+ * Root mode's copy of @s (TVX_HC_SET_MSIX), from a physically contiguous
+ * copy of the regions. Without the identity EPT nothing is read-only and
+ * root mode keeps no set (-EOPNOTSUPP): nothing to do either.
+ */
+static int hmsix_push(const struct hmsix_set *s)
+{
+	size_t size = s->nr * sizeof(s->r[0]);
+	void *req = size ? kmemdup(s->r, size, GFP_KERNEL) : NULL;
+	long ret;
+
+	if (size && !req)
+		return -ENOMEM;
+	ret = tvx_host_call(TVX_HC_SET_MSIX, req ? virt_to_phys(req) : 0, size,
+			    s->flags);
+	kfree(req);
+	return ret == -EOPNOTSUPP ? 0 : ret;
+}
+
+/* Rebuild, hand to root mode, protect, release the old set. tvx_host_lock held. */
 static int hmsix_sync(void)
 {
 	struct hmsix_set *new, *old = tvx_hmsix_current;
@@ -263,8 +272,13 @@ static int hmsix_sync(void)
 		pr_warn("host mode: MSI-X set not rebuilt: %ld\n", PTR_ERR(new));
 		return PTR_ERR(new);
 	}
-	/* root mode reads the pointer, then the set: filled in before */
-	smp_store_release(&tvx_hmsix_current, new);
+	ret = hmsix_push(new);
+	if (ret) {
+		pr_warn("host mode: root mode refused the MSI-X set: %d\n", ret);
+		hmsix_free(new);
+		return ret;
+	}
+	WRITE_ONCE(tvx_hmsix_current, new);
 	ret = tvx_host_ept_protect(new->frames, new->nr_frames,
 				   old ? old->frames : NULL,
 				   old ? hmsix_dropped(old, new) : 0);

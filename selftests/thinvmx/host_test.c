@@ -40,7 +40,10 @@
  * - MSI-X: an administrator's read-only range over the Bochs VGA's
  *   framebuffer is checked as an MSI-X table: valid writes from user
  *   space and ring 0 land, invalid ones are refused, a non-MOV write
- *   gets #GP; the range added and removed while on is followed.
+ *   gets #GP; the range added and removed while on is followed; the
+ *   host kernel moving the host side's record of the range changes
+ *   nothing root mode does (its own copy); a refused write is an
+ *   RO_MMIO_WRITE event, DENIED.
  *
  * The rig fails the run on any oops or WARN in the kernel log.
  *
@@ -313,6 +316,23 @@ TEST_F(host, vmx_insn_ring0)
  * back what was written; Bochs has no MSI-X device): one frame 8 MiB in,
  * off screen, is read-only to the host and checked as an MSI-X table.
  */
+/* A number a module parameter shows; 0 when there is none */
+static unsigned long long host_param_u64(const char *name)
+{
+	char path[128], buf[64] = "";
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/thinvmx/parameters/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, buf, sizeof(buf) - 1) < 0)
+		buf[0] = '\0';
+	close(fd);
+	return strtoull(buf, NULL, 0);
+}
+
 #define VGA_DEV		"/sys/bus/pci/devices/0000:00:02.0"
 #define VGA_OFF		(8ULL << 20)
 
@@ -451,6 +471,55 @@ TEST_F(host, msix_admin_range_user)
 	munmap(v.map, 16 << 20);
 }
 
+
+/*
+ * Root mode's MSI-X set is its own copy (TVX_HC_SET_MSIX): the host
+ * kernel moving the host side's record of the range off the entry (the
+ * write lands, through the direct map) does not let an invalid write to
+ * the entry through as a write beside the table; it is still refused.
+ */
+TEST_F(host, msix_host_record)
+{
+	struct thinvmx_host_status a, b;
+	unsigned long long rec, start, end, v;
+	struct vga vga;
+	__u64 pfn;
+	int ret;
+
+	if (vga_open(&vga))
+		SKIP(return, "no Bochs VGA at " VGA_DEV);
+	ret = tvx_probe(&v, "cr4");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	pfn = vga.pa >> 12;
+	vga_entry(&vga, 0, 0xfee01000, 0, 0x22, 0);
+	ASSERT_EQ(0, tvx_ro_add(self->h, pfn, pfn));
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	rec = host_param_u64("host_test_msix");
+	ASSERT_NE(0, rec) TH_LOG("no host_test_msix parameter, or no range");
+	ASSERT_EQ(0, tvx_probe(&start, "peek64 %#llx", rec));
+	ASSERT_EQ(0, tvx_probe(&end, "peek64 %#llx", rec + 8));
+	TH_LOG("the host side's record at %#llx: %#llx-%#llx", rec, start, end);
+	ASSERT_EQ(vga.pa, start);
+	/* the range one frame up: the entry is no longer in it */
+	ASSERT_EQ(0, tvx_probe(NULL, "poke64 %#llx %#llx", rec, start + 4096));
+	ASSERT_EQ(0, tvx_probe(NULL, "poke64 %#llx %#llx", rec + 8, end + 4096));
+	ASSERT_EQ(0, tvx_probe(&v, "peek64 %#llx", rec));
+	EXPECT_EQ(start + 4096, v);
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+
+	vga.p[2] = 0x500;		/* INIT delivery */
+	EXPECT_EQ(0x22, vga.p[2]) TH_LOG("the host moved root mode's range");
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.msix_refused + 1, b.msix_refused);
+	EXPECT_EQ(a.msix_passed, b.msix_passed);
+
+	EXPECT_EQ(0, tvx_probe(NULL, "poke64 %#llx %#llx", rec, start));
+	EXPECT_EQ(0, tvx_probe(NULL, "poke64 %#llx %#llx", rec + 8, end));
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	EXPECT_EQ(0, tvx_ro_remove(self->h, pfn, pfn));
+	munmap(vga.map, 16 << 20);
+}
 /*
  * From ring 0 (the probe's ioremap and writel), with the range added and
  * removed while host mode is on: it is followed both ways.
@@ -672,23 +741,6 @@ static unsigned long long kallsyms_addr(const char *name)
 		}
 	fclose(f);
 	return addr;
-}
-
-/* A number a module parameter shows; 0 when there is none */
-static unsigned long long host_param_u64(const char *name)
-{
-	char path[128], buf[64] = "";
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/module/thinvmx/parameters/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (read(fd, buf, sizeof(buf) - 1) < 0)
-		buf[0] = '\0';
-	close(fd);
-	return strtoull(buf, NULL, 0);
 }
 
 static unsigned long long host_test_frame(void)
@@ -1245,6 +1297,55 @@ TEST_F(host, events_detach_on_close)
 	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
 	tvx_monitor_detach(m);
 	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+/*
+ * A write the MSI-X path discards is an RO_MMIO_WRITE event, DENIED, with
+ * the frame and offset and who wrote (a valid write is none): one refused
+ * entry write and one to the PBA-less range's entry that lands.
+ */
+TEST_F(host, events_ro_mmio)
+{
+	struct thinvmx_host_status a, b;
+	struct evcount c = { 0 };
+	struct tvx_monitor *m;
+	struct vga vga;
+	__u64 pfn;
+
+	if (vga_open(&vga))
+		SKIP(return, "no Bochs VGA at " VGA_DEV);
+	pfn = vga.pa >> 12;
+	vga_entry(&vga, 0, 0xfee01000, 0, 0x22, 0);
+	ASSERT_EQ(0, tvx_ro_add(self->h, pfn, pfn));
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	EXPECT_EQ(-EOPNOTSUPP, tvx_monitor_set(m, THINVMX_MONITOR_RO_MMIO_WRITE,
+					       THINVMX_MONITOR_MODE_SYNC, 0));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_RO_MMIO_WRITE,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	vga.p[2] = 0x422;		/* NMI delivery: refused */
+	EXPECT_EQ(0x22, vga.p[2]);
+	vga.p[2] = 0x23;		/* valid: lands, no event */
+	EXPECT_EQ(0x23, vga.p[2]);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.msix_refused + 1, b.msix_refused);
+	drain(m, &c);
+	EXPECT_EQ(1, c.n[THINVMX_EVENT_RO_MMIO_WRITE]);
+	EXPECT_EQ(1, c.denied[THINVMX_EVENT_RO_MMIO_WRITE]);
+	EXPECT_EQ(THINVMX_EVENT_RO_MMIO_WRITE, c.last_denied.reason);
+	EXPECT_TRUE(c.last_denied.flags & THINVMX_EVENT_F_GFN_VALID);
+	EXPECT_EQ(pfn, c.last_denied.u.ro_mmio.gfn);
+	EXPECT_EQ(pfn, c.last_denied.u.ro_mmio.mfn);
+	EXPECT_EQ(8, c.last_denied.u.ro_mmio.offset);
+	EXPECT_TRUE(c.last_denied.flags & THINVMX_EVENT_F_GLA_VALID);
+	EXPECT_EQ((unsigned long)&vga.p[2], c.last_denied.u.ro_mmio.gla);
+	/* who wrote: this process, in user space */
+	EXPECT_GT(0x800000000000ULL, c.last_denied.regs.rip);
+	tvx_monitor_detach(m);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	EXPECT_EQ(0, tvx_ro_remove(self->h, pfn, pfn));
+	munmap(vga.map, 16 << 20);
 }
 
 /* ------------------------------------------------------------ policies */
