@@ -35,7 +35,8 @@
  *   a WRMSR moving LSTAR (the probe module, which puts the old value back
  *   at once) are refused, counted and reported with who tried; root
  *   mode's own copy of the pins holds when the host kernel clears the
- *   host side's record of them;
+ *   host side's record of them; the pins through netlink (thinvmx-ctl
+ *   host policy), set before host mode is on and while it is on;
  * - rmmod while on (turns it off first), and insmod host=1;
  * - MSI-X: an administrator's read-only range over the Bochs VGA's
  *   framebuffer is checked as an MSI-X table: valid writes from user
@@ -1482,6 +1483,60 @@ TEST_F(host, pin_host_record)
 	ASSERT_EQ(0, host_rmmod());
 	ASSERT_EQ(0, host_insmod(""));
 	ASSERT_EQ(0, tvx_open(&self->h));
+}
+
+/*
+ * The guard policies through netlink (thinvmx-ctl host policy): set while
+ * host mode is off, they hold from the enable on (CR0.WP); set while it is
+ * on, from then on (LSTAR); switched off again, neither is counted.
+ */
+TEST_F(host, pin_netlink)
+{
+	struct thinvmx_host_status a, b;
+	struct tvx_nl_host_policy p;
+	unsigned long long v, lstar;
+	struct tvx_nl *nl;
+	int ret;
+
+	ret = tvx_probe(&v, "cr0");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	ret = tvx_nl_open(&nl);
+	if (ret == -ENOENT || ret == -EPROTONOSUPPORT)
+		SKIP(return, "no thinvmx netlink family");
+	ASSERT_EQ(0, ret);
+	pin_cpu(0);
+	ASSERT_EQ(0, tvx_nl_host_set_policy(nl, 1, 0));
+	ASSERT_EQ(0, tvx_nl_host_get_policy(nl, &p));
+	EXPECT_TRUE(p.pin_cr);
+	EXPECT_FALSE(p.pin_msr);
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_EQ(THINVMX_HOST_PIN_CR, a.flags & (THINVMX_HOST_PIN_CR | THINVMX_HOST_PIN_MSR));
+	ASSERT_EQ(0, tvx_probe(&v, "cr0_clear_try %#llx", CR0_WP));
+	EXPECT_TRUE(v & CR0_WP) TH_LOG("CR0 %#llx: WP cleared", v);
+
+	ASSERT_EQ(0, tvx_nl_host_set_policy(nl, -1, 1));
+	ASSERT_EQ(0, tvx_probe(&lstar, "rdmsr %#x", MSR_LSTAR));
+	ASSERT_EQ(0, tvx_probe(&v, "wrmsr_try %#x %#llx", MSR_LSTAR, lstar + 1));
+	EXPECT_EQ(lstar, v);
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.cr_pin_refused + 1, b.cr_pin_refused);
+	EXPECT_EQ(a.msr_pin_refused + 1, b.msr_pin_refused);
+	EXPECT_EQ(THINVMX_HOST_PIN_CR | THINVMX_HOST_PIN_MSR,
+		  b.flags & (THINVMX_HOST_PIN_CR | THINVMX_HOST_PIN_MSR));
+
+	/* off: the probe's raw writes go through (it puts the old values back) */
+	ASSERT_EQ(0, tvx_nl_host_set_policy(nl, 0, 0));
+	ASSERT_EQ(0, tvx_probe(&v, "cr0_clear_try %#llx", CR0_WP));
+	EXPECT_FALSE(v & CR0_WP);
+	ASSERT_EQ(0, tvx_probe(&v, "wrmsr_try %#x %#llx", MSR_LSTAR, lstar + 1));
+	EXPECT_EQ(lstar + 1, v);
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	EXPECT_EQ(b.cr_pin_refused, a.cr_pin_refused);
+	EXPECT_EQ(b.msr_pin_refused, a.msr_pin_refused);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	tvx_nl_close(nl);
 }
 
 /* Last: unloads and loads the module. */
