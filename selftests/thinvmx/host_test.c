@@ -37,6 +37,8 @@
  *   mode's own copy of the pins holds when the host kernel clears the
  *   host side's record of them; the pins through netlink (thinvmx-ctl
  *   host policy), set before host mode is on and while it is on;
+ * - suspend to RAM with host mode on: every CPU leaves first and is taken
+ *   in again at the resume;
  * - rmmod while on (turns it off first), and insmod host=1;
  * - MSI-X: an administrator's read-only range over the Bochs VGA's
  *   framebuffer is checked as an MSI-X table: valid writes from user
@@ -1537,6 +1539,46 @@ TEST_F(host, pin_netlink)
 	EXPECT_EQ(b.msr_pin_refused, a.msr_pin_refused);
 	ASSERT_EQ(0, tvx_host_disable(self->h));
 	tvx_nl_close(nl);
+}
+
+/*
+ * Suspend to RAM with host mode on (Bochs's ACPI takes S3 and its BIOS
+ * resumes at once): CPU 1 leaves as it goes offline, CPU 0 in the syscore
+ * suspend before VMXOFF; after the resume CPU 0 is taken in again by the
+ * syscore resume, CPU 1 as it comes online. Each CPU's CPUID says
+ * thinvmx afterwards (a CPU that had not left would keep its stale "on"
+ * and not be taken in again), and host mode goes off cleanly.
+ */
+TEST_F_TIMEOUT(host, suspend_resume, 120)
+{
+	struct thinvmx_host_status a, b;
+	const char *ms = tvx_read_file("/sys/power/mem_sleep");
+	int cpu;
+
+	if (!ms || !strstr(ms, "deep"))
+		SKIP(return, "no suspend to RAM here (mem_sleep: %.40s)", ms ? ms : "none");
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+	ASSERT_EQ(nr_online(), a.nr_cpus_on);
+	ASSERT_EQ(0, tvx_write_file("/sys/power/mem_sleep", "deep"));
+	/* returns after the resume */
+	ASSERT_EQ(0, tvx_write_file("/sys/power/state", "mem"));
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_TRUE(b.flags & THINVMX_HOST_ON);
+	EXPECT_EQ(nr_online(), b.nr_cpus_on);
+	EXPECT_EQ(a.cpus_on, b.cpus_on);
+	EXPECT_EQ(a.enables, b.enables);
+	for (cpu = 0; cpu < nr_online(); cpu++) {
+		pin_cpu(cpu);
+		EXPECT_TRUE(cpuid_says_thinvmx()) TH_LOG("CPU %d is not in host mode", cpu);
+	}
+	EXPECT_EQ(0, b.root_faults);
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	for (cpu = 0; cpu < nr_online(); cpu++) {
+		pin_cpu(cpu);
+		EXPECT_FALSE(cpuid_says_thinvmx());
+	}
+	pin_cpu(0);
 }
 
 /* Last: unloads and loads the module. */
