@@ -453,7 +453,7 @@ bench-host: nested-prep
 	$(call nested_run,bochs,$(BENCHES_HOST),--test-timeout 1200 --cpus 2,bench-host)
 
 demo: nested-prep
-	$(call nested_run,auto,demo.sh,)
+	$(call nested_run,auto,demo.sh,--cpus 2)
 
 clean:
 	rm -rf $(O)

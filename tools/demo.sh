@@ -12,6 +12,13 @@
 # The guest is created paused (thinvmx-run --paused) so that the monitor
 # has attached and chosen its events before the first instruction runs,
 # and held after it halted (--hold) so that its counters can be read.
+#
+# Then host mode: this very kernel, on all its CPUs, becomes a guest of
+# thinvmx (thinvmx-ctl host on), with the CR and MSR pins on; a kprobe
+# placed for the demo fires while thinvmx-monitor --host prints the INT3
+# and CR events; the probe module (tvx_probe.ko, the selftests') tries a
+# raw MOV clearing CR4.SMEP and a raw WRMSR moving LSTAR, both refused;
+# host mode off, and the kernel goes on natively.
 # Exit status: 0 when every step worked, 1 otherwise.
 set -u
 cd "$(dirname "$0")" || exit 1
@@ -35,6 +42,7 @@ fail() {
 	for f in "$T"/*; do echo "--- $f"; cat "$f"; done
 	[ -n "${run:-}" ] && kill "$run" 2>/dev/null
 	[ -n "${mon:-}" ] && kill "$mon" 2>/dev/null
+	./thinvmx-ctl host off 2>/dev/null
 	exit 1
 }
 
@@ -97,5 +105,93 @@ sed -n '/held/!p' "$T/run.err" | sed -n '/paused/!p'
 sed -n '/attached/!p' "$T/monitor.err"
 [ $rrc = 0 ] || fail "thinvmx-run exited with $rrc"
 [ $mrc = 0 ] || fail "thinvmx-monitor exited with $mrc"
+
+# ---------------------------------------------------------------- host mode
+TR=/sys/kernel/tracing
+# probe CMD ARGS: one command of the probe module; its result in $probe_out
+probe() {
+	exec 3<>/dev/tvx_probe || return 1
+	printf '%s' "$*" >&3 || { exec 3>&-; return 1; }
+	read -r probe_out <&3
+	exec 3>&-
+}
+kprobe_hits() {
+	awk '$1 == "tvxdemo_open" || $1 == "tvxdemo/tvxdemo_open" { print $2 }' $TR/kprobe_profile
+}
+
+echo
+echo "== host mode: this kernel becomes a guest of thinvmx on its $(nproc) CPUs"
+[ -e /dev/tvx_probe ] || insmod ./tvx_probe.ko || fail "no probe module"
+[ -e $TR/kprobe_events ] || mount -t tracefs nodev $TR 2>/dev/null
+echo 0 > /proc/sys/debug/kprobes-optimization
+kp=
+# at the entry a kprobe rides on ftrace: the first boundary after it that takes an INT3
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	if echo "p:tvxdemo/tvxdemo_open do_sys_openat2+$i" >> $TR/kprobe_events 2>/dev/null; then
+		kp=$i
+		break
+	fi
+done
+[ -n "$kp" ] || fail "no kprobe could be placed"
+echo 1 > $TR/events/tvxdemo/tvxdemo_open/enable
+echo "kprobe tvxdemo_open at do_sys_openat2+$kp (an INT3 in kernel text)"
+echo "== thinvmx-ctl host policy pin-cr on pin-msr on; thinvmx-ctl host on"
+./thinvmx-ctl host policy pin-cr on pin-msr on || fail "host policy refused"
+./thinvmx-ctl host on || fail "host mode did not come on"
+./thinvmx-ctl host status | head -n 1
+echo "== thinvmx-monitor --host --cr0 async --cr4 async --int3 async"
+./thinvmx-monitor --host --cr0 async --cr4 async --int3 async \
+	>"$T/host.out" 2>"$T/host.err" &
+mon=$!
+wait_line "$T/host.err" '^thinvmx-monitor: attached' 30 $mon ||
+	fail "the host monitor did not attach"
+cat "$T/host.err"
+h0=$(kprobe_hits)
+for i in 1 2 3 4 5; do cat /proc/version > /dev/null; done
+h1=$(kprobe_hits)
+echo "cat /proc/version five times: the kprobe fired $((h1 - h0)) times (it still works)"
+probe cr4 || fail "probe cr4"
+cr4=$probe_out
+probe cr4_clear_try 0x100000 || fail "probe cr4_clear_try"
+if [ $((cr4 & 0x100000)) = 0 ]; then
+	echo "raw MOV to CR4 clearing SMEP: this CPU has no SMEP"
+elif [ $((probe_out & 0x100000)) != 0 ]; then
+	echo "raw MOV to CR4 clearing SMEP: refused, CR4 $cr4 -> $probe_out"
+else
+	echo "raw MOV to CR4 clearing SMEP: NOT refused, CR4 $cr4 -> $probe_out"
+fi
+probe rdmsr 0xc0000082 || fail "probe rdmsr"
+lstar=$probe_out
+probe wrmsr_try 0xc0000082 0xffffffffdeadbeef || fail "probe wrmsr_try"
+if [ "$probe_out" = "$lstar" ]; then
+	echo "raw WRMSR of 0xffffffffdeadbeef to LSTAR: refused, LSTAR stays $lstar"
+else
+	echo "raw WRMSR of 0xffffffffdeadbeef to LSTAR: NOT refused ($lstar -> $probe_out)"
+fi
+sleep 1
+kill -INT $mon
+wait $mon
+hrc=$?
+mon=
+echo "== thinvmx-monitor --host: the refusals and the first INT3 and CR events"
+grep ' denied' "$T/host.out"
+grep ' int3 ' "$T/host.out" | head -n 4
+grep ' cr[04] ' "$T/host.out" | grep -v ' denied' | head -n 4
+echo "(all: $(wc -l < "$T/host.out") events)"
+sed -n '/attached/!p' "$T/host.err"
+echo "== thinvmx-ctl host status"
+./thinvmx-ctl host status
+echo "== thinvmx-ctl host off; thinvmx-ctl host policy pin-cr off pin-msr off"
+./thinvmx-ctl host off || fail "host mode did not go off"
+./thinvmx-ctl host policy pin-cr off pin-msr off
+./thinvmx-ctl host status | head -n 1
+h0=$(kprobe_hits)
+cat /proc/version > /dev/null
+h1=$(kprobe_hits)
+echo 0 > $TR/events/tvxdemo/tvxdemo_open/enable
+echo "-:tvxdemo/tvxdemo_open" >> $TR/kprobe_events
+echo 1 > /proc/sys/debug/kprobes-optimization
+echo "native again: $(uname -sr) goes on, the kprobe fired $((h1 - h0)) more time(s)"
+[ $hrc = 0 ] || fail "thinvmx-monitor --host exited with $hrc"
 echo
 echo "demo: done"

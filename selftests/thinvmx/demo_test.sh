@@ -6,9 +6,12 @@
 # line: the guest's events seen by thinvmx-monitor with the answers its
 # policies gave, the guest's own account of them (SMEP and WP clearings
 # denied, the INT3 re-injected into its handler), thinvmx-ctl's counters
-# of the held domain, the monitor's counters, every tool's exit status.
-# Requires: root, the module, usable VMX, the tools, demo.sh and
-# demo-guest.elf next to this script. Prints TAP; exits 0, 1 (a check
+# of the held domain, the monitor's counters, every tool's exit status;
+# then the host-mode part: host mode on on every CPU, thinvmx-monitor
+# --host printing INT3 events from a kprobe that still fires, the raw
+# CR4.SMEP clearing and LSTAR write refused, host mode off again.
+# Requires: root, the module, usable VMX, the tools, demo.sh,
+# demo-guest.elf and tvx_probe.ko next to this script. Prints TAP; exits 0, 1 (a check
 # failed) or 4 (nothing could run).
 cd "$(dirname "$0")" || exit 1
 n=0
@@ -19,13 +22,13 @@ ok() {	# ok NAME CONDITION-EXIT-STATUS
 	if [ "$2" = 0 ]; then echo "ok $n $1"; else echo "not ok $n $1"; fail=1; fi
 }
 
-for f in demo.sh thinvmx-run thinvmx-monitor thinvmx-ctl demo-guest.elf; do
+for f in demo.sh thinvmx-run thinvmx-monitor thinvmx-ctl demo-guest.elf tvx_probe.ko; do
 	[ -e "$f" ] || { echo "1..0 # SKIP $f missing"; exit 4; }
 done
 [ -e /dev/thinvmx ] || { echo "1..0 # SKIP no /dev/thinvmx"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..13"
+echo "1..18"
 
 log=/tmp/demo_test.log
 sh ./demo.sh > $log 2>&1
@@ -73,4 +76,23 @@ ok "thinvmx-ctl stats: exits and events of the domain" $?
 sed -n '/^== thinvmx-ctl domains (halted/,/^==/p' $log |
 	grep -q "^[0-9][0-9]*  *[0-9][0-9]*  *2  *16 MiB.*attached$"
 ok "thinvmx-ctl domains: the held domain, two vCPUs, a listener" $?
+
+# host mode
+cpus=$(nproc)
+grep -q "^host mode: on ($cpus CPUs" $log &&
+	grep -q "^thinvmx-monitor: attached to the host ($cpus CPUs)" $log
+ok "host mode on, on all $cpus CPUs; thinvmx-monitor --host attached" $?
+hits=$(sed -n 's/^cat \/proc\/version five times: the kprobe fired \([0-9]*\) times.*/\1/p' $log)
+[ "${hits:-0}" -ge 5 ] &&
+	grep -q '^seq [0-9]* vcpu [0-9]* int3 async rip 0xffff[0-9a-f]* gla 0xffff[0-9a-f]*' $log
+ok "host: the kprobe fired ($hits times) and its INT3s were events" $?
+grep -q '^raw MOV to CR4 clearing SMEP: \(refused\|this CPU has no SMEP\)' $log &&
+	{ grep -q 'no SMEP' $log ||
+	  grep -q '^seq [0-9]* vcpu [0-9]* cr4 async rip 0xffff[0-9a-f]* new .* denied$' $log; }
+ok "host: the raw MOV clearing CR4.SMEP refused, reported denied" $?
+grep -q '^raw WRMSR of 0xffffffffdeadbeef to LSTAR: refused' $log &&
+	grep -q '^seq [0-9]* vcpu [0-9]* msr async rip 0xffff[0-9a-f]* msr 0xc0000082 new 0xffffffffdeadbeef old .* denied$' $log
+ok "host: the raw WRMSR to LSTAR refused, reported denied" $?
+grep -q '^host mode: off' $log && grep -q '^native again: ' $log
+ok "host mode off, the kernel goes on" $?
 exit $fail
