@@ -45,8 +45,9 @@
  *   space and ring 0 land, invalid ones are refused, a non-MOV write
  *   gets #GP; the range added and removed while on is followed; the
  *   host kernel moving the host side's record of the range changes
- *   nothing root mode does (its own copy); a refused write is an
- *   RO_MMIO_WRITE event, DENIED.
+ *   nothing root mode does (its own copy), nor can the host kernel get
+ *   the write right back by calling the hypercall entry itself; a
+ *   refused write is an RO_MMIO_WRITE event, DENIED.
  *
  * The rig fails the run on any oops or WARN in the kernel log.
  *
@@ -805,6 +806,55 @@ TEST_F(host, stolen_frames)
 	EXPECT_TRUE(cpuid_says_thinvmx());
 	TH_LOG("%llu frames stolen; refused %llu", b.stolen_pages, b.refused);
 	ASSERT_EQ(0, tvx_host_disable(self->h));
+}
+
+
+/*
+ * The host kernel calling the module's hypercall entry itself (the probe
+ * jumps into the module's text, as any kernel code can) to give the host
+ * the write right back to a frame of root mode's MSI-X set: root mode
+ * refuses (-EPERM), and an invalid entry write is still refused. Another
+ * frame the host owns may still be changed that way (0).
+ */
+#define TVX_HC_EPT_SET	2	/* kmod/host/host_cpu.h */
+#define EPT_RWX		7
+
+TEST_F(host, msix_ept_set_refused)
+{
+	struct thinvmx_host_status a, b;
+	unsigned long long call, r;
+	struct vga vga;
+	__u64 pfn;
+	int ret;
+
+	if (vga_open(&vga))
+		SKIP(return, "no Bochs VGA at " VGA_DEV);
+	ret = tvx_probe(&r, "cr4");
+	if (ret == -ENODEV)
+		SKIP(return, "no probe module at %s", TVX_PROBE_PATH);
+	call = kallsyms_addr("tvx_host_call");
+	ASSERT_NE(0, call) TH_LOG("tvx_host_call not in /proc/kallsyms");
+	pfn = vga.pa >> 12;
+	vga_entry(&vga, 0, 0xfee01000, 0, 0x22, 0);
+	ASSERT_EQ(0, tvx_ro_add(self->h, pfn, pfn));
+	ASSERT_EQ(0, tvx_host_enable(self->h));
+	ASSERT_EQ(0, tvx_host_status(self->h, &a));
+
+	ASSERT_EQ(0, tvx_probe(&r, "call4 %#llx %d %#llx 1 %d", call, TVX_HC_EPT_SET,
+			       (unsigned long long)pfn, EPT_RWX));
+	EXPECT_EQ(-EPERM, (long long)r);
+	/* the frame beside it is no table: the call itself works */
+	ASSERT_EQ(0, tvx_probe(&r, "call4 %#llx %d %#llx 1 %d", call, TVX_HC_EPT_SET,
+			       (unsigned long long)pfn + 1, EPT_RWX));
+	EXPECT_EQ(0, (long long)r);
+	vga.p[2] = 0x500;		/* INIT delivery */
+	EXPECT_EQ(0x22, vga.p[2]) TH_LOG("the host made the table writable");
+	ASSERT_EQ(0, tvx_host_status(self->h, &b));
+	EXPECT_EQ(a.msix_refused + 1, b.msix_refused);
+
+	ASSERT_EQ(0, tvx_host_disable(self->h));
+	EXPECT_EQ(0, tvx_ro_remove(self->h, pfn, pfn));
+	munmap(vga.map, 16 << 20);
 }
 
 /* The NMI row of /proc/interrupts: per CPU */

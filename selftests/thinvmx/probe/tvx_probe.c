@@ -285,6 +285,23 @@ static int probe_iowrite32(const u64 *arg, u64 *out)
 	return probe_io32(arg[0], &v, out);
 }
 
+/*
+ * A call of a kernel function by its address with four arguments, its
+ * return value the result: what a host kernel that jumps into another
+ * module's text can do (host_test calls thinvmx's tvx_host_call()).
+ */
+static int probe_call4(const u64 *arg, u64 *out)
+{
+	long (*fn)(u64, u64, u64, u64) = (void *)(unsigned long)arg[0];
+
+	if (!arg[0])
+		return -EINVAL;
+	*out = fn(arg[1], arg[2], arg[3], arg[4]);
+	return 0;
+}
+
+#define PROBE_MAX_ARGS	5
+
 static const struct probe_cmd probe_cmds[] = {
 	{ "rdmsr",	1, probe_rdmsr },	/* MSR */
 	{ "wrmsr",	2, probe_wrmsr },	/* MSR VALUE */
@@ -304,6 +321,7 @@ static const struct probe_cmd probe_cmds[] = {
 	{ "mpoke64",	2, probe_mpoke64 },	/* VIRT VALUE, through a new mapping */
 	{ "ioread32",	1, probe_ioread32 },	/* PHYS (ioremap) */
 	{ "iowrite32",	2, probe_iowrite32 },	/* PHYS VALUE */
+	{ "call4",	5, probe_call4 },	/* VIRT A0 A1 A2 A3 */
 };
 
 static int probe_parse(char *line, const struct probe_cmd **cmd, u64 *arg)
@@ -332,7 +350,7 @@ static ssize_t probe_write(struct file *file, const char __user *ubuf,
 {
 	struct probe_file *pf = file->private_data;
 	const struct probe_cmd *cmd;
-	u64 arg[2] = { 0 }, out = 0;
+	u64 arg[PROBE_MAX_ARGS] = { 0 }, out = 0;
 	char line[128];
 	int ret;
 
