@@ -383,6 +383,41 @@ u32 cpuid_xsave_size(const struct thinvmx_cpuid_entry *e, u32 nr, u64 xcr0)
 	return size;
 }
 
+/*
+ * The features whose registers are a state component XSETBV does not take
+ * go too: a guest seeing AVX2 or AVX-512F uses their instructions, which
+ * are #UD while XCR0 lacks the state (what Linux's own clearcpuid=avx
+ * clears with AVX, arch/x86/kernel/cpu/cpuid-deps.c).
+ */
+static void cpuid_xsave_features(struct thinvmx_cpuid_entry *e, u32 nr, u64 allowed)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (e[i].function == 1 && !(allowed & XSTATE_AVX)) {
+			e[i].ecx &= ~CPUID_1_ECX_AVX_DEPS;
+		} else if (e[i].function == 7 && e[i].index == 0) {
+			if (!(allowed & XSTATE_AVX)) {
+				e[i].ebx &= ~CPUID_7_EBX_AVX2;
+				e[i].ecx &= ~CPUID_7_ECX_AVX_DEPS;
+			}
+			if ((allowed & XSTATE_AVX512) != XSTATE_AVX512 ||
+			    !(allowed & XSTATE_AVX)) {
+				e[i].ebx &= ~CPUID_7_EBX_AVX512;
+				e[i].ecx &= ~CPUID_7_ECX_AVX512;
+				e[i].edx &= ~CPUID_7_EDX_AVX512;
+			}
+			if ((allowed & XSTATE_MPX) != XSTATE_MPX)
+				e[i].ebx &= ~CPUID_7_EBX_MPX;
+		} else if (e[i].function == 7 && e[i].index == 1) {
+			if (!(allowed & XSTATE_AVX))
+				e[i].eax &= ~CPUID_7_1_EAX_AVX_VNNI;
+			if ((allowed & XSTATE_AVX512) != XSTATE_AVX512)
+				e[i].eax &= ~CPUID_7_1_EAX_AVX512;
+		}
+	}
+}
+
 /**
  * cpuid_xsave_limit() - promise no state component XSETBV would refuse
  * @e:       a domain's default table; changed in place, entries may go
@@ -394,7 +429,8 @@ u32 cpuid_xsave_size(const struct thinvmx_cpuid_entry *e, u32 nr, u64 xcr0)
  * emulated CPU with AVX-512 its host kernel leaves off): a guest enabling
  * every component CPUID names would take #GP at its XSETBV. EAX:EDX of
  * (0xd,0) keep the allowed bits only, the sub-leaves of the others go,
- * and ECX (the size for every supported component) is computed again.
+ * and ECX (the size for every supported component) is computed again;
+ * the features using a component no longer allowed are hidden.
  */
 void cpuid_xsave_limit(struct thinvmx_cpuid_entry *e, u32 *nr, u64 allowed)
 {
@@ -409,9 +445,10 @@ void cpuid_xsave_limit(struct thinvmx_cpuid_entry *e, u32 *nr, u64 allowed)
 	}
 	*nr = out;
 	f = (struct thinvmx_cpuid_entry *)cpuid_find(e, *nr, 0xd, 0);
-	if (!f)
-		return;
-	f->eax &= (u32)allowed;
-	f->edx &= (u32)(allowed >> 32);
-	f->ecx = cpuid_xsave_size(e, *nr, (u64)f->edx << 32 | f->eax);
+	if (f) {
+		f->eax &= (u32)allowed;
+		f->edx &= (u32)(allowed >> 32);
+		f->ecx = cpuid_xsave_size(e, *nr, (u64)f->edx << 32 | f->eax);
+	}
+	cpuid_xsave_features(e, *nr, allowed);
 }

@@ -50,6 +50,20 @@
 				/* SGX, RDT-M, RDT-A, Intel PT */
 #define CPUID_7_ECX_UNKEPT	(BIT(5) | BIT(30))	/* WAITPKG, SGX-LC */
 #define CPUID_D_1_EAX_XSAVES	BIT(3)	/* XSAVES/XRSTORS are #GP here */
+/* features whose registers live in an XSAVE state component */
+#define CPUID_1_ECX_AVX_DEPS	(BIT(12) | BIT(28) | BIT(29))	/* FMA, AVX, F16C */
+#define CPUID_7_EBX_AVX2	BIT(5)
+#define CPUID_7_ECX_AVX_DEPS	(BIT(9) | BIT(10))	/* VAES, VPCLMULQDQ */
+#define CPUID_7_1_EAX_AVX_VNNI	BIT(4)
+#define CPUID_7_EBX_AVX512	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | \
+				 BIT(28) | BIT(30) | BIT(31))
+#define CPUID_7_ECX_AVX512	(BIT(1) | BIT(6) | BIT(11) | BIT(12) | BIT(14))
+#define CPUID_7_EDX_AVX512	(BIT(2) | BIT(3) | BIT(8) | BIT(23))
+#define CPUID_7_1_EAX_AVX512	BIT(5)				/* BF16 */
+#define CPUID_7_EBX_MPX		BIT(14)
+#define XSTATE_AVX		BIT_ULL(2)
+#define XSTATE_MPX		(BIT_ULL(3) | BIT_ULL(4))
+#define XSTATE_AVX512		(BIT_ULL(5) | BIT_ULL(6) | BIT_ULL(7))
 
 int cpuid_validate(const struct thinvmx_cpuid_entry *e, u32 nr);
 const struct thinvmx_cpuid_entry *

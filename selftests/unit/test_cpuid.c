@@ -187,14 +187,26 @@ static void test_xsave_limited_to_xcr0_allowed(void **state)
 		E(0xd, 6, 0x200, 0x480, 0, 0),
 		E(0xd, 7, 0x400, 0x680, 0, 0),
 		E(0x40000000, 0, 0x40000000, 0, 0, 0),
+		E(1, 0, 0x50654, 0, 0xfffa3203, 0x178bfbff),
+		E(7, 0, 0, 0xd19f4fbb, 0x00000f1a, 0x9c000400),
+		E(7, 1, 0x30, 0, 0, 0),
 	};
 	const struct thinvmx_cpuid_entry *f;
-	u32 nr = 9;
+	u32 nr = 12;
 
 	(void)state;
 	assert_int_equal(0xa80, cpuid_xsave_size(e, nr, 0xff));
 	cpuid_xsave_limit(e, &nr, 0x7);
-	assert_int_equal(9 - 5, nr);
+	assert_int_equal(12 - 5, nr);
+	/* AVX stays with its state; AVX-512 and MPX go with theirs */
+	f = cpuid_find(e, nr, 1, 0);
+	assert_int_equal(0xfffa3203, f->ecx);
+	f = cpuid_find(e, nr, 7, 0);
+	assert_int_equal(0xd19f4fbb & ~(CPUID_7_EBX_AVX512 | CPUID_7_EBX_MPX), f->ebx);
+	assert_int_equal(0x00000f1a & ~CPUID_7_ECX_AVX512, f->ecx);
+	assert_int_equal(0x9c000400 & ~CPUID_7_EDX_AVX512, f->edx);
+	assert_true(f->ebx & CPUID_7_EBX_AVX2);
+	assert_int_equal(0x10, cpuid_find(e, nr, 7, 1)->eax);
 	f = cpuid_find(e, nr, 0xd, 0);
 	assert_non_null(f);
 	assert_int_equal(0x7, f->eax);
@@ -209,10 +221,19 @@ static void test_xsave_limited_to_xcr0_allowed(void **state)
 	assert_int_equal(576, cpuid_xsave_size(e, nr, 0x3));
 	assert_int_equal(0x340, cpuid_xsave_size(e, nr, 0x7));
 	/* everything allowed: nothing changes but ECX, computed the same */
-	nr = 4;
 	cpuid_xsave_limit(e, &nr, 0x7 | (1ULL << 62));
-	assert_int_equal(4, nr);
+	assert_int_equal(12 - 5, nr);
 	assert_int_equal(0x340, cpuid_find(e, nr, 0xd, 0)->ecx);
+	assert_true(cpuid_find(e, nr, 7, 0)->ebx & CPUID_7_EBX_AVX2);
+	/* a kernel booted with clearcpuid=avx: no AVX, FMA, F16C, AVX2, VAES */
+	cpuid_xsave_limit(e, &nr, 0x3);
+	assert_int_equal(12 - 6, nr);
+	assert_int_equal(576, cpuid_find(e, nr, 0xd, 0)->ecx);
+	assert_int_equal(0xfffa3203 & ~CPUID_1_ECX_AVX_DEPS, cpuid_find(e, nr, 1, 0)->ecx);
+	f = cpuid_find(e, nr, 7, 0);
+	assert_int_equal(0, f->ebx & CPUID_7_EBX_AVX2);
+	assert_int_equal(0, f->ecx & CPUID_7_ECX_AVX_DEPS);
+	assert_int_equal(0, cpuid_find(e, nr, 7, 1)->eax);
 }
 
 /* CPUID(@fn, @idx) of vCPU @apic_id of @n, through cpuid_answer() */
