@@ -350,8 +350,10 @@ NESTED_KDUMP_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M' \
 		     --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 # Host mode virtualises the nested kernel itself on its two CPUs (on/off
 # under load, CPU hotplug, rmmod while on): a boot of its own.
-NESTED_HOST_TESTS ?= host_test host_unit_test.sh
-NESTED_HOST_ARGS ?= --cpus 2 --files 'tools/systemd/thinvmx-host.service:/lib/systemd/system/ tools/systemd/host.conf:/etc/thinvmx/'
+# demo_test.sh runs make demo's script here: two CPUs, as make demo has.
+NESTED_HOST_TESTS ?= host_test host_unit_test.sh demo_test.sh
+NESTED_HOST_ARGS ?= --cpus 2 --test-timeout 1500 --files 'tools/systemd/thinvmx-host.service:/lib/systemd/system/ \
+		    tools/systemd/host.conf:/etc/thinvmx/ $(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz'
 # The same crash with host mode on instead of guests (not in check.sh:
 # another kdump boot of several minutes)
 NESTED_KDUMP_HOST_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M thinvmx.kdump_host' \
@@ -359,12 +361,14 @@ NESTED_KDUMP_HOST_ARGS ?= --cpus 2 --mem 512 --kdump --cmdline 'crashkernel=192M
 # The main Bochs boot: linux_boot_test boots this very kernel as a guest,
 # four times, and linux_intro_test once more to watch it with thinvmx-monitor
 # (every *_test.sh runs here), longer than the default per-test limit
-NESTED_BOCHS_ARGS ?= --test-timeout 1200 --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz $(NESTED_DIR)/kroot/lib/modules/$(KV)/kernel/drivers/misc/pvpanic:/lib/pvpanic'
+NESTED_BOCHS_ARGS ?= --test-timeout 1200 --files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz \
+		     $(NESTED_DIR)/vmlinux:/boot/vmlinux \
+		     $(NESTED_DIR)/kroot/lib/modules/$(KV)/kernel/drivers/misc/pvpanic:/lib/pvpanic'
 SELFTEST_SCRIPTS := $(notdir $(wildcard selftests/thinvmx/*_test.sh))
 NESTED_TESTS	?= $(filter-out $(filter-out $(NESTED_BOTH_TESTS),$(NESTED_SMP_TESTS)) $(NESTED_1G_TESTS) $(NESTED_KDUMP_TESTS) $(NESTED_HOST_TESTS) lockdown_test \
 			$(filter-out $(NESTED_BOTH_TESTS),$(NESTED_RAM1G_TESTS)),$(SELFTESTS)) \
 		   $(filter-out $(NESTED_HOST_TESTS),$(SELFTEST_SCRIPTS))
-NESTED_TIMEOUT	?= 900
+NESTED_TIMEOUT	?= 2400
 
 # Everything one boot needs: the module for the nested kernel, the
 # kselftests and the tools, gathered in one directory.
@@ -377,6 +381,8 @@ nested-prep: setup-nested selftests benches tools
 	$(call kbuild,/usr/src/linux-headers-$(KV),-s)
 	@mkdir -p $(O)/probe && cp -a --update selftests/thinvmx/probe/Kbuild selftests/thinvmx/probe/*.c $(O)/probe/
 	$(MAKE) -s -C /usr/src/linux-headers-$(KV) M=$(abspath $(O)/probe) O= W=1 modules
+	@[ $(NESTED_DIR)/vmlinux -nt $(NESTED_DIR)/kroot/boot/vmlinuz-$(KV) ] || \
+		tools/nested/extract-vmlinux.sh $(NESTED_DIR)/kroot/boot/vmlinuz-$(KV) $(NESTED_DIR)/vmlinux
 	@rm -rf $(NESTED_DIR)/tests && mkdir -p $(NESTED_DIR)/tests
 	@cp $(addprefix $(O)/selftests/,$(SELFTESTS)) $(addprefix $(O)/tools/,$(TOOLS)) \
 		$(addprefix $(O)/bench/,$(BENCHES)) $(O)/tools/demo-guest.elf $(MB_GUESTS) $(INTRO_INIT) \
@@ -456,7 +462,8 @@ bench-host: nested-prep
 	$(call nested_run,bochs,$(BENCHES_HOST),--test-timeout 1200 --cpus 2,bench-host)
 
 demo: nested-prep
-	$(call nested_run,auto,demo.sh,--cpus 2)
+	$(call nested_run,auto,demo.sh,--cpus 2 --test-timeout 1500 \
+		--files '$(NESTED_DIR)/kroot/boot/vmlinuz-$(KV):/boot/vmlinuz')
 
 clean:
 	rm -rf $(O)

@@ -17,6 +17,7 @@ cd "$(dirname "$0")" || exit 1
 . ./tvx_tap.sh
 KERNEL=/boot/vmlinuz
 PVPANIC=/lib/pvpanic
+VMLINUX=/boot/vmlinux
 OUT=/tmp/linux_boot.out
 ROOT=/tmp/linux_boot.root
 INITRD=/tmp/linux_boot.initrd
@@ -26,7 +27,7 @@ INITRD=/tmp/linux_boot.initrd
 [ -x /bin/busybox ] || { echo "1..0 # SKIP no /bin/busybox"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..22"
+echo "1..23"
 
 # the guest's initramfs: busybox and an /init
 rm -rf "$ROOT"
@@ -60,7 +61,7 @@ CMDLINE="console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reli
 boot() {
 	start=$(date +%s)
 	printf 'echo "shell says $((6 * 7)) on $(nproc) CPUs"\n%s\n' "${2:-poweroff -f}" |
-		timeout 600 ./thinvmx-run -m 192 -c "$1" --kernel "$KERNEL" --initrd "$INITRD" \
+		timeout 600 ./thinvmx-run -m 192 -c "$1" --kernel "${IMAGE:-$KERNEL}" --initrd "$INITRD" \
 			--append "$CMDLINE $mark${3:+ $3}" > "$OUT.raw" 2>&1
 	rc=$?
 	# the guest's console ends its lines with CR LF
@@ -96,6 +97,19 @@ ok "1 vCPU: a shell on the console answers a command from stdin" $? "$OUT"
 grep -q "unchecked MSR access error\|WARNING:\|BUG:\|Call Trace" "$OUT"
 [ $? = 1 ]
 ok "1 vCPU: no MSR #GP, warning or oops in the guest" $? "$OUT"
+
+# The same kernel's ELF vmlinux (the rig extracts it from the bzImage)
+# through its PVH entry: hvm_start_info, its memory map, the initrd.
+if [ -r "$VMLINUX" ]; then
+	IMAGE=$VMLINUX boot 1
+	[ $rc = 0 ] && grep -q "reboot: Power down" "$OUT" &&
+		grep -q "^guest init: hello from 6\.1\." "$OUT" &&
+		grep -q "BIOS-e820: \[mem 0x0000000000100000-" "$OUT" &&
+		! grep -q "Decompressing Linux" "$OUT"
+	ok "PVH: the vmlinux ELF boots through its PVH note (no decompressor) to /init, powers off (status $rc)" $? "$OUT"
+else
+	skip "PVH: the vmlinux ELF boots through its PVH note" "no $VMLINUX"
+fi
 
 boot 2 "reboot -f"
 [ $rc = 3 ] && grep -q "reboot: Restarting system" "$OUT" &&
