@@ -141,8 +141,17 @@ u64 emu_alu_compute(unsigned int alu, unsigned int size, u64 dst, u64 src,
 	}
 }
 
-/* Write @val to a @size-byte register as the CPU does (4 bytes zero-extend). */
-static void emu_write_reg(u64 *r, unsigned int size, bool high_byte, u64 val)
+/**
+ * emu_write_reg() - write a register of @size bytes as the CPU does
+ * @r:         the 64-bit register
+ * @size:      1, 2, 4 or 8
+ * @high_byte: a 1-byte write to AH-BH (bits 15:8)
+ * @val:       the value
+ *
+ * A 4-byte write zero-extends to 64 bits; a 1- or 2-byte one leaves the
+ * register's other bits alone.
+ */
+void emu_write_reg(u64 *r, unsigned int size, bool high_byte, u64 val)
 {
 	switch (size) {
 	case 1:

@@ -575,23 +575,7 @@ void emu_complete_load(const struct emu_insn *insn, u64 data, u64 *gprs)
 	if (insn->ext == EMU_EXT_SIGN)
 		val = emu_sign_extend(val, insn->size);
 
-	switch (insn->dst_size) {
-	case 1:
-		if (insn->high_byte)
-			*r = (*r & ~0xff00ULL) | ((val & 0xff) << 8);
-		else
-			*r = (*r & ~0xffULL) | (val & 0xff);
-		break;
-	case 2:
-		*r = (*r & ~0xffffULL) | (val & 0xffff);
-		break;
-	case 4:
-		*r = (u32)val;
-		break;
-	default:
-		*r = val;
-		break;
-	}
+	emu_write_reg(r, insn->dst_size, insn->high_byte, val);
 }
 
 /**

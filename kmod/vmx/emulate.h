@@ -137,6 +137,7 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 	       struct emu_insn *out);
 u64 emu_store_value(const struct emu_insn *insn, const u64 *gprs);
 void emu_complete_load(const struct emu_insn *insn, u64 data, u64 *gprs);
+void emu_write_reg(u64 *r, unsigned int size, bool high_byte, u64 val);
 bool emu_alu_writes(const struct emu_insn *insn);
 
 u64 emu_alu_compute(unsigned int alu, unsigned int size, u64 dst, u64 src,
