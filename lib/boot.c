@@ -343,6 +343,32 @@ void tvx_boot_gdt(__u8 *gdt)
 	put64(gdt, BOOT_SEL_CS32, 0x00cf9b000000ffffULL);	/* 32-bit code */
 }
 
+/**
+ * tvx_boot_reset_vector() - what a firmware's reset vector does here
+ * @stub: BOOT_RESET_VECTOR_SIZE bytes, for BOOT_RESET_VECTOR_GPA
+ *
+ * Real-mode code at F000:FFF0 that asks for a reset through the reset
+ * register (port 0xcf9, value 6) and halts. Linux reaches it: on a
+ * hardware-reduced ACPI platform it reboots through EFI first (there is
+ * none), then through the BIOS (machine_real_restart() jumps to this
+ * vector), as Linux 6.1's reboot_init() and
+ * native_machine_emergency_restart() choose; without it that jump runs
+ * whatever the legacy hole holds.
+ */
+void tvx_boot_reset_vector(__u8 *stub)
+{
+	static const __u8 code[] = {
+		0xb0, 0x06,			/* mov al, 6: the FADT's reset value */
+		0xba, 0xf9, 0x0c,		/* mov dx, 0xcf9 */
+		0xee,				/* out dx, al */
+		0xf4,				/* hlt */
+		0xeb, 0xfd,			/* jmp hlt */
+	};
+
+	memset(stub, 0xf4, BOOT_RESET_VECTOR_SIZE);	/* hlt */
+	memcpy(stub, code, sizeof(code));
+}
+
 /* ----------------------------------------------------------- multiboot */
 
 /* The 32-bit entry of a PVH note, if @n (a PT_NOTE segment's bytes) has one */

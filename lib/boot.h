@@ -83,6 +83,8 @@ struct tvx_bzimage {
 #define BOOT_HIMEM_GPA		0x100000ULL
 #define BOOT_ACPI_GPA		0xe0000ULL
 #define BOOT_ACPI_SIZE		0x10000U
+#define BOOT_RESET_VECTOR_GPA	0xffff0ULL	/* F000:FFF0 */
+#define BOOT_RESET_VECTOR_SIZE	16U
 
 #define BOOT_SEL_CS		0x10		/* __BOOT_CS */
 #define BOOT_SEL_DS		0x18		/* __BOOT_DS */
@@ -112,6 +114,7 @@ void tvx_boot_zero_page(__u8 *zp, const void *img, const struct tvx_bzimage *bz,
 			__u64 rsdp_gpa);
 void tvx_boot_page_tables(__u8 *pt, __u64 gpa);
 void tvx_boot_gdt(__u8 *gdt);
+void tvx_boot_reset_vector(__u8 *stub);
 
 /*
  * Multiboot (version 1, the Multiboot Specification 0.6.96): a header in

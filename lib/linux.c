@@ -94,10 +94,14 @@ static int boot_write_domain(void *ctx, __u64 gpa, const void *src, size_t len)
 	return tvx_write_guest(ctx, gpa, src, len);
 }
 
-/* The ACPI tables (RSDP, XSDT, FADT, DSDT, MADT) at BOOT_ACPI_GPA */
+/*
+ * The firmware's part: the ACPI tables (RSDP, XSDT, FADT, DSDT, MADT) at
+ * BOOT_ACPI_GPA, and the reset vector (tvx_boot_reset_vector())
+ */
 static int boot_acpi(tvx_guest_write_fn write, void *ctx,
 		     const struct tvx_linux_image *img, const char **why)
 {
+	__u8 reset[BOOT_RESET_VECTOR_SIZE];
 	struct tvx_acpi_cfg acpi = {
 		.nr_cpus = img->nr_cpus,
 		.ioapic_gpa = img->ioapic_gpa,
@@ -117,6 +121,9 @@ static int boot_acpi(tvx_guest_write_fn write, void *ctx,
 		ret = write(ctx, BOOT_ACPI_GPA, buf, used);
 	}
 	free(buf);
+	tvx_boot_reset_vector(reset);
+	if (!ret)
+		ret = write(ctx, BOOT_RESET_VECTOR_GPA, reset, sizeof(reset));
 	return ret;
 }
 

@@ -67,7 +67,8 @@ static const char usage_text[] =
 "Exit status: 0 when every vCPU halted, or a Linux guest powered off; 1\n"
 "when a vCPU stopped otherwise (shutdown, internal error, an access the\n"
 "run loop cannot serve) or the guest could not be started; 2 on a usage\n"
-"error; 3 when a Linux guest rebooted; 4 when it panicked (it said so\n"
+"error; 3 when a Linux guest rebooted (a triple fault resets a PC: for\n"
+"--kernel guests it is a reboot too); 4 when it panicked (it said so\n"
 "through the pvpanic device, port 0x505, if its kernel has the pvpanic-mmio\n"
 "driver; else a panic with panic=-1 on its command line is a reboot);\n"
 "(V << 1) | 1 with --debug-exit.\n";
@@ -402,6 +403,16 @@ static void *vcpu_main(void *arg)
 		case THINVMX_EXIT_HLT:
 			snprintf(t->why, sizeof(t->why), "halted");
 			t->status = 0;
+			break;
+		case THINVMX_EXIT_SHUTDOWN:
+			/* a PC resets on a triple fault; Linux's last reboot method */
+			if (t->o->kernel) {
+				guest_end(t, EXIT_REBOOT, "rebooted (triple fault)");
+				snprintf(t->why, sizeof(t->why), "triple fault: a reset");
+				break;
+			}
+			snprintf(t->why, sizeof(t->why), "SHUTDOWN (triple fault)");
+			t->status = 1;
 			break;
 		case THINVMX_EXIT_MEM_ACCESS:
 			snprintf(t->why, sizeof(t->why),

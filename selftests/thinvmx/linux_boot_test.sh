@@ -40,6 +40,7 @@ cat > "$ROOT/init" <<'EOI'
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t devtmpfs dev /dev
+mount -t sysfs sysfs /sys
 exec </dev/console >/dev/console 2>&1
 echo "guest init: hello from $(uname -r)"
 echo "guest init: cpus online $(grep -c ^processor /proc/cpuinfo)"

@@ -329,6 +329,18 @@ static __u8 sum(const __u8 *p, unsigned int len)
 	return s;
 }
 
+/* F000:FFF0 asks for a reset through port 0xcf9 and halts */
+static void test_reset_vector(void **state)
+{
+	__u8 stub[BOOT_RESET_VECTOR_SIZE];
+
+	(void)state;
+	assert_int_equal(0x100000, BOOT_RESET_VECTOR_GPA + BOOT_RESET_VECTOR_SIZE);
+	tvx_boot_reset_vector(stub);
+	assert_memory_equal("\xb0\x06\xba\xf9\x0c\xee\xf4\xeb\xfd", stub, 9);
+	assert_int_equal(0xf4, stub[BOOT_RESET_VECTOR_SIZE - 1]);
+}
+
 static void test_acpi(void **state)
 {
 	struct tvx_acpi_cfg cfg = { .nr_cpus = 2, .ioapic_gpa = 0xfec00000,
@@ -717,6 +729,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_page, setup, teardown),
 		cmocka_unit_test(test_page_tables),
 		cmocka_unit_test(test_acpi),
+		cmocka_unit_test(test_reset_vector),
 		cmocka_unit_test(test_multiboot_parse),
 		cmocka_unit_test(test_multiboot_refuses),
 		cmocka_unit_test(test_multiboot_info),
