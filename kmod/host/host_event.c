@@ -262,6 +262,43 @@ void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags)
 NOKPROBE_SYMBOL(tvx_host_ev_send);
 
 /**
+ * tvx_host_ev_write_refused() - report a host write root mode discarded
+ * @r:  the host's registers at the exit
+ * @pa: the physical address written
+ *
+ * A write to a frame of the host's read-only MSI-X set that root mode
+ * did not carry out, or to a frame of the hypervisor's own: while the
+ * listener asks for RO_MMIO_WRITE, an event (DENIED) in this CPU's ring,
+ * which root mode appends to without waiting (a full ring counts it
+ * lost). The frame is the host's own (gfn = mfn: the identity map); the
+ * linear address when the exit gives one.
+ *
+ * Context: root mode, interrupts off, an EPT violation being handled.
+ */
+void tvx_host_ev_write_refused(struct tvx_host_regs *r, u64 pa)
+{
+	u32 flags = THINVMX_EVENT_F_DENIED | THINVMX_EVENT_F_GFN_VALID;
+	struct thinvmx_event *ev;
+
+	if (monitor_delivery(&tvx_host_root_here()->cfg->pol.s,
+			     THINVMX_MONITOR_RO_MMIO_WRITE) == MONITOR_NONE)
+		return;
+	ev = tvx_host_ev_begin(r, THINVMX_EVENT_RO_MMIO_WRITE);
+	if (!ev)
+		return;
+	ev->u.ro_mmio.gfn = pa >> PAGE_SHIFT;
+	ev->u.ro_mmio.mfn = pa >> PAGE_SHIFT;
+	ev->u.ro_mmio.offset = offset_in_page(pa);
+	if (vmcs_readl(EXIT_QUALIFICATION) & EPT_VIOLATION_GVA_IS_VALID) {
+		ev->u.ro_mmio.gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+		flags |= THINVMX_EVENT_F_GLA_VALID;
+	}
+	tvx_host_ev_send(ev, flags);
+}
+
+NOKPROBE_SYMBOL(tvx_host_ev_write_refused);
+
+/**
  * tvx_host_vmcs_monitor() - this CPU's VMCS as the settings want it
  * @root: this CPU's root-mode state
  *

@@ -67,6 +67,7 @@ struct irq_work *tvx_host_ev_wake(unsigned int cpu);
 /* host_event.c, root mode */
 struct thinvmx_event *tvx_host_ev_begin(struct tvx_host_regs *r, u16 reason);
 void tvx_host_ev_send(struct thinvmx_event *ev, u32 flags);
+void tvx_host_ev_write_refused(struct tvx_host_regs *r, u64 pa);
 bool tvx_host_msr_pinned(const struct tvx_host_policy *p, u32 msr);
 
 #endif /* _THINVMX_HOST_HOST_EVENT_H */

@@ -790,15 +790,18 @@ static void handle_nmi(struct tvx_host_root *root, u32 intr_info)
  * on ARM, pKVM injects an abort: the same choice, a fault the host
  * survives unless it insists. A violation while the CPU delivered an
  * event (the host put its IDT or stack into such a frame) cannot be
- * fixed up: #DF. Counted in "refused" and reported by host status.
+ * fixed up: #DF. Counted in "refused" and reported by host status; a
+ * write is also an RO_MMIO_WRITE event (DENIED) for the host's listener.
  */
-static void handle_ept_violation(struct tvx_host_root *root)
+static void handle_ept_violation(struct tvx_host_root *root, struct tvx_host_regs *r)
 {
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	u32 error = X86_PF_PROT | X86_PF_RSVD;
 
 	host_count(root, THINVMX_HOST_EXIT_EPT);
 	root->c.refused++;
+	if (qual & EPT_VIOLATION_ACC_WRITE)
+		tvx_host_ev_write_refused(r, vmcs_read64(GUEST_PHYSICAL_ADDRESS));
 	if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID_MASK) {
 		host_inject_err(X86_TRAP_DF, INTR_TYPE_HARD_EXCEPTION, true, 0);
 		return;
@@ -896,7 +899,7 @@ static int host_exit(struct tvx_host_root *root, struct tvx_host_regs *r, u32 re
 		 */
 		if (tvx_host_ept_lookup(root->cfg, vmcs_read64(GUEST_PHYSICAL_ADDRESS)) &
 		    TVX_EPT_OWNED) {
-			handle_ept_violation(root);
+			handle_ept_violation(root, r);
 			return 0;
 		}
 		host_count(root, THINVMX_HOST_EXIT_EPT);

@@ -50,34 +50,12 @@ static void hmsix_count(unsigned int what)
 	tvx_host_msix_count(what);
 }
 
-/*
- * A write root mode discarded (a PBA's, or one the validator refused):
- * counted, and while the listener asks for RO_MMIO_WRITE, an event (a
- * write to a read-only frame, discarded: DENIED) in this CPU's ring,
- * which root mode appends to without waiting (a full ring counts it
- * lost). The frame is the host's own (gfn = mfn: the identity map).
- */
+/* A write root mode discarded (a PBA's, or one the validator refused) */
 static void hmsix_report(struct tvx_host_regs *r, const struct hmsix_region *reg,
 			 u64 pa)
 {
-	struct thinvmx_event *ev;
-	u32 flags = THINVMX_EVENT_F_DENIED | THINVMX_EVENT_F_GFN_VALID;
-
 	hmsix_count(reg->kind == HMSIX_PBA ? TVX_HMSIX_PBA : TVX_HMSIX_REFUSED);
-	if (monitor_delivery(&tvx_host_root_here()->cfg->pol.s,
-			     THINVMX_MONITOR_RO_MMIO_WRITE) == MONITOR_NONE)
-		return;
-	ev = tvx_host_ev_begin(r, THINVMX_EVENT_RO_MMIO_WRITE);
-	if (!ev)
-		return;
-	ev->u.ro_mmio.gfn = pa >> PAGE_SHIFT;
-	ev->u.ro_mmio.mfn = pa >> PAGE_SHIFT;
-	ev->u.ro_mmio.offset = offset_in_page(pa);
-	if (vmcs_readl(EXIT_QUALIFICATION) & EPT_VIOLATION_GVA_IS_VALID) {
-		ev->u.ro_mmio.gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
-		flags |= THINVMX_EVENT_F_GLA_VALID;
-	}
-	tvx_host_ev_send(ev, flags);
+	tvx_host_ev_write_refused(r, pa);
 }
 
 /* Guest-physical = host-physical: RAM through the direct map, or nothing. */

@@ -752,6 +752,44 @@ static unsigned long long host_test_frame(void)
 	return host_param_u64("host_test_frame");
 }
 
+/* host events counted by kind, and the last refusal (the event tests below) */
+struct evcount {
+	unsigned long n[THINVMX_EVENT_NR_REASONS];
+	unsigned long denied[THINVMX_EVENT_NR_REASONS];
+	unsigned long sync;
+	struct thinvmx_event last_denied;
+	struct thinvmx_event last_msr;
+};
+
+static int count_fn(struct tvx_monitor *m, const struct thinvmx_event *ev,
+		    struct thinvmx_response *rsp, void *arg)
+{
+	struct evcount *c = arg;
+
+	if (ev->reason < THINVMX_EVENT_NR_REASONS)
+		c->n[ev->reason]++;
+	if (ev->flags & THINVMX_EVENT_F_SYNC)
+		c->sync++;
+	if (ev->flags & THINVMX_EVENT_F_DENIED) {
+		if (ev->reason < THINVMX_EVENT_NR_REASONS)
+			c->denied[ev->reason]++;
+		c->last_denied = *ev;
+	}
+	if (ev->reason == THINVMX_EVENT_MSR)
+		c->last_msr = *ev;
+	return 0;
+}
+
+/*
+ * Everything in the rings now, into @c. Not while CR3 events are on:
+ * serving makes system calls, and each makes new CR3 events.
+ */
+static void drain(struct tvx_monitor *m, struct evcount *c)
+{
+	while (tvx_monitor_serve(m, ~0ULL, 0, 0, count_fn, c) > 0)
+		;
+}
+
 /*
  * The hypervisor's memory is stolen from the host: a frame root mode owns
  * (CPU 0's root-mode state) can be neither read nor written through the
@@ -767,6 +805,8 @@ TEST_F(host, stolen_frames)
 {
 	struct thinvmx_host_status a, b;
 	unsigned long long pa, text, v = 0, w = 0;
+	struct evcount c = { 0 };
+	struct tvx_monitor *m;
 	int ret, fd;
 
 	ret = tvx_probe(&v, "cr4");
@@ -778,6 +818,9 @@ TEST_F(host, stolen_frames)
 	ASSERT_EQ(0, tvx_host_enable(self->h));
 	pa = host_test_frame();
 	ASSERT_NE(0, pa);
+	ASSERT_EQ(0, tvx_host_attach(self->h, 0, &m));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_RO_MMIO_WRITE,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
 	ASSERT_EQ(0, tvx_host_status(self->h, &a));
 	EXPECT_LT(0, a.stolen_pages);
 
@@ -805,6 +848,16 @@ TEST_F(host, stolen_frames)
 	EXPECT_EQ(nr_online(), b.nr_cpus_on);
 	EXPECT_TRUE(cpuid_says_thinvmx());
 	TH_LOG("%llu frames stolen; refused %llu", b.stolen_pages, b.refused);
+	/* the two writes are events, denied, with their frames; the read is not */
+	drain(m, &c);
+	EXPECT_EQ(2, c.n[THINVMX_EVENT_RO_MMIO_WRITE]);
+	EXPECT_EQ(2, c.denied[THINVMX_EVENT_RO_MMIO_WRITE]);
+	EXPECT_EQ(THINVMX_EVENT_RO_MMIO_WRITE, c.last_denied.reason);
+	/* the text's write went through the probe's own new mapping */
+	EXPECT_TRUE(c.last_denied.flags & THINVMX_EVENT_F_GLA_VALID);
+	EXPECT_EQ(text & 0xfff, c.last_denied.u.ro_mmio.offset);
+	EXPECT_LE(0xffff800000000000ULL, c.last_denied.regs.rip);
+	tvx_monitor_detach(m);
 	ASSERT_EQ(0, tvx_host_disable(self->h));
 }
 
@@ -1029,43 +1082,6 @@ TEST_F(host, cpu_offline_online)
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define KPROBE_FN	"do_sys_openat2"
-
-struct evcount {
-	unsigned long n[THINVMX_EVENT_NR_REASONS];
-	unsigned long denied[THINVMX_EVENT_NR_REASONS];
-	unsigned long sync;
-	struct thinvmx_event last_denied;
-	struct thinvmx_event last_msr;
-};
-
-static int count_fn(struct tvx_monitor *m, const struct thinvmx_event *ev,
-		    struct thinvmx_response *rsp, void *arg)
-{
-	struct evcount *c = arg;
-
-	if (ev->reason < THINVMX_EVENT_NR_REASONS)
-		c->n[ev->reason]++;
-	if (ev->flags & THINVMX_EVENT_F_SYNC)
-		c->sync++;
-	if (ev->flags & THINVMX_EVENT_F_DENIED) {
-		if (ev->reason < THINVMX_EVENT_NR_REASONS)
-			c->denied[ev->reason]++;
-		c->last_denied = *ev;
-	}
-	if (ev->reason == THINVMX_EVENT_MSR)
-		c->last_msr = *ev;
-	return 0;
-}
-
-/*
- * Everything in the rings now, into @c. Not while CR3 events are on:
- * serving makes system calls, and each makes new CR3 events.
- */
-static void drain(struct tvx_monitor *m, struct evcount *c)
-{
-	while (tvx_monitor_serve(m, ~0ULL, 0, 0, count_fn, c) > 0)
-		;
-}
 
 static void pin_cpu(int cpu)
 {
