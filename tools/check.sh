@@ -32,10 +32,10 @@ stage() {
 	shift
 	echo "=== $name: $*"
 	t0=$(now)
-	"$@" > >(tee "$LOG/$name.log") 2>&1
-	rc=$?
-	# the tee only: a tier running beside (bochs_beside) goes on
-	wait $!
+	# a pipeline, not a process substitution: no wait for the tee (a tier
+	# running beside, bochs_beside, is a job a bare wait would wait for)
+	"$@" 2>&1 | tee "$LOG/$name.log"
+	rc=${PIPESTATUS[0]}
 	summary+=("$(printf '%-12s %s  (%ss)' "$name" "$([ $rc = 0 ] && echo ok || echo FAILED)" $(( $(now) - t0 )))")
 	return $rc
 }
