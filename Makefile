@@ -315,7 +315,8 @@ NESTED_KDIR	= /usr/src/linux-headers-$(NESTED_KVER)
 # Its kernel leaves AVX off (clearcpuid=avx) on a CPU that has it, so that
 # the CPU supports more XSAVE state than its host enabled: hostile_test
 # runs here too, to see that a guest is promised only what XSETBV takes.
-NESTED_SMP_TESTS ?= smp_test p2m_smp_test hotplug_test lockdown_test lapic_smp_test hostile_test
+# lockdown_test last: the kernel stays locked down (no ioperm after it).
+NESTED_SMP_TESTS ?= smp_test p2m_smp_test hotplug_test hostile_test lapic_smp_test lockdown_test
 NESTED_SMP_ARGS	?= --cpus 2 --cmdline 'clearcpuid=avx'
 # p2m_1g_test needs a GiB of host memory that is not RAM: memmap=1G!1G
 # makes host 1-2 GiB legacy persistent memory, an iomem resource. With 3072
