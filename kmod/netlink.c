@@ -604,6 +604,29 @@ static int tvx_nl_get_domain(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
+ * tvx_nl_frame_range() - the first and last frame of an RO_* or MMIO_ALLOW_*
+ * request: both attributes present (the reply names a missing one), the
+ * range not upside down. The caller has checked CAP_SYS_ADMIN.
+ */
+static int tvx_nl_frame_range(struct genl_info *info, int first_attr,
+			      int last_attr, u64 *first, u64 *last)
+{
+	if (GENL_REQ_ATTR_CHECK(info, first_attr) ||
+	    GENL_REQ_ATTR_CHECK(info, last_attr)) {
+		GENL_SET_ERR_MSG(info, "the first and the last frame are required");
+		return -EINVAL;
+	}
+	*first = nla_get_u64(info->attrs[first_attr]);
+	*last = nla_get_u64(info->attrs[last_attr]);
+	if (*last < *first) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[last_attr],
+				    "last frame below the first");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * RO_ADD and RO_REMOVE: GENL_ADMIN_PERM (CAP_NET_ADMIN, the genetlink
  * convention) has let the request in; the read-only set also needs what
  * the ioctls need, CAP_SYS_ADMIN, of the socket's opener and of the
@@ -612,28 +635,18 @@ static int tvx_nl_get_domain(struct sk_buff *skb, struct genl_info *info)
 static int tvx_nl_ro_change(struct sk_buff *skb, struct genl_info *info)
 {
 	bool add = info->genlhdr->cmd == THINVMX_CMD_RO_ADD;
-	struct nlattr *first = info->attrs[THINVMX_A_RO_FIRST_MFN];
-	struct nlattr *last = info->attrs[THINVMX_A_RO_LAST_MFN];
+	u64 first, last;
 	int ret;
 
 	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
 		GENL_SET_ERR_MSG(info, "changing the read-only set needs CAP_SYS_ADMIN");
 		return -EPERM;
 	}
-	if (GENL_REQ_ATTR_CHECK(info, THINVMX_A_RO_FIRST_MFN)) {
-		GENL_SET_ERR_MSG(info, "THINVMX_A_RO_FIRST_MFN is required");
-		return -EINVAL;
-	}
-	if (GENL_REQ_ATTR_CHECK(info, THINVMX_A_RO_LAST_MFN)) {
-		GENL_SET_ERR_MSG(info, "THINVMX_A_RO_LAST_MFN is required");
-		return -EINVAL;
-	}
-	if (nla_get_u64(last) < nla_get_u64(first)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, last,
-				    "last frame below the first");
-		return -EINVAL;
-	}
-	ret = tvx_ro_admin_range(nla_get_u64(first), nla_get_u64(last), add);
+	ret = tvx_nl_frame_range(info, THINVMX_A_RO_FIRST_MFN,
+				 THINVMX_A_RO_LAST_MFN, &first, &last);
+	if (ret)
+		return ret;
+	ret = tvx_ro_admin_range(first, last, add);
 	if (ret == -ENOENT)
 		GENL_SET_ERR_MSG(info, "no administrator's range with these frames");
 	else if (ret == -ENOSPC)
@@ -642,35 +655,24 @@ static int tvx_nl_ro_change(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * MMIO_ALLOW_ADD and MMIO_ALLOW_REMOVE: as RO_ADD, CAP_NET_ADMIN lets the
- * request in and CAP_SYS_ADMIN (of opener and sender) is what mapping
- * host MMIO needs. Each refusal of an add is also in dmesg, with why.
+ * MMIO_ALLOW_ADD and MMIO_ALLOW_REMOVE: mapping host MMIO needs what the
+ * read-only set does. Each refusal of an add is also in dmesg, with why.
  */
 static int tvx_nl_allow_change(struct sk_buff *skb, struct genl_info *info)
 {
 	bool add = info->genlhdr->cmd == THINVMX_CMD_MMIO_ALLOW_ADD;
-	struct nlattr *first = info->attrs[THINVMX_A_MMIO_FIRST_MFN];
-	struct nlattr *last = info->attrs[THINVMX_A_MMIO_LAST_MFN];
+	u64 first, last;
 	int ret;
 
 	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
 		GENL_SET_ERR_MSG(info, "changing the MMIO allow-list needs CAP_SYS_ADMIN");
 		return -EPERM;
 	}
-	if (GENL_REQ_ATTR_CHECK(info, THINVMX_A_MMIO_FIRST_MFN)) {
-		GENL_SET_ERR_MSG(info, "THINVMX_A_MMIO_FIRST_MFN is required");
-		return -EINVAL;
-	}
-	if (GENL_REQ_ATTR_CHECK(info, THINVMX_A_MMIO_LAST_MFN)) {
-		GENL_SET_ERR_MSG(info, "THINVMX_A_MMIO_LAST_MFN is required");
-		return -EINVAL;
-	}
-	if (nla_get_u64(last) < nla_get_u64(first)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, last,
-				    "last frame below the first");
-		return -EINVAL;
-	}
-	ret = tvx_mmio_allow_change(nla_get_u64(first), nla_get_u64(last), add);
+	ret = tvx_nl_frame_range(info, THINVMX_A_MMIO_FIRST_MFN,
+				 THINVMX_A_MMIO_LAST_MFN, &first, &last);
+	if (ret)
+		return ret;
+	ret = tvx_mmio_allow_change(first, last, add);
 	if (ret == -ENOENT)
 		GENL_SET_ERR_MSG(info, "no allowed range with these frames");
 	else if (ret == -EEXIST)

@@ -802,45 +802,12 @@ static int print_ro(const struct thinvmx_ro_entry *r, void *arg)
 	return 0;
 }
 
-static int cmd_ro(const struct opts *o, int argc, char **argv)
+static int list_ro(struct tvx_nl *nl, const struct opts *o)
 {
-	uint64_t first, last;
-	struct tvx_nl *nl;
-	struct json_object *j;
-	int add, ret;
-
-	if (argc == 1 && !strcmp(argv[0], "list")) {
-		if (nl_connect(&nl))
-			return 1;
-		if (!o->json)
-			printf("%-14s %-14s %-10s %-12s %-6s %s\n", "FIRST_MFN",
-			       "LAST_MFN", "KIND", "DEVICE", "DOMAIN", "USERS");
-		ret = tvx_nl_ro_list(nl, print_ro, (void *)o);
-		if (ret)
-			ret = nl_fail(nl, "ro-ranges list", ret);
-		tvx_nl_close(nl);
-		return ret;
-	}
-	if (argc != 3 || (strcmp(argv[0], "add") && strcmp(argv[0], "remove")) ||
-	    parse_u64(argv[1], &first) || parse_u64(argv[2], &last))
-		return usage();
-	add = !strcmp(argv[0], "add");
-	if (nl_connect(&nl))
-		return 1;
-	ret = add ? tvx_nl_ro_add(nl, first, last) :
-		    tvx_nl_ro_remove(nl, first, last);
-	if (ret) {
-		ret = nl_fail(nl, add ? "ro-ranges add" : "ro-ranges remove", ret);
-	} else if (o->json) {
-		j = json_object_new_object();
-		tj_str(j, "op", argv[0]);
-		tj_hex(j, "first_mfn", first);
-		tj_hex(j, "last_mfn", last);
-		tj_bool(j, "ok", 1);
-		tj_print(j, stdout);
-	}
-	tvx_nl_close(nl);
-	return ret;
+	if (!o->json)
+		printf("%-14s %-14s %-10s %-12s %-6s %s\n", "FIRST_MFN",
+		       "LAST_MFN", "KIND", "DEVICE", "DOMAIN", "USERS");
+	return tvx_nl_ro_list(nl, print_ro, (void *)o);
 }
 
 /* ------------------------------------------------------------ mmio-allow */
@@ -861,21 +828,56 @@ static int print_allow(__u64 first, __u64 last, void *arg)
 	return 0;
 }
 
-static int cmd_allow(const struct opts *o, int argc, char **argv)
+static int list_allow(struct tvx_nl *nl, const struct opts *o)
+{
+	if (!o->json)
+		printf("%-14s %s\n", "FIRST_MFN", "LAST_MFN");
+	return tvx_nl_mmio_allow_list(nl, print_allow, (void *)o);
+}
+
+/*
+ * A set of host frame ranges kept over netlink: the read-only set and the
+ * MMIO allow-list take the same words (list, add FIRST LAST, remove
+ * FIRST LAST) and differ only in their calls and their list's columns.
+ */
+struct frame_set {
+	const char *name;	/* in messages: "ro-ranges", "mmio-allow" */
+	int (*list)(struct tvx_nl *nl, const struct opts *o);
+	int (*add)(struct tvx_nl *nl, __u64 first, __u64 last);
+	int (*remove)(struct tvx_nl *nl, __u64 first, __u64 last);
+};
+
+static const struct frame_set ro_set = {
+	.name = "ro-ranges",
+	.list = list_ro,
+	.add = tvx_nl_ro_add,
+	.remove = tvx_nl_ro_remove,
+};
+
+static const struct frame_set allow_set = {
+	.name = "mmio-allow",
+	.list = list_allow,
+	.add = tvx_nl_mmio_allow_add,
+	.remove = tvx_nl_mmio_allow_remove,
+};
+
+static int cmd_frame_set(const struct opts *o, const struct frame_set *fs,
+			 int argc, char **argv)
 {
 	uint64_t first, last;
 	struct tvx_nl *nl;
 	struct json_object *j;
+	char what[32];
 	int add, ret;
 
 	if (argc == 1 && !strcmp(argv[0], "list")) {
 		if (nl_connect(&nl))
 			return 1;
-		if (!o->json)
-			printf("%-14s %s\n", "FIRST_MFN", "LAST_MFN");
-		ret = tvx_nl_mmio_allow_list(nl, print_allow, (void *)o);
-		if (ret)
-			ret = nl_fail(nl, "mmio-allow list", ret);
+		ret = fs->list(nl, o);
+		if (ret) {
+			snprintf(what, sizeof(what), "%s list", fs->name);
+			ret = nl_fail(nl, what, ret);
+		}
 		tvx_nl_close(nl);
 		return ret;
 	}
@@ -885,10 +887,10 @@ static int cmd_allow(const struct opts *o, int argc, char **argv)
 	add = !strcmp(argv[0], "add");
 	if (nl_connect(&nl))
 		return 1;
-	ret = add ? tvx_nl_mmio_allow_add(nl, first, last) :
-		    tvx_nl_mmio_allow_remove(nl, first, last);
+	ret = add ? fs->add(nl, first, last) : fs->remove(nl, first, last);
 	if (ret) {
-		ret = nl_fail(nl, add ? "mmio-allow add" : "mmio-allow remove", ret);
+		snprintf(what, sizeof(what), "%s %s", fs->name, argv[0]);
+		ret = nl_fail(nl, what, ret);
 	} else if (o->json) {
 		j = json_object_new_object();
 		tj_str(j, "op", argv[0]);
@@ -1040,9 +1042,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "stats"))
 		return cmd_stats(&o, nargs, args);
 	if (!strcmp(cmd, "ro-ranges"))
-		return cmd_ro(&o, nargs, args);
+		return cmd_frame_set(&o, &ro_set, nargs, args);
 	if (!strcmp(cmd, "mmio-allow"))
-		return cmd_allow(&o, nargs, args);
+		return cmd_frame_set(&o, &allow_set, nargs, args);
 	if (!strcmp(cmd, "watch"))
 		return nargs ? usage() : cmd_watch(&o);
 	fprintf(stderr, "%s: unknown command '%s' (see --help)\n", prog, cmd);

@@ -384,10 +384,16 @@ TEST(malformed_attributes_are_refused_with_a_message)
 		 THINVMX_A_DOMAIN_ID);
 	EXPECT_EQ(-EINVAL, raw_request(nl, THINVMX_CMD_GET_STATS, 0, NULL, 0));
 	EXPECT_STREQ(want, tvx_nl_error_message(nl));
-	snprintf(want, sizeof(want), "THINVMX_A_RO_LAST_MFN is required: missing attribute %d",
+	snprintf(want, sizeof(want),
+		 "the first and the last frame are required: missing attribute %d",
 		 THINVMX_A_RO_LAST_MFN);
 	EXPECT_REFUSED(nl, -EINVAL, want, THINVMX_CMD_RO_REMOVE, 0,
 		       { THINVMX_A_RO_FIRST_MFN, 8, RO_FIRST });
+	snprintf(want, sizeof(want),
+		 "the first and the last frame are required: missing attribute %d",
+		 THINVMX_A_MMIO_FIRST_MFN);
+	EXPECT_REFUSED(nl, -EINVAL, want, THINVMX_CMD_MMIO_ALLOW_ADD, 0,
+		       { THINVMX_A_MMIO_LAST_MFN, 8, RO_FIRST });
 	/* no such command; a notification is no request */
 	EXPECT_EQ(-EOPNOTSUPP, raw_request(nl, THINVMX_CMD_MAX + 1, 0, NULL, 0));
 	EXPECT_EQ(-EOPNOTSUPP, raw_request(nl, THINVMX_CMD_DOMAIN_CREATED, 0,
