@@ -438,14 +438,14 @@ check:
 	@tools/check.sh
 
 # Benchmarks, in Bochs (VMX); not part of check: they measure, not judge.
-# event_bench wants a second CPU for the daemon: a boot of its own;
+# event_bench and bp_bench want a second CPU for the daemon: a boot of its own;
 # host_bench turns the whole nested kernel (both CPUs) into a guest and
 # back: another (make bench-host runs it alone). boot_bench boots the
 # nested kernel's own image, twice (thinvmx, then kvm_intel): it runs in
 # the first boot, with /boot/vmlinuz and a longer per-test limit.
 # The CPU model is exported, not put before the command: nested_run is
 # two recipe lines (the THINVMX_KO one first), each its own shell.
-BENCHES_SMP	?= event_bench
+BENCHES_SMP	?= event_bench bp_bench
 BENCHES_HOST	?= host_bench
 bench bench-host: export THINVMX_BOCHS_CPU := corei7_skylake_x
 # the two Linux boots of boot_bench take 3-5 minutes on a busy machine

@@ -9,8 +9,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,7 +32,12 @@
 #define PORT_LOOP	0x10
 #define PORT_RESULT	0x11
 
-enum { INSN_CPUID, INSN_OUT, INSN_INT3 };
+/*
+ * The timed instruction: INSN_NOP is a NOP for bp_bench to put a
+ * breakpoint on, at CODE_GPA + INSN_OFFSET.
+ */
+enum { INSN_CPUID, INSN_OUT, INSN_INT3, INSN_NOP };
+#define INSN_OFFSET	20
 
 struct result {
 	unsigned int min;	/* cheapest iteration, TSC cycles */
@@ -55,8 +63,12 @@ static inline size_t build_guest(unsigned char *p, int insn, unsigned int n)
 	*p++ = 0x0f; *p++ = 0x31;				/* rdtsc */
 	*p++ = 0x66; *p++ = 0x89; *p++ = 0xc6;			/* mov esi, eax */
 	*p++ = 0x66; *p++ = 0x31; *p++ = 0xc0;			/* xor eax, eax */
+	if (p - s != INSN_OFFSET)
+		return 0;
 	if (insn == INSN_CPUID) {
 		*p++ = 0x0f; *p++ = 0xa2;			/* cpuid */
+	} else if (insn == INSN_NOP) {
+		*p++ = 0x90;					/* nop */
 	} else if (insn == INSN_INT3) {
 		*p++ = 0xcc;					/* int3 */
 	} else {
@@ -107,6 +119,23 @@ static inline int load_module(const char *dir, const char *name)
 	return ret == -EEXIST ? 0 : ret;
 }
 
+
+static inline void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static inline double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
 
 /* ---------------------------------------------------------------- setup */
 
@@ -202,6 +231,37 @@ static inline int tvx_bench_setup(struct tvx_handle *h, int insn, unsigned int n
 	*dp = d;
 	*vp = v;
 	return 0;
+}
+
+/*
+ * A thinvmx daemon: a thread (on CPU 1 when there is one) that serves
+ * vCPU 0's events with @fn until @stop, counting them in @events.
+ */
+struct bench_daemon {
+	struct tvx_monitor *m;
+	unsigned int flags;		/* tvx_monitor_serve()'s */
+	tvx_event_fn fn;		/* the answer; its arg is this struct */
+	void *arg;			/* for @fn */
+	volatile int stop;
+	unsigned long long events;
+	int error;
+};
+
+static inline void *bench_daemon_main(void *arg)
+{
+	struct bench_daemon *dm = arg;
+	int ret;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		pin(1);
+	while (!dm->stop) {
+		ret = tvx_monitor_serve(dm->m, 1, dm->flags, 50, dm->fn, dm);
+		if (ret < 0) {
+			dm->error = ret;
+			break;
+		}
+	}
+	return NULL;
 }
 
 /* RUN until the loop reports: the cheapest iteration and the total. */

@@ -19,80 +19,27 @@
  * KVM side /dev/kvm (loaded from DIR, default /lib/modules-kvm). Exits 4
  * (skip) when thinvmx cannot run.
  */
-#include <getopt.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdbool.h>
-#include <stdlib.h>
-#include <time.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <linux/kvm.h>
-
 #include "libthinvmx.h"
 #include "bench_guest.h"
 
 #define IRET_GPA	0x3000
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* ---------------------------------------------------------------- thinvmx */
-
-struct daemon {
-	struct tvx_monitor *m;
-	unsigned int flags;
-	volatile int stop;
-	unsigned long long events;
-	int error;
-};
 
 static int answer_skip(struct tvx_monitor *m, const struct thinvmx_event *ev,
 		       struct thinvmx_response *rsp, void *arg)
 {
-	struct daemon *dm = arg;
+	struct bench_daemon *dm = arg;
 
 	dm->events++;
 	rsp->flags = THINVMX_RESPONSE_SKIP;
 	return 0;
 }
 
-static void *daemon_main(void *arg)
-{
-	struct daemon *dm = arg;
-	int ret;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-		pin(1);
-	while (!dm->stop) {
-		ret = tvx_monitor_serve(dm->m, 1, dm->flags, 50, answer_skip, dm);
-		if (ret < 0) {
-			dm->error = ret;
-			break;
-		}
-	}
-	return NULL;
-}
-
 static int run_thinvmx(struct tvx_handle *h, unsigned int n, __u32 mode,
 		       unsigned int flags, struct result *res)
 {
-	struct daemon dm = { .flags = flags };
+	struct bench_daemon dm = { .flags = flags, .fn = answer_skip };
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
 	pthread_t thread;
@@ -109,7 +56,7 @@ static int run_thinvmx(struct tvx_handle *h, unsigned int n, __u32 mode,
 	if (ret)
 		goto out;
 	ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, mode, 0);
-	if (ret || (ret = -pthread_create(&thread, NULL, daemon_main, &dm)))
+	if (ret || (ret = -pthread_create(&thread, NULL, bench_daemon_main, &dm)))
 		goto out_mon;
 
 	t0 = now();
