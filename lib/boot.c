@@ -217,6 +217,49 @@ static bool boot_e820_add(struct thinvmx_e820_entry *out, unsigned int *n,
 }
 
 /**
+ * tvx_boot_e820_hide() - make part of a domain's RAM unknown to its guest
+ * @map: a domain's map (THINVMX_GET_MEMMAP), sorted; changed in place
+ * @nr: its entries
+ * @max: room in @map
+ * @gpa: the first byte to hide, page-aligned
+ * @size: how many bytes, page-aligned (0: nothing)
+ *
+ * RAM in [@gpa, @gpa + @size) becomes reserved, splitting the RAM entries
+ * it cuts, so that the maps the guest is told (tvx_boot_e820() and the
+ * PVH one) never offer it: frames the domain has and its guest does not
+ * use, for an introspection daemon's shadow pages (a view's changed gfn).
+ *
+ * Return: the entries in @map now (0: they did not fit in @max, or the
+ * range is not page-aligned or wraps).
+ */
+unsigned int tvx_boot_e820_hide(struct thinvmx_e820_entry *map, unsigned int nr,
+				unsigned int max, __u64 gpa, __u64 size)
+{
+	struct thinvmx_e820_entry out[THINVMX_MEMMAP_MAX + 2];
+	__u64 end = gpa + size;
+	unsigned int i, n = 0;
+
+	if ((gpa | size) & 0xfff || end < gpa || max > THINVMX_MEMMAP_MAX + 2)
+		return 0;
+	for (i = 0; i < nr; i++) {
+		__u64 s = map[i].addr, e = map[i].addr + map[i].size;
+
+		if (map[i].type != THINVMX_E820_RAM || e <= gpa || s >= end) {
+			if (!boot_e820_add(out, &n, max, s, e, map[i].type))
+				return 0;
+			continue;
+		}
+		if (!boot_e820_add(out, &n, max, s, s < gpa ? gpa : s, THINVMX_E820_RAM) ||
+		    !boot_e820_add(out, &n, max, s < gpa ? gpa : s, e < end ? e : end,
+				   THINVMX_E820_RESERVED) ||
+		    !boot_e820_add(out, &n, max, e < end ? e : end, e, THINVMX_E820_RAM))
+			return 0;
+	}
+	memcpy(map, out, n * sizeof(*out));
+	return n;
+}
+
+/**
  * tvx_boot_e820() - the memory map a Linux guest is told
  * @dom: the domain's map (THINVMX_GET_MEMMAP), sorted
  * @nr: its entries

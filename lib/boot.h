@@ -108,6 +108,8 @@ int tvx_boot_plan(const struct tvx_bzimage *bz,
 		  struct tvx_boot_plan *plan, const char **why);
 unsigned int tvx_boot_e820(const struct thinvmx_e820_entry *dom, unsigned int nr,
 			   struct thinvmx_e820_entry *out, unsigned int max);
+unsigned int tvx_boot_e820_hide(struct thinvmx_e820_entry *map, unsigned int nr,
+				unsigned int max, __u64 gpa, __u64 size);
 void tvx_boot_zero_page(__u8 *zp, const void *img, const struct tvx_bzimage *bz,
 			const struct tvx_boot_plan *plan,
 			const struct thinvmx_e820_entry *e820, unsigned int nr,

@@ -321,6 +321,12 @@ struct tvx_linux_image {
 	const char *cmdline;		/* NULL: empty */
 	unsigned int nr_cpus;		/* in the MADT: 1..64 */
 	__u32 ioapic_gpa;		/* 0: no IOAPIC in the MADT */
+	/*
+	 * RAM of the domain its guest is not told of (reserved in the
+	 * maps it gets), page-aligned; 0 bytes: none. Frames for an
+	 * introspection daemon's shadow pages (tvx_view_change_gfn()).
+	 */
+	__u64 hidden_gpa, hidden_size;
 };
 
 /*

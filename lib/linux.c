@@ -69,11 +69,11 @@ static int boot_bsp(struct tvx_vcpu *v, struct thinvmx_regs *r, bool long_mode)
 	return ret ? ret : tvx_set_regs(v, r);
 }
 
-/* The guest's e820 map: the domain's, with the legacy hole */
-static int boot_memmap(struct tvx_domain *d, struct thinvmx_e820_entry *e820,
-		       unsigned int *n, const char **why)
+/* The domain's map, what @img hides from its guest made reserved */
+static int boot_domain_map(struct tvx_domain *d, const struct tvx_linux_image *img,
+			   struct thinvmx_e820_entry *dom, unsigned int *n,
+			   const char **why)
 {
-	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX];
 	struct thinvmx_memmap m;
 	int ret;
 
@@ -83,6 +83,25 @@ static int boot_memmap(struct tvx_domain *d, struct thinvmx_e820_entry *e820,
 		return ret;
 	}
 	*n = m.nr_entries < THINVMX_MEMMAP_MAX ? m.nr_entries : THINVMX_MEMMAP_MAX;
+	if (!img->hidden_size)
+		return 0;
+	*n = tvx_boot_e820_hide(dom, *n, THINVMX_MEMMAP_MAX + 2, img->hidden_gpa,
+				img->hidden_size);
+	*why = "the frames to hide from the guest are not page-aligned or do not fit its map";
+	return *n ? 0 : -EINVAL;
+}
+
+/* The guest's e820 map: the domain's, with the legacy hole */
+static int boot_memmap(struct tvx_domain *d, const struct tvx_linux_image *img,
+		       struct thinvmx_e820_entry *e820, unsigned int *n,
+		       const char **why)
+{
+	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX + 2];
+	int ret;
+
+	ret = boot_domain_map(d, img, dom, n, why);
+	if (ret)
+		return ret;
 	*n = tvx_boot_e820(dom, *n, e820, BP_E820_MAX);
 	*why = "the domain's memory map does not fit the boot information";
 	return *n ? 0 : -ENOSPC;
@@ -219,24 +238,20 @@ int tvx_linux_layout(const struct tvx_linux_image *img,
 int tvx_linux_boot(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		   const struct tvx_linux_image *img, const char **why)
 {
-	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX];
+	struct thinvmx_e820_entry dom[THINVMX_MEMMAP_MAX + 2];
 	struct thinvmx_regs r = { .rsi = BOOT_ZERO_PAGE_GPA, .rsp = BOOT_STACK_GPA };
-	struct thinvmx_memmap m;
 	struct tvx_bzimage bz;
+	unsigned int n;
 	int ret;
 
 	/* a refused image before the domain's memory map is asked for */
 	ret = tvx_bzimage_parse(img->kernel, img->kernel_len, &bz, why);
 	if (ret)
 		return ret;
-	ret = tvx_domain_memmap(d, &m, dom, THINVMX_MEMMAP_MAX);
-	if (ret) {
-		*why = "cannot read the domain's memory map";
+	ret = boot_domain_map(d, img, dom, &n, why);
+	if (ret)
 		return ret;
-	}
-	ret = tvx_linux_layout(img, dom, m.nr_entries < THINVMX_MEMMAP_MAX ?
-			       m.nr_entries : THINVMX_MEMMAP_MAX,
-			       boot_write_domain, d, &r.rip, why);
+	ret = tvx_linux_layout(img, dom, n, boot_write_domain, d, &r.rip, why);
 	if (ret)
 		return ret;
 	*why = "cannot set the boot vCPU's registers";
@@ -279,7 +294,7 @@ static int boot_protected(struct tvx_domain *d, struct tvx_vcpu *bsp,
 	unsigned int n;
 	int ret;
 
-	ret = boot_memmap(d, e820, &n, why);
+	ret = boot_memmap(d, img, e820, &n, why);
 	if (!ret)
 		ret = tvx_multiboot_plan(mb, e820, n, boot_initrd_len(img),
 					 boot_cmdline_len(img), &plan, why);

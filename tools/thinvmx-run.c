@@ -50,6 +50,11 @@ static const char usage_text[] =
 "                       kernel (no IMAGE then)\n"
 "  -i, --initrd FILE    with --kernel: the initial ramdisk\n"
 "  -a, --append LINE    with --kernel: the kernel command line\n"
+"  -s, --spare-frames N with --kernel: N frames (at most 65536) of RAM more\n"
+"                       than --memory, right above it, that the guest is\n"
+"                       not told of (reserved in its maps): for a daemon's\n"
+"                       shadow pages (thinvmx-monitor --stealth); said on\n"
+"                       stderr as \"thinvmx-run: spare frames GFN-GFN\"\n"
 "  -x, --debug-exit     a write of V to port 0xf4 ends thinvmx-run with\n"
 "                       status (V << 1) | 1 (QEMU's isa-debug-exit)\n"
 "  -p, --paused         create the domain and its vCPUs, say on stderr\n"
@@ -75,6 +80,7 @@ static const char usage_text[] =
 
 struct opts {
 	__u64 mib;
+	__u64 spare;		/* --spare-frames */
 	unsigned int vcpus;
 	int flat;
 	__u64 flat_addr;
@@ -529,6 +535,8 @@ static int boot_linux(struct tvx_domain *d, struct tvx_vcpu *bsp,
 		.cmdline = o->append,
 		.nr_cpus = o->vcpus,
 		.ioapic_gpa = IOAPIC_GPA,
+		.hidden_gpa = o->mib << 20,
+		.hidden_size = o->spare << 12,
 	};
 	void *kernel, *initrd = NULL;
 	const char *why = NULL;
@@ -614,6 +622,7 @@ int main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "spare-frames", required_argument, NULL, 's' },
 		{ "debug-exit", no_argument, NULL, 'x' },
 		{ "paused", no_argument, NULL, 'p' },
 		{ "hold", no_argument, NULL, 'H' },
@@ -632,7 +641,7 @@ int main(int argc, char **argv)
 	__u64 entry;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "m:c:f:M:k:i:a:xpHjvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:f:M:k:i:a:s:xpHjvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			o.mib = strtoull(optarg, &end, 0);
@@ -664,6 +673,11 @@ int main(int argc, char **argv)
 		case 'a':
 			o.append = optarg;
 			break;
+		case 's':
+			o.spare = strtoull(optarg, &end, 0);
+			if (*end || o.spare > 65536)
+				goto usage;
+			break;
 		case 'x':
 			o.debug_exit = 1;
 			break;
@@ -688,7 +702,7 @@ int main(int argc, char **argv)
 	}
 	if (o.kernel ? optind != argc || o.flat || o.mode != 64 :
 		       optind != argc - 1 || (!o.flat && o.mode != 64) ||
-		       o.initrd || o.append)
+		       o.initrd || o.append || o.spare)
 		goto usage;
 	sigaction(SIGUSR2, &(struct sigaction){ .sa_handler = kick_handler }, NULL);
 
@@ -708,11 +722,16 @@ int main(int argc, char **argv)
 	if (o.kernel) {
 		/* a real kernel gets the module's local APICs (and our IOAPIC) */
 		struct thinvmx_e820_entry ram = {
-			.addr = 0, .size = o.mib << 20, .type = THINVMX_E820_RAM,
+			.addr = 0, .size = (o.mib << 20) + (o.spare << 12),
+			.type = THINVMX_E820_RAM,
 		};
 
-		ret = tvx_domain_create(h, &ram, 1, o.mib << 20, THINVMX_DOMAIN_LAPIC, &d);
+		ret = tvx_domain_create(h, &ram, 1, ram.size, THINVMX_DOMAIN_LAPIC, &d);
 		dev.d = d;
+		if (!ret && o.spare)
+			fprintf(stderr, "thinvmx-run: spare frames %#" PRIx64 "-%#" PRIx64
+				" not in the guest's map\n", (uint64_t)(o.mib << 8),
+				(uint64_t)((o.mib << 8) + o.spare - 1));
 	} else {
 		ret = tvx_domain_create_simple(h, o.mib << 20, &d);
 	}

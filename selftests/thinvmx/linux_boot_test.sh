@@ -27,7 +27,7 @@ INITRD=/tmp/linux_boot.initrd
 [ -x /bin/busybox ] || { echo "1..0 # SKIP no /bin/busybox"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..23"
+echo "1..24"
 
 # the guest's initramfs: busybox and an /init
 rm -rf "$ROOT"
@@ -62,8 +62,8 @@ CMDLINE="console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reli
 boot() {
 	start=$(date +%s)
 	printf 'echo "shell says $((6 * 7)) on $(nproc) CPUs"\n%s\n' "${2:-poweroff -f}" |
-		timeout 600 ./thinvmx-run -m 192 -c "$1" --kernel "${IMAGE:-$KERNEL}" --initrd "$INITRD" \
-			--append "$CMDLINE $mark${3:+ $3}" > "$OUT.raw" 2>&1
+		timeout 600 ./thinvmx-run -m 192 -c "$1" $RUN_EXTRA --kernel "${IMAGE:-$KERNEL}" \
+			--initrd "$INITRD" --append "$CMDLINE $mark${3:+ $3}" > "$OUT.raw" 2>&1
 	rc=$?
 	# the guest's console ends its lines with CR LF
 	tr -d '\r' < "$OUT.raw" > "$OUT"
@@ -100,16 +100,22 @@ grep -q "unchecked MSR access error\|WARNING:\|BUG:\|Call Trace" "$OUT"
 ok "1 vCPU: no MSR #GP, warning or oops in the guest" $? "$OUT"
 
 # The same kernel's ELF vmlinux (the rig extracts it from the bzImage)
-# through its PVH entry: hvm_start_info, its memory map, the initrd.
+# through its PVH entry: hvm_start_info, its memory map, the initrd. With
+# 16 spare frames above the 192 MiB: the domain has them, the guest's map
+# says reserved.
 if [ -r "$VMLINUX" ]; then
-	IMAGE=$VMLINUX boot 1
+	IMAGE=$VMLINUX RUN_EXTRA="--spare-frames 16" boot 1
 	[ $rc = 0 ] && grep -q "reboot: Power down" "$OUT" &&
 		grep -q "^guest init: hello from 6\.1\." "$OUT" &&
 		grep -q "BIOS-e820: \[mem 0x0000000000100000-" "$OUT" &&
 		! grep -q "Decompressing Linux" "$OUT"
 	ok "PVH: the vmlinux ELF boots through its PVH note (no decompressor) to /init, powers off (status $rc)" $? "$OUT"
+	grep -q "thinvmx-run: spare frames 0xc000-0xc00f not in the guest's map" "$OUT" &&
+		grep -q "BIOS-e820: \[mem 0x000000000c000000-0x000000000c00ffff\] reserved" "$OUT"
+	ok "PVH: --spare-frames 16: the domain's frames 0xc000-0xc00f are reserved in the guest's map" $? "$OUT"
 else
 	skip "PVH: the vmlinux ELF boots through its PVH note" "no $VMLINUX"
+	skip "PVH: --spare-frames 16" "no $VMLINUX"
 fi
 
 boot 2 "reboot -f"

@@ -198,6 +198,50 @@ static void test_e820_split_ram(void **state)
 	assert_int_equal(0x200000, out[2].addr);
 }
 
+static void test_e820_hide(void **state)
+{
+	struct thinvmx_e820_entry m[8], out[8];
+	unsigned int n;
+
+	(void)state;
+	/* 64 KiB below the helper pages: RAM, reserved, the helpers */
+	memcpy(m, dom256, sizeof(dom256));
+	n = tvx_boot_e820_hide(m, 2, 8, 256 * MIB - 8192 - 0x10000, 0x10000);
+	assert_int_equal(3, n);
+	assert_int_equal(0, m[0].addr);
+	assert_int_equal(256 * MIB - 8192 - 0x10000, m[0].size);
+	assert_int_equal(THINVMX_E820_RAM, m[0].type);
+	assert_int_equal(256 * MIB - 8192 - 0x10000, m[1].addr);
+	assert_int_equal(0x10000, m[1].size);
+	assert_int_equal(THINVMX_E820_RESERVED, m[1].type);
+	assert_int_equal(THINVMX_E820_RESERVED, m[2].type);
+	/* and the guest's map never offers it */
+	n = tvx_boot_e820(m, n, out, 8);
+	assert_int_equal(5, n);
+	assert_int_equal(256 * MIB - 8192 - 0x10000 - BOOT_HIMEM_GPA, out[2].size);
+	assert_int_equal(THINVMX_E820_RESERVED, out[3].type);
+
+	/* in the middle: RAM split in two around it */
+	memcpy(m, dom256, sizeof(dom256));
+	n = tvx_boot_e820_hide(m, 2, 8, 32 * MIB, 4096);
+	assert_int_equal(4, n);
+	assert_int_equal(32 * MIB, m[0].size);
+	assert_int_equal(THINVMX_E820_RESERVED, m[1].type);
+	assert_int_equal(32 * MIB + 4096, m[2].addr);
+	assert_int_equal(THINVMX_E820_RAM, m[2].type);
+	assert_int_equal(256 * MIB - 8192, m[2].addr + m[2].size);
+
+	/* nothing, outside RAM, misaligned, wrapping, no room */
+	memcpy(m, dom256, sizeof(dom256));
+	assert_int_equal(2, tvx_boot_e820_hide(m, 2, 8, 0, 0));
+	assert_int_equal(2, tvx_boot_e820_hide(m, 2, 8, 512 * MIB, 4096));
+	assert_int_equal(256 * MIB - 8192, m[0].size);
+	assert_int_equal(0, tvx_boot_e820_hide(m, 2, 8, 0x800, 4096));
+	assert_int_equal(0, tvx_boot_e820_hide(m, 2, 8, ~0xfffULL, 0x2000));
+	assert_int_equal(0, tvx_boot_e820_hide(m, 2, 3, 32 * MIB, 4096));
+	assert_int_equal(256 * MIB - 8192, m[0].size);
+}
+
 static void test_plan(void **state)
 {
 	struct thinvmx_e820_entry e[8];
@@ -725,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_parse_debian),
 		cmocka_unit_test(test_e820),
 		cmocka_unit_test(test_e820_split_ram),
+		cmocka_unit_test(test_e820_hide),
 		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_page, setup, teardown),
 		cmocka_unit_test(test_page_tables),
