@@ -492,6 +492,29 @@ static long tvx_get_frame_list(struct tvx_dom *dom,
 	return ret;
 }
 
+/*
+ * THINVMX_SET/GET_GUEST_REQUEST: the VMCALL channels of guest requests.
+ * The domain fd is the owner's (or CAP_SYS_ADMIN's, OPEN_DOMAIN): the
+ * guest has no way here. A vCPU reads the set once per VMCALL.
+ */
+static long tvx_guest_request(struct tvx_dom *dom,
+			      struct thinvmx_guest_request __user *uarg,
+			      bool set)
+{
+	struct thinvmx_guest_request gr = { 0 };
+
+	if (!set) {
+		gr.channels = READ_ONCE(dom->request_channels);
+		return copy_to_user(uarg, &gr, sizeof(gr)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&gr, uarg, sizeof(gr)))
+		return -EFAULT;
+	if (gr.reserved[0] || gr.reserved[1] || gr.reserved[2])
+		return -EINVAL;
+	WRITE_ONCE(dom->request_channels, gr.channels);
+	return 0;
+}
+
 static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -535,6 +558,9 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_ASSIGN_DEVICE:
 	case THINVMX_DEASSIGN_DEVICE:
 		return tvx_assign_device(dom, argp, cmd == THINVMX_ASSIGN_DEVICE);
+	case THINVMX_SET_GUEST_REQUEST:
+	case THINVMX_GET_GUEST_REQUEST:
+		return tvx_guest_request(dom, argp, cmd == THINVMX_SET_GUEST_REQUEST);
 	default:
 		return -ENOTTY;
 	}

@@ -110,6 +110,7 @@ struct tvx_dom {
 	/* the attached introspection listener (memevent/), NULL if none */
 	struct tvx_listener __rcu *listener;
 	struct monitor_settings monitor;	/* the listener's; zero without */
+	u64 request_channels;		/* VMCALL channels: bit n for RAX n */
 	u32 monitor_gen;		/* bumped on every change of @monitor */
 	atomic64_t event_seq;		/* the last event sequence number given */
 	kuid_t owner_uid;		/* who may attach besides CAP_SYS_ADMIN */

@@ -55,6 +55,8 @@
  *   0x51  /dev       THINVMX_HOST_DISABLE       -
  *   0x52  /dev       THINVMX_HOST_STATUS        struct thinvmx_host_status (out)
  *   0x53  /dev       THINVMX_HOST_ATTACH        struct thinvmx_attach_monitor (in/out)
+ *   0x68  domain     THINVMX_SET_GUEST_REQUEST  struct thinvmx_guest_request (in)
+ *   0x69  domain     THINVMX_GET_GUEST_REQUEST  struct thinvmx_guest_request (out)
  *
  * THINVMX_INJECT_TRAP is taken on a listener fd as well.
  *

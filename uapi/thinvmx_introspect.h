@@ -38,7 +38,14 @@
 #define THINVMX_MONITOR_RO_MMIO_WRITE	6  /* a write to read-only MMIO, discarded */
 /* 7 is no kind: THINVMX_EVENT_SINGLESTEP, which is not monitored */
 #define THINVMX_MONITOR_MSR		8  /* WRMSR to a watched MSR (thinvmx_monitor.msr) */
-#define THINVMX_MONITOR_NR_KINDS	9
+/* Xen's other vm_event kinds; domains only (host mode: -EOPNOTSUPP) */
+#define THINVMX_MONITOR_XCR0		9  /* XSETBV of XCR0 */
+#define THINVMX_MONITOR_CPUID		10 /* CPUID */
+#define THINVMX_MONITOR_DESC_ACCESS	11 /* LGDT LIDT LLDT LTR SGDT SIDT SLDT STR */
+#define THINVMX_MONITOR_DEBUG		12 /* #DB the guest raised itself */
+#define THINVMX_MONITOR_GUEST_REQUEST	13 /* VMCALL on an allowed channel */
+#define THINVMX_MONITOR_IO		14 /* IN, OUT, INS, OUTS */
+#define THINVMX_MONITOR_NR_KINDS	15
 
 /* struct thinvmx_monitor.mode */
 #define THINVMX_MONITOR_MODE_DISABLED	0
@@ -47,8 +54,8 @@
 
 /*
  * struct thinvmx_monitor.flags. ON_CHANGE_ONLY: no event for a write of the
- * value the register already holds; CR0, CR3, CR4 and MSR only (-EINVAL
- * for the other kinds). A MOV to CR0 or CR4 that changes no bit does not
+ * value the register already holds; CR0, CR3, CR4, MSR and XCR0 only
+ * (-EINVAL for the other kinds). A MOV to CR0 or CR4 that changes no bit does not
  * leave the guest at all (SDM Vol. 3, 26.1.3), so CR0 and CR4 events
  * report changes only in either case; CR3 sees every load.
  */
@@ -161,7 +168,13 @@ struct thinvmx_doorbell {
 #define THINVMX_EVENT_RO_MMIO_WRITE	THINVMX_MONITOR_RO_MMIO_WRITE
 #define THINVMX_EVENT_SINGLESTEP	7  /* the step an answer asked for; always sync */
 #define THINVMX_EVENT_MSR		THINVMX_MONITOR_MSR
-#define THINVMX_EVENT_NR_REASONS	9
+#define THINVMX_EVENT_XCR0		THINVMX_MONITOR_XCR0
+#define THINVMX_EVENT_CPUID		THINVMX_MONITOR_CPUID
+#define THINVMX_EVENT_DESC_ACCESS	THINVMX_MONITOR_DESC_ACCESS
+#define THINVMX_EVENT_DEBUG		THINVMX_MONITOR_DEBUG
+#define THINVMX_EVENT_GUEST_REQUEST	THINVMX_MONITOR_GUEST_REQUEST
+#define THINVMX_EVENT_IO		THINVMX_MONITOR_IO
+#define THINVMX_EVENT_NR_REASONS	15
 
 /* struct thinvmx_event.flags */
 #define THINVMX_EVENT_F_SYNC		_BITUL(0)  /* the vCPU waits for the answer to seq */
@@ -181,7 +194,7 @@ struct thinvmx_doorbell {
 #define THINVMX_EVENT_ACCESS_W		_BITUL(1)
 #define THINVMX_EVENT_ACCESS_X		_BITUL(2)
 
-/* CR0, CR3, CR4. A sync event holds the write until the answer. */
+/* CR0, CR3, CR4, XCR0. A sync event holds the write until the answer. */
 struct thinvmx_event_cr {
 	__u64 new_value;	/* what the guest writes */
 	__u64 old_value;	/* what the register holds */
@@ -224,6 +237,114 @@ struct thinvmx_event_msr {
 	__u64 old_value;	/* valid if THINVMX_EVENT_F_OLD_VALID */
 };
 
+/*
+ * The kinds of Xen's monitor beyond CR, INT3, mem_access and MSR. Each is
+ * off, async or sync; an async event reports what happened (the
+ * instruction done, the #DB delivered, the port access gone to the VMM),
+ * a sync one holds it until the answer (the table above struct
+ * thinvmx_response). Faults come first: an instruction the CPU would
+ * fault (an XSETBV of an invalid XCR0, an LGDT at CPL 3, an operand the
+ * guest cannot reach) raises its exception and is no event.
+ *
+ * XCR0 (XSETBV with ECX 0): struct thinvmx_event_cr, new_value what
+ * EDX:EAX write, old_value what XCR0 holds. ON_CHANGE_ONLY allowed.
+ */
+
+/* CPUID: regs.rax/rcx are the leaf and subleaf as the guest gave them */
+struct thinvmx_event_cpuid {
+	__u32 leaf;		/* EAX */
+	__u32 subleaf;		/* ECX */
+	__u32 eax;		/* the result the module computed */
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u8 insn_len;		/* 2 */
+	__u8 pad[7];
+};
+
+/*
+ * DESC_ACCESS: with descriptor-table exiting on (only while the kind is
+ * monitored; SET_MONITOR says -EOPNOTSUPP where the CPU lacks it), the
+ * module carries out these instructions itself, with the CPU's checks
+ * (CPL, UMIP, real and virtual-8086 mode, the descriptor LLDT and LTR
+ * load, canonical addresses, the operand through the guest's page
+ * tables) and their #GP, #NP, #PF, #SS, #UD. A load (LGDT, LIDT, LLDT,
+ * LTR: THINVMX_DESC_F_LOAD) reports the value it loads, a store what it
+ * stores; old_* are what the register holds. LTR sets the busy bit in
+ * the GDT as the CPU does, when the load happens.
+ */
+#define THINVMX_DESC_IDTR		1	/* LIDT, SIDT */
+#define THINVMX_DESC_GDTR		2	/* LGDT, SGDT */
+#define THINVMX_DESC_LDTR		3	/* LLDT, SLDT */
+#define THINVMX_DESC_TR			4	/* LTR, STR */
+
+#define THINVMX_DESC_F_LOAD		_BITUL(0)  /* the register is written */
+#define THINVMX_DESC_F_MEM		_BITUL(1)  /* the operand is in memory, at gla */
+
+struct thinvmx_event_desc {
+	__u8 descriptor;	/* THINVMX_DESC_* */
+	__u8 flags;		/* THINVMX_DESC_F_* */
+	__u8 insn_len;
+	__u8 pad;
+	__u32 instr_info;	/* the VM-exit instruction information */
+	__u64 exit_qualification;	/* the operand's displacement */
+	__u64 gla;		/* valid if THINVMX_DESC_F_MEM */
+	__u64 base;		/* GDTR, IDTR: loaded or stored */
+	__u64 old_base;
+	__u32 limit;		/* GDTR, IDTR: loaded or stored */
+	__u32 old_limit;
+	__u16 selector;		/* LDTR, TR: loaded or stored */
+	__u16 old_selector;
+	__u32 pad2;
+};
+
+/*
+ * DEBUG: a #DB of the guest's own (its RFLAGS.TF, ICEBP, a pending debug
+ * exception), never one the module's single step alone raised. The
+ * guest's breakpoints in DR0-DR3 are not armed (DESIGN.md), so B0-B3 do
+ * not occur.
+ */
+#define THINVMX_DEBUG_F_ICEBP		_BITUL(0)  /* INT1 (0xf1): a trap after it */
+#define THINVMX_DEBUG_F_MODULE_STEP	_BITUL(1)  /* the module stepped this instruction too */
+
+struct thinvmx_event_debug {
+	__u64 pending_dbg;	/* the exit qualification: DR6's B0-B3, BD, BS */
+	__u64 dr6;		/* the guest's DR6 as its handler will read it */
+	__u8 insn_len;		/* ICEBP: 1; else 0 */
+	__u8 flags;		/* THINVMX_DEBUG_F_* */
+	__u8 pad[6];
+};
+
+/*
+ * GUEST_REQUEST: a VMCALL with RAX a channel the domain's owner allowed
+ * (THINVMX_SET_GUEST_REQUEST; none by default). The guest's registers are
+ * the request (regs). Any other VMCALL raises #UD, as it always did; one
+ * on an allowed channel while the kind is off completes with no effect.
+ */
+struct thinvmx_event_guest_request {
+	__u64 channel;		/* RAX */
+	__u8 insn_len;		/* 3 */
+	__u8 pad[7];
+};
+
+/*
+ * IO: port I/O, reported before the VMM sees it. One event per element
+ * of a string form (as the VMM sees them).
+ */
+#define THINVMX_IO_F_IN			_BITUL(0)  /* IN, INS; else OUT, OUTS */
+#define THINVMX_IO_F_STRING		_BITUL(1)  /* INS, OUTS */
+#define THINVMX_IO_F_REP		_BITUL(2)
+
+struct thinvmx_event_io {
+	__u16 port;
+	__u8 size;		/* 1, 2 or 4 */
+	__u8 flags;		/* THINVMX_IO_F_* */
+	__u8 insn_len;
+	__u8 pad[3];
+	__u64 value;		/* OUT: what is written; else 0 */
+	__u64 gla;		/* string forms: the element's linear address */
+};
+
 /* A request ring record. Bytes not valid for its reason and flags are 0. */
 struct thinvmx_event {
 	__u16 version;		/* THINVMX_EVENT_VERSION */
@@ -237,11 +358,16 @@ struct thinvmx_event {
 	__u64 cr3;
 	__u64 cr4;
 	union {
-		struct thinvmx_event_cr cr;		/* valid if reason is CR0, CR3, CR4 */
+		struct thinvmx_event_cr cr;		/* valid if CR0, CR3, CR4, XCR0 */
 		struct thinvmx_event_mem_access mem_access; /* valid if MEM_ACCESS */
 		struct thinvmx_event_int3 int3;		/* valid if INT3 */
 		struct thinvmx_event_ro_mmio ro_mmio;	/* valid if RO_MMIO_WRITE */
 		struct thinvmx_event_msr msr;		/* valid if MSR */
+		struct thinvmx_event_cpuid cpuid;	/* valid if CPUID */
+		struct thinvmx_event_desc desc;		/* valid if DESC_ACCESS */
+		struct thinvmx_event_debug debug;	/* valid if DEBUG */
+		struct thinvmx_event_guest_request guest_request; /* valid if GUEST_REQUEST */
+		struct thinvmx_event_io io;		/* valid if IO */
 		__u64 raw[8];
 	} u;
 };
@@ -253,10 +379,37 @@ struct thinvmx_event {
  * REINJECT), then SINGLESTEP. No flags: continue (the CR write happens;
  * the INT3 executes again unless the listener removed it).
  *
- *   CR0, CR3, CR4, MSR          DENY, SET_REGS, SINGLESTEP
+ *   CR0, CR3, CR4, MSR, XCR0    DENY, SET_REGS, SINGLESTEP
  *   INT3                        REINJECT or SKIP or SINGLESTEP, SET_REGS
  *   MEM_ACCESS, RO_MMIO_WRITE,
  *   SINGLESTEP                  SET_REGS, SINGLESTEP
+ *   CPUID, GUEST_REQUEST        SET_REGS, SINGLESTEP
+ *   DESC_ACCESS                 DENY, SET_REGS, SINGLESTEP
+ *   DEBUG                       REINJECT, SET_REGS
+ *   IO                          DENY, SET_REGS
+ *
+ * The kinds from XCR0 on, answered (and with nobody to answer: no
+ * listener any more, or the sync timeout):
+ *   XCR0         as a CR: written unless DENY, RIP past the XSETBV.
+ *   CPUID        the module's result in RAX, RBX, RCX, RDX (zero-extended)
+ *                -- with SET_REGS the answer's registers instead: the
+ *                guest sees the low 32 bits of the answer's RAX..RDX as
+ *                the result -- then RIP past the CPUID (the answer's RIP
+ *                + insn_len with SET_REGS: leave it at the event's).
+ *   DESC_ACCESS  done (the value reported loaded or stored) unless DENY:
+ *                then nothing is loaded or stored; RIP past it either way.
+ *   DEBUG        REINJECT: the #DB goes to the guest (DR6 as reported);
+ *                without it the #DB is dropped and the guest goes on (after
+ *                an ICEBP, after it). Nobody to answer: delivered.
+ *   GUEST_REQUEST  RIP past the VMCALL; SET_REGS is the reply.
+ *   IO           DENY: an OUT (OUTS element) is dropped, an IN (INS
+ *                element) reads all ones; the VMM never sees it, RIP moves
+ *                on (a REP string form element by element). Else the
+ *                instruction runs again, with the answer's registers, and
+ *                goes to the VMM unreported (nobody to answer: the same).
+ * An async event of these kinds is sent after the fact: the write done,
+ * the module's CPUID result given, the instruction carried out, the #DB
+ * delivered, the VMCALL completed; an async IO event goes to the VMM.
  *
  * MEM_ACCESS: with no flags the access is retried with whatever right the
  * frame has by then (the listener changes it with SET_MEM_ACCESS before
@@ -270,9 +423,9 @@ struct thinvmx_event {
  * The step uses the monitor trap flag where the CPU has one, else
  * RFLAGS.TF with #DB intercepted (a PUSHF in that instruction sees TF).
  */
-#define THINVMX_RESPONSE_REINJECT	_BITUL(0)  /* INT3: deliver #BP to the guest */
+#define THINVMX_RESPONSE_REINJECT	_BITUL(0)  /* INT3, DEBUG: deliver #BP/#DB */
 #define THINVMX_RESPONSE_SKIP		_BITUL(1)  /* INT3: go on after the INT3 */
-#define THINVMX_RESPONSE_DENY		_BITUL(2)  /* CR, MSR: the guest keeps its old value */
+#define THINVMX_RESPONSE_DENY		_BITUL(2)  /* CR, MSR, XCR0, DESC, IO: not done */
 #define THINVMX_RESPONSE_SET_REGS	_BITUL(3)  /* load regs first */
 #define THINVMX_RESPONSE_SINGLESTEP	_BITUL(4)  /* one instruction, then a SINGLESTEP event */
 #define THINVMX_RESPONSE_FLAGS		0x1f
@@ -362,6 +515,16 @@ static_assert(sizeof(struct thinvmx_event_ro_mmio) == 32,
 	      "struct thinvmx_event_ro_mmio layout");
 static_assert(sizeof(struct thinvmx_event_msr) == 24,
 	      "struct thinvmx_event_msr layout");
+static_assert(sizeof(struct thinvmx_event_cpuid) == 32,
+	      "struct thinvmx_event_cpuid layout");
+static_assert(sizeof(struct thinvmx_event_desc) == 56,
+	      "struct thinvmx_event_desc layout");
+static_assert(sizeof(struct thinvmx_event_debug) == 24,
+	      "struct thinvmx_event_debug layout");
+static_assert(sizeof(struct thinvmx_event_guest_request) == 16,
+	      "struct thinvmx_event_guest_request layout");
+static_assert(sizeof(struct thinvmx_event_io) == 24,
+	      "struct thinvmx_event_io layout");
 static_assert(sizeof(struct thinvmx_event) == THINVMX_RING_RECORD_SIZE,
 	      "struct thinvmx_event layout");
 static_assert(sizeof(struct thinvmx_response) == THINVMX_RING_RECORD_SIZE,
@@ -390,5 +553,24 @@ static_assert(sizeof(struct thinvmx_inject_trap) == 40,
 #define THINVMX_SET_SYNC_TIMEOUT \
 	_IOW(THINVMX_IOC_MAGIC, 0x36, __u64)
 #define THINVMX_SYNC_TIMEOUT_MAX	(3600ULL * 1000000000ULL)	/* an hour */
+
+/*
+ * Guest requests (the kind GUEST_REQUEST), on the domain fd: which VMCALL
+ * numbers (RAX) are request channels. Bit n allows channel n; 0, the
+ * default, allows none. Only the domain fd sets it -- its owner's, or
+ * CAP_SYS_ADMIN's through OPEN_DOMAIN -- never the guest.
+ */
+struct thinvmx_guest_request {
+	__u64 channels;		/* bit n: VMCALL with RAX == n */
+	__u64 reserved[3];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_guest_request) == 32,
+	      "struct thinvmx_guest_request layout");
+
+#define THINVMX_SET_GUEST_REQUEST \
+	_IOW(THINVMX_IOC_MAGIC, 0x68, struct thinvmx_guest_request)
+#define THINVMX_GET_GUEST_REQUEST \
+	_IOR(THINVMX_IOC_MAGIC, 0x69, struct thinvmx_guest_request)
 
 #endif /* _UAPI_LINUX_THINVMX_INTROSPECT_H */

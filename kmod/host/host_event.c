@@ -474,6 +474,9 @@ bool tvx_host_policy_valid(const struct tvx_host_policy *p)
 			return false;
 	if (p->s.kind[THINVMX_MONITOR_MEM_ACCESS])
 		return false;
+	for (i = THINVMX_MONITOR_XCR0; i < THINVMX_MONITOR_NR_KINDS; i++)
+		if (p->s.kind[i])
+			return false;
 	for (i = 0; i < THINVMX_MONITOR_MSRS; i++) {
 		u64 e = p->s.msr[i];
 		u8 v = e >> MONITOR_MSR_SETTING_SHIFT;
@@ -745,6 +748,9 @@ static long host_lsn_set_monitor(struct tvx_host_listener *l,
 	if (m.kind == THINVMX_MONITOR_MEM_ACCESS ||
 	    (m.kind == THINVMX_MONITOR_MSR && !host_msr_watchable(m.msr)))
 		return -EINVAL;
+	/* root mode reports none of the kinds from XCR0 on */
+	if (m.kind >= THINVMX_MONITOR_XCR0)
+		return -EOPNOTSUPP;
 	/* a host CPU cannot wait for an answer: see THINVMX_HOST_ATTACH */
 	if (m.mode == THINVMX_MONITOR_MODE_SYNC)
 		return -EOPNOTSUPP;

@@ -24,6 +24,7 @@
 #include "memevent/ring.h"
 #include "vcpu.h"
 #include "vmx/exit.h"
+#include "vmx/desc.h"
 #include "vmx/exit_reg.h"
 #include "vmx/host_caps.h"
 #include "vmx/io.h"
@@ -478,6 +479,21 @@ int handle_int3(struct tvx_vcpu *v)
 	return tvx_event_send(v);
 }
 
+/*
+ * Past the event's instruction, from wherever the answer's registers put
+ * RIP; an STI or MOV SS blocking ends with the instruction, as in
+ * tvx_skip_insn().
+ */
+static void tvx_event_skip(struct tvx_vcpu *v)
+{
+	u32 intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev.insn_len);
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
 /**
  * tvx_event_resume() - carry out the answer to a sync event
  * @v: the vCPU, its VMCS current, before its next entry
@@ -493,7 +509,7 @@ int handle_int3(struct tvx_vcpu *v)
  */
 void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 {
-	u32 act = v->ev.actions;
+	u32 act = v->ev.actions, regs_out[4];
 	bool flush;
 	u64 val;
 
@@ -524,11 +540,56 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 		}
 		vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev.insn_len);
 		break;
+	case THINVMX_EVENT_XCR0:
+		if (act & MONITOR_ACT_APPLY_CR)
+			v->xcr0 = v->ev.cr_new;	/* checked at the exit */
+		tvx_event_skip(v);
+		break;
+	case THINVMX_EVENT_CPUID:
+		/* the answer's registers are the result, as CPUID writes it */
+		if (act & MONITOR_ACT_SET_REGS) {
+			regs_out[0] = v->gprs[TVX_RAX];
+			regs_out[1] = v->gprs[TVX_RBX];
+			regs_out[2] = v->gprs[TVX_RCX];
+			regs_out[3] = v->gprs[TVX_RDX];
+			tvx_cpuid_apply(v, regs_out);
+		} else {
+			tvx_cpuid_apply(v, v->ev.cpuid);
+		}
+		tvx_event_skip(v);
+		break;
+	case THINVMX_EVENT_DESC_ACCESS:
+		if (!(act & MONITOR_ACT_APPLY_CR))
+			tvx_event_skip(v);
+		else if (tvx_desc_complete(v, &v->ev.desc) != TVX_EXIT_RESUME)
+			return;		/* faulted, or stopped */
+		break;
+	case THINVMX_EVENT_DEBUG:
+		if (act & MONITOR_ACT_REINJECT) {
+			if (tvx_db_deliver(v, v->ev.qual, v->ev.insn_len) !=
+			    TVX_EXIT_RESUME)
+				return;		/* shut down */
+		} else {
+			tvx_event_skip(v);	/* past an ICEBP; else 0 */
+		}
+		break;
+	case THINVMX_EVENT_GUEST_REQUEST:
+		tvx_event_skip(v);
+		break;
+	case THINVMX_EVENT_IO:
+		if (act & MONITOR_ACT_APPLY_CR) {
+			/* where the answer left it: it runs again, to the VMM */
+			v->ev.io_pass = true;
+			v->ev.io_pass_rip = vmcs_readl(GUEST_RIP);
+		} else if (tvx_io_deny(v, v->ev.qual) != TVX_EXIT_RESUME) {
+			return;
+		}
+		break;
 	case THINVMX_EVENT_INT3:
 		if (act & MONITOR_ACT_SKIP)
 			vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + v->ev.insn_len);
 		/* the trap first: the INT3 runs again when the guest is back */
-		else if ((act & MONITOR_ACT_REINJECT_BP) && !trap_settled)
+		else if ((act & MONITOR_ACT_REINJECT) && !trap_settled)
 			tvx_reinject_bp(v, v->ev.insn_len);
 		break;
 	case THINVMX_EVENT_RO_MMIO_WRITE:
@@ -560,8 +621,10 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
  * @v: the vCPU, its VMCS current
  *
  * Every CR0/CR4 bit while that register is monitored (a MOV exits only
- * when it changes an owned bit), CR3-load exiting while CR3 is, #BP in the
- * exception bitmap while INT3 is; what the host needs anyway stays.
+ * when it changes an owned bit), CR3-load exiting while CR3 is,
+ * descriptor-table exiting while DESC_ACCESS is, #BP in the exception
+ * bitmap while INT3 is; what the host needs anyway stays. XSETBV, CPUID,
+ * VMCALL, port I/O and #DB exit always.
  */
 void tvx_monitor_refresh(struct tvx_vcpu *v)
 {
@@ -573,6 +636,12 @@ void tvx_monitor_refresh(struct tvx_vcpu *v)
 	tvx_set_cr_masks(v, tvx_cr0_guest_owned_fixed() |
 			    monitor_cr_guest_host_mask(s, 0),
 			 tvx_cr4_mask() | monitor_cr_guest_host_mask(s, 4));
+	if (cpu_has_vmx_desc_exiting()) {
+		proc = vmcs_read32(SECONDARY_VM_EXEC_CONTROL) & ~VMX_PROC2_DESC_EXITING;
+		if (monitor_needs_desc_exiting(s))
+			proc |= VMX_PROC2_DESC_EXITING;
+		vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc);
+	}
 	proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~VMX_PROC_CR3_LOAD_EXITING;
 	if (monitor_needs_cr3_exiting(s))
 		proc |= VMX_PROC_CR3_LOAD_EXITING;

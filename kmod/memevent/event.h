@@ -11,6 +11,7 @@
 
 #include "../../uapi/thinvmx.h"
 #include "monitor.h"
+#include "../vmx/desc.h"
 
 struct tvx_vcpu;
 struct tvx_listener;
@@ -40,6 +41,15 @@ struct tvx_vcpu_event {
 	u64 cr_new;			/* CR and MSR events: the held value */
 	u32 msr;			/* MSR events: the MSR */
 	u64 gpa;			/* MEM_ACCESS, RO_MMIO_WRITE */
+	u32 cpuid[4];			/* CPUID: the module's result */
+	unsigned long qual;		/* IO, DEBUG: the exit qualification */
+	struct tvx_desc_op desc;	/* DESC_ACCESS: the instruction */
+	/*
+	 * IO: the access an answer let through runs again at this RIP and
+	 * goes to the VMM unreported, once.
+	 */
+	bool io_pass;
+	u64 io_pass_rip;
 	struct thinvmx_regs regs;	/* the answer's registers */
 	/*
 	 * The record being written: a request ring slot (an async event

@@ -42,6 +42,7 @@
 #include "memevent/trap.h"
 #include "netlink.h"
 #include "vcpu.h"
+#include "vmx/host_caps.h"
 
 static void tvx_listener_free(struct kref *ref)
 {
@@ -190,6 +191,11 @@ static long tvx_set_monitor(struct tvx_listener *l,
 
 	if (copy_from_user(&m, uarg, sizeof(m)))
 		return -EFAULT;
+	/* the module carries those instructions out only under the exit */
+	if (m.kind == THINVMX_MONITOR_DESC_ACCESS && m.mode &&
+	    !monitor_validate(m.kind, m.mode, m.flags) &&
+	    !cpu_has_vmx_desc_exiting())
+		return -EOPNOTSUPP;
 	mutex_lock(&l->lock);
 	/* a detached listener's settings are no longer the domain's */
 	ret = l->closed ? tvx_listener_error(l) : monitor_set(&l->dom->monitor, &m);

@@ -31,12 +31,15 @@ static_assert(THINVMX_EVENT_SINGLESTEP + 1 == THINVMX_EVENT_MSR,
 	      "reasons are the first kinds, then SINGLESTEP, then MSR");
 static_assert(THINVMX_EVENT_NR_REASONS == THINVMX_MONITOR_NR_KINDS,
 	      "every reason below the count");
+static_assert(THINVMX_EVENT_IO + 1 == THINVMX_EVENT_NR_REASONS,
+	      "IO is the last kind");
 
 /* The kinds whose on-change-only has an old value to compare with. */
 static bool monitor_kind_has_old(u32 kind)
 {
 	return kind == THINVMX_MONITOR_CR0 || kind == THINVMX_MONITOR_CR3 ||
-	       kind == THINVMX_MONITOR_CR4 || kind == THINVMX_MONITOR_MSR;
+	       kind == THINVMX_MONITOR_CR4 || kind == THINVMX_MONITOR_MSR ||
+	       kind == THINVMX_MONITOR_XCR0;
 }
 
 /* 7 is SINGLESTEP's reason, not a kind anyone monitors */
@@ -53,7 +56,7 @@ static bool monitor_kind_valid(u32 kind)
  * @flags: THINVMX_MONITOR_F_*
  *
  * Return: 0, or -EINVAL for an unknown kind, mode or flag, or
- * on-change-only with a kind other than CR0, CR3, CR4 and MSR.
+ * on-change-only with a kind other than CR0, CR3, CR4, MSR and XCR0.
  */
 int monitor_validate(u32 kind, u32 mode, u32 flags)
 {
@@ -302,6 +305,52 @@ bool monitor_msr_watched(const struct monitor_settings *s, u32 msr)
 }
 
 /**
+ * monitor_xcr0_event() - whether an XSETBV of XCR0 is an event
+ * @s: the domain's settings
+ * @old_value: what XCR0 holds
+ * @new_value: what the guest writes (valid: the module checked it)
+ *
+ * Return: MONITOR_NONE when XCR0 is not monitored, or on-change-only is
+ * set and the value stays; else the mode.
+ */
+enum monitor_delivery monitor_xcr0_event(const struct monitor_settings *s,
+					 u64 old_value, u64 new_value)
+{
+	u8 v = monitor_setting(s, THINVMX_MONITOR_XCR0);
+
+	if ((v & MONITOR_ON_CHANGE) && old_value == new_value)
+		return MONITOR_NONE;
+	return monitor_mode_delivery(v);
+}
+
+/**
+ * monitor_guest_request() - whether a VMCALL is a guest request
+ * @channels: the channels the domain's owner allowed (bit n: RAX == n)
+ * @rax: the guest's RAX
+ *
+ * Return: true for an allowed channel; any other VMCALL is #UD.
+ */
+bool monitor_guest_request(u64 channels, u64 rax)
+{
+	return rax < 64 && (channels & BIT_ULL(rax));
+}
+
+/**
+ * monitor_needs_desc_exiting() - whether monitoring needs descriptor-table
+ *				  exiting
+ * @s: the domain's settings
+ *
+ * The exit costs on every LGDT..STR, and the module must then carry each
+ * of them out itself: it is on only while DESC_ACCESS is monitored.
+ *
+ * Return: true while DESC_ACCESS is monitored (async or sync).
+ */
+bool monitor_needs_desc_exiting(const struct monitor_settings *s)
+{
+	return monitor_delivery(s, THINVMX_MONITOR_DESC_ACCESS) != MONITOR_NONE;
+}
+
+/**
  * monitor_needs_cr3_exiting() - whether monitoring needs CR3-load exiting
  * @s: the domain's settings
  *
@@ -407,23 +456,39 @@ static u32 monitor_response_allowed(u16 reason)
 	case THINVMX_EVENT_CR3:
 	case THINVMX_EVENT_CR4:
 	case THINVMX_EVENT_MSR:
+	case THINVMX_EVENT_XCR0:
+	case THINVMX_EVENT_DESC_ACCESS:
 		return any | THINVMX_RESPONSE_DENY;
 	case THINVMX_EVENT_INT3:
 		return any | THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SKIP;
 	case THINVMX_EVENT_MEM_ACCESS:
 	case THINVMX_EVENT_RO_MMIO_WRITE:
 	case THINVMX_EVENT_SINGLESTEP:
+	case THINVMX_EVENT_CPUID:
+	case THINVMX_EVENT_GUEST_REQUEST:
 		return any;
+	/* the #DB's handler runs next, or the guest goes on: nothing to step */
+	case THINVMX_EVENT_DEBUG:
+		return THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_REINJECT;
+	/* the instruction runs again, or is done without the VMM */
+	case THINVMX_EVENT_IO:
+		return THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_DENY;
 	default:
 		return 0;
 	}
 }
 
-/* The reasons whose write waits for the answer, which may deny it */
+/*
+ * The reasons whose instruction waits for the answer, which may deny it
+ * (CPUID's cannot be denied, only given other results): done unless
+ * denied, and skipped.
+ */
 static bool monitor_reason_holds_write(u16 reason)
 {
 	return reason == THINVMX_EVENT_CR0 || reason == THINVMX_EVENT_CR3 ||
-	       reason == THINVMX_EVENT_CR4 || reason == THINVMX_EVENT_MSR;
+	       reason == THINVMX_EVENT_CR4 || reason == THINVMX_EVENT_MSR ||
+	       reason == THINVMX_EVENT_XCR0 || reason == THINVMX_EVENT_CPUID ||
+	       reason == THINVMX_EVENT_DESC_ACCESS;
 }
 
 /**
@@ -476,10 +541,14 @@ int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
 		if (!(flags & THINVMX_RESPONSE_DENY))
 			act |= MONITOR_ACT_APPLY_CR;
 	}
-	if (flags & THINVMX_RESPONSE_SKIP)
+	/* IO: done without the VMM, or run again */
+	if (w->reason == THINVMX_EVENT_IO && !(flags & THINVMX_RESPONSE_DENY))
+		act |= MONITOR_ACT_APPLY_CR;
+	if ((flags & THINVMX_RESPONSE_SKIP) ||
+	    w->reason == THINVMX_EVENT_GUEST_REQUEST)
 		act |= MONITOR_ACT_SKIP;
 	if (flags & THINVMX_RESPONSE_REINJECT)
-		act |= MONITOR_ACT_REINJECT_BP;
+		act |= MONITOR_ACT_REINJECT;
 	if (flags & THINVMX_RESPONSE_SINGLESTEP)
 		act |= MONITOR_ACT_SINGLESTEP;
 	*actions = act;
@@ -491,8 +560,9 @@ int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
  *			       answer (the listener's fd closed)
  * @reason: the event it waits for
  *
- * As if nothing watched: the CR write happens, the INT3 reaches the guest,
- * anything else goes on.
+ * As if nothing watched: the CR write (XCR0, CPUID, descriptor-table
+ * instruction) happens, the INT3 or #DB reaches the guest, the VMCALL
+ * completes, the port access goes to the VMM, anything else goes on.
  *
  * Return: MONITOR_ACT_*.
  */
@@ -500,8 +570,12 @@ u32 monitor_default_actions(u16 reason)
 {
 	if (monitor_reason_holds_write(reason))
 		return MONITOR_ACT_APPLY_CR | MONITOR_ACT_SKIP;
-	if (reason == THINVMX_EVENT_INT3)
-		return MONITOR_ACT_REINJECT_BP;
+	if (reason == THINVMX_EVENT_INT3 || reason == THINVMX_EVENT_DEBUG)
+		return MONITOR_ACT_REINJECT;
+	if (reason == THINVMX_EVENT_GUEST_REQUEST)
+		return MONITOR_ACT_SKIP;
+	if (reason == THINVMX_EVENT_IO)
+		return MONITOR_ACT_APPLY_CR;
 	return 0;
 }
 

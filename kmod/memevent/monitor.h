@@ -55,12 +55,14 @@ enum monitor_int3 {
 /*
  * What a vCPU does when it resumes after a sync event, in this order. A
  * CR event's instruction always completes (SKIP): with APPLY_CR the write
- * takes effect, without it the guest keeps its old value.
+ * takes effect, without it the guest keeps its old value. The same for
+ * XCR0, CPUID and descriptor-table events; for IO, APPLY_CR runs the
+ * instruction again (to the VMM), without it the access is denied.
  */
 #define MONITOR_ACT_SET_REGS		BIT(0)	/* load the answer's registers */
 #define MONITOR_ACT_APPLY_CR		BIT(1)	/* perform the held CR write */
 #define MONITOR_ACT_SKIP		BIT(2)	/* RIP past the event's instruction */
-#define MONITOR_ACT_REINJECT_BP		BIT(3)	/* #BP, software exception, length 1 */
+#define MONITOR_ACT_REINJECT		BIT(3)	/* INT3's #BP, or DEBUG's #DB */
 #define MONITOR_ACT_SINGLESTEP		BIT(4)	/* MTF, then a SINGLESTEP event */
 
 /* A vCPU's sync wait: the event it reported and waits an answer for. */
@@ -82,6 +84,10 @@ enum monitor_delivery monitor_delivery(const struct monitor_settings *s,
 				       u32 kind);
 enum monitor_delivery monitor_cr_event(const struct monitor_settings *s,
 				       u32 cr, u64 old_value, u64 new_value);
+enum monitor_delivery monitor_xcr0_event(const struct monitor_settings *s,
+					 u64 old_value, u64 new_value);
+bool monitor_guest_request(u64 channels, u64 rax);
+bool monitor_needs_desc_exiting(const struct monitor_settings *s);
 bool monitor_needs_cr3_exiting(const struct monitor_settings *s);
 u64 monitor_cr_guest_host_mask(const struct monitor_settings *s, u32 cr);
 u32 monitor_exception_bitmap(const struct monitor_settings *s);

@@ -23,6 +23,7 @@
 #include "memevent/event.h"
 #include "memevent/inject.h"
 #include "vcpu.h"
+#include "vmx/desc.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reg.h"
 #include "vmx/host_caps.h"
@@ -203,25 +204,23 @@ static int handle_ac(struct tvx_vcpu *v)
 /* the DR6 bits a #DB exit qualification carries: B0-B3, BD, BS */
 #define TVX_DB_QUAL_DR6	(DR_TRAP_BITS | BIT(13) | DR_STEP)
 
-/*
- * #DB, intercepted always (as KVM does), and reflected: the guest's DR6
- * is thinvmx's copy (MOV DR exits), so the causes the exit qualification
- * gives go there, as the CPU would have set them. The guest's own #DBs
- * come from RFLAGS.TF and ICEBP -- its breakpoints are not armed (MOV DR,
- * vmx/exit_reg.c) -- but a #DB raised while the CPU delivered a #DB ends
- * the vCPU rather than being delivered again (CVE-2015-8104).
+/**
+ * tvx_db_deliver() - deliver a #DB of the guest's own
+ * @v:	    the vCPU, its VMCS current
+ * @qual:   its causes, as a #DB exit's qualification gives them
+ * @icebp:  the length of the ICEBP that raised it, else 0
+ *
+ * The guest's DR6 is thinvmx's copy (MOV DR exits), so the causes go
+ * there, as the CPU would have set them; after an ICEBP the trap comes
+ * after it.
+ *
+ * Return: TVX_EXIT_RESUME, or TVX_EXIT_TO_USER when the vCPU shut down.
  */
-static int handle_db(struct tvx_vcpu *v)
+int tvx_db_deliver(struct tvx_vcpu *v, unsigned long qual, u8 icebp)
 {
-	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
-	u32 intr = v->exit_intr_info;
-
-	if (tvx_fault_in_own_delivery(v, X86_TRAP_DB))
-		return tvx_vcpu_shutdown(v);
 	v->dr6 = (v->dr6 & ~(u64)DR_TRAP_BITS) | (qual & TVX_DB_QUAL_DR6);
-	/* ICEBP: a trap after the instruction */
-	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
-		tvx_skip_insn(v);
+	if (icebp)
+		vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + icebp);
 	/*
 	 * A single step after STI or MOV SS: the entry with the #DB queued
 	 * needs the pending BS as the CPU would have it (SDM 27.3.1.5).
@@ -232,6 +231,97 @@ static int handle_db(struct tvx_vcpu *v)
 		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | DR_STEP);
 	return tvx_inject_exception(v, X86_TRAP_DB, false, 0);
+}
+
+/**
+ * tvx_guest_db() - a #DB of the guest's own: an event, or delivered
+ * @v:	    the vCPU, in the exit
+ * @qual:   its causes (DR6's B0-B3, BD, BS)
+ * @icebp:  the length of the ICEBP that raised it, else 0
+ * @module_step: the module was single-stepping the instruction too
+ *
+ * While DEBUG is monitored: async, the #DB is delivered and reported;
+ * sync, the answer says whether it is (tvx_event_resume()). Else it is
+ * delivered.
+ *
+ * Return: a handler's value (vmx/exit.h).
+ */
+int tvx_guest_db(struct tvx_vcpu *v, unsigned long qual, u8 icebp,
+		 bool module_step)
+{
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+	int ret, sent;
+
+	d = monitor_delivery(&v->dom->monitor, THINVMX_MONITOR_DEBUG);
+	ev = d == MONITOR_NONE ? NULL : tvx_event_begin(v, THINVMX_EVENT_DEBUG, d);
+	if (!ev)
+		return tvx_db_deliver(v, qual, icebp);
+	ev->u.debug.pending_dbg = qual & TVX_DB_QUAL_DR6;
+	ev->u.debug.dr6 = (v->dr6 & ~(u64)DR_TRAP_BITS) |
+			  (qual & TVX_DB_QUAL_DR6) | VMX_DR6_FIXED_1;
+	ev->u.debug.insn_len = icebp;
+	ev->u.debug.flags = (icebp ? THINVMX_DEBUG_F_ICEBP : 0) |
+			    (module_step ? THINVMX_DEBUG_F_MODULE_STEP : 0);
+	v->ev.qual = qual;
+	v->ev.insn_len = icebp;
+	if (d == MONITOR_SYNC)
+		return tvx_event_send(v);
+	ret = tvx_db_deliver(v, qual, icebp);
+	/* an event begun is sent, even for a vCPU that shut down */
+	sent = tvx_event_send(v);
+	return ret == TVX_EXIT_RESUME ? sent : ret;
+}
+
+/*
+ * #DB, intercepted always (as KVM does), and reflected (or reported:
+ * tvx_guest_db()). The guest's own #DBs come from RFLAGS.TF and ICEBP --
+ * its breakpoints are not armed (MOV DR, vmx/exit_reg.c) -- but a #DB
+ * raised while the CPU delivered a #DB ends the vCPU rather than being
+ * delivered again (CVE-2015-8104).
+ */
+static int handle_db(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	u32 intr = v->exit_intr_info;
+	u8 icebp = 0;
+
+	if (tvx_fault_in_own_delivery(v, X86_TRAP_DB))
+		return tvx_vcpu_shutdown(v);
+	/* ICEBP: a trap after the instruction */
+	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_PRIV_SW_EXCEPTION)
+		icebp = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	return tvx_guest_db(v, qual, icebp, false);
+}
+
+/*
+ * VMCALL: a guest request on a channel the domain's owner allowed
+ * (THINVMX_SET_GUEST_REQUEST), from the guest's kernel (CPL 0, as Xen
+ * takes hypercalls); any other is #UD, as on a CPU without VMX. The guest
+ * never reaches its own monitoring this way: a request is only reported.
+ */
+static int handle_vmcall(struct tvx_vcpu *v)
+{
+	u64 rax = v->gprs[TVX_RAX];
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
+
+	if (!monitor_guest_request(READ_ONCE(v->dom->request_channels), rax) ||
+	    VMX_AR_DPL(vmcs_read32(GUEST_SS_AR_BYTES)))
+		return tvx_inject_ud(v);
+	d = monitor_delivery(&v->dom->monitor, THINVMX_MONITOR_GUEST_REQUEST);
+	ev = d == MONITOR_NONE ? NULL :
+	     tvx_event_begin(v, THINVMX_EVENT_GUEST_REQUEST, d);
+	if (!ev) {
+		tvx_skip_insn(v);
+		return TVX_EXIT_RESUME;
+	}
+	v->ev.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	ev->u.guest_request.channel = rax;
+	ev->u.guest_request.insn_len = v->ev.insn_len;
+	if (d == MONITOR_ASYNC)
+		tvx_skip_insn(v);
+	return tvx_event_send(v);
 }
 
 static int handle_exception_nmi(struct tvx_vcpu *v)
@@ -369,7 +459,7 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_INVD]			= handle_skip,
 	[EXIT_REASON_WBINVD]			= handle_skip,
 	[EXIT_REASON_RDPMC]			= handle_gp,
-	[EXIT_REASON_VMCALL]			= handle_ud,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
 	[EXIT_REASON_VMCLEAR]			= handle_ud,
 	[EXIT_REASON_VMLAUNCH]			= handle_ud,
 	[EXIT_REASON_VMPTRLD]			= handle_ud,
@@ -393,6 +483,9 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_mtf,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
+	/* only while DESC_ACCESS is monitored (descriptor-table exiting) */
+	[EXIT_REASON_GDTR_IDTR]			= handle_desc,
+	[EXIT_REASON_LDTR_TR]			= handle_desc,
 	/* a supervisor component of the host's IA32_XSS (XSS_EXIT_BITMAP) */
 	[EXIT_REASON_XSAVES]			= handle_gp,
 	[EXIT_REASON_XRSTORS]			= handle_gp,

@@ -62,6 +62,9 @@ int tvx_inject_gp(struct tvx_vcpu *v);
 int tvx_inject_ud(struct tvx_vcpu *v);
 int tvx_internal_error(struct tvx_vcpu *v, u32 suberror);
 int tvx_vcpu_shutdown(struct tvx_vcpu *v);
+int tvx_db_deliver(struct tvx_vcpu *v, unsigned long qual, u8 icebp);
+int tvx_guest_db(struct tvx_vcpu *v, unsigned long qual, u8 icebp,
+		 bool module_step);
 
 /*
  * Past the instruction that exited. Inline: the exits handled in the

@@ -24,10 +24,30 @@
 #include "vmx/regs.h"
 #include "vmx/spec.h"
 
+/**
+ * tvx_cpuid_apply() - the result of a CPUID, in the guest's registers
+ * @v: the vCPU
+ * @out: EAX, EBX, ECX, EDX
+ */
+void tvx_cpuid_apply(struct tvx_vcpu *v, const u32 *out)
+{
+	v->gprs[TVX_RAX] = out[0];
+	v->gprs[TVX_RBX] = out[1];
+	v->gprs[TVX_RCX] = out[2];
+	v->gprs[TVX_RDX] = out[3];
+}
+
+/*
+ * CPUID, from the domain's table. While CPUID is monitored: async, the
+ * guest gets the result and the event reports it; sync, the answer may
+ * give it another (tvx_event_resume()).
+ */
 int handle_cpuid(struct tvx_vcpu *v)
 {
 	struct tvx_dom *dom = v->dom;
 	u64 cr4 = tvx_guest_cr4(v);
+	struct thinvmx_event *ev;
+	enum monitor_delivery d;
 	u32 out[4];
 
 	spin_lock(&dom->cpuid_lock);
@@ -39,12 +59,25 @@ int handle_cpuid(struct tvx_vcpu *v)
 	if ((u32)v->gprs[TVX_RAX] == 0xd && (u32)v->gprs[TVX_RCX] == 0 && out[1])
 		out[1] = cpuid_xsave_size(dom->cpuid, dom->nr_cpuid, v->xcr0);
 	spin_unlock(&dom->cpuid_lock);
-	v->gprs[TVX_RAX] = out[0];
-	v->gprs[TVX_RBX] = out[1];
-	v->gprs[TVX_RCX] = out[2];
-	v->gprs[TVX_RDX] = out[3];
+	d = monitor_delivery(&dom->monitor, THINVMX_MONITOR_CPUID);
+	ev = d == MONITOR_NONE ? NULL : tvx_event_begin(v, THINVMX_EVENT_CPUID, d);
+	if (ev) {
+		ev->u.cpuid.leaf = v->gprs[TVX_RAX];
+		ev->u.cpuid.subleaf = v->gprs[TVX_RCX];
+		ev->u.cpuid.eax = out[0];
+		ev->u.cpuid.ebx = out[1];
+		ev->u.cpuid.ecx = out[2];
+		ev->u.cpuid.edx = out[3];
+		ev->u.cpuid.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+		if (d == MONITOR_SYNC) {
+			memcpy(v->ev.cpuid, out, sizeof(v->ev.cpuid));
+			v->ev.insn_len = ev->u.cpuid.insn_len;
+			return tvx_event_send(v);
+		}
+	}
+	tvx_cpuid_apply(v, out);
 	tvx_skip_insn(v);
-	return TVX_EXIT_RESUME;
+	return ev ? tvx_event_send(v) : TVX_EXIT_RESUME;
 }
 
 static int tvx_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
@@ -316,19 +349,35 @@ int handle_msr_write(struct tvx_vcpu *v)
 
 /*
  * XSETBV: only XCR0, and only values xcr0_valid() accepts (the SDM's
- * rules, within what the host enabled less AMX). The guest's XCR0 is
- * loaded around each entry.
+ * rules, within what the host enabled less AMX): anything else is #GP,
+ * and never an event. The guest's XCR0 is loaded around each entry.
+ * While XCR0 is monitored a valid write is reported as a CR write is:
+ * async, done and reported; sync, held until the answer says whether it
+ * happens (tvx_event_resume()).
  */
 int handle_xsetbv(struct tvx_vcpu *v)
 {
 	u64 val = (u32)v->gprs[TVX_RAX] | (v->gprs[TVX_RDX] << 32);
+	enum monitor_delivery d;
+	struct thinvmx_event *ev;
 
 	if ((u32)v->gprs[TVX_RCX] != XCR_XFEATURE_ENABLED_MASK ||
 	    !xcr0_valid(val, xcr0_guest_allowed(tvx_host_xcr0)))
 		return tvx_inject_gp(v);
+	d = monitor_xcr0_event(&v->dom->monitor, v->xcr0, val);
+	ev = d == MONITOR_NONE ? NULL : tvx_event_begin(v, THINVMX_EVENT_XCR0, d);
+	if (ev) {
+		ev->u.cr.new_value = val;
+		ev->u.cr.old_value = v->xcr0;
+		if (d == MONITOR_SYNC) {
+			v->ev.cr_new = val;
+			v->ev.insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+			return tvx_event_send(v);
+		}
+	}
 	v->xcr0 = val;
 	tvx_skip_insn(v);
-	return TVX_EXIT_RESUME;
+	return ev ? tvx_event_send(v) : TVX_EXIT_RESUME;
 }
 
 /* Drop the guest's linear translations of this vCPU (a CR3 load, a paging mode change). */

@@ -10,6 +10,7 @@
 struct tvx_vcpu;
 
 int handle_cpuid(struct tvx_vcpu *v);
+void tvx_cpuid_apply(struct tvx_vcpu *v, const u32 *out);
 int handle_msr_read(struct tvx_vcpu *v);
 int handle_msr_write(struct tvx_vcpu *v);
 int handle_xsetbv(struct tvx_vcpu *v);

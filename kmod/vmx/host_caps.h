@@ -57,6 +57,15 @@ static inline bool cpu_has_vmx_ins_outs_info(void)
 	return tvx_host_caps->msr_basic & VMXCAP_BASIC_INOUT;
 }
 
+/* descriptor-table exiting can be switched on and off (SDM A.3.3) */
+static inline bool cpu_has_vmx_desc_exiting(void)
+{
+	u64 m = tvx_host_caps->msr_procbased2;
+
+	return ((m >> 32) & VMX_PROC2_DESC_EXITING) &&
+	       !((u32)m & VMX_PROC2_DESC_EXITING);
+}
+
 /* a CPU that cannot turn CR3-load exiting off keeps it always */
 static inline bool cpu_forces_vmx_cr3_load_exiting(void)
 {

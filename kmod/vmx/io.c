@@ -24,9 +24,8 @@ static int tvx_string_io(struct tvx_vcpu *v, unsigned long qual);
  * goes to userspace, and the next RUN puts the VMM's data in RAX. INS
  * and OUTS: tvx_string_io().
  */
-int handle_io(struct tvx_vcpu *v)
+static int tvx_io_to_vmm(struct tvx_vcpu *v, unsigned long qual)
 {
-	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	struct thinvmx_run *run = v->run;
 	unsigned int size = (qual & VMX_IO_QUAL_SIZE_MASK) + 1;
 
@@ -48,6 +47,80 @@ int handle_io(struct tvx_vcpu *v)
 	}
 	v->io.len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 	return TVX_EXIT_TO_USER;
+}
+
+/*
+ * A port access is reported, while IO is monitored, before the VMM sees
+ * it: async, it then goes to the VMM; sync, the answer decides
+ * (tvx_event_resume(): denied, or run again). An access an answer let
+ * through runs again unreported, once, at the RIP it was let through at.
+ * An async event that must wait for room in the ring runs again the same
+ * way once it is sent, so the VMM never sees an access before its event.
+ */
+int handle_io(struct tvx_vcpu *v)
+{
+	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
+	struct thinvmx_event_io *e;
+	struct thinvmx_event *ev;
+	enum monitor_delivery d;
+	u64 rip;
+	int ret;
+
+	d = monitor_delivery(&v->dom->monitor, THINVMX_MONITOR_IO);
+	if (d == MONITOR_NONE)
+		return tvx_io_to_vmm(v, qual);
+	rip = vmcs_readl(GUEST_RIP);
+	if (v->ev.io_pass && v->ev.io_pass_rip == rip) {
+		v->ev.io_pass = false;
+		return tvx_io_to_vmm(v, qual);
+	}
+	ev = tvx_event_begin(v, THINVMX_EVENT_IO, d);
+	if (!ev)
+		return tvx_io_to_vmm(v, qual);
+	e = &ev->u.io;
+	e->port = qual >> 16;
+	e->size = (qual & VMX_IO_QUAL_SIZE_MASK) + 1;
+	e->flags = ((qual & VMX_IO_QUAL_IN) ? THINVMX_IO_F_IN : 0) |
+		   ((qual & VMX_IO_QUAL_STRING) ? THINVMX_IO_F_STRING : 0) |
+		   ((qual & VMX_IO_QUAL_REP) ? THINVMX_IO_F_REP : 0);
+	e->insn_len = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	if (!(qual & (VMX_IO_QUAL_IN | VMX_IO_QUAL_STRING)))
+		e->value = v->gprs[TVX_RAX] & GENMASK_ULL(e->size * 8 - 1, 0);
+	if (qual & VMX_IO_QUAL_STRING)
+		e->gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+	v->ev.qual = qual;
+	v->ev.insn_len = e->insn_len;
+	ret = tvx_event_send(v);
+	if (d == MONITOR_SYNC)
+		return ret;
+	if (ret == TVX_EXIT_RESUME)
+		return tvx_io_to_vmm(v, qual);
+	/* it waits for room: the access runs again after */
+	v->ev.io_pass = true;
+	v->ev.io_pass_rip = rip;
+	return ret;
+}
+
+/**
+ * tvx_io_deny() - a port access the listener denied
+ * @v: the vCPU, its VMCS current, resuming from the IO event
+ * @qual: the access's exit qualification
+ *
+ * Done as if a VMM had answered: an OUT (OUTS element) goes nowhere, an
+ * IN (INS element) reads all ones, as from a port nothing answers.
+ *
+ * Return: TVX_EXIT_RESUME, or another handler value (a fault injected
+ * for a string element, an internal error).
+ */
+int tvx_io_deny(struct tvx_vcpu *v, unsigned long qual)
+{
+	int ret = tvx_io_to_vmm(v, qual);
+
+	if (ret != TVX_EXIT_TO_USER || v->io.pending == TVX_PENDING_NONE)
+		return ret;
+	WRITE_ONCE(v->run->io.data, ~0ULL);
+	v->run->exit_reason = THINVMX_EXIT_NONE;
+	return tvx_complete_pending(v);
 }
 
 static int tvx_gwalk_read(void *ctx, u64 gpa, void *buf, unsigned int len)

@@ -271,7 +271,7 @@ bool tvx_allow_once(struct tvx_vcpu *v, u64 gpa)
 int handle_single_step(struct tvx_vcpu *v)
 {
 	struct thinvmx_event *ev;
-	int ret;
+	int ret = TVX_EXIT_RESUME;
 
 	ept_unswap_leaf(v->dom, &v->step.swap);
 	tvx_step_gate_put(v);
@@ -281,15 +281,22 @@ int handle_single_step(struct tvx_vcpu *v)
 				  VMX_PROC_MONITOR_TRAP_FLAG);
 	} else if (!v->step.guest_tf) {
 		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
+	} else if (!v->step.report) {
+		/*
+		 * The guest was single-stepping itself: its #DB is due now,
+		 * its own (a DEBUG event when monitored), the module's step
+		 * along with it.
+		 */
+		ret = tvx_guest_db(v, DR_STEP, 0, true);
 	} else {
-		/* the guest was single-stepping itself: its #DB is due now */
+		/* the step's SINGLESTEP event is this exit's one event */
 		v->dr6 |= DR_STEP;
 		ret = tvx_inject_exception(v, X86_TRAP_DB, false, 0);
 		if (ret != TVX_EXIT_RESUME)
 			return ret;
 	}
 	if (!v->step.report)
-		return TVX_EXIT_RESUME;
+		return ret;
 	v->step.report = false;
 	ev = tvx_event_begin(v, THINVMX_EVENT_SINGLESTEP, MONITOR_SYNC);
 	return ev ? tvx_event_send(v) : TVX_EXIT_RESUME;

@@ -27,6 +27,12 @@ static const struct {
 	{ THINVMX_MONITOR_INT3,		 false, -1 },
 	{ THINVMX_MONITOR_MEM_ACCESS,	 false, -1 },
 	{ THINVMX_MONITOR_RO_MMIO_WRITE, false, -1 },
+	{ THINVMX_MONITOR_XCR0,		 true,	-1 },
+	{ THINVMX_MONITOR_CPUID,	 false, -1 },
+	{ THINVMX_MONITOR_DESC_ACCESS,	 false, -1 },
+	{ THINVMX_MONITOR_DEBUG,	 false, -1 },
+	{ THINVMX_MONITOR_GUEST_REQUEST, false, -1 },
+	{ THINVMX_MONITOR_IO,		 false, -1 },
 };
 
 /* MSR is a kind of its own: it needs msr, tested in test_msr_watch */
@@ -324,9 +330,15 @@ static u32 allowed(u16 reason)
 	case THINVMX_EVENT_CR3:
 	case THINVMX_EVENT_CR4:
 	case THINVMX_EVENT_MSR:
+	case THINVMX_EVENT_XCR0:
+	case THINVMX_EVENT_DESC_ACCESS:
 		return any | THINVMX_RESPONSE_DENY;
 	case THINVMX_EVENT_INT3:
 		return any | THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SKIP;
+	case THINVMX_EVENT_DEBUG:
+		return THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_REINJECT;
+	case THINVMX_EVENT_IO:
+		return THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_DENY;
 	default:
 		return any;
 	}
@@ -352,7 +364,9 @@ static void test_response_every_kind(void **state)
 	u32 flags;
 
 	for (reason = THINVMX_EVENT_CR0; reason < THINVMX_EVENT_NR_REASONS; reason++) {
-		bool is_cr = reason <= THINVMX_EVENT_CR4 || reason == THINVMX_EVENT_MSR;
+		bool is_cr = reason <= THINVMX_EVENT_CR4 || reason == THINVMX_EVENT_MSR ||
+			     reason == THINVMX_EVENT_XCR0 || reason == THINVMX_EVENT_CPUID ||
+			     reason == THINVMX_EVENT_DESC_ACCESS;
 
 		for (flags = 0; flags <= THINVMX_RESPONSE_FLAGS; flags++) {
 			struct monitor_wait w = { .seq = 77, .reason = reason };
@@ -376,10 +390,14 @@ static void test_response_every_kind(void **state)
 			if (is_cr)
 				want |= MONITOR_ACT_SKIP |
 					(flags & THINVMX_RESPONSE_DENY ? 0 : MONITOR_ACT_APPLY_CR);
-			if (flags & THINVMX_RESPONSE_SKIP)
+			if ((flags & THINVMX_RESPONSE_SKIP) ||
+			    reason == THINVMX_EVENT_GUEST_REQUEST)
 				want |= MONITOR_ACT_SKIP;
+			/* IO: run again to the VMM unless denied */
+			if (reason == THINVMX_EVENT_IO && !(flags & THINVMX_RESPONSE_DENY))
+				want |= MONITOR_ACT_APPLY_CR;
 			if (flags & THINVMX_RESPONSE_REINJECT)
-				want |= MONITOR_ACT_REINJECT_BP;
+				want |= MONITOR_ACT_REINJECT;
 			if (flags & THINVMX_RESPONSE_SINGLESTEP)
 				want |= MONITOR_ACT_SINGLESTEP;
 			assert_int_equal(want, act);
@@ -402,7 +420,7 @@ static void test_response_named(void **state)
 	/* re-inject the INT3 */
 	r.flags = THINVMX_RESPONSE_REINJECT;
 	assert_int_equal(0, monitor_response_check(&int3, 0, &r, &act));
-	assert_int_equal(MONITOR_ACT_REINJECT_BP, act);
+	assert_int_equal(MONITOR_ACT_REINJECT, act);
 	/* skip it */
 	r.flags = THINVMX_RESPONSE_SKIP;
 	assert_int_equal(0, monitor_response_check(&int3, 0, &r, &act));
@@ -488,12 +506,52 @@ static void test_default_actions(void **state)
 		u32 want = 0;
 
 		if ((reason >= THINVMX_EVENT_CR0 && reason <= THINVMX_EVENT_CR4) ||
-		    reason == THINVMX_EVENT_MSR)
+		    reason == THINVMX_EVENT_MSR || reason == THINVMX_EVENT_XCR0 ||
+		    reason == THINVMX_EVENT_CPUID || reason == THINVMX_EVENT_DESC_ACCESS)
 			want = MONITOR_ACT_APPLY_CR | MONITOR_ACT_SKIP;
-		else if (reason == THINVMX_EVENT_INT3)
-			want = MONITOR_ACT_REINJECT_BP;
+		else if (reason == THINVMX_EVENT_INT3 || reason == THINVMX_EVENT_DEBUG)
+			want = MONITOR_ACT_REINJECT;
+		else if (reason == THINVMX_EVENT_GUEST_REQUEST)
+			want = MONITOR_ACT_SKIP;
+		else if (reason == THINVMX_EVENT_IO)
+			want = MONITOR_ACT_APPLY_CR;
 		assert_int_equal(want, monitor_default_actions(reason));
 	}
+}
+
+/* XCR0 with and without on-change-only; the exits and channels. */
+static void test_new_kinds(void **state)
+{
+	struct monitor_settings s = { 0 };
+
+	assert_int_equal(MONITOR_NONE, monitor_xcr0_event(&s, 3, 7));
+	set(&s, THINVMX_MONITOR_XCR0, SYNC, 0);
+	assert_int_equal(MONITOR_SYNC, monitor_xcr0_event(&s, 3, 3));
+	set(&s, THINVMX_MONITOR_XCR0, ASYNC, ON_CHANGE);
+	assert_int_equal(MONITOR_NONE, monitor_xcr0_event(&s, 3, 3));
+	assert_int_equal(MONITOR_ASYNC, monitor_xcr0_event(&s, 3, 7));
+	/* XCR0 is no CR: CR events stay off */
+	assert_int_equal(MONITOR_NONE, monitor_cr_event(&s, 0, 1, 3));
+
+	assert_false(monitor_needs_desc_exiting(&s));
+	set(&s, THINVMX_MONITOR_DESC_ACCESS, ASYNC, 0);
+	assert_true(monitor_needs_desc_exiting(&s));
+	set(&s, THINVMX_MONITOR_DESC_ACCESS, DISABLED, 0);
+	assert_false(monitor_needs_desc_exiting(&s));
+
+	/* channels: bit n for RAX n, nothing at or above 64 */
+	assert_false(monitor_guest_request(0, 0));
+	assert_true(monitor_guest_request(BIT_ULL(5), 5));
+	assert_false(monitor_guest_request(BIT_ULL(5), 4));
+	assert_true(monitor_guest_request(BIT_ULL(63), 63));
+	assert_false(monitor_guest_request(~0ULL, 64));
+	assert_false(monitor_guest_request(~0ULL, 1ULL << 32 | 5));
+	assert_false(monitor_guest_request(~0ULL, ~0ULL));
+
+	/* kinds out of range */
+	assert_int_equal(-EINVAL, monitor_validate(THINVMX_MONITOR_NR_KINDS, ASYNC, 0));
+	assert_int_equal(-EINVAL, monitor_validate(THINVMX_MONITOR_IO, ASYNC, ON_CHANGE));
+	assert_int_equal(-EINVAL, monitor_validate(THINVMX_MONITOR_CPUID, SYNC, ON_CHANGE));
 }
 
 /* The poll window of a waiting vCPU adapts to how fast answers come. */
@@ -626,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_response_named),
 		cmocka_unit_test(test_response_errors),
 		cmocka_unit_test(test_default_actions),
+		cmocka_unit_test(test_new_kinds),
 		cmocka_unit_test(test_spin_next),
 	};
 
