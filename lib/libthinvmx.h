@@ -573,6 +573,12 @@ int tvx_host_attach(struct tvx_handle *h, unsigned int slots_log2,
 		    struct tvx_monitor **out);
 /* the domain's owner detaches whatever listener is attached */
 int tvx_domain_detach_monitor(struct tvx_domain *d);
+/*
+ * Guest requests (THINVMX_SET/GET_GUEST_REQUEST): bit n makes a VMCALL
+ * with RAX n a request channel (monitor kind GUEST_REQUEST); 0: none.
+ */
+int tvx_domain_set_guest_request(struct tvx_domain *d, __u64 channels);
+int tvx_domain_get_guest_request(struct tvx_domain *d, __u64 *channels);
 
 /*
  * Called for every event, in ring order per vCPU. @rsp is prepared for

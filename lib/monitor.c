@@ -220,6 +220,24 @@ int tvx_domain_detach_monitor(struct tvx_domain *d)
 	return ioctl(tvx_domain_fd(d), THINVMX_DETACH_MONITOR) < 0 ? -errno : 0;
 }
 
+int tvx_domain_set_guest_request(struct tvx_domain *d, __u64 channels)
+{
+	struct thinvmx_guest_request gr = { .channels = channels };
+
+	return ioctl(tvx_domain_fd(d), THINVMX_SET_GUEST_REQUEST, &gr) < 0 ?
+	       -errno : 0;
+}
+
+int tvx_domain_get_guest_request(struct tvx_domain *d, __u64 *channels)
+{
+	struct thinvmx_guest_request gr;
+
+	if (ioctl(tvx_domain_fd(d), THINVMX_GET_GUEST_REQUEST, &gr) < 0)
+		return -errno;
+	*channels = gr.channels;
+	return 0;
+}
+
 static __u64 tvx_monitor_mask(const struct tvx_monitor *m, __u64 mask)
 {
 	return m->nr_vcpus >= 64 ? mask : mask & ((1ULL << m->nr_vcpus) - 1);

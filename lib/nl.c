@@ -780,6 +780,12 @@ const char *tvx_stats_event_str(__u32 reason)
 		[THINVMX_EVENT_RO_MMIO_WRITE] = "ro-mmio-write",
 		[THINVMX_EVENT_SINGLESTEP] = "singlestep",
 		[THINVMX_EVENT_MSR] = "msr",
+		[THINVMX_EVENT_XCR0] = "xcr0",
+		[THINVMX_EVENT_CPUID] = "cpuid",
+		[THINVMX_EVENT_DESC_ACCESS] = "desc-access",
+		[THINVMX_EVENT_DEBUG] = "debug",
+		[THINVMX_EVENT_GUEST_REQUEST] = "guest-request",
+		[THINVMX_EVENT_IO] = "io",
 	};
 
 	return reason < THINVMX_EVENT_NR_REASONS ? names[reason] : NULL;

@@ -61,6 +61,14 @@ static const char usage_text[] =
 "  --ro-mmio MODE       writes to read-only MMIO (discarded in any case)\n"
 "  --msr MSR[:MODE]     writes to MSR (a number; MODE as above, default\n"
 "                       async); repeatable, 16 at most\n"
+"  --xcr0 MODE          XSETBV of XCR0 (with --on-change: changes only)\n"
+"  --cpuid MODE         CPUID (leaf, subleaf and the result)\n"
+"  --desc-access MODE   LGDT LIDT LLDT LTR SGDT SIDT SLDT STR (needs the\n"
+"                       CPU's descriptor-table exiting)\n"
+"  --debug MODE         #DB the guest raises itself (sync: delivered)\n"
+"  --guest-request MODE VMCALLs on the channels of --channels\n"
+"  --channels MASK      VMCALL channels (bit n: RAX n) of guest requests\n"
+"  --io MODE            port I/O (IN OUT INS OUTS), before the VMM sees it\n"
 "  --on-change          CR kinds: no event for a write of the value the\n"
 "                       register holds (CR3; CR0 and CR4 report changes only)\n"
 "\n"
@@ -165,6 +173,8 @@ struct opts {
 	__u32 msr_mode[THINVMX_MONITOR_MSRS];
 	unsigned int nr_msr;
 	__u32 mode[THINVMX_MONITOR_NR_KINDS];
+	__u64 channels;
+	int set_channels;
 	int on_change;
 	struct deny_rule deny[MAX_DENY];
 	unsigned int nr_deny;
@@ -223,6 +233,12 @@ static const char *const kind_names[THINVMX_MONITOR_NR_KINDS] = {
 	[THINVMX_MONITOR_MEM_ACCESS] = "mem-access",
 	[THINVMX_MONITOR_RO_MMIO_WRITE] = "ro-mmio",
 	[THINVMX_MONITOR_MSR] = "msr",
+	[THINVMX_MONITOR_XCR0] = "xcr0",
+	[THINVMX_MONITOR_CPUID] = "cpuid",
+	[THINVMX_MONITOR_DESC_ACCESS] = "desc-access",
+	[THINVMX_MONITOR_DEBUG] = "debug",
+	[THINVMX_MONITOR_GUEST_REQUEST] = "guest-request",
+	[THINVMX_MONITOR_IO] = "io",
 };
 
 static const char *const answer_names[NR_ANSWERS] = {
@@ -286,6 +302,9 @@ static __u32 answer(const struct thinvmx_event *ev)
 		return THINVMX_RESPONSE_SINGLESTEP;
 	case THINVMX_EVENT_RO_MMIO_WRITE:
 		return step;
+	/* a watcher, not a debugger: the guest's own #DB reaches it */
+	case THINVMX_EVENT_DEBUG:
+		return THINVMX_RESPONSE_REINJECT;
 	default:
 		return 0;
 	}
@@ -766,6 +785,17 @@ static void access_str(__u8 access, char *buf)
 	buf[3] = 0;
 }
 
+static const char *const desc_names[] = {
+	[THINVMX_DESC_IDTR] = "idtr", [THINVMX_DESC_GDTR] = "gdtr",
+	[THINVMX_DESC_LDTR] = "ldtr", [THINVMX_DESC_TR] = "tr",
+};
+
+static const char *desc_name(__u8 d)
+{
+	return d < sizeof(desc_names) / sizeof(desc_names[0]) && desc_names[d] ?
+	       desc_names[d] : "?";
+}
+
 static void print_text(const struct thinvmx_event *ev, const char *ans)
 {
 	char acc[4];
@@ -808,6 +838,52 @@ static void print_text(const struct thinvmx_event *ev, const char *ans)
 		       (uint64_t)ev->u.msr.new_value);
 		if (ev->flags & THINVMX_EVENT_F_OLD_VALID)
 			printf(" old %#" PRIx64, (uint64_t)ev->u.msr.old_value);
+		break;
+	case THINVMX_EVENT_XCR0:
+		printf(" new %#" PRIx64 " old %#" PRIx64,
+		       (uint64_t)ev->u.cr.new_value, (uint64_t)ev->u.cr.old_value);
+		break;
+	case THINVMX_EVENT_CPUID:
+		printf(" leaf %#x subleaf %#x eax %#x ebx %#x ecx %#x edx %#x",
+		       ev->u.cpuid.leaf, ev->u.cpuid.subleaf, ev->u.cpuid.eax,
+		       ev->u.cpuid.ebx, ev->u.cpuid.ecx, ev->u.cpuid.edx);
+		break;
+	case THINVMX_EVENT_DESC_ACCESS:
+		printf(" %s %s", desc_name(ev->u.desc.descriptor),
+		       ev->u.desc.flags & THINVMX_DESC_F_LOAD ? "load" : "store");
+		if (ev->u.desc.descriptor == THINVMX_DESC_GDTR ||
+		    ev->u.desc.descriptor == THINVMX_DESC_IDTR)
+			printf(" base %#" PRIx64 " limit %#x old-base %#" PRIx64
+			       " old-limit %#x", (uint64_t)ev->u.desc.base,
+			       ev->u.desc.limit, (uint64_t)ev->u.desc.old_base,
+			       ev->u.desc.old_limit);
+		else
+			printf(" selector %#x old-selector %#x", ev->u.desc.selector,
+			       ev->u.desc.old_selector);
+		if (ev->u.desc.flags & THINVMX_DESC_F_MEM)
+			printf(" gla %#" PRIx64, (uint64_t)ev->u.desc.gla);
+		break;
+	case THINVMX_EVENT_DEBUG:
+		printf(" pending %#" PRIx64 " dr6 %#" PRIx64 "%s%s",
+		       (uint64_t)ev->u.debug.pending_dbg, (uint64_t)ev->u.debug.dr6,
+		       ev->u.debug.flags & THINVMX_DEBUG_F_ICEBP ? " icebp" : "",
+		       ev->u.debug.flags & THINVMX_DEBUG_F_MODULE_STEP ?
+		       " module-step" : "");
+		break;
+	case THINVMX_EVENT_GUEST_REQUEST:
+		printf(" channel %" PRIu64 " rbx %#" PRIx64 " rcx %#" PRIx64
+		       " rdx %#" PRIx64, (uint64_t)ev->u.guest_request.channel,
+		       (uint64_t)ev->regs.rbx, (uint64_t)ev->regs.rcx,
+		       (uint64_t)ev->regs.rdx);
+		break;
+	case THINVMX_EVENT_IO:
+		printf(" port %#x size %u %s", ev->u.io.port, ev->u.io.size,
+		       ev->u.io.flags & THINVMX_IO_F_IN ? "in" : "out");
+		if (!(ev->u.io.flags & (THINVMX_IO_F_IN | THINVMX_IO_F_STRING)))
+			printf(" value %#" PRIx64, (uint64_t)ev->u.io.value);
+		if (ev->u.io.flags & THINVMX_IO_F_STRING)
+			printf(" string gla %#" PRIx64 "%s", (uint64_t)ev->u.io.gla,
+			       ev->u.io.flags & THINVMX_IO_F_REP ? " rep" : "");
 		break;
 	}
 	if (ev->flags & THINVMX_EVENT_F_DENIED)
@@ -867,6 +943,59 @@ static void print_json(const struct thinvmx_event *ev, const char *ans)
 		tj_hex(j, "new", ev->u.msr.new_value);
 		if (ev->flags & THINVMX_EVENT_F_OLD_VALID)
 			tj_hex(j, "old", ev->u.msr.old_value);
+		break;
+	case THINVMX_EVENT_XCR0:
+		tj_hex(j, "new", ev->u.cr.new_value);
+		tj_hex(j, "old", ev->u.cr.old_value);
+		break;
+	case THINVMX_EVENT_CPUID:
+		tj_hex(j, "leaf", ev->u.cpuid.leaf);
+		tj_hex(j, "subleaf", ev->u.cpuid.subleaf);
+		tj_hex(j, "eax", ev->u.cpuid.eax);
+		tj_hex(j, "ebx", ev->u.cpuid.ebx);
+		tj_hex(j, "ecx", ev->u.cpuid.ecx);
+		tj_hex(j, "edx", ev->u.cpuid.edx);
+		break;
+	case THINVMX_EVENT_DESC_ACCESS:
+		tj_str(j, "descriptor", desc_name(ev->u.desc.descriptor));
+		tj_bool(j, "load", !!(ev->u.desc.flags & THINVMX_DESC_F_LOAD));
+		if (ev->u.desc.descriptor == THINVMX_DESC_GDTR ||
+		    ev->u.desc.descriptor == THINVMX_DESC_IDTR) {
+			tj_hex(j, "base", ev->u.desc.base);
+			tj_hex(j, "limit", ev->u.desc.limit);
+			tj_hex(j, "old_base", ev->u.desc.old_base);
+			tj_hex(j, "old_limit", ev->u.desc.old_limit);
+		} else {
+			tj_hex(j, "selector", ev->u.desc.selector);
+			tj_hex(j, "old_selector", ev->u.desc.old_selector);
+		}
+		if (ev->u.desc.flags & THINVMX_DESC_F_MEM)
+			tj_hex(j, "gla", ev->u.desc.gla);
+		tj_hex(j, "instr_info", ev->u.desc.instr_info);
+		break;
+	case THINVMX_EVENT_DEBUG:
+		tj_hex(j, "pending_dbg", ev->u.debug.pending_dbg);
+		tj_hex(j, "dr6", ev->u.debug.dr6);
+		tj_bool(j, "icebp", !!(ev->u.debug.flags & THINVMX_DEBUG_F_ICEBP));
+		tj_bool(j, "module_step",
+			!!(ev->u.debug.flags & THINVMX_DEBUG_F_MODULE_STEP));
+		break;
+	case THINVMX_EVENT_GUEST_REQUEST:
+		tj_u64(j, "channel", ev->u.guest_request.channel);
+		tj_hex(j, "rbx", ev->regs.rbx);
+		tj_hex(j, "rcx", ev->regs.rcx);
+		tj_hex(j, "rdx", ev->regs.rdx);
+		break;
+	case THINVMX_EVENT_IO:
+		tj_hex(j, "port", ev->u.io.port);
+		tj_u64(j, "size", ev->u.io.size);
+		tj_bool(j, "in", !!(ev->u.io.flags & THINVMX_IO_F_IN));
+		tj_bool(j, "string", !!(ev->u.io.flags & THINVMX_IO_F_STRING));
+		tj_bool(j, "rep", !!(ev->u.io.flags & THINVMX_IO_F_REP));
+		if (!(ev->u.io.flags & (THINVMX_IO_F_IN | THINVMX_IO_F_STRING)))
+			tj_hex(j, "value", ev->u.io.value);
+		if (ev->u.io.flags & THINVMX_IO_F_STRING)
+			tj_hex(j, "gla", ev->u.io.gla);
 		break;
 	}
 	/* only where it happens (host mode's policies): guest events keep their shape */
@@ -1156,6 +1285,9 @@ enum {
 	OPT_ON_CHANGE, OPT_DENY, OPT_DENY_SMEP, OPT_DENY_WP, OPT_INT3_ANSWER,
 	OPT_SINGLESTEP, OPT_ACCESS, OPT_VCPUS, OPT_SLOTS,
 	OPT_SYSTEM_MAP, OPT_BREAK, OPT_PROTECT_TEXT, OPT_PEEK,
+	/* in THINVMX_MONITOR_* order, from XCR0 on */
+	OPT_XCR0, OPT_CPUID, OPT_DESC, OPT_DEBUG, OPT_GUEST_REQUEST, OPT_IO,
+	OPT_CHANNELS,
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -1182,6 +1314,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "break", required_argument, NULL, OPT_BREAK },
 		{ "protect-text", no_argument, NULL, OPT_PROTECT_TEXT },
 		{ "peek", required_argument, NULL, OPT_PEEK },
+		{ "xcr0", required_argument, NULL, OPT_XCR0 },
+		{ "cpuid", required_argument, NULL, OPT_CPUID },
+		{ "desc-access", required_argument, NULL, OPT_DESC },
+		{ "debug", required_argument, NULL, OPT_DEBUG },
+		{ "guest-request", required_argument, NULL, OPT_GUEST_REQUEST },
+		{ "io", required_argument, NULL, OPT_IO },
+		{ "channels", required_argument, NULL, OPT_CHANNELS },
 		{ "threads", no_argument, NULL, 't' },
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'n' },
@@ -1199,6 +1338,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_CR0 ... OPT_RO_MMIO:
 			if (parse_mode(optarg, &o->mode[c - OPT_CR0 + THINVMX_MONITOR_CR0]))
 				return -1;
+			break;
+		case OPT_XCR0 ... OPT_IO:
+			if (parse_mode(optarg, &o->mode[c - OPT_XCR0 + THINVMX_MONITOR_XCR0]))
+				return -1;
+			break;
+		case OPT_CHANNELS:
+			if (parse_u64(optarg, &o->channels))
+				return -1;
+			o->set_channels = 1;
 			break;
 		case OPT_ON_CHANGE:
 			o->on_change = 1;
@@ -1346,6 +1494,14 @@ static int setup(struct tvx_domain *d)
 	__u32 flags;
 	int ret;
 
+	if (opt->set_channels) {
+		ret = d ? tvx_domain_set_guest_request(d, opt->channels) : -EOPNOTSUPP;
+		if (ret) {
+			fprintf(stderr, "thinvmx-monitor: --channels: %s\n",
+				strerror(-ret));
+			return ret;
+		}
+	}
 	for (i = 0; i < opt->nr_access; i++) {
 		ret = tvx_set_mem_access(d, opt->access[i].gfn, opt->access[i].nr,
 					 opt->access[i].right);
@@ -1369,7 +1525,8 @@ static int setup(struct tvx_domain *d)
 	for (k = THINVMX_MONITOR_CR0; k < THINVMX_MONITOR_NR_KINDS; k++) {
 		if (!opt->mode[k] || k == THINVMX_MONITOR_MSR)
 			continue;
-		flags = opt->on_change && k <= THINVMX_MONITOR_CR4 ?
+		flags = opt->on_change && (k <= THINVMX_MONITOR_CR4 ||
+					   k == THINVMX_MONITOR_XCR0) ?
 			THINVMX_MONITOR_F_ON_CHANGE_ONLY : 0;
 		ret = tvx_monitor_set(mon, k, opt->mode[k], flags);
 		if (ret) {
