@@ -316,10 +316,11 @@ struct thinvmx_event_debug {
 };
 
 /*
- * GUEST_REQUEST: a VMCALL with RAX a channel the domain's owner allowed
- * (THINVMX_SET_GUEST_REQUEST; none by default). The guest's registers are
- * the request (regs). Any other VMCALL raises #UD, as it always did; one
- * on an allowed channel while the kind is off completes with no effect.
+ * GUEST_REQUEST: a VMCALL at CPL 0 with RAX a channel the domain's owner
+ * allowed (THINVMX_SET_GUEST_REQUEST; none by default), as Xen takes
+ * hypercalls from the guest's kernel only. The guest's registers are the
+ * request (regs). Any other VMCALL raises #UD, as it always did; one on an
+ * allowed channel while the kind is off completes with no effect.
  */
 struct thinvmx_event_guest_request {
 	__u64 channel;		/* RAX */

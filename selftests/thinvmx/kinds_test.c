@@ -120,6 +120,19 @@ static void guest_tf(void)
 	GUEST_DONE();
 }
 
+static __u8 watched[4096] __attribute__((aligned(4096)));
+
+/* A write to the watched frame with the guest's own TF on: one #DB after it */
+extern char tf_write_site[];
+static void guest_tf_write(void)
+{
+	asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t"
+		     ".globl tf_write_site\n\ttf_write_site: movb $1, %0\n\t"
+		     "nop" : "=m" (watched[8]) : : "memory", "cc");
+	GUEST_SYNC(0);
+	GUEST_DONE();
+}
+
 /* VMCALL with RAX @nr and RBX 0x1234; RAX afterwards reported. */
 static void guest_vmcall(__u64 nr)
 {
@@ -821,6 +834,43 @@ TEST_F(kinds, debug_tf_sync_dropped)
 		if (i)
 			EXPECT_LT(self->dm.evs[i - 1].regs.rip, self->dm.evs[i].regs.rip);
 	}
+}
+
+/*
+ * The guest steps itself through a write the module lets happen once
+ * (an async MEM_ACCESS event) with a single step of its own: on a CPU
+ * without the monitor trap flag both are the same #DB, which is the
+ * guest's (a DEBUG event, flagged) and is delivered; the module's step
+ * alone makes none.
+ */
+TEST_F(kinds, debug_own_tf_during_module_step)
+{
+	struct thinvmx_caps caps;
+	unsigned int i, n = 0;
+	bool mtf;
+
+	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
+	mtf = caps.features & THINVMX_FEAT_MTF;
+	SET(MEM_ACCESS, ASYNC, 0);
+	SET(DEBUG, ASYNC, 0);
+	ASSERT_EQ(0, tvx_set_mem_access(self->d, (__u64)(uintptr_t)watched >> 12, 1,
+					THINVMX_ACCESS_RX));
+	START(guest_tf_write, 0);
+	EXPECT_GUEST_EXCEPTION(1);
+	EXPECT_LT((__u64)(uintptr_t)tf_write_site, self->uc.args[2]);
+	daemon_drain(&self->dm);
+	for (i = 0; i < self->dm.nr && i < ARRAY_SIZE(self->dm.evs); i++) {
+		const struct thinvmx_event *ev = &self->dm.evs[i];
+
+		if (ev->reason != THINVMX_EVENT_DEBUG)
+			continue;
+		n++;
+		EXPECT_TRUE(ev->u.debug.pending_dbg & DR6_BS);
+		if (!mtf)
+			EXPECT_EQ(THINVMX_DEBUG_F_MODULE_STEP, ev->u.debug.flags);
+	}
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(THINVMX_EVENT_MEM_ACCESS, self->dm.evs[0].reason);
 }
 
 /* ------------------------------------------------------------ GUEST_REQUEST */

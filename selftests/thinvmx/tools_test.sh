@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 1
 [ -x ./thinvmx-ctl ] && [ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] || { echo "1..0 # SKIP tools missing"; exit 4; }
 [ -e /dev/thinvmx ] || { echo "1..0 # SKIP no /dev/thinvmx"; exit 4; }
 echo "TAP version 13"
-echo "1..54"
+echo "1..55"
 
 ./thinvmx-ctl --help | grep -q "^Usage: thinvmx-ctl"
 ok "thinvmx-ctl --help" $?
@@ -315,6 +315,16 @@ ok "thinvmx-run --hold: the halted domain stays until SIGUSR1" $? /tmp/count.out
 ok "thinvmx-monitor --count 2: two events, then it ends (0)" $? /tmp/count.txt /tmp/count-mon.err
 kill -USR1 $run
 wait $run
+
+# the kinds past CR, INT3, mem_access and MSR: the demo guest's CPUIDs and
+# its serial output, every byte held for an answer and still written
+start_paused kinds
+run_watched kinds --json --cpuid async --io sync
+[ $rrc = 0 ] && [ $mrc = 0 ] && grep -q "demo guest: hello" /tmp/kinds.out &&
+	grep -q "^thinvmx-monitor: attached to domain $id (1 vCPUs): cpuid async, io sync$" /tmp/kinds-mon.err &&
+	grep -q "\"reason\":\"cpuid\",\"sync\":false,.*\"leaf\":\"0x40000000\",\"subleaf\":\"0x[0-9a-f]*\",\"eax\":\"0x[0-9a-f]*\"" /tmp/kinds.txt &&
+	grep -q "\"reason\":\"io\",\"sync\":true,.*\"port\":\"0x3f8\",\"size\":1,\"in\":false,\"string\":false,\"rep\":false,\"value\":\"0x68\",\"answer\":\"continue\"}$" /tmp/kinds.txt
+ok "thinvmx-monitor --cpuid, --io --json: the new kinds, the guest's output whole" $? /tmp/kinds.txt /tmp/kinds-mon.err
 
 # --timeout and SIGTERM on a domain that never starts
 start_paused idle
