@@ -41,6 +41,20 @@ void tvx_step_arm(struct tvx_vcpu *v)
 	rflags = vmcs_readl(GUEST_RFLAGS);
 	v->step.guest_tf = rflags & X86_EFLAGS_TF;
 	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
+	/*
+	 * A guest stepping itself gets its single-step trap from this step,
+	 * after the instruction (handle_single_step()). One already pending
+	 * would end the step before the instruction ran: Bochs records TF's
+	 * trap as pending when the instruction faults into an exit (an EPT
+	 * violation) before it completes. Under STI or MOV SS blocking the
+	 * entry needs BS as it is (SDM 26.3.1.5), and the trap is due after
+	 * the instruction anyway.
+	 */
+	if (v->step.guest_tf &&
+	    !(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) &
+	      (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS)))
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~DR_STEP);
 }
 
 /* ------------------------------------------------------------ the gate */

@@ -322,6 +322,36 @@ static void guest_sgdt_loop(__u64 n)
 	GUEST_DONE();
 }
 
+/*
+ * 32-bit protected mode, paging off, at PM32_GPA: the stores (6-byte
+ * tables), LGDT of what SGDT stored, SLDT/STR to 32-bit registers and to
+ * memory, LLDT of the null selector; then HLT.
+ */
+#define PM32_GPA	0x200000ULL	/* free RAM below the test binary */
+#define PM32_DATA	0x300000ULL
+extern const unsigned char pm32_desc[], pm32_desc_end[];
+asm(".pushsection .rodata\n"
+    ".globl pm32_desc, pm32_desc_end\n"
+    "pm32_desc:\n"
+    "	.code32\n"
+    "	sgdt 0x300000\n"
+    "	sidt 0x300010\n"
+    "	lgdt 0x300000\n"
+    "	mov $0xffffffff, %eax\n"
+    "	mov $0xffffffff, %ebx\n"
+    "	sldt %eax\n"
+    "	str %ebx\n"
+    "	mov %eax, 0x300020\n"
+    "	mov %ebx, 0x300024\n"
+    "	sldt 0x300028\n"
+    "	str 0x30002c\n"
+    "	xor %ecx, %ecx\n"
+    "	lldt %cx\n"
+    "	hlt\n"
+    "	.code64\n"
+    "pm32_desc_end:\n"
+    ".popsection\n");
+
 /* ------------------------------------------------------------ fixture */
 
 FIXTURE(kinds) {
@@ -1103,6 +1133,56 @@ TEST_F(kinds, desc_faults)
 		/* case 2's SGDT and LGDT (build_gdt()) are the only events */
 		EXPECT_EQ(pass ? 2 : 0, daemon_drain(&self->dm));
 	}
+}
+
+/* The 32-bit guest to its HLT; what it stored checked against its sregs */
+static void run_pm32(struct __test_metadata *_metadata, FIXTURE_DATA(kinds) *self)
+{
+	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
+	struct thinvmx_sregs s;
+	__u8 *mem;
+
+	ASSERT_EQ(0, tvx_load_flat_buf(self->d, pm32_desc, pm32_desc_end - pm32_desc,
+				       PM32_GPA));
+	ASSERT_EQ(0, tvx_vcpu_setup_protected_mode(self->v, self->d, PM32_GPA, 0));
+	ASSERT_EQ(0, tvx_get_sregs(self->v, &s));
+	mem = tvx_gpa(self->d, PM32_DATA);
+	ASSERT_NE(NULL, mem);
+	memset(mem, 0xee, 0x30);
+	ASSERT_EQ(0, tvx_vcpu_run(self->v));
+	ASSERT_EQ(THINVMX_EXIT_HLT, run->exit_reason);
+	EXPECT_EQ(s.gdt.limit, *(__u16 *)mem);
+	EXPECT_EQ((__u32)s.gdt.base, *(__u32 *)(mem + 2));
+	EXPECT_EQ(s.idt.limit, *(__u16 *)(mem + 0x10));
+	EXPECT_EQ((__u32)s.idt.base, *(__u32 *)(mem + 0x12));
+	EXPECT_EQ(0xeeee, *(__u16 *)(mem + 6));		/* 6 bytes, no more */
+	EXPECT_EQ(s.ldt.selector, *(__u32 *)(mem + 0x20));	/* zero-extended */
+	EXPECT_EQ(s.tr.selector, *(__u32 *)(mem + 0x24));
+	EXPECT_EQ(s.ldt.selector, *(__u16 *)(mem + 0x28));
+	EXPECT_EQ(s.tr.selector, *(__u16 *)(mem + 0x2c));
+	EXPECT_EQ(0xeeee, *(__u16 *)(mem + 0x2e));	/* 2 bytes, no more */
+	ASSERT_EQ(0, tvx_get_sregs(self->v, &s));
+	EXPECT_EQ(0, s.ldt.selector);
+}
+
+/* 32-bit protected mode: natively, then carried out by the module */
+TEST_F(kinds, desc_protected_mode_32bit)
+{
+	struct thinvmx_caps caps;
+
+	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
+	if (!(caps.features & THINVMX_FEAT_UNRESTRICTED))
+		SKIP(return, "no unrestricted guest: paging-off protected mode");
+	run_pm32(_metadata, self);
+	EXPECT_EQ(0, daemon_drain(&self->dm));
+	if (!desc_set(_metadata, self, THINVMX_MONITOR_MODE_ASYNC))
+		SKIP(return, "no descriptor-table exiting");
+	run_pm32(_metadata, self);
+	/* SGDT SIDT LGDT SLDT STR SLDT STR LLDT */
+	EXPECT_EQ(8, daemon_drain(&self->dm));
+	EXPECT_EQ(THINVMX_DESC_GDTR, self->dm.evs[2].u.desc.descriptor);
+	EXPECT_EQ(THINVMX_DESC_F_LOAD | THINVMX_DESC_F_MEM, self->dm.evs[2].u.desc.flags);
+	EXPECT_EQ(PM32_DATA, self->dm.evs[2].u.desc.gla);
 }
 
 /* VM exits of @n SGDTs */
