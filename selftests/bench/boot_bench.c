@@ -41,6 +41,10 @@
  * ratios.
  *
  * usage: boot_bench [--kernel BZIMAGE] [--kvm-modules DIR] [--console]
+ *                   [--append ARGS] [--thinvmx-only]
+ *        (--append: more guest command line, to look into the guest, e.g.
+ *        "trace_event=timer:hrtimer_expire_entry tp_printk" with --console;
+ *        the figures are then not the benchmark's)
  *        boot_bench --write-initramfs FILE   (the initramfs, for thinvmx-run)
  * Needs root, /dev/thinvmx with usable VMX, for the KVM side /dev/kvm
  * (loaded from DIR, default /lib/modules-kvm, when absent). Prints one
@@ -964,6 +968,8 @@ int main(int argc, char **argv)
 		{ "kvm-modules", required_argument, NULL, 'k' },
 		{ "write-initramfs", required_argument, NULL, 'w' },
 		{ "console", no_argument, NULL, 'c' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "thinvmx-only", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *initramfs_out = NULL;
@@ -977,9 +983,11 @@ int main(int argc, char **argv)
 	struct thinvmx_caps caps;
 	struct vm vm = { .kvm = -1, .vm = -1, .vcpu = -1, .stats_fd = -1 };
 	bool have_kvm = true, kvm_failed = false;
+	static char cmdline[1024];
+	const char *append = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "K:k:w:c", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "K:k:w:ca:t", longopts, NULL)) != -1) {
 		if (c == 'K')
 			kernel = optarg;
 		else if (c == 'w')
@@ -988,8 +996,16 @@ int main(int argc, char **argv)
 			console_live = true;
 		else if (c == 'k')
 			kvm_dir = optarg;
+		else if (c == 'a')
+			append = optarg;
+		else if (c == 't')
+			have_kvm = false;
 		else
 			return 2;
+	}
+	if (append) {
+		snprintf(cmdline, sizeof(cmdline), "%s %s", CMDLINE, append);
+		img.cmdline = cmdline;
 	}
 	img.initrd_len = build_initramfs(initramfs);
 	if (initramfs_out) {
@@ -1011,14 +1027,14 @@ int main(int argc, char **argv)
 		printf("SKIP: cannot read %s: %s\n", kernel, strerror(errno));
 		return KSFT_SKIP;
 	}
-	if (access("/dev/kvm", F_OK) &&
+	if (have_kvm && access("/dev/kvm", F_OK) &&
 	    (load_module(kvm_dir, "irqbypass.ko") || load_module(kvm_dir, "kvm.ko") ||
 	     load_module(kvm_dir, "kvm-intel.ko"))) {
 		printf("# no kvm_intel: thinvmx figures only\n");
 		have_kvm = false;
 	}
 	printf("# %s, %u MiB, 1 vCPU, initramfs %zu bytes, \"%s\"\n", kernel,
-	       GUEST_MIB, img.initrd_len, CMDLINE);
+	       GUEST_MIB, img.initrd_len, img.cmdline);
 
 	if (boot(&thinvmx_backend, &vm, &img, &tr)) {
 		bench_exit(vm.h, have_kvm);
