@@ -930,8 +930,9 @@ struct thinvmx_run {
 		} mem_access;
 		/*
 		 * THINVMX_EXIT_MMIO_INSN: an instruction thinvmx does not
-		 * emulate (it decodes the MOV forms drivers use on device
-		 * registers) accessed emulated MMIO at @gpa. Nothing of it
+		 * emulate (it decodes the forms compilers emit for device
+		 * registers: MOV, the read-modify-write and exchange forms,
+		 * the string forms) accessed emulated MMIO at @gpa. Nothing of it
 		 * was done and RIP is still on it: the VMM emulates it from
 		 * its bytes (SET_REGS, RIP moved past it), or RUN again
 		 * executes it again. The vCPU is not stopped.

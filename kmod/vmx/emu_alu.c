@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The arithmetic of the read-modify-write MMIO forms (emulate.c decodes
- * them): the result and RFLAGS, exactly as the CPU computes them. Pure
+ * them), the exchanges among them: the result and RFLAGS, exactly as the
+ * CPU computes them. Pure
  * logic, compiled into the module and into the host unit tests
  * (selftests/unit/test_emulate.c checks each flag against values the
  * instructions give on hardware).
@@ -172,12 +173,66 @@ void emu_write_reg(u64 *r, unsigned int size, bool high_byte, u64 val)
 	}
 }
 
+/*
+ * XCHG, XADD, CMPXCHG, CMPXCHG8B (SDM Vol. 2, each instruction's page):
+ * memory is written back in every case, as the CPU's locked cycle is; a
+ * register is written as the pseudocode says and no further (a CMPXCHG
+ * that succeeds leaves rAX alone, its upper half too).
+ */
+static void emu_exchange(const struct emu_insn *insn, u64 data, u64 reg,
+			 u64 *gprs, u64 rflags, struct emu_alu_out *out)
+{
+	unsigned int size = insn->size;
+	u64 mask = emu_alu_mask(size), res, acc;
+
+	data &= mask;
+	out->write_mem = true;
+	out->rflags = rflags;
+	switch (insn->alu) {
+	case EMU_ALU_XCHG:
+		out->mem = reg & mask;
+		emu_write_reg(&gprs[insn->reg], size, insn->high_byte, data);
+		break;
+	case EMU_ALU_XADD:
+		out->rflags = emu_alu_compute(EMU_ALU_ADD, size, data, reg,
+					      rflags, &res);
+		out->mem = res;
+		emu_write_reg(&gprs[insn->reg], size, insn->high_byte, data);
+		break;
+	case EMU_ALU_CMPXCHG:
+		/* the accumulator minus memory, as CMP */
+		out->rflags = emu_alu_compute(EMU_ALU_CMP, size, gprs[0], data,
+					      rflags, &res);
+		if (out->rflags & EMU_FLAG_ZF) {
+			out->mem = reg & mask;
+		} else {
+			out->mem = data;
+			emu_write_reg(&gprs[0], size, false, data);
+		}
+		break;
+	default:	/* CMPXCHG8B: EDX:EAX against m64; ZF alone changes */
+		acc = (u32)gprs[0] | (u64)(u32)gprs[2] << 32;
+		if (acc == data) {
+			out->rflags |= EMU_FLAG_ZF;
+			out->mem = (u32)gprs[3] | (u64)(u32)gprs[1] << 32;
+		} else {
+			out->rflags &= ~EMU_FLAG_ZF;
+			out->mem = data;
+			emu_write_reg(&gprs[0], 4, false, data);
+			emu_write_reg(&gprs[2], 4, false, data >> 32);
+		}
+		break;
+	}
+}
+
 /**
  * emu_alu() - carry out a decoded EMU_OP_ALU instruction on read data
  * @insn:	decoded by emu_decode(), @insn->op EMU_OP_ALU
  * @data:	what memory (the device) returned for the operand
  * @gprs:	the guest's EMU_NR_GPRS registers: the register operand is read
- *		from them, and a register destination is written
+ *		from them, and a register destination is written (XCHG and
+ *		XADD: the register operand; CMPXCHG that fails: rAX, or
+ *		EDX:EAX)
  * @rflags:	RFLAGS before the instruction
  * @out:	what to write back to memory, and RFLAGS after
  */
@@ -193,6 +248,10 @@ void emu_alu(const struct emu_insn *insn, u64 data, u64 *gprs, u64 rflags,
 	else
 		reg = gprs[insn->reg];
 
+	if (insn->alu >= EMU_ALU_XCHG) {
+		emu_exchange(insn, data, reg, gprs, rflags, out);
+		return;
+	}
 	if (insn->mem_dst) {
 		out->rflags = emu_alu_compute(insn->alu, insn->size, data, reg,
 					      rflags, &res);

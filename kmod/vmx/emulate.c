@@ -23,6 +23,14 @@
  *	0F A3/AB/B3/BB,		BT, BTS, BTR, BTC	read(-modify-write)
  *	0F BA /4-/7 ib
  *	A4/A5, AA/AB, AC/AD	MOVS, STOS, LODS	one element, REP
+ *	A6/A7, AE/AF		CMPS, SCAS		one element, REPE/REPNE
+ *	86 /r, 87 /r		XCHG r/m, r		read-modify-write
+ *	0F C0 /r, 0F C1 /r	XADD r/m, r		read-modify-write
+ *	0F B0 /r, 0F B1 /r	CMPXCHG r/m, r		read-modify-write
+ *	0F C7 /1		CMPXCHG8B m64		read-modify-write
+ *
+ * CMPXCHG16B (REX.W 0F C7 /1) is refused: its 16 bytes do not fit one
+ * MMIO exit's data.
  *
  * LOCK is accepted on the forms that write memory back (a device sees one
  * read and one write either way; the other vCPUs see the emulation no
@@ -195,7 +203,7 @@ static int emu_take_simm(struct emu_cursor *c, unsigned int n,
 	return 0;
 }
 
-/* The 0F-escaped opcodes: MOVZX/MOVSX and the bit tests. */
+/* The 0F-escaped opcodes: MOVZX/MOVSX, the bit tests, the exchanges. */
 static int emu_decode_0f(struct emu_cursor *c, unsigned int op_size,
 			 unsigned int addr_size, u8 rex, struct emu_insn *out)
 {
@@ -244,6 +252,31 @@ static int emu_decode_0f(struct emu_cursor *c, unsigned int op_size,
 		ret = emu_take(c, 1, &out->imm);
 		out->has_imm = true;
 		return ret;
+	case 0xb0:	/* CMPXCHG r/m8, r8 */
+	case 0xb1:	/* CMPXCHG r/m, r */
+	case 0xc0:	/* XADD r/m8, r8 */
+	case 0xc1:	/* XADD r/m, r */
+		ret = emu_take_modrm(c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->op = EMU_OP_ALU;
+		out->alu = op < 0xc0 ? EMU_ALU_CMPXCHG : EMU_ALU_XADD;
+		out->size = (op & 1) ? op_size : 1;
+		out->mem_dst = true;
+		emu_set_reg(out, modrm, rex);
+		return 0;
+	case 0xc7:	/* group 9: CMPXCHG8B m64 is /1 */
+		ret = emu_take_modrm(c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		/* REX.W: CMPXCHG16B, 16 bytes; the rest: no data access */
+		if (MODRM_REG(modrm) != 1 || (rex & REX_W))
+			return -EINVAL;
+		out->op = EMU_OP_ALU;
+		out->alu = EMU_ALU_CMPXCHG8B;
+		out->size = 8;
+		out->mem_dst = true;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -267,7 +300,7 @@ static int emu_decode_0f(struct emu_cursor *c, unsigned int op_size,
  * * 0		- @out describes the instruction
  * * -EINVAL	- not one of the supported forms (including a register
  *		  operand, LOCK where the CPU raises #UD, REP on anything but
- *		  a string move, an unknown @mode), or longer than
+ *		  a string form, an unknown @mode), or longer than
  *		  EMU_MAX_LEN bytes
  * * -ENODATA	- @avail bytes end before the instruction does: fetch more
  *		  (up to EMU_MAX_LEN) and decode again
@@ -280,7 +313,7 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		.avail = avail < EMU_MAX_LEN ? avail : EMU_MAX_LEN,
 	};
 	bool opsize_prefix = false, addrsize_prefix = false, lock = false;
-	bool rep = false, is_rex;
+	bool rep = false, repne = false, is_rex;
 	unsigned int op_size, addr_size;
 	u8 b, op, modrm, rex = 0;
 	int ret, seg = EMU_SEG_DS;
@@ -306,6 +339,9 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 			seg = emu_seg_prefix(b);
 		else if (!is_rex)
 			break;
+		/* of F2 and F3, the last one counts */
+		if (b == 0xf2 || b == 0xf3)
+			repne = b == 0xf2;
 		/* a REX counts only if the opcode comes next */
 		rex = is_rex ? b : 0;
 	}
@@ -326,6 +362,18 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		addr_size = addrsize_prefix ? 4 : 2;
 
 	switch (op) {
+	case 0x86:	/* XCHG r/m8, r8 (locked, with or without LOCK) */
+	case 0x87:	/* XCHG r/m, r */
+		ret = emu_take_modrm(&c, addr_size, &modrm);
+		if (ret)
+			return ret;
+		out->op = EMU_OP_ALU;
+		out->alu = EMU_ALU_XCHG;
+		out->size = (op & 1) ? op_size : 1;
+		out->mem_dst = true;
+		emu_set_reg(out, modrm, rex);
+		break;
+
 	case 0x88:	/* MOV r/m8, r8 */
 	case 0x89:	/* MOV r/m, r */
 	case 0x8a:	/* MOV r8, r/m8 */
@@ -463,14 +511,36 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 
 	case 0xa4:	/* MOVSB */
 	case 0xa5:	/* MOVSW/D/Q */
+	case 0xa6:	/* CMPSB */
+	case 0xa7:	/* CMPSW/D/Q */
 	case 0xaa:	/* STOSB */
 	case 0xab:	/* STOSW/D/Q */
 	case 0xac:	/* LODSB */
 	case 0xad:	/* LODSW/D/Q */
-		out->op = op < 0xaa ? EMU_OP_MOVS :
-			  op < 0xac ? EMU_OP_STOS : EMU_OP_LODS;
+	case 0xae:	/* SCASB */
+	case 0xaf:	/* SCASW/D/Q */
+		switch (op & ~1) {
+		case 0xa4:
+			out->op = EMU_OP_MOVS;
+			break;
+		case 0xa6:
+			out->op = EMU_OP_CMPS;
+			break;
+		case 0xaa:
+			out->op = EMU_OP_STOS;
+			break;
+		case 0xac:
+			out->op = EMU_OP_LODS;
+			break;
+		default:
+			out->op = EMU_OP_SCAS;
+			break;
+		}
 		out->size = (op & 1) ? op_size : 1;
 		out->rep = rep;
+		/* F2 before MOVS, STOS, LODS is a plain REP, as the CPU takes it */
+		out->repne = rep && repne && (out->op == EMU_OP_CMPS ||
+					      out->op == EMU_OP_SCAS);
 		out->addr_size = addr_size;
 		out->seg = seg;
 		out->reg = 0;
@@ -489,9 +559,8 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 	/* LOCK only where memory is written back (#UD elsewhere) */
 	if (lock && !(out->op == EMU_OP_ALU && emu_alu_writes(out)))
 		return -EINVAL;
-	/* REP on a string move only; on the rest, XACQUIRE/XRELEASE... */
-	if (rep && out->op != EMU_OP_MOVS && out->op != EMU_OP_STOS &&
-	    out->op != EMU_OP_LODS)
+	/* REP on a string form only; on the rest, XACQUIRE/XRELEASE... */
+	if (rep && (out->op == EMU_OP_MOV || out->op == EMU_OP_ALU))
 		return -EINVAL;
 	if (out->op == EMU_OP_MOV && !out->is_write && !out->dst_size)
 		out->dst_size = out->size;
@@ -506,7 +575,8 @@ int emu_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
  * @insn: the instruction
  *
  * Return: true for the forms with a memory destination that store their
- * result (not CMP, TEST or BT, which only read it).
+ * result (not CMP, TEST or BT, which only read it). XCHG, XADD and
+ * CMPXCHG always write, CMPXCHG the old value when it fails.
  */
 bool emu_alu_writes(const struct emu_insn *insn)
 {
@@ -611,7 +681,9 @@ static void emu_addr_add(u64 *r, unsigned int addr_size, u64 by)
  *
  * With REP, rCX counts down; RIP stays on the instruction while it is not
  * zero, so that the CPU runs the next element (and takes interrupts in
- * between, as it does).
+ * between, as it does). CMPS and SCAS also stop on ZF: REPE when the
+ * element differed (ZF clear), REPNE when it matched; @rflags is then
+ * RFLAGS after the element's comparison (emu_string_compare()).
  *
  * Return: true when the instruction is done (RIP moves past it).
  */
@@ -629,5 +701,29 @@ bool emu_string_advance(const struct emu_insn *insn, u64 rflags, u64 *gprs,
 	if (!insn->rep)
 		return true;
 	emu_addr_add(&gprs[1], insn->addr_size, -1ULL);
-	return !(gprs[1] & amask);
+	if (!(gprs[1] & amask))
+		return true;
+	if (insn->op != EMU_OP_CMPS && insn->op != EMU_OP_SCAS)
+		return false;
+	return insn->repne == !!(rflags & EMU_FLAG_ZF);
+}
+
+/**
+ * emu_string_compare() - the flags of one CMPS or SCAS element
+ * @insn:	a CMPS or SCAS decoded by emu_decode()
+ * @src:	CMPS: the element at [seg:rSI]; SCAS: rAX
+ * @dst:	the element at [ES:rDI]
+ * @rflags:	RFLAGS before
+ *
+ * Both compare as CMP does, @src - @dst (SDM Vol. 2, CMPS: "SRC1 - SRC2",
+ * with SRC1 the rSI operand; SCAS: the accumulator minus memory).
+ *
+ * Return: RFLAGS after.
+ */
+u64 emu_string_compare(const struct emu_insn *insn, u64 src, u64 dst,
+		       u64 rflags)
+{
+	u64 res;
+
+	return emu_alu_compute(EMU_ALU_CMP, insn->size, src, dst, rflags, &res);
 }

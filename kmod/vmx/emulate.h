@@ -33,6 +33,8 @@
 #define EMU_OP_MOVS		2	/* [seg:rSI] -> [ES:rDI], one element */
 #define EMU_OP_STOS		3	/* rAX -> [ES:rDI] */
 #define EMU_OP_LODS		4	/* [seg:rSI] -> rAX */
+#define EMU_OP_CMPS		5	/* [seg:rSI] - [ES:rDI], flags only */
+#define EMU_OP_SCAS		6	/* rAX - [ES:rDI], flags only */
 
 /*
  * EMU_OP_ALU operations. 0-7 are group 1's ModRM.reg values and the
@@ -55,6 +57,17 @@
 #define EMU_ALU_BTS		14
 #define EMU_ALU_BTR		15
 #define EMU_ALU_BTC		16
+/*
+ * The exchanges: the register operand is written too (XCHG, XADD), or
+ * rAX (EDX:EAX) when the comparison fails (CMPXCHG, CMPXCHG8B). Memory
+ * is always written back, as the CPU's locked cycle does: a CMPXCHG that
+ * fails writes the value it read (SDM Vol. 2, CMPXCHG: "the destination
+ * operand receives a write cycle without regard to the result").
+ */
+#define EMU_ALU_XCHG		17
+#define EMU_ALU_XADD		18
+#define EMU_ALU_CMPXCHG		19
+#define EMU_ALU_CMPXCHG8B	20
 
 /* Segment registers in encoding order (SDM Vol. 2, 3.1.1.3, "Sreg"). */
 #define EMU_SEG_ES		0
@@ -99,8 +112,10 @@
  *		writes one: not CMP, TEST, BT); else it goes to register
  *		@reg, memory being the source operand
  * @rep:	string forms: an F3 or F2 prefix, RCX counts the elements
+ * @repne:	CMPS and SCAS: the last of those prefixes was F2 (REPNE: stop
+ *		when equal); else F3 (REPE: stop when not equal)
  * @addr_size:	string forms: bytes of rSI/rDI/rCX used (2, 4 or 8)
- * @seg:	MOVS and LODS: the source's segment, EMU_SEG_* (DS unless
+ * @seg:	MOVS, LODS and CMPS: the source's segment, EMU_SEG_* (DS unless
  *		overridden); the destination is always ES
  */
 struct emu_insn {
@@ -117,6 +132,7 @@ struct emu_insn {
 	u8 alu;
 	bool mem_dst;
 	bool rep;
+	bool repne;
 	u8 addr_size;
 	u8 seg;
 };
@@ -147,5 +163,7 @@ void emu_alu(const struct emu_insn *insn, u64 data, u64 *gprs, u64 rflags,
 u64 emu_string_step(const struct emu_insn *insn, u64 rflags);
 bool emu_string_advance(const struct emu_insn *insn, u64 rflags, u64 *gprs,
 			bool src, bool dst);
+u64 emu_string_compare(const struct emu_insn *insn, u64 src, u64 dst,
+		       u64 rflags);
 
 #endif /* _THINVMX_VMX_EMULATE_H */

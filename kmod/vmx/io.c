@@ -320,16 +320,17 @@ static u64 tvx_seg_base(unsigned int seg, unsigned int mode)
 }
 
 /*
- * The RAM side of a MOVS element: [seg:rSI] to read, or [ES:rDI] to
- * write (@dst), translated, in one frame, and allowed by its right
- * (tvx_ept_access(), @final for the last look). Return: 0 with @gpa, 1
- * when a write is dropped (ram_ro), -EACCES when it is no RAM frame the
- * guest may access so (MMIO both sides, a page crossed, a right that
- * withholds it), or -EFAULT with a handler's value in @exit (#PF or #GP
- * injected).
+ * The RAM side of a MOVS or CMPS element: [seg:rSI], or [ES:rDI] (@dst),
+ * to read, or to @write, translated, in one frame, and allowed by its
+ * right (tvx_ept_access(), @final for the last look). Return: 0 with
+ * @gpa, 1 when a write is dropped (ram_ro), -EACCES when it is no RAM
+ * frame the guest may access so (MMIO both sides, a page crossed, a right
+ * that withholds it), or -EFAULT with a handler's value in @exit (#PF or
+ * #GP injected).
  */
 static int tvx_string_ram(struct tvx_vcpu *v, const struct emu_insn *insn,
-			  bool dst, bool final, u64 *gpa, int *exit)
+			  bool dst, bool write, bool final, u64 *gpa,
+			  int *exit)
 {
 	unsigned int mode = tvx_guest_mode();
 	u64 amask = insn->addr_size >= 8 ? ~0ULL :
@@ -342,7 +343,7 @@ static int tvx_string_ram(struct tvx_vcpu *v, const struct emu_insn *insn,
 	if (mode != 64)
 		lin = (u32)lin;
 	ret = tvx_translate(v, lin, vmcs_readl(GUEST_CR0),
-			    dst ? GWALK_ACC_WRITE : 0, &res);
+			    write ? GWALK_ACC_WRITE : 0, &res);
 	if (ret == -EFAULT) {
 		v->cr2 = lin;
 		*exit = tvx_inject_exception(v, X86_TRAP_PF, true, res.pf_error);
@@ -353,7 +354,7 @@ static int tvx_string_ram(struct tvx_vcpu *v, const struct emu_insn *insn,
 		return -EFAULT;
 	}
 	if (!ret && offset_in_page(res.gpa) + insn->size <= PAGE_SIZE)
-		ret = tvx_ept_access(v, res.gpa, dst, final);
+		ret = tvx_ept_access(v, res.gpa, write, final);
 	else
 		ret = -EACCES;
 	if (ret < 0)
@@ -394,13 +395,45 @@ static int tvx_mmio_exit(struct tvx_vcpu *v, u64 gpa, unsigned int size,
 }
 
 /*
+ * A CMPS with one side on the device: both are reads, so which one the
+ * exit was for is found by asking which side is RAM ([ES:rDI] first). The
+ * RAM element is read now; the device's comes back from the VMM. Both
+ * sides MMIO (or a page crossed) is the VMM's to do, as an instruction.
+ */
+static int tvx_mmio_cmps(struct tvx_vcpu *v, u64 gpa,
+			 const struct emu_insn *insn, const u8 *bytes,
+			 unsigned int len)
+{
+	int ret, exit;
+
+	v->io.mmio_read = true;
+	ret = tvx_string_ram(v, insn, true, false, true, &v->io.str.gpa, &exit);
+	if (ret == -EACCES) {
+		v->io.mmio_read = false;
+		ret = tvx_string_ram(v, insn, false, false, true,
+				     &v->io.str.gpa, &exit);
+	}
+	if (ret == -EACCES)
+		return tvx_mmio_insn_exit(v, gpa, bytes, len);
+	if (ret < 0)
+		return exit;
+	v->io.mmio_ram = 0;
+	if (tvx_read_guest(v->dom, v->io.str.gpa, &v->io.mmio_ram, insn->size))
+		return tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
+	return tvx_mmio_exit(v, gpa, insn->size, false, 0,
+			     TVX_PENDING_MMIO_STR);
+}
+
+/*
  * A guest access to a guest-physical address with nothing mapped, or
  * mapped as mmio_dm: emulated MMIO. The instruction is decoded to learn
  * the direction, size and register; the access goes to userspace and the
  * next RUN completes it. A read-modify-write is a read, then (unless it
  * only compares or tests) a write of the result: two exits, RFLAGS and a
- * register destination set between them. A string move is one element
- * per exit, RIP staying on it while REP's RCX is not 0 (as string I/O).
+ * register destination set between them (XCHG, XADD and CMPXCHG too,
+ * which always write back). A string form is one element per exit, RIP
+ * staying on it while REP's RCX is not 0 (and, for CMPS and SCAS, while
+ * REPE/REPNE's condition holds), as string I/O.
  * An instruction the decoder does not take goes to userspace as it is,
  * its bytes with it (THINVMX_EXIT_MMIO_INSN): the vCPU is not stopped for
  * it, the VMM decides.
@@ -432,14 +465,18 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 		return tvx_mmio_exit(v, gpa, insn.size, true,
 				     v->gprs[TVX_RAX], TVX_PENDING_MMIO_STR);
 	case EMU_OP_LODS:
+	case EMU_OP_SCAS:
 		return tvx_mmio_exit(v, gpa, insn.size, false, 0,
 				     TVX_PENDING_MMIO_STR);
+	case EMU_OP_CMPS:
+		return tvx_mmio_cmps(v, gpa, &insn, bytes, len);
 	case EMU_OP_MOVS:
 		/* which side is the device: the access that exited says */
 		v->io.mmio_read = !(vmcs_readl(EXIT_QUALIFICATION) &
 				    EPT_VIOLATION_ACC_WRITE);
-		ret = tvx_string_ram(v, &insn, v->io.mmio_read, false,
-				     &v->io.str.gpa, &exit);
+		ret = tvx_string_ram(v, &insn, v->io.mmio_read,
+				     v->io.mmio_read, false, &v->io.str.gpa,
+				     &exit);
 		/* MMIO on both sides, say: the VMM's to do */
 		if (ret == -EACCES)
 			return tvx_mmio_insn_exit(v, gpa, bytes, len);
@@ -479,22 +516,33 @@ static int tvx_mmio_rmw_done(struct tvx_vcpu *v)
 }
 
 /*
- * The VMM did one element of a string move: a LODS's data to rAX, a
- * MOVS's to RAM (the frame's right looked at again, as for INS), then
- * the registers step. Return: 1 when the instruction is done, 0 when it
- * runs again, or -EFAULT with the handler's value in @exit (an internal
- * error when the frame was taken away meanwhile).
+ * The VMM did one element of a string form: a LODS's data to rAX, a
+ * MOVS's to RAM (the frame's right looked at again, as for INS), a CMPS's
+ * or SCAS's compared into RFLAGS, then the registers step. Return: 1 when
+ * the instruction is done, 0 when it runs again, or -EFAULT with the
+ * handler's value in @exit (an internal error when the frame was taken
+ * away meanwhile).
  */
 static int tvx_mmio_string_done(struct tvx_vcpu *v, int *exit)
 {
 	const struct emu_insn *insn = &v->io.mmio;
 	u64 data = READ_ONCE(v->run->mmio.data), gpa, hpa;
+	u64 rflags = vmcs_readl(GUEST_RFLAGS);
 	int ret;
 
 	if (insn->op == EMU_OP_LODS)
 		emu_complete_load(insn, data, v->gprs);
+	if (insn->op == EMU_OP_SCAS)
+		rflags = emu_string_compare(insn, v->gprs[TVX_RAX], data,
+					    rflags);
+	if (insn->op == EMU_OP_CMPS)
+		rflags = v->io.mmio_read ?
+			 emu_string_compare(insn, data, v->io.mmio_ram, rflags) :
+			 emu_string_compare(insn, v->io.mmio_ram, data, rflags);
+	if (rflags != vmcs_readl(GUEST_RFLAGS))
+		vmcs_writel(GUEST_RFLAGS, rflags);
 	if (insn->op == EMU_OP_MOVS && v->io.mmio_read) {
-		ret = tvx_string_ram(v, insn, true, true, &gpa, exit);
+		ret = tvx_string_ram(v, insn, true, true, true, &gpa, exit);
 		if (ret == -EACCES) {
 			*exit = tvx_internal_error(v, THINVMX_INTERNAL_EMULATION);
 			return -EFAULT;
@@ -505,8 +553,9 @@ static int tvx_mmio_string_done(struct tvx_vcpu *v, int *exit)
 		if (!ret && tvx_gpa_to_hpa(v->dom, gpa, &hpa))
 			memcpy(phys_to_virt(hpa), &data, insn->size);
 	}
-	return emu_string_advance(insn, vmcs_readl(GUEST_RFLAGS), v->gprs,
-				  insn->op != EMU_OP_STOS,
+	return emu_string_advance(insn, rflags, v->gprs,
+				  insn->op != EMU_OP_STOS &&
+				  insn->op != EMU_OP_SCAS,
 				  insn->op != EMU_OP_LODS);
 }
 

@@ -26,7 +26,7 @@ enum tvx_pending {
 	TVX_PENDING_STR_IN,	/* store an INS element, step */
 	TVX_PENDING_STR_OUT,	/* step past an OUTS element */
 	TVX_PENDING_MMIO_RMW,	/* compute on the VMM's data, maybe write */
-	TVX_PENDING_MMIO_STR,	/* finish a MOVS/STOS/LODS element, step */
+	TVX_PENDING_MMIO_STR,	/* finish a string form's element, step */
 };
 
 /* An I/O or MMIO instruction in flight at the VMM. */
@@ -41,7 +41,8 @@ struct tvx_io {
 	u8 size;		/* of the port access or the INS element */
 	struct emu_insn mmio;	/* the decoded instruction of an MMIO exit */
 	u64 mmio_gpa;		/* where it went: an RMW writes back there */
-	bool mmio_read;		/* MOVS: the MMIO side is the source */
+	bool mmio_read;		/* MOVS, CMPS: the MMIO side is the source */
+	u64 mmio_ram;		/* CMPS: the element on the RAM side */
 	struct {		/* the element of INS/OUTS at the VMM */
 		u64 gpa;	/* INS: where it goes */
 		u64 mask;	/* the address size's RSI/RDI/RCX bits */

@@ -494,8 +494,10 @@ TEST_F(guest, access_past_ram_is_an_mmio_error_then_goes_on)
 /*
  * What compilers emit for device registers works on emulated MMIO as on
  * RAM (mmio_forms.h): read-modify-write forms are a read and a write at
- * the VMM with RFLAGS as the CPU sets them, MOVZX/MOVSX/MOVSXD loads, and
- * string moves one element per exit. The VMM here is 16 bytes of memory;
+ * the VMM with RFLAGS as the CPU sets them (XCHG, XADD and CMPXCHG too,
+ * with their register writes), MOVZX/MOVSX/MOVSXD loads, and string
+ * forms (CMPS and SCAS with REPE/REPNE among them) one element per exit.
+ * The VMM here is 16 bytes of memory;
  * no form is left to it as an instruction (THINVMX_EXIT_MMIO_INSN).
  */
 TEST_F(guest, mmio_forms_behave_as_on_ram)
@@ -851,20 +853,17 @@ TEST_F(guest, event_delivery_write_to_ram_ro_skips_no_instruction)
 }
 
 /*
- * One XCHG (which the decoder does not take) whose two bytes land on two
- * ram_ro frames: the first write swaps its frame's leaf onto the scratch
+ * One ROL (which the decoder does not take: no shift or rotate is an MMIO
+ * form) whose two bytes land on two ram_ro frames: the first write swaps its frame's leaf onto the scratch
  * page for a single step, the second finds a step in progress and stops
  * the vCPU with an internal error. The swapped leaf must not outlive that
  * vCPU: a new vCPU reads the frames' own data, not the scratch page.
  */
 static __u8 two_ro[2 * 4096] __attribute__((aligned(4096)));
 
-static void guest_movsw_across(void)
+static void guest_rolw_across(void)
 {
-	__u16 val = 0x2222;
-
-	asm volatile("xchgw %0, (%1)"
-		     : "+r" (val) : "r" (two_ro + 4095) : "memory");
+	asm volatile("rolw $8, (%0)" : : "r" (two_ro + 4095) : "memory", "cc");
 	GUEST_DONE();
 }
 
@@ -885,7 +884,7 @@ TEST_F(guest, a_vcpu_stopped_mid_step_leaves_no_leaf_swapped)
 
 	memset(ro, 0x11, 2 * 4096);
 	ASSERT_EQ(0, tvx_set_mem_type(self->d, gpa >> 12, 2, THINVMX_P2M_RAM_RO));
-	start64(_metadata, self, guest_movsw_across, 0, 0, 0);
+	start64(_metadata, self, guest_rolw_across, 0, 0, 0);
 	ASSERT_EQ(0, tvx_vcpu_run(self->v));
 	ASSERT_EQ(THINVMX_EXIT_INTERNAL_ERROR, run->exit_reason);
 	EXPECT_EQ(THINVMX_INTERNAL_EMULATION, run->internal.suberror);
@@ -906,19 +905,21 @@ TEST_F(guest, a_vcpu_stopped_mid_step_leaves_no_leaf_swapped)
 	EXPECT_EQ(0x11, ro[4096]);
 }
 
-extern const char guest_mmio_xadd[], guest_mmio_xadd_end[];
+extern const char guest_mmio_cx16[], guest_mmio_cx16_end[];
 
 static void guest_mmio_not_emulated(void)
 {
-	asm volatile(".globl guest_mmio_xadd, guest_mmio_xadd_end\n"
-		     "guest_mmio_xadd: lock xaddl %%eax, (%0)\n"
-		     "guest_mmio_xadd_end:"
-		     : : "r" (UNMAPPED_GPA), "a" (1) : "memory");
+	asm volatile(".globl guest_mmio_cx16, guest_mmio_cx16_end\n"
+		     "guest_mmio_cx16: lock cmpxchg16b (%0)\n"
+		     "guest_mmio_cx16_end:"
+		     : : "r" (UNMAPPED_GPA), "a" (1), "d" (0), "b" (2), "c" (3)
+		     : "memory", "cc");
 	GUEST_DONE();
 }
 
 /*
- * MMIO by an instruction thinvmx does not emulate (a locked XADD) is an
+ * MMIO by an instruction thinvmx does not emulate (a CMPXCHG16B, whose 16
+ * bytes do not fit an MMIO exit) is an
  * exit of its own, with the address and the instruction's bytes, and
  * does not stop the vCPU: the VMM steps over it and the guest goes on.
  * (It used to be an internal error, and the vCPU was gone.)
@@ -926,16 +927,16 @@ static void guest_mmio_not_emulated(void)
 TEST_F(guest, mmio_by_an_instruction_not_emulated_is_an_exit_of_its_own)
 {
 	struct thinvmx_run *run = tvx_vcpu_run_page(self->v);
-	__u64 len = guest_mmio_xadd_end - guest_mmio_xadd;
+	__u64 len = guest_mmio_cx16_end - guest_mmio_cx16;
 	struct thinvmx_regs regs;
 
 	start64(_metadata, self, guest_mmio_not_emulated, 0, 0, 0);
 	ASSERT_EQ(0, tvx_vcpu_run(self->v));
 	ASSERT_EQ(THINVMX_EXIT_MMIO_INSN, run->exit_reason);
 	EXPECT_EQ(UNMAPPED_GPA, run->mmio_insn.gpa);
-	EXPECT_EQ((__u64)(uintptr_t)guest_mmio_xadd, run->mmio_insn.rip);
+	EXPECT_EQ((__u64)(uintptr_t)guest_mmio_cx16, run->mmio_insn.rip);
 	EXPECT_LE(len, run->mmio_insn.len);
-	EXPECT_EQ(0, memcmp(run->mmio_insn.insn, guest_mmio_xadd, len));
+	EXPECT_EQ(0, memcmp(run->mmio_insn.insn, guest_mmio_cx16, len));
 	/* nothing was done: RUN again meets it again */
 	ASSERT_EQ(0, tvx_vcpu_run(self->v));
 	ASSERT_EQ(THINVMX_EXIT_MMIO_INSN, run->exit_reason);

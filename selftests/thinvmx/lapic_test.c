@@ -238,6 +238,39 @@ static void mmio_wr(__u32 off, __u32 val)
 	*(volatile __u32 *)(uintptr_t)(XAPIC_BASE + off) = val;
 }
 
+/*
+ * The exchanges on the xAPIC page, on the TPR: XCHG (Linux writes the
+ * xAPIC with it on CPUs with the 11AP erratum), XADD, CMPXCHG failing and
+ * succeeding; the old value comes back, the register takes the new one.
+ */
+static void xapic_exchanges(void)
+{
+	__u32 a = 0x20, c;
+	__u8 zf;
+
+	asm volatile("xchgl %0, (%1)" : "+r" (a)
+		     : "r" (XAPIC_BASE + 0x80) : "memory");
+	GUEST_ASSERT_EQ(a, 0);
+	GUEST_ASSERT_EQ(mmio_rd(0x80), 0x20);
+	a = 0x10;
+	asm volatile("lock xaddl %0, (%1)" : "+r" (a)
+		     : "r" (XAPIC_BASE + 0x80) : "memory", "cc");
+	GUEST_ASSERT_EQ(a, 0x20);
+	GUEST_ASSERT_EQ(mmio_rd(0x80), 0x30);
+	a = 0x20;
+	c = 0;
+	asm volatile("lock cmpxchgl %2, (%3)\n\tsetz %1"
+		     : "+a" (a), "=q" (zf) : "r" (c), "r" (XAPIC_BASE + 0x80)
+		     : "memory", "cc");
+	GUEST_ASSERT_EQ(zf, 0);
+	GUEST_ASSERT_EQ(a, 0x30);
+	asm volatile("lock cmpxchgl %2, (%3)\n\tsetz %1"
+		     : "+a" (a), "=q" (zf) : "r" (c), "r" (XAPIC_BASE + 0x80)
+		     : "memory", "cc");
+	GUEST_ASSERT_EQ(zf, 1);
+	GUEST_ASSERT_EQ(mmio_rd(0x80), 0);
+}
+
 /* The xAPIC page: ID, version, a one-shot timer, EOI by MMIO */
 static void guest_xapic(__u64 ticks)
 {
@@ -254,6 +287,7 @@ static void guest_xapic(__u64 ticks)
 	while (timer_count < 1)
 		guest_sti_hlt_cli();
 	GUEST_ASSERT_EQ(mmio_rd(0x100 + (TIMER_VEC / 32) * 0x10), 0);	/* ISR clear */
+	xapic_exchanges();
 	/* x2APIC MSRs are #GP in xAPIC mode: the stub reports vector 13 */
 	GUEST_SYNC(mmio_rd(0x390), mmio_rd(0x80));
 	tvx_rdmsr(X2_ID);

@@ -3,8 +3,10 @@
  * Guest code shared by guest_test (emulated MMIO at the VMM) and ro_test
  * (read-only MMIO): the instruction forms compilers emit for device
  * registers -- read-modify-write ALU forms with a memory destination or
- * source, TEST, NOT/NEG, INC/DEC, the bit tests, MOVZX/MOVSX/MOVSXD, and
- * MOVS/STOS/LODS with and without REP and with RFLAGS.DF -- each run on
+ * source, TEST, NOT/NEG, INC/DEC, the bit tests, MOVZX/MOVSX/MOVSXD,
+ * XCHG, XADD, CMPXCHG (equal and not) and CMPXCHG8B, MOVS/STOS/LODS with
+ * and without REP and with RFLAGS.DF, and CMPS/SCAS with REPE/REPNE, DF
+ * and a 32-bit address size -- each run on
  * RAM and then on the device, with the same operands and flags in. The
  * guest compares what it sees itself: the registers and the arithmetic
  * flags must be the same; memory too, unless the device is read-only,
@@ -28,9 +30,12 @@
 #define MF_LOGIC	(MF_ARITH & ~MF_AF)
 #define MF_BIT		MF_CF
 
-/* What one form left: flags, a register, string registers, a RAM buffer. */
+/*
+ * What one form left: flags, a register, string registers, a RAM buffer;
+ * rAX, rDX and rBX for the compare-exchanges.
+ */
 struct mf_res {
-	__u64 flags, r, rsi, rdi, rcx, b0, b1, m0, m1;
+	__u64 flags, r, rsi, rdi, rcx, b0, b1, m0, m1, a, d, bx;
 };
 
 /* One MOV each way: the compiler may not make them vector moves. */
@@ -109,6 +114,52 @@ MF_ALU(mf_movzxw, "movzwq 2(%[p]), %[r]", ~0ULL, 0)
 MF_ALU(mf_movsx, "movsbq (%[p]), %[r]", 0, 0)
 MF_ALU(mf_movsxw, "movswl 6(%[p]), %k[r]", ~0ULL, 0)
 MF_ALU(mf_movsxd, "movslq 4(%[p]), %[r]", 0, 0)
+MF_ALU(mf_xchg, "xchgl %k[r], (%[p])", 0xffffffff89abcdefULL, MF_CF | MF_ZF)
+MF_ALU(mf_xchg_b, "xchgb %b[r], 3(%[p])", 0x1234, 0)
+MF_ALU(mf_lock_xchg_q, "lock xchgq %[r], 8(%[p])", 0xfedcba9876543210ULL, MF_OF)
+MF_ALU(mf_xadd, "lock xaddl %k[r], (%[p])", 0x80000001, 0)
+MF_ALU(mf_xadd_w, "xaddw %w[r], 6(%[p])", 0xffff, MF_CF)
+MF_ALU(mf_xadd_q, "lock xaddq %[r], 8(%[p])", 1, 0)
+MF_ALU(mf_xadd_b, "xaddb %b[r], 2(%[p])", 0x01, MF_ZF)
+
+/*
+ * The compare-exchanges: rAX (EDX:EAX), rCX (ECX:EBX) in, all four out.
+ * The forms that must find memory equal load the comparand from it first.
+ */
+#define MF_X(name, insn, ain, cin, din, bin, fin)			\
+static void name(volatile __u64 *p, __u64 *buf, struct mf_res *o)	\
+{									\
+	__u64 f = (mf_flags_now() & ~(MF_ARITH | MF_DF)) | (fin);	\
+	__u64 a = (ain), c = (cin), d = (din), b = (bin);		\
+									\
+	(void)buf;							\
+	asm volatile("lea -128(%%rsp), %%rsp\n\tpush %[f]\n\tpopf\n\t"	\
+		     insn "\n\tpushf\n\tpop %[f]\n\tlea 128(%%rsp), %%rsp"	\
+		     : [f] "+r" (f), "+a" (a), "+c" (c), "+d" (d), "+b" (b) \
+		     : [p] "r" (p) : "memory", "cc");			\
+	o->flags = f;							\
+	o->r = c;							\
+	o->a = a;							\
+	o->d = d;							\
+	o->bx = b;							\
+}
+
+/* equal: RAX's upper half (bit 40) is kept, as RAX is not written */
+MF_X(mf_cmpxchg_eq, "movl (%[p]), %%eax\n\tbts $40, %%rax\n\t"
+     "lock cmpxchgl %%ecx, (%[p])", 0, 0x13572468, 0, 0, MF_CF)
+/* not equal: RAX gets memory */
+MF_X(mf_cmpxchg_ne, "lock cmpxchgq %%rcx, 8(%[p])", 0x5555555555555555ULL, 1,
+     0, 0, 0)
+MF_X(mf_cmpxchg_b_ne, "cmpxchgb %%cl, 1(%[p])", 0xaaaaaaaaaaaaaa00ULL, 0x42,
+     0, 0, MF_ZF)
+MF_X(mf_cmpxchg_w_eq, "movw 4(%[p]), %%ax\n\tcmpxchgw %%cx, 4(%[p])", ~0ULL,
+     0xbeef, 0, 0, 0)
+MF_X(mf_cmpxchg8b_eq, "movl (%[p]), %%eax\n\tmovl 4(%[p]), %%edx\n\t"
+     "lock cmpxchg8b (%[p])", 0, 0xffffffff33334444ULL, 0,
+     0xffffffff11112222ULL, MF_CF | MF_SF)
+/* not equal: EDX:EAX get memory, RAX and RDX zero-extended */
+MF_X(mf_cmpxchg8b_ne, "cmpxchg8b 8(%[p])", 0xffffffff12345678ULL, 7,
+     0xffffffff9abcdef0ULL, 9, MF_ZF)
 
 /* The string forms: @p is the device side, @buf the RAM side. */
 #define MF_STR(name, insn, si, di, cx, ax, fin)				\
@@ -142,6 +193,15 @@ MF_STR(mf_lodsl, "lodsl", p, 0, 0, ~0ULL, 0)
 MF_STR(mf_lodsw, "lodsw", (volatile char *)p + 2, 0, 0, ~0ULL, 0)
 MF_STR(mf_rep_lodsb, "rep lodsb", p, 0, 3, 0, 0)
 MF_STR(mf_rep_stosb_zero, "rep stosb", 0, p, 0, 0x77, 0)
+MF_STR(mf_scasb, "scasb", 0, p, 0, 0x7f, 0)
+MF_STR(mf_repne_scasb, "repne scasb", 0, p, 8, 0x01, 0)
+MF_STR(mf_repe_scasw_df, "repe scasw", 0, (volatile char *)p + 6, 4, 0x1111,
+       MF_DF)
+MF_STR(mf_scasq, "scasq", 0, p + 1, 0, 0x8000000000010080ULL, 0)
+MF_STR(mf_repe_cmpsb_from, "repe cmpsb", p, buf, 8, 0, 0)
+MF_STR(mf_repne_cmpsl_to, "repne cmpsl", buf, p, 4, 0, 0)
+MF_STR(mf_cmpsq_df, "cmpsq", p + 1, buf + 1, 0, 0, MF_DF)
+MF_STR(mf_a32_repe_cmpsw, "addr32 repe cmpsw", buf, p, 4, 0, 0)
 
 struct mf_form {
 	mf_fn fn;
@@ -183,6 +243,19 @@ static const struct mf_form mf_forms[] = {
 	{ mf_movsx, 0x80, 27, MF_ARITH },
 	{ mf_movsxw, 0x8001000000000000ULL, 28, MF_ARITH },
 	{ mf_movsxd, 0x8765432100000000ULL, 29, MF_ARITH },
+	{ mf_xchg, 0x1122334455667788ULL, 39, MF_ARITH },
+	{ mf_xchg_b, 0x00000000ff000000ULL, 40, MF_ARITH },
+	{ mf_lock_xchg_q, 41, 0x0123456789abcdefULL, MF_ARITH },
+	{ mf_xadd, 0x7fffffff, 42, MF_ARITH },
+	{ mf_xadd_w, 0x0001000000000000ULL, 43, MF_ARITH },
+	{ mf_xadd_q, 44, ~0ULL, MF_ARITH },
+	{ mf_xadd_b, 0x7f0000, 45, MF_ARITH },
+	{ mf_cmpxchg_eq, 0x80000000deadbeefULL, 46, MF_ARITH },
+	{ mf_cmpxchg_ne, 47, 0x5555555555555554ULL, MF_ARITH },
+	{ mf_cmpxchg_b_ne, 0x8000, 48, MF_ARITH },
+	{ mf_cmpxchg_w_eq, 0x0000123400000000ULL, 49, MF_ARITH },
+	{ mf_cmpxchg8b_eq, 0x0123456789abcdefULL, 50, MF_ARITH },
+	{ mf_cmpxchg8b_ne, 51, 0x9abcdef112345678ULL, MF_ARITH },
 	{ mf_stosb, 0x1111111111111111ULL, 30, MF_ARITH },
 	{ mf_rep_stosw, 0x2222222222222222ULL, 31, MF_ARITH },
 	{ mf_rep_stosq_df, 32, 0x3333333333333333ULL, MF_ARITH },
@@ -196,13 +269,23 @@ static const struct mf_form mf_forms[] = {
 	{ mf_lodsw, 0x89abcdef01234567ULL, 36, MF_ARITH },
 	{ mf_rep_lodsb, 0x0000000000332211ULL, 37, MF_ARITH },
 	{ mf_rep_stosb_zero, 0x6666666666666666ULL, 38, MF_ARITH },
+	{ mf_scasb, 0x7f, 52, MF_ARITH },
+	{ mf_repne_scasb, 0x0000010000000000ULL, 53, MF_ARITH },
+	{ mf_repe_scasw_df, 0x1111111111111111ULL, 54, MF_ARITH },
+	{ mf_scasq, 55, 0x8000000000010081ULL, MF_ARITH },
+	{ mf_repe_cmpsb_from, 0xa1a2a3ffa5a6a7a8ULL, 56, MF_ARITH },
+	{ mf_repne_cmpsl_to, 0, 0x00000000b5b6b7b8ULL, MF_ARITH },
+	{ mf_cmpsq_df, 57, 0xb1b2b3b4b5b6b7b8ULL, MF_ARITH },
+	{ mf_a32_repe_cmpsw, 0xa1a2a3a4a5a6a7a8ULL, 0xb1b2b3b4b5b6b7b8ULL,
+	  MF_ARITH },
 };
 
 #define MF_NR		(sizeof(mf_forms) / sizeof(mf_forms[0]))
 
 /* What differs, as the ASSERT's first argument. */
 enum { MF_DIFF_FLAGS = 1, MF_DIFF_R, MF_DIFF_RSI, MF_DIFF_RDI, MF_DIFF_RCX,
-       MF_DIFF_B0, MF_DIFF_B1, MF_DIFF_M0, MF_DIFF_M1 };
+       MF_DIFF_B0, MF_DIFF_B1, MF_DIFF_M0, MF_DIFF_M1, MF_DIFF_A, MF_DIFF_D,
+       MF_DIFF_BX };
 
 #define MF_CMP(what, a, b) do {						\
 	if ((a) != (b)) {						\
@@ -234,6 +317,9 @@ static inline void mf_check(volatile __u64 *p, __u64 *ram, __u64 *buf, int ro)
 		}
 		m0 = mf_rd(p);
 		m1 = mf_rd(p + 1);
+		/* what a form does not set compares equal */
+		tvx_guest_memset(&a, 0, sizeof(a));
+		tvx_guest_memset(&b, 0, sizeof(b));
 		ram[0] = m0;
 		ram[1] = m1;
 		buf[0] = 0xa1a2a3a4a5a6a7a8ULL;
@@ -263,6 +349,9 @@ static inline void mf_check(volatile __u64 *p, __u64 *ram, __u64 *buf, int ro)
 		MF_CMP(MF_DIFF_B1, a.b1, b.b1);
 		MF_CMP(MF_DIFF_M0, a.m0, b.m0);
 		MF_CMP(MF_DIFF_M1, a.m1, b.m1);
+		MF_CMP(MF_DIFF_A, a.a, b.a);
+		MF_CMP(MF_DIFF_D, a.d, b.d);
+		MF_CMP(MF_DIFF_BX, a.bx, b.bx);
 	}
 }
 

@@ -105,7 +105,7 @@ static void guest_ro_writes(__u64 base)
 
 /*
  * Two discarded writes back to back: a MOV (skipped after decoding), then
- * an XCHG of 3 bytes, which the decoder does not take (stepped against the
+ * a ROL of 3 bytes, which the decoder does not take (stepped against the
  * scratch page).
  */
 static void guest_ro_reported(__u64 base)
@@ -113,8 +113,7 @@ static void guest_ro_reported(__u64 base)
 	volatile __u8 *p = (volatile __u8 *)(uintptr_t)base;
 
 	asm volatile("movb $0x22, 8(%0)\n\t"
-		     "xchgb %%al, 9(%0)" : : "r" (p + PAGE), "a" (0x5)
-		     : "memory");
+		     "rolb 9(%0)" : : "r" (p + PAGE) : "memory", "cc");
 	GUEST_SYNC(p[PAGE + 8], p[PAGE + 9]);
 	GUEST_DONE();
 }
@@ -358,7 +357,7 @@ TEST_F(ro, read_only_writes_reported_sync)
 	EXPECT_EQ(0, dm.error);
 	EXPECT_TRUE(dm.evs[0].flags & THINVMX_EVENT_F_SYNC);
 	/*
-	 * The MOV is discarded and the XCHG stepped: its own event comes
+	 * The MOV is discarded and the ROL stepped: its own event comes
 	 * first, then its discard by scratch step, which is the step.
 	 */
 	ASSERT_EQ(3, dm.nr);
