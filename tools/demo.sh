@@ -15,7 +15,8 @@
 #
 # Then a Linux guest: this VM's own kernel in a domain, watched by
 # thinvmx-monitor (breakpoints on openat, CR3 loads per second, the
-# kernel text write-protected).
+# kernel text write-protected, the CR0/CR4 pins: the guest loads the
+# probe module and tries a raw MOV clearing CR4.SMEP, denied).
 #
 # Then host mode: this very kernel, on all its CPUs, becomes a guest of
 # thinvmx (thinvmx-ctl host on), with the CR and MSR pins on; a kprobe
@@ -115,14 +116,17 @@ sed -n '/attached/!p' "$T/monitor.err"
 # its /proc/kallsyms says, which the guest prints for the monitor: the
 # package's System.map is a stub); thinvmx-monitor attaches while it runs,
 # breaks on every openat, counts CR3 loads per second and write-protects
-# the kernel's text; the guest's /init waits for a line on the console,
-# then opens /proc/version five times, and powers off.
+# the kernel's text, and denies CR0/CR4 writes that clear WP or SMEP; the
+# guest's /init waits for a line on the console, then opens /proc/version
+# five times, loads the probe module (tvx_probe.ko) to make a raw MOV
+# clearing CR4.SMEP, past the kernel's own pinning, and powers off.
 KERNEL=/boot/vmlinuz
 L=$T/linux
 linux_demo() {
 	rm -rf "$L.root" "$L.in"
 	mkdir -p "$L.root/bin" "$L.root/dev" "$L.root/proc"
 	cp /bin/busybox "$L.root/bin/busybox"
+	cp tvx_probe.ko "$L.root/" 2>/dev/null
 	cat > "$L.root/init" <<'EOI'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -138,6 +142,13 @@ echo "linux guest: $(uname -sr) up on $(nproc) CPUs, waiting for the monitor"
 until read -t 1 -r go; do :; done
 for i in 1 2 3 4 5; do cat /proc/version > /dev/null; done
 echo "linux guest: opened /proc/version five times"
+if insmod /tvx_probe.ko 2>/dev/null; then
+	exec 5<>/dev/tvx_probe
+	printf 'cr4_clear_try 0x100000' >&5 && read -r cr4 <&5
+	exec 5>&-
+	echo "linux guest: a raw MOV to CR4 clearing SMEP: CR4 reads ${cr4:-?}" \
+		"(SMEP $([ $((${cr4:-0} & 0x100000)) != 0 ] && echo still set || echo CLEARED))"
+fi
 sleep 2
 poweroff -f
 EOI
@@ -159,9 +170,11 @@ EOI
 	tr -d '\r' < "$L.out" | sed -n 's/^ksym //p' > "$L.map"
 	echo "the guest's symbols, for --system-map: $(tr '\n' ' ' < "$L.map")"
 	echo "== thinvmx-monitor --break __x64_sys_openat --protect-text --system-map MAP" \
-		"--cr3 async -q --timeout 20 $id"
+		"--cr3 async --cr0 sync --cr4 sync --deny-smep-clear --deny-wp-clear" \
+		"-q --timeout 20 $id"
 	./thinvmx-monitor --break __x64_sys_openat --protect-text --system-map "$L.map" \
-		--cr3 async -q --timeout 20 "$id" > "$L.mon" 2> "$L.monerr" &
+		--cr3 async --cr0 sync --cr4 sync --deny-smep-clear --deny-wp-clear \
+		-q --timeout 20 "$id" > "$L.mon" 2> "$L.monerr" &
 	mon=$!
 	wait_line "$L.monerr" 'symbols ready' 120 $mon || fail "the monitor found no symbols"
 	echo go >&4
@@ -174,8 +187,9 @@ EOI
 	rrc=$?
 	run=
 	exec 4>&-
-	tr -d '\r' < "$L.out" | grep '^linux guest: opened' | sed 's/^/  | /'
-	echo "== thinvmx-monitor: breakpoint hits, CR3 loads per second, text writes"
+	tr -d '\r' < "$L.out" | grep '^linux guest: \(opened\|a raw MOV\)' | sed 's/^/  | /'
+	echo "== thinvmx-monitor: breakpoint hits, CR3 loads per second, text writes," \
+		"denied CR writes"
 	cat "$L.mon"
 	sed -n '/attached/!p' "$L.monerr"
 	tr -d '\r' < "$L.out" | grep 'reboot: Power down' | sed 's/^/  | /'

@@ -137,7 +137,8 @@ static const char usage_text[] =
 "                       count)\n"
 "  -T, --timeout S      end after S seconds\n"
 "  -q, --quiet          no line per event, only the counters (refusals of\n"
-"                       host mode's policies are printed all the same)\n"
+"                       host mode's policies, and writes --deny refused,\n"
+"                       are printed all the same)\n"
 "  -j, --json           JSON lines: one object per event, one for the\n"
 "                       counters\n"
 "  -h, --help           print this help and exit\n"
@@ -1014,7 +1015,7 @@ static int on_event(struct tvx_monitor *m, const struct thinvmx_event *ev,
 	int denied = !!(ev->flags & THINVMX_EVENT_F_DENIED);
 	char ans[64];
 	unsigned int i;
-	bool shown;
+	bool shown, refused;
 	__u64 n;
 
 	if (sync)
@@ -1033,10 +1034,12 @@ static int on_event(struct tvx_monitor *m, const struct thinvmx_event *ev,
 		answer_str(rsp->flags, ans, sizeof(ans));
 	if (denied)
 		__atomic_add_fetch(&cnt.denied, 1, __ATOMIC_RELAXED);
-	if (!shown && !denied)
+	/* the policy's own refusals (--deny) count as refusals too */
+	refused = denied || (sync && (rsp->flags & THINVMX_RESPONSE_DENY));
+	if (!shown && !refused)
 		return 0;
 	/* a refusal is rare and is what a guard policy is for: never quiet */
-	if ((!opt->quiet && !quiet_drain) || denied) {
+	if ((!opt->quiet && !quiet_drain) || refused) {
 		if (opt->json)
 			print_json(ev, sync ? ans : NULL);
 		else

@@ -9,7 +9,8 @@
 # of the held domain, the monitor's counters, every tool's exit status;
 # the Linux guest part (with /boot/vmlinuz: the rig's --files): Debian's
 # kernel to its /init, a breakpoint on openat counting the guest's opens,
-# CR3 loads per second, the text write-protected, a clean power-off;
+# CR3 loads per second, the text write-protected, its probe module's raw
+# CR4.SMEP clearing denied (SMEP still set), a clean power-off;
 # then the host-mode part: host mode on on every CPU, thinvmx-monitor
 # --host printing INT3 events from a kprobe that still fires, the raw
 # CR4.SMEP clearing and LSTAR write refused, host mode off again.
@@ -31,7 +32,7 @@ done
 [ -e /dev/thinvmx ] || { echo "1..0 # SKIP no /dev/thinvmx"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..22"
+echo "1..23"
 
 log=/tmp/demo_test.log
 sh ./demo.sh > $log 2>&1
@@ -93,9 +94,12 @@ if [ -r /boot/vmlinuz ]; then
 	grep -q '^  | linux guest: opened /proc/version five times' $log &&
 		grep -q '^thinvmx-run: status 0 (0: the guest powered off)$' $log
 	ok "Linux guest: went on under the monitor and powered off (status 0)" $?
+	grep -q '^seq [0-9]* vcpu [0-9]* cr4 sync rip 0xffffffff[0-9a-f]* new 0x[0-9a-f]* old 0x[0-9a-f]* answer deny$' $log &&
+		grep -q '^  | linux guest: a raw MOV to CR4 clearing SMEP: CR4 reads 0x[0-9a-f]* (SMEP still set)$' $log
+	ok "Linux guest: its raw MOV clearing CR4.SMEP denied (printed under -q), SMEP still set" $?
 else
-	for i in 1 2 3 4; do echo "ok $((n + i)) Linux guest # SKIP no /boot/vmlinuz"; done
-	n=$((n + 4))
+	for i in 1 2 3 4 5; do echo "ok $((n + i)) Linux guest # SKIP no /boot/vmlinuz"; done
+	n=$((n + 5))
 fi
 
 # host mode

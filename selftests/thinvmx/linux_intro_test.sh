@@ -8,6 +8,14 @@
 # which makes an exact number of openat calls per phase, each phase
 # started by a line on thinvmx-run's stdin. One boot:
 #
+#  - monitor P, CR0 and CR4 writes sync with the pin policy
+#    (--deny-wp-clear --deny-smep-clear), attached while /init waits:
+#    /init loads the selftests' probe module (tvx_probe.ko, built for
+#    this kernel) and makes a raw MOV clearing CR0.WP, then one clearing
+#    CR4.SMEP, past the kernel's own pinning; the monitor prints both as
+#    JSON lines answered deny, and the probe reads WP and SMEP still set
+#    (PIN_POLICY= in the environment attaches it without the policy: the
+#    bits are cleared, and both checks fail);
 #  - monitor A, attached after the guest started: --break
 #    __x64_sys_openat (0xcc at the symbol's guest-physical address, found
 #    by a walk of the guest's page tables) counts exactly the 25 opens
@@ -23,7 +31,7 @@
 #  - the guest powers off, thinvmx-run exits 0, no oops or warning.
 #
 # Requires: root, usable VMX, thinvmx-run, thinvmx-monitor, thinvmx-ctl,
-# intro_init and tvx_tap.sh next to this script, /bin/busybox, cpio,
+# intro_init, tvx_probe.ko and tvx_tap.sh next to this script, /bin/busybox, cpio,
 # gzip. Prints TAP; exits 0, 1 or 4.
 cd "$(dirname "$0")" || exit 1
 # a guest that died closes the FIFO: a write to it must fail, not kill us
@@ -40,18 +48,20 @@ SYM=__x64_sys_openat
 # where the text writes come from (named in the output only)
 EXTRA="text_poke __text_poke text_poke_bp_batch memcpy __memcpy memcpy_orig"
 
-[ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] && [ -x ./intro_init ] ||
+[ -x ./thinvmx-run ] && [ -x ./thinvmx-monitor ] && [ -x ./intro_init ] &&
+	[ -r ./tvx_probe.ko ] ||
 	{ echo "1..0 # SKIP tools missing"; exit 4; }
 [ -r "$KERNEL" ] || { echo "1..0 # SKIP no $KERNEL"; exit 4; }
 [ -x /bin/busybox ] || { echo "1..0 # SKIP no /bin/busybox"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..13"
+echo "1..15"
 
 rm -rf "$ROOT" "$FIFO"
 mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc"
 cp /bin/busybox "$ROOT/bin/busybox"
 cp ./intro_init "$ROOT/intro_init"
+cp ./tvx_probe.ko "$ROOT/tvx_probe.ko"
 cat > "$ROOT/init" <<EOI
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
@@ -60,6 +70,23 @@ exec </dev/console >/dev/console 2>&1
 for s in $SYM _stext _etext $EXTRA; do
 	/bin/busybox grep " \$s\\\$" /proc/kallsyms | /bin/busybox sed 's/^/ksym /'
 done
+# the pins: raw MOVs clearing CR0.WP and CR4.SMEP, once the monitor is on
+probe() {
+	exec 4<>/dev/tvx_probe && /bin/busybox printf '%s' "\$*" >&4 && read -r r <&4
+	exec 4>&-
+	echo "\$r"
+}
+/bin/busybox insmod /tvx_probe.ko || echo "pin: no probe module"
+echo "pin: ready"
+read -r go
+cr0=\$(probe cr0)
+cr4=\$(probe cr4)
+wp=\$(probe cr0_clear_try 0x10000)
+smep=\$(probe cr4_clear_try 0x100000)
+echo "pin: cr0 \$cr0 after clearing WP \$wp; cr4 \$cr4 after clearing SMEP \$smep"
+[ \$((\${wp:-0} & 0x10000)) != 0 ] && echo "pin: CR0.WP still set"
+[ \$((\${smep:-0} & 0x100000)) != 0 ] && echo "pin: CR4.SMEP still set"
+echo "pin: done"
 exec /intro_init
 EOI
 chmod +x "$ROOT/init"
@@ -101,6 +128,33 @@ wait_for "domain [0-9]* paused" "$OUT.raw" 30
 id=$(sed -n 's/^thinvmx-run: domain \([0-9]*\) paused.*/\1/p' "$OUT.raw")
 pid=$(sed -n 's/^thinvmx-run: domain [0-9]* paused (pid \([0-9]*\)).*/\1/p' "$OUT.raw")
 [ -n "$id" ] && kill -USR1 "$pid"
+
+# ---- monitor P: the CR0/CR4 pins, before anything else runs
+wait_for "pin: ready" "$OUT.raw" 600
+./thinvmx-monitor --json --cr0 sync --cr4 sync --on-change ${PIN_POLICY---deny-wp-clear --deny-smep-clear} \
+	"$id" > "$T.p.out" 2> "$T.p.err" &
+mon=$!
+wait_for "attached to domain" "$T.p.err" 60
+echo pin >&3
+wait_for "pin: done" "$OUT.raw" 120
+kill -TERM $mon
+wait $mon
+echo "# $(tr -d '\r' < "$OUT.raw" | grep '^pin: cr0')"
+sed 's/^/# /' "$T.p.out"
+# a denied line: the write's new value lacks the bit its old value had
+denied() {
+	grep "\"reason\":\"$1\"" "$T.p.out" | grep '"answer":"deny"' |
+		sed -n 's/.*"new":"\(0x[0-9a-f]*\)","old":"\(0x[0-9a-f]*\)".*/\1 \2/p' |
+		while read -r new old; do
+			[ $((new & $2)) = 0 ] && [ $((old & $2)) != 0 ] && echo yes
+		done | grep -q yes
+}
+denied cr0 0x10000 && denied cr4 0x100000
+ok "monitor P: the guest's raw clears of CR0.WP and CR4.SMEP, JSON lines answered deny" $? "$T.p.out" "$T.p.err" "$OUT.raw"
+tr -d '\r' < "$OUT.raw" | grep -q "^pin: CR0.WP still set$" &&
+	tr -d '\r' < "$OUT.raw" | grep -q "^pin: CR4.SMEP still set$"
+ok "the guest's probe module reads CR0.WP and CR4.SMEP still set after the denied writes" $? "$OUT.raw"
+
 wait_for "intro init: ready" "$OUT.raw" 600
 echo "# domain $id: the guest's /init runs after $(( $(date +%s) - start )) s"
 tr -d '\r' < "$OUT.raw" | sed -n 's/^ksym //p' > "$MAP"
