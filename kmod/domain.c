@@ -315,6 +315,7 @@ static void tvx_domain_free(struct kref *ref)
 	if (dom->vmx_held)
 		on_each_cpu(tvx_flush_ept_all_cpus, NULL, 1);
 	ept_destroy(&dom->ept);
+	tvx_views_free(dom);	/* the global INVEPT above covered them */
 	tvx_dirty_free(dom);
 	for (i = 0; i < dom->nr_chunks; i++)
 		tvx_free_chunk(dom->chunks[i].page, dom->chunks[i].order);
@@ -562,7 +563,7 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_GET_GUEST_REQUEST:
 		return tvx_guest_request(dom, argp, cmd == THINVMX_SET_GUEST_REQUEST);
 	default:
-		return -ENOTTY;
+		return tvx_view_ioctl(dom, cmd, argp);
 	}
 }
 

@@ -40,6 +40,7 @@
 
 #include "../uapi/thinvmx.h"
 #include "ept/ept_table.h"
+#include "ept/view.h"
 #include "memevent/monitor.h"
 #include "memmap.h"
 #include "pages.h"
@@ -89,6 +90,13 @@ struct tvx_dom {
 	atomic64_t l1d_flushes;
 	bool direct_mmio;		/* MMIO_DIRECT mapped: VERW before entry */
 	atomic64_t nx_huge_splits;	/* leaves split for nx_huge (ept/violation.c) */
+
+	/*
+	 * Views besides view 0 (ept/view.c), by id, [0] unused: changed under
+	 * @p2m_lock and ept.lock both, read under either
+	 */
+	struct tvx_view *views[THINVMX_MAX_VIEWS];
+	u32 nr_views;
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	/*

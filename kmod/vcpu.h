@@ -61,6 +61,7 @@ struct tvx_vcpu {
 	struct tvx_io io;		/* vmx/io.c: an instruction at the VMM */
 	struct tvx_step step;		/* vmx/step.c */
 	struct ept_prealloc split_pool;	/* ept/violation.c: for exits' splits */
+	struct tvx_vcpu_view vview;	/* ept/view.c: its views */
 	struct tvx_vcpu_event ev;	/* memevent/event.c */
 	struct tvx_trap_queue trap;	/* memevent/trap.c */
 	struct tvx_vmcs_host host;	/* vmx/vmcs.c */

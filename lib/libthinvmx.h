@@ -474,6 +474,30 @@ int tvx_set_mem_type(struct tvx_domain *d, __u64 first_gfn, __u64 nr, __u32 type
 /* THINVMX_SET_MEM_ACCESS: access right (THINVMX_ACCESS_*) of the range */
 int tvx_set_mem_access(struct tvx_domain *d, __u64 first_gfn, __u64 nr,
 		       __u32 access);
+
+/*
+ * Views (Xen's altp2m; uapi/thinvmx_introspect.h): view 0 is the p2m;
+ * views 1..THINVMX_MAX_VIEWS-1 follow it but for their own access rights
+ * and frames shown elsewhere. The _fd forms take a domain fd or a
+ * listener's (tvx_monitor_fd()). 0 or -errno.
+ */
+int tvx_view_create(struct tvx_domain *d, __u16 *view);
+int tvx_view_destroy(struct tvx_domain *d, __u16 view);
+int tvx_view_set_access(struct tvx_domain *d, __u16 view, __u64 first_gfn,
+			__u64 nr, __u32 access);
+int tvx_view_get_access(struct tvx_domain *d, __u16 view, __u64 gfn,
+			__u32 *access, __u64 *shown_gfn, __u32 *flags);
+int tvx_view_change_gfn(struct tvx_domain *d, __u16 view, __u64 gfn,
+			__u64 new_gfn);
+int tvx_view_switch(struct tvx_domain *d, __u16 view, __u32 vcpu, __u32 flags);
+int tvx_view_create_fd(int fd, __u16 *view);
+int tvx_view_destroy_fd(int fd, __u16 view);
+int tvx_view_set_access_fd(int fd, __u16 view, __u64 first_gfn, __u64 nr,
+			   __u32 access);
+int tvx_view_get_access_fd(int fd, __u16 view, __u64 gfn, __u32 *access,
+			   __u64 *shown_gfn, __u32 *flags);
+int tvx_view_change_gfn_fd(int fd, __u16 view, __u64 gfn, __u64 new_gfn);
+int tvx_view_switch_fd(int fd, __u16 view, __u32 vcpu, __u32 flags);
 /* THINVMX_GET_MEM_ACCESS: type and access right of one frame (either may be NULL) */
 int tvx_get_mem_access(struct tvx_domain *d, __u64 gfn, __u32 *type,
 		       __u32 *access);

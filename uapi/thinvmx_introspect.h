@@ -352,7 +352,7 @@ struct thinvmx_event {
 	__u16 reason;		/* THINVMX_EVENT_* */
 	__u32 flags;		/* THINVMX_EVENT_F_* */
 	__u32 vcpu;		/* the vCPU id */
-	__u32 pad;
+	__u32 view;		/* the vCPU's view at the event (0: the p2m) */
 	__u64 seq;		/* per domain: 1, 2, 3, ... across all vCPUs */
 	struct thinvmx_regs regs;	/* at the event (RIP: the instruction) */
 	__u64 cr0;		/* at the event: before a CR write */
@@ -423,13 +423,32 @@ struct thinvmx_event {
  * discards by stepping it against a scratch page).
  * The step uses the monitor trap flag where the CPU has one, else
  * RFLAGS.TF with #DB intercepted (a PUSHF in that instruction sees TF).
+ *
+ * Views (THINVMX_VIEW_CREATE below), any reason:
+ * SWITCH_VIEW: after the rest of the answer the vCPU goes on in view
+ * `view` (its own active view; the other vCPUs keep theirs). With
+ * SINGLESTEP the step is already in the new view.
+ * FAST_SINGLESTEP (Xen's fast single-step): the vCPU executes its next
+ * instruction -- the one the event stopped on, unless SKIP or SET_REGS
+ * moved it -- in view `view`, then is switched to view `view_after`, and
+ * no SINGLESTEP event is sent for that step. Nothing else changes for
+ * the step: a MEM_ACCESS access is retried under `view`'s rights (not
+ * allowed once), an INT3 executes whatever `view` maps at RIP, and
+ * other vCPUs are not held back. Not with SINGLESTEP, SWITCH_VIEW or
+ * REINJECT (-EINVAL). An answer naming a view id of
+ * THINVMX_MAX_VIEWS or above is refused (-EINVAL); one naming a view
+ * that does not exist when the vCPU resumes (destroyed meanwhile) does
+ * not switch and does not step.
  */
 #define THINVMX_RESPONSE_REINJECT	_BITUL(0)  /* INT3, DEBUG: deliver #BP/#DB */
 #define THINVMX_RESPONSE_SKIP		_BITUL(1)  /* INT3: go on after the INT3 */
 #define THINVMX_RESPONSE_DENY		_BITUL(2)  /* CR, MSR, XCR0, DESC, IO: not done */
 #define THINVMX_RESPONSE_SET_REGS	_BITUL(3)  /* load regs first */
 #define THINVMX_RESPONSE_SINGLESTEP	_BITUL(4)  /* one instruction, then a SINGLESTEP event */
-#define THINVMX_RESPONSE_FLAGS		0x1f
+/* views (THINVMX_VIEW_*, below): bits 5-7 */
+#define THINVMX_RESPONSE_SWITCH_VIEW	_BITUL(5)  /* then go on in view */
+#define THINVMX_RESPONSE_FAST_SINGLESTEP _BITUL(6) /* step in view, then view_after */
+#define THINVMX_RESPONSE_FLAGS		0x7f
 
 /*
  * A response ring record: the answer to the sync event seq of vCPU vcpu.
@@ -446,7 +465,10 @@ struct thinvmx_response {
 	__u32 pad;		/* zero */
 	__u64 seq;		/* the event's seq */
 	struct thinvmx_regs regs;	/* valid if THINVMX_RESPONSE_SET_REGS */
-	__u64 reserved[11];	/* zero */
+	__u16 view;		/* valid if SWITCH_VIEW or FAST_SINGLESTEP, else 0 */
+	__u16 view_after;	/* valid if FAST_SINGLESTEP, else 0 */
+	__u32 pad2;		/* zero */
+	__u64 reserved[10];	/* zero */
 };
 
 /*
@@ -573,5 +595,110 @@ static_assert(sizeof(struct thinvmx_guest_request) == 32,
 	_IOW(THINVMX_IOC_MAGIC, 0x68, struct thinvmx_guest_request)
 #define THINVMX_GET_GUEST_REQUEST \
 	_IOR(THINVMX_IOC_MAGIC, 0x69, struct thinvmx_guest_request)
+
+/*
+ * ------------------------------------------------------------ views
+ *
+ * Alternate p2m views (Xen's altp2m), on the domain fd and on the
+ * attached listener's fd. View 0 is the domain's p2m itself (the p2m
+ * ioctls change it); views 1 .. THINVMX_MAX_VIEWS - 1 are created with
+ * VIEW_CREATE and follow view 0 for every frame, but for what they
+ * override: an access right (VIEW_SET_ACCESS, the values of
+ * SET_MEM_ACCESS), and a frame that shows the contents of another frame
+ * of the domain (VIEW_CHANGE_GFN: gfn reads and writes the RAM behind
+ * new_gfn; THINVMX_VIEW_GFN_RESET puts it back). Types always come from
+ * view 0 (a frame's type is that of the frame it shows): no view makes a
+ * read-only MMIO frame, ram_ro or emulated MMIO writable.
+ *
+ * Each vCPU runs in one view (0 when created); VIEW_SWITCH moves one vCPU
+ * or all of them; a running vCPU is made to exit and enters again in the
+ * new view. Events carry the view in struct thinvmx_event.view.
+ *
+ * Errors: -EINVAL (reserved bits, an access value, a range past the
+ * domain's frames or empty, a view id >= THINVMX_MAX_VIEWS or view 0
+ * where only views 1.. fit, VIEW_CHANGE_GFN of a frame that is not RAM or
+ * onto one), -ENOENT (no such view; VIEW_SWITCH: no such vCPU), -ENOSPC
+ * (every view id in use), -EBUSY (VIEW_DESTROY of a view some vCPU runs
+ * in or will run in after an answer's step), -ENOMEM.
+ */
+#define THINVMX_MAX_VIEWS		10
+#define THINVMX_VIEW_GFN_RESET		(~0ULL)	/* new_gfn: show its own frame */
+#define THINVMX_VIEW_SWITCH_ALL		_BITUL(0)	/* every vCPU; vcpu is 0 */
+
+/* VIEW_CREATE (out: view), VIEW_DESTROY (in: view) */
+struct thinvmx_view {
+	__u16 view;
+	__u16 pad;		/* zero */
+	__u32 pad2;		/* zero */
+	__u64 reserved[3];	/* zero */
+};
+
+/* VIEW_SET_ACCESS */
+struct thinvmx_view_access {
+	__u16 view;		/* 1 .. THINVMX_MAX_VIEWS - 1 */
+	__u16 pad;		/* zero */
+	__u32 access;		/* THINVMX_ACCESS_* */
+	__u64 first_gfn;
+	__u64 nr_frames;	/* at least 1 */
+	__u64 reserved[2];	/* zero */
+};
+
+/* VIEW_GET_ACCESS: what the view gives gfn */
+struct thinvmx_view_query {
+	__u16 view;		/* 0 .. THINVMX_MAX_VIEWS - 1 */
+	__u16 pad;		/* zero */
+	__u32 access;		/* out: THINVMX_ACCESS_*, its own or view 0's */
+	__u64 gfn;
+	__u64 shown_gfn;	/* out: the frame whose contents gfn shows */
+	__u32 flags;		/* out: THINVMX_VIEW_Q_* */
+	__u32 pad2;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+#define THINVMX_VIEW_Q_OWN_ACCESS	_BITUL(0)	/* set by VIEW_SET_ACCESS */
+#define THINVMX_VIEW_Q_CHANGED		_BITUL(1)	/* by VIEW_CHANGE_GFN */
+
+/* VIEW_CHANGE_GFN */
+struct thinvmx_view_change_gfn {
+	__u16 view;		/* 1 .. THINVMX_MAX_VIEWS - 1 */
+	__u16 pad;		/* zero */
+	__u32 pad2;		/* zero */
+	__u64 gfn;		/* RAM in view 0 */
+	__u64 new_gfn;		/* RAM in view 0, or THINVMX_VIEW_GFN_RESET */
+	__u64 reserved[2];	/* zero */
+};
+
+/* VIEW_SWITCH */
+struct thinvmx_view_switch {
+	__u16 view;		/* 0 .. THINVMX_MAX_VIEWS - 1 */
+	__u16 pad;		/* zero */
+	__u32 vcpu;		/* unless THINVMX_VIEW_SWITCH_ALL */
+	__u32 flags;		/* THINVMX_VIEW_SWITCH_* */
+	__u32 pad2;		/* zero */
+	__u64 reserved[2];	/* zero */
+};
+
+static_assert(sizeof(struct thinvmx_view) == 32, "struct thinvmx_view layout");
+static_assert(sizeof(struct thinvmx_view_access) == 40,
+	      "struct thinvmx_view_access layout");
+static_assert(sizeof(struct thinvmx_view_query) == 48,
+	      "struct thinvmx_view_query layout");
+static_assert(sizeof(struct thinvmx_view_change_gfn) == 40,
+	      "struct thinvmx_view_change_gfn layout");
+static_assert(sizeof(struct thinvmx_view_switch) == 32,
+	      "struct thinvmx_view_switch layout");
+
+#define THINVMX_VIEW_CREATE \
+	_IOR(THINVMX_IOC_MAGIC, 0x60, struct thinvmx_view)
+#define THINVMX_VIEW_DESTROY \
+	_IOW(THINVMX_IOC_MAGIC, 0x61, struct thinvmx_view)
+#define THINVMX_VIEW_SET_ACCESS \
+	_IOW(THINVMX_IOC_MAGIC, 0x62, struct thinvmx_view_access)
+#define THINVMX_VIEW_GET_ACCESS \
+	_IOWR(THINVMX_IOC_MAGIC, 0x63, struct thinvmx_view_query)
+#define THINVMX_VIEW_CHANGE_GFN \
+	_IOW(THINVMX_IOC_MAGIC, 0x64, struct thinvmx_view_change_gfn)
+#define THINVMX_VIEW_SWITCH \
+	_IOW(THINVMX_IOC_MAGIC, 0x65, struct thinvmx_view_switch)
 
 #endif /* _UAPI_LINUX_THINVMX_INTROSPECT_H */

@@ -58,6 +58,7 @@ int ept_init(struct ept *ept, const struct thinvmx_caps *caps, bool nx_huge)
 {
 	memset(ept, 0, sizeof(*ept));
 	spin_lock_init(&ept->lock);
+	ept->lockp = &ept->lock;
 	INIT_LIST_HEAD(&ept->swaps);
 	ept->caps.exec_only = caps->features & THINVMX_FEAT_EPT_EXEC_ONLY;
 	ept->caps.page_2m = caps->features & THINVMX_FEAT_EPT_2M;
@@ -104,6 +105,29 @@ void ept_destroy(struct ept *ept)
 	ept->root = NULL;
 }
 
+static int ept_zap_leaf(struct ept *ept, u64 *e, int level, u64 gfn,
+			void *unused)
+{
+	WRITE_ONCE(*e, 0);
+	ept->leaves[level]--;
+	return 0;
+}
+
+/**
+ * ept_zap_all() - clear every leaf; the tables stay
+ * @ept: the EPT, its lock held (a view: ept/view.c fills its leaves again
+ *	 on demand)
+ *
+ * The tables are kept, not freed: the CPU may cache paging-structure
+ * entries that point at them until the caller's INVEPT, and a table
+ * page freed and reused before it would be walked as EPT entries. They
+ * go with the EPT (ept_destroy()).
+ */
+void ept_zap_all(struct ept *ept)
+{
+	ept_for_all(ept, ept_zap_leaf, NULL);
+}
+
 static void ept_count_leaf(struct ept *ept, int level, long delta)
 {
 	ept->leaves[level] += delta;
@@ -145,10 +169,10 @@ int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u32 type,
 
 			if (!p)
 				return -ENOMEM;
-			spin_lock(&ept->lock);
+			spin_lock(ept->lockp);
 			ept->table_pages++;
 			WRITE_ONCE(*e, page_to_phys(p) | EPT_TABLE_BITS);
-			spin_unlock(&ept->lock);
+			spin_unlock(ept->lockp);
 		} else if (ept_is_leaf(*e, l)) {
 			return -EEXIST;
 		}
@@ -157,10 +181,10 @@ int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u32 type,
 	table += ept_index(gpa, level);
 	if (ept_used(*table))
 		return -EEXIST;
-	spin_lock(&ept->lock);
+	spin_lock(ept->lockp);
 	WRITE_ONCE(*table, entry);
 	ept_count_leaf(ept, level, 1);
-	spin_unlock(&ept->lock);
+	spin_unlock(ept->lockp);
 	return 0;
 }
 
@@ -204,11 +228,11 @@ u64 ept_lookup(struct ept *ept, u64 gpa, int *level)
 {
 	u64 *e, val = 0;
 
-	spin_lock(&ept->lock);
+	spin_lock(ept->lockp);
 	e = ept_find_leaf(ept, gpa, level);
 	if (e)
 		val = *e;
-	spin_unlock(&ept->lock);
+	spin_unlock(ept->lockp);
 	return val;
 }
 
@@ -295,7 +319,7 @@ int ept_split_at(struct ept *ept, u64 gfn, struct ept_prealloc *pa)
 	int level;
 	u64 *e;
 
-	lockdep_assert_held(&ept->lock);
+	lockdep_assert_held(ept->lockp);
 	e = ept_find_leaf(ept, gfn << PAGE_SHIFT, &level);
 	if (!e)
 		return -ENOENT;
@@ -325,7 +349,7 @@ int ept_split_down(struct ept *ept, u64 gfn, struct ept_prealloc *pa)
 	int level, n = 0, ret;
 	u64 *e;
 
-	lockdep_assert_held(&ept->lock);
+	lockdep_assert_held(ept->lockp);
 	e = ept_find_leaf(ept, gfn << PAGE_SHIFT, &level);
 	if (!e)
 		return -ENOENT;
@@ -361,7 +385,7 @@ int ept_for_range(struct ept *ept, u64 gfn, u64 nr, bool split,
 {
 	u64 end = gfn + nr;
 
-	lockdep_assert_held(&ept->lock);
+	lockdep_assert_held(ept->lockp);
 	while (gfn < end) {
 		u64 *table = page_address(ept->root), *e = NULL;
 		u64 gpa = gfn << PAGE_SHIFT, base;
@@ -431,7 +455,7 @@ static int ept_for_all_table(struct ept *ept, u64 *table, int level, u64 gfn,
  */
 int ept_for_all_from(struct ept *ept, u64 from, ept_leaf_fn fn, void *arg)
 {
-	lockdep_assert_held(&ept->lock);
+	lockdep_assert_held(ept->lockp);
 	return ept_for_all_table(ept, page_address(ept->root), 3, 0, from, fn,
 				 arg);
 }
@@ -452,7 +476,7 @@ bool ept_unswap_locked(struct ept *ept, struct ept_leaf_swap *sw)
 	int level;
 	u64 *e;
 
-	lockdep_assert_held(&ept->lock);
+	lockdep_assert_held(ept->lockp);
 	e = ept_find_leaf(ept, sw->gpa, &level);
 	changed = e && *e == sw->step;
 	if (changed)

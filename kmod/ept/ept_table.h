@@ -16,7 +16,12 @@
 #include "p2m.h"
 
 struct ept {
-	spinlock_t lock;		/* every entry below root */
+	spinlock_t lock;		/* every entry below root (view 0) */
+	/*
+	 * The lock that covers this EPT's entries: @lock for a domain's p2m,
+	 * the p2m's for its views (ept/view.c), which are derived from it
+	 */
+	spinlock_t *lockp;
 	struct page *root;		/* the PML4 */
 	u64 eptp;			/* what the VMCS points at */
 	struct p2m_ept_caps caps;
@@ -43,6 +48,7 @@ struct ept_prealloc {
  */
 struct ept_leaf_swap {
 	bool active;			/* on the EPT's swaps, under its lock */
+	struct ept *ept;		/* the p2m, or the view the vCPU ran in */
 	u64 gpa;
 	u64 saved;
 	u64 step;
@@ -65,6 +71,7 @@ static inline u64 ept_gfn_limit(void)
 
 int ept_init(struct ept *ept, const struct thinvmx_caps *caps, bool nx_huge);
 void ept_destroy(struct ept *ept);
+void ept_zap_all(struct ept *ept);
 int ept_map(struct ept *ept, u64 gpa, u64 hpa, int level, u32 type,
 	    u32 access, bool ro);
 u64 *ept_find_leaf(const struct ept *ept, u64 gpa, int *level);

@@ -68,7 +68,7 @@ static void ept_split_ro(struct tvx_dom *dom)
 		spin_unlock(&dom->ept.lock);
 	} while (found && !WARN_ON_ONCE(ret));
 	if (flush)
-		ept_flush_all_cpus(&dom->ept);
+		tvx_p2m_flush(dom, 0, U64_MAX);
 	ept_prealloc_free(&pa);
 }
 
@@ -109,5 +109,5 @@ void tvx_domain_reapply_mmio(struct tvx_dom *dom)
 	ept_for_all(&dom->ept, ept_reapply_leaf, &arg);
 	spin_unlock(&dom->ept.lock);
 	if (arg.flush)
-		ept_flush_all_cpus(&dom->ept);
+		tvx_p2m_flush(dom, 0, U64_MAX);
 }

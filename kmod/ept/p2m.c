@@ -505,3 +505,126 @@ int p2m_map_level(const struct p2m_ept_caps *caps, u64 gfn, u64 mfn, u64 nr,
 	}
 	return EPT_LEVEL_4K;
 }
+
+/* ------------------------------------------------------------ views */
+
+/*
+ * A view (ept/view.c) is a cache: each of its leaves is derived from view
+ * 0's leaf of the frame it shows, plus the view's override of the frame,
+ * and nothing else. A leaf view 0 changes is dropped from every view and
+ * derived again when the guest next touches it, so that whatever view 0
+ * does (types, the read-only set, splits, dirty logging, hot-plug) a view
+ * follows without knowing about it.
+ */
+
+/**
+ * p2m_view_shows() - may a view show this frame in place of another?
+ * @leaf0: view 0's leaf of the frame to be shown
+ *
+ * Only RAM is shown elsewhere: MMIO (direct or emulated) is bound to its
+ * guest address, and a frame with nothing behind it has nothing to show.
+ *
+ * Return: true for ram_rw, ram_ro and ram_logdirty.
+ */
+bool p2m_view_shows(u64 leaf0)
+{
+	u32 type = p2m_entry_type(leaf0);
+
+	return leaf0 && (type == THINVMX_P2M_RAM_RW ||
+			 type == THINVMX_P2M_RAM_RO ||
+			 type == THINVMX_P2M_RAM_LOGDIRTY);
+}
+
+/**
+ * p2m_view_source() - the frame whose view-0 leaf a view's frame derives from
+ * @ovr: the view's override of @gfn, 0 if none
+ * @gfn: the guest frame
+ *
+ * Return: the frame it shows after VIEW_CHANGE_GFN, else @gfn itself.
+ */
+u64 p2m_view_source(u64 ovr, u64 gfn)
+{
+	return (ovr & P2M_VIEW_CHANGED) ? ovr >> P2M_VIEW_GFN_SHIFT : gfn;
+}
+
+/**
+ * p2m_view_hpa() - the host frame behind one guest frame of a view-0 leaf
+ * @leaf0:  view 0's leaf
+ * @level0: its level
+ * @gfn:    a guest frame the leaf maps
+ *
+ * Return: the host physical address of @gfn's 4 KiB frame.
+ */
+u64 p2m_view_hpa(u64 leaf0, int level0, u64 gfn)
+{
+	u64 in = gfn & (BIT_ULL(9 * level0) - 1);
+
+	return (leaf0 & p2m_addr_mask(level0)) + (in << EPT_LEVEL_SHIFT(EPT_LEVEL_4K));
+}
+
+/**
+ * p2m_view_leaf() - a view's 4 KiB leaf, derived from view 0's
+ * @caps:     the CPU's EPT capabilities
+ * @leaf0:    view 0's leaf of the frame shown (p2m_view_source()), 0 if
+ *	      none; never a leaf swapped for a single step
+ * @level0:   its level
+ * @src_gfn:  the frame shown
+ * @ovr:      the view's override of the frame, 0 if none
+ * @ro_frame: the host frame is in the read-only MMIO set
+ *
+ * The type is view 0's, always: a view can take rights away or give back
+ * what view 0's access right withholds, never what the type withholds.
+ * The access right is the view's own if it has one, else view 0's.
+ * Views use 4 KiB leaves only: an override is per frame, and a leaf with
+ * no superpage needs no split (nor nx_huge). A read-only MMIO frame is
+ * never writable, whatever its type says (p2m_ept_entry() applies it to
+ * mmio_direct; the mask below to anything else, in case).
+ *
+ * Return: the leaf, or 0 when view 0 maps nothing there.
+ */
+u64 p2m_view_leaf(const struct p2m_ept_caps *caps, u64 leaf0, int level0,
+		  u64 src_gfn, u64 ovr, bool ro_frame)
+{
+	u32 access = p2m_entry_access(leaf0);
+	u64 e;
+
+	if (!leaf0)
+		return 0;
+	if (ovr & P2M_VIEW_OWN_ACCESS)
+		access = (ovr & P2M_VIEW_ACCESS) >> P2M_VIEW_ACCESS_SHIFT;
+	e = p2m_ept_entry(caps, 0, p2m_view_hpa(leaf0, level0, src_gfn),
+			  EPT_LEVEL_4K, p2m_entry_type(leaf0), access, ro_frame);
+	if (ro_frame)
+		e &= ~EPT_WRITE;
+	return e;
+}
+
+/**
+ * p2m_view_set_access() - an override with a new access right
+ * @ovr:    the override, 0 if none
+ * @access: THINVMX_ACCESS_*
+ *
+ * Return: the override; what it shows is kept.
+ */
+u64 p2m_view_set_access(u64 ovr, u32 access)
+{
+	return (ovr & ~P2M_VIEW_ACCESS) | P2M_VIEW_OWN_ACCESS |
+	       ((u64)access << P2M_VIEW_ACCESS_SHIFT);
+}
+
+/**
+ * p2m_view_set_gfn() - an override that shows another frame, or its own
+ * @ovr:     the override, 0 if none
+ * @gfn:     the frame overridden
+ * @new_gfn: the frame to show; @gfn itself (or THINVMX_VIEW_GFN_RESET)
+ *	     shows its own again
+ *
+ * Return: the override; its access right is kept (0: none left).
+ */
+u64 p2m_view_set_gfn(u64 ovr, u64 gfn, u64 new_gfn)
+{
+	ovr &= P2M_VIEW_OWN_ACCESS | P2M_VIEW_ACCESS;
+	if (new_gfn == gfn || new_gfn == THINVMX_VIEW_GFN_RESET)
+		return ovr;
+	return ovr | P2M_VIEW_CHANGED | (new_gfn << P2M_VIEW_GFN_SHIFT);
+}

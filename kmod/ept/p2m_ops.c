@@ -103,7 +103,7 @@ long tvx_set_mem(struct tvx_dom *dom, struct thinvmx_mem_range __user *uarg,
 				    &pa, tvx_set_apply, &arg);
 	spin_unlock(&dom->ept.lock);
 	if (arg.flush)
-		ept_flush_all_cpus(&dom->ept);
+		tvx_p2m_flush(dom, r.first_gfn, r.nr_frames);
 out:
 	ept_prealloc_free(&pa);
 	mutex_unlock(&dom->p2m_lock);
@@ -161,7 +161,7 @@ static void tvx_change_all(struct tvx_dom *dom, u32 from, u32 to)
 	ept_for_all(&dom->ept, tvx_global_apply, &arg);
 	spin_unlock(&dom->ept.lock);
 	if (arg.flush)
-		ept_flush_all_cpus(&dom->ept);
+		tvx_p2m_flush(dom, 0, U64_MAX);
 }
 
 /**
@@ -250,7 +250,7 @@ static int tvx_split_all_ram(struct tvx_dom *dom)
 		cond_resched();
 	} while (!ret && arg.found);
 	if (flush)
-		ept_flush_all_cpus(&dom->ept);
+		tvx_p2m_flush(dom, 0, U64_MAX);
 	ept_prealloc_free(&pa);
 	return ret;
 }
@@ -363,7 +363,7 @@ static long tvx_dirty_get(struct tvx_dom *dom, struct thinvmx_dirty_log *dl,
 	ept_unswap_all(&dom->ept);	/* the INVEPT below covers it */
 	ept_for_all_from(&dom->ept, arg.first, tvx_reprotect, &arg);
 	spin_unlock(&dom->ept.lock);
-	ept_flush_all_cpus(&dom->ept);
+	tvx_p2m_flush(dom, 0, U64_MAX);
 	*out = bits;
 	return 0;
 }
@@ -597,7 +597,7 @@ u64 tvx_unmap_mmio_host(struct tvx_dom *dom, u64 first, u64 last)
 	ept_for_all(&dom->ept, tvx_unmap_mmio_leaf, &a);
 	spin_unlock(&dom->ept.lock);
 	/* unconditionally: ept_unswap_all() may have changed a leaf too */
-	ept_flush_all_cpus(&dom->ept);
+	tvx_p2m_flush(dom, 0, U64_MAX);
 	mutex_unlock(&dom->p2m_lock);
 	return a.frames;
 }

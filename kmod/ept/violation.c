@@ -24,6 +24,8 @@
 /**
  * ept_swap_leaf() - change one leaf for the length of a single step
  * @dom:     the domain
+ * @ept:     the EPT the vCPU runs on: view 0's, or its view's (whose leaf
+ *	     a concurrent p2m change may have dropped: then -EINVAL)
  * @sw:      where the swap is recorded
  * @gpa:     the guest-physical address whose leaf changes
  * @scratch: point it at the domain's scratch page (a write to discard
@@ -41,23 +43,25 @@
  * Return: 0, -EINVAL when the leaf cannot be swapped (no leaf; scratch
  * needs a 4 KiB leaf), or -ENOMEM (@pa too small for the split).
  */
-int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
-		  bool scratch, struct ept_prealloc *pa)
+int ept_swap_leaf(struct tvx_dom *dom, struct ept *ept, struct ept_leaf_swap *sw,
+		  u64 gpa, bool scratch, struct ept_prealloc *pa)
 {
 	int level, split;
 	u64 *e, hpa;
 
 	spin_lock(&dom->ept.lock);
-	e = ept_find_leaf(&dom->ept, gpa, &level);
-	if (e && !scratch && p2m_nx_huge_leaf(&dom->ept.caps, level)) {
-		split = pa ? ept_split_down(&dom->ept, gpa >> PAGE_SHIFT, pa) :
+	e = ept_find_leaf(ept, gpa, &level);
+	if (e && !*e)
+		e = NULL;	/* a view's slot, emptied */
+	if (e && !scratch && p2m_nx_huge_leaf(&ept->caps, level)) {
+		split = pa ? ept_split_down(ept, gpa >> PAGE_SHIFT, pa) :
 			     -ENOMEM;
 		if (split < 0) {
 			spin_unlock(&dom->ept.lock);
 			return split;
 		}
 		atomic64_add(split, &dom->nx_huge_splits);
-		e = ept_find_leaf(&dom->ept, gpa, &level);
+		e = ept_find_leaf(ept, gpa, &level);
 	}
 	if (!e || (scratch && level != EPT_LEVEL_4K)) {
 		spin_unlock(&dom->ept.lock);
@@ -65,20 +69,21 @@ int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
 	}
 	sw->saved = *e;
 	sw->gpa = gpa;
+	sw->ept = ept;
 	if (scratch) {
-		sw->step = p2m_ept_entry(&dom->ept.caps, 0,
+		sw->step = p2m_ept_entry(&ept->caps, 0,
 					 page_to_phys(dom->scratch),
 					 EPT_LEVEL_4K, THINVMX_P2M_RAM_RW,
 					 THINVMX_ACCESS_RWX, false);
 	} else {
 		hpa = *e & GENMASK_ULL(51, EPT_LEVEL_SHIFT(level));
-		sw->step = p2m_ept_entry(&dom->ept.caps, *e, hpa, level,
+		sw->step = p2m_ept_entry(&ept->caps, *e, hpa, level,
 					 p2m_entry_type(*e), THINVMX_ACCESS_RWX,
 					 tvx_mmio_ro(hpa));
 	}
 	WRITE_ONCE(*e, sw->step);
 	WRITE_ONCE(sw->active, true);
-	list_add(&sw->node, &dom->ept.swaps);
+	list_add(&sw->node, &ept->swaps);
 	spin_unlock(&dom->ept.lock);
 	return 0;
 }
@@ -89,7 +94,9 @@ int ept_swap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw, u64 gpa,
  * @sw:  the swap; nothing happens unless it is active
  *
  * The INVEPT is done on every CPU before this returns: any vCPU that used
- * the frame during the step may cache its translation.
+ * the frame during the step may cache its translation. Of the swapped
+ * EPT alone: views derive from the leaf a view-0 swap saved, never from
+ * the step's (ept/view.c), so they have nothing to drop.
  */
 void ept_unswap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw)
 {
@@ -101,10 +108,10 @@ void ept_unswap_leaf(struct tvx_dom *dom, struct ept_leaf_swap *sw)
 	/* a p2m update may have put it back already (ept_unswap_all()) */
 	active = sw->active;
 	if (active)
-		ept_unswap_locked(&dom->ept, sw);
+		ept_unswap_locked(sw->ept, sw);
 	spin_unlock(&dom->ept.lock);
 	if (active)
-		ept_flush_all_cpus(&dom->ept);
+		ept_flush_all_cpus(sw->ept);
 }
 
 /*
@@ -156,8 +163,22 @@ int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
 	}
 	spin_unlock(&dom->ept.lock);
 	if (flush)
-		ept_flush_all_cpus(&dom->ept);
+		tvx_p2m_flush(dom, gpa >> PAGE_SHIFT, 1);
 	return ret < 0 ? -EACCES : ret;
+}
+
+/*
+ * The pages a vCPU's pool holds before a stretch: for nx_huge's splits,
+ * and for the tables a view's fill may make (VIEW_FILL_PAGES), while the
+ * domain has views.
+ */
+static unsigned int tvx_ept_pool_want(const struct tvx_vcpu *v)
+{
+	unsigned int n = v->dom->ept.caps.nx_huge ? EPT_SPLIT_DOWN_PAGES : 0;
+
+	if (READ_ONCE(v->dom->nr_views) && n < VIEW_FILL_PAGES)
+		n = VIEW_FILL_PAGES;
+	return n;
 }
 
 /**
@@ -177,9 +198,18 @@ int tvx_ept_access(struct tvx_vcpu *v, u64 gpa, bool write,
  */
 int tvx_ept_topup(struct tvx_vcpu *v)
 {
-	if (!v->dom->ept.caps.nx_huge)
-		return 0;
-	return ept_prealloc_fill(&v->split_pool, EPT_SPLIT_DOWN_PAGES, 0);
+	return ept_prealloc_fill(&v->split_pool, tvx_ept_pool_want(v), 0);
+}
+
+/**
+ * tvx_ept_pool_short() - must the pool be topped up before a stretch?
+ * @v: the vCPU
+ *
+ * Return: true when it holds fewer pages than its exits may take.
+ */
+bool tvx_ept_pool_short(const struct tvx_vcpu *v)
+{
+	return v->split_pool.nr < tvx_ept_pool_want(v);
 }
 
 /*
@@ -378,6 +408,131 @@ static int tvx_ro_mmio_event(struct tvx_vcpu *v, u64 gpa, u64 hpa,
 }
 
 /*
+ * Carry out the decision on an EPT violation at @gpa (host frame @hpa;
+ * @right the frame's access right; @split the leaves an nx_huge split
+ * made): the same for view 0 and for the views.
+ */
+static int tvx_ept_carry_out(struct tvx_vcpu *v, u64 gpa, u64 hpa,
+			     const struct p2m_violation *viol, u32 right,
+			     int split)
+{
+	struct tvx_dom *dom = v->dom;
+	struct thinvmx_run *run = v->run;
+	int ret;
+
+	switch (viol->kind) {
+	case P2M_VIOL_RETRY:
+		return TVX_EXIT_RESUME;
+	case P2M_VIOL_LOGDIRTY:
+		atomic64_inc(&dom->logdirty_faults);
+		return TVX_EXIT_RESUME;
+	case P2M_VIOL_NX_SPLIT:
+		/* the pool was checked above: never fails */
+		if (split <= 0)
+			return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+		atomic64_add(split, &dom->nx_huge_splits);
+		return TVX_EXIT_RESUME;
+	case P2M_VIOL_ACCESS:
+		atomic64_inc(&dom->mem_access_violations);
+		ret = tvx_mem_access_event(v, gpa, viol, right);
+		if (ret >= 0)
+			return ret;
+		run->exit_reason = THINVMX_EXIT_MEM_ACCESS;
+		run->mem_access.gpa = gpa;
+		run->mem_access.gla = viol->gla_valid ?
+				      vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
+		run->mem_access.attempted = viol->attempted;
+		run->mem_access.access = viol->access;
+		run->mem_access.type = viol->type;
+		run->mem_access.flags =
+			(viol->gla_valid ? THINVMX_MEM_ACCESS_GLA_VALID : 0) |
+			(viol->in_walk ? THINVMX_MEM_ACCESS_IN_WALK : 0);
+		run->mem_access.pad = 0;
+		return TVX_EXIT_TO_USER;
+	case P2M_VIOL_RAM_RO_WRITE:
+		atomic64_inc(&dom->ram_ro_writes_discarded);
+		return tvx_discard_write(v, gpa);
+	case P2M_VIOL_RO_MMIO_WRITE:
+		if (tvx_ro_devread_first(v, gpa, hpa))
+			return TVX_EXIT_DEVREAD;
+		atomic64_inc(&dom->mmio_ro_writes_discarded);
+		return tvx_ro_mmio_event(v, gpa, hpa, viol);
+	case P2M_VIOL_MMIO_DM:
+	case P2M_VIOL_UNMAPPED:
+	default:
+		return tvx_emulate_mmio(v, gpa);
+	}
+}
+
+/*
+ * An EPT violation in a view (ept/view.c). The view's leaf is a cache of
+ * what view 0 and the view's overrides make of the frame: missing or
+ * stale, it is derived again and the access retried; as it should be, the
+ * violation is decided on it exactly as view 0's (p2m_ept_violation()),
+ * with what changes kept where it belongs -- an access right moved on
+ * (rx2rw) in the view, a logdirty frame logged and made writable in view
+ * 0, for the frame shown.
+ */
+static int tvx_view_ept_violation(struct tvx_vcpu *v, struct tvx_view *view,
+				  u64 gpa, unsigned long qual)
+{
+	struct tvx_dom *dom = v->dom;
+	struct p2m_violation viol;
+	u64 *e, want, src, hpa;
+	bool flush = false, ro;
+	int level, ret;
+	u32 right;
+
+	spin_lock(&dom->ept.lock);
+	want = tvx_view_derive_locked(dom, view, gpa >> PAGE_SHIFT, &src);
+	if (!want) {
+		/* view 0 maps nothing there: emulated MMIO, as in view 0 */
+		spin_unlock(&dom->ept.lock);
+		return tvx_emulate_mmio(v, gpa);
+	}
+	e = tvx_view_slot_locked(view, gpa, &v->split_pool);
+	if (!e) {
+		spin_unlock(&dom->ept.lock);
+		return TVX_EXIT_REFILL;
+	}
+	if (*e != want) {
+		flush = tvx_view_set_leaf_locked(view, e, want);
+		spin_unlock(&dom->ept.lock);
+		if (flush)
+			ept_flush_all_cpus(&view->ept);
+		return TVX_EXIT_RESUME;
+	}
+	hpa = (want & EPT_ADDR_MASK) + offset_in_page(gpa);
+	ro = tvx_mmio_ro(hpa);
+	right = p2m_entry_access(want);
+	ret = p2m_ept_violation(&view->ept.caps, want, EPT_LEVEL_4K, qual, ro,
+				&viol);
+	if (!ret && viol.rebuild && viol.kind == P2M_VIOL_LOGDIRTY) {
+		/* the frame shown is logged, and writable in view 0 */
+		u64 *e0 = ept_find_leaf(&dom->ept, src << PAGE_SHIFT, &level);
+
+		if (e0 && p2m_entry_type(*e0) == THINVMX_P2M_RAM_LOGDIRTY)
+			ept_set_leaf(&dom->ept, e0, level, THINVMX_P2M_RAM_RW,
+				     p2m_entry_access(*e0), false);
+		tvx_logdirty_mark(dom, src);
+	} else if (!ret && viol.rebuild && viol.type == p2m_entry_type(want) &&
+		   viol.access != right) {
+		/* rx2rw, n2rwx: moved on in this view */
+		tvx_view_keep_access_locked(view, gpa >> PAGE_SHIFT, viol.access);
+	}
+	if (!ret && viol.rebuild) {
+		want = tvx_view_derive_locked(dom, view, gpa >> PAGE_SHIFT, &src);
+		flush = tvx_view_set_leaf_locked(view, e, want);
+	}
+	spin_unlock(&dom->ept.lock);
+	if (ret)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	if (flush)
+		ept_flush_all_cpus(&view->ept);
+	return tvx_ept_carry_out(v, gpa, hpa, &viol, right, 0);
+}
+
+/*
  * EPT violations (SDM 28.2.1, table 28-7): p2m.c decides what each one is
  * from the leaf and the exit qualification; this carries it out.
  */
@@ -386,7 +541,6 @@ int handle_ept_violation(struct tvx_vcpu *v)
 	u64 gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 	unsigned long qual = vmcs_readl(EXIT_QUALIFICATION);
 	struct tvx_dom *dom = v->dom;
-	struct thinvmx_run *run = v->run;
 	struct p2m_violation viol;
 	bool flush = false, ro;
 	int level, ret, split = 0;
@@ -400,6 +554,9 @@ int handle_ept_violation(struct tvx_vcpu *v)
 	if (v->step.active && !v->step.mtf)
 		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~DR_STEP);
+	if (v->vview.loaded)
+		return tvx_view_ept_violation(v, dom->views[v->vview.loaded],
+					      gpa, qual);
 	spin_lock(&dom->ept.lock);
 	e = ept_find_leaf(&dom->ept, gpa, &level);
 	if (!e) {
@@ -437,49 +594,9 @@ int handle_ept_violation(struct tvx_vcpu *v)
 	spin_unlock(&dom->ept.lock);
 	if (ret)
 		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	/* the views derived from the leaf go with it */
 	if (flush)
-		ept_flush_all_cpus(&dom->ept);
-
-	switch (viol.kind) {
-	case P2M_VIOL_RETRY:
-		return TVX_EXIT_RESUME;
-	case P2M_VIOL_LOGDIRTY:
-		atomic64_inc(&dom->logdirty_faults);
-		return TVX_EXIT_RESUME;
-	case P2M_VIOL_NX_SPLIT:
-		/* the pool was checked above: never fails */
-		if (split <= 0)
-			return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
-		atomic64_add(split, &dom->nx_huge_splits);
-		return TVX_EXIT_RESUME;
-	case P2M_VIOL_ACCESS:
-		atomic64_inc(&dom->mem_access_violations);
-		ret = tvx_mem_access_event(v, gpa, &viol, right);
-		if (ret >= 0)
-			return ret;
-		run->exit_reason = THINVMX_EXIT_MEM_ACCESS;
-		run->mem_access.gpa = gpa;
-		run->mem_access.gla = viol.gla_valid ?
-				      vmcs_readl(GUEST_LINEAR_ADDRESS) : 0;
-		run->mem_access.attempted = viol.attempted;
-		run->mem_access.access = viol.access;
-		run->mem_access.type = viol.type;
-		run->mem_access.flags =
-			(viol.gla_valid ? THINVMX_MEM_ACCESS_GLA_VALID : 0) |
-			(viol.in_walk ? THINVMX_MEM_ACCESS_IN_WALK : 0);
-		run->mem_access.pad = 0;
-		return TVX_EXIT_TO_USER;
-	case P2M_VIOL_RAM_RO_WRITE:
-		atomic64_inc(&dom->ram_ro_writes_discarded);
-		return tvx_discard_write(v, gpa);
-	case P2M_VIOL_RO_MMIO_WRITE:
-		if (tvx_ro_devread_first(v, gpa, hpa))
-			return TVX_EXIT_DEVREAD;
-		atomic64_inc(&dom->mmio_ro_writes_discarded);
-		return tvx_ro_mmio_event(v, gpa, hpa, &viol);
-	case P2M_VIOL_MMIO_DM:
-	case P2M_VIOL_UNMAPPED:
-	default:
-		return tvx_emulate_mmio(v, gpa);
-	}
+		tvx_p2m_flush(dom, (gpa >> EPT_LEVEL_SHIFT(level)) << (9 * level),
+			      1ULL << (9 * level));
+	return tvx_ept_carry_out(v, gpa, hpa, &viol, right, split);
 }

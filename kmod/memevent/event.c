@@ -149,6 +149,7 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 	ev->cr0 = v->ev.cr0;
 	ev->cr3 = vmcs_readl(GUEST_CR3);
 	ev->cr4 = tvx_guest_cr4(v);
+	ev->view = v->vview.loaded;	/* the view of the exit */
 	return ev;
 }
 
@@ -391,6 +392,8 @@ int tvx_event_wait(struct tvx_vcpu *v)
 			if (vr->answered) {
 				v->ev.actions = vr->actions;
 				v->ev.regs = vr->regs;
+				v->ev.view = vr->view;
+				v->ev.view_after = vr->view_after;
 				vr->answered = false;
 				v->ev.state = TVX_EV_ANSWERED;
 			}
@@ -514,8 +517,16 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 	u64 val;
 
 	v->ev.state = TVX_EV_NONE;
+
 	if (act & MONITOR_ACT_SET_REGS)
 		tvx_load_regs(v, &v->ev.regs);
+	/*
+	 * The new view is loaded before the next entry, so a step below is
+	 * in it; a leaf swapped for a step stays in the view it was swapped
+	 * in until the step is done (tvx_run_stretch()).
+	 */
+	if (act & MONITOR_ACT_SWITCH_VIEW)
+		tvx_view_switch_self(v, v->ev.view);
 	switch (v->ev.reason) {
 	case THINVMX_EVENT_CR0:
 	case THINVMX_EVENT_CR3:
@@ -605,6 +616,17 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 			return;
 		}
 		break;
+	}
+	/*
+	 * Xen's fast single-step: one instruction in the answer's view, then
+	 * the view after, no event; the other vCPUs go on in theirs. The
+	 * views are loaded before the entry (tvx_view_load()).
+	 */
+	if ((act & MONITOR_ACT_FAST_STEP) &&
+	    tvx_view_fast_step(v, v->ev.view, v->ev.view_after)) {
+		if (!v->step.active)
+			tvx_step_arm(v);
+		return;
 	}
 	if (!(act & MONITOR_ACT_SINGLESTEP))
 		return;

@@ -51,6 +51,7 @@ struct tvx_vcpu_event {
 	bool io_pass;
 	u64 io_pass_rip;
 	struct thinvmx_regs regs;	/* the answer's registers */
+	u16 view, view_after;		/* the answer's views */
 	/*
 	 * The record being written: a request ring slot (an async event
 	 * while the ring has room) or @buf. Written only, never read back:

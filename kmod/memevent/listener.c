@@ -111,6 +111,8 @@ int tvx_rsp_drain(struct tvx_listener *l, struct tvx_vcpu_rings *vr, u32 vcpu)
 		}
 		vr->actions = act;
 		vr->regs = rsp.regs;
+		vr->view = rsp.view;
+		vr->view_after = rsp.view_after;
 		vr->answered = true;
 		vr->wait.seq = 0;
 	}
@@ -272,6 +274,15 @@ static long tvx_listener_ioctl(struct file *file, unsigned int cmd,
 		return tvx_inject_trap(l->dom, uarg);
 	case THINVMX_SET_SYNC_TIMEOUT:
 		return tvx_set_sync_timeout(l, uarg);
+	case THINVMX_VIEW_CREATE:
+	case THINVMX_VIEW_DESTROY:
+	case THINVMX_VIEW_SET_ACCESS:
+	case THINVMX_VIEW_GET_ACCESS:
+	case THINVMX_VIEW_CHANGE_GFN:
+	case THINVMX_VIEW_SWITCH:
+		if (READ_ONCE(l->closed))
+			return tvx_listener_error(l);
+		return tvx_view_ioctl(l->dom, cmd, uarg);
 	default:
 		return -ENOTTY;
 	}

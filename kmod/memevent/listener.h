@@ -30,6 +30,7 @@ struct tvx_vcpu_rings {
 	bool answered;
 	u32 actions;			/* MONITOR_ACT_* of the answer */
 	struct thinvmx_regs regs;	/* with MONITOR_ACT_SET_REGS */
+	u16 view, view_after;		/* with MONITOR_ACT_*_VIEW, _FAST_STEP */
 	wait_queue_head_t wq;		/* the vCPU sleeps here */
 };
 

@@ -441,7 +441,7 @@ void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
 	ev->reason = reason;
 	ev->flags = delivery == MONITOR_SYNC ? THINVMX_EVENT_F_SYNC : 0;
 	ev->vcpu = vcpu;
-	ev->pad = 0;
+	ev->view = 0;
 	ev->seq = seq;
 	memset(&ev->u, 0, sizeof(ev->u));
 }
@@ -449,7 +449,9 @@ void monitor_event_init(struct thinvmx_event *ev, u16 reason, u32 vcpu,
 /* The answer flags each reason accepts (the table in uapi/thinvmx_introspect.h). */
 static u32 monitor_response_allowed(u16 reason)
 {
-	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP;
+	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP |
+			THINVMX_RESPONSE_SWITCH_VIEW |
+			THINVMX_RESPONSE_FAST_SINGLESTEP;
 
 	switch (reason) {
 	case THINVMX_EVENT_CR0:
@@ -491,6 +493,32 @@ static bool monitor_reason_holds_write(u16 reason)
 	       reason == THINVMX_EVENT_DESC_ACCESS;
 }
 
+/*
+ * The view ids of an answer: below THINVMX_MAX_VIEWS where a flag makes
+ * them count, zero where none does; FAST_SINGLESTEP is a step of its own
+ * and a switch of its own, so it takes neither SINGLESTEP, SWITCH_VIEW
+ * nor REINJECT (whose guest handler runs next: no one instruction to
+ * step). Whether the views exist is known only when the vCPU resumes.
+ */
+static bool monitor_response_views_bad(const struct thinvmx_response *rsp)
+{
+	u32 f = rsp->flags;
+	bool fast = f & THINVMX_RESPONSE_FAST_SINGLESTEP;
+
+	if (rsp->pad2)
+		return true;
+	if (fast && (f & (THINVMX_RESPONSE_SINGLESTEP |
+			  THINVMX_RESPONSE_SWITCH_VIEW |
+			  THINVMX_RESPONSE_REINJECT)))
+		return true;
+	if (!fast && !(f & THINVMX_RESPONSE_SWITCH_VIEW) && rsp->view)
+		return true;
+	if (!fast && rsp->view_after)
+		return true;
+	return rsp->view >= THINVMX_MAX_VIEWS ||
+	       rsp->view_after >= THINVMX_MAX_VIEWS;
+}
+
 /**
  * monitor_response_check() - check an answer and decide what it makes the
  *			      vCPU do
@@ -522,6 +550,8 @@ int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
 	for (i = 0; i < ARRAY_SIZE(rsp->reserved); i++)
 		if (rsp->reserved[i])
 			return -EINVAL;
+	if (monitor_response_views_bad(rsp))
+		return -EINVAL;
 	if (!w->seq)
 		return -EINVAL;
 	if (rsp->seq != w->seq)
@@ -551,6 +581,10 @@ int monitor_response_check(const struct monitor_wait *w, u32 vcpu,
 		act |= MONITOR_ACT_REINJECT;
 	if (flags & THINVMX_RESPONSE_SINGLESTEP)
 		act |= MONITOR_ACT_SINGLESTEP;
+	if (flags & THINVMX_RESPONSE_SWITCH_VIEW)
+		act |= MONITOR_ACT_SWITCH_VIEW;
+	if (flags & THINVMX_RESPONSE_FAST_SINGLESTEP)
+		act |= MONITOR_ACT_FAST_STEP;
 	*actions = act;
 	return 0;
 }

@@ -64,6 +64,9 @@ enum monitor_int3 {
 #define MONITOR_ACT_SKIP		BIT(2)	/* RIP past the event's instruction */
 #define MONITOR_ACT_REINJECT		BIT(3)	/* INT3's #BP, or DEBUG's #DB */
 #define MONITOR_ACT_SINGLESTEP		BIT(4)	/* MTF, then a SINGLESTEP event */
+/* views: the answer's view (and view_after) come with these */
+#define MONITOR_ACT_SWITCH_VIEW		BIT(13)	/* go on in the answer's view */
+#define MONITOR_ACT_FAST_STEP		BIT(14)	/* step in view, then view_after */
 
 /* A vCPU's sync wait: the event it reported and waits an answer for. */
 struct monitor_wait {

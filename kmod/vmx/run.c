@@ -366,6 +366,15 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			}
 			tvx_monitor_refresh(v);
 		}
+		/*
+		 * The view it is to run in (VIEW_SWITCH kicks after setting
+		 * it: with interrupts off the kick makes this entry exit at
+		 * once). Not while a step's leaf is swapped in the view it
+		 * runs in: the step ends there first.
+		 */
+		if (unlikely(READ_ONCE(v->vview.want) != v->vview.loaded) &&
+		    !v->step.swap.active && !v->step.want)
+			tvx_view_load(v);
 		if (unlikely(tvx_deliver_trap(v))) {
 			local_irq_enable();
 			ret = tvx_vcpu_shutdown(v);
@@ -454,8 +463,7 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 		if (unlikely(v->io.devread.want))
 			tvx_devread(v);
 		/* pages the stretch's exits may split EPT leaves with */
-		if (unlikely(v->dom->ept.caps.nx_huge &&
-			     v->split_pool.nr < EPT_SPLIT_DOWN_PAGES)) {
+		if (unlikely(tvx_ept_pool_short(v))) {
 			ret = tvx_ept_topup(v);
 			if (ret) {
 				v->run->exit_reason = THINVMX_EXIT_NONE;

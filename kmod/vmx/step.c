@@ -137,7 +137,7 @@ static int tvx_step_swap(struct tvx_vcpu *v, u64 gpa, bool scratch)
 		v->step.want_scratch = scratch;
 		return 0;
 	}
-	ret = ept_swap_leaf(v->dom, &v->step.swap, gpa, scratch,
+	ret = ept_swap_leaf(v->dom, tvx_vcpu_ept(v), &v->step.swap, gpa, scratch,
 			    scratch ? NULL : &v->split_pool);
 	if (ret)
 		tvx_step_gate_put(v);
@@ -171,7 +171,8 @@ int tvx_step_redo(struct tvx_vcpu *v)
 	if (!tvx_step_gate_take(v))
 		return TVX_EXIT_RESUME;
 	v->step.want = false;
-	if (!ept_swap_leaf(v->dom, &v->step.swap, v->step.want_gpa, scratch,
+	if (!ept_swap_leaf(v->dom, tvx_vcpu_ept(v), &v->step.swap,
+			   v->step.want_gpa, scratch,
 			   scratch ? NULL : &v->split_pool))
 		return TVX_EXIT_RESUME;
 	tvx_step_gate_put(v);
@@ -290,6 +291,9 @@ int handle_single_step(struct tvx_vcpu *v)
 	ept_unswap_leaf(v->dom, &v->step.swap);
 	tvx_step_gate_put(v);
 	v->step.active = false;
+	/* an answer's fast single-step: on in the view after, unreported */
+	if (v->vview.fast)
+		tvx_view_fast_step_done(v);
 	if (v->step.mtf) {
 		vmcs_clear_bits32(CPU_BASED_VM_EXEC_CONTROL,
 				  VMX_PROC_MONITOR_TRAP_FLAG);

@@ -176,6 +176,7 @@ void tvx_vmcs_host_cpu(struct tvx_vcpu *v)
 	 * tagged by the EPTP (and the VPID): drop them (SDM 29.4.3.3).
 	 */
 	ept_flush_this_cpu(&v->dom->ept);
+	tvx_views_flush_this_cpu(v->dom);
 	v->host.cpu = smp_processor_id();
 	/* what Linux put in IA32_TSC_AUX for getcpu() (setup_getcpu()) */
 	v->host.tsc_aux = cpu_has_vmx_rdtscp() ?

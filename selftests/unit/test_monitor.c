@@ -309,7 +309,7 @@ static void test_event_init(void **state)
 	for (i = offsetof(struct thinvmx_event, regs);
 	     i < offsetof(struct thinvmx_event, u); i++)
 		assert_int_equal(0xa5, b[i]);
-	assert_int_equal(0, ev.pad);
+	assert_int_equal(0, ev.view);
 	/* header, registers, CRs and payload: the whole record, no gap */
 	assert_int_equal(sizeof(ev), offsetof(struct thinvmx_event, u) + sizeof(ev.u));
 	assert_int_equal(offsetof(struct thinvmx_event, u),
@@ -323,7 +323,8 @@ static void test_event_init(void **state)
 /* The answer flags each reason takes (the table in uapi/thinvmx_introspect.h). */
 static u32 allowed(u16 reason)
 {
-	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP;
+	const u32 any = THINVMX_RESPONSE_SET_REGS | THINVMX_RESPONSE_SINGLESTEP |
+			THINVMX_RESPONSE_SWITCH_VIEW | THINVMX_RESPONSE_FAST_SINGLESTEP;
 
 	switch (reason) {
 	case THINVMX_EVENT_CR0:
@@ -376,7 +377,12 @@ static void test_response_every_kind(void **state)
 				  (THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SKIP) &&
 				  /* a delivered #BP leaves no instruction to step */
 				  (flags & (THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SINGLESTEP)) !=
-				  (THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SINGLESTEP);
+				  (THINVMX_RESPONSE_REINJECT | THINVMX_RESPONSE_SINGLESTEP) &&
+				  /* a fast single-step is a step and a switch of its own */
+				  !((flags & THINVMX_RESPONSE_FAST_SINGLESTEP) &&
+				    (flags & (THINVMX_RESPONSE_REINJECT |
+					      THINVMX_RESPONSE_SINGLESTEP |
+					      THINVMX_RESPONSE_SWITCH_VIEW)));
 			u32 act = 0xdead, want = 0;
 
 			assert_int_equal(ok ? 0 : -EINVAL,
@@ -400,6 +406,10 @@ static void test_response_every_kind(void **state)
 				want |= MONITOR_ACT_REINJECT;
 			if (flags & THINVMX_RESPONSE_SINGLESTEP)
 				want |= MONITOR_ACT_SINGLESTEP;
+			if (flags & THINVMX_RESPONSE_SWITCH_VIEW)
+				want |= MONITOR_ACT_SWITCH_VIEW;
+			if (flags & THINVMX_RESPONSE_FAST_SINGLESTEP)
+				want |= MONITOR_ACT_FAST_STEP;
 			assert_int_equal(want, act);
 		}
 	}
@@ -447,6 +457,40 @@ static void test_response_named(void **state)
 	assert_int_equal(-EINVAL, monitor_response_check(&cr4, 0, &r, &act));
 }
 
+/* The view ids of an answer: where a flag makes them count, and in range. */
+static void test_response_views(void **state)
+{
+	struct monitor_wait w = { .seq = 5, .reason = THINVMX_EVENT_MEM_ACCESS };
+	struct thinvmx_response r;
+	u32 act;
+
+	(void)state;
+	r = answer(THINVMX_EVENT_MEM_ACCESS, 1, 5, THINVMX_RESPONSE_SWITCH_VIEW);
+	r.view = THINVMX_MAX_VIEWS - 1;
+	assert_int_equal(0, monitor_response_check(&w, 1, &r, &act));
+	assert_int_equal(MONITOR_ACT_SWITCH_VIEW, act);
+	r.view = THINVMX_MAX_VIEWS;
+	assert_int_equal(-EINVAL, monitor_response_check(&w, 1, &r, &act));
+	/* view_after only with a fast single-step */
+	r.view = 1;
+	r.view_after = 2;
+	assert_int_equal(-EINVAL, monitor_response_check(&w, 1, &r, &act));
+	r.flags = THINVMX_RESPONSE_FAST_SINGLESTEP;
+	assert_int_equal(0, monitor_response_check(&w, 1, &r, &act));
+	assert_int_equal(MONITOR_ACT_FAST_STEP, act);
+	r.view_after = THINVMX_MAX_VIEWS;
+	assert_int_equal(-EINVAL, monitor_response_check(&w, 1, &r, &act));
+	r.view_after = 0;
+	r.pad2 = 1;
+	assert_int_equal(-EINVAL, monitor_response_check(&w, 1, &r, &act));
+	/* a view without a flag that uses it */
+	r = answer(THINVMX_EVENT_MEM_ACCESS, 1, 5, 0);
+	r.view = 1;
+	assert_int_equal(-EINVAL, monitor_response_check(&w, 1, &r, &act));
+	r.view = 0;
+	assert_int_equal(0, monitor_response_check(&w, 1, &r, &act));
+}
+
 static void test_response_errors(void **state)
 {
 	struct monitor_wait w = { .seq = 1000, .reason = THINVMX_EVENT_CR0 };
@@ -463,7 +507,7 @@ static void test_response_errors(void **state)
 	r.version = THINVMX_EVENT_VERSION + 1;
 	assert_int_equal(-EINVAL, monitor_response_check(&w, 2, &r, &act));
 	r = good;
-	r.flags = 1u << 5;
+	r.flags = 1u << 7;
 	assert_int_equal(-EINVAL, monitor_response_check(&w, 2, &r, &act));
 	r.flags = 1u << 31;
 	assert_int_equal(-EINVAL, monitor_response_check(&w, 2, &r, &act));
@@ -683,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_response_every_kind),
 		cmocka_unit_test(test_response_named),
 		cmocka_unit_test(test_response_errors),
+		cmocka_unit_test(test_response_views),
 		cmocka_unit_test(test_default_actions),
 		cmocka_unit_test(test_new_kinds),
 		cmocka_unit_test(test_spin_next),

@@ -919,6 +919,129 @@ static void test_map_level(void **state)
 	assert_int_equal(0, p2m_map_level(&only_4k, 0, 0, 512, 1));
 }
 
+/* ------------------------------------------------------------ views */
+
+/*
+ * A view's leaf (p2m_view_leaf()): view 0's frame and type, the view's
+ * access right if it has one, 4 KiB always, and never a right the type
+ * or the read-only set withholds.
+ */
+static void test_view_leaf(void **state)
+{
+	struct p2m_ept_caps nx = full;
+	u64 l2m, l1g, e, ovr;
+	u32 t, a;
+
+	(void)state;
+	nx.nx_huge = true;
+	/* nothing in view 0: nothing in the view */
+	assert_int_equal(0, p2m_view_leaf(&full, 0, 0, 5, 0, false));
+	assert_int_equal(0, p2m_view_leaf(&full, 0, 0, 5,
+					  p2m_view_set_access(0, THINVMX_ACCESS_RWX),
+					  false));
+
+	/* a frame inside a 2 MiB leaf: its own 4 KiB frame, view 0's rights */
+	l2m = p2m_ept_entry(&nx, 0, 0x40000000, 1, THINVMX_P2M_RAM_RW,
+			    THINVMX_ACCESS_RW, false);
+	e = p2m_view_leaf(&nx, l2m, 1, 0x200 + 5, 0, false);
+	assert_int_equal(0x40005000, e & E_ADDR);
+	assert_false(e & E_LEAF);
+	assert_int_equal(E_R | E_W, e & (E_R | E_W | E_X));
+	assert_int_equal(THINVMX_P2M_RAM_RW, E_TYPE(e));
+	assert_int_equal(THINVMX_ACCESS_RW, E_ACCESS(e));
+	assert_true(e & E_SVE);
+	/* under nx_huge the superpage had no X; the 4 KiB view leaf may */
+	l2m = p2m_ept_entry(&nx, 0, 0x40000000, 1, THINVMX_P2M_RAM_RW,
+			    THINVMX_ACCESS_RWX, false);
+	assert_false(l2m & E_X);
+	e = p2m_view_leaf(&nx, l2m, 1, 7, 0, false);
+	assert_int_equal(E_R | E_W | E_X, e & (E_R | E_W | E_X));
+	assert_int_equal(0x40007000, e & E_ADDR);
+
+	/* a 1 GiB leaf: the frame's offset in it */
+	l1g = p2m_ept_entry(&full, 0, 0x80000000, 2, THINVMX_P2M_RAM_RW,
+			    THINVMX_ACCESS_RWX, false);
+	e = p2m_view_leaf(&full, l1g, 2, (0x80000000 >> 12) + 0x3ffff, 0, false);
+	assert_int_equal(0x80000000 + 0x3ffff000ULL, e & E_ADDR);
+
+	/* every type and access: the view's right replaces view 0's, the type stays */
+	for (t = 0; t < NTYPES; t++) {
+		for (a = 0; a < NACCESS; a++) {
+			u64 l0 = p2m_ept_entry(&full, 0, 0x9000, 0, t,
+					       THINVMX_ACCESS_N, false);
+			u64 want = p2m_ept_entry(&full, 0, 0x9000, 0, t, a, false);
+
+			ovr = p2m_view_set_access(0, a);
+			e = p2m_view_leaf(&full, l0, 0, 9, ovr, false);
+			CHECK(e == want, "type %u access %u: %llx != %llx\n", t, a,
+			      (unsigned long long)e, (unsigned long long)want);
+			/* read-only frame: never W, whatever the type */
+			e = p2m_view_leaf(&full, l0, 0, 9, ovr, true);
+			CHECK(!(e & E_W), "ro: type %u access %u: %llx\n", t, a,
+			      (unsigned long long)e);
+		}
+	}
+	/* ram_ro, logdirty, mmio_dm: rwx as the view's right gives no W */
+	ovr = p2m_view_set_access(0, THINVMX_ACCESS_RWX);
+	e = p2m_view_leaf(&full, p2m_ept_entry(&full, 0, 0x9000, 0,
+					       THINVMX_P2M_RAM_RO,
+					       THINVMX_ACCESS_R, false),
+			  0, 9, ovr, false);
+	assert_int_equal(E_R | E_X, e & (E_R | E_W | E_X));
+	e = p2m_view_leaf(&full, p2m_ept_entry(&full, 0, 0x9000, 0,
+					       THINVMX_P2M_RAM_LOGDIRTY,
+					       THINVMX_ACCESS_N, false),
+			  0, 9, ovr, false);
+	assert_int_equal(E_R | E_X, e & (E_R | E_W | E_X));
+	e = p2m_view_leaf(&full, p2m_ept_entry(&full, 0, 0, 0,
+					       THINVMX_P2M_MMIO_DM,
+					       THINVMX_ACCESS_RWX, false),
+			  0, 9, ovr, false);
+	assert_int_equal(0, e & (E_R | E_W | E_X));
+	/* read-only MMIO with rwx in the view: r-x, as in view 0 */
+	e = p2m_view_leaf(&full, p2m_ept_entry(&full, 0, 0xfee00000, 0,
+					       THINVMX_P2M_MMIO_DIRECT,
+					       THINVMX_ACCESS_N, true),
+			  0, 0xfee00, ovr, true);
+	assert_int_equal(E_R | E_X, e & (E_R | E_W | E_X));
+	assert_int_equal(0, E_MT(e));
+}
+
+static void test_view_overrides(void **state)
+{
+	u64 ovr;
+	u32 t;
+
+	(void)state;
+	assert_int_equal(5, p2m_view_source(0, 5));
+	ovr = p2m_view_set_gfn(0, 5, 9);
+	assert_int_equal(9, p2m_view_source(ovr, 5));
+	assert_false(ovr & P2M_VIEW_OWN_ACCESS);
+	/* an access right kept across a change of the frame shown, and back */
+	ovr = p2m_view_set_access(ovr, THINVMX_ACCESS_X);
+	assert_int_equal(9, p2m_view_source(ovr, 5));
+	ovr = p2m_view_set_gfn(ovr, 5, THINVMX_VIEW_GFN_RESET);
+	assert_int_equal(5, p2m_view_source(ovr, 5));
+	assert_int_equal(P2M_VIEW_OWN_ACCESS |
+			 ((u64)THINVMX_ACCESS_X << P2M_VIEW_ACCESS_SHIFT), ovr);
+	/* showing itself is no change; no access and no change is nothing */
+	assert_int_equal(0, p2m_view_set_gfn(0, 5, 5));
+	assert_int_equal(0, p2m_view_set_gfn(p2m_view_set_gfn(0, 5, 7), 5,
+					     THINVMX_VIEW_GFN_RESET));
+	/* a high frame number survives */
+	ovr = p2m_view_set_gfn(0, 1, (1ULL << 40) - 1);
+	assert_int_equal((1ULL << 40) - 1, p2m_view_source(ovr, 1));
+	/* only RAM is shown elsewhere */
+	assert_false(p2m_view_shows(0));
+	for (t = 0; t < NTYPES; t++) {
+		u64 l = p2m_ept_entry(&full, 0, 0x9000, 0, t,
+				      THINVMX_ACCESS_N, false);
+
+		assert_int_equal(t == THINVMX_P2M_RAM_RW || t == THINVMX_P2M_RAM_RO ||
+				 t == THINVMX_P2M_RAM_LOGDIRTY, p2m_view_shows(l));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +1060,8 @@ int main(void)
 		cmocka_unit_test(test_violation_nx_huge_access),
 		cmocka_unit_test(test_range_covers),
 		cmocka_unit_test(test_map_level),
+		cmocka_unit_test(test_view_leaf),
+		cmocka_unit_test(test_view_overrides),
 	};
 
 	return cmocka_run_group_tests_name("p2m", tests, NULL, NULL);

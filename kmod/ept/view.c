@@ -1,0 +1,725 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Alternate p2m views (Xen's altp2m): up to THINVMX_MAX_VIEWS - 1 EPTs of
+ * a domain besides its p2m (view 0), each vCPU running in one of them.
+ *
+ * A view is a cache of view 0, never a copy that must be kept in step:
+ * each of its leaves is derived from view 0's leaf of the frame it shows
+ * plus the view's own override of the frame (an access right, another
+ * frame shown; p2m_view_leaf()), and from nothing else. Leaves are filled
+ * when the guest first touches a frame in the view (its EPT violation,
+ * ept/violation.c) and dropped whenever view 0's leaf of that frame
+ * changes in a way that needs an INVEPT: every such change already ends
+ * in one (tvx_p2m_flush(), which empties the views first). A change that
+ * needs none only gives rights or maps a frame that was not mapped; a
+ * view's leaf that missed it has fewer rights than it would now have,
+ * faults, and is derived again. So every p2m operation there is or will
+ * be -- types, dirty logging, the read-only MMIO set, direct MMIO, splits,
+ * nx_huge, hot-plug -- holds for the views without their knowing, and no
+ * view can give a right view 0's type withholds: the derivation takes the
+ * type from view 0 and never grants W on a read-only MMIO frame.
+ *
+ * Simpler than Xen's propagation of every change into every view, at the
+ * cost of refaults after a change; kept simple because it is obviously
+ * right. All views of a domain are covered by view 0's EPT lock, so a
+ * fill and a change of view 0 never interleave.
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+
+#include "domain.h"
+#include "ept/view.h"
+#include "memevent/listener.h"
+#include "memevent/trap.h"
+#include "msix/ro_mmio.h"
+#include "vcpu.h"
+#include "vmx/enable.h"
+#include "vmx/host_caps.h"
+#include "vmx/vmx_ops.h"
+
+/* Above this many frames a view is emptied whole rather than frame by frame. */
+#define VIEW_ZAP_FRAMES		64
+
+static u64 view_index(u64 gpa, int level)
+{
+	return (gpa >> EPT_LEVEL_SHIFT(level)) & (P2M_EPT_ENTRIES - 1);
+}
+
+/* ------------------------------------------------------------ flushes */
+
+struct view_flush {
+	bool single;
+	unsigned int n;
+	u64 eptp[THINVMX_MAX_VIEWS];
+};
+
+static void view_invept_cpu(void *arg)
+{
+	struct view_flush *f = arg;
+	unsigned int i;
+
+	/* a CPU on its way down or up flushes at its next VMXON */
+	if (!vmx_this_cpu_on())
+		return;
+	if (!f->single) {
+		__invept(VMX_EPT_EXTENT_GLOBAL, 0, 0);
+		return;
+	}
+	for (i = 0; i < f->n; i++)
+		__invept(VMX_EPT_EXTENT_CONTEXT, f->eptp[i], 0);
+}
+
+/* Clear a view's leaves of [gfn, gfn + nr): all of them for a big range. */
+static void view_zap_locked(struct tvx_view *view, u64 gfn, u64 nr)
+{
+	int level;
+	u64 *e;
+
+	if (nr > VIEW_ZAP_FRAMES) {
+		ept_zap_all(&view->ept);
+		return;
+	}
+	for (; nr; nr--, gfn++) {
+		e = ept_find_leaf(&view->ept, gfn << PAGE_SHIFT, &level);
+		if (e && *e) {
+			WRITE_ONCE(*e, 0);
+			view->ept.leaves[level]--;
+		}
+	}
+}
+
+/* The EPTPs to flush: view 0's (if @all) and every view's, under the lock. */
+static void view_collect_locked(struct tvx_dom *dom, struct view_flush *f)
+{
+	unsigned int i;
+
+	f->single = dom->ept.invept_single;
+	f->eptp[f->n++] = dom->ept.eptp;
+	for (i = 1; i < THINVMX_MAX_VIEWS; i++)
+		if (dom->views[i])
+			f->eptp[f->n++] = dom->views[i]->ept.eptp;
+}
+
+/**
+ * tvx_p2m_flush() - view 0 changed: empty the views there, then INVEPT
+ * @dom: the domain, its EPT lock not held
+ * @gfn: the first frame whose view-0 leaf changed
+ * @nr:  how many (U64_MAX: any frame)
+ *
+ * Where a p2m change used to invalidate view 0's translations alone: the
+ * views' leaves derived from the old entries go first (under the lock,
+ * so no fill derives from the old entries after), then every view's EPTP
+ * and view 0's are invalidated on every CPU in VMX operation before this
+ * returns.
+ */
+void tvx_p2m_flush(struct tvx_dom *dom, u64 gfn, u64 nr)
+{
+	struct view_flush f = { 0 };
+	unsigned int i;
+
+	spin_lock(&dom->ept.lock);
+	for (i = 1; i < THINVMX_MAX_VIEWS; i++)
+		if (dom->views[i])
+			view_zap_locked(dom->views[i], gfn, nr);
+	view_collect_locked(dom, &f);
+	spin_unlock(&dom->ept.lock);
+	on_each_cpu(view_invept_cpu, &f, 1);
+}
+
+/* Invalidate one view's translations on every CPU. */
+static void view_flush_one(struct tvx_view *view)
+{
+	struct view_flush f = {
+		.single = view->ept.invept_single,
+		.n = 1,
+		.eptp = { view->ept.eptp },
+	};
+
+	on_each_cpu(view_invept_cpu, &f, 1);
+}
+
+/**
+ * tvx_views_flush_this_cpu() - invalidate every view's translations here
+ * @dom: the domain
+ *
+ * What a vCPU that comes to this CPU does for view 0 (tvx_vmcs_host_cpu()),
+ * for every view it may switch to.
+ * Context: preemption disabled, in VMX operation.
+ */
+void tvx_views_flush_this_cpu(struct tvx_dom *dom)
+{
+	struct view_flush f = { 0 };
+
+	spin_lock(&dom->ept.lock);
+	view_collect_locked(dom, &f);
+	spin_unlock(&dom->ept.lock);
+	view_invept_cpu(&f);
+}
+
+/* ------------------------------------------------------------ leaves */
+
+/*
+ * View 0's leaf of @gfn as views derive from it: a leaf swapped for one
+ * vCPU's single step counts as what it was (the step's rights are that
+ * vCPU's, for one instruction, in view 0).
+ */
+static u64 view0_leaf_locked(struct tvx_dom *dom, u64 gfn, int *level)
+{
+	struct ept_leaf_swap *sw;
+	int l;
+	u64 *e;
+
+	e = ept_find_leaf(&dom->ept, gfn << PAGE_SHIFT, level);
+	if (!e)
+		return 0;
+	list_for_each_entry(sw, &dom->ept.swaps, node)
+		if (ept_find_leaf(&dom->ept, sw->gpa, &l) == e && *e == sw->step)
+			return sw->saved;
+	return *e;
+}
+
+static u64 view_ovr(struct tvx_view *view, u64 gfn)
+{
+	void *p = xa_load(&view->ovr, gfn);
+
+	return xa_is_value(p) ? xa_to_value(p) : 0;
+}
+
+/**
+ * tvx_view_derive_locked() - the leaf a view has for a frame, as it must be
+ * @dom:     the domain, its EPT lock held
+ * @view:    the view
+ * @gfn:     the guest frame
+ * @src_gfn: set to the frame whose contents it shows
+ *
+ * A frame changed to show another shows its own again while that other
+ * is no RAM (a p2m change made it MMIO, say): only RAM is ever shown
+ * elsewhere (p2m_view_shows()).
+ *
+ * Return: the 4 KiB leaf (p2m_view_leaf()), 0 when view 0 maps nothing.
+ */
+u64 tvx_view_derive_locked(struct tvx_dom *dom, struct tvx_view *view,
+			   u64 gfn, u64 *src_gfn)
+{
+	u64 ovr = view_ovr(view, gfn), src = p2m_view_source(ovr, gfn), leaf;
+	int level = 0;
+
+	lockdep_assert_held(&dom->ept.lock);
+	leaf = view0_leaf_locked(dom, src, &level);
+	if (src != gfn && !p2m_view_shows(leaf)) {
+		src = gfn;
+		leaf = view0_leaf_locked(dom, gfn, &level);
+	}
+	*src_gfn = src;
+	if (!leaf)
+		return 0;
+	return p2m_view_leaf(&view->ept.caps, leaf, level, src, ovr,
+			     tvx_mmio_ro(p2m_view_hpa(leaf, level, src)));
+}
+
+/**
+ * tvx_view_slot_locked() - a view's 4 KiB slot for @gpa, tables made
+ * @view: the view, the domain's EPT lock held
+ * @gpa:  guest physical address
+ * @pa:   pages for missing tables (VIEW_FILL_PAGES at most)
+ *
+ * Return: the slot (0 when empty), or NULL when @pa ran out.
+ */
+u64 *tvx_view_slot_locked(struct tvx_view *view, u64 gpa,
+			  struct ept_prealloc *pa)
+{
+	u64 *table = page_address(view->ept.root);
+	struct page *p;
+	int l;
+
+	lockdep_assert_held(view->ept.lockp);
+	for (l = 3; l > EPT_LEVEL_4K; l--) {
+		u64 *e = &table[view_index(gpa, l)];
+
+		if (!*e) {
+			if (!pa->nr)
+				return NULL;
+			p = pa->pages[--pa->nr];
+			clear_page(page_address(p));
+			view->ept.table_pages++;
+			WRITE_ONCE(*e, page_to_phys(p) | EPT_RWX);
+		}
+		/* a view has no superpage leaves (p2m_view_leaf()) */
+		if (WARN_ON_ONCE(*e & EPT_LEAF))
+			return NULL;
+		table = phys_to_virt(*e & EPT_ADDR_MASK);
+	}
+	return &table[view_index(gpa, EPT_LEVEL_4K)];
+}
+
+/**
+ * tvx_view_set_leaf_locked() - store a derived leaf in its slot
+ * @view: the view, the domain's EPT lock held
+ * @e:    the slot
+ * @leaf: the leaf (0 empties it)
+ *
+ * Return: true when a right or the memory type went away (the caller
+ * invalidates the view's translations).
+ */
+bool tvx_view_set_leaf_locked(struct tvx_view *view, u64 *e, u64 leaf)
+{
+	u64 old = *e;
+
+	if (!old && leaf)
+		view->ept.leaves[EPT_LEVEL_4K]++;
+	else if (old && !leaf)
+		view->ept.leaves[EPT_LEVEL_4K]--;
+	WRITE_ONCE(*e, leaf);
+	return (old & EPT_RWX & ~leaf) ||
+	       ((old ^ leaf) & (7ULL << EPT_MT_SHIFT));
+}
+
+/**
+ * tvx_view_keep_access_locked() - a violation moved an access right on
+ * @view:   the view, the domain's EPT lock held
+ * @gfn:    the frame
+ * @access: its new right (rx2rw became rw, n2rwx rwx)
+ *
+ * The view's own override from now on, whether the right was its own or
+ * view 0's, as Xen's altp2m entry keeps its own. No sleeping here: a
+ * failed allocation keeps the old right, and the access faults again.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tvx_view_keep_access_locked(struct tvx_view *view, u64 gfn, u32 access)
+{
+	u64 ovr = p2m_view_set_access(view_ovr(view, gfn), access);
+
+	return xa_err(xa_store(&view->ovr, gfn, xa_mk_value(ovr), GFP_NOWAIT));
+}
+
+/* ------------------------------------------------------------ vCPUs */
+
+/**
+ * tvx_vcpu_ept() - the EPT a vCPU's VMCS points at
+ * @v: the vCPU, in its thread
+ *
+ * Return: view 0's, or the loaded view's (which VIEW_DESTROY keeps while
+ * loaded).
+ */
+struct ept *tvx_vcpu_ept(struct tvx_vcpu *v)
+{
+	u16 id = v->vview.loaded;
+
+	return id ? &v->dom->views[id]->ept : &v->dom->ept;
+}
+
+/**
+ * tvx_view_load() - give the VMCS the EPTP of the view the vCPU is to run in
+ * @v: the vCPU, its VMCS current, interrupts off before its entry (a kick
+ *     after the check makes the entry exit at once)
+ *
+ * No INVEPT: translations are tagged with the EPTP they came from, and
+ * every view's are kept valid on every CPU (tvx_p2m_flush()).
+ */
+void tvx_view_load(struct tvx_vcpu *v)
+{
+	struct tvx_dom *dom = v->dom;
+	u16 id;
+
+	spin_lock(&dom->ept.lock);
+	id = v->vview.want;
+	vmcs_write64(EPT_POINTER, id ? dom->views[id]->ept.eptp : dom->ept.eptp);
+	WRITE_ONCE(v->vview.loaded, id);
+	spin_unlock(&dom->ept.lock);
+}
+
+static bool view_exists_locked(struct tvx_dom *dom, u16 id)
+{
+	return !id || (id < THINVMX_MAX_VIEWS && dom->views[id]);
+}
+
+/**
+ * tvx_view_switch_self() - an answer's SWITCH_VIEW, from the vCPU's thread
+ * @v:    the vCPU
+ * @view: the view
+ *
+ * Return: false when the view is gone (the vCPU stays where it is).
+ */
+bool tvx_view_switch_self(struct tvx_vcpu *v, u16 view)
+{
+	bool ok;
+
+	spin_lock(&v->dom->ept.lock);
+	ok = view_exists_locked(v->dom, view);
+	if (ok)
+		v->vview.want = view;
+	spin_unlock(&v->dom->ept.lock);
+	return ok;
+}
+
+/**
+ * tvx_view_fast_step() - an answer's FAST_SINGLESTEP: the step's views
+ * @v:     the vCPU
+ * @view:  the view to step in
+ * @after: the view to go on in afterwards (pinned against VIEW_DESTROY
+ *	   until then)
+ *
+ * Return: false when either view is gone (nothing changes).
+ */
+bool tvx_view_fast_step(struct tvx_vcpu *v, u16 view, u16 after)
+{
+	bool ok;
+
+	spin_lock(&v->dom->ept.lock);
+	ok = view_exists_locked(v->dom, view) &&
+	     view_exists_locked(v->dom, after);
+	if (ok) {
+		v->vview.want = view;
+		v->vview.after = after;
+		v->vview.fast = true;
+	}
+	spin_unlock(&v->dom->ept.lock);
+	return ok;
+}
+
+/**
+ * tvx_view_fast_step_done() - the fast single-step is done: the view after
+ * @v: the vCPU, in the exit that ends the step
+ */
+void tvx_view_fast_step_done(struct tvx_vcpu *v)
+{
+	spin_lock(&v->dom->ept.lock);
+	v->vview.want = v->vview.after;
+	v->vview.after = 0;
+	v->vview.fast = false;
+	spin_unlock(&v->dom->ept.lock);
+}
+
+/* ------------------------------------------------------------ ioctls */
+
+/* A view id of the views besides 0, existing: its view, or NULL. */
+static struct tvx_view *view_get(struct tvx_dom *dom, u16 id, int *err)
+{
+	lockdep_assert_held(&dom->p2m_lock);
+	if (!id || id >= THINVMX_MAX_VIEWS) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	*err = -ENOENT;
+	return dom->views[id];
+}
+
+static long view_create(struct tvx_dom *dom, struct thinvmx_view __user *uarg)
+{
+	struct thinvmx_view out = { 0 };
+	struct tvx_view *view;
+	u16 id;
+	int ret;
+
+	view = kzalloc(sizeof(*view), GFP_KERNEL_ACCOUNT);
+	if (!view)
+		return -ENOMEM;
+	ret = ept_init(&view->ept, tvx_host_caps, false);
+	if (ret) {
+		kfree(view);
+		return ret;
+	}
+	view->ept.lockp = &dom->ept.lock;
+	view->ept.caps = dom->ept.caps;
+	view->ept.caps.nx_huge = false;	/* 4 KiB leaves only */
+	xa_init(&view->ovr);
+
+	mutex_lock(&dom->p2m_lock);
+	for (id = 1; id < THINVMX_MAX_VIEWS && dom->views[id]; id++)
+		;
+	if (id < THINVMX_MAX_VIEWS) {
+		view->id = id;
+		spin_lock(&dom->ept.lock);
+		dom->views[id] = view;
+		WRITE_ONCE(dom->nr_views, dom->nr_views + 1);
+		spin_unlock(&dom->ept.lock);
+	}
+	mutex_unlock(&dom->p2m_lock);
+	if (id >= THINVMX_MAX_VIEWS) {
+		ept_destroy(&view->ept);
+		kfree(view);
+		return -ENOSPC;
+	}
+	out.view = id;
+	/* the view exists: a failed copy leaves it for VIEW_DESTROY */
+	return copy_to_user(uarg, &out, sizeof(out)) ? -EFAULT : 0;
+}
+
+static void view_free(struct tvx_view *view)
+{
+	ept_destroy(&view->ept);
+	xa_destroy(&view->ovr);
+	kfree(view);
+}
+
+/* Does a vCPU run in @id, or will it after an answer's step? */
+static bool view_busy_locked(struct tvx_dom *dom, u16 id)
+{
+	struct tvx_vcpu *v;
+	unsigned int i;
+
+	for (i = 0; i < THINVMX_MAX_VCPUS; i++) {
+		v = dom->vcpus[i];
+		if (v && (v->vview.want == id || v->vview.loaded == id ||
+			  (v->vview.fast && v->vview.after == id)))
+			return true;
+	}
+	return false;
+}
+
+static long view_destroy(struct tvx_dom *dom, struct thinvmx_view __user *uarg)
+{
+	struct tvx_view *view;
+	struct thinvmx_view a;
+	int ret;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.pad || a.pad2 || a.reserved[0] || a.reserved[1] || a.reserved[2])
+		return -EINVAL;
+	mutex_lock(&dom->p2m_lock);
+	view = view_get(dom, a.view, &ret);
+	if (view) {
+		/* dom->lock keeps vCPUs from going away while they are read */
+		mutex_lock(&dom->lock);
+		spin_lock(&dom->ept.lock);
+		if (view_busy_locked(dom, a.view)) {
+			ret = -EBUSY;
+			view = NULL;
+		} else {
+			dom->views[a.view] = NULL;
+			WRITE_ONCE(dom->nr_views, dom->nr_views - 1);
+		}
+		spin_unlock(&dom->ept.lock);
+		mutex_unlock(&dom->lock);
+	}
+	mutex_unlock(&dom->p2m_lock);
+	if (!view)
+		return ret;
+	/* no vCPU loads it any more; its tables go after the INVEPT */
+	view_flush_one(view);
+	view_free(view);
+	return 0;
+}
+
+static bool view_range_bad(struct tvx_dom *dom, u64 gfn, u64 nr)
+{
+	return !nr || gfn + nr < gfn || gfn + nr > dom->max_gfn;
+}
+
+/* A view's override changed over a range: drop its leaves, INVEPT it. */
+static void view_changed(struct tvx_dom *dom, struct tvx_view *view, u64 gfn,
+			 u64 nr)
+{
+	spin_lock(&dom->ept.lock);
+	view_zap_locked(view, gfn, nr);
+	spin_unlock(&dom->ept.lock);
+	view_flush_one(view);
+}
+
+static long view_set_access(struct tvx_dom *dom,
+			    struct thinvmx_view_access __user *uarg)
+{
+	struct thinvmx_view_access a;
+	struct tvx_view *view;
+	u64 gfn, done = 0;
+	int ret = 0;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.pad || a.reserved[0] || a.reserved[1] ||
+	    a.access >= THINVMX_NR_ACCESS || view_range_bad(dom, a.first_gfn, a.nr_frames))
+		return -EINVAL;
+	mutex_lock(&dom->p2m_lock);
+	view = view_get(dom, a.view, &ret);
+	if (!view)
+		goto out;
+	ret = 0;
+	for (gfn = a.first_gfn; gfn < a.first_gfn + a.nr_frames; gfn++, done++) {
+		u64 ovr = p2m_view_set_access(view_ovr(view, gfn), a.access);
+
+		ret = xa_err(xa_store(&view->ovr, gfn, xa_mk_value(ovr),
+				      GFP_KERNEL_ACCOUNT));
+		if (ret)
+			break;
+		if (!(done & 4095))
+			cond_resched();
+	}
+	/* what was stored holds even when a later frame failed */
+	if (done)
+		view_changed(dom, view, a.first_gfn, done);
+out:
+	mutex_unlock(&dom->p2m_lock);
+	return ret;
+}
+
+static long view_get_access(struct tvx_dom *dom,
+			    struct thinvmx_view_query __user *uarg)
+{
+	struct thinvmx_view_query q;
+	struct tvx_view *view = NULL;
+	int level, ret = 0;
+	u64 ovr = 0, leaf;
+
+	if (copy_from_user(&q, uarg, sizeof(q)))
+		return -EFAULT;
+	if (q.pad || q.pad2 || q.reserved[0] || q.reserved[1] ||
+	    q.gfn >= dom->max_gfn || q.view >= THINVMX_MAX_VIEWS)
+		return -EINVAL;
+	mutex_lock(&dom->p2m_lock);
+	if (q.view) {
+		view = view_get(dom, q.view, &ret);
+		if (!view)
+			goto out;
+		ret = 0;
+		ovr = view_ovr(view, q.gfn);
+	}
+	leaf = ept_lookup(&dom->ept, q.gfn << PAGE_SHIFT, &level);
+	if (!leaf) {
+		ret = -EINVAL;
+		goto out;
+	}
+	q.access = (ovr & P2M_VIEW_OWN_ACCESS) ?
+		   (ovr & P2M_VIEW_ACCESS) >> P2M_VIEW_ACCESS_SHIFT :
+		   p2m_entry_access(leaf);
+	q.shown_gfn = p2m_view_source(ovr, q.gfn);
+	q.flags = ((ovr & P2M_VIEW_OWN_ACCESS) ? THINVMX_VIEW_Q_OWN_ACCESS : 0) |
+		  ((ovr & P2M_VIEW_CHANGED) ? THINVMX_VIEW_Q_CHANGED : 0);
+out:
+	mutex_unlock(&dom->p2m_lock);
+	if (!ret && copy_to_user(uarg, &q, sizeof(q)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static bool view_is_ram(struct tvx_dom *dom, u64 gfn)
+{
+	int level;
+
+	return p2m_view_shows(ept_lookup(&dom->ept, gfn << PAGE_SHIFT, &level));
+}
+
+static long view_change_gfn(struct tvx_dom *dom,
+			    struct thinvmx_view_change_gfn __user *uarg)
+{
+	struct thinvmx_view_change_gfn c;
+	struct tvx_view *view;
+	bool reset;
+	u64 ovr;
+	int ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	reset = c.new_gfn == THINVMX_VIEW_GFN_RESET;
+	if (c.pad || c.pad2 || c.reserved[0] || c.reserved[1] ||
+	    c.gfn >= dom->max_gfn || (!reset && c.new_gfn >= dom->max_gfn))
+		return -EINVAL;
+	mutex_lock(&dom->p2m_lock);
+	view = view_get(dom, c.view, &ret);
+	if (!view)
+		goto out;
+	ret = -EINVAL;
+	if (!view_is_ram(dom, c.gfn) ||
+	    (!reset && !view_is_ram(dom, c.new_gfn)))
+		goto out;
+	ovr = p2m_view_set_gfn(view_ovr(view, c.gfn), c.gfn, c.new_gfn);
+	if (ovr)
+		ret = xa_err(xa_store(&view->ovr, c.gfn, xa_mk_value(ovr),
+				      GFP_KERNEL_ACCOUNT));
+	else
+		ret = xa_err(xa_erase(&view->ovr, c.gfn));
+	if (!ret)
+		view_changed(dom, view, c.gfn, 1);
+out:
+	mutex_unlock(&dom->p2m_lock);
+	return ret;
+}
+
+static long view_switch(struct tvx_dom *dom,
+			struct thinvmx_view_switch __user *uarg)
+{
+	struct thinvmx_view_switch s;
+	bool all;
+	unsigned int i;
+	int ret = 0;
+
+	if (copy_from_user(&s, uarg, sizeof(s)))
+		return -EFAULT;
+	all = s.flags & THINVMX_VIEW_SWITCH_ALL;
+	if (s.pad || s.pad2 || s.reserved[0] || s.reserved[1] ||
+	    (s.flags & ~THINVMX_VIEW_SWITCH_ALL) || (all && s.vcpu) ||
+	    s.view >= THINVMX_MAX_VIEWS)
+		return -EINVAL;
+	if (!all && s.vcpu >= THINVMX_MAX_VCPUS)
+		return -ENOENT;
+	mutex_lock(&dom->lock);
+	spin_lock(&dom->ept.lock);
+	if (!view_exists_locked(dom, s.view))
+		ret = -ENOENT;
+	else if (!all && !dom->vcpus[s.vcpu])
+		ret = -ENOENT;
+	for (i = 0; !ret && i < THINVMX_MAX_VCPUS; i++) {
+		struct tvx_vcpu *v = dom->vcpus[i];
+
+		if (!v || (!all && i != s.vcpu))
+			continue;
+		v->vview.want = s.view;
+		/* a fast step under way ends in the view asked for now */
+		if (v->vview.fast)
+			v->vview.after = s.view;
+	}
+	spin_unlock(&dom->ept.lock);
+	/* a vCPU in the guest exits and enters again in its new view */
+	for (i = 0; !ret && i < THINVMX_MAX_VCPUS; i++)
+		if (dom->vcpus[i] && (all || i == s.vcpu))
+			tvx_vcpu_kick(dom->vcpus[i]);
+	mutex_unlock(&dom->lock);
+	return ret;
+}
+
+/**
+ * tvx_view_ioctl() - the view ioctls, on a domain fd or its listener's
+ * @dom:  the domain
+ * @cmd:  THINVMX_VIEW_*
+ * @argp: the argument
+ *
+ * Return: as uapi/thinvmx_introspect.h says, or -ENOTTY for another cmd.
+ */
+long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp)
+{
+	switch (cmd) {
+	case THINVMX_VIEW_CREATE:
+		return view_create(dom, argp);
+	case THINVMX_VIEW_DESTROY:
+		return view_destroy(dom, argp);
+	case THINVMX_VIEW_SET_ACCESS:
+		return view_set_access(dom, argp);
+	case THINVMX_VIEW_GET_ACCESS:
+		return view_get_access(dom, argp);
+	case THINVMX_VIEW_CHANGE_GFN:
+		return view_change_gfn(dom, argp);
+	case THINVMX_VIEW_SWITCH:
+		return view_switch(dom, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/**
+ * tvx_views_free() - free every view of a dying domain
+ * @dom: the domain, no vCPU left, its translations invalidated already
+ */
+void tvx_views_free(struct tvx_dom *dom)
+{
+	unsigned int i;
+
+	for (i = 1; i < THINVMX_MAX_VIEWS; i++) {
+		if (dom->views[i])
+			view_free(dom->views[i]);
+		dom->views[i] = NULL;
+	}
+}
