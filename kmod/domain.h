@@ -97,6 +97,16 @@ struct tvx_dom {
 	 */
 	struct tvx_view *views[THINVMX_MAX_VIEWS];
 	u32 nr_views;
+	/*
+	 * VMFUNC EPTP switching (ept/view.c): the EPTP list page (NULL until
+	 * first enabled), the views listed (0: off) and a generation the
+	 * vCPUs compare before each entry, all under @p2m_lock and ept.lock;
+	 * @view_hw_refused: the owner refused VMFUNC for good
+	 */
+	struct page *eptp_list;
+	u32 vmfunc_views;
+	u32 vmfunc_gen;
+	bool view_hw_refused;
 
 	struct tvx_vcpu *vcpus[THINVMX_MAX_VCPUS];
 	/*

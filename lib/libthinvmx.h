@@ -498,6 +498,9 @@ int tvx_view_get_access_fd(int fd, __u16 view, __u64 gfn, __u32 *access,
 			   __u64 *shown_gfn, __u32 *flags);
 int tvx_view_change_gfn_fd(int fd, __u16 view, __u64 gfn, __u64 new_gfn);
 int tvx_view_switch_fd(int fd, __u16 view, __u32 vcpu, __u32 flags);
+/* VMFUNC EPTP switching among the views in the mask @views (0: off) */
+int tvx_view_vmfunc(struct tvx_domain *d, __u32 flags, __u32 views);
+int tvx_view_vmfunc_fd(int fd, __u32 flags, __u32 views);
 /* THINVMX_GET_MEM_ACCESS: type and access right of one frame (either may be NULL) */
 int tvx_get_mem_access(struct tvx_domain *d, __u64 gfn, __u32 *type,
 		       __u32 *access);

@@ -128,3 +128,18 @@ int tvx_view_switch(struct tvx_domain *d, __u16 view, __u32 vcpu, __u32 flags)
 {
 	return tvx_view_switch_fd(tvx_domain_fd(d), view, vcpu, flags);
 }
+
+int tvx_view_vmfunc_fd(int fd, __u32 flags, __u32 views)
+{
+	struct thinvmx_view_vmfunc a;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = flags;
+	a.views = views;
+	return tvx_fd_ioctl(fd, THINVMX_VIEW_VMFUNC, &a);
+}
+
+int tvx_view_vmfunc(struct tvx_domain *d, __u32 flags, __u32 views)
+{
+	return tvx_view_vmfunc_fd(tvx_domain_fd(d), flags, views);
+}

@@ -678,7 +678,33 @@ struct thinvmx_view_switch {
 	__u64 reserved[2];	/* zero */
 };
 
+/*
+ * VIEW_VMFUNC: the views the guest may switch among itself with VMFUNC
+ * leaf 0 (EPTP switching; ECX = the view id), an in-guest agent's fast
+ * path. Off by default. views is a mask of view ids (bit 0: view 0); 0
+ * turns VMFUNC off. The CPU's EPTP list holds exactly the listed views'
+ * EPTPs and zero elsewhere, so VMFUNC to any other index -- or any other
+ * leaf -- exits, and the guest gets #UD: it never reaches a view not
+ * listed. A vCPU that switched itself is in that view as if VIEW_SWITCH
+ * had put it there (events say so); VIEW_DESTROY of a listed view is
+ * -EBUSY. REFUSE (views 0): the domain never takes VMFUNC (nor other
+ * guest-driven view features): VMFUNC goes off, and any later VIEW_VMFUNC
+ * that lists views is -EPERM. -EOPNOTSUPP where the CPU has no EPTP
+ * switching (IA32_VMX_VMFUNC bit 0 with the "enable VM functions"
+ * control; the module parameter view_vmfunc=0 acts as if it had none),
+ * -ENOENT for a listed view that does not exist.
+ */
+#define THINVMX_VIEW_VMFUNC_REFUSE	_BITUL(0)
+
+struct thinvmx_view_vmfunc {
+	__u32 flags;		/* THINVMX_VIEW_VMFUNC_* */
+	__u32 views;		/* bit i: view i may be switched to */
+	__u64 reserved[3];	/* zero */
+};
+
 static_assert(sizeof(struct thinvmx_view) == 32, "struct thinvmx_view layout");
+static_assert(sizeof(struct thinvmx_view_vmfunc) == 32,
+	      "struct thinvmx_view_vmfunc layout");
 static_assert(sizeof(struct thinvmx_view_access) == 40,
 	      "struct thinvmx_view_access layout");
 static_assert(sizeof(struct thinvmx_view_query) == 48,
@@ -700,5 +726,7 @@ static_assert(sizeof(struct thinvmx_view_switch) == 32,
 	_IOW(THINVMX_IOC_MAGIC, 0x64, struct thinvmx_view_change_gfn)
 #define THINVMX_VIEW_SWITCH \
 	_IOW(THINVMX_IOC_MAGIC, 0x65, struct thinvmx_view_switch)
+#define THINVMX_VIEW_VMFUNC \
+	_IOW(THINVMX_IOC_MAGIC, 0x66, struct thinvmx_view_vmfunc)
 
 #endif /* _UAPI_LINUX_THINVMX_INTROSPECT_H */

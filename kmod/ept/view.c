@@ -26,6 +26,7 @@
  */
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -38,6 +39,7 @@
 #include "vcpu.h"
 #include "vmx/enable.h"
 #include "vmx/host_caps.h"
+#include "vmx/vmx_bits.h"
 #include "vmx/vmx_ops.h"
 
 /* Above this many frames a view is emptied whole rather than frame by frame. */
@@ -394,6 +396,172 @@ void tvx_view_fast_step_done(struct tvx_vcpu *v)
 	spin_unlock(&v->dom->ept.lock);
 }
 
+/* ------------------------------------------------------------ VMFUNC */
+
+/*
+ * VMFUNC leaf 0, EPTP switching (SDM Vol. 3, 26.5.6.3): the guest loads
+ * entry ECX of the EPTP list into its EPTP without an exit; an entry that
+ * is not a valid EPTP (zero), an index past 511 or another leaf exits
+ * (EXIT_REASON_VMFUNC), and vmx/exit.c gives the guest #UD. The list has
+ * the listed views' EPTPs only. The module tracks where the guest went
+ * by reading the EPTP back after every exit while VMFUNC is on
+ * (tvx_view_vmfunc_sync()).
+ */
+static bool view_vmfunc = true;
+module_param(view_vmfunc, bool, 0644);
+MODULE_PARM_DESC(view_vmfunc,
+		 "offer VMFUNC EPTP switching where the CPU has it (0: as if it had not)");
+
+static bool view_vmfunc_supported(void)
+{
+	u64 fn;
+
+	if (!READ_ONCE(view_vmfunc) ||
+	    !((tvx_host_caps->msr_procbased2 >> 32) & VMX_PROC2_VMFUNC) ||
+	    rdmsrl_safe(MSR_IA32_VMX_VMFUNC, &fn))
+		return false;
+	return fn & BIT_ULL(0);
+}
+
+/* Write the EPTP list for @views; the domain's EPT lock held. */
+static void view_eptp_list_locked(struct tvx_dom *dom, u32 views)
+{
+	u64 *list = page_address(dom->eptp_list);
+	unsigned int i;
+
+	for (i = 0; i < THINVMX_MAX_VIEWS; i++) {
+		u64 eptp = 0;
+
+		if (views & BIT(i))
+			eptp = i ? dom->views[i]->ept.eptp : dom->ept.eptp;
+		WRITE_ONCE(list[i], eptp);
+	}
+}
+
+static void view_nop(void *unused)
+{
+	/* the interrupt alone makes a guest on that CPU exit */
+}
+
+/*
+ * New VMFUNC settings: every vCPU gives its VMCS them before its next
+ * entry (tvx_view_vmfunc_refresh()). Every CPU is interrupted and waited
+ * for, so that a vCPU that switched itself into a view now delisted has
+ * left the guest, and recorded where it was (tvx_view_vmfunc_sync()),
+ * before VIEW_DESTROY can look.
+ */
+static void view_vmfunc_set(struct tvx_dom *dom, u32 views)
+{
+	spin_lock(&dom->ept.lock);
+	if (dom->eptp_list)
+		view_eptp_list_locked(dom, views);
+	dom->vmfunc_views = views;
+	WRITE_ONCE(dom->vmfunc_gen, dom->vmfunc_gen + 1);
+	spin_unlock(&dom->ept.lock);
+	on_each_cpu(view_nop, NULL, 1);
+}
+
+static long view_vmfunc_ioctl(struct tvx_dom *dom,
+			      struct thinvmx_view_vmfunc __user *uarg)
+{
+	struct thinvmx_view_vmfunc a;
+	struct page *list = NULL;
+	unsigned int i;
+	int ret = 0;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if ((a.flags & ~THINVMX_VIEW_VMFUNC_REFUSE) || a.reserved[0] ||
+	    a.reserved[1] || a.reserved[2] ||
+	    (a.views & ~(BIT(THINVMX_MAX_VIEWS) - 1)) ||
+	    ((a.flags & THINVMX_VIEW_VMFUNC_REFUSE) && a.views))
+		return -EINVAL;
+	if (a.flags & THINVMX_VIEW_VMFUNC_REFUSE) {
+		mutex_lock(&dom->p2m_lock);
+		dom->view_hw_refused = true;
+		if (dom->vmfunc_views)
+			view_vmfunc_set(dom, 0);
+		mutex_unlock(&dom->p2m_lock);
+		return 0;
+	}
+	if (!view_vmfunc_supported())
+		return -EOPNOTSUPP;
+	if (a.views && !dom->eptp_list) {
+		list = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+		if (!list)
+			return -ENOMEM;
+	}
+	mutex_lock(&dom->p2m_lock);
+	if (dom->view_hw_refused && a.views)
+		ret = -EPERM;
+	for (i = 1; !ret && i < THINVMX_MAX_VIEWS; i++)
+		if ((a.views & BIT(i)) && !dom->views[i])
+			ret = -ENOENT;
+	if (!ret) {
+		if (list && !dom->eptp_list) {
+			dom->eptp_list = list;
+			list = NULL;
+		}
+		view_vmfunc_set(dom, a.views);
+	}
+	mutex_unlock(&dom->p2m_lock);
+	if (list)
+		tvx_free_pages(list, 0);
+	return ret;
+}
+
+/**
+ * tvx_view_vmfunc_refresh() - give the VMCS the domain's VMFUNC settings
+ * @v: the vCPU, its VMCS current, before an entry
+ */
+void tvx_view_vmfunc_refresh(struct tvx_vcpu *v)
+{
+	struct tvx_dom *dom = v->dom;
+	u32 proc2;
+	bool on;
+
+	spin_lock(&dom->ept.lock);
+	on = dom->vmfunc_views;
+	proc2 = vmcs_read32(SECONDARY_VM_EXEC_CONTROL) & ~VMX_PROC2_VMFUNC;
+	if (on) {
+		vmcs_write64(VM_FUNCTION_CONTROL, BIT_ULL(0));	/* EPTP switching */
+		vmcs_write64(EPTP_LIST_ADDRESS, page_to_phys(dom->eptp_list));
+		proc2 |= VMX_PROC2_VMFUNC;
+	}
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	v->vview.vmfunc_on = on;
+	v->vview.vmfunc_gen = dom->vmfunc_gen;
+	spin_unlock(&dom->ept.lock);
+}
+
+/**
+ * tvx_view_vmfunc_sync() - record a view the guest switched to itself
+ * @v: the vCPU, right after an exit, interrupts still off, VMFUNC on
+ *
+ * The EPTP in the VMCS is one of the listed views' (nothing else is in
+ * the list): that view becomes the one the vCPU runs in, as after
+ * VIEW_SWITCH.
+ */
+void tvx_view_vmfunc_sync(struct tvx_vcpu *v)
+{
+	struct tvx_dom *dom = v->dom;
+	u64 eptp = vmcs_read64(EPT_POINTER);
+	unsigned int i;
+
+	if (eptp == tvx_vcpu_ept(v)->eptp)
+		return;
+	spin_lock(&dom->ept.lock);
+	for (i = 0; i < THINVMX_MAX_VIEWS; i++) {
+		if (eptp != (i ? (dom->views[i] ? dom->views[i]->ept.eptp : 0) :
+				 dom->ept.eptp))
+			continue;
+		WRITE_ONCE(v->vview.loaded, i);
+		v->vview.want = i;
+		break;
+	}
+	spin_unlock(&dom->ept.lock);
+}
+
 /* ------------------------------------------------------------ ioctls */
 
 /* A view id of the views besides 0, existing: its view, or NULL. */
@@ -487,7 +655,8 @@ static long view_destroy(struct tvx_dom *dom, struct thinvmx_view __user *uarg)
 		/* dom->lock keeps vCPUs from going away while they are read */
 		mutex_lock(&dom->lock);
 		spin_lock(&dom->ept.lock);
-		if (view_busy_locked(dom, a.view)) {
+		if (view_busy_locked(dom, a.view) ||
+		    (dom->vmfunc_views & BIT(a.view))) {
 			ret = -EBUSY;
 			view = NULL;
 		} else {
@@ -704,6 +873,8 @@ long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp)
 		return view_change_gfn(dom, argp);
 	case THINVMX_VIEW_SWITCH:
 		return view_switch(dom, argp);
+	case THINVMX_VIEW_VMFUNC:
+		return view_vmfunc_ioctl(dom, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -722,4 +893,7 @@ void tvx_views_free(struct tvx_dom *dom)
 			view_free(dom->views[i]);
 		dom->views[i] = NULL;
 	}
+	if (dom->eptp_list)
+		tvx_free_pages(dom->eptp_list, 0);
+	dom->eptp_list = NULL;
 }

@@ -38,12 +38,16 @@ struct tvx_view {
  *	    thread under the same lock (VIEW_DESTROY reads it there)
  * @after:  with @fast: the view it goes to after the step
  * @fast:   a fast single-step is armed (an answer's FAST_SINGLESTEP)
+ * @vmfunc_on:  its VMCS lets the guest switch views with VMFUNC
+ * @vmfunc_gen: the domain's VMFUNC settings its VMCS has
  */
 struct tvx_vcpu_view {
 	u16 want;
 	u16 loaded;
 	u16 after;
 	bool fast;
+	bool vmfunc_on;
+	u32 vmfunc_gen;
 };
 
 long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp);
@@ -61,6 +65,8 @@ u64 *tvx_view_slot_locked(struct tvx_view *view, u64 gpa,
 			  struct ept_prealloc *pa);
 bool tvx_view_set_leaf_locked(struct tvx_view *view, u64 *e, u64 leaf);
 int tvx_view_keep_access_locked(struct tvx_view *view, u64 gfn, u32 access);
+void tvx_view_vmfunc_refresh(struct tvx_vcpu *v);
+void tvx_view_vmfunc_sync(struct tvx_vcpu *v);
 
 /* The pages a view's fill may take from a vCPU's pool: PDPT, PD, PT. */
 #define VIEW_FILL_PAGES		3

@@ -375,6 +375,8 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		if (unlikely(READ_ONCE(v->vview.want) != v->vview.loaded) &&
 		    !v->step.swap.active && !v->step.want)
 			tvx_view_load(v);
+		if (unlikely(READ_ONCE(v->dom->vmfunc_gen) != v->vview.vmfunc_gen))
+			tvx_view_vmfunc_refresh(v);
 		if (unlikely(tvx_deliver_trap(v))) {
 			local_irq_enable();
 			ret = tvx_vcpu_shutdown(v);
@@ -389,6 +391,12 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			}
 		}
 		reason = tvx_enter(v);
+		/*
+		 * Where a VMFUNC took it, before an interrupt (VIEW_VMFUNC's)
+		 * can see the vCPU out of the guest
+		 */
+		if (unlikely(v->vview.vmfunc_on))
+			tvx_view_vmfunc_sync(v);
 		/* pending host interrupts are taken here */
 		local_irq_enable();
 		ret = tvx_handle_exit(v, reason);

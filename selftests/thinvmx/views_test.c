@@ -428,6 +428,7 @@ TEST_F(views, fast_singlestep_on_two_vcpus_at_once)
 	struct runner r0, r1;
 	struct daemon dm;
 	pthread_t t1;
+	__u32 access;
 	__u16 id;
 
 	ASSERT_EQ(0, tvx_vcpu_create(self->d, 1, &v1));
@@ -462,13 +463,9 @@ TEST_F(views, fast_singlestep_on_two_vcpus_at_once)
 	EXPECT_EQ(0, dm.count[THINVMX_EVENT_SINGLESTEP]);
 	EXPECT_EQ(-EBUSY, tvx_view_destroy(self->d, id));
 	/* and the right in the view is what it was */
-	{
-		__u32 access;
-
-		ASSERT_EQ(0, tvx_view_get_access(self->d, id, gfn_of(watched[0]),
-						 &access, NULL, NULL));
-		EXPECT_EQ(THINVMX_ACCESS_R, access);
-	}
+	ASSERT_EQ(0, tvx_view_get_access(self->d, id, gfn_of(watched[0]),
+					 &access, NULL, NULL));
+	EXPECT_EQ(THINVMX_ACCESS_R, access);
 	tvx_monitor_detach(m);
 	tvx_vcpu_destroy(v1);
 }
@@ -606,6 +603,124 @@ TEST_F(views, read_only_mmio_is_writable_in_no_view)
 	EXPECT_EQ(0, tvx_ro_remove(self->h, mfn + 1, mfn + 1));
 	tvx_view_switch(self->d, 0, 0, 0);
 	munmap((void *)host, 2 * PAGE);
+}
+
+/* ------------------------------------------------------------ VMFUNC */
+
+#define VMFUNC_PARAM	"/sys/module/thinvmx/parameters/view_vmfunc"
+
+static inline void guest_vmfunc(__u32 eax, __u32 ecx)
+{
+	asm volatile(".byte 0x0f, 0x01, 0xd4" : : "a" (eax), "c" (ecx) : "memory");
+}
+
+/*
+ * Read orig in view 0, switch to @listed and read it, back to view 0 and
+ * read it, then VMFUNC to @unlisted (the stubs report the #UD).
+ */
+static void guest_vmfunc_views(__u64 listed, __u64 unlisted)
+{
+	GUEST_SYNC(*(volatile __u64 *)orig);
+	guest_vmfunc(0, listed);
+	GUEST_SYNC(*(volatile __u64 *)orig);
+	guest_vmfunc(0, 0);
+	GUEST_SYNC(*(volatile __u64 *)orig);
+	guest_vmfunc(0, listed);
+	GUEST_SYNC(*(volatile __u64 *)orig);
+	guest_vmfunc(0, unlisted);
+	GUEST_DONE();
+}
+
+static bool vmfunc_offered(struct tvx_domain *d)
+{
+	return tvx_view_vmfunc(d, 0, 0) != -EOPNOTSUPP;
+}
+
+TEST_F(views, vmfunc_off_by_default_is_ud)
+{
+	START(guest_vmfunc_views, 0, 0);
+	/* the first VMFUNC: #UD */
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(6, self->uc.args[0]);
+}
+
+TEST_F(views, vmfunc_switches_among_listed_views_only)
+{
+	__u16 listed, unlisted;
+
+	if (!vmfunc_offered(self->d))
+		SKIP(return, "no VMFUNC EPTP switching on this CPU");
+	ASSERT_EQ(0, tvx_view_create(self->d, &listed));
+	ASSERT_EQ(0, tvx_view_create(self->d, &unlisted));
+	ASSERT_EQ(0, tvx_view_change_gfn(self->d, listed, gfn_of(orig),
+					 gfn_of(shadow)));
+	ASSERT_EQ(0, tvx_view_change_gfn(self->d, unlisted, gfn_of(orig),
+					 gfn_of(shadow)));
+	EXPECT_EQ(-ENOENT, tvx_view_vmfunc(self->d, 0, 1u << 7));
+	EXPECT_EQ(-EINVAL, tvx_view_vmfunc(self->d, 0, 1u << THINVMX_MAX_VIEWS));
+	ASSERT_EQ(0, tvx_view_vmfunc(self->d, 0, 1u | (1u << listed)));
+	EXPECT_EQ(-EBUSY, tvx_view_destroy(self->d, listed));
+
+	START(guest_vmfunc_views, listed, unlisted);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x0123456789abcdefULL, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x5ade5ade5ade5adeULL, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x0123456789abcdefULL, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x5ade5ade5ade5adeULL, self->uc.args[0]);
+	/* the module knows where the guest went: delisted, still in use */
+	ASSERT_EQ(0, tvx_view_vmfunc(self->d, 0, 1u));
+	EXPECT_EQ(-EBUSY, tvx_view_destroy(self->d, listed));
+	ASSERT_EQ(0, tvx_view_vmfunc(self->d, 0, 1u | (1u << listed)));
+	/* a view it may not reach: #UD, and it stays where it was */
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(6, self->uc.args[0]);
+	START(guest_read_orig, 1, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x5ade5ade5ade5adeULL, self->uc.args[0]);
+	/* an index past the list, and another leaf: #UD too */
+	START(guest_vmfunc_views, 511, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(6, self->uc.args[0]);
+	START(guest_vmfunc_views, 512, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(6, self->uc.args[0]);
+
+	/* off again: VMFUNC is #UD; the refusal is for good */
+	ASSERT_EQ(0, tvx_view_switch(self->d, 0, 0, 0));
+	ASSERT_EQ(0, tvx_view_vmfunc(self->d, THINVMX_VIEW_VMFUNC_REFUSE, 0));
+	EXPECT_EQ(-EPERM, tvx_view_vmfunc(self->d, 0, 1u));
+	EXPECT_EQ(0, tvx_view_vmfunc(self->d, 0, 0));
+	START(guest_vmfunc_views, listed, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x0123456789abcdefULL, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(6, self->uc.args[0]);
+	EXPECT_EQ(0, tvx_view_destroy(self->d, listed));
+	EXPECT_EQ(0, tvx_view_destroy(self->d, unlisted));
+}
+
+TEST_F(views, vmfunc_says_eopnotsupp_without_the_cpu_feature)
+{
+	const char *was = tvx_read_file(VMFUNC_PARAM);
+	bool on;
+
+	if (!was)
+		SKIP(return, "no %s", VMFUNC_PARAM);
+	on = was[0] == 'Y';
+	ASSERT_EQ(0, tvx_write_file(VMFUNC_PARAM, "0"));
+	EXPECT_EQ(-EOPNOTSUPP, tvx_view_vmfunc(self->d, 0, 1u));
+	EXPECT_EQ(-EOPNOTSUPP, tvx_view_vmfunc(self->d, 0, 0));
+	/* refusing what is not there is fine */
+	EXPECT_EQ(0, tvx_view_vmfunc(self->d, THINVMX_VIEW_VMFUNC_REFUSE, 0));
+	ASSERT_EQ(0, tvx_write_file(VMFUNC_PARAM, on ? "1" : "0"));
+	if (on)
+		EXPECT_EQ(-EPERM, tvx_view_vmfunc(self->d, 0, 1u));
 }
 
 TEST_HARNESS_MAIN
