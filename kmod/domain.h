@@ -16,8 +16,13 @@
  *   tvx_domains_lock -> dom->lock       netlink reads the vCPUs
  *   l->lock (memevent/) -> dom->lock    monitor settings kick the vCPUs
  *   dom->p2m_lock -> dom->ept.lock      the p2m ioctls change leaves
+ *   dom->p2m_lock -> dom->lock          VIEW_DESTROY reads the vCPUs' views
+ *   dom->lock -> dom->ept.lock          ... under the lock that guards them
  *   the spinlocks -- dom->ept.lock, dom->cpuid_lock, a trap queue's, a
  *   response ring's -- are innermost: nothing sleeps under them.
+ *   dom->ept.lock covers the views' EPTs too (ept/view.c), and is taken
+ *   with interrupts off before an entry and after an exit (never from an
+ *   interrupt), so nobody holding it may wait for another CPU.
  *
  * No user memory is touched (copy_{to,from}_user, get/put_user) under any
  * of them but run_lock: a fault takes mmap_lock, under which the munmap
