@@ -501,6 +501,13 @@ int tvx_view_switch_fd(int fd, __u16 view, __u32 vcpu, __u32 flags);
 /* VMFUNC EPTP switching among the views in the mask @views (0: off) */
 int tvx_view_vmfunc(struct tvx_domain *d, __u32 flags, __u32 views);
 int tvx_view_vmfunc_fd(int fd, __u32 flags, __u32 views);
+/* #VE: a vCPU's information page; rights whose violations become #VE */
+int tvx_view_ve(struct tvx_domain *d, __u32 vcpu, __u32 flags, __u64 info_gfn);
+int tvx_view_ve_fd(int fd, __u32 vcpu, __u32 flags, __u64 info_gfn);
+int tvx_view_set_access_ve(struct tvx_domain *d, __u16 view, __u64 first_gfn,
+			   __u64 nr, __u32 access, __u16 flags);
+int tvx_view_set_access_ve_fd(int fd, __u16 view, __u64 first_gfn, __u64 nr,
+			      __u32 access, __u16 flags);
 /* THINVMX_GET_MEM_ACCESS: type and access right of one frame (either may be NULL) */
 int tvx_get_mem_access(struct tvx_domain *d, __u64 gfn, __u32 *type,
 		       __u32 *access);

@@ -41,10 +41,17 @@ int tvx_view_destroy_fd(int fd, __u16 view)
 int tvx_view_set_access_fd(int fd, __u16 view, __u64 first_gfn, __u64 nr,
 			   __u32 access)
 {
+	return tvx_view_set_access_ve_fd(fd, view, first_gfn, nr, access, 0);
+}
+
+int tvx_view_set_access_ve_fd(int fd, __u16 view, __u64 first_gfn, __u64 nr,
+			      __u32 access, __u16 flags)
+{
 	struct thinvmx_view_access a;
 
 	memset(&a, 0, sizeof(a));
 	a.view = view;
+	a.flags = flags;
 	a.access = access;
 	a.first_gfn = first_gfn;
 	a.nr_frames = nr;
@@ -142,4 +149,27 @@ int tvx_view_vmfunc_fd(int fd, __u32 flags, __u32 views)
 int tvx_view_vmfunc(struct tvx_domain *d, __u32 flags, __u32 views)
 {
 	return tvx_view_vmfunc_fd(tvx_domain_fd(d), flags, views);
+}
+
+int tvx_view_ve_fd(int fd, __u32 vcpu, __u32 flags, __u64 info_gfn)
+{
+	struct thinvmx_view_ve a;
+
+	memset(&a, 0, sizeof(a));
+	a.vcpu = vcpu;
+	a.flags = flags;
+	a.info_gfn = info_gfn;
+	return tvx_fd_ioctl(fd, THINVMX_VIEW_VE, &a);
+}
+
+int tvx_view_ve(struct tvx_domain *d, __u32 vcpu, __u32 flags, __u64 info_gfn)
+{
+	return tvx_view_ve_fd(tvx_domain_fd(d), vcpu, flags, info_gfn);
+}
+
+int tvx_view_set_access_ve(struct tvx_domain *d, __u16 view, __u64 first_gfn,
+			   __u64 nr, __u32 access, __u16 flags)
+{
+	return tvx_view_set_access_ve_fd(tvx_domain_fd(d), view, first_gfn, nr,
+					 access, flags);
 }

@@ -633,10 +633,18 @@ struct thinvmx_view {
 	__u64 reserved[3];	/* zero */
 };
 
-/* VIEW_SET_ACCESS */
+/*
+ * VIEW_SET_ACCESS. THINVMX_VIEW_ACCESS_VE: violations of this right on
+ * these frames in this view go to the guest as #VE (vector 20) instead of
+ * exiting, on vCPUs with a #VE information page (VIEW_VE), wherever the
+ * frame is ram_rw and not read-only MMIO (any other violation exits as
+ * before); without it they exit. -EOPNOTSUPP and -EPERM as VIEW_VE.
+ */
+#define THINVMX_VIEW_ACCESS_VE		_BITUL(0)
+
 struct thinvmx_view_access {
 	__u16 view;		/* 1 .. THINVMX_MAX_VIEWS - 1 */
-	__u16 pad;		/* zero */
+	__u16 flags;		/* THINVMX_VIEW_ACCESS_* */
 	__u32 access;		/* THINVMX_ACCESS_* */
 	__u64 first_gfn;
 	__u64 nr_frames;	/* at least 1 */
@@ -687,12 +695,13 @@ struct thinvmx_view_switch {
  * leaf -- exits, and the guest gets #UD: it never reaches a view not
  * listed. A vCPU that switched itself is in that view as if VIEW_SWITCH
  * had put it there (events say so); VIEW_DESTROY of a listed view is
- * -EBUSY. REFUSE (views 0): the domain never takes VMFUNC (nor other
- * guest-driven view features): VMFUNC goes off, and any later VIEW_VMFUNC
- * that lists views is -EPERM. -EOPNOTSUPP where the CPU has no EPTP
- * switching (IA32_VMX_VMFUNC bit 0 with the "enable VM functions"
- * control; the module parameter view_vmfunc=0 acts as if it had none),
- * -ENOENT for a listed view that does not exist.
+ * -EBUSY. REFUSE (views 0): the domain never takes VMFUNC nor #VE
+ * (VIEW_VE): both go off, and any later VIEW_VMFUNC that lists views,
+ * VIEW_VE or VIEW_SET_ACCESS with THINVMX_VIEW_ACCESS_VE is -EPERM.
+ * -EOPNOTSUPP where the CPU has no EPTP switching (IA32_VMX_VMFUNC bit
+ * 0 with the "enable VM functions" control; the module parameter
+ * view_vmfunc=0 acts as if it had none), -ENOENT for a listed view that
+ * does not exist, -EBUSY for view 0 while a vCPU has a #VE page.
  */
 #define THINVMX_VIEW_VMFUNC_REFUSE	_BITUL(0)
 
@@ -702,7 +711,32 @@ struct thinvmx_view_vmfunc {
 	__u64 reserved[3];	/* zero */
 };
 
+/*
+ * VIEW_VE: a vCPU's #VE information page (SDM Vol. 3, 26.5.7.2), a RAM
+ * frame of the domain the VMM chose (the guest's #VE handler reads the
+ * exit reason, qualification, linear and guest-physical address and view
+ * id there, and writes its second dword to 0 to take the next one); OFF
+ * takes it away. #VE is delivered only while the vCPU runs in a view
+ * other than 0 (view 0 converts no violation), so it excludes VMFUNC to
+ * view 0: -EBUSY while view 0 is listed, and VIEW_VMFUNC listing view 0
+ * is -EBUSY while a vCPU has a page. -EOPNOTSUPP where the CPU has no
+ * EPT-violation #VE (secondary control bit 18; the module parameter
+ * view_ve=0 acts as if it had none), -EPERM once VIEW_VMFUNC's REFUSE was
+ * given (which takes every page away), -ENOENT for no such vCPU, -EINVAL
+ * for a frame that is not RAM.
+ */
+#define THINVMX_VIEW_VE_OFF		_BITUL(0)
+
+struct thinvmx_view_ve {
+	__u32 vcpu;
+	__u32 flags;		/* THINVMX_VIEW_VE_* */
+	__u64 info_gfn;		/* unless OFF */
+	__u64 reserved[2];	/* zero */
+};
+
 static_assert(sizeof(struct thinvmx_view) == 32, "struct thinvmx_view layout");
+static_assert(sizeof(struct thinvmx_view_ve) == 32,
+	      "struct thinvmx_view_ve layout");
 static_assert(sizeof(struct thinvmx_view_vmfunc) == 32,
 	      "struct thinvmx_view_vmfunc layout");
 static_assert(sizeof(struct thinvmx_view_access) == 40,
@@ -728,5 +762,7 @@ static_assert(sizeof(struct thinvmx_view_switch) == 32,
 	_IOW(THINVMX_IOC_MAGIC, 0x65, struct thinvmx_view_switch)
 #define THINVMX_VIEW_VMFUNC \
 	_IOW(THINVMX_IOC_MAGIC, 0x66, struct thinvmx_view_vmfunc)
+#define THINVMX_VIEW_VE \
+	_IOW(THINVMX_IOC_MAGIC, 0x67, struct thinvmx_view_ve)
 
 #endif /* _UAPI_LINUX_THINVMX_INTROSPECT_H */

@@ -27,12 +27,15 @@ static u64 *ept_table(u64 entry)
 
 /*
  * A slot is in use when it points to a table or holds a leaf: every leaf
- * p2m_ept_entry() builds is nonzero (suppress-#VE is always set), also one
- * whose type or access right grants nothing.
+ * p2m_ept_entry() builds has more than suppress-#VE set (its type, its
+ * frame, or the leaf bit), also one whose type or access right grants
+ * nothing. A slot holding suppress-#VE alone is empty: how a view's empty
+ * slots keep violations there from being converted into #VE (ept/view.c;
+ * SDM Vol. 3, 26.5.7.1: a not-present entry's bit 63 counts too).
  */
 static bool ept_used(u64 entry)
 {
-	return entry != 0;
+	return (entry & ~P2M_EPT_SUPPRESS_VE) != 0;
 }
 
 static bool ept_is_leaf(u64 entry, int level)
@@ -108,13 +111,13 @@ void ept_destroy(struct ept *ept)
 static int ept_zap_leaf(struct ept *ept, u64 *e, int level, u64 gfn,
 			void *unused)
 {
-	WRITE_ONCE(*e, 0);
+	WRITE_ONCE(*e, EPT_EMPTY);
 	ept->leaves[level]--;
 	return 0;
 }
 
 /**
- * ept_zap_all() - clear every leaf; the tables stay
+ * ept_zap_all() - empty every leaf slot (EPT_EMPTY); the tables stay
  * @ept: the EPT, its lock held (a view: ept/view.c fills its leaves again
  *	 on demand)
  *

@@ -31,6 +31,12 @@ struct ept {
 	struct list_head swaps;		/* active struct ept_leaf_swap */
 };
 
+/*
+ * What an emptied slot of a view holds (ept_zap_all(), ept/view.c): not
+ * present, suppress-#VE set, so that a violation there always exits.
+ */
+#define EPT_EMPTY		P2M_EPT_SUPPRESS_VE
+
 /* Pages for the splits of one update, allocated before the lock. */
 #define EPT_PREALLOC_MAX	4
 /* what ept_split_down() of a 1 GiB leaf takes */

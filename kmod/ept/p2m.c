@@ -580,6 +580,13 @@ u64 p2m_view_hpa(u64 leaf0, int level0, u64 gfn)
  * never writable, whatever its type says (p2m_ept_entry() applies it to
  * mmio_direct; the mask below to anything else, in case).
  *
+ * Suppress-#VE is cleared (P2M_VIEW_VE) only where every violation of the
+ * leaf is one of the view's own access right: its own right, on ram_rw
+ * that is no read-only frame. A violation the type makes (ram_ro, dirty
+ * logging, MMIO) or one of a right the view follows view 0 for, whose
+ * leaf may lag behind view 0 (a change that gives rights drops no view
+ * leaf), always exits to the module.
+ *
  * Return: the leaf, or 0 when view 0 maps nothing there.
  */
 u64 p2m_view_leaf(const struct p2m_ept_caps *caps, u64 leaf0, int level0,
@@ -596,6 +603,9 @@ u64 p2m_view_leaf(const struct p2m_ept_caps *caps, u64 leaf0, int level0,
 			  EPT_LEVEL_4K, p2m_entry_type(leaf0), access, ro_frame);
 	if (ro_frame)
 		e &= ~EPT_WRITE;
+	if ((ovr & P2M_VIEW_VE) && (ovr & P2M_VIEW_OWN_ACCESS) && !ro_frame &&
+	    p2m_entry_type(leaf0) == THINVMX_P2M_RAM_RW)
+		e &= ~P2M_EPT_SUPPRESS_VE;
 	return e;
 }
 
@@ -603,13 +613,14 @@ u64 p2m_view_leaf(const struct p2m_ept_caps *caps, u64 leaf0, int level0,
  * p2m_view_set_access() - an override with a new access right
  * @ovr:    the override, 0 if none
  * @access: THINVMX_ACCESS_*
+ * @ve:     its violations go to the guest as #VE (p2m_view_leaf())
  *
  * Return: the override; what it shows is kept.
  */
-u64 p2m_view_set_access(u64 ovr, u32 access)
+u64 p2m_view_set_access(u64 ovr, u32 access, bool ve)
 {
-	return (ovr & ~P2M_VIEW_ACCESS) | P2M_VIEW_OWN_ACCESS |
-	       ((u64)access << P2M_VIEW_ACCESS_SHIFT);
+	return (ovr & ~(P2M_VIEW_ACCESS | P2M_VIEW_VE)) | P2M_VIEW_OWN_ACCESS |
+	       ((u64)access << P2M_VIEW_ACCESS_SHIFT) | (ve ? P2M_VIEW_VE : 0);
 }
 
 /**
@@ -623,7 +634,7 @@ u64 p2m_view_set_access(u64 ovr, u32 access)
  */
 u64 p2m_view_set_gfn(u64 ovr, u64 gfn, u64 new_gfn)
 {
-	ovr &= P2M_VIEW_OWN_ACCESS | P2M_VIEW_ACCESS;
+	ovr &= P2M_VIEW_OWN_ACCESS | P2M_VIEW_ACCESS | P2M_VIEW_VE;
 	if (new_gfn == gfn || new_gfn == THINVMX_VIEW_GFN_RESET)
 		return ovr;
 	return ovr | P2M_VIEW_CHANGED | (new_gfn << P2M_VIEW_GFN_SHIFT);

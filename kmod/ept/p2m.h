@@ -137,6 +137,7 @@ struct p2m_violation {
 #define P2M_VIEW_CHANGED		BIT_ULL(1)
 #define P2M_VIEW_ACCESS_SHIFT		2	/* 4 bits: THINVMX_ACCESS_* */
 #define P2M_VIEW_ACCESS			GENMASK_ULL(5, 2)
+#define P2M_VIEW_VE			BIT_ULL(6)	/* its own right's violations: #VE */
 #define P2M_VIEW_GFN_SHIFT		8	/* the frame shown, if CHANGED */
 
 bool p2m_view_shows(u64 leaf0);
@@ -144,7 +145,7 @@ u64 p2m_view_source(u64 ovr, u64 gfn);
 u64 p2m_view_hpa(u64 leaf0, int level0, u64 gfn);
 u64 p2m_view_leaf(const struct p2m_ept_caps *caps, u64 leaf0, int level0,
 		  u64 src_gfn, u64 ovr, bool ro_frame);
-u64 p2m_view_set_access(u64 ovr, u32 access);
+u64 p2m_view_set_access(u64 ovr, u32 access, bool ve);
 u64 p2m_view_set_gfn(u64 ovr, u64 gfn, u64 new_gfn);
 
 bool p2m_ept_level_ok(const struct p2m_ept_caps *caps, int level);

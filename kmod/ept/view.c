@@ -86,8 +86,8 @@ static void view_zap_locked(struct tvx_view *view, u64 gfn, u64 nr)
 	}
 	for (; nr; nr--, gfn++) {
 		e = ept_find_leaf(&view->ept, gfn << PAGE_SHIFT, &level);
-		if (e && *e) {
-			WRITE_ONCE(*e, 0);
+		if (e) {
+			WRITE_ONCE(*e, EPT_EMPTY);
 			view->ept.leaves[level]--;
 		}
 	}
@@ -228,7 +228,11 @@ u64 tvx_view_derive_locked(struct tvx_dom *dom, struct tvx_view *view,
  * @gpa:  guest physical address
  * @pa:   pages for missing tables (VIEW_FILL_PAGES at most)
  *
- * Return: the slot (0 when empty), or NULL when @pa ran out.
+ * A view's empty slots, at every level, hold EPT_EMPTY: not present with
+ * suppress-#VE set, so that only the leaves p2m_view_leaf() chooses ever
+ * turn a violation into a #VE.
+ *
+ * Return: the slot (EPT_EMPTY when empty), or NULL when @pa ran out.
  */
 u64 *tvx_view_slot_locked(struct tvx_view *view, u64 gpa,
 			  struct ept_prealloc *pa)
@@ -241,11 +245,11 @@ u64 *tvx_view_slot_locked(struct tvx_view *view, u64 gpa,
 	for (l = 3; l > EPT_LEVEL_4K; l--) {
 		u64 *e = &table[view_index(gpa, l)];
 
-		if (!*e) {
+		if (!(*e & ~EPT_EMPTY)) {
 			if (!pa->nr)
 				return NULL;
 			p = pa->pages[--pa->nr];
-			clear_page(page_address(p));
+			memset64(page_address(p), EPT_EMPTY, P2M_EPT_ENTRIES);
 			view->ept.table_pages++;
 			WRITE_ONCE(*e, page_to_phys(p) | EPT_RWX);
 		}
@@ -269,12 +273,13 @@ u64 *tvx_view_slot_locked(struct tvx_view *view, u64 gpa,
 bool tvx_view_set_leaf_locked(struct tvx_view *view, u64 *e, u64 leaf)
 {
 	u64 old = *e;
+	bool was = old & ~EPT_EMPTY;
 
-	if (!old && leaf)
+	if (!was && leaf)
 		view->ept.leaves[EPT_LEVEL_4K]++;
-	else if (old && !leaf)
+	else if (was && !leaf)
 		view->ept.leaves[EPT_LEVEL_4K]--;
-	WRITE_ONCE(*e, leaf);
+	WRITE_ONCE(*e, leaf ? leaf : EPT_EMPTY);
 	return (old & EPT_RWX & ~leaf) ||
 	       ((old ^ leaf) & (7ULL << EPT_MT_SHIFT));
 }
@@ -293,8 +298,9 @@ bool tvx_view_set_leaf_locked(struct tvx_view *view, u64 *e, u64 leaf)
  */
 int tvx_view_keep_access_locked(struct tvx_view *view, u64 gfn, u32 access)
 {
-	u64 ovr = p2m_view_set_access(view_ovr(view, gfn), access);
+	u64 ovr = view_ovr(view, gfn);
 
+	ovr = p2m_view_set_access(ovr, access, ovr & P2M_VIEW_VE);
 	return xa_err(xa_store(&view->ovr, gfn, xa_mk_value(ovr), GFP_NOWAIT));
 }
 
@@ -396,6 +402,131 @@ void tvx_view_fast_step_done(struct tvx_vcpu *v)
 	spin_unlock(&v->dom->ept.lock);
 }
 
+/* Is @gfn RAM in view 0? */
+static bool view_is_ram(struct tvx_dom *dom, u64 gfn)
+{
+	int level;
+
+	return p2m_view_shows(ept_lookup(&dom->ept, gfn << PAGE_SHIFT, &level));
+}
+
+/* ------------------------------------------------------------ #VE */
+
+/*
+ * EPT-violation #VE (SDM Vol. 3, 26.5.7): a violation on an entry whose
+ * suppress-#VE bit is clear, while the vCPU's information page says it
+ * takes one, is delivered to the guest as vector 20 instead of exiting.
+ * Only views' leaves ever have the bit clear (p2m_view_leaf()), and view
+ * 0's empty slots are zero, so the control is on only while the vCPU runs
+ * in a view other than 0, and VMFUNC never takes it to view 0 meanwhile.
+ */
+static bool view_ve = true;
+module_param(view_ve, bool, 0644);
+MODULE_PARM_DESC(view_ve,
+		 "offer EPT-violation #VE where the CPU has it (0: as if it had not)");
+
+static bool view_ve_supported(void)
+{
+	return READ_ONCE(view_ve) &&
+	       ((tvx_host_caps->msr_procbased2 >> 32) & VMX_PROC2_EPT_VE);
+}
+
+/* Does a vCPU of @dom have a #VE information page? dom->lock held. */
+static bool view_ve_any(struct tvx_dom *dom)
+{
+	unsigned int i;
+
+	for (i = 0; i < THINVMX_MAX_VCPUS; i++)
+		if (dom->vcpus[i] && READ_ONCE(dom->vcpus[i]->vview.ve_hpa))
+			return true;
+	return false;
+}
+
+/* Take every vCPU's #VE page away (REFUSE); p2m_lock and dom->lock held. */
+static void view_ve_all_off(struct tvx_dom *dom)
+{
+	unsigned int i;
+
+	spin_lock(&dom->ept.lock);
+	for (i = 0; i < THINVMX_MAX_VCPUS; i++)
+		if (dom->vcpus[i])
+			WRITE_ONCE(dom->vcpus[i]->vview.ve_hpa, 0);
+	spin_unlock(&dom->ept.lock);
+	for (i = 0; i < THINVMX_MAX_VCPUS; i++)
+		if (dom->vcpus[i])
+			tvx_vcpu_kick(dom->vcpus[i]);
+}
+
+static long view_ve_ioctl(struct tvx_dom *dom, struct thinvmx_view_ve __user *uarg)
+{
+	struct thinvmx_view_ve a;
+	struct tvx_vcpu *v;
+	bool off;
+	u64 hpa = 0;
+	int ret = 0;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	off = a.flags & THINVMX_VIEW_VE_OFF;
+	if ((a.flags & ~THINVMX_VIEW_VE_OFF) || a.reserved[0] || a.reserved[1] ||
+	    (off && a.info_gfn))
+		return -EINVAL;
+	if (!view_ve_supported())
+		return -EOPNOTSUPP;
+	if (a.vcpu >= THINVMX_MAX_VCPUS)
+		return -ENOENT;
+	if (!off && (a.info_gfn >= dom->max_gfn || !view_is_ram(dom, a.info_gfn) ||
+		     !tvx_gpa_to_hpa(dom, a.info_gfn << PAGE_SHIFT, &hpa)))
+		return -EINVAL;
+	mutex_lock(&dom->p2m_lock);
+	mutex_lock(&dom->lock);
+	v = dom->vcpus[a.vcpu];
+	if (!v)
+		ret = -ENOENT;
+	else if (!off && dom->view_hw_refused)
+		ret = -EPERM;
+	else if (!off && (dom->vmfunc_views & BIT(0)))
+		ret = -EBUSY;
+	if (!ret) {
+		spin_lock(&dom->ept.lock);
+		WRITE_ONCE(v->vview.ve_hpa, hpa);
+		spin_unlock(&dom->ept.lock);
+		tvx_vcpu_kick(v);
+	}
+	mutex_unlock(&dom->lock);
+	mutex_unlock(&dom->p2m_lock);
+	return ret;
+}
+
+/**
+ * tvx_view_ve_refresh() - give the VMCS the vCPU's #VE settings
+ * @v: the vCPU, its VMCS current, before an entry, its view loaded
+ *
+ * On while it has an information page and runs in a view other than 0;
+ * the EPTP index the CPU reports in the page is the view id.
+ */
+void tvx_view_ve_refresh(struct tvx_vcpu *v)
+{
+	u64 hpa = READ_ONCE(v->vview.ve_hpa);
+	u16 id = v->vview.loaded;
+	bool on = hpa && id, same;
+	u32 proc2;
+
+	same = hpa == v->vview.ve_loaded_hpa && id == v->vview.ve_index;
+	if (on == v->vview.ve_on && (!on || same))
+		return;
+	proc2 = vmcs_read32(SECONDARY_VM_EXEC_CONTROL) & ~VMX_PROC2_EPT_VE;
+	if (on) {
+		vmcs_write64(TVX_VMCS_VE_INFO_ADDRESS, hpa);
+		vmcs_write16(TVX_VMCS_EPTP_INDEX, id);
+		proc2 |= VMX_PROC2_EPT_VE;
+	}
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	v->vview.ve_on = on;
+	v->vview.ve_loaded_hpa = hpa;
+	v->vview.ve_index = id;
+}
+
 /* ------------------------------------------------------------ VMFUNC */
 
 /*
@@ -481,6 +612,9 @@ static long view_vmfunc_ioctl(struct tvx_dom *dom,
 		dom->view_hw_refused = true;
 		if (dom->vmfunc_views)
 			view_vmfunc_set(dom, 0);
+		mutex_lock(&dom->lock);
+		view_ve_all_off(dom);
+		mutex_unlock(&dom->lock);
 		mutex_unlock(&dom->p2m_lock);
 		return 0;
 	}
@@ -497,6 +631,13 @@ static long view_vmfunc_ioctl(struct tvx_dom *dom,
 	for (i = 1; !ret && i < THINVMX_MAX_VIEWS; i++)
 		if ((a.views & BIT(i)) && !dom->views[i])
 			ret = -ENOENT;
+	if (!ret && (a.views & BIT(0))) {
+		/* view 0 converts no violation: no #VE there */
+		mutex_lock(&dom->lock);
+		if (view_ve_any(dom))
+			ret = -EBUSY;
+		mutex_unlock(&dom->lock);
+	}
 	if (!ret) {
 		if (list && !dom->eptp_list) {
 			dom->eptp_list = list;
@@ -592,6 +733,7 @@ static long view_create(struct tvx_dom *dom, struct thinvmx_view __user *uarg)
 		return ret;
 	}
 	view->ept.lockp = &dom->ept.lock;
+	memset64(page_address(view->ept.root), EPT_EMPTY, P2M_EPT_ENTRIES);
 	view->ept.caps = dom->ept.caps;
 	view->ept.caps.nx_huge = false;	/* 4 KiB leaves only */
 	xa_init(&view->ovr);
@@ -697,19 +839,24 @@ static long view_set_access(struct tvx_dom *dom,
 	struct tvx_view *view;
 	u64 gfn, done = 0;
 	int ret = 0;
+	bool ve;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.pad || a.reserved[0] || a.reserved[1] ||
+	if ((a.flags & ~THINVMX_VIEW_ACCESS_VE) || a.reserved[0] || a.reserved[1] ||
 	    a.access >= THINVMX_NR_ACCESS || view_range_bad(dom, a.first_gfn, a.nr_frames))
 		return -EINVAL;
+	ve = a.flags & THINVMX_VIEW_ACCESS_VE;
+	if (ve && !view_ve_supported())
+		return -EOPNOTSUPP;
 	mutex_lock(&dom->p2m_lock);
 	view = view_get(dom, a.view, &ret);
 	if (!view)
 		goto out;
-	ret = 0;
-	for (gfn = a.first_gfn; gfn < a.first_gfn + a.nr_frames; gfn++, done++) {
-		u64 ovr = p2m_view_set_access(view_ovr(view, gfn), a.access);
+	ret = ve && dom->view_hw_refused ? -EPERM : 0;
+	for (gfn = a.first_gfn; !ret && gfn < a.first_gfn + a.nr_frames;
+	     gfn++, done++) {
+		u64 ovr = p2m_view_set_access(view_ovr(view, gfn), a.access, ve);
 
 		ret = xa_err(xa_store(&view->ovr, gfn, xa_mk_value(ovr),
 				      GFP_KERNEL_ACCOUNT));
@@ -763,13 +910,6 @@ out:
 	if (!ret && copy_to_user(uarg, &q, sizeof(q)))
 		ret = -EFAULT;
 	return ret;
-}
-
-static bool view_is_ram(struct tvx_dom *dom, u64 gfn)
-{
-	int level;
-
-	return p2m_view_shows(ept_lookup(&dom->ept, gfn << PAGE_SHIFT, &level));
 }
 
 static long view_change_gfn(struct tvx_dom *dom,
@@ -875,6 +1015,8 @@ long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp)
 		return view_switch(dom, argp);
 	case THINVMX_VIEW_VMFUNC:
 		return view_vmfunc_ioctl(dom, argp);
+	case THINVMX_VIEW_VE:
+		return view_ve_ioctl(dom, argp);
 	default:
 		return -ENOTTY;
 	}

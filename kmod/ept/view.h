@@ -40,6 +40,9 @@ struct tvx_view {
  * @fast:   a fast single-step is armed (an answer's FAST_SINGLESTEP)
  * @vmfunc_on:  its VMCS lets the guest switch views with VMFUNC
  * @vmfunc_gen: the domain's VMFUNC settings its VMCS has
+ * @ve_hpa:     its #VE information page (VIEW_VE), 0 if none; written
+ *		under the domain's EPT lock
+ * @ve_on, @ve_loaded_hpa, @ve_index: what its VMCS has of it
  */
 struct tvx_vcpu_view {
 	u16 want;
@@ -48,6 +51,10 @@ struct tvx_vcpu_view {
 	bool fast;
 	bool vmfunc_on;
 	u32 vmfunc_gen;
+	u64 ve_hpa;
+	bool ve_on;
+	u64 ve_loaded_hpa;
+	u16 ve_index;
 };
 
 long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp);
@@ -67,6 +74,7 @@ bool tvx_view_set_leaf_locked(struct tvx_view *view, u64 *e, u64 leaf);
 int tvx_view_keep_access_locked(struct tvx_view *view, u64 gfn, u32 access);
 void tvx_view_vmfunc_refresh(struct tvx_vcpu *v);
 void tvx_view_vmfunc_sync(struct tvx_vcpu *v);
+void tvx_view_ve_refresh(struct tvx_vcpu *v);
 
 /* The pages a view's fill may take from a vCPU's pool: PDPT, PD, PT. */
 #define VIEW_FILL_PAGES		3

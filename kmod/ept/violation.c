@@ -51,7 +51,7 @@ int ept_swap_leaf(struct tvx_dom *dom, struct ept *ept, struct ept_leaf_swap *sw
 
 	spin_lock(&dom->ept.lock);
 	e = ept_find_leaf(ept, gpa, &level);
-	if (e && !*e)
+	if (e && (*e & ~EPT_EMPTY) == 0)
 		e = NULL;	/* a view's slot, emptied */
 	if (e && !scratch && p2m_nx_huge_leaf(&ept->caps, level)) {
 		split = pa ? ept_split_down(ept, gpa >> PAGE_SHIFT, pa) :

@@ -281,6 +281,7 @@ static long tvx_listener_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_VIEW_CHANGE_GFN:
 	case THINVMX_VIEW_SWITCH:
 	case THINVMX_VIEW_VMFUNC:
+	case THINVMX_VIEW_VE:
 		if (READ_ONCE(l->closed))
 			return tvx_listener_error(l);
 		return tvx_view_ioctl(l->dom, cmd, uarg);

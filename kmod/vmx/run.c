@@ -377,6 +377,8 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 			tvx_view_load(v);
 		if (unlikely(READ_ONCE(v->dom->vmfunc_gen) != v->vview.vmfunc_gen))
 			tvx_view_vmfunc_refresh(v);
+		if (unlikely(READ_ONCE(v->vview.ve_hpa) || v->vview.ve_on))
+			tvx_view_ve_refresh(v);
 		if (unlikely(tvx_deliver_trap(v))) {
 			local_irq_enable();
 			ret = tvx_vcpu_shutdown(v);

@@ -89,6 +89,10 @@
 #define VMX_PROC2_UNRESTRICTED_GUEST	BIT(7)
 #define VMX_PROC2_INVPCID		BIT(12)
 #define VMX_PROC2_VMFUNC		BIT(13)	/* enable VM functions */
+#define VMX_PROC2_EPT_VE		BIT(18)	/* EPT-violation #VE */
+/* VMCS fields the 6.1 headers do not name (SDM Vol. 3, Appendix B) */
+#define TVX_VMCS_EPTP_INDEX		0x00000004	/* 16-bit control */
+#define TVX_VMCS_VE_INFO_ADDRESS	0x0000202a	/* 64-bit control */
 #define VMX_PROC2_PML			BIT(17)
 #define VMX_PROC2_XSAVES		BIT(20)
 #define VMX_PROC2_NOTIFY_EXITING	BIT(31)

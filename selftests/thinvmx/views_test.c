@@ -723,4 +723,126 @@ TEST_F(views, vmfunc_says_eopnotsupp_without_the_cpu_feature)
 		EXPECT_EQ(-EPERM, tvx_view_vmfunc(self->d, 0, 1u));
 }
 
+/* ------------------------------------------------------------ #VE */
+
+#define VE_PARAM	"/sys/module/thinvmx/parameters/view_ve"
+
+static __u8 ve_info[4096] __attribute__((aligned(4096)));
+
+/* The #VE information area (SDM Vol. 3, 26.5.7.2) */
+struct ve_info_area {
+	__u32 reason;		/* 48: EPT violation */
+	__u32 busy;		/* 0xffffffff once delivered */
+	__u64 qual;
+	__u64 gla;
+	__u64 gpa;
+	__u16 eptp_index;
+};
+
+/*
+ * A write denied by the view's own right, marked THINVMX_VIEW_ACCESS_VE,
+ * reaches the guest as #VE (vector 20) with the address and the view id
+ * in its information page; the same right without the mark exits as a
+ * mem_access event; view 0 converts nothing. The guest runs through
+ * frames the view has not filled yet (its code, its stack): their empty
+ * slots keep suppress-#VE, so those exit to the module, unseen.
+ */
+TEST_F(views, ve_delivers_the_views_own_violations_to_the_guest)
+{
+	struct ve_info_area *ve;
+	struct tvx_monitor *m;
+	struct daemon dm;
+	__u16 id;
+
+	if (tvx_view_ve(self->d, 0, THINVMX_VIEW_VE_OFF, 0) == -EOPNOTSUPP)
+		SKIP(return, "no EPT-violation #VE on this CPU");
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &m));
+	daemon_init(&dm, m, self->d, 1);
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_MEM_ACCESS,
+				     THINVMX_MONITOR_MODE_ASYNC, 0));
+	ASSERT_EQ(0, tvx_view_create(self->d, &id));
+	ASSERT_EQ(0, tvx_view_set_access_ve(self->d, id, gfn_of(watched[0]), 1,
+					    THINVMX_ACCESS_R, THINVMX_VIEW_ACCESS_VE));
+	ASSERT_EQ(0, tvx_view_set_access(self->d, id, gfn_of(watched[1]), 1,
+					 THINVMX_ACCESS_R));
+	ve = tvx_gpa(self->d, gfn_of(ve_info) << 12);
+	ASSERT_NE(NULL, ve);
+	memset(ve, 0, 4096);
+
+	/* bad input, and #VE against VMFUNC to view 0 */
+	EXPECT_EQ(-ENOENT, tvx_view_ve(self->d, 3, 0, gfn_of(ve_info)));
+	EXPECT_EQ(-EINVAL, tvx_view_ve(self->d, 0, 0, (64ULL << 20) >> 12));
+	EXPECT_EQ(-EINVAL, tvx_view_ve(self->d, 0, 4, gfn_of(ve_info)));
+	ASSERT_EQ(0, tvx_view_ve(self->d, 0, 0, gfn_of(ve_info)));
+	if (tvx_view_vmfunc(self->d, 0, 0) != -EOPNOTSUPP) {
+		EXPECT_EQ(-EBUSY, tvx_view_vmfunc(self->d, 0, 1u));
+		EXPECT_EQ(0, tvx_view_vmfunc(self->d, 0, 1u << id));
+	}
+
+	/* view 0: the write lands, no #VE */
+	START(guest_write_at, (__u64)(uintptr_t)&watched[0][8], 0x41);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x41, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(0, ve->busy);
+
+	/* the view, unmarked right: an event, the write let through once */
+	ASSERT_EQ(0, tvx_view_switch(self->d, id, 0, 0));
+	START(guest_write_at, (__u64)(uintptr_t)&watched[1][8], 0x43);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x43, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	ASSERT_EQ(1, daemon_drain(&dm));
+	EXPECT_EQ(id, dm.evs[0].view);
+	EXPECT_EQ(0, ve->busy);
+
+	/* the view, marked right: #VE, the write not done */
+	START(guest_write_at, (__u64)(uintptr_t)&watched[0][8], 0x42);
+	RUN_EXPECT(TVX_UCALL_UNHANDLED);
+	EXPECT_EQ(20, self->uc.args[0]);
+	EXPECT_EQ(48, ve->reason);
+	EXPECT_EQ(0xffffffffU, ve->busy);
+	EXPECT_EQ((__u64)(uintptr_t)&watched[0][8], ve->gpa);
+	EXPECT_EQ(id, ve->eptp_index);
+	EXPECT_TRUE(ve->qual & 2);	/* a write */
+	EXPECT_EQ(0x41, ((volatile __u8 *)tvx_gpa(self->d, 0))[(uintptr_t)&watched[0][8]]);
+	EXPECT_EQ(0, daemon_drain(&dm));
+
+	/* the page taken away, or the domain refusing: it exits again */
+	ASSERT_EQ(0, tvx_view_ve(self->d, 0, THINVMX_VIEW_VE_OFF, 0));
+	ve->busy = 0;
+	START(guest_write_at, (__u64)(uintptr_t)&watched[0][8], 0x44);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x44, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	EXPECT_EQ(0, ve->busy);
+	EXPECT_EQ(1, daemon_drain(&dm));
+	ASSERT_EQ(0, tvx_view_vmfunc(self->d, THINVMX_VIEW_VMFUNC_REFUSE, 0));
+	EXPECT_EQ(-EPERM, tvx_view_ve(self->d, 0, 0, gfn_of(ve_info)));
+	EXPECT_EQ(-EPERM, tvx_view_set_access_ve(self->d, id, gfn_of(watched[0]),
+						 1, THINVMX_ACCESS_R,
+						 THINVMX_VIEW_ACCESS_VE));
+	tvx_view_switch(self->d, 0, 0, 0);
+	tvx_monitor_detach(m);
+}
+
+TEST_F(views, ve_says_eopnotsupp_without_the_cpu_feature)
+{
+	const char *was = tvx_read_file(VE_PARAM);
+	bool on;
+	__u16 id;
+
+	if (!was)
+		SKIP(return, "no %s", VE_PARAM);
+	on = was[0] == 'Y';
+	ASSERT_EQ(0, tvx_view_create(self->d, &id));
+	ASSERT_EQ(0, tvx_write_file(VE_PARAM, "0"));
+	EXPECT_EQ(-EOPNOTSUPP, tvx_view_ve(self->d, 0, 0, gfn_of(ve_info)));
+	EXPECT_EQ(-EOPNOTSUPP, tvx_view_set_access_ve(self->d, id,
+						      gfn_of(watched[0]), 1,
+						      THINVMX_ACCESS_R,
+						      THINVMX_VIEW_ACCESS_VE));
+	ASSERT_EQ(0, tvx_write_file(VE_PARAM, on ? "1" : "0"));
+}
+
 TEST_HARNESS_MAIN

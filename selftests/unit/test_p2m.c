@@ -937,7 +937,7 @@ static void test_view_leaf(void **state)
 	/* nothing in view 0: nothing in the view */
 	assert_int_equal(0, p2m_view_leaf(&full, 0, 0, 5, 0, false));
 	assert_int_equal(0, p2m_view_leaf(&full, 0, 0, 5,
-					  p2m_view_set_access(0, THINVMX_ACCESS_RWX),
+					  p2m_view_set_access(0, THINVMX_ACCESS_RWX, false),
 					  false));
 
 	/* a frame inside a 2 MiB leaf: its own 4 KiB frame, view 0's rights */
@@ -971,7 +971,7 @@ static void test_view_leaf(void **state)
 					       THINVMX_ACCESS_N, false);
 			u64 want = p2m_ept_entry(&full, 0, 0x9000, 0, t, a, false);
 
-			ovr = p2m_view_set_access(0, a);
+			ovr = p2m_view_set_access(0, a, false);
 			e = p2m_view_leaf(&full, l0, 0, 9, ovr, false);
 			CHECK(e == want, "type %u access %u: %llx != %llx\n", t, a,
 			      (unsigned long long)e, (unsigned long long)want);
@@ -982,7 +982,7 @@ static void test_view_leaf(void **state)
 		}
 	}
 	/* ram_ro, logdirty, mmio_dm: rwx as the view's right gives no W */
-	ovr = p2m_view_set_access(0, THINVMX_ACCESS_RWX);
+	ovr = p2m_view_set_access(0, THINVMX_ACCESS_RWX, false);
 	e = p2m_view_leaf(&full, p2m_ept_entry(&full, 0, 0x9000, 0,
 					       THINVMX_P2M_RAM_RO,
 					       THINVMX_ACCESS_R, false),
@@ -1005,6 +1005,26 @@ static void test_view_leaf(void **state)
 			  0, 0xfee00, ovr, true);
 	assert_int_equal(E_R | E_X, e & (E_R | E_W | E_X));
 	assert_int_equal(0, E_MT(e));
+
+	/* #VE: only the view's own right on ram_rw, never a read-only frame */
+	l2m = p2m_ept_entry(&full, 0, 0x9000, 0, THINVMX_P2M_RAM_RW,
+			    THINVMX_ACCESS_RWX, false);
+	ovr = p2m_view_set_access(0, THINVMX_ACCESS_R, true);
+	assert_false(p2m_view_leaf(&full, l2m, 0, 9, ovr, false) & E_SVE);
+	assert_true(p2m_view_leaf(&full, l2m, 0, 9, ovr, true) & E_SVE);
+	assert_true(p2m_view_leaf(&full, l2m, 0, 9,
+				  p2m_view_set_access(0, THINVMX_ACCESS_R, false),
+				  false) & E_SVE);
+	assert_true(p2m_view_leaf(&full, l2m, 0, 9, P2M_VIEW_VE, false) & E_SVE);
+	for (t = 0; t < NTYPES; t++) {
+		if (t == THINVMX_P2M_RAM_RW)
+			continue;
+		e = p2m_ept_entry(&full, 0, 0x9000, 0, t, THINVMX_ACCESS_RWX, false);
+		assert_true(p2m_view_leaf(&full, e, 0, 9, ovr, false) & E_SVE);
+	}
+	/* kept across a change of the frame shown; dropped with a new right */
+	assert_true(p2m_view_set_gfn(ovr, 9, 12) & P2M_VIEW_VE);
+	assert_false(p2m_view_set_access(ovr, THINVMX_ACCESS_RW, false) & P2M_VIEW_VE);
 }
 
 static void test_view_overrides(void **state)
@@ -1018,7 +1038,7 @@ static void test_view_overrides(void **state)
 	assert_int_equal(9, p2m_view_source(ovr, 5));
 	assert_false(ovr & P2M_VIEW_OWN_ACCESS);
 	/* an access right kept across a change of the frame shown, and back */
-	ovr = p2m_view_set_access(ovr, THINVMX_ACCESS_X);
+	ovr = p2m_view_set_access(ovr, THINVMX_ACCESS_X, false);
 	assert_int_equal(9, p2m_view_source(ovr, 5));
 	ovr = p2m_view_set_gfn(ovr, 5, THINVMX_VIEW_GFN_RESET);
 	assert_int_equal(5, p2m_view_source(ovr, 5));
