@@ -517,7 +517,6 @@ void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled)
 	u64 val;
 
 	v->ev.state = TVX_EV_NONE;
-
 	if (act & MONITOR_ACT_SET_REGS)
 		tvx_load_regs(v, &v->ev.regs);
 	/*

@@ -154,6 +154,9 @@ static void tvx_step_disarm(struct tvx_vcpu *v)
 		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF);
 	v->step.active = false;
 	v->step.report = false;
+	/* a fast single-step that will not be: on in the view after */
+	if (v->vview.fast)
+		tvx_view_fast_step_done(v);
 }
 
 /**
