@@ -23,6 +23,7 @@
 #include <linux/vmalloc.h>
 #include <asm/tsc.h>
 
+#include "control.h"
 #include "cpuid.h"
 #include "domain.h"
 #include "ept/mmio.h"
@@ -345,6 +346,8 @@ void tvx_domain_put(struct tvx_dom *dom)
 
 static int tvx_domain_release(struct inode *inode, struct file *file)
 {
+	/* a daemon that goes away leaves nothing paused */
+	tvx_ctl_release(file->private_data, file);
 	tvx_domain_put(file->private_data);
 	return 0;
 }
@@ -562,8 +565,17 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_SET_GUEST_REQUEST:
 	case THINVMX_GET_GUEST_REQUEST:
 		return tvx_guest_request(dom, argp, cmd == THINVMX_SET_GUEST_REQUEST);
-	default:
+	case THINVMX_VIEW_CREATE:
+	case THINVMX_VIEW_DESTROY:
+	case THINVMX_VIEW_SET_ACCESS:
+	case THINVMX_VIEW_GET_ACCESS:
+	case THINVMX_VIEW_CHANGE_GFN:
+	case THINVMX_VIEW_SWITCH:
+	case THINVMX_VIEW_VMFUNC:
+	case THINVMX_VIEW_VE:
 		return tvx_view_ioctl(dom, cmd, argp);
+	default:
+		return tvx_ctl_ioctl(dom, file, cmd, argp);
 	}
 }
 
@@ -673,6 +685,7 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 	spin_lock_init(&dom->cpuid_lock);
 	atomic_set(&dom->step_owner, -1);
 	init_waitqueue_head(&dom->step_wq);
+	tvx_ctl_init(dom);
 	dom->owner = task_tgid_nr(current);
 	dom->owner_uid = current_euid();
 	__module_get(THIS_MODULE);

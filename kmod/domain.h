@@ -15,6 +15,8 @@
  *   ro_lock -> dom->p2m_lock            device assignment maps a BAR
  *   tvx_domains_lock -> dom->lock       netlink reads the vCPUs
  *   l->lock (memevent/) -> dom->lock    monitor settings kick the vCPUs
+ *   dom->ctl_lock -> v->run_lock        a daemon's register call (control.c)
+ *   dom->ctl_lock -> dom->lock          a vCPU freed leaves the array
  *   dom->p2m_lock -> dom->ept.lock      the p2m ioctls change leaves
  *   dom->p2m_lock -> dom->lock          VIEW_DESTROY reads the vCPUs' views
  *   dom->lock -> dom->ept.lock          ... under the lock that guards them
@@ -137,6 +139,11 @@ struct tvx_dom {
 	u32 monitor_gen;		/* bumped on every change of @monitor */
 	atomic64_t event_seq;		/* the last event sequence number given */
 	kuid_t owner_uid;		/* who may attach besides CAP_SYS_ADMIN */
+	/* daemon-side control (control.c) */
+	atomic_t pause_count;		/* every holder's pauses in all */
+	struct mutex ctl_lock;		/* @pausers; keeps a vCPU in use alive */
+	struct list_head pausers;	/* holders with pauses */
+	wait_queue_head_t pause_wq;	/* parked vCPUs, calls waiting for one */
 	bool vmx_held;			/* holds a vmx_get() reference */
 	bool lapic;			/* THINVMX_DOMAIN_LAPIC (lapic/) */
 	u32 lapic_bus_khz;		/* its APIC timer's clock */
@@ -154,5 +161,11 @@ long tvx_get_cpuid(struct tvx_dom *dom, struct thinvmx_cpuid __user *uarg);
 int tvx_default_cpuid(struct tvx_dom *dom);
 bool tvx_gpa_to_hpa(struct tvx_dom *dom, u64 gpa, u64 *hpa);
 int tvx_read_guest(struct tvx_dom *dom, u64 gpa, void *buf, unsigned int len);
+
+/* No vCPU enters the guest while this holds (control.c). */
+static inline bool tvx_dom_paused(const struct tvx_dom *dom)
+{
+	return atomic_read(&dom->pause_count);
+}
 
 #endif /* _THINVMX_DOMAIN_H */

@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 #include <asm/fpu/api.h>
 
+#include "control.h"
 #include "ept/violation.h"
 #include "memevent/listener.h"
 #include "vcpu.h"
@@ -61,7 +62,8 @@ static long tvx_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return -EINTR;
 	switch (cmd) {
 	case THINVMX_RUN:
-		ret = tvx_vcpu_run(v);
+		/* another RUN of this vCPU sleeps for a pause (control.c) */
+		ret = v->parked ? -EBUSY : tvx_vcpu_run(v);
 		break;
 	case THINVMX_GET_REGS:
 		ret = tvx_vcpu_with_vmcs(v, tvx_get_regs_fn, &u.regs);
@@ -135,6 +137,8 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 {
 	struct tvx_dom *dom = v->dom;
 
+	/* no daemon's register call uses it from here (control.c) */
+	tvx_ctl_vcpu_gone(v);
 	/* a step a signal cut short: its leaf is the domain's again */
 	ept_unswap_leaf(dom, &v->step.swap);
 	ept_prealloc_free(&v->split_pool);
@@ -149,10 +153,12 @@ void tvx_vcpu_free(struct tvx_vcpu *v)
 	/* the run page may still be mapped: the last put frees it */
 	atomic_long_sub(1, &tvx_pages);
 	put_page(v->run_page);
+	mutex_lock(&dom->ctl_lock);
 	mutex_lock(&dom->lock);
 	WRITE_ONCE(dom->vcpus[v->id], NULL);
 	tvx_stats_fold(&dom->stats_gone, &v->stats);
 	mutex_unlock(&dom->lock);
+	mutex_unlock(&dom->ctl_lock);
 	/* senders of IPIs and MSIs find vCPUs under RCU (lapic/lapic.c) */
 	if (dom->lapic) {
 		synchronize_rcu();

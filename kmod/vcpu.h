@@ -71,6 +71,8 @@ struct tvx_vcpu {
 	bool stopped;			/* shutdown, internal error, failed entry */
 	u32 stop_reason;		/* THINVMX_EXIT_* that stopped it */
 	bool l1d_flush_needed;
+	bool parked;			/* in RUN, asleep for a pause (control.c) */
+	bool ctl_gone;			/* being freed; under dom->ctl_lock */
 	u64 exits;
 	struct tvx_vcpu_stats stats;
 

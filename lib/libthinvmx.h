@@ -146,6 +146,97 @@ struct tvx_paging {
 int tvx_gla_to_gpa(const struct tvx_domain *d, const struct tvx_paging *pg,
 		   __u64 gla, __u64 *gpa, __u64 *page_size);
 
+/* ------------------------------------------------------------------------
+ * Daemon-side control (control.c): what libxenctrl gives a Xen
+ * introspection tool. On a domain fd the daemon created or opened
+ * (tvx_domain_open(): the owner's uid or CAP_SYS_ADMIN); the semantics,
+ * errors included, are the ioctls' (uapi/thinvmx_introspect.h, 0x70-0x7a).
+ * Functions return 0 or a negative errno.
+ */
+
+/*
+ * Pauses nest per holder (this fd): two pauses need two unpauses; all of
+ * them are undone when the fd is closed or its process dies. Pause returns
+ * when no vCPU is in the guest. Unpause without a pause of this fd:
+ * -EINVAL.
+ */
+int tvx_domain_pause(struct tvx_domain *d);
+int tvx_domain_unpause(struct tvx_domain *d);
+int tvx_domain_pause_info(struct tvx_domain *d, __u32 *holder, __u32 *total);
+
+/* A paused vCPU's registers (-EBUSY when the domain is not paused). */
+int tvx_ctl_get_regs(struct tvx_domain *d, __u32 vcpu, struct thinvmx_regs *r);
+int tvx_ctl_set_regs(struct tvx_domain *d, __u32 vcpu,
+		     const struct thinvmx_regs *r);
+int tvx_ctl_get_sregs(struct tvx_domain *d, __u32 vcpu, struct thinvmx_sregs *s);
+int tvx_ctl_set_sregs(struct tvx_domain *d, __u32 vcpu,
+		      const struct thinvmx_sregs *s);
+/* EFER, STAR, LSTAR, CSTAR, SFMASK, SYSENTER_*, FS/GS/KERNEL_GS_BASE */
+int tvx_ctl_get_msrs(struct tvx_domain *d, __u32 vcpu,
+		     struct thinvmx_msr_entry *e, unsigned int nr);
+int tvx_ctl_set_msrs(struct tvx_domain *d, __u32 vcpu,
+		     const struct thinvmx_msr_entry *e, unsigned int nr);
+
+/*
+ * Guest-physical memory through the module (no mapping needed), any
+ * length (split into THINVMX_GUEST_MEM_MAX pieces); -ENXIO when a frame is
+ * not guest RAM.
+ */
+int tvx_ctl_read_gpa(struct tvx_domain *d, __u64 gpa, void *buf, size_t len);
+int tvx_ctl_write_gpa(struct tvx_domain *d, __u64 gpa, const void *buf,
+		      size_t len);
+
+/* Why a guest-virtual translation failed (struct tvx_gva_error.why). */
+#define TVX_GVA_OK			0
+#define TVX_GVA_NOT_PRESENT		1  /* P = 0 in the entry at level */
+#define TVX_GVA_RESERVED		2  /* a reserved bit set in it */
+#define TVX_GVA_RIGHTS			3  /* access rights (not for a daemon's read) */
+#define TVX_GVA_NONCANONICAL		4  /* the address is not canonical */
+#define TVX_GVA_TABLE_UNREADABLE	5  /* the table at level is not guest RAM */
+
+/**
+ * struct tvx_gva_error - where and why a guest-virtual translation failed
+ * @gva:	the address that failed (the first of its page in a copy)
+ * @why:	TVX_GVA_*
+ * @level:	the paging-structure level at fault: 5 PML5, 4 PML4, 3 PDPT
+ *		(PAE: the PDPTE), 2 page directory, 1 page table; 0: none
+ * @pf_error:	the page-fault error code the guest would see (-EFAULT)
+ * @entry:	the entry at @level (NOT_PRESENT, RESERVED)
+ */
+struct tvx_gva_error {
+	__u64 gva;
+	__u32 why;
+	__u32 level;
+	__u32 pf_error;
+	__u64 entry;
+};
+
+/* The paging state of a paused vCPU (CR0/3/4, EFER, the CPUID's MAXPHYADDR). */
+int tvx_ctl_paging(struct tvx_domain *d, __u32 vcpu, struct tvx_paging *pg);
+/*
+ * Translate @gva by @pg over THINVMX_READ_GUEST (32-bit with or without
+ * PSE, PAE, 4- and 5-level paging; 4 KiB, 2/4 MiB, 1 GiB pages; a
+ * supervisor read). PAE's PDPTEs are read from memory at CR3.
+ * Return: 0; -EFAULT (not mapped: @err says why and where), -EINVAL
+ * (non-canonical, or @pg inconsistent), -ENXIO (a table not in guest RAM).
+ */
+int tvx_gva_translate(struct tvx_domain *d, const struct tvx_paging *pg,
+		      __u64 gva, __u64 *gpa, __u64 *page_size,
+		      struct tvx_gva_error *err);
+/*
+ * Copy by guest-virtual address through @vcpu's current page tables (the
+ * domain paused), page by page, across pages: all of it or an error (an
+ * earlier part of a write may have been written). @err may be NULL.
+ */
+int tvx_ctl_read_gva(struct tvx_domain *d, __u32 vcpu, __u64 gva, void *buf,
+		     size_t len, struct tvx_gva_error *err);
+int tvx_ctl_write_gva(struct tvx_domain *d, __u32 vcpu, __u64 gva,
+		      const void *buf, size_t len, struct tvx_gva_error *err);
+const char *tvx_gva_why_str(__u32 why);
+/* "0x...: not present at level 2 (PD), entry 0x..." into @buf; snprintf's */
+int tvx_gva_error_describe(const struct tvx_gva_error *err, char *buf,
+			   size_t len);
+
 /**
  * tvx_sysmap_parse_line() - one line of a System.map or /proc/kallsyms
  * @line:	"ADDR TYPE NAME", hex address, a one-letter type; a trailing

@@ -110,6 +110,15 @@ static const char usage_text[] =
 "                       unless --mem-access says sync\n"
 "  --peek SYM           print the first 16 bytes at SYM once, as\n"
 "                       \"peek SYM gla GLA gpa GPA bytes XX ...\"; repeatable\n"
+"  --read-sym SYM[:LEN] one-shot, no listener: pause the domain, read LEN\n"
+"                       bytes (default 64, at most 4096) at SYM through\n"
+"                       vCPU --read-vcpu's current page tables (the\n"
+"                       daemon-side calls: the domain need not have made an\n"
+"                       event), unpause, print \"read SYM vcpu V cr3 CR3 gla\n"
+"                       GLA gpa GPA len N text \\\"...\\\"\" (up to the first NUL,\n"
+"                       other bytes as \\xHH) and exit; repeatable. A failed\n"
+"                       translation says why and where\n"
+"  --read-vcpu N        the vCPU whose page tables --read-sym uses (0)\n"
 "  Symbols are translated with the CR3 of the first event whose page tables\n"
 "  map them all: until then CR3 loads are watched (async) even without\n"
 "  --cr3; a guest that makes no event (idle, no syscalls) is not touched.\n"
@@ -197,6 +206,9 @@ struct opts {
 	const char *peek[MAX_BREAK];
 	unsigned int nr_peek;
 	int protect_text;
+	struct { const char *name; unsigned int len; } rd[MAX_BREAK];
+	unsigned int nr_read;
+	__u32 read_vcpu;
 };
 
 struct counters {
@@ -1258,6 +1270,112 @@ static int parse_access(struct opts *o, const char *s)
 	return -1;
 }
 
+/* SYM[:LEN] */
+static int parse_read_sym(struct opts *o, char *s)
+{
+	char *colon = strchr(s, ':');
+	__u64 len = 64;
+
+	if (o->nr_read == MAX_BREAK || !*s || colon == s)
+		return -1;
+	if (colon) {
+		*colon = 0;
+		if (parse_u64(colon + 1, &len) || !len || len > 4096)
+			return -1;
+	}
+	o->rd[o->nr_read].name = s;
+	o->rd[o->nr_read].len = len;
+	o->nr_read++;
+	return 0;
+}
+
+/* The bytes up to the first NUL, printable as they are, others \xHH. */
+static void read_text(const __u8 *b, unsigned int len, char *out, size_t size)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < len && b[i] && n + 5 < size; i++) {
+		if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '"' && b[i] != '\\')
+			out[n++] = b[i];
+		else
+			n += snprintf(out + n, size - n, "\\x%02x", b[i]);
+	}
+	out[n] = 0;
+}
+
+/*
+ * --read-sym: LibVMI's way, with no event and no listener. The domain is
+ * paused for the register read and the walk, so that CR3 and the tables
+ * are those of one moment; unpaused however the reads end.
+ */
+static int read_syms(struct tvx_domain *d)
+{
+	static char text[4096 * 4 + 8];
+	static __u8 buf[4096];
+	struct tvx_gva_error err;
+	struct tvx_paging pg;
+	__u64 gla, gpa;
+	unsigned int i;
+	int ret, r2;
+	char why[160];
+
+	ret = tvx_domain_pause(d);
+	if (ret) {
+		fprintf(stderr, "thinvmx-monitor: cannot pause domain %u: %s\n",
+			opt->id, strerror(-ret));
+		return 1;
+	}
+	ret = tvx_ctl_paging(d, opt->read_vcpu, &pg);
+	if (ret)
+		fprintf(stderr, "thinvmx-monitor: vCPU %u's registers: %s\n",
+			opt->read_vcpu, strerror(-ret));
+	for (i = 0; i < opt->nr_read && !ret; i++) {
+		ret = tvx_sysmap_lookup(opt->system_map, opt->rd[i].name, &gla);
+		if (ret) {
+			fprintf(stderr, "thinvmx-monitor: --read-sym %s: %s\n",
+				opt->rd[i].name, ret == -ENOENT ?
+				"not in the System.map" : strerror(-ret));
+			break;
+		}
+		ret = tvx_gva_translate(d, &pg, gla, &gpa, NULL, &err) ?:
+		      tvx_ctl_read_gva(d, opt->read_vcpu, gla, buf,
+				       opt->rd[i].len, &err);
+		if (ret) {
+			if (err.why)
+				tvx_gva_error_describe(&err, why, sizeof(why));
+			else
+				snprintf(why, sizeof(why), "%s", strerror(-ret));
+			fprintf(stderr, "thinvmx-monitor: --read-sym %s: %s\n",
+				opt->rd[i].name, why);
+			break;
+		}
+		read_text(buf, opt->rd[i].len, text, sizeof(text));
+		if (opt->json) {
+			struct json_object *j = json_object_new_object();
+
+			tj_str(j, "read", opt->rd[i].name);
+			tj_u64(j, "vcpu", opt->read_vcpu);
+			tj_hex(j, "cr3", pg.cr3);
+			tj_hex(j, "gla", gla);
+			tj_hex(j, "gpa", gpa);
+			tj_u64(j, "len", opt->rd[i].len);
+			tj_str(j, "text", text);
+			tj_print(j, stdout);
+		} else {
+			printf("read %s vcpu %u cr3 %#" PRIx64 " gla %#" PRIx64
+			       " gpa %#" PRIx64 " len %u text \"%s\"\n",
+			       opt->rd[i].name, opt->read_vcpu, (uint64_t)pg.cr3,
+			       (uint64_t)gla, (uint64_t)gpa, opt->rd[i].len, text);
+		}
+	}
+	r2 = tvx_domain_unpause(d);
+	if (r2)
+		fprintf(stderr, "thinvmx-monitor: cannot unpause domain %u: %s\n",
+			opt->id, strerror(-r2));
+	return ret || r2 ? 1 : 0;
+}
+
 static __u64 now_ms(void)
 {
 	struct timespec t;
@@ -1291,6 +1409,7 @@ enum {
 	/* in THINVMX_MONITOR_* order, from XCR0 on */
 	OPT_XCR0, OPT_CPUID, OPT_DESC, OPT_DEBUG, OPT_GUEST_REQUEST, OPT_IO,
 	OPT_CHANNELS,
+	OPT_READ_SYM, OPT_READ_VCPU,
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -1324,6 +1443,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "guest-request", required_argument, NULL, OPT_GUEST_REQUEST },
 		{ "io", required_argument, NULL, OPT_IO },
 		{ "channels", required_argument, NULL, OPT_CHANNELS },
+		{ "read-sym", required_argument, NULL, OPT_READ_SYM },
+		{ "read-vcpu", required_argument, NULL, OPT_READ_VCPU },
 		{ "threads", no_argument, NULL, 't' },
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'n' },
@@ -1414,6 +1535,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			o->peek[o->nr_peek++] = optarg;
 			break;
+		case OPT_READ_SYM:
+			if (parse_read_sym(o, optarg))
+				return -1;
+			break;
+		case OPT_READ_VCPU:
+			if (parse_u64(optarg, &v) || v >= THINVMX_MAX_VCPUS)
+				return -1;
+			o->read_vcpu = v;
+			break;
 		case 't':
 			o->threads = 1;
 			break;
@@ -1443,8 +1573,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	/* symbols need their map, a guest's page tables and sync INT3s */
-	if ((o->nr_break || o->nr_peek || o->protect_text) &&
+	if ((o->nr_break || o->nr_peek || o->protect_text || o->nr_read) &&
 	    (!o->system_map || o->host))
+		return -1;
+	/* --read-sym is a one-shot of its own */
+	if (o->nr_read && (o->nr_break || o->nr_peek || o->protect_text))
 		return -1;
 	if (o->nr_break && o->mode[THINVMX_MONITOR_INT3] &&
 	    o->mode[THINVMX_MONITOR_INT3] != THINVMX_MONITOR_MODE_SYNC)
@@ -1608,6 +1741,10 @@ int main(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "thinvmx-monitor: domain %u: %s\n", o.id,
 			ret == -ENOENT ? "no such domain" : strerror(-ret));
+		goto out;
+	}
+	if (o.nr_read) {
+		status = read_syms(d);
 		goto out;
 	}
 	ret = tvx_monitor_attach(d, o.slots_log2, o.vcpus, &mon);

@@ -57,8 +57,20 @@
  *   0x53  /dev       THINVMX_HOST_ATTACH        struct thinvmx_attach_monitor (in/out)
  *   0x68  domain     THINVMX_SET_GUEST_REQUEST  struct thinvmx_guest_request (in)
  *   0x69  domain     THINVMX_GET_GUEST_REQUEST  struct thinvmx_guest_request (out)
+ *   0x70  domain     THINVMX_PAUSE_DOMAIN       -
+ *   0x71  domain     THINVMX_UNPAUSE_DOMAIN     -
+ *   0x72  domain     THINVMX_GET_PAUSE          struct thinvmx_pause_info (out)
+ *   0x73  domain     THINVMX_CTL_GET_REGS       struct thinvmx_ctl_regs (in/out)
+ *   0x74  domain     THINVMX_CTL_SET_REGS       struct thinvmx_ctl_regs (in)
+ *   0x75  domain     THINVMX_CTL_GET_SREGS      struct thinvmx_ctl_sregs (in/out)
+ *   0x76  domain     THINVMX_CTL_SET_SREGS      struct thinvmx_ctl_sregs (in)
+ *   0x77  domain     THINVMX_CTL_GET_MSRS       struct thinvmx_ctl_msrs (in/out)
+ *   0x78  domain     THINVMX_CTL_SET_MSRS       struct thinvmx_ctl_msrs (in)
+ *   0x79  domain     THINVMX_READ_GUEST         struct thinvmx_guest_mem (in)
+ *   0x7a  domain     THINVMX_WRITE_GUEST        struct thinvmx_guest_mem (in)
  *
- * THINVMX_INJECT_TRAP is taken on a listener fd as well.
+ * THINVMX_INJECT_TRAP and 0x70-0x7a are taken on a listener fd as well
+ * (0x70-0x7a are defined in thinvmx_introspect.h).
  *
  * mmap: a domain fd at offset = guest physical address maps guest RAM; a
  * vCPU fd at offset 0 maps its struct thinvmx_run (one page).

@@ -765,4 +765,138 @@ static_assert(sizeof(struct thinvmx_view_switch) == 32,
 #define THINVMX_VIEW_VE \
 	_IOW(THINVMX_IOC_MAGIC, 0x67, struct thinvmx_view_ve)
 
+/*
+ * Daemon-side control (libxenctrl's domain pause, vCPU context and
+ * foreign memory access), ioctls 0x70-0x7f. Taken on a domain fd -- the
+ * creator's, or one THINVMX_OPEN_DOMAIN gave (the owner's uid or
+ * CAP_SYS_ADMIN) -- or on the attached listener fd. Each such fd is a
+ * "holder"; fds shared by dup() or fork() are one holder.
+ *
+ * THINVMX_PAUSE_DOMAIN: one more pause of the domain by this holder (they
+ * nest, per holder and in all). It returns once no vCPU of the domain is
+ * in the guest, and none enters it again until every pause of every
+ * holder is undone: a vCPU in the guest is kicked out; a vCPU whose VMM
+ * is in THINVMX_RUN, or calls it, sleeps inside RUN (interruptibly: a
+ * signal makes RUN return -EINTR with exit_reason NONE as always, and the
+ * next RUN sleeps again) after finishing what it had started (an answered
+ * event, an I/O the VMM completed), and wakes when the domain is unpaused;
+ * a halted vCPU stays halted. A second RUN of a vCPU whose first sleeps
+ * so gets -EBUSY. The vCPU's VMM may still use GET/SET_REGS meanwhile.
+ * THINVMX_UNPAUSE_DOMAIN undoes one pause of this holder: -EINVAL when
+ * this holder has none. When a holder's fd is closed (its process dies),
+ * all of its pauses are undone. -EOVERFLOW past THINVMX_PAUSE_MAX.
+ *
+ * The vCPU calls (GET/SET_REGS, GET/SET_SREGS, GET/SET_MSRS) need the
+ * domain paused (by any holder), else -EBUSY; -EINVAL for a vcpu id of
+ * THINVMX_MAX_VCPUS or more, nonzero pad/reserved fields or flags;
+ * -ENOENT for no vCPU with that id; -EBUSY also for a vCPU waiting for
+ * the answer to a sync event (its registers are in the event, and the
+ * answer sets them). -EINTR when a signal cuts the wait for a vCPU that
+ * is on its way out of the guest. Writes are checked as the VMM's
+ * THINVMX_SET_SREGS and the guest's own WRMSR are, and more: no CR0, CR4
+ * and EFER combination a VM entry would refuse is accepted (-EINVAL).
+ * A register write drops an instruction the VMM has not completed yet
+ * (an IN, an MMIO read), as THINVMX_SET_REGS does.
+ */
+#define THINVMX_PAUSE_MAX		0xffffU	/* pauses per holder */
+
+struct thinvmx_ctl_regs {
+	__u32 vcpu;
+	__u32 pad;		/* zero */
+	struct thinvmx_regs regs;
+};
+
+struct thinvmx_ctl_sregs {
+	__u32 vcpu;
+	__u32 pad;		/* zero */
+	struct thinvmx_sregs sregs;
+};
+
+/*
+ * The MSRs these calls reach, by architectural index: EFER (0xc0000080),
+ * STAR, LSTAR, CSTAR, SFMASK (0xc0000081-0xc0000084), FS_BASE, GS_BASE,
+ * KERNEL_GS_BASE (0xc0000100-0xc0000102), SYSENTER_CS/ESP/EIP
+ * (0x174-0x176). Any other index: -EINVAL, and nothing is done. A write
+ * is all or nothing: each value is checked as the guest's WRMSR is (a
+ * canonical address, EFER's reserved bits, EFER.LME not changed while
+ * paging is on, EFER.LMA read-only) before any is written.
+ */
+#define THINVMX_CTL_MSRS_MAX		16
+
+struct thinvmx_msr_entry {
+	__u32 index;
+	__u32 pad;		/* zero */
+	__u64 data;
+};
+
+struct thinvmx_ctl_msrs {
+	__u32 vcpu;
+	__u32 nr;		/* entries used, at most THINVMX_CTL_MSRS_MAX */
+	struct thinvmx_msr_entry entries[THINVMX_CTL_MSRS_MAX];
+};
+
+/*
+ * THINVMX_READ_GUEST / THINVMX_WRITE_GUEST: copy between guest-physical
+ * memory [gpa, gpa + len) and the caller's buffer, across pages. The
+ * domain need not be paused (a running guest may change what is read).
+ * Every frame of the range must be guest RAM the module allocated for the
+ * domain (any p2m type or access right: the daemon reads and writes as
+ * the domain's owner, not as the guest); a range that reaches anything
+ * else -- MMIO of either kind, a hole -- is -ENXIO before anything is
+ * copied. len is 1 to THINVMX_GUEST_MEM_MAX (else -EINVAL, as for gpa +
+ * len overflowing, nonzero flags or reserved); -EFAULT for a bad buffer,
+ * when part may have been copied. A write marks its frames in the dirty
+ * log when it is on.
+ */
+#define THINVMX_GUEST_MEM_MAX		0x100000U	/* 1 MiB */
+
+struct thinvmx_guest_mem {
+	__u64 gpa;
+	__u64 buf;		/* user pointer */
+	__u32 len;
+	__u32 flags;		/* zero */
+	__u64 reserved;		/* zero */
+};
+
+/* THINVMX_GET_PAUSE: the domain's pause counts */
+struct thinvmx_pause_info {
+	__u32 holder;		/* this holder's pauses */
+	__u32 total;		/* every holder's */
+	__u64 reserved;		/* zero on output */
+};
+
+static_assert(sizeof(struct thinvmx_ctl_regs) == 8 + 18 * 8,
+	      "struct thinvmx_ctl_regs layout");
+static_assert(sizeof(struct thinvmx_ctl_sregs) == 8 + sizeof(struct thinvmx_sregs),
+	      "struct thinvmx_ctl_sregs layout");
+static_assert(sizeof(struct thinvmx_msr_entry) == 16,
+	      "struct thinvmx_msr_entry layout");
+static_assert(sizeof(struct thinvmx_ctl_msrs) == 8 + 16 * THINVMX_CTL_MSRS_MAX,
+	      "struct thinvmx_ctl_msrs layout");
+static_assert(sizeof(struct thinvmx_guest_mem) == 32,
+	      "struct thinvmx_guest_mem layout");
+static_assert(sizeof(struct thinvmx_pause_info) == 16,
+	      "struct thinvmx_pause_info layout");
+
+#define THINVMX_PAUSE_DOMAIN	_IO(THINVMX_IOC_MAGIC, 0x70)
+#define THINVMX_UNPAUSE_DOMAIN	_IO(THINVMX_IOC_MAGIC, 0x71)
+#define THINVMX_GET_PAUSE \
+	_IOR(THINVMX_IOC_MAGIC, 0x72, struct thinvmx_pause_info)
+#define THINVMX_CTL_GET_REGS \
+	_IOWR(THINVMX_IOC_MAGIC, 0x73, struct thinvmx_ctl_regs)
+#define THINVMX_CTL_SET_REGS \
+	_IOW(THINVMX_IOC_MAGIC, 0x74, struct thinvmx_ctl_regs)
+#define THINVMX_CTL_GET_SREGS \
+	_IOWR(THINVMX_IOC_MAGIC, 0x75, struct thinvmx_ctl_sregs)
+#define THINVMX_CTL_SET_SREGS \
+	_IOW(THINVMX_IOC_MAGIC, 0x76, struct thinvmx_ctl_sregs)
+#define THINVMX_CTL_GET_MSRS \
+	_IOWR(THINVMX_IOC_MAGIC, 0x77, struct thinvmx_ctl_msrs)
+#define THINVMX_CTL_SET_MSRS \
+	_IOW(THINVMX_IOC_MAGIC, 0x78, struct thinvmx_ctl_msrs)
+#define THINVMX_READ_GUEST \
+	_IOW(THINVMX_IOC_MAGIC, 0x79, struct thinvmx_guest_mem)
+#define THINVMX_WRITE_GUEST \
+	_IOW(THINVMX_IOC_MAGIC, 0x7a, struct thinvmx_guest_mem)
+
 #endif /* _UAPI_LINUX_THINVMX_INTROSPECT_H */

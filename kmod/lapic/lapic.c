@@ -698,15 +698,19 @@ int tvx_lapic_hlt(struct tvx_vcpu *v)
  * tvx_lapic_wait() - sleep while halted or waiting for a SIPI
  * @v: the vCPU, outside its run stretch
  *
- * Return: 0 when it can go on, -EINTR on a signal (RUN returns with
- * THINVMX_EXIT_NONE; the next RUN sleeps again).
+ * Return: 0 when it can go on, or the domain is paused; -EINTR on a
+ * signal (RUN returns with THINVMX_EXIT_NONE; the next RUN sleeps again).
  */
 int tvx_lapic_wait(struct tvx_vcpu *v)
 {
 	if (v->apic.mp_state == TVX_MP_RUNNABLE)
 		return 0;
-	return wait_event_interruptible(v->apic.wq, tvx_lapic_wakeable(v)) ?
-	       -EINTR : 0;
+	/*
+	 * A pause (control.c) wakes it too: it parks, with its run_lock
+	 * given up, and sleeps here again after the unpause.
+	 */
+	return wait_event_interruptible(v->apic.wq, tvx_lapic_wakeable(v) ||
+					tvx_dom_paused(v->dom)) ? -EINTR : 0;
 }
 
 /**

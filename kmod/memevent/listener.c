@@ -37,6 +37,7 @@
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 
+#include "control.h"
 #include "memevent/listener.h"
 #include "memevent/ring.h"
 #include "memevent/trap.h"
@@ -285,9 +286,25 @@ static long tvx_listener_ioctl(struct file *file, unsigned int cmd,
 		if (READ_ONCE(l->closed))
 			return tvx_listener_error(l);
 		return tvx_view_ioctl(l->dom, cmd, uarg);
+	case THINVMX_PAUSE_DOMAIN:
+	case THINVMX_UNPAUSE_DOMAIN:
+	case THINVMX_GET_PAUSE:
+	case THINVMX_CTL_GET_REGS:
+	case THINVMX_CTL_SET_REGS:
+	case THINVMX_CTL_GET_SREGS:
+	case THINVMX_CTL_SET_SREGS:
+	case THINVMX_CTL_GET_MSRS:
+	case THINVMX_CTL_SET_MSRS:
+	case THINVMX_READ_GUEST:
+	case THINVMX_WRITE_GUEST:
+		break;
 	default:
 		return -ENOTTY;
 	}
+	/* daemon-side control (control.c), this fd the holder */
+	if (READ_ONCE(l->closed))
+		return tvx_listener_error(l);
+	return tvx_ctl_ioctl(l->dom, file, cmd, uarg);
 }
 
 static __poll_t tvx_listener_poll(struct file *file, poll_table *pt)
@@ -372,6 +389,7 @@ static int tvx_listener_release(struct inode *inode, struct file *file)
 	struct tvx_listener *l = file->private_data;
 
 	tvx_listener_detach(l, 0);
+	tvx_ctl_release(l->dom, file);
 	tvx_listener_put(l);
 	return 0;
 }

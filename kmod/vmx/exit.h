@@ -49,6 +49,12 @@ enum tvx_exit_ret {
 	 * instruction, left undone, faults again and finds it
 	 */
 	TVX_EXIT_DEVREAD = 5,
+	/*
+	 * the domain is paused (control.c): the run loop leaves the stretch
+	 * before an entry and parks (tvx_ctl_park()) until it is unpaused,
+	 * then enters again
+	 */
+	TVX_EXIT_PAUSED = 6,
 };
 
 /* tvx_enter()'s answer when VMLAUNCH/VMRESUME itself failed */

@@ -42,6 +42,9 @@ struct gwalk {
 	u32 access;
 	int (*read_gpa)(void *ctx, u64 gpa, void *buf, unsigned int len);
 	void *ctx;
+	struct gwalk_result *res;
+	unsigned int level;	/* of the entry being read or checked */
+	u64 entry;		/* the last entry read */
 	bool user;		/* U/S = 1 at every level */
 	bool writable;		/* R/W = 1 at every level */
 	bool nx;		/* XD = 1 at some level (NXE = 1 only) */
@@ -62,6 +65,14 @@ static int gwalk_fault(const struct gwalk *w, u32 bits, struct gwalk_result *res
 	     ((r->cr4 & GWALK_CR4_PAE) && (r->efer & GWALK_EFER_NXE))))
 		err |= GWALK_PF_FETCH;
 	res->pf_error = err;
+	if (!(bits & GWALK_PF_PRESENT))
+		res->why = GWALK_WHY_NOT_PRESENT;
+	else if (bits & GWALK_PF_RSVD)
+		res->why = GWALK_WHY_RESERVED;
+	else
+		res->why = GWALK_WHY_RIGHTS;
+	res->level = w->level;
+	res->entry = w->entry;
 	return -EFAULT;
 }
 
@@ -70,7 +81,7 @@ static int gwalk_fault(const struct gwalk *w, u32 bits, struct gwalk_result *res
  * the guest). -EFAULT is how this file reports a guest page fault, so a
  * callback's own -EFAULT (a common "could not copy") becomes -EIO.
  */
-static int gwalk_read(const struct gwalk *w, u64 gpa, unsigned int len,
+static int gwalk_read(struct gwalk *w, u64 gpa, unsigned int len,
 		      u64 *entry)
 {
 	u32 e32 = 0;
@@ -81,11 +92,13 @@ static int gwalk_read(const struct gwalk *w, u64 gpa, unsigned int len,
 		ret = w->read_gpa(w->ctx, gpa, &e32, 4);
 	else
 		ret = w->read_gpa(w->ctx, gpa, &e64, 8);
-	if (ret > 0 || ret == -EFAULT)
-		return -EIO;
-	if (ret)
-		return ret;
+	if (ret) {
+		w->res->why = GWALK_WHY_READ;
+		w->res->level = w->level;
+		return ret > 0 || ret == -EFAULT ? -EIO : ret;
+	}
 	*entry = len == 4 ? e32 : e64;
+	w->entry = *entry;
 	return 0;
 }
 
@@ -127,6 +140,7 @@ static int gwalk_32(struct gwalk *w, u32 la, struct gwalk_result *res)
 	u64 pde, pte;
 	int ret;
 
+	w->level = 2;
 	ret = gwalk_read(w, (r->cr3 & 0xfffff000) + (la >> 22) * 4, 4, &pde);
 	if (ret)
 		return ret;
@@ -147,6 +161,7 @@ static int gwalk_32(struct gwalk *w, u32 la, struct gwalk_result *res)
 		res->gpa = (pde & 0xffc00000) | (((pde >> 13) & 0xff) << 32) |
 			   (la & (GWALK_SZ_4M - 1));
 	} else {
+		w->level = 1;
 		ret = gwalk_read(w, (pde & 0xfffff000) + ((la >> 12) & 0x3ff) * 4,
 				 4, &pte);
 		if (ret)
@@ -193,8 +208,10 @@ static int gwalk_64(struct gwalk *w, u64 la, struct gwalk_result *res)
 		unsigned int i = (la >> 30) & 3;
 
 		/* the PDPT is 32-byte aligned, at CR3 bits 31:5 */
+		w->level = 3;
 		if (r->pdptes) {
 			entry = r->pdptes[i];
+			w->entry = entry;
 		} else {
 			ret = gwalk_read(w, (r->cr3 & 0xffffffe0) + i * 8, 8,
 					 &entry);
@@ -213,6 +230,7 @@ static int gwalk_64(struct gwalk *w, u64 la, struct gwalk_result *res)
 
 	for (;; level--) {
 		shift = 12 + 9 * (level - 1);
+		w->level = level;
 		ret = gwalk_read(w, table + ((la >> shift) & 0x1ff) * 8, 8,
 				 &entry);
 		if (ret)
@@ -254,7 +272,8 @@ static int gwalk_64(struct gwalk *w, u64 la, struct gwalk_result *res)
  * @read_gpa:	reads @len (4 or 8) bytes of guest-physical memory at @gpa
  *		into @buf; returns 0 or a negative errno
  * @ctx:	passed to @read_gpa
- * @res:	the translation, or the page-fault error code
+ * @res:	the translation, or the page-fault error code and why the walk
+ *		failed, and where (@res->why, @res->level, @res->entry)
  *
  * Accessed and dirty bits are left as they are (see the top of this file).
  * With paging off the address is its own translation and nothing is read.
@@ -281,12 +300,16 @@ int gwalk_translate(const struct gwalk_regs *regs, u64 la, u32 access,
 		.access = access,
 		.read_gpa = read_gpa,
 		.ctx = ctx,
+		.res = res,
 		.user = true,
 		.writable = true,
 	};
 	bool lma = regs->efer & GWALK_EFER_LMA;
 	unsigned int bits;
 
+	res->why = GWALK_WHY_NONE;
+	res->level = 0;
+	res->entry = 0;
 	if ((access & ~GWALK_ACC_ALL) ||
 	    ((access & GWALK_ACC_WRITE) && (access & GWALK_ACC_FETCH)))
 		return -EINVAL;
@@ -308,7 +331,9 @@ int gwalk_translate(const struct gwalk_regs *regs, u64 la, u32 access,
 
 	/* canonical: bits 63:48 (63:57 with LA57) copy the top used bit */
 	bits = (regs->cr4 & GWALK_CR4_LA57) ? 57 : 48;
-	if ((u64)((s64)(la << (64 - bits)) >> (64 - bits)) != la)
+	if ((u64)((s64)(la << (64 - bits)) >> (64 - bits)) != la) {
+		res->why = GWALK_WHY_NONCANONICAL;
 		return -EINVAL;
+	}
 	return gwalk_64(&w, la, res);
 }

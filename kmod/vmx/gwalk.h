@@ -56,17 +56,34 @@ struct gwalk_regs {
 	u8 maxphyaddr;
 };
 
+/* Why a translation failed (struct gwalk_result.why). */
+#define GWALK_WHY_NONE		0	/* it did not */
+#define GWALK_WHY_NOT_PRESENT	1	/* P = 0 in the entry at @level */
+#define GWALK_WHY_RESERVED	2	/* a reserved bit set in it */
+#define GWALK_WHY_RIGHTS	3	/* the access rights of the path (4.6) */
+#define GWALK_WHY_NONCANONICAL	4	/* the address is not canonical */
+#define GWALK_WHY_READ		5	/* the table at @level is not readable */
+
 /**
  * struct gwalk_result - the outcome of gwalk_translate()
  * @gpa:	the guest-physical address (on success)
  * @page_size:	the size of the page that maps it: 4 KiB, 2 MiB, 4 MiB or
  *		1 GiB; 4 KiB with paging off (on success)
  * @pf_error:	the page-fault error code (when -EFAULT is returned)
+ * @why:	GWALK_WHY_*: why the translation failed (NONE on success)
+ * @level:	where it failed: the paging-structure level of the entry
+ *		(or the table read), 5 = PML5, 4 = PML4, 3 = PDPT (PAE: the
+ *		PDPTE), 2 = page directory, 1 = page table; for RIGHTS the
+ *		level of the leaf; 0 when no level is at fault
+ * @entry:	the entry at @level (NOT_PRESENT, RESERVED, RIGHTS)
  */
 struct gwalk_result {
 	u64 gpa;
 	u64 page_size;
 	u32 pf_error;
+	u8 why;
+	u8 level;
+	u64 entry;
 };
 
 int gwalk_translate(const struct gwalk_regs *regs, u64 la, u32 access,

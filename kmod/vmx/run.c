@@ -25,6 +25,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 
+#include "control.h"
 #include "ept/violation.h"
 #include "lapic/lapic.h"
 #include "vcpu.h"
@@ -290,6 +291,7 @@ static bool tvx_step_gate_shut(const struct tvx_vcpu *v)
  * needs userspace or an event's wait, the task must reschedule, a signal
  * is pending or the listener went away.
  * Return: TVX_EXIT_RESUME to go on (after rescheduling),
+ * TVX_EXIT_PAUSED to park while the domain is paused (then go on),
  * TVX_EXIT_WAIT_EVENT to wait for an event (then go on), TVX_EXIT_REFILL
  * to refill the vCPU's page pool (then go on), TVX_EXIT_TO_USER to return
  * to userspace, or a negative errno.
@@ -355,6 +357,15 @@ static int tvx_run_stretch(struct tvx_vcpu *v)
 		    tvx_step_gate_shut(v)) {
 			local_irq_enable();
 			ret = TVX_EXIT_RESUME;
+			break;
+		}
+		/*
+		 * The domain is paused (control.c): pairs, as the step gate,
+		 * with the barrier after stretch_cpus and the pauser's kick.
+		 */
+		if (unlikely(tvx_dom_paused(v->dom))) {
+			local_irq_enable();
+			ret = TVX_EXIT_PAUSED;
 			break;
 		}
 		if (unlikely(READ_ONCE(v->dom->monitor_gen) != v->ev.monitor_gen)) {
@@ -481,6 +492,18 @@ long tvx_vcpu_run(struct tvx_vcpu *v)
 			}
 		}
 		ret = tvx_run_stretch(v);
+		/*
+		 * Paused: out of the guest, with what the stretch's start
+		 * finished (an answer, an I/O) in the registers a daemon reads
+		 */
+		if (ret == TVX_EXIT_PAUSED) {
+			if (tvx_ctl_park(v)) {
+				v->run->exit_reason = THINVMX_EXIT_NONE;
+				ret = -EINTR;
+				break;
+			}
+			continue;
+		}
 		if (ret <= 0)
 			break;
 	}

@@ -16,6 +16,9 @@
 #    JSON lines answered deny, and the probe reads WP and SMEP still set
 #    (PIN_POLICY= in the environment attaches it without the policy: the
 #    bits are cleared, and both checks fail);
+#  - a one-shot daemon-side read (no listener, no event): thinvmx-monitor
+#    --read-sym pauses the domain, reads linux_banner through vCPU 0's
+#    CR3 with the guest-virtual walk, unpauses: "Linux version 6.1";
 #  - monitor A, attached after the guest started: --break
 #    __x64_sys_openat (0xcc at the symbol's guest-physical address, found
 #    by a walk of the guest's page tables) counts exactly the 25 opens
@@ -55,7 +58,7 @@ EXTRA="text_poke __text_poke text_poke_bp_batch memcpy __memcpy memcpy_orig"
 [ -x /bin/busybox ] || { echo "1..0 # SKIP no /bin/busybox"; exit 4; }
 ./thinvmx-ctl caps >/dev/null 2>&1 || { echo "1..0 # SKIP VMX not usable"; exit 4; }
 echo "TAP version 13"
-echo "1..15"
+echo "1..16"
 
 rm -rf "$ROOT" "$FIFO"
 mkdir -p "$ROOT/bin" "$ROOT/dev" "$ROOT/proc"
@@ -67,7 +70,7 @@ cat > "$ROOT/init" <<EOI
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev
 exec </dev/console >/dev/console 2>&1
-for s in $SYM _stext _etext $EXTRA; do
+for s in $SYM _stext _etext linux_banner $EXTRA; do
 	/bin/busybox grep " \$s\\\$" /proc/kallsyms | /bin/busybox sed 's/^/ksym /'
 done
 # the pins: raw MOVs clearing CR0.WP and CR4.SMEP, once the monitor is on
@@ -161,6 +164,15 @@ tr -d '\r' < "$OUT.raw" | sed -n 's/^ksym //p' > "$MAP"
 grep -q " T $SYM$" "$MAP" && grep -q " T _stext$" "$MAP" && grep -q " T _etext$" "$MAP" &&
 	! grep -q "^0000000000000000 " "$MAP"
 ok "the guest's kallsyms give a System.map: $(grep " \($SYM\|_stext\|_etext\)$" "$MAP" | tr '\n' ' ')" $? "$OUT.raw"
+
+# ---- the daemon-side read: paused, CR3 from the vCPU, the walk in libthinvmx
+./thinvmx-monitor --read-sym linux_banner:96 --system-map "$MAP" "$id" \
+	> "$T.r.out" 2> "$T.r.err"
+rrc=$?
+echo "# $(cat "$T.r.out" "$T.r.err")"
+[ $rrc = 0 ] &&
+	grep -q "^read linux_banner vcpu 0 cr3 0x[0-9a-f]* gla 0xffffffff8[0-9a-f]* gpa 0x[0-9a-f]* len 96 text \"Linux version 6\.1" "$T.r.out"
+ok "--read-sym: linux_banner read through the guest's CR3 while paused (status $rrc)" $? "$T.r.out" "$T.r.err"
 
 # ---- monitor A: the breakpoint and the CR3 rate; SIGTERM while the guest runs
 ./thinvmx-monitor --break "$SYM" --system-map "$MAP" --cr3 async -q "$id" \

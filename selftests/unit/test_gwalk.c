@@ -424,6 +424,93 @@ static void test_not_present_at_each_level(void **state)
 	assert_pf(&r, LA32, ACC_R, 0);
 }
 
+/* ------------------------------------------------------------ why */
+
+#define assert_why(want_why, want_level) do {				\
+	assert_int_equal((want_why), res.why);				\
+	assert_int_equal((want_level), res.level);			\
+} while (0)
+
+/* Each way a walk fails says why, and at which level, in every mode. */
+static void test_why_and_level(void **state)
+{
+	struct gwalk_regs r;
+	unsigned int i;
+
+	(void)state;
+	/* 4-level: not present at PML4 (4) .. PT (1), the entry reported */
+	r = regs64();
+	for (i = 0; i < ARRAY_SIZE(entries64); i++) {
+		set64(entries64[i], P, 0);
+		assert_pf(&r, LA64, ACC_R, 0);
+		assert_why(GWALK_WHY_NOT_PRESENT, 4 - i);
+		assert_int_equal(get64(entries64[i]), res.entry);
+		set64(entries64[i], 0, P);
+		/* a reserved address bit above MAXPHYADDR (46) */
+		set64(entries64[i], 0, BIT_ULL(47));
+		assert_pf(&r, LA64, ACC_R, PF_P | PF_RSVD);
+		assert_why(GWALK_WHY_RESERVED, 4 - i);
+		set64(entries64[i], BIT_ULL(47), 0);
+	}
+	assert_gpa(&r, LA64, ACC_R, FRAME64 | 0x123, 4096);
+	assert_why(GWALK_WHY_NONE, 0);
+	/* a rights fault names the leaf: a 2 MiB page written read-only */
+	put64(PDE, 0x200000 | P | US | PS);
+	r.cr0 |= GWALK_CR0_WP;
+	assert_pf(&r, LA64, ACC_W, PF_P | PF_W);
+	assert_why(GWALK_WHY_RIGHTS, 2);
+	/* a 1 GiB leaf with a reserved bit (13..29) */
+	put64(PDPTE, 0x40000000 | ALL | PS | BIT_ULL(13));
+	assert_pf(&r, LA64, ACC_R, PF_P | PF_RSVD);
+	assert_why(GWALK_WHY_RESERVED, 3);
+	/* non-canonical: no level */
+	assert_int_equal(-EINVAL, xlate(&r, LA64 | BIT_ULL(50), ACC_R));
+	assert_why(GWALK_WHY_NONCANONICAL, 0);
+	/* a table outside guest memory: READ at the level of that table */
+	put64(PDPTE, 0x7f000000 | ALL);
+	assert_int_equal(-ERANGE, xlate(&r, LA64, ACC_R));
+	assert_why(GWALK_WHY_READ, 2);
+
+	/* 5-level: the PML5E is level 5 */
+	r = regs64();
+	r.cr4 |= GWALK_CR4_LA57;
+	r.cr3 = 0x5000;
+	assert_pf(&r, LA64 | (5ULL << 48), ACC_R, 0);
+	assert_why(GWALK_WHY_NOT_PRESENT, 5);
+
+	/* PAE: the PDPTE is level 3, from memory or from the registers */
+	r = regs_pae();
+	set64(PDPTE_PAE, P, 0);
+	assert_pf(&r, LAPAE, ACC_R, 0);
+	assert_why(GWALK_WHY_NOT_PRESENT, 3);
+	set64(PDPTE_PAE, 0, P | RW);	/* R/W is reserved in a PDPTE */
+	assert_pf(&r, LAPAE, ACC_R, PF_P | PF_RSVD);
+	assert_why(GWALK_WHY_RESERVED, 3);
+	set64(PDPTE_PAE, RW, 0);
+	set64(PDE_PAE, P, 0);
+	assert_pf(&r, LAPAE, ACC_R, 0);
+	assert_why(GWALK_WHY_NOT_PRESENT, 2);
+	set64(PDE_PAE, 0, P);
+	set64(PTE_PAE, 0, XD);
+	assert_pf(&r, LAPAE, ACC_X, PF_P | PF_ID);
+	assert_why(GWALK_WHY_RIGHTS, 1);
+
+	/* 32-bit without PSE: a PS bit is no large page, the PT is level 1 */
+	r = regs32();
+	set32(PDE32, 0, PS);
+	set32(PTE32, P, 0);
+	assert_pf(&r, LA32, ACC_R, 0);
+	assert_why(GWALK_WHY_NOT_PRESENT, 1);
+	/* with PSE, the same PDE is a 4 MiB leaf at level 2 */
+	r.cr4 = GWALK_CR4_PSE;
+	set32(PDE32, 0, BIT(21));	/* reserved in a 4 MiB PDE */
+	assert_pf(&r, LA32, ACC_R, PF_P | PF_RSVD);
+	assert_why(GWALK_WHY_RESERVED, 2);
+	set32(PDE32, P, 0);
+	assert_pf(&r, LA32, ACC_R, 0);
+	assert_why(GWALK_WHY_NOT_PRESENT, 2);
+}
+
 static void test_write_protect(void **state)
 {
 	struct gwalk_regs r;
@@ -666,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup(test_long_reserved, setup),
 		cmocka_unit_test_setup(test_read_errors, setup),
 		cmocka_unit_test_setup(test_bad_arguments, setup),
+		cmocka_unit_test_setup(test_why_and_level, setup),
 	};
 
 	return cmocka_run_group_tests_name("gwalk", tests, NULL, NULL);
