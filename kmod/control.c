@@ -464,6 +464,12 @@ static int tvx_ctl_check_sregs(struct tvx_dom *dom, const struct thinvmx_sregs *
 	if ((s->cs.ar & VMX_AR_L_MASK) &&
 	    (!lma || (s->cs.ar & VMX_AR_DB_MASK)))
 		return -EINVAL;
+	/* the bases a VM entry wants canonical (SDM 26.3.1.2, 26.3.1.3) */
+	if (!msr_canonical(s->fs.base) || !msr_canonical(s->gs.base) ||
+	    !msr_canonical(s->tr.base) ||
+	    (!(s->ldt.ar & VMX_AR_UNUSABLE_MASK) && !msr_canonical(s->ldt.base)) ||
+	    !msr_canonical(s->gdt.base) || !msr_canonical(s->idt.base))
+		return -EINVAL;
 	if ((cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !lma) {
 		if (tvx_read_guest(dom, s->cr3 & GENMASK_ULL(31, 5), pdpte,
 				   sizeof(pdpte)))
