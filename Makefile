@@ -315,8 +315,9 @@ NESTED_KDIR	= /usr/src/linux-headers-$(NESTED_KVER)
 # Its kernel leaves AVX off (clearcpuid=avx) on a CPU that has it, so that
 # the CPU supports more XSAVE state than its host enabled: hostile_test
 # runs here too, to see that a guest is promised only what XSETBV takes.
+# control_test runs in both: a pause kicks vCPUs on other CPUs only here.
 # lockdown_test last: the kernel stays locked down (no ioperm after it).
-NESTED_SMP_TESTS ?= smp_test p2m_smp_test hotplug_test hostile_test lapic_smp_test lockdown_test
+NESTED_SMP_TESTS ?= smp_test p2m_smp_test hotplug_test hostile_test lapic_smp_test control_test lockdown_test
 NESTED_SMP_ARGS	?= --cpus 2 --cmdline 'clearcpuid=avx'
 # p2m_1g_test needs a GiB of host memory that is not RAM: memmap=1G!1G
 # makes host 1-2 GiB legacy persistent memory, an iomem resource. With 3072
@@ -335,7 +336,7 @@ NESTED_1G_ARGS	?= --mem 3072 --cmdline 'memmap=1G!1G'
 # (guest RAM in a GiB) only here.
 NESTED_RAM1G_TESTS ?= ram1g_test nx_huge_test
 NESTED_RAM1G_ARGS ?= --mem 3072 --cmdline 'movablecore=2G nokaslr init_on_alloc=0'
-NESTED_BOTH_TESTS ?= nx_huge_test hostile_test
+NESTED_BOTH_TESTS ?= nx_huge_test hostile_test control_test
 # Device assignment through an emulated IOMMU (QEMU TCG: no VMX, so the
 # IOMMU half only, through THINVMX_IOMMU_PROBE): intel-iommu before the
 # e1000e it covers (kernel-irqchip=split is what it wants under KVM), a
