@@ -246,12 +246,13 @@ void tvx_ctl_vcpu_gone(struct tvx_vcpu *v)
 
 /* ------------------------------------------------------------ a vCPU */
 
-/* A sync event of the vCPU's waits: the answer owns its registers. */
+/*
+ * A sync event of the vCPU's waits for the daemon: the answer owns its
+ * registers. One answered is on its way to its park.
+ */
 static bool tvx_ctl_event_waits(struct tvx_vcpu *v)
 {
-	u32 state = READ_ONCE(v->ev.state);
-
-	return state == TVX_EV_UNSENT || state == TVX_EV_WAIT;
+	return tvx_event_answer_due(v);
 }
 
 /* Worth another look: parked, unpaused, or waiting for an answer. */

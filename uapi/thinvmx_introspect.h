@@ -790,9 +790,11 @@ static_assert(sizeof(struct thinvmx_view_switch) == 32,
  * domain paused (by any holder), else -EBUSY; -EINVAL for a vcpu id of
  * THINVMX_MAX_VCPUS or more, nonzero pad/reserved fields or flags;
  * -ENOENT for no vCPU with that id; -EBUSY also for a vCPU waiting for
- * the answer to a sync event (its registers are in the event, and the
- * answer sets them). -EINTR when a signal cuts the wait for a vCPU that
- * is on its way out of the guest. Writes are checked as the VMM's
+ * the answer to a sync event that is not written yet, or for room in its
+ * ring (its registers are in the event, and the answer may set them):
+ * once the answer is in the response ring, the call waits for the vCPU
+ * to carry it out and park. -EINTR when a signal cuts the wait for a
+ * vCPU on its way out of the guest. Writes are checked as the VMM's
  * THINVMX_SET_SREGS and the guest's own WRMSR are, and more: no CR0, CR4
  * and EFER combination a VM entry would refuse is accepted (-EINVAL).
  * A register write drops an instruction the VMM has not completed yet

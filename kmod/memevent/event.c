@@ -73,6 +73,38 @@ static bool tvx_answer_ready(struct tvx_listener *l, struct tvx_vcpu_rings *vr,
 	return ready;
 }
 
+/**
+ * tvx_event_answer_due() - does a vCPU wait on its listener still?
+ * @v: the vCPU, seen from another task (a daemon's register call,
+ *     control.c)
+ *
+ * The answer is taken from the response ring by whoever looks first,
+ * under the ring's lock, as the waiting vCPU itself does: one written
+ * but not yet picked up counts as given (the vCPU is on its way).
+ *
+ * Return: true while it waits for room in its ring or for an answer not
+ * written yet; false when it waits for neither, or its listener is gone
+ * (it resumes unwatched).
+ */
+bool tvx_event_answer_due(struct tvx_vcpu *v)
+{
+	u32 state = READ_ONCE(v->ev.state);
+	struct tvx_listener *l;
+	bool due = false;
+
+	if (state == TVX_EV_UNSENT)
+		return true;
+	if (state != TVX_EV_WAIT)
+		return false;
+	rcu_read_lock();
+	l = rcu_dereference(v->dom->listener);
+	/* still published: alive until this read side ends (detach waits) */
+	if (l && l == READ_ONCE(v->ev.lsn) && v->id < l->nr_vcpus)
+		due = !tvx_answer_ready(l, &l->vc[v->id], v->id);
+	rcu_read_unlock();
+	return due;
+}
+
 /* ------------------------------------------------------------ events */
 
 /**

@@ -67,6 +67,7 @@ struct thinvmx_event *tvx_event_begin(struct tvx_vcpu *v, u16 reason,
 				      enum monitor_delivery delivery);
 int tvx_event_send(struct tvx_vcpu *v);
 int tvx_event_wait(struct tvx_vcpu *v);
+bool tvx_event_answer_due(struct tvx_vcpu *v);
 void tvx_event_resume(struct tvx_vcpu *v, bool trap_settled);
 void tvx_monitor_refresh(struct tvx_vcpu *v);
 bool tvx_vcpu_listener_gone(const struct tvx_vcpu *v);

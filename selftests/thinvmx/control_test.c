@@ -63,6 +63,14 @@ static void guest_wait_rbx(void)
 	GUEST_DONE();
 }
 
+/* An INT3 a listener answers, then the count. */
+static void guest_int3_then_spin(void)
+{
+	asm volatile("int3");
+	for (;;)
+		counter++;
+}
+
 struct vmm {
 	struct tvx_vcpu *v;
 	struct tvx_domain *d;
@@ -488,6 +496,54 @@ TEST_F(ctl, registers_of_a_paused_vcpu_from_a_second_process)
 	EXPECT_EQ(MAGIC_SFMASK, self->vmm.uc.args[2]);
 	self->started = false;
 	pthread_join(self->thread, NULL);
+}
+
+struct int3_ctx {
+	struct tvx_domain *d;
+	int events;
+	int busy;		/* CTL_GET_REGS while the answer is due */
+	__u64 rip;
+};
+
+/* Pause while the vCPU waits for this answer: its registers are the answer's. */
+static int on_int3(struct tvx_monitor *m, const struct thinvmx_event *ev,
+		   struct thinvmx_response *rsp, void *arg)
+{
+	struct int3_ctx *c = arg;
+	struct thinvmx_regs r;
+
+	c->events++;
+	c->rip = ev->regs.rip;
+	if (tvx_domain_pause(c->d))
+		return -EIO;
+	c->busy = tvx_ctl_get_regs(c->d, 0, &r);
+	rsp->flags = THINVMX_RESPONSE_SKIP;
+	return 0;
+}
+
+TEST_F(ctl, a_vcpu_waiting_for_an_answer_is_busy_until_answered)
+{
+	struct int3_ctx c = { .d = self->d };
+	struct tvx_monitor *m = NULL;
+	struct thinvmx_regs r;
+	int i, n = 0;
+
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &m));
+	ASSERT_EQ(0, tvx_monitor_set(m, THINVMX_MONITOR_INT3,
+				     THINVMX_MONITOR_MODE_SYNC, 0));
+	start(_metadata, self, guest_int3_then_spin);
+	for (i = 0; i < 100 && !n; i++)
+		n = tvx_monitor_serve(m, ~0ULL, 0, 200, on_int3, &c);
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(1, c.events);
+	EXPECT_EQ(-EBUSY, c.busy);
+	/* answered: the SKIP carried out, then the vCPU parks */
+	ASSERT_EQ(0, tvx_ctl_get_regs(self->d, 0, &r));
+	EXPECT_EQ(c.rip + 1, r.rip);
+	EXPECT_TRUE(counter_stands(self->d, 300));
+	ASSERT_EQ(0, tvx_domain_unpause(self->d));
+	EXPECT_TRUE(counter_moves(self->d, 20000));
+	tvx_monitor_detach(m);
 }
 
 TEST_F(ctl, guest_memory_by_gpa_and_gva)
