@@ -573,7 +573,7 @@ static long tvx_domain_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_VIEW_SWITCH:
 	case THINVMX_VIEW_VMFUNC:
 	case THINVMX_VIEW_VE:
-		return tvx_view_ioctl(dom, cmd, argp);
+		return tvx_view_ioctl(dom, cmd, argp, NULL);
 	default:
 		return tvx_ctl_ioctl(dom, file, cmd, argp);
 	}

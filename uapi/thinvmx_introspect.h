@@ -614,6 +614,13 @@ static_assert(sizeof(struct thinvmx_guest_request) == 32,
  * or all of them; a running vCPU is made to exit and enters again in the
  * new view. Events carry the view in struct thinvmx_event.view.
  *
+ * A view made through a listener's fd is the listener's: when the
+ * listener goes (closed, detached, its daemon dead), every vCPU in that
+ * view or headed for it goes back to view 0 at its next entry, VMFUNC
+ * loses it, and from then on the view is gone for every call (-ENOENT);
+ * its id is free again once no vCPU still has it loaded. A view made
+ * through the domain fd stays until VIEW_DESTROY or the domain's end.
+ *
  * Errors: -EINVAL (reserved bits, an access value, a range past the
  * domain's frames or empty, a view id >= THINVMX_MAX_VIEWS or view 0
  * where only views 1.. fit, VIEW_CHANGE_GFN of a frame that is not RAM or

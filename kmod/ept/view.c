@@ -340,9 +340,11 @@ void tvx_view_load(struct tvx_vcpu *v)
 	spin_unlock(&dom->ept.lock);
 }
 
+/* A view one may switch to: 0, or one made and not left by its listener */
 static bool view_exists_locked(struct tvx_dom *dom, u16 id)
 {
-	return !id || (id < THINVMX_MAX_VIEWS && dom->views[id]);
+	return !id || (id < THINVMX_MAX_VIEWS && dom->views[id] &&
+		       !dom->views[id]->orphan);
 }
 
 /**
@@ -629,7 +631,7 @@ static long view_vmfunc_ioctl(struct tvx_dom *dom,
 	if (dom->view_hw_refused && a.views)
 		ret = -EPERM;
 	for (i = 1; !ret && i < THINVMX_MAX_VIEWS; i++)
-		if ((a.views & BIT(i)) && !dom->views[i])
+		if ((a.views & BIT(i)) && (!dom->views[i] || dom->views[i]->orphan))
 			ret = -ENOENT;
 	if (!ret && (a.views & BIT(0))) {
 		/* view 0 converts no violation: no #VE there */
@@ -714,10 +716,14 @@ static struct tvx_view *view_get(struct tvx_dom *dom, u16 id, int *err)
 		return NULL;
 	}
 	*err = -ENOENT;
-	return dom->views[id];
+	/* a listener's view it left is gone already for everyone */
+	return dom->views[id] && !dom->views[id]->orphan ? dom->views[id] : NULL;
 }
 
-static long view_create(struct tvx_dom *dom, struct thinvmx_view __user *uarg)
+static void views_reap(struct tvx_dom *dom);
+
+static long view_create(struct tvx_dom *dom, struct thinvmx_view __user *uarg,
+			const void *owner)
 {
 	struct thinvmx_view out = { 0 };
 	struct tvx_view *view;
@@ -737,7 +743,10 @@ static long view_create(struct tvx_dom *dom, struct thinvmx_view __user *uarg)
 	view->ept.caps = dom->ept.caps;
 	view->ept.caps.nx_huge = false;	/* 4 KiB leaves only */
 	xa_init(&view->ovr);
+	view->owner = owner;
 
+	/* the ids of views a dead listener left, if they are out of use */
+	views_reap(dom);
 	mutex_lock(&dom->p2m_lock);
 	for (id = 1; id < THINVMX_MAX_VIEWS && dom->views[id]; id++)
 		;
@@ -779,6 +788,89 @@ static bool view_busy_locked(struct tvx_dom *dom, u16 id)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Free the views a listener left behind (tvx_views_owner_gone()) that no
+ * vCPU has loaded or is headed for any more.
+ */
+static void views_reap(struct tvx_dom *dom)
+{
+	struct tvx_view *dead[THINVMX_MAX_VIEWS];
+	unsigned int id, n = 0;
+
+	mutex_lock(&dom->p2m_lock);
+	mutex_lock(&dom->lock);
+	spin_lock(&dom->ept.lock);
+	for (id = 1; id < THINVMX_MAX_VIEWS; id++) {
+		struct tvx_view *view = dom->views[id];
+
+		if (!view || !view->orphan || view_busy_locked(dom, id) ||
+		    (dom->vmfunc_views & BIT(id)))
+			continue;
+		dom->views[id] = NULL;
+		WRITE_ONCE(dom->nr_views, dom->nr_views - 1);
+		dead[n++] = view;
+	}
+	spin_unlock(&dom->ept.lock);
+	mutex_unlock(&dom->lock);
+	mutex_unlock(&dom->p2m_lock);
+	while (n--) {
+		view_flush_one(dead[n]);
+		view_free(dead[n]);
+	}
+}
+
+/**
+ * tvx_views_owner_gone() - a listener that made views is gone
+ * @dom:   the domain
+ * @owner: the listener
+ *
+ * Its views go with it: every vCPU in one of them, or headed for one
+ * (a switch, a fast single-step's view after), goes back to view 0 at
+ * its next entry -- a running one is kicked --, VMFUNC loses them, and
+ * each is freed once no vCPU has its EPTP loaded any more: here, or at
+ * the next VIEW_CREATE, or with the domain. A daemon that dies leaves no
+ * view the guest could go on running in unanswered (a stealth
+ * breakpoint's 0xcc, say).
+ */
+void tvx_views_owner_gone(struct tvx_dom *dom, const void *owner)
+{
+	u32 gone = 0;
+	unsigned int id, i;
+
+	mutex_lock(&dom->p2m_lock);
+	mutex_lock(&dom->lock);
+	spin_lock(&dom->ept.lock);
+	for (id = 1; id < THINVMX_MAX_VIEWS; id++) {
+		struct tvx_view *view = dom->views[id];
+
+		if (!view || view->owner != owner)
+			continue;
+		view->owner = NULL;
+		view->orphan = true;
+		gone |= BIT(id);
+	}
+	for (i = 0; gone && i < THINVMX_MAX_VCPUS; i++) {
+		struct tvx_vcpu *v = dom->vcpus[i];
+
+		if (!v)
+			continue;
+		if (gone & BIT(v->vview.want))
+			v->vview.want = 0;
+		if (v->vview.fast && (gone & BIT(v->vview.after)))
+			v->vview.after = 0;
+	}
+	spin_unlock(&dom->ept.lock);
+	for (i = 0; gone && i < THINVMX_MAX_VCPUS; i++)
+		if (dom->vcpus[i])
+			tvx_vcpu_kick(dom->vcpus[i]);
+	mutex_unlock(&dom->lock);
+	if (dom->vmfunc_views & gone)
+		view_vmfunc_set(dom, dom->vmfunc_views & ~gone);
+	mutex_unlock(&dom->p2m_lock);
+	if (gone)
+		views_reap(dom);
 }
 
 static long view_destroy(struct tvx_dom *dom, struct thinvmx_view __user *uarg)
@@ -995,14 +1087,17 @@ static long view_switch(struct tvx_dom *dom,
  * @dom:  the domain
  * @cmd:  THINVMX_VIEW_*
  * @argp: the argument
+ * @owner: the listener whose fd it came through, or NULL (the domain fd):
+ *	  a view a listener makes goes with it (tvx_views_owner_gone())
  *
  * Return: as uapi/thinvmx_introspect.h says, or -ENOTTY for another cmd.
  */
-long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp)
+long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp,
+		    const void *owner)
 {
 	switch (cmd) {
 	case THINVMX_VIEW_CREATE:
-		return view_create(dom, argp);
+		return view_create(dom, argp, owner);
 	case THINVMX_VIEW_DESTROY:
 		return view_destroy(dom, argp);
 	case THINVMX_VIEW_SET_ACCESS:

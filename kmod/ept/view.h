@@ -28,6 +28,8 @@ struct tvx_view {
 	struct ept ept;
 	struct xarray ovr;
 	u16 id;
+	const void *owner;	/* the listener that made it, or NULL */
+	bool orphan;		/* its listener went: freed once unused */
 };
 
 /**
@@ -57,7 +59,9 @@ struct tvx_vcpu_view {
 	u16 ve_index;
 };
 
-long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp);
+long tvx_view_ioctl(struct tvx_dom *dom, unsigned int cmd, void __user *argp,
+		    const void *owner);
+void tvx_views_owner_gone(struct tvx_dom *dom, const void *owner);
 void tvx_views_free(struct tvx_dom *dom);
 void tvx_p2m_flush(struct tvx_dom *dom, u64 gfn, u64 nr);
 void tvx_views_flush_this_cpu(struct tvx_dom *dom);

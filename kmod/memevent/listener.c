@@ -285,7 +285,7 @@ static long tvx_listener_ioctl(struct file *file, unsigned int cmd,
 	case THINVMX_VIEW_VE:
 		if (READ_ONCE(l->closed))
 			return tvx_listener_error(l);
-		return tvx_view_ioctl(l->dom, cmd, uarg);
+		return tvx_view_ioctl(l->dom, cmd, uarg, l);
 	case THINVMX_PAUSE_DOMAIN:
 	case THINVMX_UNPAUSE_DOMAIN:
 	case THINVMX_GET_PAUSE:
@@ -372,6 +372,8 @@ static void tvx_listener_detach(struct tvx_listener *l, int why)
 	monitor_reset(&dom->monitor);
 	tvx_monitor_changed(dom);
 	mutex_unlock(&l->lock);
+	/* its views go: no vCPU resumes in one, unwatched */
+	tvx_views_owner_gone(dom, l);
 
 	mutex_lock(&dom->lock);
 	RCU_INIT_POINTER(dom->listener, NULL);

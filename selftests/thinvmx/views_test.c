@@ -239,6 +239,44 @@ TEST_F(views, change_gfn_shows_the_shadow_in_its_view_only)
 	EXPECT_EQ(0, tvx_view_destroy(self->d, id));
 }
 
+/*
+ * A view made through the listener's fd is the listener's: when it goes
+ * (a daemon that dies), the vCPU is back in view 0 at its next entry and
+ * the view is gone; a view of the domain fd's stays.
+ */
+TEST_F(views, a_listeners_views_go_with_it)
+{
+	struct tvx_monitor *m;
+	__u16 id, kept, again;
+	int fd;
+
+	ASSERT_EQ(0, tvx_monitor_attach(self->d, 0, 0, &m));
+	fd = tvx_monitor_fd(m);
+	ASSERT_EQ(0, tvx_view_create_fd(fd, &id));
+	ASSERT_EQ(0, tvx_view_create(self->d, &kept));
+	ASSERT_EQ(0, tvx_view_change_gfn_fd(fd, id, gfn_of(orig), gfn_of(shadow)));
+	ASSERT_EQ(0, tvx_view_change_gfn(self->d, kept, gfn_of(orig), gfn_of(shadow)));
+	ASSERT_EQ(0, tvx_view_switch_fd(fd, id, 0, THINVMX_VIEW_SWITCH_ALL));
+	START(guest_read_orig, 3, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x5ade5ade5ade5adeULL, self->uc.args[0]);
+
+	tvx_monitor_detach(m);
+	/* view 0 again: the guest's own frame */
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x0123456789abcdefULL, self->uc.args[0]);
+	/* gone once out of use; the domain fd's view stays */
+	EXPECT_EQ(-ENOENT, tvx_view_switch(self->d, id, 0, 0));
+	EXPECT_EQ(0, tvx_view_switch(self->d, kept, 0, 0));
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(0x5ade5ade5ade5adeULL, self->uc.args[0]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+	/* its id is free again */
+	ASSERT_EQ(0, tvx_view_switch(self->d, 0, 0, 0));
+	ASSERT_EQ(0, tvx_view_create(self->d, &again));
+	EXPECT_EQ(id, again);
+}
+
 struct runner {
 	struct tvx_vcpu *v;
 	struct tvx_domain *d;
