@@ -108,7 +108,7 @@ $(O)/.kernel-tools:
 # ---------------------------------------------------------------- lib, tools
 
 LIB_PURE	:= kmod/vmx/caps.c kmod/vmx/gwalk.c kmod/memevent/ring.c
-LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/view.c lib/ro.c lib/monitor.c lib/nl.c lib/boot.c lib/linux.c lib/uart.c lib/ioapic.c lib/gva.c lib/sysmap.c lib/control.c $(LIB_PURE)
+LIB_SRCS	:= lib/libthinvmx.c lib/domain.c lib/guest_mem.c lib/guest_mode.c lib/ucall.c lib/p2m.c lib/view.c lib/stealth.c lib/ro.c lib/monitor.c lib/nl.c lib/boot.c lib/linux.c lib/uart.c lib/ioapic.c lib/gva.c lib/sysmap.c lib/control.c $(LIB_PURE)
 LIB_HDRS	:= lib/libthinvmx.h lib/pure.h lib/boot.h lib/devices.h uapi/thinvmx.h uapi/thinvmx_introspect.h uapi/thinvmx_netlink.h $(wildcard kmod/*.h kmod/*/*.h)
 # libnl-3 for the generic netlink client (lib/nl.c); static for the tools
 NL_CFLAGS	= $(shell pkg-config --cflags libnl-genl-3.0)

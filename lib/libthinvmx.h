@@ -729,6 +729,23 @@ typedef int (*tvx_event_fn)(struct tvx_monitor *m, const struct thinvmx_event *e
 int tvx_monitor_serve(struct tvx_monitor *m, __u64 vcpu_mask, unsigned int flags,
 		      int timeout_ms, tvx_event_fn fn, void *arg);
 
+/*
+ * Stealth breakpoints (lib/stealth.c): 0xcc in shadow frames a breakpoint
+ * view shows execute-only, hits let through with a fast single-step in
+ * view 0; the guest's own frames are never written.
+ */
+#define TVX_STEALTH_MAX		64	/* breakpoints, and shadowed frames */
+struct tvx_stealth;
+int tvx_stealth_create(struct tvx_monitor *m, struct tvx_domain *d, int exec_only,
+		       __u64 spare_gfn, unsigned int nr_spare, struct tvx_stealth **out);
+__u16 tvx_stealth_view(const struct tvx_stealth *st);
+int tvx_stealth_add(struct tvx_stealth *st, __u64 gpa, unsigned int *id);
+int tvx_stealth_remove(struct tvx_stealth *st, unsigned int id);
+int tvx_stealth_arm(struct tvx_stealth *st);
+int tvx_stealth_event(struct tvx_stealth *st, const struct thinvmx_event *ev,
+		       struct thinvmx_response *rsp, int *hit);
+int tvx_stealth_destroy(struct tvx_stealth *st);
+
 /* Human-readable names for THINVMX_VMX_* and THINVMX_CTL_* values. */
 const char *tvx_vmx_status_str(__u32 status);
 const char *tvx_ctl_str(__u32 ctl);

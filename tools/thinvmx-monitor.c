@@ -103,6 +103,17 @@ static const char usage_text[] =
 "                       (default: re-injected into the guest). Implies\n"
 "                       --int3 sync. With more than one vCPU, another vCPU\n"
 "                       can pass a breakpoint unseen while it is lifted\n"
+"  --stealth GFN[:N]    --break without writing guest memory: the 0xcc go\n"
+"                       into shadow copies of the frames, in N (default 16)\n"
+"                       frames from GFN that the guest does not use\n"
+"                       (thinvmx-run --spare-frames), shown execute-only\n"
+"                       in a view of their own every vCPU runs in; a hit\n"
+"                       runs the original instruction in view 0 (fast\n"
+"                       single-step), the guest's reads of the frame see the\n"
+"                       originals, its writes are let through and the shadow\n"
+"                       made again; no vCPU passes a breakpoint unseen.\n"
+"                       Implies --mem-access sync for those frames. Needs\n"
+"                       execute-only EPT (thinvmx-ctl caps: ept-exec-only)\n"
 "  --protect-text       the kernel's text, _stext to _etext, made r-x with\n"
 "                       mem_access; each write to it prints \"text-write\n"
 "                       vcpu V rip RIP gla GLA gpa GPA\" and happens once\n"
@@ -169,7 +180,7 @@ static const char usage_text[] =
 "gone); 1 if it could not attach or serving failed; 2 on a usage error.\n";
 
 /* answer counters, by THINVMX_RESPONSE_* bit; "continue" apart */
-#define NR_ANSWERS	5
+#define NR_ANSWERS	7
 
 struct deny_rule {
 	unsigned int kind;		/* THINVMX_MONITOR_CR0/3/4 */
@@ -209,6 +220,8 @@ struct opts {
 	struct { const char *name; unsigned int len; } rd[MAX_BREAK];
 	unsigned int nr_read;
 	__u32 read_vcpu;
+	__u64 stealth_gfn;		/* --stealth: the spare frames */
+	unsigned int stealth_nr;	/* 0: the classic dance */
 };
 
 struct counters {
@@ -255,7 +268,8 @@ static const char *const kind_names[THINVMX_MONITOR_NR_KINDS] = {
 };
 
 static const char *const answer_names[NR_ANSWERS] = {
-	"reinject", "skip", "deny", "set-regs", "singlestep",
+	"reinject", "skip", "deny", "set-regs", "singlestep", "switch-view",
+	"fast-singlestep",
 };
 
 static const char *reason_name(__u32 reason)
@@ -360,6 +374,9 @@ static struct {
 	unsigned int stepping[THINVMX_MAX_VCPUS];	/* breakpoint index + 1 */
 	__u64 text_writes;
 	__u64 cr3_loads;	/* atomic: read by the rate line */
+	struct tvx_stealth *st;	/* --stealth */
+	int exec_only;		/* the CPU has execute-only EPT */
+	unsigned int st_id[MAX_BREAK];	/* each breakpoint's, in st */
 } intro = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Resolve every symbol the command line names; 0 or -1 (said why). */
@@ -545,12 +562,20 @@ static int intro_plant(const struct tvx_paging *pg)
 		ret = tvx_gla_to_gpa(intro.d, pg, b->gla, &b->gpa, NULL);
 		if (!ret)
 			ret = tvx_read_guest(intro.d, b->gpa, &b->orig, 1);
-		if (!ret)
+		if (!ret && intro.st)
+			ret = tvx_stealth_add(intro.st, b->gpa, &intro.st_id[i]);
+		else if (!ret)
 			ret = tvx_write_guest(intro.d, b->gpa, &int3, 1);
 		if (ret)
 			return ret;
 		b->armed = true;
-		intro_print_bp(b, "planted", NULL);
+		intro_print_bp(b, intro.st ? "planted stealth" : "planted", NULL);
+	}
+	/* every vCPU into the breakpoint view, the shadows ready */
+	if (intro.st) {
+		ret = tvx_stealth_arm(intro.st);
+		if (ret)
+			return ret;
 	}
 	if (opt->protect_text) {
 		ret = intro_protect_text(pg);
@@ -701,6 +726,28 @@ static void intro_text_write(const struct thinvmx_event *ev)
 }
 
 /*
+ * --stealth: the engine answers its own events (hits, reads and writes of
+ * the breakpointed frames, a write's step); a hit is counted and printed
+ * here. Returns whether the event was the engine's.
+ */
+static bool intro_stealth(const struct thinvmx_event *ev, struct thinvmx_response *rsp)
+{
+	unsigned int i;
+	int hit;
+
+	if (!tvx_stealth_event(intro.st, ev, rsp, &hit))
+		return false;
+	for (i = 0; hit >= 0 && i < intro.nr_bp; i++) {
+		if (intro.st_id[i] != (unsigned int)hit)
+			continue;
+		intro.bp[i].hits++;
+		intro_print_bp(&intro.bp[i], NULL, ev);
+		break;
+	}
+	return true;
+}
+
+/*
  * Introspection's part of an event; returns whether the event itself is
  * one the command line asked to see (events of kinds we watch only for
  * ourselves are not printed or counted).
@@ -716,6 +763,10 @@ static bool intro_event(const struct thinvmx_event *ev, struct thinvmx_response 
 	pthread_mutex_lock(&intro.lock);
 	if (!intro.ready && !intro.leaving)
 		intro_try(ev);
+	if (intro.st && intro_stealth(ev, rsp)) {
+		shown = false;
+		goto out;
+	}
 	switch (ev->reason) {
 	case THINVMX_EVENT_INT3:
 		if (intro_int3(ev, rsp))
@@ -732,6 +783,7 @@ static bool intro_event(const struct thinvmx_event *ev, struct thinvmx_response 
 	if (ev->reason < THINVMX_MONITOR_NR_KINDS && ev->reason != THINVMX_EVENT_SINGLESTEP &&
 	    intro.internal[ev->reason])
 		shown = false;
+out:
 	pthread_mutex_unlock(&intro.lock);
 	return shown;
 }
@@ -750,13 +802,27 @@ static void intro_leave(void)
 		return;
 	pthread_mutex_lock(&intro.lock);
 	intro.leaving = true;
+	/*
+	 * Stealth: every vCPU back in view 0, the view gone; the guest's
+	 * memory never had a 0xcc. An INT3 still in the rings from the view
+	 * then finds its breakpoint disarmed and is answered "continue": the
+	 * original instruction, in view 0.
+	 */
+	if (intro.st) {
+		ret = tvx_stealth_destroy(intro.st);
+		intro.st = NULL;
+		if (ret)
+			fprintf(stderr, "thinvmx-monitor: the breakpoint view: %s\n",
+				strerror(-ret));
+	}
 	for (i = 0; i < intro.nr_bp; i++) {
 		struct breakpoint *b = &intro.bp[i];
 
 		/* one that is lifted has its byte back already */
 		if (!intro.ready)
 			break;
-		ret = b->armed ? tvx_write_guest(intro.d, b->gpa, &b->orig, 1) : 0;
+		ret = b->armed && !opt->stealth_nr ?
+		      tvx_write_guest(intro.d, b->gpa, &b->orig, 1) : 0;
 		if (ret) {
 			fprintf(stderr, "thinvmx-monitor: break %s: restoring: %s\n",
 				b->name, strerror(-ret));
@@ -1167,6 +1233,23 @@ static int parse_u64(const char *s, __u64 *v)
 	return errno || end == s || *end || *s == '-' ? -1 : 0;
 }
 
+/* --stealth GFN[:N] */
+static int parse_stealth(struct opts *o, char *s)
+{
+	char *colon = strchr(s, ':');
+	__u64 n = 16;
+
+	if (colon) {
+		*colon = 0;
+		if (parse_u64(colon + 1, &n) || !n || n > TVX_STEALTH_MAX)
+			return -1;
+	}
+	if (parse_u64(s, &o->stealth_gfn))
+		return -1;
+	o->stealth_nr = n;
+	return 0;
+}
+
 static int parse_mode(const char *s, __u32 *mode)
 {
 	if (!strcmp(s, "sync"))
@@ -1409,7 +1492,7 @@ enum {
 	/* in THINVMX_MONITOR_* order, from XCR0 on */
 	OPT_XCR0, OPT_CPUID, OPT_DESC, OPT_DEBUG, OPT_GUEST_REQUEST, OPT_IO,
 	OPT_CHANNELS,
-	OPT_READ_SYM, OPT_READ_VCPU,
+	OPT_READ_SYM, OPT_READ_VCPU, OPT_STEALTH,
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -1445,6 +1528,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "channels", required_argument, NULL, OPT_CHANNELS },
 		{ "read-sym", required_argument, NULL, OPT_READ_SYM },
 		{ "read-vcpu", required_argument, NULL, OPT_READ_VCPU },
+		{ "stealth", required_argument, NULL, OPT_STEALTH },
 		{ "threads", no_argument, NULL, 't' },
 		{ "busy-poll", no_argument, NULL, 'b' },
 		{ "count", required_argument, NULL, 'n' },
@@ -1544,6 +1628,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			o->read_vcpu = v;
 			break;
+		case OPT_STEALTH:
+			if (parse_stealth(o, optarg))
+				return -1;
+			break;
 		case 't':
 			o->threads = 1;
 			break;
@@ -1582,6 +1670,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (o->nr_break && o->mode[THINVMX_MONITOR_INT3] &&
 	    o->mode[THINVMX_MONITOR_INT3] != THINVMX_MONITOR_MODE_SYNC)
 		return -1;
+	/* stealth: its frames' reads and writes are sync mem-access events */
+	if (o->stealth_nr && (!o->nr_break ||
+	    (o->mode[THINVMX_MONITOR_MEM_ACCESS] &&
+	     o->mode[THINVMX_MONITOR_MEM_ACCESS] != THINVMX_MONITOR_MODE_SYNC)))
+		return -1;
 	if (o->host)
 		return optind == argc && !o->nr_access ? 0 : -1;
 	if (optind != argc - 1 || parse_u64(argv[optind], &v) || v > UINT32_MAX)
@@ -1604,10 +1697,23 @@ static int setup_intro(void)
 
 	if (!intro.wanted)
 		return 0;
+	if (opt->stealth_nr) {
+		ret = tvx_stealth_create(mon, intro.d, intro.exec_only, opt->stealth_gfn,
+					 opt->stealth_nr, &intro.st);
+		if (ret) {
+			fprintf(stderr, "thinvmx-monitor: --stealth: %s\n",
+				ret == -EOPNOTSUPP ?
+				"the CPU has no execute-only EPT (use the classic --break)" :
+				strerror(-ret));
+			return ret;
+		}
+	}
 	if (intro.nr_bp)
 		need[THINVMX_MONITOR_INT3] = THINVMX_MONITOR_MODE_SYNC;
 	if (opt->protect_text)
 		need[THINVMX_MONITOR_MEM_ACCESS] = THINVMX_MONITOR_MODE_ASYNC;
+	if (opt->stealth_nr)
+		need[THINVMX_MONITOR_MEM_ACCESS] = THINVMX_MONITOR_MODE_SYNC;
 	need[THINVMX_MONITOR_CR3] = THINVMX_MONITOR_MODE_ASYNC;
 	for (k = 0; k < THINVMX_MONITOR_NR_KINDS; k++) {
 		if (!need[k] || opt->mode[k])
@@ -1705,6 +1811,7 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct server *srv = NULL;
 	struct tvx_handle *h = NULL;
+	struct thinvmx_caps caps;
 	struct tvx_domain *d = NULL;
 	struct tvx_nl *nl = NULL;
 	unsigned int i, nr_srv = 0, started = 0, tick = 0;
@@ -1756,6 +1863,8 @@ int main(int argc, char **argv)
 	}
 attached:
 	intro.d = d;
+	if (!tvx_get_caps(h, &caps))
+		intro.exec_only = !!(caps.features & THINVMX_FEAT_EPT_EXEC_ONLY);
 	ret = setup(d);
 	if (ret)
 		goto out;
