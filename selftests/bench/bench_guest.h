@@ -34,9 +34,10 @@
 
 /*
  * The timed instruction: INSN_NOP is a NOP for bp_bench to put a
- * breakpoint on, at CODE_GPA + INSN_OFFSET.
+ * breakpoint on, at CODE_GPA + INSN_OFFSET; INSN_VMFUNC flips ECX
+ * between 0 and 1 and switches to that view with VMFUNC leaf 0 (EAX is 0).
  */
-enum { INSN_CPUID, INSN_OUT, INSN_INT3, INSN_NOP };
+enum { INSN_CPUID, INSN_OUT, INSN_INT3, INSN_NOP, INSN_VMFUNC };
 #define INSN_OFFSET	20
 
 struct result {
@@ -67,6 +68,9 @@ static inline size_t build_guest(unsigned char *p, int insn, unsigned int n)
 		return 0;
 	if (insn == INSN_CPUID) {
 		*p++ = 0x0f; *p++ = 0xa2;			/* cpuid */
+	} else if (insn == INSN_VMFUNC) {
+		*p++ = 0x66; *p++ = 0x83; *p++ = 0xf1; *p++ = 0x01;	/* xor ecx, 1 */
+		*p++ = 0x0f; *p++ = 0x01; *p++ = 0xd4;			/* vmfunc */
 	} else if (insn == INSN_NOP) {
 		*p++ = 0x90;					/* nop */
 	} else if (insn == INSN_INT3) {

@@ -9,9 +9,18 @@
  *             writes the original byte back and answers SINGLESTEP; the
  *             SINGLESTEP event, the daemon writes 0xcc again and answers
  *             "continue" (thinvmx-monitor --break does this dance)
+ *   stealth   thinvmx, lib/stealth.c: the 0xcc in a shadow of the code
+ *             frame that a breakpoint view shows execute-only; a sync
+ *             INT3 event answered with a fast single-step (the
+ *             instruction runs in view 0, the vCPU comes back): one
+ *             round trip to the daemon, guest memory never written
  *   kvm       kvm_intel, the same dance through KVM_EXIT_DEBUG: the #BP
  *             exit, the byte back, KVM_SET_GUEST_DEBUG with SINGLESTEP,
  *             KVM_RUN, the #DB exit, 0xcc again, SINGLESTEP off, KVM_RUN
+ *
+ * And what a view switch costs: an INT3 answered "skip" with and without
+ * SWITCH_VIEW (to the other of two views, each time), and VMFUNC leaf 0
+ * in the guest (no exit at all) where the CPU has EPTP switching.
  *
  * The guest is exit_bench's real-mode loop (bench_guest.h) around a NOP
  * that carries the breakpoint. The thinvmx daemon is a second thread, on
@@ -29,11 +38,14 @@
 
 #define BP_GPA		(CODE_GPA + INSN_OFFSET)
 #define BP_INSN		0x90	/* what build_guest() put there: a NOP */
+#define SPARE_GFN	0x80	/* a frame the guest does not use: the shadow */
 
 /* ---------------------------------------------------------------- thinvmx */
 
 struct dance {
 	unsigned char *bp;	/* the breakpoint's byte in the VMM's mapping */
+	struct tvx_stealth *st;	/* stealth */
+	__u16 switch_to;	/* run_switch(): the view the answers alternate with */
 	unsigned long long hits;
 	int bad;		/* events the dance did not expect */
 };
@@ -102,6 +114,160 @@ static int run_classic(struct tvx_handle *h, unsigned int n, unsigned int flags,
 out_mon:
 	tvx_monitor_detach(dm.m);
 out:
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+	return ret;
+}
+
+/* Stealth: the engine answers; every event must be one of its hits. */
+static int answer_stealth(struct tvx_monitor *m, const struct thinvmx_event *ev,
+			  struct thinvmx_response *rsp, void *arg)
+{
+	struct bench_daemon *dm = arg;
+	struct dance *dc = dm->arg;
+	int hit;
+
+	dm->events++;
+	if (tvx_stealth_event(dc->st, ev, rsp, &hit) && hit >= 0) {
+		dc->hits++;
+	} else {
+		dc->bad++;
+		rsp->flags = 0;
+	}
+	return 0;
+}
+
+static int run_stealth(struct tvx_handle *h, unsigned int n, unsigned int flags,
+		       struct result *res)
+{
+	struct dance dc = { 0 };
+	struct bench_daemon dm = { .flags = flags, .fn = answer_stealth, .arg = &dc };
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	unsigned int id;
+	pthread_t thread;
+	double t0;
+	int ret;
+
+	ret = tvx_bench_setup(h, INSN_NOP, n, &d, &v);
+	if (ret)
+		return ret;
+	ret = tvx_monitor_attach(d, 0, 0, &dm.m);
+	if (ret)
+		goto out;
+	ret = tvx_stealth_create(dm.m, d, 1, SPARE_GFN, 1, &dc.st);
+	if (!ret)
+		ret = tvx_stealth_add(dc.st, BP_GPA, &id);
+	if (!ret)
+		ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, THINVMX_MONITOR_MODE_SYNC, 0);
+	if (!ret)
+		ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_MEM_ACCESS,
+				      THINVMX_MONITOR_MODE_SYNC, 0);
+	if (!ret)
+		ret = tvx_stealth_arm(dc.st);
+	if (ret || (ret = -pthread_create(&thread, NULL, bench_daemon_main, &dm)))
+		goto out_mon;
+
+	t0 = now();
+	ret = tvx_bench_run(d, v, res);
+	res->seconds = now() - t0;
+	dm.stop = 1;
+	pthread_join(thread, NULL);
+	res->events = dc.hits;
+	if (!ret)
+		ret = dm.error;
+	if (!ret && (dc.hits != n || dc.bad)) {
+		fprintf(stderr, "stealth: %llu hits for %u iterations, %d other events\n",
+			dc.hits, n, dc.bad);
+		ret = -EPROTO;
+	}
+	/* the guest's own frame never had the 0xcc */
+	if (!ret && *(unsigned char *)tvx_gpa(d, BP_GPA) != BP_INSN)
+		ret = -EPROTO;
+out_mon:
+	tvx_stealth_destroy(dc.st);
+	tvx_monitor_detach(dm.m);
+out:
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
+	return ret;
+}
+
+/* INT3 answered SKIP, and with @arg's view id: switching views each time */
+static int answer_skip_switch(struct tvx_monitor *m, const struct thinvmx_event *ev,
+			      struct thinvmx_response *rsp, void *arg)
+{
+	struct bench_daemon *dm = arg;
+	struct dance *dc = dm->arg;
+
+	dm->events++;
+	rsp->flags = THINVMX_RESPONSE_SKIP;
+	if (dc->switch_to) {
+		rsp->flags |= THINVMX_RESPONSE_SWITCH_VIEW;
+		rsp->view = ev->view ? 0 : dc->switch_to;
+	}
+	dc->hits++;
+	return 0;
+}
+
+/*
+ * View switches: @insn INSN_INT3 (the daemon switches, or not with
+ * @by_answer false) or INSN_VMFUNC (the guest does, views 0 and 1 listed).
+ */
+static int run_switch(struct tvx_handle *h, unsigned int n, int insn, bool by_answer,
+		      struct result *res)
+{
+	struct dance dc = { 0 };
+	struct bench_daemon dm = { .flags = TVX_MONITOR_BUSY_POLL,
+				   .fn = answer_skip_switch, .arg = &dc };
+	pthread_t thread;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	bool daemon = insn == INSN_INT3;
+	__u32 ivt3 = 0x3000;
+	__u16 view;
+	double t0;
+	int ret;
+
+	ret = tvx_bench_setup(h, insn, n, &d, &v);
+	if (ret)
+		return ret;
+	memcpy(tvx_gpa(d, 3 * 4), &ivt3, 4);
+	*(unsigned char *)tvx_gpa(d, 0x3000) = 0xcf;	/* iret */
+	ret = tvx_view_create(d, &view);
+	if (!ret && by_answer)
+		dc.switch_to = view;
+	if (!ret && insn == INSN_VMFUNC)
+		ret = tvx_view_vmfunc(d, 0, 3);
+	if (ret || !daemon)
+		goto run;
+	ret = tvx_monitor_attach(d, 0, 0, &dm.m);
+	if (!ret)
+		ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, THINVMX_MONITOR_MODE_SYNC, 0);
+	if (!ret)
+		ret = -pthread_create(&thread, NULL, bench_daemon_main, &dm);
+	if (ret) {
+		daemon = false;
+		goto out;
+	}
+run:
+	if (!ret) {
+		t0 = now();
+		ret = tvx_bench_run(d, v, res);
+		res->seconds = now() - t0;
+	}
+	if (daemon) {
+		dm.stop = 1;
+		pthread_join(thread, NULL);
+		if (!ret)
+			ret = dm.error;
+		if (!ret && dc.hits != n)
+			ret = -EPROTO;
+	}
+	res->events = daemon ? dc.hits : n;
+out:
+	if (dm.m)
+		tvx_monitor_detach(dm.m);
 	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);
 	return ret;
@@ -179,6 +345,10 @@ static void print(const char *what, unsigned int n, const struct result *r)
 int main(int argc, char **argv)
 {
 	struct result busy = { 0 }, polled = { 0 }, kvm = { 0 };
+	struct result st_busy = { 0 }, st_polled = { 0 };
+	struct result sw_none = { 0 }, sw_answer = { 0 }, sw_vmfunc = { 0 };
+	struct thinvmx_caps caps;
+	bool stealth, vmfunc = false;
 	struct tvx_handle *h;
 	unsigned int n;
 	bool have_kvm;
@@ -192,9 +362,21 @@ int main(int argc, char **argv)
 	set_param("/sys/module/thinvmx/parameters/vmentry_l1d_flush", "never");
 	set_param("/sys/module/kvm_intel/parameters/vmentry_l1d_flush", "never");
 
+	stealth = !tvx_get_caps(h, &caps) &&
+		  (caps.features & THINVMX_FEAT_EPT_EXEC_ONLY);
 	ret = run_classic(h, n, TVX_MONITOR_BUSY_POLL, &busy);
 	if (!ret)
 		ret = run_classic(h, n, 0, &polled);
+	if (!ret && stealth)
+		ret = run_stealth(h, n, TVX_MONITOR_BUSY_POLL, &st_busy);
+	if (!ret && stealth)
+		ret = run_stealth(h, n, 0, &st_polled);
+	if (!ret)
+		ret = run_switch(h, n, INSN_INT3, false, &sw_none);
+	if (!ret)
+		ret = run_switch(h, n, INSN_INT3, true, &sw_answer);
+	/* -EOPNOTSUPP: no EPTP switching; then no VMFUNC figure */
+	vmfunc = !ret && !run_switch(h, n, INSN_VMFUNC, false, &sw_vmfunc);
 	if (ret) {
 		fprintf(stderr, "thinvmx run failed: %s\n", strerror(-ret));
 		return 1;
@@ -210,12 +392,37 @@ int main(int argc, char **argv)
 	       n, sysconf(_SC_NPROCESSORS_ONLN));
 	print("thinvmx classic dance, daemon busy-polling", n, &busy);
 	print("thinvmx classic dance, daemon in poll()", n, &polled);
+	if (stealth) {
+		print("thinvmx stealth, daemon busy-polling", n, &st_busy);
+		print("thinvmx stealth, daemon in poll()", n, &st_polled);
+		printf("stealth/classic, busy-poll: ratio %.2f\n",
+		       (double)st_busy.min / busy.min);
+		printf("stealth/classic, poll(): ratio %.2f\n",
+		       (double)st_polled.min / polled.min);
+	} else {
+		printf("# no execute-only EPT: no stealth breakpoints\n");
+	}
+	printf("# view switches, cycles (cheapest of %u; mean)\n", n);
+	print("INT3 answered skip, daemon busy-polling", n, &sw_none);
+	print("the same, with a view switch each time", n, &sw_answer);
+	printf("view switch by answer: %d cycles on top of the round trip\n",
+	       (int)sw_answer.min - (int)sw_none.min);
+	if (vmfunc)
+		print("VMFUNC leaf 0 in the guest, no exit", n, &sw_vmfunc);
+	else
+		printf("# no VMFUNC EPTP switching\n");
 	if (have_kvm) {
 		print("kvm dance through KVM_EXIT_DEBUG", n, &kvm);
 		printf("classic dance thinvmx/kvm, busy-poll: ratio %.2f\n",
 		       (double)busy.min / kvm.min);
 		printf("classic dance thinvmx/kvm, poll(): ratio %.2f\n",
 		       (double)polled.min / kvm.min);
+		if (stealth)
+			printf("stealth thinvmx/kvm dance, busy-poll: ratio %.2f\n",
+			       (double)st_busy.min / kvm.min);
+		if (stealth)
+			printf("stealth thinvmx/kvm dance, poll(): ratio %.2f\n",
+			       (double)st_polled.min / kvm.min);
 	}
 	bench_exit(h, have_kvm);
 	return 0;
