@@ -95,16 +95,6 @@ EOI
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | cpio -o -H newc -R 0:0 2>/dev/null) | gzip > "$INITRD"
 
-# wait_for PATTERN FILE SECONDS: until grep finds PATTERN in FILE
-wait_for() {
-	t=0
-	while ! grep -q "$1" "$2" 2>/dev/null; do
-		[ $t -ge "$3" ] && { echo "# no \"$1\" in $2 after $3 s"; return 1; }
-		sleep 1
-		t=$((t + 1))
-	done
-}
-
 # nearest ADDR: "SYMBOL+OFFSET" of the System.map's closest symbol below
 # (kernel addresses are negative in the shell's arithmetic: order holds)
 nearest() {

@@ -63,16 +63,7 @@ EOI
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | cpio -o -H newc -R 0:0 2>/dev/null) | gzip > "$INITRD"
 
-wait_for() {
-	t=0
-	while ! grep -q "$1" "$2" 2>/dev/null; do
-		[ $t -ge "$3" ] && { echo "# no \"$1\" in $2 after $3 s"; return 1; }
-		sleep 1
-		t=$((t + 1))
-	done
-}
-
-# kcore ADDR TAG: the guest reads 16 bytes at ADDR; the bytes, or nothing
+# kcore ADDR: the guest reads 16 bytes at ADDR; the bytes, or nothing
 kcore() {
 	echo "kcore $1" >&3
 	wait_for "intro init: kcore 0*$1 " "$OUT.raw" 120 &&

@@ -21,3 +21,14 @@ skip() {
 	n=$((n + 1))
 	echo "ok $n $1 # SKIP $2"
 }
+
+# wait_for PATTERN FILE SECONDS: until grep finds PATTERN in FILE; 1 (and
+# a comment line saying so) if it did not within SECONDS
+wait_for() {
+	t=0
+	while ! grep -q "$1" "$2" 2>/dev/null; do
+		[ $t -ge "$3" ] && { echo "# no \"$1\" in $2 after $3 s"; return 1; }
+		sleep 1
+		t=$((t + 1))
+	done
+}
