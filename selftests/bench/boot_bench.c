@@ -41,10 +41,13 @@
  * ratios.
  *
  * usage: boot_bench [--kernel BZIMAGE] [--kvm-modules DIR] [--console]
- *                   [--append ARGS] [--thinvmx-only]
+ *                   [--append ARGS] [--thinvmx-only | --kvm-only]
  *        (--append: more guest command line, to look into the guest, e.g.
  *        "trace_event=timer:hrtimer_expire_entry tp_printk" with --console;
- *        the figures are then not the benchmark's)
+ *        the figures are then not the benchmark's; --kvm-only: the KVM
+ *        boot alone, thinvmx's domain only created for its memory map and
+ *        CPUID leaves and destroyed before its first entry, to tell what
+ *        the KVM boot does in a machine where no thinvmx guest ran)
  *        boot_bench --write-initramfs FILE   (the initramfs, for thinvmx-run)
  * Needs root, /dev/thinvmx with usable VMX, for the KVM side /dev/kvm
  * (loaded from DIR, default /lib/modules-kvm, when absent). Prints one
@@ -970,6 +973,7 @@ int main(int argc, char **argv)
 		{ "console", no_argument, NULL, 'c' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "thinvmx-only", no_argument, NULL, 't' },
+		{ "kvm-only", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *initramfs_out = NULL;
@@ -982,12 +986,12 @@ int main(int argc, char **argv)
 	struct boot_result tr, kr;
 	struct thinvmx_caps caps;
 	struct vm vm = { .kvm = -1, .vm = -1, .vcpu = -1, .stats_fd = -1 };
-	bool have_kvm = true, kvm_failed = false;
+	bool have_kvm = true, kvm_failed = false, kvm_only = false;
 	static char cmdline[1024];
 	const char *append = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "K:k:w:ca:t", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "K:k:w:ca:to", longopts, NULL)) != -1) {
 		if (c == 'K')
 			kernel = optarg;
 		else if (c == 'w')
@@ -1000,6 +1004,8 @@ int main(int argc, char **argv)
 			append = optarg;
 		else if (c == 't')
 			have_kvm = false;
+		else if (c == 'o')
+			kvm_only = true;
 		else
 			return 2;
 	}
@@ -1036,6 +1042,32 @@ int main(int argc, char **argv)
 	printf("# %s, %u MiB, 1 vCPU, initramfs %zu bytes, \"%s\"\n", kernel,
 	       GUEST_MIB, img.initrd_len, img.cmdline);
 
+	if (kvm_only) {
+		const char *why = NULL;
+		int ret;
+
+		if (!have_kvm) {
+			printf("# --kvm-only without kvm_intel\n");
+			bench_exit(vm.h, have_kvm);
+			return 1;
+		}
+		/* the machine thinvmx would give, never entered */
+		ret = tvx_create(&vm, &img, &why);
+		tvx_destroy(&vm);
+		if (ret) {
+			printf("# thinvmx setup (%s): %s\n", why ?: "?", strerror(-ret));
+			bench_exit(vm.h, have_kvm);
+			return 1;
+		}
+		kvm_failed = boot(&kvm_backend, &vm, &img, &kr);
+		if (!kvm_failed) {
+			report("kvm", &kr);
+			printf("boot to /init: kvm %llu cycles\n",
+			       (unsigned long long)(kr.t_init - kr.t_start));
+		}
+		bench_exit(vm.h, have_kvm);
+		return kvm_failed;
+	}
 	if (boot(&thinvmx_backend, &vm, &img, &tr)) {
 		bench_exit(vm.h, have_kvm);
 		return 1;
