@@ -75,9 +75,24 @@ static unsigned long len(const char *s)
 	return n;
 }
 
+/*
+ * Output goes out a line at a time, in one write(): the processes of
+ * "smp" print at once, and a line made of several writes could be cut by
+ * the other's.
+ */
 static void say(const char *s)
 {
-	sys6(NR_WRITE, 1, (long)s, len(s), 0, 0);
+	static char line[256];
+	static unsigned long n;
+	unsigned long l = len(s), i;
+
+	for (i = 0; i < l; i++) {
+		line[n++] = s[i];
+		if (s[i] == '\n' || n == sizeof(line)) {
+			sys6(NR_WRITE, 1, (long)line, n, 0, 0);
+			n = 0;
+		}
+	}
 }
 
 static void say_num(long v)
