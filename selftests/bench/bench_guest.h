@@ -31,6 +31,7 @@
 #define MEM_SIZE	(1 << 20)
 #define PORT_LOOP	0x10
 #define PORT_RESULT	0x11
+#define BENCH_IRET_GPA	0x3000	/* bench_bp_iret() */
 
 /*
  * The timed instruction: INSN_NOP is a NOP for bp_bench to put a
@@ -289,6 +290,44 @@ static inline int tvx_bench_run(struct tvx_domain *d, struct tvx_vcpu *v,
 			return 0;
 		}
 	}
+}
+
+/*
+ * The loop, timed (res->seconds), with @dm (NULL: none) serving vCPU 0's
+ * events on its own thread meanwhile; when @wait_events, the daemon is
+ * given up to 10 s more to see that many (async events come after their
+ * instructions). Return: the run's error, else the daemon's.
+ */
+static inline int bench_run_served(struct tvx_domain *d, struct tvx_vcpu *v,
+				   struct bench_daemon *dm,
+				   unsigned long long wait_events,
+				   struct result *res)
+{
+	pthread_t thread;
+	double t0;
+	int ret;
+
+	if (dm && (ret = -pthread_create(&thread, NULL, bench_daemon_main, dm)))
+		return ret;
+	t0 = now();
+	ret = tvx_bench_run(d, v, res);
+	res->seconds = now() - t0;
+	if (!dm)
+		return ret;
+	while (!ret && dm->events < wait_events && now() - t0 < res->seconds + 10)
+		usleep(1000);
+	dm->stop = 1;
+	pthread_join(thread, NULL);
+	return ret ? ret : dm->error;
+}
+
+/* The real-mode #BP vector at an IRET: the guest's INT3s return at once */
+static inline void bench_bp_iret(struct tvx_domain *d)
+{
+	__u32 ivt3 = BENCH_IRET_GPA;	/* 0000:3000 */
+
+	memcpy(tvx_gpa(d, 3 * 4), &ivt3, 4);
+	*(unsigned char *)tvx_gpa(d, BENCH_IRET_GPA) = 0xcf;
 }
 
 /* ---------------------------------------------------------------- KVM */

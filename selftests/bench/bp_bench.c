@@ -82,8 +82,6 @@ static int run_classic(struct tvx_handle *h, unsigned int n, unsigned int flags,
 	struct bench_daemon dm = { .flags = flags, .fn = answer_dance, .arg = &dc };
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
-	pthread_t thread;
-	double t0;
 	int ret;
 
 	ret = tvx_bench_setup(h, INSN_NOP, n, &d, &v);
@@ -95,23 +93,14 @@ static int run_classic(struct tvx_handle *h, unsigned int n, unsigned int flags,
 	if (ret)
 		goto out;
 	ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, THINVMX_MONITOR_MODE_SYNC, 0);
-	if (ret || (ret = -pthread_create(&thread, NULL, bench_daemon_main, &dm)))
-		goto out_mon;
-
-	t0 = now();
-	ret = tvx_bench_run(d, v, res);
-	res->seconds = now() - t0;
-	dm.stop = 1;
-	pthread_join(thread, NULL);
-	res->events = dc.hits;
 	if (!ret)
-		ret = dm.error;
+		ret = bench_run_served(d, v, &dm, 0, res);
+	res->events = dc.hits;
 	if (!ret && (dc.hits != n || dc.bad)) {
 		fprintf(stderr, "classic: %llu hits for %u iterations, %d stray events\n",
 			dc.hits, n, dc.bad);
 		ret = -EPROTO;
 	}
-out_mon:
 	tvx_monitor_detach(dm.m);
 out:
 	tvx_vcpu_destroy(v);
@@ -145,8 +134,6 @@ static int run_stealth(struct tvx_handle *h, unsigned int n, unsigned int flags,
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
 	unsigned int id;
-	pthread_t thread;
-	double t0;
 	int ret;
 
 	ret = tvx_bench_setup(h, INSN_NOP, n, &d, &v);
@@ -165,17 +152,9 @@ static int run_stealth(struct tvx_handle *h, unsigned int n, unsigned int flags,
 				      THINVMX_MONITOR_MODE_SYNC, 0);
 	if (!ret)
 		ret = tvx_stealth_arm(dc.st);
-	if (ret || (ret = -pthread_create(&thread, NULL, bench_daemon_main, &dm)))
-		goto out_mon;
-
-	t0 = now();
-	ret = tvx_bench_run(d, v, res);
-	res->seconds = now() - t0;
-	dm.stop = 1;
-	pthread_join(thread, NULL);
-	res->events = dc.hits;
 	if (!ret)
-		ret = dm.error;
+		ret = bench_run_served(d, v, &dm, 0, res);
+	res->events = dc.hits;
 	if (!ret && (dc.hits != n || dc.bad)) {
 		fprintf(stderr, "stealth: %llu hits for %u iterations, %d other events\n",
 			dc.hits, n, dc.bad);
@@ -184,7 +163,6 @@ static int run_stealth(struct tvx_handle *h, unsigned int n, unsigned int flags,
 	/* the guest's own frame never had the 0xcc */
 	if (!ret && *(unsigned char *)tvx_gpa(d, BP_GPA) != BP_INSN)
 		ret = -EPROTO;
-out_mon:
 	tvx_stealth_destroy(dc.st);
 	tvx_monitor_detach(dm.m);
 out:
@@ -215,59 +193,44 @@ static int answer_skip_switch(struct tvx_monitor *m, const struct thinvmx_event 
  * @by_answer false) or INSN_VMFUNC (the guest does, views 0 and 1 listed).
  */
 static int run_switch(struct tvx_handle *h, unsigned int n, int insn, bool by_answer,
-		      struct result *res)
+		       struct result *res)
 {
 	struct dance dc = { 0 };
 	struct bench_daemon dm = { .flags = TVX_MONITOR_BUSY_POLL,
 				   .fn = answer_skip_switch, .arg = &dc };
-	pthread_t thread;
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
-	bool daemon = insn == INSN_INT3;
-	__u32 ivt3 = 0x3000;
 	__u16 view;
-	double t0;
 	int ret;
 
 	ret = tvx_bench_setup(h, insn, n, &d, &v);
 	if (ret)
 		return ret;
-	memcpy(tvx_gpa(d, 3 * 4), &ivt3, 4);
-	*(unsigned char *)tvx_gpa(d, 0x3000) = 0xcf;	/* iret */
+	bench_bp_iret(d);
 	ret = tvx_view_create(d, &view);
-	if (!ret && by_answer)
-		dc.switch_to = view;
-	if (!ret && insn == INSN_VMFUNC)
+	if (ret)
+		goto out;
+	if (insn == INSN_VMFUNC) {
+		/* the guest switches itself: no event, no daemon */
 		ret = tvx_view_vmfunc(d, 0, 3);
-	if (ret || !daemon)
-		goto run;
-	ret = tvx_monitor_attach(d, 0, 0, &dm.m);
-	if (!ret)
-		ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, THINVMX_MONITOR_MODE_SYNC, 0);
-	if (!ret)
-		ret = -pthread_create(&thread, NULL, bench_daemon_main, &dm);
-	if (ret) {
-		daemon = false;
+		if (!ret)
+			ret = bench_run_served(d, v, NULL, 0, res);
+		res->events = n;
 		goto out;
 	}
-run:
-	if (!ret) {
-		t0 = now();
-		ret = tvx_bench_run(d, v, res);
-		res->seconds = now() - t0;
-	}
-	if (daemon) {
-		dm.stop = 1;
-		pthread_join(thread, NULL);
-		if (!ret)
-			ret = dm.error;
-		if (!ret && dc.hits != n)
-			ret = -EPROTO;
-	}
-	res->events = daemon ? dc.hits : n;
+	if (by_answer)
+		dc.switch_to = view;
+	ret = tvx_monitor_attach(d, 0, 0, &dm.m);
+	if (ret)
+		goto out;
+	ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, THINVMX_MONITOR_MODE_SYNC, 0);
+	if (!ret)
+		ret = bench_run_served(d, v, &dm, 0, res);
+	if (!ret && dc.hits != n)
+		ret = -EPROTO;
+	res->events = dc.hits;
+	tvx_monitor_detach(dm.m);
 out:
-	if (dm.m)
-		tvx_monitor_detach(dm.m);
 	tvx_vcpu_destroy(v);
 	tvx_domain_destroy(d);
 	return ret;

@@ -22,8 +22,6 @@
 #include "libthinvmx.h"
 #include "bench_guest.h"
 
-#define IRET_GPA	0x3000
-
 /* ---------------------------------------------------------------- thinvmx */
 
 static int answer_skip(struct tvx_monitor *m, const struct thinvmx_event *ev,
@@ -42,35 +40,20 @@ static int run_thinvmx(struct tvx_handle *h, unsigned int n, __u32 mode,
 	struct bench_daemon dm = { .flags = flags, .fn = answer_skip };
 	struct tvx_domain *d;
 	struct tvx_vcpu *v;
-	pthread_t thread;
-	__u32 ivt3 = IRET_GPA;	/* 0000:3000 */
-	double t0;
 	int ret;
 
 	ret = tvx_bench_setup(h, INSN_INT3, n, &d, &v);
 	if (ret)
 		return ret;
-	memcpy(tvx_gpa(d, 3 * 4), &ivt3, 4);		/* #BP: an IRET */
-	*(unsigned char *)tvx_gpa(d, IRET_GPA) = 0xcf;
+	bench_bp_iret(d);
 	ret = tvx_monitor_attach(d, 0, 0, &dm.m);
 	if (ret)
 		goto out;
 	ret = tvx_monitor_set(dm.m, THINVMX_MONITOR_INT3, mode, 0);
-	if (ret || (ret = -pthread_create(&thread, NULL, bench_daemon_main, &dm)))
-		goto out_mon;
-
-	t0 = now();
-	ret = tvx_bench_run(d, v, res);
-	res->seconds = now() - t0;
-	/* async: let the daemon see the last ones */
-	while (!ret && dm.events < n && now() - t0 < res->seconds + 10)
-		usleep(1000);
-	dm.stop = 1;
-	pthread_join(thread, NULL);
-	res->events = dm.events;
+	/* async: the daemon sees the last ones after the loop */
 	if (!ret)
-		ret = dm.error;
-out_mon:
+		ret = bench_run_served(d, v, &dm, n, res);
+	res->events = dm.events;
 	tvx_monitor_detach(dm.m);
 out:
 	tvx_vcpu_destroy(v);
