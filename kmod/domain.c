@@ -325,6 +325,7 @@ static void tvx_domain_free(struct kref *ref)
 		tvx_free_pages(dom->msr_bitmap, 0);
 	if (dom->scratch)
 		tvx_free_pages(dom->scratch, 0);
+	tvx_lapic_dom_free(dom);	/* after the INVEPT: its leaf is gone */
 	kvfree(dom->cpuid);
 	kfree(dom->map);
 	free_cpumask_var(dom->stretch_cpus);
@@ -743,6 +744,9 @@ int tvx_create_domain(struct thinvmx_create_domain __user *uarg)
 		ret = cpuid_lapic_leaves(dom->cpuid, &dom->nr_cpuid,
 					 THINVMX_CPUID_MAX, tsc_khz,
 					 &dom->lapic_bus_khz);
+		if (ret)
+			goto err_put;
+		ret = tvx_lapic_dom_init(dom);
 		if (ret)
 			goto err_put;
 	}

@@ -147,6 +147,8 @@ struct tvx_dom {
 	bool vmx_held;			/* holds a vmx_get() reference */
 	bool lapic;			/* THINVMX_DOMAIN_LAPIC (lapic/) */
 	u32 lapic_bus_khz;		/* its APIC timer's clock */
+	struct page *apic_access;	/* mapped at the xAPIC page: APIC virtualization */
+	bool vapic;			/* its vCPUs may run with APIC virtualization */
 	struct list_head node;		/* on the list of domains */
 };
 

@@ -222,8 +222,11 @@ int tvx_create_vcpu(struct tvx_dom *dom, struct thinvmx_create_vcpu __user *uarg
 	mutex_init(&v->run_lock);
 	tvx_vcpu_event_init(v);
 	tvx_trap_queue_init(&v->trap);
-	if (dom->lapic)
-		tvx_lapic_init(v, cv.flags & THINVMX_VCPU_WAIT_SIPI);
+	if (dom->lapic) {
+		ret = tvx_lapic_init(v, cv.flags & THINVMX_VCPU_WAIT_SIPI);
+		if (ret)
+			goto err_free;
+	}
 	ret = -ENOMEM;
 	vmcs = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
 	if (!vmcs)
@@ -273,6 +276,8 @@ err_run:
 err_vmcs:
 	tvx_free_pages(vmcs, 0);
 err_free:
+	if (dom->lapic)
+		tvx_lapic_free(v);
 	kfree(v);
 	return ret;
 }

@@ -137,6 +137,7 @@
 #define THINVMX_FEAT_INVEPT_SINGLE	_BITULL(16)
 #define THINVMX_FEAT_INVVPID_SINGLE	_BITULL(17)
 #define THINVMX_FEAT_NOTIFY		_BITULL(18) /* notify VM exits */
+#define THINVMX_FEAT_APIC_VIRT		_BITULL(19) /* xAPIC virt., virtual intr. delivery */
 
 /*
  * THINVMX_GET_CAPABILITIES: the host's VMX capabilities, the control values

@@ -18,19 +18,40 @@
  * off right before the entry, so an interrupt raised after it looked makes
  * the entry exit at once.
  *
+ * The registers live in the vCPU's virtual-APIC page. Where the CPU has
+ * APIC virtualization (TPR shadow, APIC-register virtualization and
+ * virtual-interrupt delivery; module parameter vapic), a vCPU whose APIC
+ * is an xAPIC at the default base runs with it on: the CPU answers reads
+ * of most registers from the page, takes TPR writes and EOIs itself
+ * (only a level-triggered vector's EOI exits, for the VMM), delivers the
+ * highest requested interrupt (RVI) when the guest can take it, and exits
+ * after the other register writes, with the value already in the page
+ * (lapic_write_trapped()). Senders therefore never write the page's IRR:
+ * they post (lapic_regs.pir) and the vCPU moves the posted vectors in
+ * before each entry (lapic_sync()), when no CPU uses the page. The
+ * domain's APIC-access page is mapped at the default base (type
+ * mmio_direct) for as long as the frame holds nothing else; a vCPU
+ * without virtualization (x2APIC mode, a moved or disabled APIC) still
+ * has "virtualize APIC accesses", so every access there exits and is
+ * decoded as before.
+ *
  * What a guest can do to the host with it is bounded: a periodic timer is
  * never faster than lapic_min_period_us (KVM's min_timer_period_us, 200
  * by default), every IPI or timer write costs the guest an exit, and a
- * vCPU is never woken by more than its own wait queue.
+ * vCPU is never woken by more than its own wait queue. The pages the CPU
+ * virtualizes from are the domain's own, never shared with another.
  *
- * Not modelled (yet): the APIC-access page and posted interrupts (every
- * xAPIC access is decoded), the LINT0/LINT1 pins (no ExtINT, no PIC), the
+ * Not modelled (yet): posted-interrupt processing (a sender kicks a
+ * running vCPU out to deliver), x2APIC virtualization (x2APIC MSRs exit),
+ * the LINT0/LINT1 pins (no ExtINT, no PIC), the
  * thermal, performance-counter and error LVTs (they never fire), CMCI,
  * SMI, an arbitration for lowest priority (the first match wins), and a
  * VMM's save and restore of the APIC's state.
  */
 #include <linux/hrtimer.h>
+#include <linux/io.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -41,12 +62,22 @@
 #include <asm/trapnr.h>
 #include <asm/tsc.h>
 
+#include "domain.h"
+#include "ept/ept_table.h"
 #include "lapic/lapic.h"
+#include "memmap.h"
+#include "pages.h"
 #include "vcpu.h"
 #include "vmx/emulate.h"
 #include "vmx/exit.h"
 #include "vmx/host_caps.h"
+#include "vmx/io.h"
 #include "vmx/vmx_bits.h"
+
+static bool vapic = true;
+module_param(vapic, bool, 0644);
+MODULE_PARM_DESC(vapic,
+		 "run new domains' xAPICs with APIC virtualization when the CPU has it (default 1)");
 
 static unsigned int lapic_min_period_us = 200;
 module_param(lapic_min_period_us, uint, 0644);
@@ -143,9 +174,9 @@ static void tvx_lapic_timer_start(struct tvx_vcpu *v)
 				      HRTIMER_MODE_ABS_HARD);
 		}
 	} else {
-		count = a->regs.reg[LAPIC_TMICT >> 4];
+		count = *lapic_reg(&a->regs, LAPIC_TMICT);
 		if (count) {
-			ns = lapic_timer_ns(count, a->regs.reg[LAPIC_TDCR >> 4],
+			ns = lapic_timer_ns(count, *lapic_reg(&a->regs, LAPIC_TDCR),
 					    tvx_lapic_bus_khz(v)) + 1;
 			/* the first period too: a rewrite of TMICT is no way around */
 			if (mode == LAPIC_TIMER_PERIODIC) {
@@ -168,8 +199,8 @@ static u32 tvx_lapic_current_count(struct tvx_vcpu *v)
 	if (!a->expires || lapic_timer_mode(&a->regs) == LAPIC_TIMER_TSCDEADLINE)
 		return 0;
 	left = ktime_to_ns(ktime_sub(a->expires, ktime_get()));
-	return lapic_timer_count(a->regs.reg[LAPIC_TMICT >> 4],
-				 a->regs.reg[LAPIC_TDCR >> 4],
+	return lapic_timer_count(*lapic_reg(&a->regs, LAPIC_TMICT),
+				 *lapic_reg(&a->regs, LAPIC_TDCR),
 				 tvx_lapic_bus_khz(v), left > 0 ? left : 0);
 }
 
@@ -473,7 +504,7 @@ int tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn)
  */
 u64 tvx_lapic_cr8(struct tvx_vcpu *v)
 {
-	return (READ_ONCE(v->apic.regs.reg[LAPIC_TPR >> 4]) >> 4) & 0xf;
+	return (READ_ONCE(*lapic_reg(&v->apic.regs, LAPIC_TPR)) >> 4) & 0xf;
 }
 
 /**
@@ -574,6 +605,218 @@ static void tvx_lapic_windows(struct tvx_vcpu *v, u32 want)
 	v->apic.windows = want;
 }
 
+/* ------------------------------------------------------------ virtualization */
+
+#define TVX_VAPIC_PROC2	(VMX_PROC2_APIC_REG_VIRT | VMX_PROC2_VIRT_INTR_DELIVERY)
+
+/**
+ * tvx_lapic_dom_init() - a new domain's APIC-access page
+ * @dom: the domain, its memory populated, no vCPU yet
+ *
+ * Mapped at the default xAPIC base, as a device frame, when the frame is
+ * empty (a VMM that puts RAM or a device there keeps it; its vCPUs then
+ * run without APIC virtualization). The CPU never reads or writes the
+ * page itself: guest accesses to it become APIC accesses.
+ *
+ * Return: 0 (also when the domain runs without virtualization), -ENOMEM.
+ */
+int tvx_lapic_dom_init(struct tvx_dom *dom)
+{
+	u64 gpa = LAPIC_BASE_DEFAULT;
+	int level, ret = -EEXIST;
+
+	if (!READ_ONCE(vapic) || !tvx_has_feature(THINVMX_FEAT_APIC_VIRT))
+		return 0;
+	dom->apic_access = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	if (!dom->apic_access)
+		return -ENOMEM;
+	mutex_lock(&dom->p2m_lock);
+	if (!memmap_is_ram(dom->map, gpa >> PAGE_SHIFT) &&
+	    !ept_lookup(&dom->ept, gpa, &level))
+		ret = ept_map(&dom->ept, gpa, page_to_phys(dom->apic_access),
+			      EPT_LEVEL_4K, THINVMX_P2M_MMIO_DIRECT,
+			      THINVMX_ACCESS_RWX, false);
+	mutex_unlock(&dom->p2m_lock);
+	if (ret == -ENOMEM)
+		return ret;	/* the domain's teardown frees the page */
+	dom->vapic = !ret;
+	return 0;
+}
+
+/**
+ * tvx_lapic_dom_free() - free the APIC-access page
+ * @dom: the domain, its EPT destroyed and flushed
+ */
+void tvx_lapic_dom_free(struct tvx_dom *dom)
+{
+	if (dom->apic_access)
+		tvx_free_pages(dom->apic_access, 0);
+}
+
+/**
+ * tvx_lapic_vmcs_setup() - the APIC's part of a new vCPU's VMCS
+ * @v: the vCPU, its VMCS current
+ *
+ * The pages, and "virtualize APIC accesses" for good: the rest is turned
+ * on and off at entries as the APIC's mode allows (tvx_lapic_vapic_set()).
+ */
+void tvx_lapic_vmcs_setup(struct tvx_vcpu *v)
+{
+	if (!v->dom->vapic)
+		return;
+	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, page_to_phys(v->apic.page));
+	vmcs_write64(APIC_ACCESS_ADDR, page_to_phys(v->dom->apic_access));
+	vmcs_write32(TPR_THRESHOLD, 0);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL,
+		     vmcs_read32(SECONDARY_VM_EXEC_CONTROL) |
+		     VMX_PROC2_VIRT_APIC_ACCESSES);
+	v->apic.vapic = false;
+}
+
+/* Should the vCPU run with virtualization: an xAPIC at the default base? */
+static bool tvx_lapic_vapic_wanted(struct tvx_vcpu *v)
+{
+	u64 base = v->apic.base;
+
+	return v->dom->vapic &&
+	       (base & (LAPIC_BASE_EN | LAPIC_BASE_EXTD)) == LAPIC_BASE_EN &&
+	       (base & LAPIC_BASE_ADDR_MASK) == LAPIC_BASE_DEFAULT;
+}
+
+/*
+ * Turn virtualization on or off. The registers stay where they are: the
+ * page is the model's either way. CR8 accesses exit in both (the CR8
+ * exiting controls are always on), so TPR shadow never lets the guest
+ * near the real TPR.
+ */
+static void tvx_lapic_vapic_set(struct tvx_vcpu *v, bool on)
+{
+	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+	u32 proc2 = vmcs_read32(SECONDARY_VM_EXEC_CONTROL);
+
+	if (on) {
+		proc |= VMX_PROC_TPR_SHADOW;
+		proc2 |= TVX_VAPIC_PROC2;
+	} else {
+		proc &= ~VMX_PROC_TPR_SHADOW;
+		proc2 &= ~TVX_VAPIC_PROC2;
+	}
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	if (on) {
+		/* as the cache says: tvx_lapic_vapic_entry() writes changes */
+		memset(v->apic.eoi_exit, 0, sizeof(v->apic.eoi_exit));
+		vmcs_write64(EOI_EXIT_BITMAP0, 0);
+		vmcs_write64(EOI_EXIT_BITMAP1, 0);
+		vmcs_write64(EOI_EXIT_BITMAP2, 0);
+		vmcs_write64(EOI_EXIT_BITMAP3, 0);
+	}
+	v->apic.vapic = on;
+}
+
+/*
+ * The page and the VMCS as the CPU is to find them at this entry: the
+ * posted interrupts in the IRR, PPR, RVI and SVI, and the level-triggered
+ * vectors in the EOI-exit bitmap. @hold: RVI 0, nothing is delivered
+ * (before a step's instruction).
+ */
+static void tvx_lapic_vapic_entry(struct tvx_vcpu *v, bool hold)
+{
+	static const unsigned long eoi_exit[4] = {
+		EOI_EXIT_BITMAP0, EOI_EXIT_BITMAP1,
+		EOI_EXIT_BITMAP2, EOI_EXIT_BITMAP3,
+	};
+	struct tvx_lapic *a = &v->apic;
+	unsigned long flags;
+	u64 tmr[4];
+	u16 st;
+	int i;
+
+	spin_lock_irqsave(&a->lock, flags);
+	lapic_sync(&a->regs);
+	st = lapic_intr_status(&a->regs);
+	lapic_tmr(&a->regs, tmr);
+	spin_unlock_irqrestore(&a->lock, flags);
+	/* always: the CPU changes it itself as it delivers and ends them */
+	vmcs_write16(GUEST_INTR_STATUS, hold ? st & 0xff00 : st);
+	for (i = 0; i < 4; i++) {
+		if (tmr[i] != a->eoi_exit[i]) {
+			vmcs_write64(eoi_exit[i], tmr[i]);
+			a->eoi_exit[i] = tmr[i];
+		}
+	}
+}
+
+/* An interrupt for the module to inject (no virtual-interrupt delivery)? */
+static bool tvx_lapic_sw_irq(struct tvx_vcpu *v)
+{
+	return !v->apic.vapic && tvx_lapic_irq_ready(v);
+}
+
+/**
+ * tvx_lapic_apic_write() - an APIC-write VM exit
+ * @v: the vCPU
+ *
+ * Trap-like: the guest's value is in the page, RIP past the instruction.
+ *
+ * Return: as tvx_lapic_mmio().
+ */
+int tvx_lapic_apic_write(struct tvx_vcpu *v)
+{
+	u32 off = vmcs_readl(EXIT_QUALIFICATION) & 0xfff, act;
+	unsigned long flags;
+
+	spin_lock_irqsave(&v->apic.lock, flags);
+	act = lapic_write_trapped(&v->apic.regs, off);
+	spin_unlock_irqrestore(&v->apic.lock, flags);
+	return tvx_lapic_act(v, act);
+}
+
+/**
+ * tvx_lapic_eoi_induced() - an EOI-induced VM exit
+ * @v: the vCPU
+ *
+ * The CPU completed the EOI of a vector in the EOI-exit bitmap (one that
+ * was level-triggered): the VMM hears of it if it still is.
+ *
+ * Return: TVX_EXIT_RESUME, or TVX_EXIT_TO_USER with THINVMX_EXIT_EOI.
+ */
+int tvx_lapic_eoi_induced(struct tvx_vcpu *v)
+{
+	u8 vec = vmcs_readl(EXIT_QUALIFICATION) & 0xff;
+	unsigned long flags;
+	u32 act;
+
+	spin_lock_irqsave(&v->apic.lock, flags);
+	act = lapic_eoi_done(&v->apic.regs, vec);
+	spin_unlock_irqrestore(&v->apic.lock, flags);
+	return tvx_lapic_act(v, act);
+}
+
+/**
+ * tvx_lapic_apic_access() - an APIC-access VM exit
+ * @v: the vCPU
+ *
+ * An access to the APIC-access page the CPU does not virtualize (a timer
+ * count read, a write of a read-only register, an access of another size,
+ * any access while virtualization is off): decoded and done as an EPT
+ * violation on the frame would be (tvx_lapic_mmio(), or the VMM when the
+ * frame is no APIC's now). Fetches from the page and accesses in event
+ * delivery are no device's: an internal error for the VMM.
+ *
+ * Return: the exit handler's TVX_EXIT_*.
+ */
+int tvx_lapic_apic_access(struct tvx_vcpu *v)
+{
+	u64 qual = vmcs_readl(EXIT_QUALIFICATION);
+	u32 type = (qual >> 12) & 0xf;
+
+	if (type > 1)
+		return tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+	return tvx_emulate_mmio_dir(v, LAPIC_BASE_DEFAULT + (qual & 0xfff),
+				    type == 1);
+}
+
 /**
  * tvx_lapic_before_entry() - the APIC's part of a VM entry
  * @v: the vCPU, its VMCS current, interrupts off
@@ -613,19 +856,23 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
 	/* a SIPI to a vCPU that waits for none is dropped (SDM 9.4.4.1) */
 	if (unlikely(test_bit(TVX_LAPIC_SIPI, &a->pending)))
 		clear_bit(TVX_LAPIC_SIPI, &a->pending);
-
+	if (unlikely(tvx_lapic_vapic_wanted(v) != a->vapic))
+		tvx_lapic_vapic_set(v, !a->vapic);
 	/*
 	 * A step of the module's (vmx/step.c) is one guest instruction, its
-	 * EPT leaf maybe swapped for it: nothing is injected before it, and
-	 * no window could open (it would exit at once, for ever).
+	 * EPT leaf maybe swapped for it: nothing is injected or delivered
+	 * before it, and no window could open (it would exit at once, for
+	 * ever).
 	 */
+	if (a->vapic)
+		tvx_lapic_vapic_entry(v, v->step.active);
 	if (unlikely(v->step.active)) {
 		tvx_lapic_windows(v, 0);
 		return TVX_EXIT_RESUME;
 	}
 	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK) {
 		/* an event goes in first: come back right after it */
-		if (test_bit(TVX_LAPIC_NMI, &a->pending) || tvx_lapic_irq_ready(v))
+		if (test_bit(TVX_LAPIC_NMI, &a->pending) || tvx_lapic_sw_irq(v))
 			want = VMX_PROC_INTR_WINDOW_EXITING;
 		tvx_lapic_windows(v, want);
 		return TVX_EXIT_RESUME;
@@ -637,13 +884,18 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
 			clear_bit(TVX_LAPIC_NMI, &a->pending);
 			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK |
 				     INTR_TYPE_NMI_INTR | X86_TRAP_NMI);
-			if (tvx_lapic_irq_ready(v))
+			if (tvx_lapic_sw_irq(v))
 				want = VMX_PROC_INTR_WINDOW_EXITING;
 			tvx_lapic_windows(v, want);
 			return TVX_EXIT_RESUME;
 		}
 		want |= tvx_has_feature(THINVMX_FEAT_VIRTUAL_NMI) ?
 			VMX_PROC_NMI_WINDOW_EXITING : VMX_PROC_INTR_WINDOW_EXITING;
+	}
+	/* with virtual-interrupt delivery the CPU delivers when it can */
+	if (a->vapic) {
+		tvx_lapic_windows(v, want);
+		return TVX_EXIT_RESUME;
 	}
 	spin_lock_irqsave(&a->lock, flags);
 	vec = lapic_pending_vector(&a->regs);
@@ -754,8 +1006,10 @@ bool tvx_lapic_possible(void)
  * tvx_lapic_init() - a new vCPU's APIC, as after power-up
  * @v:         the vCPU
  * @wait_sipi: it starts waiting for INIT and SIPI (an AP)
+ *
+ * Return: 0 or -ENOMEM; tvx_lapic_free() undoes either.
  */
-void tvx_lapic_init(struct tvx_vcpu *v, bool wait_sipi)
+int tvx_lapic_init(struct tvx_vcpu *v, bool wait_sipi)
 {
 	struct tvx_lapic *a = &v->apic;
 
@@ -763,18 +1017,26 @@ void tvx_lapic_init(struct tvx_vcpu *v, bool wait_sipi)
 	init_waitqueue_head(&a->wq);
 	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	a->timer.function = tvx_lapic_timer_fn;
+	a->page = tvx_alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, 0);
+	if (!a->page)
+		return -ENOMEM;
+	a->regs.page = page_address(a->page);
 	lapic_reset(&a->regs, v->id, false);
 	a->base = LAPIC_BASE_DEFAULT | LAPIC_BASE_EN |
 		  (v->id == 0 ? LAPIC_BASE_BSP : 0);
 	a->mp_state = wait_sipi ? TVX_MP_WAIT_SIPI : TVX_MP_RUNNABLE;
+	return 0;
 }
 
 /**
- * tvx_lapic_free() - stop a vCPU's timer for good
- * @v: the vCPU, no longer reachable by senders
+ * tvx_lapic_free() - stop a vCPU's timer for good, free its page
+ * @v: the vCPU, no longer reachable by senders (an RCU grace period after)
  */
 void tvx_lapic_free(struct tvx_vcpu *v)
 {
-	if (v->dom->lapic)
-		hrtimer_cancel(&v->apic.timer);
+	if (!v->dom->lapic)
+		return;
+	hrtimer_cancel(&v->apic.timer);
+	if (v->apic.page)
+		tvx_free_pages(v->apic.page, 0);
 }

@@ -43,6 +43,13 @@
  * @wq:          where the vCPU sleeps while halted or waiting for a SIPI
  * @windows:     the interrupt- and NMI-window exiting bits set in the VMCS
  * @timer_fired: timer interrupts delivered to the IRR
+ * @page:        @regs' page; the VMCS's virtual-APIC page
+ * @vapic:       the VMCS has APIC virtualization on (TPR shadow,
+ *               APIC-register virtualization, virtual-interrupt delivery):
+ *               the CPU delivers, completes EOIs and answers most register
+ *               reads from @page itself while the guest runs
+ * @eoi_exit:    the EOI-exit bitmap last written: the level-triggered
+ *               vectors, whose EOI the VMM hears of
  */
 struct tvx_lapic {
 	spinlock_t lock;		/* see above: regs, timer state */
@@ -59,6 +66,9 @@ struct tvx_lapic {
 	wait_queue_head_t wq;
 	u32 windows;
 	u64 timer_fired;
+	struct page *page;
+	bool vapic;
+	u64 eoi_exit[4];
 };
 
 struct tvx_vcpu;
@@ -66,7 +76,13 @@ struct tvx_dom;
 struct emu_insn;
 struct thinvmx_msi;
 
-void tvx_lapic_init(struct tvx_vcpu *v, bool wait_sipi);
+int tvx_lapic_init(struct tvx_vcpu *v, bool wait_sipi);
+void tvx_lapic_vmcs_setup(struct tvx_vcpu *v);
+int tvx_lapic_apic_access(struct tvx_vcpu *v);
+int tvx_lapic_apic_write(struct tvx_vcpu *v);
+int tvx_lapic_eoi_induced(struct tvx_vcpu *v);
+int tvx_lapic_dom_init(struct tvx_dom *dom);
+void tvx_lapic_dom_free(struct tvx_dom *dom);
 void tvx_lapic_free(struct tvx_vcpu *v);
 int tvx_lapic_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val);
 int tvx_lapic_msr_write(struct tvx_vcpu *v, u32 msr, u64 val);

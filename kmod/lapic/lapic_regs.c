@@ -35,16 +35,19 @@
  */
 #include "lapic_regs.h"
 
-#define R(r, off)	((r)->reg[(off) >> 4])
+#define R(r, off)	(*lapic_reg(r, off))
+
+/* Word @i (0-7) of the 256-bit array at @base */
+#define VEC_WORD(r, base, i)	((r)->page[((base) >> 2) + (i) * 4])
 
 static bool lapic_vec_test(const struct lapic_regs *r, u32 base, u8 vec)
 {
-	return r->reg[(base >> 4) + vec / 32] & BIT(vec % 32);
+	return VEC_WORD(r, base, vec / 32) & BIT(vec % 32);
 }
 
 static void lapic_vec_set(struct lapic_regs *r, u32 base, u8 vec, bool on)
 {
-	u32 *w = &r->reg[(base >> 4) + vec / 32];
+	u32 *w = &VEC_WORD(r, base, vec / 32);
 
 	if (on)
 		*w |= BIT(vec % 32);
@@ -52,13 +55,16 @@ static void lapic_vec_set(struct lapic_regs *r, u32 base, u8 vec, bool on)
 		*w &= ~(u32)BIT(vec % 32);
 }
 
-/* The highest vector set in a 256-bit array, or -1. */
-static int lapic_vec_highest(const struct lapic_regs *r, u32 base)
+/*
+ * The highest vector set in a 256-bit array, or -1; the IRR's is its
+ * union with the posted interrupts (@pir) when @pir is true.
+ */
+static int lapic_vec_highest(const struct lapic_regs *r, u32 base, bool pir)
 {
 	int i, b;
 
 	for (i = 7; i >= 0; i--) {
-		u32 w = r->reg[(base >> 4) + i];
+		u32 w = VEC_WORD(r, base, i) | (pir ? r->pir[i] : 0);
 
 		if (!w)
 			continue;
@@ -92,9 +98,12 @@ void lapic_reset(struct lapic_regs *r, u32 id, bool x2apic)
 		LAPIC_LVTT, LAPIC_LVTTHMR, LAPIC_LVTPC, LAPIC_LVT0,
 		LAPIC_LVT1, LAPIC_LVTERR, LAPIC_LVT_CMCI,
 	};
+	u32 *page = r->page;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
+	memset(page, 0, LAPIC_PAGE_SIZE);
+	r->page = page;
 	r->id = id;
 	r->x2apic = x2apic;
 	R(r, LAPIC_LVR) = LAPIC_VERSION | (LAPIC_MAX_LVT << 16);
@@ -137,7 +146,7 @@ bool lapic_sw_enabled(const struct lapic_regs *r)
  */
 int lapic_highest_irr(const struct lapic_regs *r)
 {
-	return lapic_vec_highest(r, LAPIC_IRR);
+	return lapic_vec_highest(r, LAPIC_IRR, true);
 }
 
 /**
@@ -148,7 +157,7 @@ int lapic_highest_irr(const struct lapic_regs *r)
  */
 int lapic_highest_isr(const struct lapic_regs *r)
 {
-	return lapic_vec_highest(r, LAPIC_ISR);
+	return lapic_vec_highest(r, LAPIC_ISR, false);
 }
 
 /**
@@ -187,6 +196,9 @@ int lapic_pending_vector(const struct lapic_regs *r)
  * @vector: its vector
  * @level:  level-triggered (TMR set), else edge (TMR clear)
  *
+ * It is posted (@pir), not written into the page's IRR, which the CPU
+ * may be updating itself: the IRR is the union of both.
+ *
  * Return: true if it was put in the IRR; false if the vector is illegal
  * (ESR) or the APIC is software-disabled.
  */
@@ -198,7 +210,7 @@ bool lapic_accept(struct lapic_regs *r, u8 vector, bool level)
 	}
 	if (!lapic_sw_enabled(r))
 		return false;
-	lapic_vec_set(r, LAPIC_IRR, vector, true);
+	r->pir[vector / 32] |= BIT(vector % 32);
 	lapic_vec_set(r, LAPIC_TMR, vector, level);
 	return true;
 }
@@ -210,6 +222,7 @@ bool lapic_accept(struct lapic_regs *r, u8 vector, bool level)
  */
 void lapic_ack(struct lapic_regs *r, u8 vector)
 {
+	r->pir[vector / 32] &= ~(u32)BIT(vector % 32);
 	lapic_vec_set(r, LAPIC_IRR, vector, false);
 	lapic_vec_set(r, LAPIC_ISR, vector, true);
 }
@@ -246,9 +259,7 @@ u32 lapic_eoi(struct lapic_regs *r)
  */
 u32 lapic_timer_mode(const struct lapic_regs *r)
 {
-	u32 mode = (R(r, LAPIC_LVTT) & LAPIC_LVT_TIMER_MODE) >> 17;
-
-	return mode == 3 ? LAPIC_TIMER_ONESHOT : mode;
+	return r->timer_mode == 3 ? LAPIC_TIMER_ONESHOT : r->timer_mode;
 }
 
 /* An offset the model has a register at, in the current mode */
@@ -296,6 +307,9 @@ u32 lapic_read(const struct lapic_regs *r, u32 off, u32 *val)
 	case LAPIC_EOI:
 	case LAPIC_SELF_IPI:
 		return r->x2apic ? LAPIC_ACT_GP : 0;	/* write-only */
+	case LAPIC_IRR ... LAPIC_IRR + 0x70:
+		*val = R(r, off) | r->pir[(off - LAPIC_IRR) >> 4];
+		return 0;
 	default:
 		*val = R(r, off);
 		return 0;
@@ -383,12 +397,13 @@ u32 lapic_write(struct lapic_regs *r, u32 off, u32 val)
 		R(r, off) = val & 0xff000000;
 		return 0;
 	case LAPIC_LVTT:
-		old = R(r, off);
+		old = r->timer_mode;
 		val &= lapic_lvt_writable(off);
 		if (!lapic_sw_enabled(r))
 			val |= LAPIC_LVT_MASKED;
 		R(r, off) = val;
-		if ((old ^ val) & LAPIC_LVT_TIMER_MODE) {
+		r->timer_mode = (val & LAPIC_LVT_TIMER_MODE) >> 17;
+		if (old != r->timer_mode) {
 			R(r, LAPIC_TMICT) = 0;
 			return LAPIC_ACT_TIMER;
 		}
@@ -401,7 +416,8 @@ u32 lapic_write(struct lapic_regs *r, u32 off, u32 val)
 		val &= lapic_lvt_writable(off);
 		if (!lapic_sw_enabled(r))
 			val |= LAPIC_LVT_MASKED;
-		R(r, off) = (R(r, off) & BIT(14)) | val;	/* remote IRR stays */
+		/* remote IRR (bit 14) stays 0: no level-triggered LINT source */
+		R(r, off) = val;
 		return 0;
 	case LAPIC_TMICT:
 		if (lapic_timer_mode(r) == LAPIC_TIMER_TSCDEADLINE)
@@ -651,4 +667,104 @@ bool lapic_deliver_timer(struct lapic_regs *r)
 	if (lvtt & LAPIC_LVT_MASKED)
 		return false;
 	return lapic_accept(r, lvtt & LAPIC_LVT_VECTOR, false);
+}
+
+/**
+ * lapic_write_trapped() - a write the CPU made to the page and then exited
+ * @r:   the registers
+ * @off: the register's offset (an APIC-write VM exit's qualification)
+ *
+ * With APIC-register virtualization the guest's value is already in the
+ * page when the exit comes (SDM 30.4.3.2): it is taken from there and
+ * written as lapic_write() would, which also puts back what a register
+ * that ignores writes held.
+ *
+ * Return: LAPIC_ACT_* bits, as lapic_write().
+ */
+u32 lapic_write_trapped(struct lapic_regs *r, u32 off)
+{
+	u32 val;
+
+	if (off >= 0x400 || (off & 0xf))
+		return 0;
+	val = R(r, off);
+	switch (off) {
+	case LAPIC_ID:
+		R(r, off) = r->x2apic ? r->id : r->id << 24;
+		return 0;
+	case LAPIC_LVT_CMCI:
+		R(r, off) = LAPIC_LVT_MASKED;	/* no such LVT entry here */
+		return 0;
+	case LAPIC_TMICT:
+		if (lapic_timer_mode(r) == LAPIC_TIMER_TSCDEADLINE) {
+			R(r, off) = 0;
+			return 0;
+		}
+		break;
+	}
+	return lapic_write(r, off, val);
+}
+
+/**
+ * lapic_eoi_done() - the CPU completed an EOI of @vector itself
+ * @r:      the registers
+ * @vector: the vector (an EOI-induced VM exit's qualification)
+ *
+ * Return: LAPIC_ACT_EOI | LAPIC_ACT_LEVEL_EOI (r->eoi_vector set) when
+ * @vector is still level-triggered, else 0.
+ */
+u32 lapic_eoi_done(struct lapic_regs *r, u8 vector)
+{
+	if (!lapic_vec_test(r, LAPIC_TMR, vector))
+		return 0;
+	r->eoi_vector = vector;
+	return LAPIC_ACT_EOI | LAPIC_ACT_LEVEL_EOI;
+}
+
+/**
+ * lapic_sync() - the page as the CPU is to take it at VM entry
+ * @r: the registers
+ *
+ * The posted interrupts go into the page's IRR and PPR is written (the
+ * CPU keeps it itself only across what it virtualizes). The caller holds
+ * the page: no CPU is running the guest on it.
+ */
+void lapic_sync(struct lapic_regs *r)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		VEC_WORD(r, LAPIC_IRR, i) |= r->pir[i];
+		r->pir[i] = 0;
+	}
+	R(r, LAPIC_PPR) = lapic_ppr(r);
+}
+
+/**
+ * lapic_intr_status() - the VMCS's guest interrupt status for the page
+ * @r: the registers, after lapic_sync()
+ *
+ * Return: SVI (the highest vector in service) in bits 15:8, RVI (the
+ * highest requested) in bits 7:0; 0 for none.
+ */
+u16 lapic_intr_status(const struct lapic_regs *r)
+{
+	int irr = lapic_vec_highest(r, LAPIC_IRR, false);
+	int isr = lapic_vec_highest(r, LAPIC_ISR, false);
+
+	return (isr < 0 ? 0 : isr << 8) | (irr < 0 ? 0 : irr);
+}
+
+/**
+ * lapic_tmr() - the trigger-mode register as four 64-bit words
+ * @r:   the registers
+ * @tmr: vectors 0-63 in tmr[0], and so on
+ */
+void lapic_tmr(const struct lapic_regs *r, u64 tmr[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		tmr[i] = VEC_WORD(r, LAPIC_TMR, 2 * i) |
+			 (u64)VEC_WORD(r, LAPIC_TMR, 2 * i + 1) << 32;
 }

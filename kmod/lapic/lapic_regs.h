@@ -41,6 +41,7 @@
 #define LAPIC_TDCR		0x3e0
 #define LAPIC_SELF_IPI		0x3f0	/* x2APIC only */
 #define LAPIC_NR_REGS		64	/* offsets 0x000-0x3f0, by offset >> 4 */
+#define LAPIC_PAGE_SIZE		4096	/* the registers' page: 32 bits every 16 bytes */
 
 /* The x2APIC MSRs: 0x800 + offset / 16 (SDM 11.12.1.2) */
 #define LAPIC_X2APIC_MSR_FIRST	0x800
@@ -112,24 +113,41 @@ struct lapic_ipi {
 
 /**
  * struct lapic_regs - one local APIC's registers
- * @reg:       the 32-bit registers by offset / 16; ISR, TMR and IRR are
- *             the 256-bit arrays at their offsets
+ * @page:      the registers, 32 bits at their offsets in a 4 KiB page laid
+ *             out as the xAPIC page (the VMCS's virtual-APIC page in
+ *             lapic.c, which the CPU reads and writes itself while the
+ *             guest runs with APIC virtualization); ISR, TMR and IRR are
+ *             the 256-bit arrays at their offsets. The caller's, zeroed.
+ * @pir:       interrupts accepted but not yet in @page's IRR (senders
+ *             post here, under the caller's lock; lapic_sync() moves
+ *             them while the CPU does not use the page): the IRR is the
+ *             union of both
  * @x2apic:    in x2APIC mode (IA32_APIC_BASE.EXTD)
  * @id:        the APIC ID (the vCPU's id)
  * @esr_pending: errors since the last ESR write, latched into ESR by it
  * @icr_hi:    x2APIC: the high half of the 64-bit ICR last written
  * @ipi:       the message of the last ICR write (LAPIC_ACT_IPI)
  * @eoi_vector: the vector the last EOI completed (LAPIC_ACT_LEVEL_EOI)
+ * @timer_mode: LVTT's mode bits as last accepted (a trapped write has
+ *             already put the guest's new value in @page)
  */
 struct lapic_regs {
-	u32 reg[LAPIC_NR_REGS];
+	u32 *page;
+	u32 pir[8];
 	bool x2apic;
 	u32 id;
 	u32 esr_pending;
 	u32 icr_hi;
 	struct lapic_ipi ipi;
 	u8 eoi_vector;
+	u8 timer_mode;
 };
+
+/* The register at offset @off (a multiple of 16 below 0x400) */
+static inline u32 *lapic_reg(const struct lapic_regs *r, u32 off)
+{
+	return &r->page[off >> 2];
+}
 
 void lapic_reset(struct lapic_regs *r, u32 id, bool x2apic);
 void lapic_set_x2apic(struct lapic_regs *r, bool x2apic);
@@ -155,5 +173,10 @@ u64 lapic_timer_ns(u32 count, u32 tdcr, u32 bus_khz);
 u32 lapic_timer_count(u32 initial, u32 tdcr, u32 bus_khz, u64 left_ns);
 int lapic_base_check(u64 old, u64 val, unsigned int phys_bits);
 bool lapic_deliver_timer(struct lapic_regs *r);
+u32 lapic_write_trapped(struct lapic_regs *r, u32 off);
+u32 lapic_eoi_done(struct lapic_regs *r, u8 vector);
+void lapic_sync(struct lapic_regs *r);
+u16 lapic_intr_status(const struct lapic_regs *r);
+void lapic_tmr(const struct lapic_regs *r, u64 tmr[4]);
 
 #endif /* _THINVMX_LAPIC_REGS_H */

@@ -217,6 +217,15 @@ static u64 vmx_features(const struct vmx_msrs *m, const struct thinvmx_caps *cap
 		(caps->entry_ctls & VMX_ENTRY_LOAD_IA32_PAT), THINVMX_FEAT_PAT);
 	FEAT_IF(m->misc & VMXCAP_MISC_ACT_HLT, THINVMX_FEAT_ACT_HLT);
 	FEAT_IF(caps->proc2_ctls & VMX_PROC2_NOTIFY_EXITING, THINVMX_FEAT_NOTIFY);
+	/* every control lapic/lapic.c's virtualization turns on, allowed */
+	FEAT_IF(((proc >> 32) & VMX_PROC_TPR_SHADOW) &&
+		((m->procbased2 >> 32) & (VMX_PROC2_VIRT_APIC_ACCESSES |
+					  VMX_PROC2_APIC_REG_VIRT |
+					  VMX_PROC2_VIRT_INTR_DELIVERY)) ==
+		(VMX_PROC2_VIRT_APIC_ACCESSES | VMX_PROC2_APIC_REG_VIRT |
+		 VMX_PROC2_VIRT_INTR_DELIVERY) &&
+		(caps->pin_ctls & VMX_PIN_EXT_INTR_EXITING),
+		THINVMX_FEAT_APIC_VIRT);
 #undef FEAT_IF
 	return f;
 }

@@ -400,6 +400,25 @@ static int handle_window(struct tvx_vcpu *v)
 	return TVX_EXIT_RESUME;
 }
 
+/* APIC virtualization's exits: only domains with the in-module APIC */
+static int handle_apic_access(struct tvx_vcpu *v)
+{
+	return v->dom->lapic ? tvx_lapic_apic_access(v) :
+			       tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+static int handle_apic_write(struct tvx_vcpu *v)
+{
+	return v->dom->lapic ? tvx_lapic_apic_write(v) :
+			       tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
+static int handle_eoi_induced(struct tvx_vcpu *v)
+{
+	return v->dom->lapic ? tvx_lapic_eoi_induced(v) :
+			       tvx_internal_error(v, THINVMX_INTERNAL_UNHANDLED_EXIT);
+}
+
 static int handle_skip(struct tvx_vcpu *v)
 {
 	tvx_skip_insn(v);
@@ -479,6 +498,9 @@ static int (*const tvx_exit_handlers[])(struct tvx_vcpu *v) = {
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_MSR_READ]			= handle_msr_read,
 	[EXIT_REASON_MSR_WRITE]			= handle_msr_write,
+	[EXIT_REASON_APIC_ACCESS]		= handle_apic_access,
+	[EXIT_REASON_EOI_INDUCED]		= handle_eoi_induced,
+	[EXIT_REASON_APIC_WRITE]		= handle_apic_write,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_mtf,

@@ -436,9 +436,10 @@ static int tvx_mmio_cmps(struct tvx_vcpu *v, u64 gpa,
  * REPE/REPNE's condition holds), as string I/O.
  * An instruction the decoder does not take goes to userspace as it is,
  * its bytes with it (THINVMX_EXIT_MMIO_INSN): the vCPU is not stopped for
- * it, the VMM decides.
+ * it, the VMM decides. @write: the access that exited was a write (for a
+ * MOVS: which side is the device).
  */
-int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
+int tvx_emulate_mmio_dir(struct tvx_vcpu *v, u64 gpa, bool write)
 {
 	struct emu_insn insn;
 	unsigned int len = 0;
@@ -472,8 +473,7 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 		return tvx_mmio_cmps(v, gpa, &insn, bytes, len);
 	case EMU_OP_MOVS:
 		/* which side is the device: the access that exited says */
-		v->io.mmio_read = !(vmcs_readl(EXIT_QUALIFICATION) &
-				    EPT_VIOLATION_ACC_WRITE);
+		v->io.mmio_read = !write;
 		ret = tvx_string_ram(v, &insn, v->io.mmio_read,
 				     v->io.mmio_read, false, &v->io.str.gpa,
 				     &exit);
@@ -494,6 +494,13 @@ int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
 				     TVX_PENDING_SKIP);
 	return tvx_mmio_exit(v, gpa, insn.size, false, 0,
 			     TVX_PENDING_MMIO_READ);
+}
+
+/* Emulated MMIO at @gpa after an EPT violation there */
+int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa)
+{
+	return tvx_emulate_mmio_dir(v, gpa, vmcs_readl(EXIT_QUALIFICATION) &
+				    EPT_VIOLATION_ACC_WRITE);
 }
 
 /*

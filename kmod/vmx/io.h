@@ -69,6 +69,7 @@ struct tvx_io {
 int handle_io(struct tvx_vcpu *v);
 int tvx_io_deny(struct tvx_vcpu *v, unsigned long qual);
 int tvx_emulate_mmio(struct tvx_vcpu *v, u64 gpa);
+int tvx_emulate_mmio_dir(struct tvx_vcpu *v, u64 gpa, bool write);
 int tvx_complete_pending(struct tvx_vcpu *v);
 
 int tvx_translate(struct tvx_vcpu *v, u64 lin, u64 cr0, u32 acc,

@@ -242,6 +242,8 @@ void tvx_vmcs_setup(struct tvx_vcpu *v)
 	if (!v->vpid)
 		proc2 &= ~VMX_PROC2_VPID;
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
+	if (dom->lapic)
+		tvx_lapic_vmcs_setup(v);
 	vmcs_write32(VM_EXIT_CONTROLS, c->exit_ctls);
 	vmcs_write32(VM_ENTRY_CONTROLS, c->entry_ctls);
 	/* the CPU's own threshold, and nothing on top: as kvm_intel's default */

@@ -294,6 +294,47 @@ static void guest_xapic(__u64 ticks)
 	GUEST_DONE();
 }
 
+/*
+ * IPIs to itself through the xAPIC's ICR, each taken and ended by an EOI
+ * write to the page: half with the self shorthand (which the CPU may
+ * virtualize), half to its own APIC ID (ICR2, then ICR: two APIC-write
+ * exits); then one held back by the TPR until the TPR drops.
+ */
+#define SELF_IPIS	200
+
+static void guest_self_ipis(void)
+{
+	int i;
+
+	use_xapic = 1;
+	mmio_wr(0xf0, 0x1ff);
+	set_gate(TIMER_VEC, timer_isr);
+	GUEST_SYNC(0);
+	for (i = 0; i < SELF_IPIS; i++) {
+		if (i & 1) {
+			mmio_wr(0x310, 0);		/* APIC ID 0 */
+			mmio_wr(0x300, TIMER_VEC);	/* fixed, physical */
+		} else {
+			mmio_wr(0x300, (1 << 18) | TIMER_VEC);	/* self */
+		}
+		guest_sti_nop_cli();
+	}
+	GUEST_SYNC(timer_count, mmio_rd(0x100 + (TIMER_VEC / 32) * 0x10),
+		   mmio_rd(0xa0));
+	mmio_wr(0x80, 0x40);			/* TPR above the vector's class */
+	mmio_wr(0x300, (1 << 18) | TIMER_VEC);
+	guest_sti_nop_cli();
+	GUEST_ASSERT_EQ(timer_count, SELF_IPIS);
+	GUEST_ASSERT_EQ(mmio_rd(0x200 + (TIMER_VEC / 32) * 0x10),
+			1u << (TIMER_VEC % 32));	/* requested */
+	GUEST_ASSERT_EQ(mmio_rd(0xa0), 0x40);	/* PPR */
+	mmio_wr(0x80, 0);
+	guest_sti_nop_cli();
+	GUEST_SYNC(timer_count, mmio_rd(0x200 + (TIMER_VEC / 32) * 0x10),
+		   mmio_rd(0x80));
+	GUEST_DONE();
+}
+
 /* vCPU 0 pings vCPU 1 with IPIs, vCPU 1 answers each */
 #define PINGS	10
 
@@ -547,6 +588,125 @@ static void *run_to_done(void *arg)
 		r->ret = tvx_run_until_ucall(r->v, r->d, &r->uc);
 	} while (r->ret == TVX_UCALL_SYNC || r->ret == TVX_UCALL_PRINT);
 	return NULL;
+}
+
+/*
+ * The exits the xAPIC's accesses cost: APIC accesses (44), EPT violations
+ * on the page (48), APIC writes (56), from the domain's counters.
+ */
+static void apic_exits(struct __test_metadata *_metadata, struct tvx_domain *d,
+		       __u64 out[3])
+{
+	static struct tvx_nl_stats s;
+	struct thinvmx_domain_info info;
+	struct tvx_nl *nl;
+
+	ASSERT_EQ(0, tvx_nl_open(&nl));
+	ASSERT_EQ(0, tvx_domain_info(d, &info));
+	ASSERT_EQ(0, tvx_nl_get_stats(nl, info.id, &s));
+	tvx_nl_close(nl);
+	out[0] = s.exits[44];
+	out[1] = s.exits[48];
+	out[2] = s.exits[56];
+}
+
+/*
+ * guest_self_ipis() on vCPU 0 of @d: with APIC virtualization (@virt) an
+ * EOI costs no exit, an ICR write to another destination one APIC-write
+ * exit (the self shorthand's none, where the CPU virtualizes self-IPIs,
+ * as Bochs does; ICR2's one or none); without it, each access is an
+ * exit of its own. Either way every IPI is taken once, the
+ * ISR is empty after, and the TPR holds one back until it drops.
+ */
+static void self_ipis(struct __test_metadata *_metadata, struct tvx_domain *d,
+		      struct tvx_vcpu *v, bool virt)
+{
+	__u64 before[3], after[3], access;
+	struct tvx_ucall uc;
+
+	TVX_RUN_EXPECT(TVX_UCALL_SYNC, v, d, &uc);
+	apic_exits(_metadata, d, before);
+	TVX_RUN_EXPECT(TVX_UCALL_SYNC, v, d, &uc);
+	apic_exits(_metadata, d, after);
+	EXPECT_EQ(SELF_IPIS, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);		/* ISR */
+	EXPECT_EQ(0, uc.args[2]);		/* PPR */
+	access = after[0] - before[0] + after[1] - before[1];
+	TH_LOG("%d self-IPIs %s APIC virtualization: %llu APIC-access and EPT-violation exits, %llu APIC writes",
+	       SELF_IPIS, virt ? "with" : "without", access,
+	       after[2] - before[2]);
+	if (virt) {
+		/* the GUEST_SYNC's own ISR and PPR reads: a few at most */
+		EXPECT_GT(SELF_IPIS / 10, access);
+		EXPECT_LE(SELF_IPIS / 2, after[2] - before[2]);
+		EXPECT_GE(SELF_IPIS * 3 / 2, after[2] - before[2]);
+	} else {
+		EXPECT_LE(2 * SELF_IPIS, access);
+		EXPECT_EQ(0, after[2] - before[2]);
+	}
+	TVX_RUN_EXPECT(TVX_UCALL_SYNC, v, d, &uc);
+	EXPECT_EQ(SELF_IPIS + 1, uc.args[0]);	/* taken once the TPR dropped */
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);
+	TVX_RUN_EXPECT(TVX_UCALL_DONE, v, d, &uc);
+}
+
+static bool vapic_param(void)
+{
+	FILE *f = fopen("/sys/module/thinvmx/parameters/vapic", "r");
+	int c = f ? fgetc(f) : 'N';
+
+	if (f)
+		fclose(f);
+	return c == 'Y' || c == '1';
+}
+
+static int set_vapic_param(bool on)
+{
+	FILE *f = fopen("/sys/module/thinvmx/parameters/vapic", "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = fputs(on ? "1" : "0", f) < 0 ? -EIO : 0;
+	return fclose(f) ? -errno : ret;
+}
+
+TEST_F(lapic, xapic_eois_without_exits)
+{
+	struct thinvmx_caps caps;
+
+	ASSERT_EQ(0, tvx_get_caps(self->h, &caps));
+	start(_metadata, self, 0, guest_self_ipis, 0);
+	self_ipis(_metadata, self->d, self->v[0],
+		  (caps.features & THINVMX_FEAT_APIC_VIRT) && vapic_param());
+}
+
+/* The same with the module parameter vapic=0: every access decoded */
+TEST_F(lapic, xapic_without_virtualization)
+{
+	struct thinvmx_e820_entry ram = {
+		.addr = 0, .size = MEM_BYTES, .type = THINVMX_E820_RAM,
+	};
+	struct tvx_guest_layout l;
+	struct tvx_domain *d;
+	struct tvx_vcpu *v;
+	bool was = vapic_param();
+	int ret;
+
+	ASSERT_EQ(0, set_vapic_param(false));
+	ret = tvx_domain_create(self->h, &ram, 1, MEM_BYTES,
+				THINVMX_DOMAIN_LAPIC, &d);
+	ASSERT_EQ(0, set_vapic_param(was));
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, tvx_vcpu_create(d, 0, &v));
+	ASSERT_EQ(0, tvx_guest_load_self(d));
+	ASSERT_EQ(0, tvx_guest_layout(d, &l));
+	ASSERT_EQ(0, tvx_vcpu_setup_long_mode(v, d, (__u64)(uintptr_t)guest_self_ipis,
+					      l.stack_top[0]));
+	self_ipis(_metadata, d, v, false);
+	tvx_vcpu_destroy(v);
+	tvx_domain_destroy(d);
 }
 
 TEST_F(lapic, ipis_between_two_vcpus)

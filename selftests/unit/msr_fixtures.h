@@ -41,7 +41,8 @@ static const struct vmx_msrs bochs_skylake_x = {
  *         INVPCID 0x1000 | XSAVES 0x100000
  * exit  = forced 0x36dfb | HOST_ADDR_SPACE 0x200 | PAT 0xc0000 | EFER 0x300000
  * entry = forced 0x11fb | PAT 0x4000 | EFER 0x8000
- * This model has no monitor trap flag (TRUE_PROCBASED allowed-1 bit 27 is 0).
+ * This model has no monitor trap flag (TRUE_PROCBASED allowed-1 bit 27 is 0);
+ * it allows TPR shadow and proc2 bits 0, 8 and 9 (APIC_VIRT).
  */
 static const struct thinvmx_caps bochs_skylake_x_expected = {
 	.pin_ctls	= 0x0000007f,
@@ -57,7 +58,7 @@ static const struct thinvmx_caps bochs_skylake_x_expected = {
 			  THINVMX_FEAT_RDTSCP | THINVMX_FEAT_INVPCID |
 			  THINVMX_FEAT_XSAVES | THINVMX_FEAT_PAT |
 			  THINVMX_FEAT_ACT_HLT | THINVMX_FEAT_INVEPT_SINGLE |
-			  THINVMX_FEAT_INVVPID_SINGLE,
+			  THINVMX_FEAT_INVVPID_SINGLE | THINVMX_FEAT_APIC_VIRT,
 };
 
 /* Bochs cpu model corei7_haswell_4770: no PML, no XSAVES */

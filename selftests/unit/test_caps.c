@@ -278,6 +278,37 @@ static void test_notify_exits_when_offered(void **state)
 	assert_false(caps.features & THINVMX_FEAT_NOTIFY);
 }
 
+/* APIC virtualization: all four controls allowed, or not offered */
+static void test_apic_virt_needs_all_its_controls(void **state)
+{
+	static const u32 proc2[] = {
+		VMX_PROC2_VIRT_APIC_ACCESSES, VMX_PROC2_APIC_REG_VIRT,
+		VMX_PROC2_VIRT_INTR_DELIVERY,
+	};
+	struct vmx_msrs m = full_cpu();
+	struct thinvmx_caps caps;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		m.procbased2 |= (u64)proc2[i] << 32;
+	m.procbased |= (u64)VMX_PROC_TPR_SHADOW << 32;
+	m.true_procbased |= (u64)VMX_PROC_TPR_SHADOW << 32;
+	assert_int_equal(0, vmx_caps_evaluate(&m, &caps));
+	assert_true(caps.features & THINVMX_FEAT_APIC_VIRT);
+	for (i = 0; i < 3; i++) {
+		struct vmx_msrs n = m;
+
+		n.procbased2 &= ~((u64)proc2[i] << 32);
+		assert_int_equal(0, vmx_caps_evaluate(&n, &caps));
+		assert_false(caps.features & THINVMX_FEAT_APIC_VIRT);
+	}
+	m.procbased &= ~((u64)VMX_PROC_TPR_SHADOW << 32);
+	m.true_procbased &= ~((u64)VMX_PROC_TPR_SHADOW << 32);
+	assert_int_equal(0, vmx_caps_evaluate(&m, &caps));
+	assert_false(caps.features & THINVMX_FEAT_APIC_VIRT);
+}
+
 static void expect_missing_ept(u64 clear, u64 detail)
 {
 	struct vmx_msrs m = full_cpu();
@@ -407,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_missing_required_controls),
 		cmocka_unit_test(test_optional_controls_dropped_when_absent),
 		cmocka_unit_test(test_notify_exits_when_offered),
+		cmocka_unit_test(test_apic_virt_needs_all_its_controls),
 		cmocka_unit_test(test_missing_ept_caps),
 		cmocka_unit_test(test_one_invept_type_is_enough),
 		cmocka_unit_test(test_ept_page_size_features),

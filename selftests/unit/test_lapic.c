@@ -13,6 +13,11 @@
 
 #include "../../kmod/lapic/lapic_regs.c"
 
+/* A struct lapic_regs and its register page, on the stack */
+#define REGS(r)								\
+	u32 r##_page[LAPIC_PAGE_SIZE / 4];				\
+	struct lapic_regs r = { .page = r##_page }
+
 static u32 rd(struct lapic_regs *r, u32 off)
 {
 	u32 v;
@@ -29,7 +34,7 @@ static void enabled(struct lapic_regs *r, u32 id, bool x2apic)
 
 static void test_reset_state(void **state)
 {
-	struct lapic_regs r;
+	REGS(r);
 
 	(void)state;
 	lapic_reset(&r, 3, false);
@@ -53,7 +58,7 @@ static void test_reset_state(void **state)
 
 static void test_priority_irr_isr_eoi(void **state)
 {
-	struct lapic_regs r;
+	REGS(r);
 
 	(void)state;
 	enabled(&r, 0, false);
@@ -94,7 +99,7 @@ static void test_priority_irr_isr_eoi(void **state)
 
 static void test_illegal_vectors_and_esr(void **state)
 {
-	struct lapic_regs r;
+	REGS(r);
 
 	(void)state;
 	enabled(&r, 0, false);
@@ -114,7 +119,7 @@ static void test_illegal_vectors_and_esr(void **state)
 
 static void test_icr_decode(void **state)
 {
-	struct lapic_regs r;
+	REGS(r);
 	struct lapic_ipi *i = &r.ipi;
 
 	(void)state;
@@ -155,7 +160,7 @@ static void test_icr_decode(void **state)
 
 static void test_destinations(void **state)
 {
-	struct lapic_regs r;
+	REGS(r);
 	struct lapic_ipi ipi = { 0 };
 
 	(void)state;
@@ -206,7 +211,7 @@ static void test_destinations(void **state)
 
 static void test_x2apic_msr_rules(void **state)
 {
-	struct lapic_regs r;
+	REGS(r);
 	u64 v;
 
 	(void)state;
@@ -238,7 +243,7 @@ static void test_x2apic_msr_rules(void **state)
 
 static void test_timer_arithmetic(void **state)
 {
-	struct lapic_regs r;
+	REGS(r);
 
 	(void)state;
 	assert_int_equal(2, lapic_timer_divisor(0x0));
@@ -298,6 +303,91 @@ static void test_apic_base(void **state)
 	assert_int_equal(0, lapic_base_check(xapic, xapic | BIT_ULL(38), 39));
 }
 
+/*
+ * Senders post (the page's IRR may be the CPU's while the guest runs):
+ * the IRR reads as both, the vCPU's sync moves them into the page, and
+ * the VMCS's RVI/SVI and EOI-exit bitmap come from the page.
+ */
+static void test_posted_and_synced(void **state)
+{
+	u64 tmr[4];
+
+	REGS(r);
+	(void)state;
+	enabled(&r, 0, false);
+	assert_true(lapic_accept(&r, 0x41, false));
+	assert_true(lapic_accept(&r, 0xa3, true));
+	assert_int_equal(0, r.page[LAPIC_IRR / 4 + 2 * 4]);	/* not yet */
+	assert_int_equal(BIT(1), rd(&r, LAPIC_IRR + 0x20));
+	assert_int_equal(BIT(3), rd(&r, LAPIC_IRR + 0x50));
+	assert_int_equal(0xa3, lapic_pending_vector(&r));
+	assert_int_equal(0, lapic_intr_status(&r));
+	lapic_sync(&r);
+	assert_int_equal(BIT(1), r.page[LAPIC_IRR / 4 + 2 * 4]);
+	assert_int_equal(BIT(3), r.page[LAPIC_IRR / 4 + 5 * 4]);
+	assert_int_equal(0, r.pir[2] | r.pir[5]);
+	assert_int_equal(0xa3, lapic_intr_status(&r));
+	lapic_tmr(&r, tmr);
+	assert_true(tmr[2] == BIT_ULL(0xa3 - 128) && !tmr[0] && !tmr[1] && !tmr[3]);
+	/* the CPU's delivery of 0xa3, as lapic_ack(): SVI a3, RVI 41 */
+	lapic_ack(&r, 0xa3);
+	lapic_write(&r, LAPIC_TPR, 0x20);
+	lapic_sync(&r);
+	assert_int_equal(0xa0, r.page[LAPIC_PPR / 4]);
+	assert_int_equal(0xa341, lapic_intr_status(&r));
+	/* acked while still posted: gone from both */
+	assert_true(lapic_accept(&r, 0x51, false));
+	lapic_ack(&r, 0x51);
+	assert_int_equal(0, rd(&r, LAPIC_IRR + 0x20) & BIT(0x51 - 64));
+	assert_int_equal(0, r.pir[2]);
+}
+
+/* APIC-write exits: the guest's value is already in the page */
+static void test_trapped_writes(void **state)
+{
+	REGS(r);
+	(void)state;
+	enabled(&r, 2, false);
+	r.page[LAPIC_ID / 4] = 0x7u << 24;
+	assert_int_equal(0, lapic_write_trapped(&r, LAPIC_ID));
+	assert_int_equal(2u << 24, rd(&r, LAPIC_ID));
+	/* LVTT: the mode change is seen although the old value is gone */
+	lapic_write(&r, LAPIC_TMICT, 1000);
+	r.page[LAPIC_LVTT / 4] = 0xfffdffff;	/* reserved bits, mode 2 */
+	assert_int_equal(LAPIC_ACT_TIMER, lapic_write_trapped(&r, LAPIC_LVTT));
+	assert_int_equal(LAPIC_TIMER_TSCDEADLINE, lapic_timer_mode(&r));
+	assert_int_equal(LAPIC_LVT_MASKED | (LAPIC_TIMER_TSCDEADLINE << 17) | 0xff,
+			 rd(&r, LAPIC_LVTT));
+	assert_int_equal(0, rd(&r, LAPIC_TMICT));
+	/* in TSC-deadline mode TMICT ignores writes: it reads 0 again */
+	r.page[LAPIC_TMICT / 4] = 55;
+	assert_int_equal(0, lapic_write_trapped(&r, LAPIC_TMICT));
+	assert_int_equal(0, rd(&r, LAPIC_TMICT));
+	/* the same mode again: nothing to re-arm */
+	r.page[LAPIC_LVTT / 4] = (LAPIC_TIMER_TSCDEADLINE << 17) | 0xec;
+	assert_int_equal(0, lapic_write_trapped(&r, LAPIC_LVTT));
+	/* no CMCI entry; reserved bits and remote IRR of an LVT read 0 */
+	r.page[LAPIC_LVT_CMCI / 4] = 0x40;
+	lapic_write_trapped(&r, LAPIC_LVT_CMCI);
+	assert_int_equal(LAPIC_LVT_MASKED, r.page[LAPIC_LVT_CMCI / 4]);
+	r.page[LAPIC_LVT0 / 4] = 0xffffffff;
+	lapic_write_trapped(&r, LAPIC_LVT0);
+	assert_int_equal(0, rd(&r, LAPIC_LVT0) & (BIT(14) | BIT(12) | 0xfffe0000));
+	/* ESR latches what was pending, whatever the guest wrote */
+	lapic_accept(&r, 3, false);
+	r.page[LAPIC_ESR / 4] = 0x1234;
+	lapic_write_trapped(&r, LAPIC_ESR);
+	assert_int_equal(LAPIC_ESR_RECV_ILLEGAL, rd(&r, LAPIC_ESR));
+	/* an ICR write sends */
+	r.page[LAPIC_ICR2 / 4] = 1u << 24;
+	lapic_write_trapped(&r, LAPIC_ICR2);
+	r.page[LAPIC_ICR / 4] = 0x4031;
+	assert_int_equal(LAPIC_ACT_IPI, lapic_write_trapped(&r, LAPIC_ICR));
+	assert_int_equal(0x31, r.ipi.vector);
+	assert_int_equal(1, r.ipi.dest);
+	assert_int_equal(0, lapic_write_trapped(&r, LAPIC_ICR + 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +399,8 @@ int main(void)
 		cmocka_unit_test(test_x2apic_msr_rules),
 		cmocka_unit_test(test_timer_arithmetic),
 		cmocka_unit_test(test_apic_base),
+		cmocka_unit_test(test_posted_and_synced),
+		cmocka_unit_test(test_trapped_writes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
