@@ -20,7 +20,8 @@
  *
  * The registers live in the vCPU's virtual-APIC page. Where the CPU has
  * APIC virtualization (TPR shadow, APIC-register virtualization and
- * virtual-interrupt delivery; module parameter vapic), a vCPU whose APIC
+ * virtual-interrupt delivery) and the module parameter vapic asks for it
+ * (off by default: see there), a vCPU whose APIC
  * is an xAPIC at the default base runs with it on: the CPU answers reads
  * of most registers from the page, takes TPR writes and EOIs itself
  * (only a level-triggered vector's EOI exits, for the VMM), delivers the
@@ -74,10 +75,20 @@
 #include "vmx/io.h"
 #include "vmx/vmx_bits.h"
 
-static bool vapic = true;
+/*
+ * Off by default: Bochs 2.7, the only CPU it has been run on, delivers a
+ * pending virtual interrupt while the guest has RFLAGS.IF clear whenever
+ * a physical interrupt arrives at the same time (its InterruptAcknowledge()
+ * takes the virtual one first, although IF masks only that one), and a
+ * virtual interrupt becomes pending with IF clear whenever the guest
+ * sends itself an IPI or ends one interrupt inside another's handler: an
+ * SMP Linux guest then deadlocks in an interrupt handler that ran inside
+ * a spinlock's critical section within a minute or two.
+ */
+static bool vapic;
 module_param(vapic, bool, 0644);
 MODULE_PARM_DESC(vapic,
-		 "run new domains' xAPICs with APIC virtualization when the CPU has it (default 1)");
+		 "run new domains' xAPICs with APIC virtualization where the CPU has it (default 0)");
 
 static unsigned int lapic_min_period_us = 200;
 module_param(lapic_min_period_us, uint, 0644);

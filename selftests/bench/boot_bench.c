@@ -41,13 +41,15 @@
  * ratios.
  *
  * usage: boot_bench [--kernel BZIMAGE] [--kvm-modules DIR] [--console]
- *                   [--append ARGS] [--thinvmx-only | --kvm-only]
+ *                   [--append ARGS] [--thinvmx-only | --kvm-only] [--vapic]
  *        (--append: more guest command line, to look into the guest, e.g.
  *        "trace_event=timer:hrtimer_expire_entry tp_printk" with --console;
  *        the figures are then not the benchmark's; --kvm-only: the KVM
  *        boot alone, thinvmx's domain only created for its memory map and
  *        CPUID leaves and destroyed before its first entry, to tell what
- *        the KVM boot does in a machine where no thinvmx guest ran)
+ *        the KVM boot does in a machine where no thinvmx guest ran;
+ *        --vapic: thinvmx's domain created with the module parameter
+ *        vapic=1, its xAPIC on APIC virtualization)
  *        boot_bench --write-initramfs FILE   (the initramfs, for thinvmx-run)
  * Needs root, /dev/thinvmx with usable VMX, for the KVM side /dev/kvm
  * (loaded from DIR, default /lib/modules-kvm, when absent). Prints one
@@ -275,6 +277,19 @@ static int tvx_cpuid_xcr0(void)
 	return 0;
 }
 
+/* --vapic: the module parameter, for the domain's creation only */
+static bool use_vapic;
+
+static int set_vapic(bool on)
+{
+	FILE *f = fopen("/sys/module/thinvmx/parameters/vapic", "w");
+
+	if (!f)
+		return -1;
+	fputs(on ? "1" : "0", f);
+	return fclose(f);
+}
+
 static int tvx_create(struct vm *vm, const struct tvx_linux_image *img,
 		      const char **why)
 {
@@ -288,8 +303,12 @@ static int tvx_create(struct vm *vm, const struct tvx_linux_image *img,
 	int ret;
 
 	*why = "domain";
+	if (use_vapic && set_vapic(true))
+		return -errno;
 	ret = tvx_domain_create(vm->h, &ram, 1, (__u64)GUEST_MIB << 20,
 				THINVMX_DOMAIN_LAPIC, &vm->d);
+	if (use_vapic)
+		set_vapic(false);
 	if (ret)
 		return ret;
 	*why = "vCPU";
@@ -974,6 +993,7 @@ int main(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "thinvmx-only", no_argument, NULL, 't' },
 		{ "kvm-only", no_argument, NULL, 'o' },
+		{ "vapic", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *initramfs_out = NULL;
@@ -991,7 +1011,7 @@ int main(int argc, char **argv)
 	const char *append = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "K:k:w:ca:to", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "K:k:w:ca:tov", longopts, NULL)) != -1) {
 		if (c == 'K')
 			kernel = optarg;
 		else if (c == 'w')
@@ -1006,6 +1026,8 @@ int main(int argc, char **argv)
 			have_kvm = false;
 		else if (c == 'o')
 			kvm_only = true;
+		else if (c == 'v')
+			use_vapic = true;
 		else
 			return 2;
 	}
@@ -1039,8 +1061,9 @@ int main(int argc, char **argv)
 		printf("# no kvm_intel: thinvmx figures only\n");
 		have_kvm = false;
 	}
-	printf("# %s, %u MiB, 1 vCPU, initramfs %zu bytes, \"%s\"\n", kernel,
-	       GUEST_MIB, img.initrd_len, img.cmdline);
+	printf("# %s, %u MiB, 1 vCPU, initramfs %zu bytes, \"%s\"%s\n", kernel,
+	       GUEST_MIB, img.initrd_len, img.cmdline,
+	       use_vapic ? ", thinvmx with vapic=1" : "");
 
 	if (kvm_only) {
 		const char *why = NULL;
