@@ -156,9 +156,9 @@ EOI
 	(cd "$L.root" && find . | cpio -o -H newc -R 0:0 2>/dev/null) | gzip > "$L.initrd"
 	mkfifo "$L.in"
 	echo "== thinvmx-run --paused -m 192 -c $(nproc) --kernel $KERNEL --initrd (busybox)" \
-		"--append 'console=ttyS0 nokaslr panic=-1 tsc=reliable quiet'"
+		"--append 'console=ttyS0 nokaslr panic=-1 tsc=reliable sysctl.vm.compaction_proactiveness=0 quiet'"
 	./thinvmx-run --paused -m 192 -c "$(nproc)" --kernel "$KERNEL" --initrd "$L.initrd" \
-		--append "console=ttyS0 nokaslr panic=-1 tsc=reliable quiet" \
+		--append "console=ttyS0 nokaslr panic=-1 tsc=reliable sysctl.vm.compaction_proactiveness=0 quiet" \
 		< "$L.in" > "$L.out" 2> "$L.err" &
 	run=$!
 	exec 4> "$L.in"

@@ -78,7 +78,8 @@
 #include "bench_guest.h"
 
 #define GUEST_MIB	192
-#define CMDLINE		"console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reliable"
+#define CMDLINE		"console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reliable " \
+			"sysctl.vm.compaction_proactiveness=0"
 #define COM1		0x3f8
 #define COM1_IRQ	4
 #define MARK_PORT	0xe9		/* 'I', 'S', 'E' */

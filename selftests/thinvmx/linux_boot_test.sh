@@ -55,7 +55,7 @@ EOI
 chmod +x "$ROOT/init"
 (cd "$ROOT" && find . | cpio -o -H newc -R 0:0 2>/dev/null) | gzip > "$INITRD"
 
-CMDLINE="console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reliable"
+CMDLINE="console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1 tsc=reliable sysctl.vm.compaction_proactiveness=0"
 
 # boot $1 vCPUs; the shell's last command $2 (poweroff -f by default),
 # more of the command line in $3; the shell's commands come on stdin

@@ -114,7 +114,7 @@ nearest() {
 mkfifo "$FIFO"
 start=$(date +%s)
 timeout 900 ./thinvmx-run --paused -m 192 --kernel "$KERNEL" --initrd "$INITRD" \
-	--append "console=ttyS0 nokaslr panic=-1 tsc=reliable" < "$FIFO" > "$OUT.raw" 2>&1 &
+	--append "console=ttyS0 nokaslr panic=-1 tsc=reliable sysctl.vm.compaction_proactiveness=0" < "$FIFO" > "$OUT.raw" 2>&1 &
 run=$!
 exec 3> "$FIFO"
 wait_for "domain [0-9]* paused" "$OUT.raw" 30

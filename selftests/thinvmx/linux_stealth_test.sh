@@ -73,7 +73,7 @@ kcore() {
 mkfifo "$FIFO"
 start=$(date +%s)
 timeout 1200 ./thinvmx-run --paused -m 192 -c 2 --spare-frames 16 --kernel "$KERNEL" \
-	--initrd "$INITRD" --append "console=ttyS0 nokaslr panic=-1 tsc=reliable" \
+	--initrd "$INITRD" --append "console=ttyS0 nokaslr panic=-1 tsc=reliable sysctl.vm.compaction_proactiveness=0" \
 	< "$FIFO" > "$OUT.raw" 2>&1 &
 run=$!
 exec 3> "$FIFO"
