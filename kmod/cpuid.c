@@ -116,7 +116,8 @@ static void cpuid_keep_promises(struct thinvmx_cpuid_entry *e)
  * keep the promise of (cpuid_keep_promises()), sets the hypervisor present
  * bit and
  * makes leaf 0x40000000 name thinvmx (replacing what the host had there
- * and dropping the leaves above it in that range).
+ * and dropping every other leaf of the hypervisor range, 0x40000000 to
+ * 0x4000ffff: none is a promise of ours).
  *
  * Return: 0, or -ENOSPC when the leaf cannot be added.
  */
@@ -125,10 +126,7 @@ int cpuid_guest_defaults(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max)
 	u32 i, out = 0;
 
 	for (i = 0; i < *nr; i++) {
-		if (e[i].function > CPUID_LEAF_HYPERVISOR &&
-		    e[i].function < CPUID_LEAF_HYPERVISOR + 0x100)
-			continue;
-		if (e[i].function == CPUID_LEAF_HYPERVISOR ||
+		if ((e[i].function & 0xffff0000u) == CPUID_LEAF_HYPERVISOR ||
 		    e[i].function == CPUID_LEAF_TILE_INFO ||
 		    e[i].function == CPUID_LEAF_TMUL_INFO)
 			continue;
@@ -317,6 +315,11 @@ static int cpuid_set_leaf(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
  * leaf 0x16 names the same in MHz; 0x40000010 is the hypervisor leaf
  * VMware defined and other hypervisors copy (EAX TSC kHz, EBX bus kHz).
  * The crystal is the TSC itself, halved until it fits 32 bits of Hz.
+ * And KVM's signature at 0x40000100 with one feature, PV EOI (its MSR is
+ * lapic/lapic.c's): Linux finds KVM's leaves in any block of 0x100 and
+ * then ends an interrupt without an EOI write when the module says it
+ * may; it also takes x2APIC mode then (a hypervisor it knows allows it
+ * without interrupt remapping).
  *
  * Return: 0, or -ENOSPC when the leaves cannot be added.
  */
@@ -338,8 +341,13 @@ int cpuid_lapic_leaves(struct thinvmx_cpuid_entry *e, u32 *nr, u32 max,
 		if (e[i].function == CPUID_LEAF_HYPERVISOR)
 			e[i].eax = CPUID_LEAF_TIMING;
 	}
+	ret |= cpuid_set_leaf(e, nr, max, CPUID_LEAF_KVM, CPUID_LEAF_KVM + 1,
+			      CPUID_KVM_SIG_EBX, CPUID_KVM_SIG_ECX,
+			      CPUID_KVM_SIG_EDX);
+	ret |= cpuid_set_leaf(e, nr, max, CPUID_LEAF_KVM + 1,
+			      CPUID_KVM_FEATURE_PV_EOI, 0, 0, 0);
 	if (!tsc_khz)
-		return 0;
+		return ret ? -ENOSPC : 0;
 	while ((hz >> shift) > U32_MAX)
 		shift++;
 	*bus_khz = (u32)(hz >> shift) / 1000;

@@ -20,6 +20,12 @@
 #define CPUID_1_ECX_TSC_DEADLINE	BIT(24)
 #define CPUID_1_EDX_APIC	BIT(9)
 #define CPUID_LEAF_TIMING	0x40000010u	/* TSC and APIC bus kHz */
+/* KVM's leaves, one block up, where Linux looks for them too (PV EOI) */
+#define CPUID_LEAF_KVM		0x40000100u
+#define CPUID_KVM_SIG_EBX	0x4b4d564bu	/* "KVMK" */
+#define CPUID_KVM_SIG_ECX	0x564b4d56u	/* "VMKV" */
+#define CPUID_KVM_SIG_EDX	0x0000004du	/* "M\0\0\0" */
+#define CPUID_KVM_FEATURE_PV_EOI	BIT(6)
 #define CPUID_1_ECX_OSXSAVE	BIT(27)
 #define CPUID_1_ECX_HYPERVISOR	BIT(31)
 #define CPUID_7_ECX_OSPKE	BIT(4)

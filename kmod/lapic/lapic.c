@@ -65,6 +65,8 @@
 
 #include "domain.h"
 #include "ept/ept_table.h"
+#include "ept/p2m.h"
+#include "ept/p2m_ops.h"
 #include "lapic/lapic.h"
 #include "memmap.h"
 #include "pages.h"
@@ -321,6 +323,113 @@ static int tvx_lapic_act(struct tvx_vcpu *v, u32 act)
 	return TVX_EXIT_RESUME;
 }
 
+/* ------------------------------------------------------------ PV EOI */
+
+/*
+ * KVM's paravirtual EOI (its ABI, which Linux uses when it finds KVM's
+ * CPUID leaves with KVM_FEATURE_PV_EOI: cpuid.c puts them at 0x40000100):
+ * the guest names a byte of its RAM through MSR_KVM_PV_EOI_EN; before an
+ * entry the module sets bit 0 there when the interrupt in service may end
+ * without an EOI write (lapic_pv_eoi_ok()), and the guest's EOI clears
+ * the bit instead of writing, without an exit; after the next exit the
+ * module sees the bit clear and ends the interrupt itself. The byte is
+ * written through the kernel's mapping of the domain's RAM: no EPT right
+ * (a listener's, a ram_ro type set later) stops it, as none stops KVM's.
+ */
+#define TVX_MSR_KVM_PV_EOI_EN	0x4b564d04
+#define TVX_PV_EOI_ENABLED	BIT_ULL(0)
+
+static void tvx_lapic_pv_eoi_put(struct tvx_vcpu *v, bool set)
+{
+	struct tvx_dom *dom = v->dom;
+
+	WRITE_ONCE(*v->apic.pv_eoi, set);
+	v->apic.pv_eoi_set = set;
+	/* what the guest's own write would have logged */
+	if (READ_ONCE(dom->dirty_frames)) {
+		spin_lock(&dom->ept.lock);
+		tvx_logdirty_mark(dom, v->apic.pv_eoi_gfn);
+		spin_unlock(&dom->ept.lock);
+	}
+}
+
+/*
+ * After an exit, before the registers are looked at: did the guest end
+ * the interrupt in service by clearing the flag? (A flag still set stays
+ * so: the next entry decides again.)
+ */
+static void tvx_lapic_pv_eoi_from_guest(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+	unsigned long flags;
+
+	if (likely(!a->pv_eoi_set) || (READ_ONCE(*a->pv_eoi) & 1))
+		return;
+	a->pv_eoi_set = false;
+	spin_lock_irqsave(&a->lock, flags);
+	lapic_eoi(&a->regs);
+	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* Before an entry: the flag as lapic_pv_eoi_ok() says now */
+static void tvx_lapic_pv_eoi_to_guest(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+	unsigned long flags;
+	bool ok;
+
+	if (likely(!a->pv_eoi))
+		return;
+	spin_lock_irqsave(&a->lock, flags);
+	/* with virtual-interrupt delivery the CPU takes EOIs itself */
+	ok = !a->vapic && lapic_pv_eoi_ok(&a->regs);
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (ok != a->pv_eoi_set)
+		tvx_lapic_pv_eoi_put(v, ok);
+}
+
+/* Turn PV EOI off: an interrupt in service then ends by an EOI write */
+static void tvx_lapic_pv_eoi_off(struct tvx_vcpu *v)
+{
+	struct tvx_lapic *a = &v->apic;
+
+	tvx_lapic_pv_eoi_from_guest(v);
+	if (a->pv_eoi_set)
+		tvx_lapic_pv_eoi_put(v, false);
+	a->pv_eoi = NULL;
+	a->pv_eoi_msr = 0;
+}
+
+/*
+ * WRMSR MSR_KVM_PV_EOI_EN: bit 0 on, bits 63:2 the flag's address (4-byte
+ * aligned, as KVM wants), in RAM of the domain that is writable there now.
+ */
+static int tvx_lapic_set_pv_eoi(struct tvx_vcpu *v, u64 val)
+{
+	struct tvx_lapic *a = &v->apic;
+	u64 gpa = val & ~TVX_PV_EOI_ENABLED, hpa = 0, e;
+	u32 type;
+	int level;
+
+	if (!IS_ALIGNED(gpa, 4))
+		return -EINVAL;
+	if (val & TVX_PV_EOI_ENABLED) {
+		if (!tvx_gpa_to_hpa(v->dom, gpa, &hpa))
+			return -EINVAL;
+		e = ept_lookup(&v->dom->ept, gpa, &level);
+		type = e ? p2m_entry_type(e) : THINVMX_P2M_INVALID;
+		if (type != THINVMX_P2M_RAM_RW && type != THINVMX_P2M_RAM_LOGDIRTY)
+			return -EINVAL;
+	}
+	tvx_lapic_pv_eoi_off(v);
+	a->pv_eoi_msr = val;
+	if (val & TVX_PV_EOI_ENABLED) {
+		a->pv_eoi = phys_to_virt(hpa);
+		a->pv_eoi_gfn = gpa >> PAGE_SHIFT;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ registers */
 
 static u32 tvx_lapic_read(struct tvx_vcpu *v, u32 off, u32 *val)
@@ -380,6 +489,10 @@ int tvx_lapic_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 		*val = a->base;
 		return 0;
 	}
+	if (msr == TVX_MSR_KVM_PV_EOI_EN) {
+		*val = a->pv_eoi_msr;
+		return 0;
+	}
 	if (msr == MSR_IA32_TSC_DEADLINE) {
 		spin_lock_irqsave(&a->lock, flags);
 		*val = lapic_timer_mode(&a->regs) == LAPIC_TIMER_TSCDEADLINE ?
@@ -389,6 +502,7 @@ int tvx_lapic_msr_read(struct tvx_vcpu *v, u32 msr, u64 *val)
 	}
 	if (msr < LAPIC_X2APIC_MSR_FIRST || msr > LAPIC_X2APIC_MSR_LAST)
 		return -ENOENT;
+	tvx_lapic_pv_eoi_from_guest(v);
 	spin_lock_irqsave(&a->lock, flags);
 	act = lapic_msr_read(&a->regs, msr, val);
 	if (!act && msr == LAPIC_X2APIC_MSR_FIRST + (LAPIC_TMCCT >> 4)) {
@@ -416,6 +530,8 @@ int tvx_lapic_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 
 	if (msr == MSR_IA32_APICBASE)
 		return tvx_lapic_set_base(v, val);
+	if (msr == TVX_MSR_KVM_PV_EOI_EN)
+		return tvx_lapic_set_pv_eoi(v, val);
 	if (msr == MSR_IA32_TSC_DEADLINE) {
 		spin_lock_irqsave(&a->lock, flags);
 		act = lapic_timer_mode(&a->regs) == LAPIC_TIMER_TSCDEADLINE;
@@ -429,6 +545,7 @@ int tvx_lapic_msr_write(struct tvx_vcpu *v, u32 msr, u64 val)
 	}
 	if (msr < LAPIC_X2APIC_MSR_FIRST || msr > LAPIC_X2APIC_MSR_LAST)
 		return -ENOENT;
+	tvx_lapic_pv_eoi_from_guest(v);
 	spin_lock_irqsave(&a->lock, flags);
 	act = lapic_msr_write(&a->regs, msr, val);
 	spin_unlock_irqrestore(&a->lock, flags);
@@ -481,6 +598,7 @@ int tvx_lapic_mmio(struct tvx_vcpu *v, u64 gpa, const struct emu_insn *insn)
 		return -ENOENT;
 	if (insn->op != EMU_OP_MOV && insn->op != EMU_OP_ALU)
 		return -ENOENT;	/* string moves: the VMM's to take */
+	tvx_lapic_pv_eoi_from_guest(v);
 	if (insn->op == EMU_OP_ALU || !insn->is_write) {
 		if ((off & 0xf) < 4 && off < 0x400)
 			tvx_lapic_read(v, off & ~0xfu, &val);
@@ -556,6 +674,10 @@ static void tvx_lapic_do_init(struct tvx_vcpu *v)
 	a->tsc_deadline = 0;
 	spin_unlock_irqrestore(&a->lock, flags);
 	clear_bit(TVX_LAPIC_NMI, &a->pending);
+	/* the flag is the old software's: never written again */
+	a->pv_eoi_set = false;
+	a->pv_eoi = NULL;
+	a->pv_eoi_msr = 0;
 	a->mp_state = (a->base & LAPIC_BASE_BSP) ? TVX_MP_RUNNABLE :
 						   TVX_MP_WAIT_SIPI;
 }
@@ -828,6 +950,12 @@ int tvx_lapic_apic_access(struct tvx_vcpu *v)
 				    type == 1);
 }
 
+/*
+ * tvx_lapic_before_entry() without PV EOI: INIT, SIPI, the halt states,
+ * and what goes in.
+ */
+static int tvx_lapic_entry_events(struct tvx_vcpu *v);
+
 /**
  * tvx_lapic_before_entry() - the APIC's part of a VM entry
  * @v: the vCPU, its VMCS current, interrupts off
@@ -842,6 +970,17 @@ int tvx_lapic_apic_access(struct tvx_vcpu *v)
  * or waits for a SIPI (the run loop sleeps: tvx_lapic_wait()).
  */
 int tvx_lapic_before_entry(struct tvx_vcpu *v)
+{
+	int ret;
+
+	tvx_lapic_pv_eoi_from_guest(v);
+	ret = tvx_lapic_entry_events(v);
+	if (ret == TVX_EXIT_RESUME)
+		tvx_lapic_pv_eoi_to_guest(v);
+	return ret;
+}
+
+static int tvx_lapic_entry_events(struct tvx_vcpu *v)
 {
 	struct tvx_lapic *a = &v->apic;
 	u32 want = 0, block, info;
@@ -938,6 +1077,7 @@ int tvx_lapic_before_entry(struct tvx_vcpu *v)
  */
 int tvx_lapic_hlt(struct tvx_vcpu *v)
 {
+	tvx_lapic_pv_eoi_from_guest(v);
 	tvx_skip_insn(v);
 	v->apic.halt_if = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
 	v->apic.mp_state = TVX_MP_HALTED;

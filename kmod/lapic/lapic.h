@@ -50,6 +50,11 @@
  *               reads from @page itself while the guest runs
  * @eoi_exit:    the EOI-exit bitmap last written: the level-triggered
  *               vectors, whose EOI the VMM hears of
+ * @pv_eoi_msr:  MSR_KVM_PV_EOI_EN as the guest last wrote it
+ * @pv_eoi:      the guest's PV EOI flag (a byte of its RAM), NULL when off
+ * @pv_eoi_gfn:  its frame, for the dirty log
+ * @pv_eoi_set:  the module set the flag: the guest may end the interrupt
+ *               in service by clearing it instead of writing EOI
  */
 struct tvx_lapic {
 	spinlock_t lock;		/* see above: regs, timer state */
@@ -69,6 +74,10 @@ struct tvx_lapic {
 	struct page *page;
 	bool vapic;
 	u64 eoi_exit[4];
+	u64 pv_eoi_msr;
+	u8 *pv_eoi;
+	u64 pv_eoi_gfn;
+	bool pv_eoi_set;
 };
 
 struct tvx_vcpu;

@@ -768,3 +768,23 @@ void lapic_tmr(const struct lapic_regs *r, u64 tmr[4])
 		tmr[i] = VEC_WORD(r, LAPIC_TMR, 2 * i) |
 			 (u64)VEC_WORD(r, LAPIC_TMR, 2 * i + 1) << 32;
 }
+
+/**
+ * lapic_pv_eoi_ok() - may the guest end the interrupt in service without
+ * an EOI write (KVM's PV EOI)?
+ * @r: the registers
+ *
+ * Only when an interrupt is in service, nothing else is requested (its
+ * EOI would have to make the next one deliverable: the write's exit does
+ * that) and it is edge-triggered (a level-triggered one's EOI is the
+ * VMM's to hear of). KVM's rule.
+ *
+ * Return: true if so.
+ */
+bool lapic_pv_eoi_ok(const struct lapic_regs *r)
+{
+	int isr = lapic_highest_isr(r);
+
+	return isr >= 0 && lapic_highest_irr(r) < 0 &&
+	       !lapic_vec_test(r, LAPIC_TMR, isr);
+}

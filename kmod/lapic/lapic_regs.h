@@ -178,5 +178,6 @@ u32 lapic_eoi_done(struct lapic_regs *r, u8 vector);
 void lapic_sync(struct lapic_regs *r);
 u16 lapic_intr_status(const struct lapic_regs *r);
 void lapic_tmr(const struct lapic_regs *r, u64 tmr[4]);
+bool lapic_pv_eoi_ok(const struct lapic_regs *r);
 
 #endif /* _THINVMX_LAPIC_REGS_H */

@@ -444,7 +444,8 @@ static int kvm_write(void *ctx, __u64 gpa, const void *src, size_t len)
 
 /*
  * KVM's supported CPUID with thinvmx's hypervisor and frequency leaves
- * instead of its own, and leaf 1's APIC and hypervisor bits as thinvmx
+ * instead of its own (KVM's signature with PV EOI alone at 0x40000100:
+ * both guests end their interrupts the same way), and leaf 1's APIC and hypervisor bits as thinvmx
  * sets them (without the hypervisor bit, Linux applies the bare-metal
  * TSC-deadline errata check: microcode revision 0 on a Skylake-X model
  * turns the TSC-deadline timer off).
@@ -465,7 +466,7 @@ static int kvm_cpuid(struct vm *vm)
 	for (i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
-		if ((e->function & 0xffffff00) == 0x40000000 ||
+		if ((e->function & 0xffff0000) == 0x40000000 ||
 		    e->function == 0x15 || e->function == 0x16)
 			continue;
 		if (e->function == 0 && e->eax < 0x16)
@@ -481,7 +482,8 @@ static int kvm_cpuid(struct vm *vm)
 	for (i = 0; i < tvx_cpuid_nr && n < 256; i++) {
 		struct thinvmx_cpuid_entry *t = &tvx_cpuid[i];
 
-		if ((t->function & 0xffffff00) != 0x40000000 &&
+		/* its hypervisor and KVM blocks (PV EOI, as KVM has it) */
+		if ((t->function & 0xfffffe00) != 0x40000000 &&
 		    t->function != 0x15 && t->function != 0x16)
 			continue;
 		out->entries[n++] = (struct kvm_cpuid_entry2){

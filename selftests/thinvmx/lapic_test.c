@@ -335,6 +335,81 @@ static void guest_self_ipis(void)
 	GUEST_DONE();
 }
 
+/*
+ * KVM's PV EOI, as Linux does it: the handler clears bit 0 of the flag
+ * byte the module set, and writes EOI (x2APIC) only if it was clear.
+ */
+#define PV_VEC		0x40
+#define PV_VEC_HI	0x50
+#define PV_IPIS		200
+#define MSR_PV_EOI	0x4b564d04
+
+volatile __u32 pv_eoi_flag __attribute__((aligned(8)));
+volatile __u64 pv_taken, pv_skipped, pv_written;
+
+asm(".pushsection .text\n"
+    ".globl pv_isr\n"
+    "pv_isr:\n"
+    "	push %rax\n"
+    "	push %rcx\n"
+    "	push %rdx\n"
+    "	incq pv_taken(%rip)\n"
+    "	btrl $0, pv_eoi_flag(%rip)\n"
+    "	jnc 1f\n"
+    "	incq pv_skipped(%rip)\n"
+    "	jmp 2f\n"
+    "1:	incq pv_written(%rip)\n"
+    "	mov $0x80b, %ecx\n"
+    "	xor %eax, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "2:	pop %rdx\n"
+    "	pop %rcx\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    ".popsection");
+void pv_isr(void);
+
+static void guest_pv_eoi(void)
+{
+	int i;
+
+	x2apic_on();
+	set_gate(PV_VEC, pv_isr);
+	set_gate(PV_VEC_HI, pv_isr);
+	tvx_wrmsr(MSR_PV_EOI, (__u64)(uintptr_t)&pv_eoi_flag | 1);
+	GUEST_ASSERT_EQ(tvx_rdmsr(MSR_PV_EOI), (__u64)(uintptr_t)&pv_eoi_flag | 1);
+	GUEST_SYNC(0);
+	for (i = 0; i < PV_IPIS; i++) {
+		tvx_wrmsr(0x83f, PV_VEC);		/* self IPI */
+		guest_sti_nop_cli();
+	}
+	GUEST_SYNC(pv_taken, pv_skipped, pv_written);
+	/* two at once: the first's EOI must be written, the second's not */
+	pv_taken = pv_skipped = pv_written = 0;
+	tvx_wrmsr(0x83f, PV_VEC);
+	tvx_wrmsr(0x83f, PV_VEC_HI);
+	guest_sti_nop_cli();
+	GUEST_SYNC(pv_taken, pv_skipped, pv_written);
+	/* off: every EOI written, the flag never set */
+	tvx_wrmsr(MSR_PV_EOI, 0);
+	pv_taken = pv_skipped = pv_written = 0;
+	for (i = 0; i < 10; i++) {
+		tvx_wrmsr(0x83f, PV_VEC);
+		guest_sti_nop_cli();
+	}
+	GUEST_SYNC(pv_taken, pv_skipped, pv_written);
+	GUEST_ASSERT_EQ(tvx_rdmsr(0x80a), 0);		/* PPR: nothing in service */
+	GUEST_DONE();
+}
+
+/* A flag address the module must refuse: #GP */
+static void guest_pv_eoi_bad(__u64 val)
+{
+	tvx_wrmsr(MSR_PV_EOI, val);
+	GUEST_DONE();
+}
+
 /* vCPU 0 pings vCPU 1 with IPIs, vCPU 1 answers each */
 #define PINGS	10
 
@@ -590,6 +665,21 @@ static void *run_to_done(void *arg)
 	return NULL;
 }
 
+/* WRMSR exits (32) of @d, from the domain's counters */
+static void msr_exits(struct __test_metadata *_metadata, struct tvx_domain *d,
+		      __u64 *out)
+{
+	static struct tvx_nl_stats s;
+	struct thinvmx_domain_info info;
+	struct tvx_nl *nl;
+
+	ASSERT_EQ(0, tvx_nl_open(&nl));
+	ASSERT_EQ(0, tvx_domain_info(d, &info));
+	ASSERT_EQ(0, tvx_nl_get_stats(nl, info.id, &s));
+	tvx_nl_close(nl);
+	*out = s.exits[32];
+}
+
 /*
  * The exits the xAPIC's accesses cost: APIC accesses (44), EPT violations
  * on the page (48), APIC writes (56), from the domain's counters.
@@ -714,6 +804,56 @@ TEST_F(lapic, xapic_eois_without_exits)
 TEST_F(lapic, xapic_without_virtualization)
 {
 	self_ipis_with(_metadata, self->h, false);
+}
+
+/*
+ * PV EOI: with the flag, 200 self-IPIs cost 200 exits (the IPIs), not
+ * 400 (no EOI write); behind another interrupt the EOI is written; with
+ * it off, every one is.
+ */
+TEST_F(lapic, pv_eoi_ends_interrupts_without_exits)
+{
+	__u64 b, a;
+
+	start(_metadata, self, 0, guest_pv_eoi, 0);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	msr_exits(_metadata, self->d, &b);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	msr_exits(_metadata, self->d, &a);
+	EXPECT_EQ(PV_IPIS, self->uc.args[0]);
+	EXPECT_EQ(PV_IPIS, self->uc.args[1]);		/* skipped */
+	EXPECT_EQ(0, self->uc.args[2]);			/* written */
+	TH_LOG("%d self-IPIs with PV EOI: %llu WRMSR exits", PV_IPIS, a - b);
+	EXPECT_GE(PV_IPIS + PV_IPIS / 10, a - b);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(2, self->uc.args[0]);
+	EXPECT_EQ(1, self->uc.args[1]);
+	EXPECT_EQ(1, self->uc.args[2]);
+	RUN_EXPECT(TVX_UCALL_SYNC);
+	EXPECT_EQ(10, self->uc.args[0]);
+	EXPECT_EQ(0, self->uc.args[1]);
+	EXPECT_EQ(10, self->uc.args[2]);
+	RUN_EXPECT(TVX_UCALL_DONE);
+}
+
+TEST_F(lapic, pv_eoi_msr_refuses_bad_addresses)
+{
+	static const __u64 bad[] = {
+		0x1000 | 2 | 1,			/* not 4-byte aligned */
+		(MEM_BYTES + 0x1000) | 1,	/* past the domain's RAM */
+		0xfee00000 | 1,			/* the xAPIC page */
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		start(_metadata, self, 0, guest_pv_eoi_bad, bad[i]);
+		ASSERT_EQ(TVX_UCALL_UNHANDLED,
+			  tvx_run_until_ucall(self->v[0], self->d, &self->uc));
+		EXPECT_EQ(13, self->uc.args[0]) TH_LOG("%#llx", bad[i]);
+	}
+	/* in RAM, aligned: taken */
+	start(_metadata, self, 0, guest_pv_eoi_bad, 0x1000 | 1);
+	RUN_EXPECT(TVX_UCALL_DONE);
 }
 
 TEST_F(lapic, ipis_between_two_vcpus)

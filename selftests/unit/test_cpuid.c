@@ -32,14 +32,16 @@ static void test_amx_and_vmx_hidden(void **state)
 		E(0x1e, 0, 0, 0x4010, 0, 0),
 		E(0x40000000, 0, 0x40000001, 1, 2, 3),
 		E(0x40000001, 0, 5, 6, 7, 8),
+		/* the host's own hypervisor's KVM leaves: no promise of ours */
+		E(0x40000100, 0, 0x40000101, 0x4b4d564b, 0x564b4d56, 0x4d),
 	};
 	const struct thinvmx_cpuid_entry *f;
-	u32 nr = 13;
+	u32 nr = 14;
 
 	(void)state;
 	assert_int_equal(0, cpuid_guest_defaults(e, &nr, 16));
-	/* five dropped (0xd.17, 0xd.18, 0x1d x2, 0x1e), two of 0x4000000x, one added */
-	assert_int_equal(13 - 5 - 2 + 1, nr);
+	/* five dropped (0xd.17, 0xd.18, 0x1d x2, 0x1e), three hypervisor leaves, one added */
+	assert_int_equal(14 - 5 - 3 + 1, nr);
 	f = cpuid_find(e, nr, 1, 0);
 	assert_non_null(f);
 	assert_int_equal(0, f->ecx & CPUID_1_ECX_VMX);
@@ -59,6 +61,7 @@ static void test_amx_and_vmx_hidden(void **state)
 	f = cpuid_find(e, nr, CPUID_LEAF_HYPERVISOR, 0);
 	assert_int_equal(CPUID_SIG_EBX, f->ebx);
 	assert_null(cpuid_find(e, nr, 0x40000001, 0));
+	assert_null(cpuid_find(e, nr, 0x40000100, 0));
 }
 
 /*
@@ -135,7 +138,19 @@ static void test_lapic_leaves(void **state)
 
 	(void)state;
 	assert_int_equal(0, cpuid_lapic_leaves(e, &nr, 8, 50000, &bus));
-	assert_int_equal(6, nr);			/* 0x16, 0x40000010 added */
+	/* 0x16, 0x40000010, KVM's 0x40000100 and 0x40000101 added */
+	assert_int_equal(8, nr);
+	f = cpuid_find(e, nr, CPUID_LEAF_KVM, 0);
+	assert_non_null(f);
+	assert_int_equal(CPUID_LEAF_KVM + 1, f->eax);
+	assert_memory_equal("KVMKVMKVM\0\0\0", &f->ebx, 4);
+	assert_memory_equal("VMKV", &f->ecx, 4);
+	assert_memory_equal("M\0\0\0", &f->edx, 4);
+	assert_int_equal(CPUID_KVM_FEATURE_PV_EOI, cpuid_find(e, nr, CPUID_LEAF_KVM + 1, 0)->eax);
+	/* no room for them: said so */
+	nr = 6;
+	assert_int_equal(-ENOSPC, cpuid_lapic_leaves(e, &nr, 6, 50000, &bus));
+	nr = 8;
 	assert_int_equal(50000, bus);
 	assert_int_equal(0x16, cpuid_find(e, nr, 0, 0)->eax);
 	f = cpuid_find(e, nr, 1, 0);
@@ -160,11 +175,13 @@ static void test_lapic_leaves(void **state)
 	f = cpuid_find(e, nr, 0x15, 0);
 	assert_int_equal(2, f->ebx);
 	assert_int_equal(2500000000u, f->ecx);
-	/* unknown TSC: no frequencies, a 1 GHz timer; no room: -ENOSPC */
+	/* unknown TSC: no frequencies (KVM's leaves only), a 1 GHz timer */
 	nr = 2;
 	assert_int_equal(0, cpuid_lapic_leaves(e, &nr, 8, 0, &bus));
 	assert_int_equal(1000000, bus);
-	assert_int_equal(2, nr);
+	assert_int_equal(4, nr);
+	assert_null(cpuid_find(e, nr, 0x15, 0));
+	/* no room: -ENOSPC */
 	assert_int_equal(-ENOSPC, cpuid_lapic_leaves(e, &nr, 3, 50000, &bus));
 }
 

@@ -388,6 +388,28 @@ static void test_trapped_writes(void **state)
 	assert_int_equal(0, lapic_write_trapped(&r, LAPIC_ICR + 4));
 }
 
+/* When a guest may skip the EOI write (KVM's PV EOI) */
+static void test_pv_eoi_ok(void **state)
+{
+	REGS(r);
+	(void)state;
+	enabled(&r, 0, false);
+	assert_false(lapic_pv_eoi_ok(&r));		/* nothing in service */
+	lapic_accept(&r, 0x50, false);
+	assert_false(lapic_pv_eoi_ok(&r));		/* requested, not in service */
+	lapic_ack(&r, 0x50);
+	assert_true(lapic_pv_eoi_ok(&r));
+	lapic_accept(&r, 0x40, false);			/* posted behind it */
+	assert_false(lapic_pv_eoi_ok(&r));
+	lapic_eoi(&r);
+	lapic_ack(&r, 0x40);
+	assert_true(lapic_pv_eoi_ok(&r));
+	lapic_eoi(&r);
+	lapic_accept(&r, 0x60, true);			/* level-triggered */
+	lapic_ack(&r, 0x60);
+	assert_false(lapic_pv_eoi_ok(&r));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_apic_base),
 		cmocka_unit_test(test_posted_and_synced),
 		cmocka_unit_test(test_trapped_writes),
+		cmocka_unit_test(test_pv_eoi_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
