@@ -665,36 +665,39 @@ static void *run_to_done(void *arg)
 	return NULL;
 }
 
-/* WRMSR exits (32) of @d, from the domain's counters */
-static void msr_exits(struct __test_metadata *_metadata, struct tvx_domain *d,
-		      __u64 *out)
+/* @d's counters, through netlink */
+static void dom_stats(struct __test_metadata *_metadata, struct tvx_domain *d,
+		      struct tvx_nl_stats *s)
 {
-	static struct tvx_nl_stats s;
 	struct thinvmx_domain_info info;
 	struct tvx_nl *nl;
 
 	ASSERT_EQ(0, tvx_nl_open(&nl));
 	ASSERT_EQ(0, tvx_domain_info(d, &info));
-	ASSERT_EQ(0, tvx_nl_get_stats(nl, info.id, &s));
+	ASSERT_EQ(0, tvx_nl_get_stats(nl, info.id, s));
 	tvx_nl_close(nl);
+}
+
+/* WRMSR exits (32) of @d */
+static void msr_exits(struct __test_metadata *_metadata, struct tvx_domain *d,
+		      __u64 *out)
+{
+	static struct tvx_nl_stats s;
+
+	dom_stats(_metadata, d, &s);
 	*out = s.exits[32];
 }
 
 /*
  * The exits the xAPIC's accesses cost: APIC accesses (44), EPT violations
- * on the page (48), APIC writes (56), from the domain's counters.
+ * on the page (48), APIC writes (56).
  */
 static void apic_exits(struct __test_metadata *_metadata, struct tvx_domain *d,
 		       __u64 out[3])
 {
 	static struct tvx_nl_stats s;
-	struct thinvmx_domain_info info;
-	struct tvx_nl *nl;
 
-	ASSERT_EQ(0, tvx_nl_open(&nl));
-	ASSERT_EQ(0, tvx_domain_info(d, &info));
-	ASSERT_EQ(0, tvx_nl_get_stats(nl, info.id, &s));
-	tvx_nl_close(nl);
+	dom_stats(_metadata, d, &s);
 	out[0] = s.exits[44];
 	out[1] = s.exits[48];
 	out[2] = s.exits[56];
