@@ -356,7 +356,10 @@ static void tvx_lapic_pv_eoi_put(struct tvx_vcpu *v, bool set)
 /*
  * After an exit, before the registers are looked at: did the guest end
  * the interrupt in service by clearing the flag? (A flag still set stays
- * so: the next entry decides again.)
+ * so: the next entry decides again.) The flag is only ever set for an
+ * edge-triggered vector, so no VMM has to hear of this EOI; a vector a
+ * sender made level-triggered while it was in service ends unreported,
+ * as with KVM.
  */
 static void tvx_lapic_pv_eoi_from_guest(struct tvx_vcpu *v)
 {
