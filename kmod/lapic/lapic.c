@@ -954,35 +954,13 @@ int tvx_lapic_apic_access(struct tvx_vcpu *v)
 }
 
 /*
- * tvx_lapic_before_entry() without PV EOI: INIT, SIPI, the halt states,
- * and what goes in.
- */
-static int tvx_lapic_entry_events(struct tvx_vcpu *v);
-
-/**
- * tvx_lapic_before_entry() - the APIC's part of a VM entry
- * @v: the vCPU, its VMCS current, interrupts off
- *
  * Carries out an INIT or SIPI, and injects an NMI or the highest
  * deliverable interrupt when the guest can take it -- no event already
  * going in, RFLAGS.IF set and no STI/MOV SS shadow (NMIs: no NMI blocking
  * either). When it cannot yet, interrupt-window (NMI-window) exiting
- * brings it back as soon as it can.
- *
- * Return: TVX_EXIT_RESUME to enter, TVX_EXIT_HALT when the vCPU is halted
- * or waits for a SIPI (the run loop sleeps: tvx_lapic_wait()).
+ * brings it back as soon as it can. With virtual-interrupt delivery the
+ * CPU delivers interrupts itself (tvx_lapic_vapic_entry()).
  */
-int tvx_lapic_before_entry(struct tvx_vcpu *v)
-{
-	int ret;
-
-	tvx_lapic_pv_eoi_from_guest(v);
-	ret = tvx_lapic_entry_events(v);
-	if (ret == TVX_EXIT_RESUME)
-		tvx_lapic_pv_eoi_to_guest(v);
-	return ret;
-}
-
 static int tvx_lapic_entry_events(struct tvx_vcpu *v)
 {
 	struct tvx_lapic *a = &v->apic;
@@ -1068,6 +1046,28 @@ static int tvx_lapic_entry_events(struct tvx_vcpu *v)
 	spin_unlock_irqrestore(&a->lock, flags);
 	tvx_lapic_windows(v, want);
 	return TVX_EXIT_RESUME;
+}
+
+/**
+ * tvx_lapic_before_entry() - the APIC's part of a VM entry
+ * @v: the vCPU, its VMCS current, interrupts off
+ *
+ * What the guest did with the PV EOI flag since the last entry, then INIT,
+ * SIPI and what goes in (tvx_lapic_entry_events()), then the flag for
+ * this entry.
+ *
+ * Return: TVX_EXIT_RESUME to enter, TVX_EXIT_HALT when the vCPU is halted
+ * or waits for a SIPI (the run loop sleeps: tvx_lapic_wait()).
+ */
+int tvx_lapic_before_entry(struct tvx_vcpu *v)
+{
+	int ret;
+
+	tvx_lapic_pv_eoi_from_guest(v);
+	ret = tvx_lapic_entry_events(v);
+	if (ret == TVX_EXIT_RESUME)
+		tvx_lapic_pv_eoi_to_guest(v);
+	return ret;
 }
 
 /**
